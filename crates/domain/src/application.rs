@@ -1,0 +1,663 @@
+//! The refund application and its state machine (PRODUCT.md §3). Every transition is a
+//! function from the current application to the next one plus the timeline event that records
+//! it; the store writes both in one transaction guarded by `version`. Anything else is an
+//! [`ApplicationError`] and changes nothing.
+//!
+//! ```text
+//! draft → submitted → in_review → (info_requested → submitted) → approved | rejected
+//! rejected → appealed → in_review        approved → refunding → refunded | refund_failed
+//! draft | submitted | info_requested → withdrawn      submitted → approved (rule 5, auto)
+//! ```
+
+use crate::calendar::BusinessCalendar;
+use crate::ids::{ApplicationNo, OrderNo, Username};
+use crate::money::{AmountError, Fen};
+use crate::policy::Rules;
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+macro_rules! str_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $s:literal),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),* }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $s),* }
+            }
+
+            pub fn parse(s: &str) -> Option<$name> {
+                match s { $($s => Some($name::$variant),)* _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+str_enum!(
+    State {
+        Draft = "draft",
+        Submitted = "submitted",
+        InReview = "in_review",
+        InfoRequested = "info_requested",
+        Approved = "approved",
+        Rejected = "rejected",
+        Appealed = "appealed",
+        Withdrawn = "withdrawn",
+        Refunding = "refunding",
+        Refunded = "refunded",
+        RefundFailed = "refund_failed",
+    }
+);
+
+str_enum!(
+    /// Why the buyer asks (seed step 2: specific and objective).
+    Reason {
+        NotDeliveredOnTime = "not_delivered_on_time",
+        QuantityShort = "quantity_short",
+        ServiceInterrupted = "service_interrupted",
+        AccountRisk = "account_risk",
+        NoReason = "no_reason",
+        DuplicateCharge = "duplicate_charge",
+        Other = "other",
+    }
+);
+
+str_enum!(
+    RejectCode {
+        InsufficientEvidence = "insufficient_evidence",
+        OutOfWindow = "out_of_window",
+        ServiceCompleted = "service_completed",
+        ViolationExclusion = "violation_exclusion",
+        DuplicateApplication = "duplicate_application",
+        Other = "other",
+    }
+);
+
+str_enum!(
+    Role {
+        Buyer = "buyer",
+        Agent = "agent",
+        Reviewer = "reviewer",
+        SeniorReviewer = "senior_reviewer",
+        Admin = "admin",
+        System = "system",
+    }
+);
+
+impl Role {
+    pub fn is_staff(self) -> bool {
+        matches!(
+            self,
+            Role::Agent | Role::Reviewer | Role::SeniorReviewer | Role::Admin
+        )
+    }
+
+    pub fn reviews(self) -> bool {
+        matches!(self, Role::Reviewer | Role::SeniorReviewer)
+    }
+}
+
+impl State {
+    /// What an application in this state takes out of the order's refundable balance: open
+    /// applications hold what they ask for, approvals commit what was approved.
+    pub fn claim(self, requested: Fen, approved: Option<Fen>) -> Fen {
+        match self {
+            State::Submitted | State::InReview | State::InfoRequested | State::Appealed => {
+                requested
+            }
+            State::Approved | State::Refunding | State::Refunded | State::RefundFailed => {
+                approved.unwrap_or(requested)
+            }
+            State::Draft | State::Rejected | State::Withdrawn => Fen::ZERO,
+        }
+    }
+
+    /// Still waiting for a decision (counted in queues and SLA clocks).
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            State::Submitted | State::InReview | State::InfoRequested | State::Appealed
+        )
+    }
+}
+
+/// The longest free text a person may type into one field.
+pub const MAX_TEXT_CHARS: usize = 2000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub name: String,
+    pub role: Role,
+}
+
+impl Actor {
+    pub fn system() -> Actor {
+        Actor {
+            name: "system".into(),
+            role: Role::System,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    Submitted {
+        amount: Fen,
+        reason: Reason,
+    },
+    Claimed,
+    InfoRequested {
+        message: String,
+    },
+    Supplemented {
+        message: String,
+    },
+    Approved {
+        amount: Fen,
+        partial: bool,
+        auto_rule: Option<String>,
+    },
+    Rejected {
+        code: RejectCode,
+        text: String,
+    },
+    Appealed {
+        text: String,
+    },
+    Withdrawn,
+    RefundStarted,
+    Refunded,
+    RefundFailed {
+        reason: String,
+    },
+}
+
+impl EventKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::Submitted { .. } => "submitted",
+            EventKind::Claimed => "claimed",
+            EventKind::InfoRequested { .. } => "info_requested",
+            EventKind::Supplemented { .. } => "supplemented",
+            EventKind::Approved { .. } => "approved",
+            EventKind::Rejected { .. } => "rejected",
+            EventKind::Appealed { .. } => "appealed",
+            EventKind::Withdrawn => "withdrawn",
+            EventKind::RefundStarted => "refund_started",
+            EventKind::Refunded => "refunded",
+            EventKind::RefundFailed { .. } => "refund_failed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub at: Timestamp,
+    pub actor: Actor,
+    pub from: State,
+    pub to: State,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Round {
+    First,
+    Appeal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Application {
+    pub no: ApplicationNo,
+    pub order_no: OrderNo,
+    pub buyer: Username,
+    pub state: State,
+    pub reason: Reason,
+    pub description: String,
+    pub requested: Fen,
+    pub approved: Option<Fen>,
+    pub reject_code: Option<RejectCode>,
+    pub reject_text: Option<String>,
+    /// Who holds the review now (claimed it).
+    pub reviewer: Option<String>,
+    /// Who made the first-round decision: never the one to decide its appeal.
+    pub first_reviewer: Option<String>,
+    pub round: Round,
+    pub appeals: u32,
+    pub created_at: Timestamp,
+    pub submitted_at: Option<Timestamp>,
+    pub review_due_at: Option<Timestamp>,
+    /// Business days left on the review clock while it is paused for an information request.
+    pub paused_days_left: Option<u32>,
+    pub decided_at: Option<Timestamp>,
+    /// Optimistic-concurrency guard: the store only writes if it is unchanged.
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApplicationError {
+    #[error("an application that is {from} cannot be {action}")]
+    IllegalTransition { from: State, action: &'static str },
+    #[error("this application is being reviewed by someone else")]
+    ClaimedByOther,
+    #[error("only reviewers may do this")]
+    NotAReviewer,
+    #[error("appeals are decided by a level-2 reviewer")]
+    NeedsSeniorReviewer,
+    #[error("the reviewer who made the first decision cannot decide its appeal")]
+    SameReviewer,
+    #[error("the appeal window has closed")]
+    AppealWindowClosed,
+    #[error("the appeal limit has been reached")]
+    AppealLimitReached,
+    #[error("amount: {0}")]
+    Amount(AmountError),
+    #[error("an approved amount cannot exceed the amount asked for")]
+    AboveRequested,
+    #[error("the reason \"other\" needs a written explanation")]
+    ExplanationRequired,
+    #[error("this field is required")]
+    TextRequired(&'static str),
+    #[error("text is longer than {MAX_TEXT_CHARS} characters")]
+    TextTooLong(&'static str),
+}
+
+impl ApplicationError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApplicationError::IllegalTransition { .. } => "illegal-transition",
+            ApplicationError::ClaimedByOther => "claimed-by-other",
+            ApplicationError::NotAReviewer => "not-a-reviewer",
+            ApplicationError::NeedsSeniorReviewer => "needs-senior-reviewer",
+            ApplicationError::SameReviewer => "same-reviewer",
+            ApplicationError::AppealWindowClosed => "appeal-window-closed",
+            ApplicationError::AppealLimitReached => "appeal-limit-reached",
+            ApplicationError::Amount(a) => a.code(),
+            ApplicationError::AboveRequested => "amount-above-requested",
+            ApplicationError::ExplanationRequired => "explanation-required",
+            ApplicationError::TextRequired(_) => "text-required",
+            ApplicationError::TextTooLong(_) => "text-too-long",
+        }
+    }
+
+    /// The request field the error is about, if any.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            ApplicationError::Amount(_) | ApplicationError::AboveRequested => Some("amount"),
+            ApplicationError::ExplanationRequired => Some("description"),
+            ApplicationError::TextRequired(f) | ApplicationError::TextTooLong(f) => Some(f),
+            _ => None,
+        }
+    }
+}
+
+type Step = Result<(Application, Event), ApplicationError>;
+
+/// What a buyer fills in on the form (seed step 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DraftInput {
+    pub reason: Reason,
+    pub description: String,
+    pub amount: Fen,
+}
+
+impl DraftInput {
+    /// Checks the form on its own; the amount against the balance is checked by the caller
+    /// with [`crate::money::RefundAmount`] because only it knows the balance.
+    pub fn check(&self) -> Result<(), ApplicationError> {
+        check_text("description", &self.description, false)?;
+        if self.reason == Reason::Other && self.description.trim().is_empty() {
+            return Err(ApplicationError::ExplanationRequired);
+        }
+        if self.amount <= Fen::ZERO {
+            return Err(ApplicationError::Amount(AmountError::NotPositive));
+        }
+        Ok(())
+    }
+}
+
+fn check_text(field: &'static str, text: &str, required: bool) -> Result<(), ApplicationError> {
+    if required && text.trim().is_empty() {
+        Err(ApplicationError::TextRequired(field))
+    } else if text.chars().count() > MAX_TEXT_CHARS {
+        Err(ApplicationError::TextTooLong(field))
+    } else {
+        Ok(())
+    }
+}
+
+impl Application {
+    pub fn new_draft(
+        no: ApplicationNo,
+        order_no: OrderNo,
+        buyer: Username,
+        input: DraftInput,
+        now: Timestamp,
+    ) -> Result<Application, ApplicationError> {
+        input.check()?;
+        Ok(Application {
+            no,
+            order_no,
+            buyer,
+            state: State::Draft,
+            reason: input.reason,
+            description: input.description,
+            requested: input.amount,
+            approved: None,
+            reject_code: None,
+            reject_text: None,
+            reviewer: None,
+            first_reviewer: None,
+            round: Round::First,
+            appeals: 0,
+            created_at: now,
+            submitted_at: None,
+            review_due_at: None,
+            paused_days_left: None,
+            decided_at: None,
+            version: 0,
+        })
+    }
+
+    fn require(&self, allowed: &[State], action: &'static str) -> Result<(), ApplicationError> {
+        if allowed.contains(&self.state) {
+            Ok(())
+        } else {
+            Err(ApplicationError::IllegalTransition {
+                from: self.state,
+                action,
+            })
+        }
+    }
+
+    fn step(
+        &self,
+        to: State,
+        actor: &Actor,
+        at: Timestamp,
+        kind: EventKind,
+        change: impl FnOnce(&mut Application),
+    ) -> Step {
+        let mut next = self.clone();
+        change(&mut next);
+        next.state = to;
+        next.version += 1;
+        Ok((
+            next,
+            Event {
+                at,
+                actor: actor.clone(),
+                from: self.state,
+                to,
+                kind,
+            },
+        ))
+    }
+
+    pub fn update_draft(&self, input: DraftInput) -> Result<Application, ApplicationError> {
+        self.require(&[State::Draft], "edited")?;
+        input.check()?;
+        let mut next = self.clone();
+        next.reason = input.reason;
+        next.description = input.description;
+        next.requested = input.amount;
+        next.version += 1;
+        Ok(next)
+    }
+
+    /// Submits a draft whose amount the caller has checked against the balance.
+    pub fn submit(
+        &self,
+        buyer: &Actor,
+        now: Timestamp,
+        rules: &Rules,
+        calendar: &BusinessCalendar,
+    ) -> Step {
+        self.require(&[State::Draft], "submitted")?;
+        let due = calendar.add_business_days(now, rules.review_business_days);
+        let kind = EventKind::Submitted {
+            amount: self.requested,
+            reason: self.reason,
+        };
+        self.step(State::Submitted, buyer, now, kind, |a| {
+            a.submitted_at = Some(now);
+            a.review_due_at = Some(due);
+        })
+    }
+
+    pub fn claim(&self, reviewer: &Actor, now: Timestamp) -> Step {
+        if !reviewer.role.reviews() {
+            return Err(ApplicationError::NotAReviewer);
+        }
+        if self.state == State::InReview && self.reviewer.as_deref() != Some(&reviewer.name) {
+            return Err(ApplicationError::ClaimedByOther);
+        }
+        self.require(&[State::Submitted, State::Appealed], "claimed")?;
+        if self.round == Round::Appeal {
+            if reviewer.role != Role::SeniorReviewer {
+                return Err(ApplicationError::NeedsSeniorReviewer);
+            }
+            if self.first_reviewer.as_deref() == Some(&reviewer.name) {
+                return Err(ApplicationError::SameReviewer);
+            }
+        }
+        let name = reviewer.name.clone();
+        self.step(State::InReview, reviewer, now, EventKind::Claimed, |a| {
+            a.reviewer = Some(name)
+        })
+    }
+
+    fn require_holder(
+        &self,
+        reviewer: &Actor,
+        action: &'static str,
+    ) -> Result<(), ApplicationError> {
+        if !reviewer.role.reviews() {
+            return Err(ApplicationError::NotAReviewer);
+        }
+        self.require(&[State::InReview], action)?;
+        if self.reviewer.as_deref() != Some(&reviewer.name) {
+            return Err(ApplicationError::ClaimedByOther);
+        }
+        Ok(())
+    }
+
+    /// Pauses the review clock and asks the buyer for more.
+    pub fn request_info(
+        &self,
+        reviewer: &Actor,
+        message: &str,
+        now: Timestamp,
+        calendar: &BusinessCalendar,
+    ) -> Step {
+        self.require_holder(reviewer, "sent an information request")?;
+        check_text("message", message, true)?;
+        let left = self
+            .review_due_at
+            .map(|due| calendar.business_days_left(now, due));
+        let kind = EventKind::InfoRequested {
+            message: message.trim().to_owned(),
+        };
+        self.step(State::InfoRequested, reviewer, now, kind, |a| {
+            a.paused_days_left = left
+        })
+    }
+
+    /// The buyer answers an information request; the clock resumes with what was left (at least a day).
+    pub fn supplement(
+        &self,
+        buyer: &Actor,
+        message: &str,
+        now: Timestamp,
+        calendar: &BusinessCalendar,
+    ) -> Step {
+        self.require(&[State::InfoRequested], "supplemented")?;
+        check_text("message", message, true)?;
+        let left = self.paused_days_left.unwrap_or(1).max(1);
+        let due = calendar.add_business_days(now, left);
+        let kind = EventKind::Supplemented {
+            message: message.trim().to_owned(),
+        };
+        self.step(State::Submitted, buyer, now, kind, |a| {
+            a.review_due_at = Some(due);
+            a.paused_days_left = None;
+        })
+    }
+
+    /// Approves `amount` (full when it equals what was asked).
+    pub fn approve(&self, reviewer: &Actor, amount: Fen, now: Timestamp) -> Step {
+        self.require_holder(reviewer, "approved")?;
+        self.approve_unchecked(reviewer, amount, now, None)
+    }
+
+    /// Rule 5: the system approves an objective entitlement without a human.
+    pub fn auto_approve(&self, rule: &str, now: Timestamp) -> Step {
+        self.require(&[State::Submitted], "approved automatically")?;
+        self.approve_unchecked(&Actor::system(), self.requested, now, Some(rule.to_owned()))
+    }
+
+    fn approve_unchecked(
+        &self,
+        actor: &Actor,
+        amount: Fen,
+        now: Timestamp,
+        auto_rule: Option<String>,
+    ) -> Step {
+        if amount <= Fen::ZERO {
+            return Err(ApplicationError::Amount(AmountError::NotPositive));
+        }
+        if amount > self.requested {
+            return Err(ApplicationError::AboveRequested);
+        }
+        let partial = amount < self.requested;
+        let first_round = self.round == Round::First;
+        let name = actor.name.clone();
+        self.step(
+            State::Approved,
+            actor,
+            now,
+            EventKind::Approved {
+                amount,
+                partial,
+                auto_rule,
+            },
+            |a| {
+                a.approved = Some(amount);
+                a.decided_at = Some(now);
+                if first_round {
+                    a.first_reviewer = Some(name);
+                }
+            },
+        )
+    }
+
+    pub fn reject(&self, reviewer: &Actor, code: RejectCode, text: &str, now: Timestamp) -> Step {
+        self.require_holder(reviewer, "rejected")?;
+        check_text("text", text, true)?;
+        let first_round = self.round == Round::First;
+        let name = reviewer.name.clone();
+        let text = text.trim().to_owned();
+        let kind = EventKind::Rejected {
+            code,
+            text: text.clone(),
+        };
+        self.step(State::Rejected, reviewer, now, kind, |a| {
+            a.reject_code = Some(code);
+            a.reject_text = Some(text);
+            a.decided_at = Some(now);
+            if first_round {
+                a.first_reviewer = Some(name);
+            }
+        })
+    }
+
+    /// Appeals a rejection. The caller has checked that the order's balance still covers the
+    /// amount (an appeal holds it again).
+    pub fn appeal(
+        &self,
+        buyer: &Actor,
+        text: &str,
+        now: Timestamp,
+        rules: &Rules,
+        calendar: &BusinessCalendar,
+    ) -> Step {
+        self.require(&[State::Rejected], "appealed")?;
+        check_text("text", text, true)?;
+        if self.appeals >= rules.appeal_limit {
+            return Err(ApplicationError::AppealLimitReached);
+        }
+        let decided = self.decided_at.unwrap_or(now);
+        if now.duration_since(decided)
+            > SignedDuration::from_hours(24 * i64::from(rules.appeal_window_days))
+        {
+            return Err(ApplicationError::AppealWindowClosed);
+        }
+        let due = calendar.add_business_days(now, rules.review_business_days);
+        let kind = EventKind::Appealed {
+            text: text.trim().to_owned(),
+        };
+        self.step(State::Appealed, buyer, now, kind, |a| {
+            a.appeals += 1;
+            a.round = Round::Appeal;
+            a.reviewer = None;
+            a.review_due_at = Some(due);
+            a.decided_at = None;
+            a.reject_code = None;
+            a.reject_text = None;
+        })
+    }
+
+    pub fn withdraw(&self, buyer: &Actor, now: Timestamp) -> Step {
+        self.require(
+            &[State::Draft, State::Submitted, State::InfoRequested],
+            "withdrawn",
+        )?;
+        self.step(State::Withdrawn, buyer, now, EventKind::Withdrawn, |_| {})
+    }
+
+    pub fn start_refund(&self, actor: &Actor, now: Timestamp) -> Step {
+        self.require(&[State::Approved, State::RefundFailed], "refunded")?;
+        self.step(
+            State::Refunding,
+            actor,
+            now,
+            EventKind::RefundStarted,
+            |_| {},
+        )
+    }
+
+    pub fn refund_succeeded(&self, actor: &Actor, now: Timestamp) -> Step {
+        self.require(&[State::Refunding], "marked refunded")?;
+        self.step(State::Refunded, actor, now, EventKind::Refunded, |_| {})
+    }
+
+    pub fn refund_failed(&self, actor: &Actor, reason: &str, now: Timestamp) -> Step {
+        self.require(&[State::Refunding], "marked failed")?;
+        let kind = EventKind::RefundFailed {
+            reason: reason.to_owned(),
+        };
+        self.step(State::RefundFailed, actor, now, kind, |_| {})
+    }
+}
+
+/// The sum of what an order's applications take out of its balance.
+pub fn claimed<'a>(apps: impl IntoIterator<Item = &'a Application>) -> Fen {
+    apps.into_iter()
+        .map(|a| a.state.claim(a.requested, a.approved))
+        .sum()
+}
+
+#[cfg(test)]
+mod tests;

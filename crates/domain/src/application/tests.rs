@@ -1,0 +1,331 @@
+use super::*;
+use crate::money::RefundAmount;
+use crate::policy::Policy;
+use jiff::civil::date;
+use proptest::prelude::*;
+
+fn ts(s: &str) -> Timestamp {
+    s.parse().expect("test timestamp")
+}
+
+fn buyer() -> Actor {
+    Actor {
+        name: "alice".into(),
+        role: Role::Buyer,
+    }
+}
+
+fn reviewer(name: &str) -> Actor {
+    Actor {
+        name: name.into(),
+        role: Role::Reviewer,
+    }
+}
+
+fn senior(name: &str) -> Actor {
+    Actor {
+        name: name.into(),
+        role: Role::SeniorReviewer,
+    }
+}
+
+fn draft(amount: i64) -> Application {
+    let mut rng = rand::rng();
+    Application::new_draft(
+        ApplicationNo::generate(date(2026, 11, 24), &mut rng),
+        OrderNo::parse("DY-1").expect("order"),
+        Username::parse("alice").expect("user"),
+        DraftInput {
+            reason: Reason::QuantityShort,
+            description: "500 bought, 200 delivered".into(),
+            amount: Fen(amount),
+        },
+        ts("2026-11-24T02:00:00Z"),
+    )
+    .expect("valid draft")
+}
+
+fn rules() -> Rules {
+    Policy::seed_v1().rules
+}
+
+#[test]
+fn other_needs_an_explanation() {
+    let input = DraftInput {
+        reason: Reason::Other,
+        description: "  ".into(),
+        amount: Fen(100),
+    };
+    assert_eq!(input.check(), Err(ApplicationError::ExplanationRequired));
+    let input = DraftInput {
+        reason: Reason::Other,
+        description: "x".repeat(MAX_TEXT_CHARS + 1),
+        amount: Fen(100),
+    };
+    assert_eq!(
+        input.check(),
+        Err(ApplicationError::TextTooLong("description"))
+    );
+}
+
+#[test]
+fn the_whole_lifecycle_with_an_appeal() {
+    let cal = BusinessCalendar::china_default();
+    let r = rules();
+    let now = ts("2026-11-24T02:00:00Z"); // Tuesday 10:00 in Shanghai
+    let (a, e) = draft(3000).submit(&buyer(), now, &r, &cal).expect("submit");
+    assert_eq!((e.from, e.to), (State::Draft, State::Submitted));
+    // 3 business days after Tuesday: due at the end of Friday, Shanghai time.
+    assert_eq!(a.review_due_at, Some(ts("2026-11-27T16:00:00Z")));
+    let (a, _) = a.claim(&reviewer("bob"), now).expect("claim");
+    assert_eq!(
+        a.claim(&reviewer("carol"), now).unwrap_err(),
+        ApplicationError::ClaimedByOther
+    );
+    let (a, _) = a
+        .request_info(
+            &reviewer("bob"),
+            "please upload the progress screenshot",
+            now,
+            &cal,
+        )
+        .expect("info");
+    assert_eq!(a.paused_days_left, Some(3));
+    let later = ts("2026-11-30T02:00:00Z"); // next Monday: the clock was paused
+    let (a, _) = a
+        .supplement(&buyer(), "uploaded", later, &cal)
+        .expect("supplement");
+    assert_eq!(a.review_due_at, Some(ts("2026-12-03T16:00:00Z")));
+    let (a, _) = a.claim(&reviewer("bob"), later).expect("claim again");
+    let (a, e) = a
+        .reject(
+            &reviewer("bob"),
+            RejectCode::InsufficientEvidence,
+            "no screenshot",
+            later,
+        )
+        .expect("reject");
+    assert_eq!(
+        e.kind,
+        EventKind::Rejected {
+            code: RejectCode::InsufficientEvidence,
+            text: "no screenshot".into()
+        }
+    );
+    let (a, _) = a
+        .appeal(&buyer(), "here is the monitor export", later, &r, &cal)
+        .expect("appeal");
+    assert_eq!(
+        a.claim(&reviewer("carol"), later).unwrap_err(),
+        ApplicationError::NeedsSeniorReviewer
+    );
+    assert_eq!(
+        a.claim(&senior("bob"), later).unwrap_err(),
+        ApplicationError::SameReviewer
+    );
+    let (a, _) = a.claim(&senior("dora"), later).expect("senior claims");
+    assert_eq!(
+        a.approve(&senior("dora"), Fen(3001), later).unwrap_err(),
+        ApplicationError::AboveRequested
+    );
+    let (a, e) = a
+        .approve(&senior("dora"), Fen(1800), later)
+        .expect("approve");
+    assert_eq!(
+        e.kind,
+        EventKind::Approved {
+            amount: Fen(1800),
+            partial: true,
+            auto_rule: None
+        }
+    );
+    assert_eq!(a.first_reviewer.as_deref(), Some("bob"));
+    assert_eq!(a.state.claim(a.requested, a.approved), Fen(1800));
+}
+
+#[test]
+fn appeal_window_and_limit() {
+    let cal = BusinessCalendar::china_default();
+    let r = rules();
+    let now = ts("2026-11-24T02:00:00Z");
+    let (a, _) = draft(100).submit(&buyer(), now, &r, &cal).expect("submit");
+    let (a, _) = a.claim(&reviewer("bob"), now).expect("claim");
+    let (rejected, _) = a
+        .reject(&reviewer("bob"), RejectCode::Other, "no", now)
+        .expect("reject");
+    let late = ts("2026-12-09T02:00:01Z");
+    assert_eq!(
+        rejected
+            .appeal(&buyer(), "why", late, &r, &cal)
+            .unwrap_err(),
+        ApplicationError::AppealWindowClosed
+    );
+    let (a, _) = rejected
+        .appeal(&buyer(), "why", now, &r, &cal)
+        .expect("appeal");
+    let (a, _) = a.claim(&senior("dora"), now).expect("claim");
+    let (a, _) = a
+        .reject(&senior("dora"), RejectCode::Other, "still no", now)
+        .expect("reject");
+    assert_eq!(
+        a.appeal(&buyer(), "again", now, &r, &cal).unwrap_err(),
+        ApplicationError::AppealLimitReached
+    );
+}
+
+/// The edges of PRODUCT.md §3, written out independently of the implementation.
+const LEGAL: &[(State, State)] = &[
+    (State::Draft, State::Submitted),
+    (State::Submitted, State::InReview),
+    (State::InReview, State::InfoRequested),
+    (State::InfoRequested, State::Submitted),
+    (State::InReview, State::Approved),
+    (State::InReview, State::Rejected),
+    (State::Rejected, State::Appealed),
+    (State::Appealed, State::InReview),
+    (State::Approved, State::Refunding),
+    (State::Refunding, State::Refunded),
+    (State::Refunding, State::RefundFailed),
+    (State::RefundFailed, State::Refunding),
+    (State::Draft, State::Withdrawn),
+    (State::Submitted, State::Withdrawn),
+    (State::InfoRequested, State::Withdrawn),
+    // Rule 5: an objective entitlement under the threshold is approved on submission.
+    (State::Submitted, State::Approved),
+];
+
+#[derive(Debug, Clone)]
+enum Op {
+    Submit,
+    Claim(bool),
+    RequestInfo,
+    Supplement,
+    Approve(i64),
+    AutoApprove,
+    Reject,
+    Appeal,
+    Withdraw,
+    StartRefund,
+    RefundOk,
+    RefundFail,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        Just(Op::Submit),
+        any::<bool>().prop_map(Op::Claim),
+        Just(Op::RequestInfo),
+        Just(Op::Supplement),
+        (1i64..6000).prop_map(Op::Approve),
+        Just(Op::AutoApprove),
+        Just(Op::Reject),
+        Just(Op::Appeal),
+        Just(Op::Withdraw),
+        Just(Op::StartRefund),
+        Just(Op::RefundOk),
+        Just(Op::RefundFail),
+    ]
+}
+
+/// Applies `op` the way the store does: amounts that hold balance are checked against the
+/// balance left by the order's other applications first.
+fn apply(a: &Application, op: &Op, others: Fen, paid: Fen, cal: &BusinessCalendar) -> Step {
+    let now = ts("2026-11-25T02:00:00Z");
+    let r = rules();
+    let balance = paid.saturating_sub(others);
+    let holder = a.reviewer.clone().unwrap_or_else(|| "bob".into());
+    match op {
+        Op::Submit => {
+            RefundAmount::new(a.requested, balance).map_err(ApplicationError::Amount)?;
+            a.submit(&buyer(), now, &r, cal)
+        }
+        Op::Claim(senior_reviewer) => {
+            let who = if *senior_reviewer {
+                senior("dora")
+            } else {
+                reviewer("bob")
+            };
+            a.claim(&who, now)
+        }
+        Op::RequestInfo => a.request_info(
+            &Actor {
+                name: holder,
+                role: Role::SeniorReviewer,
+            },
+            "more",
+            now,
+            cal,
+        ),
+        Op::Supplement => a.supplement(&buyer(), "here", now, cal),
+        Op::Approve(x) => a.approve(
+            &Actor {
+                name: holder,
+                role: Role::SeniorReviewer,
+            },
+            Fen(*x),
+            now,
+        ),
+        Op::AutoApprove => a.auto_approve("2", now),
+        Op::Reject => a.reject(
+            &Actor {
+                name: holder,
+                role: Role::SeniorReviewer,
+            },
+            RejectCode::Other,
+            "no",
+            now,
+        ),
+        Op::Appeal => {
+            RefundAmount::new(a.requested, balance).map_err(ApplicationError::Amount)?;
+            a.appeal(&buyer(), "please", now, &r, cal)
+        }
+        Op::Withdraw => a.withdraw(&buyer(), now),
+        Op::StartRefund => a.start_refund(&Actor::system(), now),
+        Op::RefundOk => a.refund_succeeded(&Actor::system(), now),
+        Op::RefundFail => a.refund_failed(&Actor::system(), "frozen card", now),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Whatever sequence of applications and decisions, what an order's applications commit
+    /// and hold never exceeds what was paid, and no illegal transition is accepted.
+    #[test]
+    fn refunds_never_exceed_payment(
+        paid in 1i64..10_000,
+        amounts in proptest::collection::vec(1i64..6000, 1..5),
+        ops in proptest::collection::vec((0usize..5, op()), 1..80),
+    ) {
+        let cal = BusinessCalendar::china_default();
+        let paid = Fen(paid);
+        let mut apps: Vec<Application> = amounts.iter().map(|x| draft(*x)).collect();
+        for (i, op) in ops {
+            let i = i % apps.len();
+            let others = claimed(apps.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, a)| a));
+            let before = apps[i].clone();
+            match apply(&before, &op, others, paid, &cal) {
+                Ok((next, event)) => {
+                    prop_assert!(LEGAL.contains(&(before.state, next.state)), "illegal {:?} → {:?} by {:?}", before.state, next.state, op);
+                    prop_assert_eq!((event.from, event.to), (before.state, next.state));
+                    prop_assert_eq!(next.version, before.version + 1);
+                    apps[i] = next;
+                }
+                Err(_) => prop_assert_eq!(&apps[i], &before),
+            }
+            let committed: Fen = apps.iter().map(|a| a.state.claim(a.requested, a.approved)).sum();
+            prop_assert!(committed <= paid, "{} committed of {} paid", committed, paid);
+        }
+    }
+
+    #[test]
+    fn every_state_refuses_what_it_may_not_do(state_ix in 0usize..11, op in op()) {
+        let cal = BusinessCalendar::china_default();
+        let mut a = draft(100);
+        a.state = State::ALL[state_ix];
+        a.reviewer = Some("bob".into());
+        if let Ok((next, _)) = apply(&a, &op, Fen::ZERO, Fen(100), &cal) {
+            prop_assert!(LEGAL.contains(&(a.state, next.state)), "illegal {:?} → {:?} by {:?}", a.state, next.state, op);
+        }
+    }
+}

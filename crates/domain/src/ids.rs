@@ -1,0 +1,161 @@
+//! Identifiers that parse rather than validate: once you hold one, it is well-formed.
+
+use jiff::civil::Date;
+use rand::RngExt;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Crockford base32 alphabet (no I, L, O, U): readable over the phone, never ambiguous.
+const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("malformed identifier")]
+pub struct IdError;
+
+/// `RF-YYYYMMDD-XXXXXX`: the Shanghai date of submission and 6 random Crockford base32
+/// characters (30 bits). Never sequential, so numbers reveal nothing and cannot be guessed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ApplicationNo(String);
+
+impl ApplicationNo {
+    pub fn generate<R: rand::Rng + ?Sized>(date: Date, rng: &mut R) -> ApplicationNo {
+        let suffix: String = (0..6)
+            .map(|_| CROCKFORD[rng.random_range(0..32usize)] as char)
+            .collect();
+        ApplicationNo(format!("RF-{}-{suffix}", date.strftime("%Y%m%d")))
+    }
+
+    pub fn parse(text: &str) -> Result<ApplicationNo, IdError> {
+        let upper = text.trim().to_ascii_uppercase();
+        let mut parts = upper.split('-');
+        let (Some("RF"), Some(date), Some(suffix), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(IdError);
+        };
+        let date_ok = date.len() == 8
+            && date.bytes().all(|b| b.is_ascii_digit())
+            && Date::strptime("%Y%m%d", date).is_ok();
+        let suffix_ok = suffix.len() == 6 && suffix.bytes().all(|b| CROCKFORD.contains(&b));
+        if date_ok && suffix_ok {
+            Ok(ApplicationNo(upper))
+        } else {
+            Err(IdError)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+macro_rules! string_id {
+    ($(#[$doc:meta])* $name:ident, $max:expr, $allowed:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn parse(text: &str) -> Result<$name, IdError> {
+                let allowed: fn(char) -> bool = $allowed;
+                if !text.is_empty() && text.chars().count() <= $max && text.chars().all(allowed) {
+                    Ok($name(text.to_owned()))
+                } else {
+                    Err(IdError)
+                }
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+string_id!(
+    /// A merchant's order number: 1–64 of `A–Z a–z 0–9 _ -`.
+    OrderNo,
+    64,
+    |c| c.is_ascii_alphanumeric() || c == '_' || c == '-'
+);
+string_id!(
+    /// A login name: 1–64 of `a–z 0–9 _ . -` (lower case).
+    Username,
+    64,
+    |c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-')
+);
+
+macro_rules! string_conversions {
+    ($($name:ident),*) => {$(
+        impl TryFrom<String> for $name {
+            type Error = IdError;
+            fn try_from(s: String) -> Result<Self, IdError> {
+                $name::parse(&s)
+            }
+        }
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                v.0
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    )*};
+}
+string_conversions!(ApplicationNo, OrderNo, Username);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn application_numbers_have_the_documented_shape() {
+        let mut rng = rand::rng();
+        let no = ApplicationNo::generate(date(2026, 11, 24), &mut rng);
+        assert!(no.as_str().starts_with("RF-20261124-"));
+        assert_eq!(ApplicationNo::parse(no.as_str()), Ok(no.clone()));
+        assert_eq!(ApplicationNo::parse(&no.as_str().to_lowercase()), Ok(no));
+    }
+
+    #[test]
+    fn application_numbers_are_not_sequential() {
+        let mut rng = rand::rng();
+        let many: std::collections::HashSet<_> = (0..1000)
+            .map(|_| ApplicationNo::generate(date(2026, 11, 24), &mut rng))
+            .collect();
+        assert!(
+            many.len() > 990,
+            "1000 draws gave only {} distinct",
+            many.len()
+        );
+    }
+
+    #[test]
+    fn rejects_malformed_numbers() {
+        for bad in [
+            "RF-20261124-7K3M9",
+            "RF-20261324-7K3M9Q",
+            "RF-20261124-7K3M9I",
+            "XX-20261124-7K3M9Q",
+            "RF-20261124-7K3M9Q-1",
+            "",
+        ] {
+            assert_eq!(ApplicationNo::parse(bad), Err(IdError), "{bad}");
+        }
+    }
+
+    #[test]
+    fn order_numbers_and_usernames() {
+        assert!(OrderNo::parse("DY-2026-0001").is_ok());
+        assert!(OrderNo::parse("../etc").is_err());
+        assert!(OrderNo::parse(&"a".repeat(65)).is_err());
+        assert!(Username::parse("alice").is_ok());
+        assert!(Username::parse("Alice").is_err());
+    }
+}

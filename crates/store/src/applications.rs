@@ -1,0 +1,673 @@
+//! Refund applications: drafts, submission, every decision, the timeline, the review queue.
+//! Each write is one transaction: the new state and its timeline event are committed together,
+//! guarded by the application's `version`, so two people deciding at once cannot both win.
+//! Writes that change what an order's applications hold (submit, appeal) first take the
+//! order's row lock, so the refundable balance they check cannot change under them.
+
+use crate::orders::{fetch_order, lock_order};
+use crate::users::User;
+use crate::{Store, StoreError, from_ms, ms};
+use jiff::Timestamp;
+use redress_domain::application::{
+    Actor, Application, ApplicationError, DraftInput, Event, Reason, RejectCode, Round, State,
+    claimed,
+};
+use redress_domain::calendar::{BusinessCalendar, shanghai};
+use redress_domain::entitlement::{self, Entitlement, Facts, Verdict};
+use redress_domain::ids::{ApplicationNo, OrderNo, Username};
+use redress_domain::money::{Fen, RefundAmount};
+use redress_domain::order::{Channel, Order};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+pub(crate) const APP_COLUMNS: &str = "no, order_no, buyer, state, reason, description, requested_fen, approved_fen, \
+     reject_code, reject_text, reviewer, first_reviewer, round, appeals, created_at, submitted_at, review_due_at, \
+     paused_days_left, decided_at, version";
+
+/// An application with its order and timeline, as its buyer or staff see it.
+#[derive(Debug, Clone)]
+pub struct ApplicationView {
+    pub application: Application,
+    pub order: Order,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TimelineEntry {
+    pub seq: i64,
+    pub event: Event,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    /// `None`: every application waiting for staff.
+    pub state: Option<State>,
+    pub reason: Option<Reason>,
+    pub channel: Option<Channel>,
+    pub min_fen: Option<i64>,
+    pub max_fen: Option<i64>,
+    pub limit: i64,
+}
+
+fn opt_ms(row: &AnyRow, col: &str) -> Result<Option<Timestamp>, StoreError> {
+    Ok(row.try_get::<Option<i64>, _>(col)?.map(from_ms))
+}
+
+pub(crate) fn app_from_row(row: &AnyRow) -> Result<Application, StoreError> {
+    let text = |col: &str| -> Result<String, StoreError> { Ok(row.try_get::<String, _>(col)?) };
+    let bad = StoreError::corrupt;
+    Ok(Application {
+        no: ApplicationNo::parse(&text("no")?).map_err(|_| bad("application no"))?,
+        order_no: OrderNo::parse(&text("order_no")?).map_err(|_| bad("order no"))?,
+        buyer: Username::parse(&text("buyer")?).map_err(|_| bad("buyer"))?,
+        state: State::parse(&text("state")?).ok_or_else(|| bad("state"))?,
+        reason: Reason::parse(&text("reason")?).ok_or_else(|| bad("reason"))?,
+        description: text("description")?,
+        requested: Fen(row.try_get("requested_fen")?),
+        approved: row.try_get::<Option<i64>, _>("approved_fen")?.map(Fen),
+        reject_code: match row.try_get::<Option<String>, _>("reject_code")? {
+            Some(c) => Some(RejectCode::parse(&c).ok_or_else(|| bad("reject code"))?),
+            None => None,
+        },
+        reject_text: row.try_get("reject_text")?,
+        reviewer: row.try_get("reviewer")?,
+        first_reviewer: row.try_get("first_reviewer")?,
+        round: if text("round")? == "appeal" {
+            Round::Appeal
+        } else {
+            Round::First
+        },
+        appeals: u32::try_from(row.try_get::<i64, _>("appeals")?).unwrap_or(0),
+        created_at: from_ms(row.try_get("created_at")?),
+        submitted_at: opt_ms(row, "submitted_at")?,
+        review_due_at: opt_ms(row, "review_due_at")?,
+        paused_days_left: row
+            .try_get::<Option<i64>, _>("paused_days_left")?
+            .map(|d| u32::try_from(d).unwrap_or(0)),
+        decided_at: opt_ms(row, "decided_at")?,
+        version: row.try_get("version")?,
+    })
+}
+
+fn round_str(r: Round) -> &'static str {
+    match r {
+        Round::First => "first",
+        Round::Appeal => "appeal",
+    }
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+fn today(now: Timestamp) -> jiff::civil::Date {
+    now.to_zoned_datetime(shanghai()).date()
+}
+
+async fn insert_app(
+    tx: &mut Transaction<'static, Any>,
+    a: &Application,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO applications ({APP_COLUMNS}, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
+    )))
+    .bind(a.no.as_str())
+    .bind(a.order_no.as_str())
+    .bind(a.buyer.as_str())
+    .bind(a.state.as_str())
+    .bind(a.reason.as_str())
+    .bind(&a.description)
+    .bind(a.requested.0)
+    .bind(a.approved.map(|f| f.0))
+    .bind(a.reject_code.map(RejectCode::as_str))
+    .bind(a.reject_text.clone())
+    .bind(a.reviewer.clone())
+    .bind(a.first_reviewer.clone())
+    .bind(round_str(a.round))
+    .bind(i64::from(a.appeals))
+    .bind(ms(a.created_at))
+    .bind(a.submitted_at.map(ms))
+    .bind(a.review_due_at.map(ms))
+    .bind(a.paused_days_left.map(i64::from))
+    .bind(a.decided_at.map(ms))
+    .bind(a.version)
+    .bind(ms(now))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Writes `next` over the stored row if the stored row is still at `prev_version`.
+async fn save(
+    tx: &mut Transaction<'static, Any>,
+    prev_no: &ApplicationNo,
+    prev_version: i64,
+    a: &Application,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let done = sqlx::query(
+        "UPDATE applications SET no = $1, state = $2, reason = $3, description = $4, requested_fen = $5,
+         approved_fen = $6, reject_code = $7, reject_text = $8, reviewer = $9, first_reviewer = $10, round = $11,
+         appeals = $12, submitted_at = $13, review_due_at = $14, paused_days_left = $15, decided_at = $16,
+         version = $17, updated_at = $18
+         WHERE no = $19 AND version = $20",
+    )
+    .bind(a.no.as_str())
+    .bind(a.state.as_str())
+    .bind(a.reason.as_str())
+    .bind(&a.description)
+    .bind(a.requested.0)
+    .bind(a.approved.map(|f| f.0))
+    .bind(a.reject_code.map(RejectCode::as_str))
+    .bind(a.reject_text.clone())
+    .bind(a.reviewer.clone())
+    .bind(a.first_reviewer.clone())
+    .bind(round_str(a.round))
+    .bind(i64::from(a.appeals))
+    .bind(a.submitted_at.map(ms))
+    .bind(a.review_due_at.map(ms))
+    .bind(a.paused_days_left.map(i64::from))
+    .bind(a.decided_at.map(ms))
+    .bind(a.version)
+    .bind(ms(now))
+    .bind(prev_no.as_str())
+    .bind(prev_version)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict)
+    }
+}
+
+async fn insert_event(
+    tx: &mut Transaction<'static, Any>,
+    a: &Application,
+    e: &Event,
+) -> Result<(), StoreError> {
+    let body = serde_json::to_string(e).map_err(StoreError::corrupt)?;
+    sqlx::query(
+        "INSERT INTO application_events (application_no, seq, at, kind, actor, actor_role, from_state, to_state, body)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(a.no.as_str())
+    .bind(a.version)
+    .bind(ms(e.at))
+    .bind(e.kind.name())
+    .bind(&e.actor.name)
+    .bind(e.actor.role.as_str())
+    .bind(e.from.as_str())
+    .bind(e.to.as_str())
+    .bind(body)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Who may see an application: its buyer, or staff.
+fn visible_to(a: &Application, viewer: &User) -> bool {
+    viewer.role.is_staff() || a.buyer == viewer.username
+}
+
+fn actor(user: &User) -> Actor {
+    Actor {
+        name: user.username.to_string(),
+        role: user.role,
+    }
+}
+
+impl Store {
+    async fn fetch_app(
+        &self,
+        tx: Option<&mut Transaction<'static, Any>>,
+        no: &ApplicationNo,
+    ) -> Result<Application, StoreError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {APP_COLUMNS} FROM applications WHERE no = $1"
+        ));
+        let q = sqlx::query(sql).bind(no.as_str());
+        let row = match tx {
+            Some(tx) => q.fetch_optional(&mut **tx).await?,
+            None => q.fetch_optional(&self.pool).await?,
+        };
+        app_from_row(&row.ok_or(StoreError::NotFound)?)
+    }
+
+    /// An application as `viewer` may see it; someone else's is `NotFound`, never `Forbidden`,
+    /// so numbers cannot be probed.
+    pub async fn application_for(
+        &self,
+        no: &ApplicationNo,
+        viewer: &User,
+    ) -> Result<Application, StoreError> {
+        let a = self.fetch_app(None, no).await?;
+        if visible_to(&a, viewer) {
+            Ok(a)
+        } else {
+            Err(StoreError::NotFound)
+        }
+    }
+
+    /// The entitlement on `order_no` as of `now`, ignoring `except` (the draft being edited).
+    pub async fn entitlement(
+        &self,
+        order_no: &OrderNo,
+        viewer: &User,
+        except: Option<&ApplicationNo>,
+        now: Timestamp,
+    ) -> Result<Entitlement, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let e = self
+            .entitlement_in(&mut tx, order_no, Some(viewer), except, now)
+            .await?;
+        tx.commit().await?;
+        Ok(e.0)
+    }
+
+    async fn entitlement_in(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        order_no: &OrderNo,
+        viewer: Option<&User>,
+        except: Option<&ApplicationNo>,
+        now: Timestamp,
+    ) -> Result<(Entitlement, Order), StoreError> {
+        let order = fetch_order(tx, order_no.as_str())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if let Some(v) = viewer
+            && !v.role.is_staff()
+            && v.username != order.buyer
+        {
+            return Err(StoreError::NotFound);
+        }
+        let apps = Store::applications_on_order(tx, order_no.as_str()).await?;
+        let policy = self.policy(order.policy_version).await?;
+        let ledger = self.deliveries(order_no).await?;
+        let events = self.account_events(&order.buyer).await?;
+        let claimed = claimed(apps.iter().filter(|a| Some(&a.no) != except));
+        let e = entitlement::assess(&Facts {
+            order: &order,
+            ledger: &ledger,
+            account_events: &events,
+            policy: &policy,
+            claimed,
+            now,
+        });
+        Ok((e, order))
+    }
+
+    pub async fn create_draft(
+        &self,
+        order_no: &OrderNo,
+        buyer: &User,
+        input: DraftInput,
+        now: Timestamp,
+    ) -> Result<Application, StoreError> {
+        input.check()?;
+        let (ent, order) = {
+            let mut tx = self.pool.begin().await?;
+            let r = self
+                .entitlement_in(&mut tx, order_no, Some(buyer), None, now)
+                .await?;
+            tx.commit().await?;
+            r
+        };
+        if order.buyer != buyer.username {
+            return Err(StoreError::NotFound);
+        }
+        if ent.verdict == Verdict::NotEligible {
+            return Err(StoreError::NotEligible(
+                ent.explanation.get(&buyer.locale).to_owned(),
+            ));
+        }
+        RefundAmount::new(input.amount, ent.max_refundable)?;
+        for _ in 0..5 {
+            let no = ApplicationNo::generate(today(now), &mut rand::rng());
+            let draft = Application::new_draft(
+                no,
+                order_no.clone(),
+                buyer.username.clone(),
+                input.clone(),
+                now,
+            )?;
+            let mut tx = self.write().await?;
+            match insert_app(&mut tx, &draft, now).await {
+                Ok(()) => {
+                    tx.commit().await?;
+                    return Ok(draft);
+                }
+                Err(e) if is_unique_violation(&e) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Exists("application number"))
+    }
+
+    pub async fn update_draft(
+        &self,
+        no: &ApplicationNo,
+        buyer: &User,
+        input: DraftInput,
+        now: Timestamp,
+    ) -> Result<Application, StoreError> {
+        let a = self.application_for(no, buyer).await?;
+        if a.buyer != buyer.username {
+            return Err(StoreError::NotFound);
+        }
+        let next = a.update_draft(input)?;
+        let ent = self.entitlement(&a.order_no, buyer, Some(no), now).await?;
+        RefundAmount::new(next.requested, ent.max_refundable)?;
+        let mut tx = self.write().await?;
+        save(&mut tx, &a.no, a.version, &next, now).await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    /// Deletes a draft (drafts have no timeline, so nothing the audit log refers to is lost).
+    pub async fn delete_draft(&self, no: &ApplicationNo, buyer: &User) -> Result<(), StoreError> {
+        let a = self.application_for(no, buyer).await?;
+        if a.buyer != buyer.username {
+            return Err(StoreError::NotFound);
+        }
+        if a.state != State::Draft {
+            return Err(ApplicationError::IllegalTransition {
+                from: a.state,
+                action: "deleted",
+            }
+            .into());
+        }
+        let done = sqlx::query(
+            "DELETE FROM applications WHERE no = $1 AND version = $2 AND state = 'draft'",
+        )
+        .bind(no.as_str())
+        .bind(a.version)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict)
+        }
+    }
+
+    /// Submits a draft: checks the amount against the balance under the order's lock, starts
+    /// the review clock, issues the final application number (dated today), and applies rule 5
+    /// (auto-approval) in the same transaction.
+    pub async fn submit(
+        &self,
+        no: &ApplicationNo,
+        buyer: &User,
+        now: Timestamp,
+    ) -> Result<Application, StoreError> {
+        let calendar = self.calendar().await?;
+        let probe = self.application_for(no, buyer).await?;
+        if probe.buyer != buyer.username {
+            return Err(StoreError::NotFound);
+        }
+        let mut tx = self.write().await?;
+        lock_order(&mut tx, probe.order_no.as_str()).await?;
+        let a = self.fetch_app(Some(&mut tx), no).await?;
+        let (ent, order) = self
+            .entitlement_in(&mut tx, &a.order_no, Some(buyer), Some(no), now)
+            .await?;
+        if ent.verdict == Verdict::NotEligible && a.state == State::Draft {
+            return Err(StoreError::NotEligible(
+                ent.explanation.get(&buyer.locale).to_owned(),
+            ));
+        }
+        RefundAmount::new(a.requested, ent.max_refundable)?;
+        let policy = self.policy(order.policy_version).await?;
+        let (mut next, event) = a.submit(&actor(buyer), now, &policy.rules, &calendar)?;
+        if !a
+            .no
+            .as_str()
+            .contains(&today(now).strftime("-%Y%m%d-").to_string())
+        {
+            next.no = ApplicationNo::generate(today(now), &mut rand::rng());
+        }
+        save(&mut tx, &a.no, a.version, &next, now).await?;
+        insert_event(&mut tx, &next, &event).await?;
+        if ent.auto_approves(next.requested) {
+            let rule = ent.clauses.first().cloned().unwrap_or_default();
+            let (approved, event) = next.auto_approve(&rule, now)?;
+            save(&mut tx, &next.no, next.version, &approved, now).await?;
+            insert_event(&mut tx, &approved, &event).await?;
+            next = approved;
+        }
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    /// Applies a decision or other transition that does not change the order's balance.
+    async fn transition(
+        &self,
+        no: &ApplicationNo,
+        who: &User,
+        now: Timestamp,
+        f: impl FnOnce(
+            &Application,
+            &Actor,
+            &BusinessCalendar,
+        ) -> Result<(Application, Event), ApplicationError>,
+    ) -> Result<Application, StoreError> {
+        let calendar = self.calendar().await?;
+        let a = self.application_for(no, who).await?;
+        let (next, event) = f(&a, &actor(who), &calendar)?;
+        let mut tx = self.write().await?;
+        save(&mut tx, &a.no, a.version, &next, now).await?;
+        insert_event(&mut tx, &next, &event).await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    fn own(a: &Application, buyer: &User) -> Result<(), ApplicationError> {
+        if a.buyer == buyer.username {
+            Ok(())
+        } else {
+            Err(ApplicationError::IllegalTransition {
+                from: a.state,
+                action: "changed by staff this way",
+            })
+        }
+    }
+
+    pub async fn withdraw(
+        &self,
+        no: &ApplicationNo,
+        buyer: &User,
+        now: Timestamp,
+    ) -> Result<Application, StoreError> {
+        self.transition(no, buyer, now, |a, who, _| {
+            Store::own(a, buyer)?;
+            a.withdraw(who, now)
+        })
+        .await
+    }
+
+    pub async fn supplement(
+        &self,
+        no: &ApplicationNo,
+        buyer: &User,
+        message: &str,
+        now: Timestamp,
+    ) -> Result<Application, StoreError> {
+        self.transition(no, buyer, now, |a, who, cal| {
+            Store::own(a, buyer)?;
+            a.supplement(who, message, now, cal)
+        })
+        .await
+    }
+
+    pub async fn claim(
+        &self,
+        no: &ApplicationNo,
+        reviewer: &User,
+        now: Timestamp,
+    ) -> Result<Application, StoreError> {
+        self.transition(no, reviewer, now, |a, who, _| a.claim(who, now))
+            .await
+    }
+
+    pub async fn request_info(
+        &self,
+        no: &ApplicationNo,
+        reviewer: &User,
+        message: &str,
+        now: Timestamp,
+    ) -> Result<Application, StoreError> {
+        self.transition(no, reviewer, now, |a, who, cal| {
+            a.request_info(who, message, now, cal)
+        })
+        .await
+    }
+
+    /// Approves `amount`, or the full amount asked for when `None`.
+    pub async fn approve(
+        &self,
+        no: &ApplicationNo,
+        reviewer: &User,
+        amount: Option<Fen>,
+        now: Timestamp,
+    ) -> Result<Application, StoreError> {
+        self.transition(no, reviewer, now, |a, who, _| {
+            a.approve(who, amount.unwrap_or(a.requested), now)
+        })
+        .await
+    }
+
+    pub async fn reject(
+        &self,
+        no: &ApplicationNo,
+        reviewer: &User,
+        code: RejectCode,
+        text: &str,
+        now: Timestamp,
+    ) -> Result<Application, StoreError> {
+        self.transition(no, reviewer, now, |a, who, _| {
+            a.reject(who, code, text, now)
+        })
+        .await
+    }
+
+    /// Appeals a rejection: the amount is held again, so the balance is checked under the
+    /// order's lock.
+    pub async fn appeal(
+        &self,
+        no: &ApplicationNo,
+        buyer: &User,
+        text: &str,
+        now: Timestamp,
+    ) -> Result<Application, StoreError> {
+        let calendar = self.calendar().await?;
+        let probe = self.application_for(no, buyer).await?;
+        Store::own(&probe, buyer)?;
+        let mut tx = self.write().await?;
+        lock_order(&mut tx, probe.order_no.as_str()).await?;
+        let a = self.fetch_app(Some(&mut tx), no).await?;
+        let (ent, order) = self
+            .entitlement_in(&mut tx, &a.order_no, Some(buyer), Some(no), now)
+            .await?;
+        let policy = self.policy(order.policy_version).await?;
+        let (next, event) = a.appeal(&actor(buyer), text, now, &policy.rules, &calendar)?;
+        RefundAmount::new(a.requested, ent.balance)?;
+        save(&mut tx, &a.no, a.version, &next, now).await?;
+        insert_event(&mut tx, &next, &event).await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    pub async fn view(
+        &self,
+        no: &ApplicationNo,
+        viewer: &User,
+    ) -> Result<ApplicationView, StoreError> {
+        let application = self.application_for(no, viewer).await?;
+        let order = self.order(&application.order_no).await?;
+        let rows = sqlx::query(
+            "SELECT seq, body FROM application_events WHERE application_no = $1 ORDER BY seq",
+        )
+        .bind(no.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        let timeline = rows
+            .iter()
+            .map(|r| {
+                let body: String = r.try_get("body")?;
+                Ok(TimelineEntry {
+                    seq: r.try_get("seq")?,
+                    event: serde_json::from_str(&body).map_err(StoreError::corrupt)?,
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        Ok(ApplicationView {
+            application,
+            order,
+            timeline,
+        })
+    }
+
+    pub async fn applications_of_buyer(
+        &self,
+        buyer: &Username,
+    ) -> Result<Vec<Application>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {APP_COLUMNS} FROM applications WHERE buyer = $1 ORDER BY created_at DESC, no"
+        )))
+        .bind(buyer.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(app_from_row).collect()
+    }
+
+    /// Applications waiting for staff, the one due soonest first.
+    pub async fn review_queue(
+        &self,
+        f: &QueueFilter,
+    ) -> Result<Vec<(Application, Channel)>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {cols}, o.pay_channel FROM applications a JOIN orders o ON o.order_no = a.order_no
+             WHERE (CAST($1 AS TEXT) IS NULL AND a.state IN ('submitted', 'in_review', 'info_requested', 'appealed')
+                    OR a.state = CAST($1 AS TEXT))
+               AND (CAST($2 AS TEXT) IS NULL OR a.reason = CAST($2 AS TEXT))
+               AND (CAST($3 AS TEXT) IS NULL OR o.pay_channel = CAST($3 AS TEXT))
+               AND (CAST($4 AS BIGINT) IS NULL OR a.requested_fen >= CAST($4 AS BIGINT))
+               AND (CAST($5 AS BIGINT) IS NULL OR a.requested_fen <= CAST($5 AS BIGINT))
+             ORDER BY a.review_due_at, a.no LIMIT $6",
+            cols = APP_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ")
+        )))
+        .bind(f.state.map(State::as_str))
+        .bind(f.reason.map(Reason::as_str))
+        .bind(f.channel.map(Channel::as_str))
+        .bind(f.min_fen)
+        .bind(f.max_fen)
+        .bind(if f.limit > 0 { f.limit } else { 200 })
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let c: Option<String> = r.try_get("pay_channel")?;
+                let channel = c
+                    .as_deref()
+                    .and_then(Channel::parse)
+                    .ok_or_else(|| StoreError::corrupt("channel"))?;
+                Ok((app_from_row(r)?, channel))
+            })
+            .collect()
+    }
+
+    /// Counts of applications per state (for the demo check and the dashboard).
+    pub async fn state_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT state, COUNT(*) AS n FROM applications GROUP BY state ORDER BY state",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("state")?, r.try_get("n")?)))
+            .collect()
+    }
+}

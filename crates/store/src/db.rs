@@ -1,0 +1,116 @@
+//! Connecting, per-backend settings, migrations and transactions.
+
+use crate::error::StoreError;
+use sqlx::AnyConnection;
+use sqlx::any::AnyPoolOptions;
+use sqlx::{Any, AnyPool, Executor, Transaction};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The database handle every adapter shares. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub(crate) pool: AnyPool,
+    backend: Backend,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Durability settings Redress runs with: an application number shown to a buyer must
+/// survive a power cut, so every commit is fsynced (WAL + synchronous=FULL on SQLite,
+/// synchronous_commit=on on PostgreSQL).
+pub const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
+pub const POSTGRES_SETTINGS: &str = "SET synchronous_commit = on";
+
+impl Store {
+    /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`). With `schema`, a
+    /// PostgreSQL connection works inside that schema (created if missing): tests use one each.
+    pub async fn connect(url: &str, schema: Option<&str>) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        };
+        let schema = schema.map(str::to_owned);
+        if let (Backend::Postgres, Some(s)) = (backend, &schema) {
+            let mut conn = <AnyConnection as sqlx::Connection>::connect(url).await?;
+            let create = format!("CREATE SCHEMA IF NOT EXISTS \"{}\"", quote_ident(s));
+            conn.execute(sqlx::AssertSqlSafe(create.as_str())).await?;
+        }
+        let max = match backend {
+            Backend::Sqlite => 8,
+            Backend::Postgres => 24,
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |conn, _| {
+                let schema = schema.clone();
+                Box::pin(async move {
+                    match backend {
+                        Backend::Sqlite => {
+                            conn.execute(SQLITE_PRAGMAS).await?;
+                        }
+                        Backend::Postgres => {
+                            conn.execute(POSTGRES_SETTINGS).await?;
+                            if let Some(s) = schema {
+                                let set = format!("SET search_path TO \"{}\"", quote_ident(&s));
+                                conn.execute(sqlx::AssertSqlSafe(set.as_str())).await?;
+                            }
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await?;
+        Ok(Store { pool, backend })
+    }
+
+    /// The SQLite file inside a data directory (created with the directory if missing).
+    pub fn sqlite_url(data_dir: &std::path::Path) -> String {
+        format!(
+            "sqlite://{}?mode=rwc",
+            data_dir.join("redress.db").display()
+        )
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        MIGRATOR.run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`), so a transaction that reads before it writes never fails to upgrade.
+    pub(crate) async fn write(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn quote_ident(s: &str) -> String {
+    s.replace('"', "\"\"")
+}

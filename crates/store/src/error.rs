@@ -1,0 +1,42 @@
+//! What can go wrong when reading or writing; the web layer maps each to a status and a code.
+
+use redress_domain::application::ApplicationError;
+use redress_domain::money::AmountError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// Someone else changed the record first (optimistic-concurrency guard).
+    #[error("the record was changed by someone else")]
+    Conflict,
+    /// A write that would change something that never changes once set.
+    #[error("{0} cannot be changed once set")]
+    Immutable(&'static str),
+    #[error("{0} already exists")]
+    Exists(&'static str),
+    #[error("unknown policy version {0}")]
+    UnknownPolicy(u32),
+    #[error("the order has not been paid")]
+    NotPaid,
+    #[error("{0}")]
+    NotEligible(String),
+    #[error(transparent)]
+    Application(#[from] ApplicationError),
+    #[error(transparent)]
+    Amount(#[from] AmountError),
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("password hashing failed")]
+    Hash,
+}
+
+impl StoreError {
+    pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
+        StoreError::Corrupt(what.to_string())
+    }
+}

@@ -1,0 +1,29 @@
+//! Redress's persistence: one code path over SQLite (the embedded default) and PostgreSQL
+//! (scale-out), through sqlx's `Any` driver with plain SQL both accept. Every write that
+//! matters is one transaction; the domain crate decides, this crate records.
+#![forbid(unsafe_code)]
+
+mod applications;
+mod db;
+mod error;
+mod orders;
+mod policies;
+mod settings;
+mod users;
+
+pub use applications::{ApplicationView, QueueFilter, TimelineEntry};
+pub use db::{Backend, Store};
+pub use error::StoreError;
+pub use orders::{OrderSummary, OrderUpsert, Upserted};
+pub use users::{NewUser, User};
+
+use jiff::Timestamp;
+
+/// Timestamps are stored as epoch milliseconds (UTC).
+pub(crate) fn ms(t: Timestamp) -> i64 {
+    t.as_millisecond()
+}
+
+pub(crate) fn from_ms(v: i64) -> Timestamp {
+    Timestamp::from_millisecond(v).unwrap_or(Timestamp::UNIX_EPOCH)
+}

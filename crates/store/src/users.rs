@@ -1,0 +1,200 @@
+//! Accounts, bearer sessions and merchant API tokens. Passwords are argon2-hashed; session
+//! and API tokens are random and only their SHA-256 is stored, so a database leak reveals no
+//! usable credential.
+
+use crate::{Store, StoreError, from_ms, ms};
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use jiff::{SignedDuration, Timestamp};
+use rand::RngExt;
+use redress_domain::application::Role;
+use redress_domain::ids::Username;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub username: Username,
+    pub display_name: String,
+    pub role: Role,
+    pub locale: String,
+}
+
+pub struct NewUser<'a> {
+    pub username: Username,
+    pub display_name: &'a str,
+    pub role: Role,
+    pub password: &'a str,
+    pub locale: &'a str,
+}
+
+/// How long a bearer session lives.
+pub const SESSION_TTL: SignedDuration = SignedDuration::from_hours(12);
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn new_token(prefix: &str) -> String {
+    let bytes: [u8; 32] = rand::rng().random();
+    format!("{prefix}{}", hex::encode(bytes))
+}
+
+fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, StoreError> {
+    let name: String = row.try_get("username")?;
+    let role: String = row.try_get("role")?;
+    Ok(User {
+        username: Username::parse(&name).map_err(|_| StoreError::corrupt("username"))?,
+        display_name: row.try_get("display_name")?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::corrupt("role"))?,
+        locale: row.try_get("locale")?,
+    })
+}
+
+impl Store {
+    pub async fn create_user(&self, u: NewUser<'_>, now: Timestamp) -> Result<User, StoreError> {
+        let hash = Argon2::default()
+            .hash_password(u.password.as_bytes())
+            .map_err(|_| StoreError::Hash)?
+            .to_string();
+        let done = sqlx::query(
+            "INSERT INTO users (username, display_name, role, password_hash, locale, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (username) DO NOTHING",
+        )
+        .bind(u.username.as_str())
+        .bind(u.display_name)
+        .bind(u.role.as_str())
+        .bind(hash)
+        .bind(u.locale)
+        .bind(ms(now))
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Exists("user"));
+        }
+        Ok(User {
+            username: u.username,
+            display_name: u.display_name.to_owned(),
+            role: u.role,
+            locale: u.locale.to_owned(),
+        })
+    }
+
+    pub async fn user(&self, username: &str) -> Result<User, StoreError> {
+        let row = sqlx::query(
+            "SELECT username, display_name, role, locale FROM users WHERE username = $1",
+        )
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        user_from_row(&row)
+    }
+
+    /// Checks a password; on success opens a session and returns its token (shown once).
+    /// Unknown users and wrong passwords are indistinguishable to the caller.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        now: Timestamp,
+    ) -> Result<Option<(String, User, Timestamp)>, StoreError> {
+        let row = sqlx::query("SELECT username, display_name, role, locale, password_hash FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else {
+            // Spend the same effort as a real check so timing does not reveal which names exist.
+            let _ = Argon2::default().verify_password(password.as_bytes(), DUMMY_HASH);
+            return Ok(None);
+        };
+        let stored: String = row.try_get("password_hash")?;
+        if Argon2::default()
+            .verify_password(password.as_bytes(), stored.as_str())
+            .is_err()
+        {
+            return Ok(None);
+        }
+        let user = user_from_row(&row)?;
+        let token = new_token("rds_");
+        let expires = now + SESSION_TTL;
+        sqlx::query("INSERT INTO sessions (token_hash, username, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(token_hash(&token))
+            .bind(user.username.as_str())
+            .bind(ms(now))
+            .bind(ms(expires))
+            .execute(&self.pool)
+            .await?;
+        Ok(Some((token, user, expires)))
+    }
+
+    /// The user behind a live session token.
+    pub async fn session_user(
+        &self,
+        token: &str,
+        now: Timestamp,
+    ) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query(
+            "SELECT u.username, u.display_name, u.role, u.locale FROM sessions s
+             JOIN users u ON u.username = s.username WHERE s.token_hash = $1 AND s.expires_at > $2",
+        )
+        .bind(token_hash(token))
+        .bind(ms(now))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    pub async fn logout(&self, token: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash(token))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Creates a merchant API token and returns it (shown once).
+    pub async fn create_api_token(&self, name: &str, now: Timestamp) -> Result<String, StoreError> {
+        let token = new_token("rdm_");
+        sqlx::query("INSERT INTO api_tokens (token_hash, name, created_at) VALUES ($1, $2, $3)")
+            .bind(token_hash(&token))
+            .bind(name)
+            .bind(ms(now))
+            .execute(&self.pool)
+            .await?;
+        Ok(token)
+    }
+
+    /// The name of the merchant system behind a token that has not been revoked.
+    pub async fn api_token_name(&self, token: &str) -> Result<Option<String>, StoreError> {
+        let row =
+            sqlx::query("SELECT name FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
+                .bind(token_hash(token))
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|r| r.try_get("name")).transpose()?)
+    }
+
+    pub async fn revoke_api_token(&self, name: &str, now: Timestamp) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL",
+        )
+        .bind(ms(now))
+        .bind(name)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    pub async fn session_expiry(&self, token: &str) -> Result<Option<Timestamp>, StoreError> {
+        let row = sqlx::query("SELECT expires_at FROM sessions WHERE token_hash = $1")
+            .bind(token_hash(token))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row
+            .map(|r| r.try_get::<i64, _>("expires_at").map(from_ms))
+            .transpose()?)
+    }
+}
+
+/// A valid argon2 hash of a random password, used to equalise login timing.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Rm5E3R3p2Dv2t2d0a9yqvQ6Xr4sZ8F1mHk0uQbXo2Ls";
