@@ -1,1 +1,131 @@
-fn main() {}
+//! `redress`: one binary wiring the domain, the store and the web adapter into subcommands.
+#![forbid(unsafe_code)]
+
+mod admin;
+mod demo;
+mod settings;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use redress_store::Store;
+use settings::{Common, Settings};
+
+#[derive(Parser)]
+#[command(
+    name = "redress",
+    version,
+    about = "Redress: refunds and after-sales for metered online services"
+)]
+struct Cli {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web UI, JSON API and workers (migrates the database first).
+    Serve {
+        /// Address to listen on [env: REDRESS_LISTEN] [default: 127.0.0.1:8080]
+        #[arg(long, env = "REDRESS_LISTEN")]
+        listen: Option<String>,
+        /// Load the demo data set first if the database has no users yet.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Create or upgrade the database schema.
+    Migrate,
+    /// Load the demo data set (buyers, reviewers, 30 orders, applications in every state).
+    Demo,
+    /// Users, merchant API tokens, policy versions and the business calendar.
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::resolve(&cli.common)?;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&settings.log).unwrap_or_else(|_| "info".into()),
+        )
+        .with_target(false)
+        .init();
+    let store = open(&settings).await?;
+    match cli.command {
+        Command::Migrate => {
+            println!("database is up to date ({})", settings.describe_database());
+        }
+        Command::Demo => {
+            let report = demo::load(&store, jiff::Timestamp::now()).await?;
+            println!("{report}");
+        }
+        Command::Admin(cmd) => admin::run(&store, cmd).await?,
+        Command::Serve { listen, demo } => {
+            if demo && !store.has_users().await? {
+                let report = demo::load(&store, jiff::Timestamp::now()).await?;
+                println!("{report}");
+            }
+            let listen = listen
+                .or(settings.listen.clone())
+                .unwrap_or_else(|| settings::DEFAULT_LISTEN.to_owned());
+            serve(store, &listen).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Opens the configured database and brings its schema up to date.
+async fn open(settings: &Settings) -> anyhow::Result<Store> {
+    if settings.database_url.is_none() {
+        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+            format!(
+                "cannot create data directory {}",
+                settings.data_dir.display()
+            )
+        })?;
+    }
+    let url = settings.database_url();
+    let store = Store::connect(&url, None)
+        .await
+        .with_context(|| format!("cannot open {}", settings.describe_database()))?;
+    store.migrate().await.context("database migration failed")?;
+    Ok(store)
+}
+
+async fn serve(store: Store, listen: &str) -> anyhow::Result<()> {
+    let app = redress_web::app(redress_web::AppState {
+        store: store.clone(),
+    });
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "Redress is listening");
+    println!("Redress is listening on http://{addr}");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    store.close().await;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

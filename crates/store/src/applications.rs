@@ -4,7 +4,8 @@
 //! Writes that change what an order's applications hold (submit, appeal) first take the
 //! order's row lock, so the refundable balance they check cannot change under them.
 
-use crate::orders::{fetch_order, lock_order};
+use crate::orders::{account_events_in, deliveries_in, fetch_order, lock_order};
+use crate::policies::policy_in;
 use crate::users::User;
 use crate::{Store, StoreError, from_ms, ms};
 use jiff::Timestamp;
@@ -17,6 +18,7 @@ use redress_domain::entitlement::{self, Entitlement, Facts, Verdict};
 use redress_domain::ids::{ApplicationNo, OrderNo, Username};
 use redress_domain::money::{Fen, RefundAmount};
 use redress_domain::order::{Channel, Order};
+use redress_domain::policy::Policy;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
@@ -274,7 +276,7 @@ impl Store {
         viewer: Option<&User>,
         except: Option<&ApplicationNo>,
         now: Timestamp,
-    ) -> Result<(Entitlement, Order), StoreError> {
+    ) -> Result<(Entitlement, Policy), StoreError> {
         let order = fetch_order(tx, order_no.as_str())
             .await?
             .ok_or(StoreError::NotFound)?;
@@ -285,9 +287,9 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let apps = Store::applications_on_order(tx, order_no.as_str()).await?;
-        let policy = self.policy(order.policy_version).await?;
-        let ledger = self.deliveries(order_no).await?;
-        let events = self.account_events(&order.buyer).await?;
+        let policy = policy_in(tx, order.policy_version).await?;
+        let ledger = deliveries_in(tx, order_no).await?;
+        let events = account_events_in(tx, &order.buyer).await?;
         let claimed = claimed(apps.iter().filter(|a| Some(&a.no) != except));
         let e = entitlement::assess(&Facts {
             order: &order,
@@ -297,7 +299,7 @@ impl Store {
             claimed,
             now,
         });
-        Ok((e, order))
+        Ok((e, policy))
     }
 
     pub async fn create_draft(
@@ -308,21 +310,13 @@ impl Store {
         now: Timestamp,
     ) -> Result<Application, StoreError> {
         input.check()?;
-        let (ent, order) = {
-            let mut tx = self.pool.begin().await?;
-            let r = self
-                .entitlement_in(&mut tx, order_no, Some(buyer), None, now)
-                .await?;
-            tx.commit().await?;
-            r
-        };
+        let order = self.order(order_no).await?;
         if order.buyer != buyer.username {
             return Err(StoreError::NotFound);
         }
+        let ent = self.entitlement(order_no, buyer, None, now).await?;
         if ent.verdict == Verdict::NotEligible {
-            return Err(StoreError::NotEligible(
-                ent.explanation.get(&buyer.locale).to_owned(),
-            ));
+            return Err(StoreError::NotEligible(ent.explanation.clone()));
         }
         RefundAmount::new(input.amount, ent.max_refundable)?;
         for _ in 0..5 {
@@ -411,16 +405,13 @@ impl Store {
         let mut tx = self.write().await?;
         lock_order(&mut tx, probe.order_no.as_str()).await?;
         let a = self.fetch_app(Some(&mut tx), no).await?;
-        let (ent, order) = self
+        let (ent, policy) = self
             .entitlement_in(&mut tx, &a.order_no, Some(buyer), Some(no), now)
             .await?;
         if ent.verdict == Verdict::NotEligible && a.state == State::Draft {
-            return Err(StoreError::NotEligible(
-                ent.explanation.get(&buyer.locale).to_owned(),
-            ));
+            return Err(StoreError::NotEligible(ent.explanation.clone()));
         }
         RefundAmount::new(a.requested, ent.max_refundable)?;
-        let policy = self.policy(order.policy_version).await?;
         let (mut next, event) = a.submit(&actor(buyer), now, &policy.rules, &calendar)?;
         if !a
             .no
@@ -568,10 +559,9 @@ impl Store {
         let mut tx = self.write().await?;
         lock_order(&mut tx, probe.order_no.as_str()).await?;
         let a = self.fetch_app(Some(&mut tx), no).await?;
-        let (ent, order) = self
+        let (ent, policy) = self
             .entitlement_in(&mut tx, &a.order_no, Some(buyer), Some(no), now)
             .await?;
-        let policy = self.policy(order.policy_version).await?;
         let (next, event) = a.appeal(&actor(buyer), text, now, &policy.rules, &calendar)?;
         RefundAmount::new(a.requested, ent.balance)?;
         save(&mut tx, &a.no, a.version, &next, now).await?;

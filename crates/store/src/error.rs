@@ -19,8 +19,9 @@ pub enum StoreError {
     UnknownPolicy(u32),
     #[error("the order has not been paid")]
     NotPaid,
-    #[error("{0}")]
-    NotEligible(String),
+    /// No application is possible; the entitlement engine's explanation says why.
+    #[error("{}", .0.en)]
+    NotEligible(redress_domain::Text),
     #[error(transparent)]
     Application(#[from] ApplicationError),
     #[error(transparent)]

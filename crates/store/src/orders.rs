@@ -12,7 +12,7 @@ use redress_domain::order::{
     Service,
 };
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, AnyConnection, Row, Transaction};
 
 pub type OrderUpsert = Order;
 
@@ -379,6 +379,33 @@ pub(crate) async fn lock_order(
     } else {
         Ok(())
     }
+}
+
+/// Reads run on the caller's connection: inside a write transaction a second pooled
+/// connection could wait forever for a pool slot held by writers queued behind this one.
+pub(crate) async fn deliveries_in(
+    conn: &mut AnyConnection,
+    order_no: &OrderNo,
+) -> Result<Vec<DeliveryReading>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT at, source, delivered FROM deliveries WHERE order_no = $1 ORDER BY at, source",
+    )
+    .bind(order_no.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(reading_from_row).collect()
+}
+
+pub(crate) async fn account_events_in(
+    conn: &mut AnyConnection,
+    buyer: &Username,
+) -> Result<Vec<AccountEvent>, StoreError> {
+    let rows =
+        sqlx::query("SELECT kind, at, source FROM account_events WHERE buyer = $1 ORDER BY at")
+            .bind(buyer.as_str())
+            .fetch_all(&mut *conn)
+            .await?;
+    rows.iter().map(account_event_from_row).collect()
 }
 
 fn reading_from_row(row: &AnyRow) -> Result<DeliveryReading, StoreError> {

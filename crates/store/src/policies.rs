@@ -4,7 +4,7 @@
 use crate::{Store, StoreError, ms};
 use jiff::Timestamp;
 use redress_domain::policy::Policy;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 impl Store {
     /// Publishes `policy`. Returns `true` if it was new, `false` if exactly this version was
@@ -37,13 +37,7 @@ impl Store {
     }
 
     pub async fn policy(&self, version: u32) -> Result<Policy, StoreError> {
-        let row = sqlx::query("SELECT body FROM policies WHERE version = $1")
-            .bind(i64::from(version))
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let body: String = row.try_get("body")?;
-        serde_json::from_str(&body).map_err(StoreError::corrupt)
+        policy_in(&mut *self.pool.acquire().await?, version).await
     }
 
     pub async fn policy_versions(&self) -> Result<Vec<u32>, StoreError> {
@@ -54,4 +48,17 @@ impl Store {
             .map(|r| Ok(u32::try_from(r.try_get::<i64, _>("version")?).unwrap_or(0)))
             .collect()
     }
+}
+
+pub(crate) async fn policy_in(
+    conn: &mut AnyConnection,
+    version: u32,
+) -> Result<Policy, StoreError> {
+    let row = sqlx::query("SELECT body FROM policies WHERE version = $1")
+        .bind(i64::from(version))
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let body: String = row.try_get("body")?;
+    serde_json::from_str(&body).map_err(StoreError::corrupt)
 }

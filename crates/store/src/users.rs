@@ -198,3 +198,13 @@ impl Store {
 
 /// A valid argon2 hash of a random password, used to equalise login timing.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Rm5E3R3p2Dv2t2d0a9yqvQ6Xr4sZ8F1mHk0uQbXo2Ls";
+
+impl Store {
+    /// Whether any account exists (a fresh data dir has none).
+    pub async fn has_users(&self) -> Result<bool, StoreError> {
+        Ok(sqlx::query("SELECT 1 FROM users LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?
+            .is_some())
+    }
+}

@@ -1,1 +1,57 @@
+//! Redress's HTTP adapter: parse the request, call the store and the domain, render JSON.
+//! No business rule lives here.
 #![forbid(unsafe_code)]
+
+pub mod api;
+pub mod dto;
+pub mod error;
+pub mod extract;
+pub mod i18n;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
+use redress_store::Store;
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+}
+
+/// The largest JSON body the API accepts (evidence uploads will have their own limit).
+pub const JSON_BODY_LIMIT: usize = 256 * 1024;
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    let (router, _) = api::router().split_for_parts();
+    let request_id = HeaderName::from_static("x-request-id");
+    router
+        .with_state(state)
+        .layer(axum::middleware::from_fn(error::translate))
+        .layer(RequestBodyLimitLayer::new(JSON_BODY_LIMIT))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(CatchPanicLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+pub use api::openapi;

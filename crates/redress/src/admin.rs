@@ -1,0 +1,171 @@
+//! `redress admin …`: accounts, merchant API tokens, policy versions, the business calendar.
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
+use jiff::Timestamp;
+use redress_domain::application::Role;
+use redress_domain::calendar::BusinessCalendar;
+use redress_domain::ids::Username;
+use redress_domain::policy::Policy;
+use redress_store::{NewUser, Store};
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+
+#[derive(Subcommand)]
+pub enum AdminCommand {
+    /// Accounts for buyers and staff.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Bearer tokens for the merchant ingest API.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Policy versions (published versions never change).
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// The business calendar (public holidays and make-up working days).
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Create an account.
+    Create {
+        username: String,
+        /// buyer, agent, reviewer, senior_reviewer (level-2) or admin
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// zh-CN or en
+        #[arg(long, default_value = "zh-CN")]
+        locale: String,
+        /// Read the password from the first line of standard input (otherwise it is asked for).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it (it is shown only once).
+    Create { name: String },
+    /// Revoke every token with this name.
+    Revoke { name: String },
+}
+
+#[derive(Subcommand)]
+pub enum PolicyCommand {
+    /// Publish a policy version from a TOML file (see crates/domain/data/policy-v1.toml).
+    Publish { file: PathBuf },
+    /// Print a published version as TOML.
+    Show { version: u32 },
+}
+
+#[derive(Subcommand)]
+pub enum CalendarCommand {
+    /// Replace the business calendar with a TOML file in the shipped format.
+    Set { file: PathBuf },
+    /// Print the calendar in force.
+    Show,
+}
+
+pub async fn run(store: &Store, cmd: AdminCommand) -> anyhow::Result<()> {
+    let now = Timestamp::now();
+    match cmd {
+        AdminCommand::User(UserCommand::Create {
+            username,
+            role,
+            display_name,
+            locale,
+            password_stdin,
+        }) => {
+            let name = Username::parse(&username).map_err(|_| {
+                anyhow::anyhow!("usernames are 1–64 lower-case letters, digits, '_', '.' or '-'")
+            })?;
+            let role = Role::parse(&role)
+                .filter(|r| *r != Role::System)
+                .ok_or_else(|| {
+                    anyhow::anyhow!("role must be buyer, agent, reviewer, senior_reviewer or admin")
+                })?;
+            if locale != "zh-CN" && locale != "en" {
+                bail!("locale must be zh-CN or en");
+            }
+            let password = read_password(password_stdin)?;
+            if password.chars().count() < 8 {
+                bail!("the password must have at least 8 characters");
+            }
+            let display = display_name.unwrap_or_else(|| username.clone());
+            store
+                .create_user(
+                    NewUser {
+                        username: name,
+                        display_name: &display,
+                        role,
+                        password: &password,
+                        locale: &locale,
+                    },
+                    now,
+                )
+                .await
+                .with_context(|| format!("cannot create user {username}"))?;
+            println!("created {} {username}", role.as_str());
+        }
+        AdminCommand::Token(TokenCommand::Create { name }) => {
+            let token = store.create_api_token(&name, now).await?;
+            eprintln!("API token for {name} (shown once; send it as Authorization: Bearer …):");
+            println!("{token}");
+        }
+        AdminCommand::Token(TokenCommand::Revoke { name }) => {
+            let n = store.revoke_api_token(&name, now).await?;
+            println!("revoked {n} token(s) named {name}");
+        }
+        AdminCommand::Policy(PolicyCommand::Publish { file }) => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let policy = Policy::from_toml(&text)
+                .with_context(|| format!("{} is not a valid policy", file.display()))?;
+            if store.publish_policy(&policy, "admin-cli", now).await? {
+                println!("published policy version {}", policy.version);
+            } else {
+                println!(
+                    "policy version {} was already published with exactly this content",
+                    policy.version
+                );
+            }
+        }
+        AdminCommand::Policy(PolicyCommand::Show { version }) => {
+            let policy = store
+                .policy(version)
+                .await
+                .with_context(|| format!("policy version {version}"))?;
+            print!("{}", policy.to_toml());
+        }
+        AdminCommand::Calendar(CalendarCommand::Set { file }) => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let calendar = BusinessCalendar::from_toml(&text)
+                .with_context(|| format!("{} is not a valid calendar", file.display()))?;
+            store.set_calendar(&calendar, now).await?;
+            println!("business calendar replaced");
+        }
+        AdminCommand::Calendar(CalendarCommand::Show) => {
+            print!("{}", store.calendar().await?.to_toml());
+        }
+    }
+    Ok(())
+}
+
+fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+    if from_stdin || !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
+    }
+    let first = rpassword::prompt_password("password: ")?;
+    let second = rpassword::prompt_password("again: ")?;
+    if first != second {
+        bail!("the passwords differ");
+    }
+    Ok(first)
+}

@@ -1,0 +1,105 @@
+## Errors: every `code` the API returns has a sentence here, saying what to do next.
+error-not-found = Not found. Check the number, or it may not be yours to see.
+error-unauthorized = Please sign in first (send a valid session or API token).
+error-forbidden = Your account is not allowed to do this.
+error-login-failed = Wrong username or password.
+error-invalid-input = Some fields need attention; see the field errors.
+error-internal = Something went wrong on our side. Nothing was changed; please try again.
+error-not-ready = The service is starting or cannot reach its database.
+error-conflict = Someone else changed this application a moment ago. Reload it and try again.
+error-immutable = { $what } cannot be changed once recorded.
+error-exists = { $what } already exists.
+error-unknown-policy = Policy version { $version } has not been published.
+error-not-paid = This order has not been paid.
+error-not-eligible = No refund application is possible on this order.
+error-json-malformed = The request body is not valid JSON: { $detail }
+error-json-invalid = The request body does not have the expected fields: { $detail }
+error-json-content-type = Send the body as JSON with Content-Type: application/json.
+error-body-too-large = The request body is too large.
+error-policy-invalid = The policy document is not valid: { $detail }
+error-amount-malformed = Enter an amount in yuan, such as 12.34.
+error-amount-too-many-decimals = Amounts have at most two decimals (fen).
+error-amount-not-positive = The amount must be greater than zero.
+error-amount-too-large = The amount is too large.
+error-amount-above-balance = The amount is more than the refundable balance of this order.
+error-amount-above-requested = You can approve at most the amount the buyer asked for.
+error-illegal-transition = This is not possible while the application is { $state ->
+    [draft] a draft
+    [submitted] submitted
+    [in_review] in review
+    [info_requested] waiting for more information
+    [approved] approved
+    [rejected] rejected
+    [appealed] under appeal
+    [withdrawn] withdrawn
+    [refunding] being refunded
+    [refunded] refunded
+   *[refund_failed] in a failed refund
+}. Reload to see its current state.
+error-claimed-by-other = Another reviewer is handling this application.
+error-not-a-reviewer = Only reviewers can do this.
+error-needs-senior-reviewer = Appeals are decided by a level-2 reviewer.
+error-same-reviewer = You made the first decision on this application, so another level-2 reviewer must decide its appeal.
+error-appeal-window-closed = The time to appeal this decision has passed.
+error-appeal-limit-reached = This decision has already been appealed as many times as the policy allows.
+error-explanation-required = Please explain the reason when you choose "Other".
+error-text-required = This field is required.
+error-text-too-long = This text is too long (at most 2000 characters).
+error-reason-unknown = Choose a reason from the list.
+error-reject-code-unknown = Choose a rejection reason from the list.
+error-state-unknown = Unknown application state.
+error-channel-unknown = Unknown payment channel (wechat_pay, alipay or bank_card).
+error-order-no-malformed = Order numbers are 1–64 letters, digits, "_" or "-".
+error-username-malformed = Usernames are 1–64 lower-case letters, digits, "_", "." or "-".
+error-quantity-invalid = The quantity must be a positive whole number.
+error-readings-count = Send between 1 and 1000 readings at a time.
+error-source-unknown = Unknown delivery source (platform, third_party or manual).
+error-account-event-unknown = Unknown account event (banned_for_violation, restricted or restored).
+
+## Application states
+state-draft = Draft
+state-submitted = Submitted
+state-in_review = In review
+state-info_requested = Information requested
+state-approved = Approved
+state-rejected = Rejected
+state-appealed = Appealed
+state-withdrawn = Withdrawn
+state-refunding = Refunding
+state-refunded = Refunded
+state-refund_failed = Refund failed
+
+## Reasons a buyer gives
+reason-not_delivered_on_time = Not delivered on time
+reason-quantity_short = Quantity short
+reason-service_interrupted = Service interrupted
+reason-account_risk = Account at risk
+reason-no_reason = No reason (within the no-reason window)
+reason-duplicate_charge = Charged twice
+reason-other = Other
+
+## Rejection reasons
+reject-insufficient_evidence = Insufficient evidence
+reject-out_of_window = Outside the refund window
+reject-service_completed = Service completed
+reject-violation_exclusion = Excluded by an account violation
+reject-duplicate_application = Duplicate application
+reject-other = Other
+
+## Timeline events
+event-submitted = Application submitted
+event-claimed = Taken for review
+event-info_requested = More information requested
+event-supplemented = Information supplemented
+event-approved = Approved
+event-rejected = Rejected
+event-appealed = Appealed
+event-withdrawn = Withdrawn
+event-refund_started = Refund sent to the payment channel
+event-refunded = Refund arrived
+event-refund_failed = Refund failed
+
+## Payment channels
+channel-wechat_pay = WeChat Pay
+channel-alipay = Alipay
+channel-bank_card = Bank card

@@ -1,0 +1,105 @@
+## 错误:API 返回的每个 code 都在这里有一句话,并说明下一步怎么做。
+error-not-found = 未找到。请核对编号,或该记录不属于您。
+error-unauthorized = 请先登录(提供有效的会话或 API 令牌)。
+error-forbidden = 您的账号无权执行此操作。
+error-login-failed = 用户名或密码错误。
+error-invalid-input = 部分字段需要修改,请查看字段错误。
+error-internal = 系统出现问题,未做任何更改,请稍后重试。
+error-not-ready = 服务正在启动或无法连接数据库。
+error-conflict = 该申请刚刚被其他人修改,请刷新后重试。
+error-immutable = { $what } 一经记录不可更改。
+error-exists = { $what } 已存在。
+error-unknown-policy = 规则版本 { $version } 尚未发布。
+error-not-paid = 该订单尚未付款。
+error-not-eligible = 该订单无法申请退款。
+error-json-malformed = 请求内容不是有效的 JSON:{ $detail }
+error-json-invalid = 请求内容缺少或包含错误的字段:{ $detail }
+error-json-content-type = 请以 JSON 格式发送,并设置 Content-Type: application/json。
+error-body-too-large = 请求内容过大。
+error-policy-invalid = 规则文件无效:{ $detail }
+error-amount-malformed = 请输入以元为单位的金额,例如 12.34。
+error-amount-too-many-decimals = 金额最多保留两位小数(精确到分)。
+error-amount-not-positive = 金额必须大于零。
+error-amount-too-large = 金额过大。
+error-amount-above-balance = 金额超过了该订单的可退余额。
+error-amount-above-requested = 批准金额不能超过买家申请的金额。
+error-illegal-transition = 申请当前处于「{ $state ->
+    [draft] 草稿
+    [submitted] 已提交
+    [in_review] 审核中
+    [info_requested] 待补充材料
+    [approved] 已通过
+    [rejected] 已驳回
+    [appealed] 申诉中
+    [withdrawn] 已撤回
+    [refunding] 退款中
+    [refunded] 已退款
+   *[refund_failed] 退款失败
+}」状态,无法执行此操作。请刷新查看最新状态。
+error-claimed-by-other = 该申请正由其他审核员处理。
+error-not-a-reviewer = 只有审核员可以执行此操作。
+error-needs-senior-reviewer = 申诉须由二级审核员处理。
+error-same-reviewer = 您做出了该申请的原审核决定,申诉须由另一位二级审核员处理。
+error-appeal-window-closed = 已超过该决定的申诉期限。
+error-appeal-limit-reached = 该决定的申诉次数已达规则上限。
+error-explanation-required = 选择「其他」原因时,请写明具体说明。
+error-text-required = 此项为必填项。
+error-text-too-long = 内容过长(最多 2000 字)。
+error-reason-unknown = 请从列表中选择退款原因。
+error-reject-code-unknown = 请从列表中选择驳回原因。
+error-state-unknown = 未知的申请状态。
+error-channel-unknown = 未知的支付渠道(wechat_pay、alipay 或 bank_card)。
+error-order-no-malformed = 订单号为 1–64 位字母、数字、"_" 或 "-"。
+error-username-malformed = 用户名为 1–64 位小写字母、数字、"_"、"." 或 "-"。
+error-quantity-invalid = 数量必须是正整数。
+error-readings-count = 每次发送 1 到 1000 条交付记录。
+error-source-unknown = 未知的交付数据来源(platform、third_party 或 manual)。
+error-account-event-unknown = 未知的账号事件(banned_for_violation、restricted 或 restored)。
+
+## 申请状态
+state-draft = 草稿
+state-submitted = 已提交
+state-in_review = 审核中
+state-info_requested = 待补充材料
+state-approved = 已通过
+state-rejected = 已驳回
+state-appealed = 申诉中
+state-withdrawn = 已撤回
+state-refunding = 退款中
+state-refunded = 已退款
+state-refund_failed = 退款失败
+
+## 退款原因
+reason-not_delivered_on_time = 服务未按约定时间完成
+reason-quantity_short = 数据量严重不足
+reason-service_interrupted = 服务中断
+reason-account_risk = 账号风险
+reason-no_reason = 无理由退款(在无理由期限内)
+reason-duplicate_charge = 重复扣款
+reason-other = 其他
+
+## 驳回原因
+reject-insufficient_evidence = 证据不足
+reject-out_of_window = 超出退款期限
+reject-service_completed = 服务已完成
+reject-violation_exclusion = 因账号违规不予退款
+reject-duplicate_application = 重复申请
+reject-other = 其他
+
+## 时间线事件
+event-submitted = 提交申请
+event-claimed = 开始审核
+event-info_requested = 要求补充材料
+event-supplemented = 已补充材料
+event-approved = 审核通过
+event-rejected = 审核驳回
+event-appealed = 提出申诉
+event-withdrawn = 撤回申请
+event-refund_started = 退款已提交至支付渠道
+event-refunded = 退款已到账
+event-refund_failed = 退款失败
+
+## 支付渠道
+channel-wechat_pay = 微信支付
+channel-alipay = 支付宝
+channel-bank_card = 银行卡

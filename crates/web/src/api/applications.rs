@@ -1,0 +1,297 @@
+//! A buyer's refund applications (seed steps 2–4): drafts, submit, track, withdraw, answer an
+//! information request, appeal. Staff may read any application here too; everyone else gets
+//! 404 for a number that is not theirs.
+
+use crate::AppState;
+use crate::dto::{AmountInput, ApplicationDto, EntitlementDto, OrderDto, TimelineDto};
+use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
+use crate::extract::{AuthUser, Buyer, Json, application_no, order_no};
+use crate::i18n::Lang;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use jiff::Timestamp;
+use redress_domain::application::{DraftInput, Reason};
+use redress_domain::money::Fen;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+type AppJson = axum::Json<ApplicationDto>;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DraftRequest {
+    pub order_no: String,
+    /// not_delivered_on_time, quantity_short, service_interrupted, account_risk, no_reason,
+    /// duplicate_charge, other ("other" needs a description)
+    pub reason: String,
+    /// Yuan, at most two decimals; defaults to the full refundable balance.
+    pub amount: Option<AmountInput>,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DraftPatch {
+    pub reason: Option<String>,
+    pub amount: Option<AmountInput>,
+    pub description: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MessageRequest {
+    pub message: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppealRequest {
+    pub text: String,
+}
+
+/// Parses reason and amount together so the form shows every problem at once.
+fn parse_form(
+    reason: &str,
+    amount: Option<&AmountInput>,
+) -> Result<(Reason, Option<Fen>), ApiError> {
+    let mut fields = vec![];
+    let reason = Reason::parse(reason);
+    if reason.is_none() {
+        fields.push(FieldError {
+            field: "reason",
+            code: "reason-unknown",
+        });
+    }
+    let amount = match amount.map(AmountInput::parse) {
+        Some(Ok(f)) if f <= Fen::ZERO => {
+            fields.push(FieldError {
+                field: "amount",
+                code: "amount-not-positive",
+            });
+            None
+        }
+        Some(Ok(f)) => Some(f),
+        Some(Err(e)) => {
+            fields.push(FieldError {
+                field: "amount",
+                code: e.code(),
+            });
+            None
+        }
+        None => None,
+    };
+    match reason {
+        Some(r) if fields.is_empty() => Ok((r, amount)),
+        _ => Err(ApiError::invalid(fields)),
+    }
+}
+
+/// My applications, newest first.
+#[utoipa::path(get, path = "/api/v1/applications", tag = "buyer", security(("session" = [])),
+    responses((status = 200, body = Vec<ApplicationDto>), (status = 401, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Buyer(user): Buyer,
+    lang: Lang,
+) -> ApiResult<axum::Json<Vec<ApplicationDto>>> {
+    let now = Timestamp::now();
+    let apps = state.store.applications_of_buyer(&user.username).await?;
+    Ok(axum::Json(
+        apps.iter()
+            .map(|a| ApplicationDto::new(a, lang, now))
+            .collect(),
+    ))
+}
+
+/// Start a draft (saved on the server; survives a closed browser).
+#[utoipa::path(post, path = "/api/v1/applications", tag = "buyer", security(("session" = [])),
+    request_body = DraftRequest,
+    responses((status = 201, body = ApplicationDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_draft(
+    State(state): State<AppState>,
+    Buyer(user): Buyer,
+    lang: Lang,
+    Json(req): Json<DraftRequest>,
+) -> ApiResult<(StatusCode, AppJson)> {
+    let order = order_no(&req.order_no)?;
+    let (reason, amount) = parse_form(&req.reason, req.amount.as_ref())?;
+    let now = Timestamp::now();
+    let amount = match amount {
+        Some(a) => a,
+        None => {
+            state
+                .store
+                .entitlement(&order, &user, None, now)
+                .await?
+                .max_refundable
+        }
+    };
+    let input = DraftInput {
+        reason,
+        description: req.description,
+        amount,
+    };
+    let a = state.store.create_draft(&order, &user, input, now).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(ApplicationDto::new(&a, lang, now)),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApplicationDetailDto {
+    pub application: ApplicationDto,
+    pub order: OrderDto,
+    pub timeline: Vec<TimelineDto>,
+    /// The entitlement on the order as it stands now (excluding this application's own hold).
+    pub entitlement: EntitlementDto,
+}
+
+/// An application with its order, entitlement and timeline.
+#[utoipa::path(get, path = "/api/v1/applications/{no}", tag = "buyer", security(("session" = [])),
+    params(("no" = String, Path, description = "RF-YYYYMMDD-XXXXXX")),
+    responses((status = 200, body = ApplicationDetailDto), (status = 404, body = ErrorBody)))]
+pub async fn detail(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    lang: Lang,
+    Path(no): Path<String>,
+) -> ApiResult<axum::Json<ApplicationDetailDto>> {
+    let no = application_no(&no)?;
+    let now = Timestamp::now();
+    let view = state.store.view(&no, &user).await?;
+    let ent = state
+        .store
+        .entitlement(&view.order.no, &user, Some(&no), now)
+        .await?;
+    let ledger = state.store.deliveries(&view.order.no).await?;
+    let delivered =
+        redress_domain::order::delivered_by(&ledger, Timestamp::MAX).map_or(0, |r| r.delivered);
+    let balance = ent.balance.saturating_sub(
+        view.application
+            .state
+            .claim(view.application.requested, view.application.approved),
+    );
+    Ok(axum::Json(ApplicationDetailDto {
+        application: ApplicationDto::new(&view.application, lang, now),
+        order: OrderDto::new(&view.order, delivered, balance.max_zero(), lang),
+        timeline: view
+            .timeline
+            .iter()
+            .map(|t| TimelineDto::new(t, lang))
+            .collect(),
+        entitlement: EntitlementDto::new(&ent, lang),
+    }))
+}
+
+/// Change a draft.
+#[utoipa::path(patch, path = "/api/v1/applications/{no}", tag = "buyer", security(("session" = [])),
+    params(("no" = String, Path)), request_body = DraftPatch,
+    responses((status = 200, body = ApplicationDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_draft(
+    State(state): State<AppState>,
+    Buyer(user): Buyer,
+    lang: Lang,
+    Path(no): Path<String>,
+    Json(req): Json<DraftPatch>,
+) -> ApiResult<AppJson> {
+    let no = application_no(&no)?;
+    let current = state.store.application_for(&no, &user).await?;
+    let reason_text = req
+        .reason
+        .unwrap_or_else(|| current.reason.as_str().to_owned());
+    let (reason, amount) = parse_form(&reason_text, req.amount.as_ref())?;
+    let input = DraftInput {
+        reason,
+        description: req.description.unwrap_or(current.description),
+        amount: amount.unwrap_or(current.requested),
+    };
+    let now = Timestamp::now();
+    let a = state.store.update_draft(&no, &user, input, now).await?;
+    Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
+}
+
+/// Delete a draft (only drafts; submitted applications are withdrawn, never deleted).
+#[utoipa::path(delete, path = "/api/v1/applications/{no}", tag = "buyer", security(("session" = [])),
+    params(("no" = String, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn delete_draft(
+    State(state): State<AppState>,
+    Buyer(user): Buyer,
+    Path(no): Path<String>,
+) -> ApiResult<StatusCode> {
+    let no = application_no(&no)?;
+    state.store.delete_draft(&no, &user).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Submit a draft. The answer carries the final application number (keep it).
+#[utoipa::path(post, path = "/api/v1/applications/{no}/submit", tag = "buyer", security(("session" = [])),
+    params(("no" = String, Path)),
+    responses((status = 200, body = ApplicationDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn submit(
+    State(state): State<AppState>,
+    Buyer(user): Buyer,
+    lang: Lang,
+    Path(no): Path<String>,
+) -> ApiResult<AppJson> {
+    let no = application_no(&no)?;
+    let now = Timestamp::now();
+    let a = state.store.submit(&no, &user, now).await?;
+    Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
+}
+
+/// Withdraw an application that has not been decided.
+#[utoipa::path(post, path = "/api/v1/applications/{no}/withdraw", tag = "buyer", security(("session" = [])),
+    params(("no" = String, Path)),
+    responses((status = 200, body = ApplicationDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn withdraw(
+    State(state): State<AppState>,
+    Buyer(user): Buyer,
+    lang: Lang,
+    Path(no): Path<String>,
+) -> ApiResult<AppJson> {
+    let no = application_no(&no)?;
+    let now = Timestamp::now();
+    let a = state.store.withdraw(&no, &user, now).await?;
+    Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
+}
+
+/// Answer an information request; the application goes back to the queue and the review
+/// clock resumes.
+#[utoipa::path(post, path = "/api/v1/applications/{no}/supplement", tag = "buyer", security(("session" = [])),
+    params(("no" = String, Path)), request_body = MessageRequest,
+    responses((status = 200, body = ApplicationDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn supplement(
+    State(state): State<AppState>,
+    Buyer(user): Buyer,
+    lang: Lang,
+    Path(no): Path<String>,
+    Json(req): Json<MessageRequest>,
+) -> ApiResult<AppJson> {
+    let no = application_no(&no)?;
+    let now = Timestamp::now();
+    let a = state
+        .store
+        .supplement(&no, &user, &req.message, now)
+        .await?;
+    Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
+}
+
+/// Appeal a rejection (within the policy's window and limit); a level-2 reviewer decides.
+#[utoipa::path(post, path = "/api/v1/applications/{no}/appeal", tag = "buyer", security(("session" = [])),
+    params(("no" = String, Path)), request_body = AppealRequest,
+    responses((status = 200, body = ApplicationDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn appeal(
+    State(state): State<AppState>,
+    Buyer(user): Buyer,
+    lang: Lang,
+    Path(no): Path<String>,
+    Json(req): Json<AppealRequest>,
+) -> ApiResult<AppJson> {
+    let no = application_no(&no)?;
+    let now = Timestamp::now();
+    let a = state.store.appeal(&no, &user, &req.text, now).await?;
+    Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
+}

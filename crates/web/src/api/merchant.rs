@@ -1,0 +1,369 @@
+//! The merchant ingest API: the merchant's systems push orders, payments, delivery readings,
+//! account events and policy versions with a bearer API token (`redress admin token create`).
+//! Every call is idempotent: the same message twice changes nothing; a message contradicting
+//! what was recorded is refused with 409 and changes nothing. Machine-to-machine amounts are
+//! integer fen.
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
+use crate::extract::{Json, Merchant, order_no};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use jiff::Timestamp;
+use redress_domain::ids::Username;
+use redress_domain::money::{Fen, MAX_FEN};
+use redress_domain::order::{
+    AccountEvent, AccountEventKind, Channel, DeliveryReading, DeliverySource, Order, Payment,
+    Service,
+};
+use redress_domain::policy::Policy;
+use redress_store::Upserted;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentIn {
+    /// wechat_pay, alipay, bank_card
+    pub channel: String,
+    /// The channel's transaction id (WeChat Pay `transaction_id`, Alipay `trade_no`, …).
+    pub transaction_id: String,
+    pub amount_fen: i64,
+    #[schema(value_type = String, format = DateTime)]
+    pub paid_at: Timestamp,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderIn {
+    /// The buyer's Redress username.
+    pub buyer: String,
+    pub service: crate::dto::ServiceDto,
+    /// The policy version the buyer ticked at purchase (must be published).
+    pub policy_version: u32,
+    #[schema(value_type = String, format = DateTime)]
+    pub policy_accepted_at: Timestamp,
+    pub payment: Option<PaymentIn>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UpsertResult {
+    pub id: String,
+    /// created, updated, unchanged
+    pub result: String,
+}
+
+fn outcome(id: &str, u: Upserted) -> (StatusCode, axum::Json<UpsertResult>) {
+    let status = if u == Upserted::Created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let result = serde_json::to_value(u)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    (
+        status,
+        axum::Json(UpsertResult {
+            id: id.to_owned(),
+            result,
+        }),
+    )
+}
+
+fn text_ok(s: &str, max: usize) -> bool {
+    !s.trim().is_empty() && s.chars().count() <= max
+}
+
+fn parse_payment(p: &PaymentIn, fields: &mut Vec<FieldError>) -> Option<Payment> {
+    let channel = Channel::parse(&p.channel);
+    if channel.is_none() {
+        fields.push(FieldError {
+            field: "payment.channel",
+            code: "channel-unknown",
+        });
+    }
+    if !text_ok(&p.transaction_id, 64) {
+        fields.push(FieldError {
+            field: "payment.transaction_id",
+            code: "text-required",
+        });
+    }
+    if p.amount_fen <= 0 || p.amount_fen > MAX_FEN {
+        fields.push(FieldError {
+            field: "payment.amount_fen",
+            code: "amount-not-positive",
+        });
+    }
+    Some(Payment {
+        channel: channel?,
+        transaction_id: p.transaction_id.trim().to_owned(),
+        amount: Fen(p.amount_fen),
+        paid_at: p.paid_at,
+    })
+}
+
+/// Create or update an order (idempotent).
+#[utoipa::path(put, path = "/api/v1/merchant/orders/{order_no}", tag = "merchant", security(("merchant_token" = [])),
+    params(("order_no" = String, Path, description = "1–64 of A–Z a–z 0–9 _ -")), request_body = OrderIn,
+    responses((status = 201, body = UpsertResult), (status = 200, body = UpsertResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn upsert_order(
+    State(state): State<AppState>,
+    _m: Merchant,
+    Path(no): Path<String>,
+    Json(o): Json<OrderIn>,
+) -> ApiResult<(StatusCode, axum::Json<UpsertResult>)> {
+    let no = redress_domain::ids::OrderNo::parse(&no)
+        .map_err(|_| ApiError::field("order_no", "order-no-malformed"))?;
+    let mut fields = vec![];
+    let buyer = Username::parse(&o.buyer).ok();
+    if buyer.is_none() {
+        fields.push(FieldError {
+            field: "buyer",
+            code: "username-malformed",
+        });
+    }
+    for (field, value) in [
+        ("service.name", &o.service.name),
+        ("service.platform", &o.service.platform),
+        ("service.unit", &o.service.unit),
+    ] {
+        if !text_ok(value, 200) {
+            fields.push(FieldError {
+                field,
+                code: "text-required",
+            });
+        }
+    }
+    if o.service.promised == 0 || o.service.promised > i64::MAX as u64 {
+        fields.push(FieldError {
+            field: "service.promised",
+            code: "quantity-invalid",
+        });
+    }
+    let payment = o.payment.as_ref().map(|p| parse_payment(p, &mut fields));
+    let (Some(buyer), true) = (buyer, fields.is_empty()) else {
+        return Err(ApiError::invalid(fields));
+    };
+    let order = Order {
+        no: no.clone(),
+        buyer,
+        service: Service {
+            name: o.service.name.trim().to_owned(),
+            platform: o.service.platform.trim().to_owned(),
+            unit: o.service.unit.trim().to_owned(),
+            promised: o.service.promised,
+            deadline: o.service.deadline,
+        },
+        payment: payment.flatten(),
+        policy_version: o.policy_version,
+        policy_accepted_at: o.policy_accepted_at,
+    };
+    let u = state.store.upsert_order(&order, Timestamp::now()).await?;
+    Ok(outcome(no.as_str(), u))
+}
+
+/// Record the payment of an order (once).
+#[utoipa::path(put, path = "/api/v1/merchant/orders/{order_no}/payment", tag = "merchant", security(("merchant_token" = [])),
+    params(("order_no" = String, Path)), request_body = PaymentIn,
+    responses((status = 200, body = UpsertResult), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_payment(
+    State(state): State<AppState>,
+    _m: Merchant,
+    Path(no): Path<String>,
+    Json(p): Json<PaymentIn>,
+) -> ApiResult<(StatusCode, axum::Json<UpsertResult>)> {
+    let no = order_no(&no)?;
+    let mut fields = vec![];
+    let payment = parse_payment(&p, &mut fields);
+    let (Some(payment), true) = (payment, fields.is_empty()) else {
+        return Err(ApiError::invalid(fields));
+    };
+    let u = state
+        .store
+        .set_payment(&no, &payment, Timestamp::now())
+        .await?;
+    Ok((StatusCode::OK, outcome(no.as_str(), u).1))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReadingIn {
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+    /// Cumulative delivered quantity at `at`.
+    pub delivered: u64,
+    /// platform, third_party, manual
+    pub source: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveriesIn {
+    /// At most 1000 readings per call.
+    pub readings: Vec<ReadingIn>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeliveriesResult {
+    /// How many readings were new.
+    pub added: usize,
+}
+
+/// Add delivery readings to an order's ledger (idempotent per order, moment and source).
+#[utoipa::path(post, path = "/api/v1/merchant/orders/{order_no}/deliveries", tag = "merchant", security(("merchant_token" = [])),
+    params(("order_no" = String, Path)), request_body = DeliveriesIn,
+    responses((status = 200, body = DeliveriesResult), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_deliveries(
+    State(state): State<AppState>,
+    _m: Merchant,
+    Path(no): Path<String>,
+    Json(d): Json<DeliveriesIn>,
+) -> ApiResult<axum::Json<DeliveriesResult>> {
+    let no = order_no(&no)?;
+    if d.readings.is_empty() || d.readings.len() > 1000 {
+        return Err(ApiError::field("readings", "readings-count"));
+    }
+    let mut readings = Vec::with_capacity(d.readings.len());
+    let mut fields = vec![];
+    for r in &d.readings {
+        match DeliverySource::parse(&r.source) {
+            Some(source) if r.delivered <= i64::MAX as u64 => readings.push(DeliveryReading {
+                at: r.at,
+                delivered: r.delivered,
+                source,
+            }),
+            Some(_) => fields.push(FieldError {
+                field: "readings.delivered",
+                code: "quantity-invalid",
+            }),
+            None => fields.push(FieldError {
+                field: "readings.source",
+                code: "source-unknown",
+            }),
+        }
+    }
+    if !fields.is_empty() {
+        return Err(ApiError::invalid(fields));
+    }
+    let added = state
+        .store
+        .add_deliveries(&no, &readings, Timestamp::now())
+        .await?;
+    Ok(axum::Json(DeliveriesResult { added }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountEventIn {
+    pub buyer: String,
+    /// banned_for_violation, restricted, restored
+    pub kind: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+    /// Who reports it, e.g. the platform's name.
+    pub source: String,
+}
+
+/// Record an account event under the merchant's own event id (idempotent).
+#[utoipa::path(put, path = "/api/v1/merchant/account-events/{event_id}", tag = "merchant", security(("merchant_token" = [])),
+    params(("event_id" = String, Path)), request_body = AccountEventIn,
+    responses((status = 201, body = UpsertResult), (status = 200, body = UpsertResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn account_event(
+    State(state): State<AppState>,
+    _m: Merchant,
+    Path(id): Path<String>,
+    Json(e): Json<AccountEventIn>,
+) -> ApiResult<(StatusCode, axum::Json<UpsertResult>)> {
+    let mut fields = vec![];
+    if !text_ok(&id, 64) {
+        fields.push(FieldError {
+            field: "event_id",
+            code: "text-required",
+        });
+    }
+    let buyer = Username::parse(&e.buyer).ok();
+    if buyer.is_none() {
+        fields.push(FieldError {
+            field: "buyer",
+            code: "username-malformed",
+        });
+    }
+    let kind = AccountEventKind::parse(&e.kind);
+    if kind.is_none() {
+        fields.push(FieldError {
+            field: "kind",
+            code: "account-event-unknown",
+        });
+    }
+    if !text_ok(&e.source, 100) {
+        fields.push(FieldError {
+            field: "source",
+            code: "text-required",
+        });
+    }
+    let (Some(buyer), Some(kind), true) = (buyer, kind, fields.is_empty()) else {
+        return Err(ApiError::invalid(fields));
+    };
+    let event = AccountEvent {
+        at: e.at,
+        kind,
+        source: e.source.trim().to_owned(),
+    };
+    let u = state
+        .store
+        .add_account_event(&id, &buyer, &event, Timestamp::now())
+        .await?;
+    Ok(outcome(&id, u))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PublishResult {
+    pub version: u32,
+    /// false when exactly this version was already published
+    pub created: bool,
+}
+
+/// Publish a policy version, as TOML (`Content-Type: application/toml`) or JSON. A published
+/// version never changes: the same text again is a no-op, different text under the same
+/// version number is refused.
+#[utoipa::path(post, path = "/api/v1/merchant/policies", tag = "merchant", security(("merchant_token" = [])),
+    request_body(content = String, content_type = "application/toml", description = "The policy document (see docs/policy-v1.toml)"),
+    responses((status = 201, body = PublishResult), (status = 200, body = PublishResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn publish_policy(
+    State(state): State<AppState>,
+    Merchant(by): Merchant,
+    headers: HeaderMap,
+    body: String,
+) -> ApiResult<(StatusCode, axum::Json<PublishResult>)> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let policy = if json {
+        Policy::from_json(&body)
+    } else {
+        Policy::from_toml(&body)
+    }
+    .map_err(|e| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "policy-invalid")
+            .arg("detail", e.to_string())
+    })?;
+    let created = state
+        .store
+        .publish_policy(&policy, &by, Timestamp::now())
+        .await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        axum::Json(PublishResult {
+            version: policy.version,
+            created,
+        }),
+    ))
+}

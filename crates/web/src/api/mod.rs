@@ -1,0 +1,88 @@
+//! The JSON API under `/api/v1`: one module per audience. Every route is registered through
+//! `utoipa-axum`, so the OpenAPI document at `/api/openapi.json` cannot miss one.
+
+pub mod applications;
+pub mod health;
+pub mod merchant;
+pub mod orders;
+pub mod review;
+pub mod session;
+
+use crate::AppState;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Redress API", description = "Refund applications for metered online services: buyers, staff and merchant systems."),
+    modifiers(&Security),
+    tags(
+        (name = "session", description = "Sign in and out"),
+        (name = "buyer", description = "A buyer's orders and refund applications"),
+        (name = "staff", description = "The review desk"),
+        (name = "merchant", description = "Orders, payments, delivery and account events pushed by the merchant system"),
+        (name = "ops", description = "Health")
+    )
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let bearer =
+            || SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build());
+        components.add_security_scheme("session", bearer());
+        components.add_security_scheme("merchant_token", bearer());
+    }
+}
+
+/// The OpenAPI document, built once from the same router that serves the API.
+static OPENAPI: std::sync::LazyLock<utoipa::openapi::OpenApi> =
+    std::sync::LazyLock::new(|| router().split_for_parts().1);
+
+pub fn openapi() -> &'static utoipa::openapi::OpenApi {
+    &OPENAPI
+}
+
+/// This document: every route of the API, generated from the code.
+#[utoipa::path(get, path = "/api/openapi.json", tag = "ops", responses((status = 200, description = "OpenAPI 3.1 document")))]
+pub async fn openapi_json() -> axum::Json<&'static utoipa::openapi::OpenApi> {
+    axum::Json(openapi())
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(openapi_json))
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(session::login, session::logout))
+        .routes(routes!(session::me))
+        .routes(routes!(orders::list_orders))
+        .routes(routes!(orders::order_detail))
+        .routes(routes!(orders::entitlement))
+        .routes(routes!(orders::policy))
+        .routes(routes!(applications::list, applications::create_draft))
+        .routes(routes!(
+            applications::detail,
+            applications::update_draft,
+            applications::delete_draft
+        ))
+        .routes(routes!(applications::submit))
+        .routes(routes!(applications::withdraw))
+        .routes(routes!(applications::supplement))
+        .routes(routes!(applications::appeal))
+        .routes(routes!(review::queue))
+        .routes(routes!(review::claim))
+        .routes(routes!(review::request_info))
+        .routes(routes!(review::approve))
+        .routes(routes!(review::reject))
+        .routes(routes!(merchant::upsert_order))
+        .routes(routes!(merchant::set_payment))
+        .routes(routes!(merchant::add_deliveries))
+        .routes(routes!(merchant::account_event))
+        .routes(routes!(merchant::publish_policy))
+}

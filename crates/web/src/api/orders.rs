@@ -1,0 +1,135 @@
+//! A buyer's orders (seed step 1: 个人中心 / 订单管理), the entitlement preview shown before
+//! submitting, and the policy the buyer accepted (the help page).
+
+use crate::AppState;
+use crate::dto::{DeliveryDto, EntitlementDto, OrderDto};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{AuthUser, Buyer, order_no};
+use crate::i18n::Lang;
+use axum::Json;
+use axum::extract::{Path, State};
+use jiff::Timestamp;
+use redress_domain::policy::Policy;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// My orders, newest first, each with its refundable balance.
+#[utoipa::path(get, path = "/api/v1/orders", tag = "buyer", security(("session" = [])),
+    responses((status = 200, body = Vec<OrderDto>), (status = 401, body = ErrorBody)))]
+pub async fn list_orders(
+    State(state): State<AppState>,
+    Buyer(user): Buyer,
+    lang: Lang,
+) -> ApiResult<Json<Vec<OrderDto>>> {
+    let orders = state.store.buyer_orders(&user.username).await?;
+    Ok(Json(
+        orders
+            .iter()
+            .map(|o| OrderDto::from_summary(o, lang))
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrderDetailDto {
+    pub order: OrderDto,
+    pub deliveries: Vec<DeliveryDto>,
+    pub entitlement: EntitlementDto,
+}
+
+/// One of my orders with its delivery ledger and entitlement.
+#[utoipa::path(get, path = "/api/v1/orders/{order_no}", tag = "buyer", security(("session" = [])),
+    params(("order_no" = String, Path)),
+    responses((status = 200, body = OrderDetailDto), (status = 404, body = ErrorBody)))]
+pub async fn order_detail(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    lang: Lang,
+    Path(no): Path<String>,
+) -> ApiResult<Json<OrderDetailDto>> {
+    let no = order_no(&no)?;
+    let ent = state
+        .store
+        .entitlement(&no, &user, None, Timestamp::now())
+        .await?;
+    let order = state.store.order(&no).await?;
+    let ledger = state.store.deliveries(&no).await?;
+    let delivered =
+        redress_domain::order::delivered_by(&ledger, Timestamp::MAX).map_or(0, |r| r.delivered);
+    Ok(Json(OrderDetailDto {
+        order: OrderDto::new(&order, delivered, ent.balance, lang),
+        deliveries: ledger.iter().map(DeliveryDto::from).collect(),
+        entitlement: EntitlementDto::new(&ent, lang),
+    }))
+}
+
+/// What the policy gives on this order now, with the reason in words (shown before submitting).
+#[utoipa::path(get, path = "/api/v1/orders/{order_no}/entitlement", tag = "buyer", security(("session" = [])),
+    params(("order_no" = String, Path)),
+    responses((status = 200, body = EntitlementDto), (status = 404, body = ErrorBody)))]
+pub async fn entitlement(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    lang: Lang,
+    Path(no): Path<String>,
+) -> ApiResult<Json<EntitlementDto>> {
+    let no = order_no(&no)?;
+    let ent = state
+        .store
+        .entitlement(&no, &user, None, Timestamp::now())
+        .await?;
+    Ok(Json(EntitlementDto::new(&ent, lang)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PolicyDto {
+    pub version: u32,
+    pub title: String,
+    pub clauses: Vec<ClauseDto>,
+    /// The machine-readable rules as published.
+    #[schema(value_type = Object)]
+    pub rules: serde_json::Value,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ClauseDto {
+    pub id: String,
+    pub text: String,
+}
+
+impl PolicyDto {
+    pub fn new(p: &Policy, lang: Lang) -> PolicyDto {
+        PolicyDto {
+            version: p.version,
+            title: p.title.get(lang.tag()).to_owned(),
+            clauses: p
+                .clauses
+                .iter()
+                .map(|c| ClauseDto {
+                    id: c.id.clone(),
+                    text: if lang == Lang::En {
+                        c.en.clone()
+                    } else {
+                        c.zh.clone()
+                    },
+                })
+                .collect(),
+            rules: serde_json::to_value(&p.rules).unwrap_or_default(),
+        }
+    }
+}
+
+/// A published policy version (the help page shows the one the buyer accepted).
+#[utoipa::path(get, path = "/api/v1/policies/{version}", tag = "buyer", security(("session" = [])),
+    params(("version" = u32, Path)),
+    responses((status = 200, body = PolicyDto), (status = 404, body = ErrorBody)))]
+pub async fn policy(
+    State(state): State<AppState>,
+    _user: AuthUser,
+    lang: Lang,
+    Path(version): Path<String>,
+) -> ApiResult<Json<PolicyDto>> {
+    let version: u32 = version.parse().map_err(|_| ApiError::not_found())?;
+    let p = state.store.policy(version).await?;
+    Ok(Json(PolicyDto::new(&p, lang)))
+}

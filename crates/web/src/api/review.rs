@@ -1,0 +1,197 @@
+//! The review desk: the queue ordered by review due time, claim, request information,
+//! approve (full or partial) or reject. Appeals go through the same actions; the domain
+//! only lets a level-2 reviewer who made no earlier decision on it claim one.
+
+use crate::AppState;
+use crate::dto::{AmountInput, ApplicationDto};
+use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
+use crate::extract::{Json, Staff, application_no};
+use crate::i18n::Lang;
+use axum::extract::{Path, Query, State};
+use jiff::Timestamp;
+use redress_domain::application::{Reason, RejectCode, State as AppState_};
+use redress_domain::order::Channel;
+use redress_store::QueueFilter;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+type AppJson = axum::Json<ApplicationDto>;
+
+#[derive(Deserialize, IntoParams)]
+pub struct QueueQuery {
+    /// A state; default: everything waiting for staff (submitted, in_review, info_requested, appealed).
+    pub state: Option<String>,
+    pub reason: Option<String>,
+    /// wechat_pay, alipay, bank_card
+    pub channel: Option<String>,
+    /// Yuan.
+    pub min_amount: Option<String>,
+    /// Yuan.
+    pub max_amount: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QueueItemDto {
+    pub application: ApplicationDto,
+    pub channel: String,
+}
+
+/// Applications waiting for staff, the one due soonest first; overdue ones are marked.
+#[utoipa::path(get, path = "/api/v1/review/queue", tag = "staff", security(("session" = [])),
+    params(QueueQuery),
+    responses((status = 200, body = Vec<QueueItemDto>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn queue(
+    State(state): State<AppState>,
+    Staff(_): Staff,
+    lang: Lang,
+    Query(q): Query<QueueQuery>,
+) -> ApiResult<axum::Json<Vec<QueueItemDto>>> {
+    let mut fields = vec![];
+    let mut parse =
+        |field: &'static str, code: &'static str, v: &Option<String>, ok: fn(&str) -> bool| {
+            if let Some(v) = v
+                && !ok(v)
+            {
+                fields.push(FieldError { field, code });
+            }
+        };
+    parse("state", "state-unknown", &q.state, |s| {
+        AppState_::parse(s).is_some()
+    });
+    parse("reason", "reason-unknown", &q.reason, |s| {
+        Reason::parse(s).is_some()
+    });
+    parse("channel", "channel-unknown", &q.channel, |s| {
+        Channel::parse(s).is_some()
+    });
+    parse("min_amount", "amount-malformed", &q.min_amount, |s| {
+        redress_domain::money::Fen::parse_yuan(s).is_ok()
+    });
+    parse("max_amount", "amount-malformed", &q.max_amount, |s| {
+        redress_domain::money::Fen::parse_yuan(s).is_ok()
+    });
+    if !fields.is_empty() {
+        return Err(ApiError::invalid(fields));
+    }
+    let yuan = |v: &Option<String>| {
+        v.as_deref()
+            .and_then(|s| redress_domain::money::Fen::parse_yuan(s).ok())
+            .map(|f| f.0)
+    };
+    let filter = QueueFilter {
+        state: q.state.as_deref().and_then(AppState_::parse),
+        reason: q.reason.as_deref().and_then(Reason::parse),
+        channel: q.channel.as_deref().and_then(Channel::parse),
+        min_fen: yuan(&q.min_amount),
+        max_fen: yuan(&q.max_amount),
+        limit: 500,
+    };
+    let now = Timestamp::now();
+    let items = state.store.review_queue(&filter).await?;
+    Ok(axum::Json(
+        items
+            .iter()
+            .map(|(a, c)| QueueItemDto {
+                application: ApplicationDto::new(a, lang, now),
+                channel: c.as_str().to_owned(),
+            })
+            .collect(),
+    ))
+}
+
+/// Take an application (or an appeal) for review.
+#[utoipa::path(post, path = "/api/v1/review/applications/{no}/claim", tag = "staff", security(("session" = [])),
+    params(("no" = String, Path)),
+    responses((status = 200, body = ApplicationDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn claim(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    lang: Lang,
+    Path(no): Path<String>,
+) -> ApiResult<AppJson> {
+    let no = application_no(&no)?;
+    let now = Timestamp::now();
+    let a = state.store.claim(&no, &user, now).await?;
+    Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InfoRequest {
+    /// What the buyer should add.
+    pub message: String,
+}
+
+/// Ask the buyer for more; the review clock pauses.
+#[utoipa::path(post, path = "/api/v1/review/applications/{no}/request-info", tag = "staff", security(("session" = [])),
+    params(("no" = String, Path)), request_body = InfoRequest,
+    responses((status = 200, body = ApplicationDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn request_info(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    lang: Lang,
+    Path(no): Path<String>,
+    Json(req): Json<InfoRequest>,
+) -> ApiResult<AppJson> {
+    let no = application_no(&no)?;
+    let now = Timestamp::now();
+    let a = state
+        .store
+        .request_info(&no, &user, &req.message, now)
+        .await?;
+    Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveRequest {
+    /// Yuan; omit to approve the full amount asked for.
+    pub amount: Option<AmountInput>,
+}
+
+/// Approve in full or in part.
+#[utoipa::path(post, path = "/api/v1/review/applications/{no}/approve", tag = "staff", security(("session" = [])),
+    params(("no" = String, Path)), request_body = ApproveRequest,
+    responses((status = 200, body = ApplicationDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn approve(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    lang: Lang,
+    Path(no): Path<String>,
+    Json(req): Json<ApproveRequest>,
+) -> ApiResult<AppJson> {
+    let no = application_no(&no)?;
+    let amount = req.amount.as_ref().map(AmountInput::parse).transpose()?;
+    let now = Timestamp::now();
+    let a = state.store.approve(&no, &user, amount, now).await?;
+    Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RejectRequest {
+    /// insufficient_evidence, out_of_window, service_completed, violation_exclusion,
+    /// duplicate_application, other
+    pub code: String,
+    /// The sentence the buyer reads.
+    pub text: String,
+}
+
+/// Reject with a reason code and a sentence.
+#[utoipa::path(post, path = "/api/v1/review/applications/{no}/reject", tag = "staff", security(("session" = [])),
+    params(("no" = String, Path)), request_body = RejectRequest,
+    responses((status = 200, body = ApplicationDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn reject(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    lang: Lang,
+    Path(no): Path<String>,
+    Json(req): Json<RejectRequest>,
+) -> ApiResult<AppJson> {
+    let no = application_no(&no)?;
+    let code = RejectCode::parse(&req.code)
+        .ok_or_else(|| ApiError::field("code", "reject-code-unknown"))?;
+    let now = Timestamp::now();
+    let a = state.store.reject(&no, &user, code, &req.text, now).await?;
+    Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
+}

@@ -1,0 +1,311 @@
+//! The JSON shapes of the API. Amounts travel as integer fen (`*_fen`) plus a display string
+//! (`¥12.34`); amounts people type are accepted as yuan text ("12.34") or JSON numbers and
+//! parsed exactly, never through floating point arithmetic. Times are RFC 3339 (UTC).
+
+use crate::i18n::Lang;
+use jiff::Timestamp;
+use redress_domain::application::{Application, Event};
+use redress_domain::entitlement::Entitlement;
+use redress_domain::money::{AmountError, Fen};
+use redress_domain::order::{DeliveryReading, Order};
+use redress_store::{OrderSummary, TimelineEntry, User};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A yuan amount as typed: `"12.34"` or `12.34` (at most two decimals).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum AmountInput {
+    Text(String),
+    #[schema(value_type = f64)]
+    Number(serde_json::Number),
+}
+
+impl AmountInput {
+    pub fn parse(&self) -> Result<Fen, AmountError> {
+        match self {
+            AmountInput::Text(s) => Fen::parse_yuan(s),
+            AmountInput::Number(n) => Fen::parse_yuan(&n.to_string()),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Money {
+    pub fen: i64,
+    /// `¥12.34`
+    pub display: String,
+}
+
+impl From<Fen> for Money {
+    fn from(f: Fen) -> Money {
+        Money {
+            fen: f.0,
+            display: f.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserDto {
+    pub username: String,
+    pub display_name: String,
+    /// buyer, agent, reviewer, senior_reviewer, admin
+    pub role: String,
+    pub locale: String,
+}
+
+impl From<&User> for UserDto {
+    fn from(u: &User) -> UserDto {
+        UserDto {
+            username: u.username.to_string(),
+            display_name: u.display_name.clone(),
+            role: u.role.as_str().to_owned(),
+            locale: u.locale.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ServiceDto {
+    pub name: String,
+    /// douyin, xiaohongshu, kuaishou, bilibili, …
+    pub platform: String,
+    /// likes, views, followers, …
+    pub unit: String,
+    pub promised: u64,
+    #[schema(value_type = String, format = DateTime)]
+    pub deadline: Timestamp,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderDto {
+    pub order_no: String,
+    pub service: ServiceDto,
+    pub paid: Option<Money>,
+    /// wechat_pay, alipay, bank_card
+    pub channel: Option<String>,
+    pub channel_label: Option<String>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub paid_at: Option<Timestamp>,
+    pub policy_version: u32,
+    #[schema(value_type = String, format = DateTime)]
+    pub policy_accepted_at: Timestamp,
+    /// Latest delivered quantity on the ledger.
+    pub delivered: u64,
+    /// Paid − refunded − held by open applications.
+    pub refundable_balance: Money,
+    pub can_apply: bool,
+}
+
+impl OrderDto {
+    pub fn new(o: &Order, delivered: u64, balance: Fen, lang: Lang) -> OrderDto {
+        let p = o.payment.as_ref();
+        OrderDto {
+            order_no: o.no.to_string(),
+            service: ServiceDto {
+                name: o.service.name.clone(),
+                platform: o.service.platform.clone(),
+                unit: o.service.unit.clone(),
+                promised: o.service.promised,
+                deadline: o.service.deadline,
+            },
+            paid: p.map(|p| p.amount.into()),
+            channel: p.map(|p| p.channel.as_str().to_owned()),
+            channel_label: p.map(|p| lang.t(&format!("channel-{}", p.channel.as_str()))),
+            paid_at: p.map(|p| p.paid_at),
+            policy_version: o.policy_version,
+            policy_accepted_at: o.policy_accepted_at,
+            delivered,
+            refundable_balance: balance.into(),
+            can_apply: balance > Fen::ZERO,
+        }
+    }
+
+    pub fn from_summary(s: &OrderSummary, lang: Lang) -> OrderDto {
+        OrderDto::new(&s.order, s.delivered, s.balance, lang)
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryDto {
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+    pub delivered: u64,
+    /// platform, third_party, manual
+    pub source: String,
+}
+
+impl From<&DeliveryReading> for DeliveryDto {
+    fn from(r: &DeliveryReading) -> DeliveryDto {
+        DeliveryDto {
+            at: r.at,
+            delivered: r.delivered,
+            source: r.source.as_str().to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntitlementDto {
+    /// entitled, review, not_eligible
+    pub verdict: String,
+    /// The rule that decided: no_reason_window, pro_rata_shortfall, violation_exclusion, …
+    pub basis: String,
+    pub balance: Money,
+    pub max_refundable: Money,
+    pub suggested: Money,
+    pub clauses: Vec<String>,
+    /// The explanation in the request's language.
+    pub explanation: String,
+    pub explanation_zh: String,
+    pub explanation_en: String,
+    pub promised: u64,
+    pub delivered: u64,
+    pub delivery_source: Option<String>,
+    /// Set when a request up to this amount is approved without a human (policy rule 5).
+    pub auto_approvable_up_to: Option<Money>,
+}
+
+impl EntitlementDto {
+    pub fn new(e: &Entitlement, lang: Lang) -> EntitlementDto {
+        EntitlementDto {
+            verdict: snake(&e.verdict),
+            basis: snake(&e.basis),
+            balance: e.balance.into(),
+            max_refundable: e.max_refundable.into(),
+            suggested: e.suggested.into(),
+            clauses: e.clauses.clone(),
+            explanation: e.explanation.get(lang.tag()).to_owned(),
+            explanation_zh: e.explanation.zh.clone(),
+            explanation_en: e.explanation.en.clone(),
+            promised: e.promised,
+            delivered: e.delivered,
+            delivery_source: e.delivery_source.map(|s| s.as_str().to_owned()),
+            auto_approvable_up_to: e.auto_approvable_up_to.map(Money::from),
+        }
+    }
+}
+
+/// The snake_case name of a unit-like serde enum variant.
+fn snake<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicationDto {
+    /// `RF-YYYYMMDD-XXXXXX`
+    pub no: String,
+    pub order_no: String,
+    pub buyer: String,
+    pub state: String,
+    pub state_label: String,
+    pub reason: String,
+    pub reason_label: String,
+    pub description: String,
+    pub requested: Money,
+    pub approved: Option<Money>,
+    pub reject_code: Option<String>,
+    pub reject_label: Option<String>,
+    pub reject_text: Option<String>,
+    pub reviewer: Option<String>,
+    /// first or appeal
+    pub round: String,
+    pub appeals: u32,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub submitted_at: Option<Timestamp>,
+    /// When the review is promised by (paused while information is requested).
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub review_due_at: Option<Timestamp>,
+    pub overdue: bool,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub decided_at: Option<Timestamp>,
+    pub version: i64,
+}
+
+impl ApplicationDto {
+    pub fn new(a: &Application, lang: Lang, now: Timestamp) -> ApplicationDto {
+        ApplicationDto {
+            no: a.no.to_string(),
+            order_no: a.order_no.to_string(),
+            buyer: a.buyer.to_string(),
+            state: a.state.as_str().to_owned(),
+            state_label: lang.t(&format!("state-{}", a.state.as_str())),
+            reason: a.reason.as_str().to_owned(),
+            reason_label: lang.t(&format!("reason-{}", a.reason.as_str())),
+            description: a.description.clone(),
+            requested: a.requested.into(),
+            approved: a.approved.map(Money::from),
+            reject_code: a.reject_code.map(|c| c.as_str().to_owned()),
+            reject_label: a
+                .reject_code
+                .map(|c| lang.t(&format!("reject-{}", c.as_str()))),
+            reject_text: a.reject_text.clone(),
+            reviewer: a.reviewer.clone(),
+            round: if a.round == redress_domain::application::Round::Appeal {
+                "appeal"
+            } else {
+                "first"
+            }
+            .to_owned(),
+            appeals: a.appeals,
+            created_at: a.created_at,
+            submitted_at: a.submitted_at,
+            review_due_at: a.review_due_at,
+            overdue: a.state.is_open()
+                && a.state != redress_domain::application::State::InfoRequested
+                && a.review_due_at.is_some_and(|d| d < now),
+            decided_at: a.decided_at,
+            version: a.version,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineDto {
+    pub seq: i64,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+    /// submitted, claimed, info_requested, supplemented, approved, rejected, appealed, withdrawn, …
+    pub kind: String,
+    pub label: String,
+    pub actor: String,
+    pub actor_role: String,
+    pub from: String,
+    pub to: String,
+    /// The event's own data (message, amount, reason code, rule), as recorded.
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+impl TimelineDto {
+    pub fn new(t: &TimelineEntry, lang: Lang) -> TimelineDto {
+        let Event {
+            at,
+            actor,
+            from,
+            to,
+            kind,
+        } = &t.event;
+        let mut data = serde_json::to_value(kind).unwrap_or_default();
+        if let Some(obj) = data.as_object_mut() {
+            obj.remove("kind");
+        }
+        TimelineDto {
+            seq: t.seq,
+            at: *at,
+            kind: kind.name().to_owned(),
+            label: lang.t(&format!("event-{}", kind.name())),
+            actor: actor.name.clone(),
+            actor_role: actor.role.as_str().to_owned(),
+            from: from.as_str().to_owned(),
+            to: to.as_str().to_owned(),
+            data,
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! One place maps every failure to an HTTP status, a stable `code`, a translated `message`
+//! and per-field errors. Handlers return [`ApiError`] untranslated; [`translate`] renders it
+//! in the language the request asked for.
+
+use crate::i18n::Lang;
+use axum::extract::Request;
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use redress_domain::Text;
+use redress_domain::application::ApplicationError;
+use redress_domain::money::AmountError;
+use redress_store::StoreError;
+use serde::Serialize;
+use std::sync::Arc;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub args: Vec<(&'static str, String)>,
+    pub fields: Vec<FieldError>,
+    /// A sentence that comes already written in both languages (the entitlement engine's).
+    pub detail: Option<Text>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub code: &'static str,
+}
+
+/// The body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine-readable code, e.g. `amount-above-balance`.
+    pub code: String,
+    /// What went wrong and what to do next, in the request's language.
+    pub message: String,
+    pub fields: Vec<FieldErrorBody>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldErrorBody {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str) -> ApiError {
+        ApiError {
+            status,
+            code,
+            args: vec![],
+            fields: vec![],
+            detail: None,
+        }
+    }
+
+    pub fn arg(mut self, name: &'static str, value: impl Into<String>) -> ApiError {
+        self.args.push((name, value.into()));
+        self
+    }
+
+    pub fn not_found() -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not-found")
+    }
+
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized")
+    }
+
+    pub fn forbidden() -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden")
+    }
+
+    /// 422 with per-field errors.
+    pub fn invalid(fields: Vec<FieldError>) -> ApiError {
+        ApiError {
+            fields,
+            ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-input")
+        }
+    }
+
+    pub fn field(field: &'static str, code: &'static str) -> ApiError {
+        ApiError {
+            fields: vec![FieldError { field, code }],
+            ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code)
+        }
+    }
+
+    pub fn render(&self, lang: Lang) -> ErrorBody {
+        let message = match &self.detail {
+            Some(text) => text.get(lang.tag()).to_owned(),
+            None => lang.t_args(&format!("error-{}", self.code), &self.args),
+        };
+        ErrorBody {
+            code: self.code.to_owned(),
+            message,
+            fields: self
+                .fields
+                .iter()
+                .map(|f| FieldErrorBody {
+                    field: f.field.to_owned(),
+                    code: f.code.to_owned(),
+                    message: lang.t_args(&format!("error-{}", f.code), &self.args),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status;
+        let mut res = status.into_response();
+        res.extensions_mut().insert(Arc::new(self));
+        res
+    }
+}
+
+/// Middleware: turns an [`ApiError`] left in a response into its JSON body, translated.
+pub async fn translate(req: Request, next: Next) -> Response {
+    let lang = Lang::from_accept_language(
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let mut res = next.run(req).await;
+    if let Some(err) = res.extensions_mut().remove::<Arc<ApiError>>() {
+        let mut out = (err.status, axum::Json(err.render(lang))).into_response();
+        out.headers_mut().insert(
+            header::CONTENT_LANGUAGE,
+            header::HeaderValue::from_static(lang.tag()),
+        );
+        return out;
+    }
+    res
+}
+
+impl From<AmountError> for ApiError {
+    fn from(e: AmountError) -> ApiError {
+        ApiError::field("amount", e.code())
+    }
+}
+
+impl From<ApplicationError> for ApiError {
+    fn from(e: ApplicationError) -> ApiError {
+        let status = match &e {
+            ApplicationError::IllegalTransition { .. } | ApplicationError::ClaimedByOther => {
+                StatusCode::CONFLICT
+            }
+            ApplicationError::NotAReviewer
+            | ApplicationError::NeedsSeniorReviewer
+            | ApplicationError::SameReviewer => StatusCode::FORBIDDEN,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        let mut err = ApiError::new(status, e.code());
+        if let ApplicationError::IllegalTransition { from, .. } = &e {
+            err = err.arg("state", from.as_str());
+        }
+        if let Some(field) = e.field() {
+            err.fields.push(FieldError {
+                field,
+                code: e.code(),
+            });
+        }
+        err
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::NotFound => ApiError::not_found(),
+            StoreError::Conflict => ApiError::new(StatusCode::CONFLICT, "conflict"),
+            StoreError::Immutable(what) => {
+                ApiError::new(StatusCode::CONFLICT, "immutable").arg("what", what)
+            }
+            StoreError::Exists(what) => {
+                ApiError::new(StatusCode::CONFLICT, "exists").arg("what", what)
+            }
+            StoreError::UnknownPolicy(v) => {
+                ApiError::field("policy_version", "unknown-policy").arg("version", v.to_string())
+            }
+            StoreError::NotPaid => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "not-paid"),
+            StoreError::NotEligible(text) => ApiError {
+                detail: Some(text),
+                ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "not-eligible")
+            },
+            StoreError::Application(e) => e.into(),
+            StoreError::Amount(e) => e.into(),
+            other => {
+                tracing::error!(error = %other, "internal error");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

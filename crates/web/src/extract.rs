@@ -1,0 +1,122 @@
+//! Request extractors: JSON bodies whose rejections become translated errors, and the
+//! identities behind bearer tokens (buyer and staff sessions, merchant API tokens).
+
+use crate::AppState;
+use crate::error::ApiError;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use jiff::Timestamp;
+use redress_domain::application::Role;
+use redress_domain::ids::{ApplicationNo, OrderNo};
+use redress_store::User;
+use serde::de::DeserializeOwned;
+
+/// `axum::Json`, but a malformed body is a structured, translated 400/422.
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(Json(v)),
+            Err(JsonRejection::JsonDataError(e)) => Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "json-invalid",
+            )
+            .arg("detail", e.body_text())),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "json-content-type",
+            )),
+            Err(JsonRejection::BytesRejection(_)) => Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body-too-large",
+            )),
+            Err(e) => Err(ApiError::new(StatusCode::BAD_REQUEST, "json-malformed")
+                .arg("detail", e.body_text())),
+        }
+    }
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
+/// Any signed-in person.
+pub struct AuthUser(pub User);
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
+        match state.store.session_user(token, Timestamp::now()).await? {
+            Some(user) => Ok(AuthUser(user)),
+            None => Err(ApiError::unauthorized()),
+        }
+    }
+}
+
+/// A signed-in buyer.
+pub struct Buyer(pub User);
+
+impl FromRequestParts<AppState> for Buyer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let AuthUser(user) = AuthUser::from_request_parts(parts, state).await?;
+        if user.role == Role::Buyer {
+            Ok(Buyer(user))
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+}
+
+/// A signed-in member of staff.
+pub struct Staff(pub User);
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let AuthUser(user) = AuthUser::from_request_parts(parts, state).await?;
+        if user.role.is_staff() {
+            Ok(Staff(user))
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+}
+
+/// A merchant system authenticated by an API token; holds the token's name.
+pub struct Merchant(pub String);
+
+impl FromRequestParts<AppState> for Merchant {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
+        match state.store.api_token_name(token).await? {
+            Some(name) => Ok(Merchant(name)),
+            None => Err(ApiError::unauthorized()),
+        }
+    }
+}
+
+/// Parses an application number from the path; a malformed one is simply not found.
+pub fn application_no(s: &str) -> Result<ApplicationNo, ApiError> {
+    ApplicationNo::parse(s).map_err(|_| ApiError::not_found())
+}
+
+pub fn order_no(s: &str) -> Result<OrderNo, ApiError> {
+    OrderNo::parse(s).map_err(|_| ApiError::not_found())
+}

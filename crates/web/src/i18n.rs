@@ -1,0 +1,130 @@
+//! Translations: every sentence a person reads comes from `locales/{zh-CN,en}/*.ftl`.
+//! zh-CN is the default; English is chosen by `Accept-Language` (and, on pages, a cookie).
+
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{LanguageIdentifier, Loader, langid};
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+fluent_templates::static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "zh-CN",
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+static ZH: LanguageIdentifier = langid!("zh-CN");
+static EN: LanguageIdentifier = langid!("en");
+
+impl Lang {
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    fn id(self) -> &'static LanguageIdentifier {
+        match self {
+            Lang::Zh => &ZH,
+            Lang::En => &EN,
+        }
+    }
+
+    /// Picks the language from an `Accept-Language` header: the first of zh / en by quality;
+    /// anything else (or nothing) means zh-CN.
+    pub fn from_accept_language(header: Option<&str>) -> Lang {
+        let Some(header) = header else {
+            return Lang::Zh;
+        };
+        let mut best: Option<(f32, Lang)> = None;
+        for part in header.split(',') {
+            let mut pieces = part.trim().split(';');
+            let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = pieces
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|v| v.parse::<f32>().ok())
+                })
+                .unwrap_or(1.0);
+            let lang = if tag.starts_with("en") {
+                Lang::En
+            } else if tag.starts_with("zh") {
+                Lang::Zh
+            } else {
+                continue;
+            };
+            if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
+                best = Some((q, lang));
+            }
+        }
+        best.map_or(Lang::Zh, |(_, l)| l)
+    }
+
+    pub fn t(self, id: &str) -> String {
+        LOCALES.lookup(self.id(), id)
+    }
+
+    pub fn t_args(self, id: &str, args: &[(&'static str, String)]) -> String {
+        let map: HashMap<Cow<'static, str>, FluentValue> = args
+            .iter()
+            .map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(v.clone())))
+            .collect();
+        LOCALES.lookup_with_args(self.id(), id, &map)
+    }
+
+    /// Whether `id` has a translation (used by the test that every code is translated).
+    pub fn has(self, id: &str) -> bool {
+        LOCALES.try_lookup(self.id(), id).is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negotiates_by_quality() {
+        assert_eq!(Lang::from_accept_language(None), Lang::Zh);
+        assert_eq!(Lang::from_accept_language(Some("en-US,en;q=0.9")), Lang::En);
+        assert_eq!(
+            Lang::from_accept_language(Some("fr, zh-CN;q=0.5, en;q=0.8")),
+            Lang::En
+        );
+        assert_eq!(Lang::from_accept_language(Some("zh-TW,en;q=0.3")), Lang::Zh);
+        assert_eq!(Lang::from_accept_language(Some("de")), Lang::Zh);
+    }
+
+    #[test]
+    fn both_languages_are_loaded() {
+        assert_eq!(
+            Lang::En.t("error-not-found"),
+            "Not found. Check the number, or it may not be yours to see."
+        );
+        assert!(Lang::Zh.t("error-not-found").contains("不存在"));
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Lang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Lang, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok());
+        Ok(Lang::from_accept_language(header))
+    }
+}
