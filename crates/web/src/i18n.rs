@@ -88,6 +88,21 @@ impl Lang {
     }
 }
 
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Lang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Lang, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok());
+        Ok(Lang::from_accept_language(header))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,21 +125,6 @@ mod tests {
             Lang::En.t("error-not-found"),
             "Not found. Check the number, or it may not be yours to see."
         );
-        assert!(Lang::Zh.t("error-not-found").contains("不存在"));
-    }
-}
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Lang {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _: &S,
-    ) -> Result<Lang, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(axum::http::header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok());
-        Ok(Lang::from_accept_language(header))
+        assert!(Lang::Zh.t("error-not-found").contains("未找到"));
     }
 }

@@ -1,0 +1,273 @@
+//! Spawns Redress on port 0 over a fresh database and drives it over HTTP.
+
+use jiff::{SignedDuration, Timestamp};
+use rand::RngExt;
+use redress_domain::application::Role;
+use redress_domain::ids::Username;
+use redress_domain::policy::Policy;
+use redress_store::{NewUser, Store, User};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// Runs a test body on SQLite and on PostgreSQL (when configured) as two test functions.
+#[macro_export]
+macro_rules! both {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                let app = $crate::helpers::TestApp::sqlite().await;
+                ($body)(app).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                let Some(app) = $crate::helpers::TestApp::postgres().await else {
+                    return;
+                };
+                ($body)(app).await;
+            }
+        }
+    };
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub store: Store,
+    pub merchant: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Resp {
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+}
+
+impl TestApp {
+    pub async fn sqlite() -> TestApp {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::connect(&Store::sqlite_url(dir.path()), None)
+            .await
+            .expect("sqlite");
+        TestApp::start(store, Some(dir)).await
+    }
+
+    pub async fn postgres() -> Option<TestApp> {
+        let url = match std::env::var("REDRESS_TEST_DATABASE_URL") {
+            Ok(url) if !url.is_empty() => url,
+            _ => {
+                assert!(
+                    std::env::var("REDRESS_REQUIRE_POSTGRES").is_err(),
+                    "REDRESS_REQUIRE_POSTGRES is set but REDRESS_TEST_DATABASE_URL is not"
+                );
+                eprintln!("skipping: REDRESS_TEST_DATABASE_URL not set");
+                return None;
+            }
+        };
+        let schema = format!("t_{:016x}", rand::rng().random::<u64>());
+        let store = Store::connect(&url, Some(&schema)).await.expect("postgres");
+        Some(TestApp::start(store, None).await)
+    }
+
+    async fn start(store: Store, dir: Option<tempfile::TempDir>) -> TestApp {
+        store.migrate().await.expect("migrate");
+        let now = Timestamp::now();
+        store
+            .publish_policy(&Policy::seed_v1(), "test", now)
+            .await
+            .expect("policy");
+        for (name, role) in [
+            ("alice", Role::Buyer),
+            ("bob", Role::Buyer),
+            ("rita", Role::Reviewer),
+            ("rick", Role::Reviewer),
+            ("sam", Role::SeniorReviewer),
+            ("sue", Role::SeniorReviewer),
+        ] {
+            let u = NewUser {
+                username: Username::parse(name).expect("name"),
+                display_name: name,
+                role,
+                password: PASSWORD,
+                locale: "zh-CN",
+            };
+            store.create_user(u, now).await.expect("user");
+        }
+        let merchant = store
+            .create_api_token("test-merchant", now)
+            .await
+            .expect("token");
+        let app = redress_web::app(redress_web::AppState {
+            store: store.clone(),
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        TestApp {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            store,
+            merchant,
+            _dir: dir,
+        }
+    }
+
+    pub async fn login(&self, name: &str) -> String {
+        let r = self
+            .call(
+                Method::POST,
+                "/api/v1/session",
+                None,
+                Some(json!({"username": name, "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "login {name}: {}", r.body);
+        r.body["token"].as_str().expect("token").to_owned()
+    }
+
+    pub async fn user(&self, name: &str) -> User {
+        self.store.user(name).await.expect("user")
+    }
+
+    /// One HTTP call; `token` is a session or API token.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
+        self.call_lang(method, path, token, body, None).await
+    }
+
+    pub async fn call_lang(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        lang: Option<&str>,
+    ) -> Resp {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        if let Some(l) = lang {
+            req = req.header("accept-language", l);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let text = res.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Resp { status, body }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Resp {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    /// Pushes an order through the merchant API: `promised` units for `paid_fen`, paid
+    /// `paid_days_ago`, due 3 days after payment, with `delivered` units recorded by `source`
+    /// an hour before the deadline.
+    pub async fn order(
+        &self,
+        no: &str,
+        buyer: &str,
+        promised: u64,
+        paid_fen: i64,
+        paid_days_ago: i64,
+        delivered: Option<(u64, &str)>,
+    ) {
+        let paid_at = Timestamp::now() - SignedDuration::from_hours(24 * paid_days_ago);
+        let deadline = paid_at + SignedDuration::from_hours(72);
+        let body = json!({
+            "buyer": buyer,
+            "service": {"name": "抖音点赞", "platform": "douyin", "unit": "likes", "promised": promised, "deadline": deadline},
+            "policy_version": 1,
+            "policy_accepted_at": paid_at,
+            "payment": {"channel": "wechat_pay", "transaction_id": format!("4200{no}"), "amount_fen": paid_fen, "paid_at": paid_at},
+        });
+        let r = self
+            .call(
+                Method::PUT,
+                &format!("/api/v1/merchant/orders/{no}"),
+                Some(&self.merchant),
+                Some(body),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "order {no}: {}", r.body);
+        if let Some((n, source)) = delivered {
+            let at = deadline - SignedDuration::from_hours(1);
+            let body = json!({"readings": [{"at": at, "delivered": n, "source": source}]});
+            let r = self
+                .call(
+                    Method::POST,
+                    &format!("/api/v1/merchant/orders/{no}/deliveries"),
+                    Some(&self.merchant),
+                    Some(body),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        }
+    }
+
+    /// Creates and submits an application; returns its number.
+    pub async fn submitted(&self, token: &str, order: &str, amount: &str) -> String {
+        let r = self.post("/api/v1/applications", token, json!({"order_no": order, "reason": "quantity_short", "amount": amount, "description": "short"})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let no = r.body["no"].as_str().expect("no").to_owned();
+        let r = self
+            .post(
+                &format!("/api/v1/applications/{no}/submit"),
+                token,
+                json!({}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        r.body["no"].as_str().expect("no").to_owned()
+    }
+
+    /// Everything the tests compare to prove "nothing changed": every application row and
+    /// every timeline event.
+    pub async fn snapshot(&self) -> Vec<String> {
+        let mut out = vec![];
+        for buyer in ["alice", "bob"] {
+            let name = Username::parse(buyer).expect("name");
+            for a in self.store.applications_of_buyer(&name).await.expect("apps") {
+                out.push(format!("{a:?}"));
+                let view = self
+                    .store
+                    .view(&a.no, &self.user(buyer).await)
+                    .await
+                    .expect("view");
+                out.push(format!(
+                    "{:?}",
+                    view.timeline
+                        .iter()
+                        .map(|t| (t.seq, t.event.clone()))
+                        .collect::<Vec<_>>()
+                ));
+            }
+        }
+        out
+    }
+}

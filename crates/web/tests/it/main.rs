@@ -1,0 +1,12 @@
+//! Integration tests: the whole HTTP application on a random port, each test on its own
+//! database. Every test runs on SQLite, and on PostgreSQL when `REDRESS_TEST_DATABASE_URL`
+//! is set (with `REDRESS_REQUIRE_POSTGRES=1`, a missing URL fails instead of skipping).
+
+mod helpers;
+
+mod authorization;
+mod concurrency;
+mod errors;
+mod lifecycle;
+mod merchant;
+mod openapi;

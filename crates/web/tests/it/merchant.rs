@@ -1,0 +1,186 @@
+//! The merchant ingest API is authenticated and idempotent.
+
+use crate::both;
+use crate::helpers::TestApp;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+both!(ingest_is_idempotent, |app: TestApp| async move {
+    let m = app.merchant.clone();
+    let order = json!({
+        "buyer": "alice",
+        "service": {"name": "B站粉丝 200 个", "platform": "bilibili", "unit": "followers", "promised": 200, "deadline": "2026-11-20T00:00:00Z"},
+        "policy_version": 1,
+        "policy_accepted_at": "2026-11-17T00:00:00Z",
+    });
+    let put = |body: serde_json::Value| {
+        app.call(
+            Method::PUT,
+            "/api/v1/merchant/orders/BL-1",
+            Some(&m),
+            Some(body),
+        )
+    };
+    let r = put(order.clone()).await;
+    assert_eq!(
+        (r.status, r.body["result"].as_str()),
+        (StatusCode::CREATED, Some("created")),
+        "{}",
+        r.body
+    );
+    let r = put(order.clone()).await;
+    assert_eq!(
+        (r.status, r.body["result"].as_str()),
+        (StatusCode::OK, Some("unchanged"))
+    );
+
+    // Payment once; the same payment again is a no-op; another payment is refused.
+    let payment = json!({"channel": "alipay", "transaction_id": "2026111722001", "amount_fen": 12000, "paid_at": "2026-11-17T00:00:00Z"});
+    let pay = |body: serde_json::Value| {
+        app.call(
+            Method::PUT,
+            "/api/v1/merchant/orders/BL-1/payment",
+            Some(&m),
+            Some(body),
+        )
+    };
+    assert_eq!(pay(payment.clone()).await.body["result"], "updated");
+    assert_eq!(pay(payment.clone()).await.body["result"], "unchanged");
+    let mut other = payment.clone();
+    other["amount_fen"] = json!(1);
+    let r = pay(other).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "immutable"));
+    let mut stolen = order.clone();
+    stolen["buyer"] = json!("bob");
+    assert_eq!(put(stolen).await.code(), "immutable");
+    let mut unknown = order.clone();
+    unknown["policy_version"] = json!(9);
+    let r = app
+        .call(
+            Method::PUT,
+            "/api/v1/merchant/orders/BL-2",
+            Some(&m),
+            Some(unknown),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "unknown-policy")
+    );
+    let mut bad = order.clone();
+    bad["service"]["promised"] = json!(0);
+    bad["buyer"] = json!("Not A Name");
+    let r = app
+        .call(
+            Method::PUT,
+            "/api/v1/merchant/orders/BL-3",
+            Some(&m),
+            Some(bad),
+        )
+        .await;
+    assert_eq!(
+        r.body["fields"].as_array().map(Vec::len),
+        Some(2),
+        "{}",
+        r.body
+    );
+
+    // Delivery readings.
+    let readings = json!({"readings": [
+        {"at": "2026-11-18T00:00:00Z", "delivered": 50, "source": "platform"},
+        {"at": "2026-11-19T00:00:00Z", "delivered": 120, "source": "third_party"},
+    ]});
+    let add = |body: serde_json::Value| {
+        app.call(
+            Method::POST,
+            "/api/v1/merchant/orders/BL-1/deliveries",
+            Some(&m),
+            Some(body),
+        )
+    };
+    assert_eq!(add(readings.clone()).await.body["added"], 2);
+    assert_eq!(add(readings.clone()).await.body["added"], 0);
+    let r = add(json!({"readings": [{"at": "2026-11-18T00:00:00Z", "delivered": 51, "source": "platform"}]})).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "immutable"));
+    let alice = app.login("alice").await;
+    let d = app.get("/api/v1/orders/BL-1", &alice).await;
+    assert_eq!(
+        (
+            d.body["order"]["delivered"].as_u64(),
+            d.body["deliveries"].as_array().map(Vec::len)
+        ),
+        (Some(120), Some(2))
+    );
+
+    // Account events.
+    let ev = json!({"buyer": "alice", "kind": "banned_for_violation", "at": "2026-11-19T00:00:00Z", "source": "bilibili"});
+    let put_ev = |body: serde_json::Value| {
+        app.call(
+            Method::PUT,
+            "/api/v1/merchant/account-events/ev-1",
+            Some(&m),
+            Some(body),
+        )
+    };
+    assert_eq!(put_ev(ev.clone()).await.status, StatusCode::CREATED);
+    assert_eq!(put_ev(ev.clone()).await.body["result"], "unchanged");
+    let e = app.get("/api/v1/orders/BL-1/entitlement", &alice).await;
+    assert_eq!(e.body["basis"], "violation_exclusion");
+
+    // Policies: published once, never changed.
+    let text = redress_domain::policy::SEED_V1.replace("version = 1", "version = 2");
+    let publish = |body: String| {
+        app.client
+            .post(format!("{}/api/v1/merchant/policies", app.base))
+            .bearer_auth(&m)
+            .header("content-type", "application/toml")
+            .body(body)
+            .send()
+    };
+    assert_eq!(
+        publish(text.clone()).await.expect("send").status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        publish(text.clone()).await.expect("send").status(),
+        StatusCode::OK
+    );
+    let changed = text.replace("no_reason_days = 7", "no_reason_days = 3");
+    assert_eq!(
+        publish(changed).await.expect("send").status(),
+        StatusCode::CONFLICT
+    );
+    let res = publish("version = 3\n".into()).await.expect("send");
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.store.policy(2).await.expect("v2").rules.no_reason_days,
+        7
+    );
+
+    // Without a valid token, nothing.
+    let r = app
+        .call(
+            Method::PUT,
+            "/api/v1/merchant/orders/BL-9",
+            Some("rdm_forged"),
+            Some(order.clone()),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::UNAUTHORIZED, "unauthorized")
+    );
+    let r = app
+        .call(
+            Method::PUT,
+            "/api/v1/merchant/orders/BL-9",
+            Some(&alice),
+            Some(order),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNAUTHORIZED,
+        "a buyer's session is not a merchant token"
+    );
+});
