@@ -96,10 +96,7 @@ str_enum!(
 
 impl Role {
     pub fn is_staff(self) -> bool {
-        matches!(
-            self,
-            Role::Agent | Role::Reviewer | Role::SeniorReviewer | Role::Admin
-        )
+        matches!(self, Role::Agent | Role::Reviewer | Role::SeniorReviewer | Role::Admin)
     }
 
     pub fn reviews(self) -> bool {
@@ -112,22 +109,15 @@ impl State {
     /// applications hold what they ask for, approvals commit what was approved.
     pub fn claim(self, requested: Fen, approved: Option<Fen>) -> Fen {
         match self {
-            State::Submitted | State::InReview | State::InfoRequested | State::Appealed => {
-                requested
-            }
-            State::Approved | State::Refunding | State::Refunded | State::RefundFailed => {
-                approved.unwrap_or(requested)
-            }
+            State::Submitted | State::InReview | State::InfoRequested | State::Appealed => requested,
+            State::Approved | State::Refunding | State::Refunded | State::RefundFailed => approved.unwrap_or(requested),
             State::Draft | State::Rejected | State::Withdrawn => Fen::ZERO,
         }
     }
 
     /// Still waiting for a decision (counted in queues and SLA clocks).
     pub fn is_open(self) -> bool {
-        matches!(
-            self,
-            State::Submitted | State::InReview | State::InfoRequested | State::Appealed
-        )
+        matches!(self, State::Submitted | State::InReview | State::InfoRequested | State::Appealed)
     }
 }
 
@@ -142,45 +132,24 @@ pub struct Actor {
 
 impl Actor {
     pub fn system() -> Actor {
-        Actor {
-            name: "system".into(),
-            role: Role::System,
-        }
+        Actor { name: "system".into(), role: Role::System }
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EventKind {
-    Submitted {
-        amount: Fen,
-        reason: Reason,
-    },
+    Submitted { amount: Fen, reason: Reason },
     Claimed,
-    InfoRequested {
-        message: String,
-    },
-    Supplemented {
-        message: String,
-    },
-    Approved {
-        amount: Fen,
-        partial: bool,
-        auto_rule: Option<String>,
-    },
-    Rejected {
-        code: RejectCode,
-        text: String,
-    },
-    Appealed {
-        text: String,
-    },
+    InfoRequested { message: String },
+    Supplemented { message: String },
+    Approved { amount: Fen, partial: bool, auto_rule: Option<String> },
+    Rejected { code: RejectCode, text: String },
+    Appealed { text: String },
     Withdrawn,
     RefundStarted,
     Refunded,
-    RefundFailed {
-        reason: String,
-    },
+    RefundFailed { reason: String },
 }
 
 impl EventKind {
@@ -230,7 +199,7 @@ pub struct Application {
     pub approved: Option<Fen>,
     pub reject_code: Option<RejectCode>,
     pub reject_text: Option<String>,
-    /// Who holds the review now (claimed it).
+    /// Who holds the review now (claimed it), or who made the last decision.
     pub reviewer: Option<String>,
     /// Who made the first-round decision: never the one to decide its appeal.
     pub first_reviewer: Option<String>,
@@ -375,10 +344,7 @@ impl Application {
         if allowed.contains(&self.state) {
             Ok(())
         } else {
-            Err(ApplicationError::IllegalTransition {
-                from: self.state,
-                action,
-            })
+            Err(ApplicationError::IllegalTransition { from: self.state, action })
         }
     }
 
@@ -394,16 +360,7 @@ impl Application {
         change(&mut next);
         next.state = to;
         next.version += 1;
-        Ok((
-            next,
-            Event {
-                at,
-                actor: actor.clone(),
-                from: self.state,
-                to,
-                kind,
-            },
-        ))
+        Ok((next, Event { at, actor: actor.clone(), from: self.state, to, kind }))
     }
 
     pub fn update_draft(&self, input: DraftInput) -> Result<Application, ApplicationError> {
@@ -418,19 +375,10 @@ impl Application {
     }
 
     /// Submits a draft whose amount the caller has checked against the balance.
-    pub fn submit(
-        &self,
-        buyer: &Actor,
-        now: Timestamp,
-        rules: &Rules,
-        calendar: &BusinessCalendar,
-    ) -> Step {
+    pub fn submit(&self, buyer: &Actor, now: Timestamp, rules: &Rules, calendar: &BusinessCalendar) -> Step {
         self.require(&[State::Draft], "submitted")?;
         let due = calendar.add_business_days(now, rules.review_business_days);
-        let kind = EventKind::Submitted {
-            amount: self.requested,
-            reason: self.reason,
-        };
+        let kind = EventKind::Submitted { amount: self.requested, reason: self.reason };
         self.step(State::Submitted, buyer, now, kind, |a| {
             a.submitted_at = Some(now);
             a.review_due_at = Some(due);
@@ -449,21 +397,18 @@ impl Application {
             if reviewer.role != Role::SeniorReviewer {
                 return Err(ApplicationError::NeedsSeniorReviewer);
             }
-            if self.first_reviewer.as_deref() == Some(&reviewer.name) {
+            // Neither the first decider nor whoever decided the previous appeal.
+            if self.first_reviewer.as_deref() == Some(&reviewer.name)
+                || self.reviewer.as_deref() == Some(&reviewer.name)
+            {
                 return Err(ApplicationError::SameReviewer);
             }
         }
         let name = reviewer.name.clone();
-        self.step(State::InReview, reviewer, now, EventKind::Claimed, |a| {
-            a.reviewer = Some(name)
-        })
+        self.step(State::InReview, reviewer, now, EventKind::Claimed, |a| a.reviewer = Some(name))
     }
 
-    fn require_holder(
-        &self,
-        reviewer: &Actor,
-        action: &'static str,
-    ) -> Result<(), ApplicationError> {
+    fn require_holder(&self, reviewer: &Actor, action: &'static str) -> Result<(), ApplicationError> {
         if !reviewer.role.reviews() {
             return Err(ApplicationError::NotAReviewer);
         }
@@ -475,41 +420,21 @@ impl Application {
     }
 
     /// Pauses the review clock and asks the buyer for more.
-    pub fn request_info(
-        &self,
-        reviewer: &Actor,
-        message: &str,
-        now: Timestamp,
-        calendar: &BusinessCalendar,
-    ) -> Step {
+    pub fn request_info(&self, reviewer: &Actor, message: &str, now: Timestamp, calendar: &BusinessCalendar) -> Step {
         self.require_holder(reviewer, "sent an information request")?;
         check_text("message", message, true)?;
-        let left = self
-            .review_due_at
-            .map(|due| calendar.business_days_left(now, due));
-        let kind = EventKind::InfoRequested {
-            message: message.trim().to_owned(),
-        };
-        self.step(State::InfoRequested, reviewer, now, kind, |a| {
-            a.paused_days_left = left
-        })
+        let left = self.review_due_at.map(|due| calendar.business_days_left(now, due));
+        let kind = EventKind::InfoRequested { message: message.trim().to_owned() };
+        self.step(State::InfoRequested, reviewer, now, kind, |a| a.paused_days_left = left)
     }
 
     /// The buyer answers an information request; the clock resumes with what was left (at least a day).
-    pub fn supplement(
-        &self,
-        buyer: &Actor,
-        message: &str,
-        now: Timestamp,
-        calendar: &BusinessCalendar,
-    ) -> Step {
+    pub fn supplement(&self, buyer: &Actor, message: &str, now: Timestamp, calendar: &BusinessCalendar) -> Step {
         self.require(&[State::InfoRequested], "supplemented")?;
         check_text("message", message, true)?;
         let left = self.paused_days_left.unwrap_or(1).max(1);
         let due = calendar.add_business_days(now, left);
-        let kind = EventKind::Supplemented {
-            message: message.trim().to_owned(),
-        };
+        let kind = EventKind::Supplemented { message: message.trim().to_owned() };
         self.step(State::Submitted, buyer, now, kind, |a| {
             a.review_due_at = Some(due);
             a.paused_days_left = None;
@@ -528,13 +453,7 @@ impl Application {
         self.approve_unchecked(&Actor::system(), self.requested, now, Some(rule.to_owned()))
     }
 
-    fn approve_unchecked(
-        &self,
-        actor: &Actor,
-        amount: Fen,
-        now: Timestamp,
-        auto_rule: Option<String>,
-    ) -> Step {
+    fn approve_unchecked(&self, actor: &Actor, amount: Fen, now: Timestamp, auto_rule: Option<String>) -> Step {
         if amount <= Fen::ZERO {
             return Err(ApplicationError::Amount(AmountError::NotPositive));
         }
@@ -544,23 +463,13 @@ impl Application {
         let partial = amount < self.requested;
         let first_round = self.round == Round::First;
         let name = actor.name.clone();
-        self.step(
-            State::Approved,
-            actor,
-            now,
-            EventKind::Approved {
-                amount,
-                partial,
-                auto_rule,
-            },
-            |a| {
-                a.approved = Some(amount);
-                a.decided_at = Some(now);
-                if first_round {
-                    a.first_reviewer = Some(name);
-                }
-            },
-        )
+        self.step(State::Approved, actor, now, EventKind::Approved { amount, partial, auto_rule }, |a| {
+            a.approved = Some(amount);
+            a.decided_at = Some(now);
+            if first_round {
+                a.first_reviewer = Some(name);
+            }
+        })
     }
 
     pub fn reject(&self, reviewer: &Actor, code: RejectCode, text: &str, now: Timestamp) -> Step {
@@ -569,10 +478,7 @@ impl Application {
         let first_round = self.round == Round::First;
         let name = reviewer.name.clone();
         let text = text.trim().to_owned();
-        let kind = EventKind::Rejected {
-            code,
-            text: text.clone(),
-        };
+        let kind = EventKind::Rejected { code, text: text.clone() };
         self.step(State::Rejected, reviewer, now, kind, |a| {
             a.reject_code = Some(code);
             a.reject_text = Some(text);
@@ -599,19 +505,14 @@ impl Application {
             return Err(ApplicationError::AppealLimitReached);
         }
         let decided = self.decided_at.unwrap_or(now);
-        if now.duration_since(decided)
-            > SignedDuration::from_hours(24 * i64::from(rules.appeal_window_days))
-        {
+        if now.duration_since(decided) > SignedDuration::from_hours(24 * i64::from(rules.appeal_window_days)) {
             return Err(ApplicationError::AppealWindowClosed);
         }
         let due = calendar.add_business_days(now, rules.review_business_days);
-        let kind = EventKind::Appealed {
-            text: text.trim().to_owned(),
-        };
+        let kind = EventKind::Appealed { text: text.trim().to_owned() };
         self.step(State::Appealed, buyer, now, kind, |a| {
             a.appeals += 1;
             a.round = Round::Appeal;
-            a.reviewer = None;
             a.review_due_at = Some(due);
             a.decided_at = None;
             a.reject_code = None;
@@ -620,22 +521,13 @@ impl Application {
     }
 
     pub fn withdraw(&self, buyer: &Actor, now: Timestamp) -> Step {
-        self.require(
-            &[State::Draft, State::Submitted, State::InfoRequested],
-            "withdrawn",
-        )?;
+        self.require(&[State::Draft, State::Submitted, State::InfoRequested], "withdrawn")?;
         self.step(State::Withdrawn, buyer, now, EventKind::Withdrawn, |_| {})
     }
 
     pub fn start_refund(&self, actor: &Actor, now: Timestamp) -> Step {
         self.require(&[State::Approved, State::RefundFailed], "refunded")?;
-        self.step(
-            State::Refunding,
-            actor,
-            now,
-            EventKind::RefundStarted,
-            |_| {},
-        )
+        self.step(State::Refunding, actor, now, EventKind::RefundStarted, |_| {})
     }
 
     pub fn refund_succeeded(&self, actor: &Actor, now: Timestamp) -> Step {
@@ -645,18 +537,14 @@ impl Application {
 
     pub fn refund_failed(&self, actor: &Actor, reason: &str, now: Timestamp) -> Step {
         self.require(&[State::Refunding], "marked failed")?;
-        let kind = EventKind::RefundFailed {
-            reason: reason.to_owned(),
-        };
+        let kind = EventKind::RefundFailed { reason: reason.to_owned() };
         self.step(State::RefundFailed, actor, now, kind, |_| {})
     }
 }
 
 /// The sum of what an order's applications take out of its balance.
 pub fn claimed<'a>(apps: impl IntoIterator<Item = &'a Application>) -> Fen {
-    apps.into_iter()
-        .map(|a| a.state.claim(a.requested, a.approved))
-        .sum()
+    apps.into_iter().map(|a| a.state.claim(a.requested, a.approved)).sum()
 }
 
 #[cfg(test)]

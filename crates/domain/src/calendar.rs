@@ -30,10 +30,7 @@ pub const SHANGHAI: &str = "Asia/Shanghai";
 /// fixed +08:00 offset, which China has used since 1991, should it be missing).
 pub fn shanghai() -> TimeZone {
     static TZ: OnceLock<TimeZone> = OnceLock::new();
-    TZ.get_or_init(|| {
-        TimeZone::get(SHANGHAI).unwrap_or_else(|_| TimeZone::fixed(jiff::tz::offset(8)))
-    })
-    .clone()
+    TZ.get_or_init(|| TimeZone::get(SHANGHAI).unwrap_or_else(|_| TimeZone::fixed(jiff::tz::offset(8)))).clone()
 }
 
 /// Holidays and make-up working days per year. See the module documentation.
@@ -91,15 +88,9 @@ fn parse_dates(year: i16, values: &[String]) -> Result<BTreeSet<Date>, CalendarE
     let mut out = BTreeSet::new();
     for value in values {
         // Only the canonical YYYY-MM-DD form is accepted (not "20260101" etc.).
-        let date = value
-            .parse::<Date>()
-            .ok()
-            .filter(|d| d.to_string() == *value);
+        let date = value.parse::<Date>().ok().filter(|d| d.to_string() == *value);
         let Some(date) = date else {
-            return Err(CalendarError::InvalidDate {
-                year,
-                value: value.clone(),
-            });
+            return Err(CalendarError::InvalidDate { year, value: value.clone() });
         };
         if date.year() != year {
             return Err(CalendarError::WrongYear { year, date });
@@ -147,12 +138,7 @@ impl BusinessCalendar {
             if let Some(&date) = workdays.iter().find(|d| !is_weekend(**d)) {
                 return Err(CalendarError::WorkdayNotWeekend(date));
             }
-            let data = YearData {
-                source: repr.source,
-                provisional: repr.provisional,
-                holidays,
-                workdays,
-            };
+            let data = YearData { source: repr.source, provisional: repr.provisional, holidays, workdays };
             years.insert(year, data);
         }
         Ok(Self { years })
@@ -175,8 +161,7 @@ impl BusinessCalendar {
                 (year.to_string(), repr)
             })
             .collect();
-        toml::to_string(&FileRepr { years })
-            .expect("strings, booleans and arrays always serialise to TOML")
+        toml::to_string(&FileRepr { years }).expect("strings, booleans and arrays always serialise to TOML")
     }
 
     /// Whether `date` is a working day: a listed make-up workday, or a Monday to
@@ -327,10 +312,7 @@ mod tests {
         assert!(matches!(err(both), CalendarError::HolidayAndWorkday(_)));
         for bad in ["2026-13-01", "2026-02-30", "2026-1-5", "20260105", "soon"] {
             let e = err(&format!("[years.2026]\nholidays = [\"{bad}\"]"));
-            assert!(
-                matches!(e, CalendarError::InvalidDate { .. }),
-                "{bad}: {e:?}"
-            );
+            assert!(matches!(e, CalendarError::InvalidDate { .. }), "{bad}: {e:?}");
         }
         let wrong = "[years.2026]\nholidays = [\"2027-01-01\"]";
         assert!(matches!(err(wrong), CalendarError::WrongYear { .. }));
@@ -340,10 +322,7 @@ mod tests {
         let typo = "[years.2026]\nholiday = [\"2026-10-01\"]";
         assert!(matches!(err(typo), CalendarError::Toml(_)));
         assert!(matches!(err("[years.2026"), CalendarError::Toml(_)));
-        assert!(matches!(
-            err("[years.2026]\nholidays = [20260101]"),
-            CalendarError::Toml(_)
-        ));
+        assert!(matches!(err("[years.2026]\nholidays = [20260101]"), CalendarError::Toml(_)));
     }
 
     #[test]

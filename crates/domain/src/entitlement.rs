@@ -9,12 +9,19 @@
 //! 4. rule 3, banned for own violation → reviewer decides; 5. rule 1, no-reason window;
 //! 6. rule 2, after the deadline: pro-rata shortfall (or "completed");
 //! 7. before the deadline with delivery under way → reviewer decides on evidence.
+//!
+//! Choices written down here:
+//! * A ban counts only if it stood during the service (at or before the deadline): a ban
+//!   after the deadline did not cause the shortfall.
+//! * Rule 1's "delivery not started" is read from the ledger: no reading above zero from any
+//!   source. The merchant system reports delivery; silence from it means nothing was
+//!   delivered, which is also what makes rule 5 (auto-approval) safe for rule 1.
+//! * Pro-rata shares round to the nearest fen, halves up (in the buyer's favour); see
+//!   [`Fen::pro_rata`].
 
 use crate::Text;
 use crate::money::Fen;
-use crate::order::{
-    AccountEvent, DeliveryReading, DeliverySource, Order, banned_for_violation, delivered_by,
-};
+use crate::order::{AccountEvent, DeliveryReading, DeliverySource, Order, banned_for_violation, delivered_by};
 use crate::policy::Policy;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
@@ -66,8 +73,7 @@ pub struct Entitlement {
 impl Entitlement {
     /// Rule 5: whether a request for `requested` may be approved without a human.
     pub fn auto_approves(&self, requested: Fen) -> bool {
-        self.auto_approvable_up_to
-            .is_some_and(|cap| requested > Fen::ZERO && requested <= cap)
+        self.auto_approvable_up_to.is_some_and(|cap| requested > Fen::ZERO && requested <= cap)
     }
 }
 
@@ -102,10 +108,8 @@ pub fn assess(f: &Facts) -> Entitlement {
         auto_approvable_up_to: None,
     };
     let Some(payment) = &f.order.payment else {
-        e.explanation = Text::new(
-            "该订单尚未付款,没有可退金额。",
-            "This order has not been paid; there is nothing to refund.",
-        );
+        e.explanation =
+            Text::new("该订单尚未付款,没有可退金额。", "This order has not been paid; there is nothing to refund.");
         return e;
     };
     let paid = payment.amount;
@@ -131,24 +135,19 @@ pub fn assess(f: &Facts) -> Entitlement {
         e.basis = Basis::NothingLeft;
         e.explanation = Text::new(
             format!("该订单已支付 {paid},已全部退款或正在处理中,没有剩余可退金额。"),
-            format!(
-                "Of the {paid} paid, everything has been refunded or is held by open applications."
-            ),
+            format!("Of the {paid} paid, everything has been refunded or is held by open applications."),
         );
         return e;
     }
     e.max_refundable = e.balance;
 
     if rules.violation_limits_refund
-        && let Some(ban) = banned_for_violation(f.account_events, f.now)
+        && let Some(ban) = banned_for_violation(f.account_events, f.now.min(f.order.service.deadline))
     {
         e.verdict = Verdict::Review;
         e.basis = Basis::ViolationExclusion;
         e.clauses = vec![rules.violation_clause.clone()];
-        let at = ban
-            .at
-            .to_zoned_datetime(crate::calendar::shanghai())
-            .strftime("%Y-%m-%d");
+        let at = ban.at.to_zoned_datetime(crate::calendar::shanghai()).strftime("%Y-%m-%d");
         e.explanation = Text::new(
             format!(
                 "账号于 {at} 因违规被封禁(来源:{}),依第 {} 条不适用自动退款;您仍可申请,审核人员将依据证据和您的法定权利处理。",
@@ -228,12 +227,7 @@ pub fn assess(f: &Facts) -> Entitlement {
 
     e.verdict = Verdict::Review;
     e.basis = Basis::InProgress;
-    let deadline = f
-        .order
-        .service
-        .deadline
-        .to_zoned_datetime(crate::calendar::shanghai())
-        .strftime("%Y-%m-%d %H:%M");
+    let deadline = f.order.service.deadline.to_zoned_datetime(crate::calendar::shanghai()).strftime("%Y-%m-%d %H:%M");
     e.explanation = Text::new(
         format!(
             "服务仍在交付期内(截止 {deadline},目前 {delivered}/{promised}),没有自动适用的退款规则;如服务中断或账号有风险,您可以附证据申请,由审核人员判断。"
@@ -287,11 +281,7 @@ mod tests {
     }
 
     fn reading(at: &str, n: u64, source: DeliverySource) -> DeliveryReading {
-        DeliveryReading {
-            at: ts(at),
-            delivered: n,
-            source,
-        }
+        DeliveryReading { at: ts(at), delivered: n, source }
     }
 
     fn assess_at(
@@ -315,16 +305,9 @@ mod tests {
     #[test]
     fn seed_example_1000_likes_600_delivered() {
         let o = order(1000, 5000);
-        let ledger = [reading(
-            "2026-11-03T12:00:00Z",
-            600,
-            DeliverySource::Platform,
-        )];
+        let ledger = [reading("2026-11-03T12:00:00Z", 600, DeliverySource::Platform)];
         let e = assess_at(&o, &ledger, &[], 0, "2026-11-05T00:00:00Z");
-        assert_eq!(
-            (e.verdict, e.basis),
-            (Verdict::Entitled, Basis::ProRataShortfall)
-        );
+        assert_eq!((e.verdict, e.basis), (Verdict::Entitled, Basis::ProRataShortfall));
         assert_eq!(e.suggested, Fen(2000));
         assert_eq!(e.max_refundable, Fen(5000));
         assert_eq!(e.clauses, vec!["3".to_string()]);
@@ -345,25 +328,15 @@ mod tests {
         let e = assess_at(&o, &ledger, &[], 0, "2026-11-07T00:00:00Z");
         assert_eq!(e.delivered, 200, "readings after the deadline do not count");
         assert_eq!(e.suggested, Fen(1800));
-        assert_eq!(
-            e.auto_approvable_up_to, None,
-            "third-party data needs a human"
-        );
+        assert_eq!(e.auto_approvable_up_to, None, "third-party data needs a human");
     }
 
     #[test]
     fn no_reason_window_before_delivery() {
         let o = order(1000, 5000);
         let e = assess_at(&o, &[], &[], 0, "2026-11-02T00:00:00Z");
-        assert_eq!(
-            (e.verdict, e.basis, e.suggested),
-            (Verdict::Entitled, Basis::NoReasonWindow, Fen(5000))
-        );
-        let started = [reading(
-            "2026-11-01T06:00:00Z",
-            10,
-            DeliverySource::Platform,
-        )];
+        assert_eq!((e.verdict, e.basis, e.suggested), (Verdict::Entitled, Basis::NoReasonWindow, Fen(5000)));
+        let started = [reading("2026-11-01T06:00:00Z", 10, DeliverySource::Platform)];
         let e = assess_at(&o, &started, &[], 0, "2026-11-02T00:00:00Z");
         assert_eq!((e.verdict, e.basis), (Verdict::Review, Basis::InProgress));
     }
@@ -372,25 +345,15 @@ mod tests {
     fn out_of_window_and_nothing_left() {
         let o = order(1000, 5000);
         let e = assess_at(&o, &[], &[], 0, "2027-06-01T00:00:00Z");
-        assert_eq!(
-            (e.verdict, e.basis, e.max_refundable),
-            (Verdict::NotEligible, Basis::OutOfWindow, Fen::ZERO)
-        );
+        assert_eq!((e.verdict, e.basis, e.max_refundable), (Verdict::NotEligible, Basis::OutOfWindow, Fen::ZERO));
         let e = assess_at(&o, &[], &[], 5000, "2026-11-05T00:00:00Z");
-        assert_eq!(
-            (e.verdict, e.basis),
-            (Verdict::NotEligible, Basis::NothingLeft)
-        );
+        assert_eq!((e.verdict, e.basis), (Verdict::NotEligible, Basis::NothingLeft));
     }
 
     #[test]
     fn earlier_refunds_reduce_the_pro_rata_suggestion() {
         let o = order(1000, 5000);
-        let ledger = [reading(
-            "2026-11-03T00:00:00Z",
-            600,
-            DeliverySource::Platform,
-        )];
+        let ledger = [reading("2026-11-03T00:00:00Z", 600, DeliverySource::Platform)];
         let e = assess_at(&o, &ledger, &[], 1500, "2026-11-05T00:00:00Z");
         assert_eq!((e.suggested, e.balance), (Fen(500), Fen(3500)));
     }
@@ -404,30 +367,16 @@ mod tests {
             source: "douyin".into(),
         }];
         let e = assess_at(&o, &[], &ban, 0, "2026-11-05T00:00:00Z");
-        assert_eq!(
-            (e.verdict, e.basis),
-            (Verdict::Review, Basis::ViolationExclusion)
-        );
-        assert_eq!(
-            e.max_refundable,
-            Fen(5000),
-            "the law's floor: the buyer may still apply"
-        );
+        assert_eq!((e.verdict, e.basis), (Verdict::Review, Basis::ViolationExclusion));
+        assert_eq!(e.max_refundable, Fen(5000), "the law's floor: the buyer may still apply");
         assert_eq!(e.auto_approvable_up_to, None);
     }
 
     #[test]
     fn completed_service_is_for_a_reviewer() {
         let o = order(1000, 5000);
-        let ledger = [reading(
-            "2026-11-03T00:00:00Z",
-            1000,
-            DeliverySource::Platform,
-        )];
+        let ledger = [reading("2026-11-03T00:00:00Z", 1000, DeliverySource::Platform)];
         let e = assess_at(&o, &ledger, &[], 0, "2026-11-05T00:00:00Z");
-        assert_eq!(
-            (e.verdict, e.basis, e.suggested),
-            (Verdict::Review, Basis::ServiceCompleted, Fen::ZERO)
-        );
+        assert_eq!((e.verdict, e.basis, e.suggested), (Verdict::Review, Basis::ServiceCompleted, Fen::ZERO));
     }
 }

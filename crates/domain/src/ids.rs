@@ -20,29 +20,21 @@ pub struct ApplicationNo(String);
 
 impl ApplicationNo {
     pub fn generate<R: rand::Rng + ?Sized>(date: Date, rng: &mut R) -> ApplicationNo {
-        let suffix: String = (0..6)
-            .map(|_| CROCKFORD[rng.random_range(0..32usize)] as char)
-            .collect();
+        let suffix: String = (0..6).map(|_| CROCKFORD[rng.random_range(0..32usize)] as char).collect();
         ApplicationNo(format!("RF-{}-{suffix}", date.strftime("%Y%m%d")))
     }
 
     pub fn parse(text: &str) -> Result<ApplicationNo, IdError> {
         let upper = text.trim().to_ascii_uppercase();
         let mut parts = upper.split('-');
-        let (Some("RF"), Some(date), Some(suffix), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some("RF"), Some(date), Some(suffix), None) = (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(IdError);
         };
-        let date_ok = date.len() == 8
-            && date.bytes().all(|b| b.is_ascii_digit())
-            && Date::strptime("%Y%m%d", date).is_ok();
+        let date_ok =
+            date.len() == 8 && date.bytes().all(|b| b.is_ascii_digit()) && Date::strptime("%Y%m%d", date).is_ok();
         let suffix_ok = suffix.len() == 6 && suffix.bytes().all(|b| CROCKFORD.contains(&b));
-        if date_ok && suffix_ok {
-            Ok(ApplicationNo(upper))
-        } else {
-            Err(IdError)
-        }
+        if date_ok && suffix_ok { Ok(ApplicationNo(upper)) } else { Err(IdError) }
     }
 
     pub fn as_str(&self) -> &str {
@@ -126,14 +118,9 @@ mod tests {
     #[test]
     fn application_numbers_are_not_sequential() {
         let mut rng = rand::rng();
-        let many: std::collections::HashSet<_> = (0..1000)
-            .map(|_| ApplicationNo::generate(date(2026, 11, 24), &mut rng))
-            .collect();
-        assert!(
-            many.len() > 990,
-            "1000 draws gave only {} distinct",
-            many.len()
-        );
+        let many: std::collections::HashSet<_> =
+            (0..1000).map(|_| ApplicationNo::generate(date(2026, 11, 24), &mut rng)).collect();
+        assert!(many.len() > 990, "1000 draws gave only {} distinct", many.len());
     }
 
     #[test]

@@ -22,18 +22,11 @@ pub struct Text {
 
 impl Text {
     pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Text {
-        Text {
-            zh: zh.into(),
-            en: en.into(),
-        }
+        Text { zh: zh.into(), en: en.into() }
     }
 
     /// The sentence for a language tag such as `en` or `zh-CN` (anything not English is zh-CN).
     pub fn get(&self, lang: &str) -> &str {
-        if lang.starts_with("en") {
-            &self.en
-        } else {
-            &self.zh
-        }
+        if lang.starts_with("en") { &self.en } else { &self.zh }
     }
 }

@@ -6,9 +6,7 @@ use std::fmt;
 
 /// An amount of CNY in fen. May be zero or negative only as an intermediate result
 /// (balances are clamped); amounts a person asks for are [`RefundAmount`].
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Fen(pub i64);
 
@@ -95,11 +93,7 @@ pub const MAX_FEN: i64 = 10_000_000_000_000;
 
 impl fmt::Display for Fen {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0 < 0 {
-            write!(f, "-¥{}", Fen(-self.0).yuan_string())
-        } else {
-            write!(f, "¥{}", self.yuan_string())
-        }
+        if self.0 < 0 { write!(f, "-¥{}", Fen(-self.0).yuan_string()) } else { write!(f, "¥{}", self.yuan_string()) }
     }
 }
 
@@ -180,10 +174,7 @@ mod tests {
         assert_eq!(Fen::parse_yuan("12."), Err(AmountError::Malformed));
         assert_eq!(Fen::parse_yuan(".5"), Err(AmountError::Malformed));
         assert_eq!(Fen::parse_yuan(""), Err(AmountError::Malformed));
-        assert_eq!(
-            Fen::parse_yuan("99999999999999999999"),
-            Err(AmountError::TooLarge)
-        );
+        assert_eq!(Fen::parse_yuan("99999999999999999999"), Err(AmountError::TooLarge));
     }
 
     #[test]
@@ -205,14 +196,8 @@ mod tests {
 
     #[test]
     fn refund_amount_bounds() {
-        assert_eq!(
-            RefundAmount::new(Fen(0), Fen(10)),
-            Err(AmountError::NotPositive)
-        );
-        assert_eq!(
-            RefundAmount::new(Fen(11), Fen(10)),
-            Err(AmountError::AboveBalance)
-        );
+        assert_eq!(RefundAmount::new(Fen(0), Fen(10)), Err(AmountError::NotPositive));
+        assert_eq!(RefundAmount::new(Fen(11), Fen(10)), Err(AmountError::AboveBalance));
         assert!(RefundAmount::new(Fen(10), Fen(10)).is_ok());
     }
 

@@ -81,9 +81,7 @@ impl DeliverySource {
     }
 
     pub fn parse(s: &str) -> Option<DeliverySource> {
-        [Self::Platform, Self::ThirdParty, Self::Manual]
-            .into_iter()
-            .find(|c| c.as_str() == s)
+        [Self::Platform, Self::ThirdParty, Self::Manual].into_iter().find(|c| c.as_str() == s)
     }
 }
 
@@ -98,10 +96,7 @@ pub struct DeliveryReading {
 /// What the ledger says was delivered by `at`: the latest reading at or before `at`; among
 /// readings at the same moment the platform's own counter wins, then a third party, then staff.
 pub fn delivered_by(ledger: &[DeliveryReading], at: Timestamp) -> Option<&DeliveryReading> {
-    ledger
-        .iter()
-        .filter(|r| r.at <= at)
-        .max_by(|a, b| a.at.cmp(&b.at).then(b.source.cmp(&a.source)))
+    ledger.iter().filter(|r| r.at <= at).max_by(|a, b| a.at.cmp(&b.at).then(b.source.cmp(&a.source)))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,9 +120,7 @@ impl AccountEventKind {
     }
 
     pub fn parse(s: &str) -> Option<AccountEventKind> {
-        [Self::BannedForViolation, Self::Restricted, Self::Restored]
-            .into_iter()
-            .find(|c| c.as_str() == s)
+        [Self::BannedForViolation, Self::Restricted, Self::Restored].into_iter().find(|c| c.as_str() == s)
     }
 }
 
@@ -155,26 +148,10 @@ mod tests {
     #[test]
     fn latest_reading_wins_and_platform_breaks_ties() {
         let ledger = vec![
-            DeliveryReading {
-                at: ts("2026-11-01T00:00:00Z"),
-                delivered: 100,
-                source: DeliverySource::Platform,
-            },
-            DeliveryReading {
-                at: ts("2026-11-02T00:00:00Z"),
-                delivered: 300,
-                source: DeliverySource::Manual,
-            },
-            DeliveryReading {
-                at: ts("2026-11-02T00:00:00Z"),
-                delivered: 250,
-                source: DeliverySource::Platform,
-            },
-            DeliveryReading {
-                at: ts("2026-11-05T00:00:00Z"),
-                delivered: 900,
-                source: DeliverySource::Platform,
-            },
+            DeliveryReading { at: ts("2026-11-01T00:00:00Z"), delivered: 100, source: DeliverySource::Platform },
+            DeliveryReading { at: ts("2026-11-02T00:00:00Z"), delivered: 300, source: DeliverySource::Manual },
+            DeliveryReading { at: ts("2026-11-02T00:00:00Z"), delivered: 250, source: DeliverySource::Platform },
+            DeliveryReading { at: ts("2026-11-05T00:00:00Z"), delivered: 900, source: DeliverySource::Platform },
         ];
         let r = delivered_by(&ledger, ts("2026-11-03T00:00:00Z")).expect("reading");
         assert_eq!((r.delivered, r.source), (250, DeliverySource::Platform));
@@ -189,11 +166,7 @@ mod tests {
                 kind: AccountEventKind::BannedForViolation,
                 source: "douyin".into(),
             },
-            AccountEvent {
-                at: ts("2026-11-03T00:00:00Z"),
-                kind: AccountEventKind::Restored,
-                source: "douyin".into(),
-            },
+            AccountEvent { at: ts("2026-11-03T00:00:00Z"), kind: AccountEventKind::Restored, source: "douyin".into() },
         ];
         assert!(banned_for_violation(&events, ts("2026-11-02T00:00:00Z")).is_some());
         assert!(banned_for_violation(&events, ts("2026-11-04T00:00:00Z")).is_none());

@@ -72,8 +72,7 @@ impl Policy {
     }
 
     pub fn from_json(text: &str) -> Result<Policy, PolicyError> {
-        let p: Policy =
-            serde_json::from_str(text).map_err(|e| PolicyError::Syntax(e.to_string()))?;
+        let p: Policy = serde_json::from_str(text).map_err(|e| PolicyError::Syntax(e.to_string()))?;
         p.validated()
     }
 
@@ -91,20 +90,14 @@ impl Policy {
             }
         }
         let r = &self.rules;
-        for cited in [
-            &r.no_reason_clause,
-            &r.pro_rata_clause,
-            &r.violation_clause,
-            &r.refund_window_clause,
-        ] {
+        for cited in [&r.no_reason_clause, &r.pro_rata_clause, &r.violation_clause, &r.refund_window_clause] {
             if !seen.contains(cited.as_str()) {
                 return Err(PolicyError::UnknownClause(cited.clone()));
             }
         }
-        for (days, name) in [
-            (r.refund_window_days, "refund_window_days"),
-            (r.review_business_days, "review_business_days"),
-        ] {
+        for (days, name) in
+            [(r.refund_window_days, "refund_window_days"), (r.review_business_days, "review_business_days")]
+        {
             if days == 0 {
                 return Err(PolicyError::ZeroDays(name));
             }
@@ -144,17 +137,12 @@ mod tests {
     #[test]
     fn rejects_a_rule_citing_a_missing_clause() {
         let text = SEED_V1.replace("no_reason_clause = \"2\"", "no_reason_clause = \"9.9\"");
-        assert!(
-            matches!(Policy::from_toml(&text), Err(PolicyError::UnknownClause(c)) if c == "9.9")
-        );
+        assert!(matches!(Policy::from_toml(&text), Err(PolicyError::UnknownClause(c)) if c == "9.9"));
     }
 
     #[test]
     fn rejects_unknown_fields() {
         let text = format!("{SEED_V1}\n[extra]\nx = 1\n");
-        assert!(matches!(
-            Policy::from_toml(&text),
-            Err(PolicyError::Syntax(_))
-        ));
+        assert!(matches!(Policy::from_toml(&text), Err(PolicyError::Syntax(_))));
     }
 }

@@ -1,1 +1,263 @@
-fn main() {}
+//! `redress-load`: the benchmark behind BENCHMARKS.md.
+//!
+//! * `submit` drives a running Redress over HTTP: it signs in as a buyer, pushes one order per
+//!   worker through the merchant API, prepares the drafts, then times `POST …/submit` (the
+//!   durable write that issues an application number) at each concurrency level.
+//! * `raw` measures the ceiling: durable single-row INSERT transactions per second on the same
+//!   database with the settings Redress itself runs with (SQLite WAL + synchronous=FULL,
+//!   PostgreSQL synchronous_commit=on).
+#![forbid(unsafe_code)]
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use jiff::{SignedDuration, Timestamp};
+use rand::RngExt;
+use serde_json::{Value, json};
+use sqlx::Executor;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+#[command(name = "redress-load", about = "Load tool for Redress")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Submissions per second and latency over HTTP against a running server.
+    Submit {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// A merchant API token (`redress admin token create`, or the one `redress demo` prints).
+        #[arg(long, env = "REDRESS_LOAD_MERCHANT_TOKEN")]
+        merchant_token: String,
+        #[arg(long, default_value = "lin")]
+        buyer: String,
+        #[arg(long, default_value = "redress-demo")]
+        password: String,
+        #[arg(long, value_delimiter = ',', default_value = "1,16,64")]
+        concurrency: Vec<usize>,
+        /// Submissions per concurrency level.
+        #[arg(long, default_value_t = 2000)]
+        requests: usize,
+    },
+    /// Raw durable single-row INSERT transactions per second.
+    Raw {
+        /// sqlite://path?mode=rwc or postgres://…
+        #[arg(long)]
+        database_url: String,
+        #[arg(long, value_delimiter = ',', default_value = "1,16,64")]
+        concurrency: Vec<usize>,
+        #[arg(long, default_value_t = 4000)]
+        requests: usize,
+    },
+}
+
+/// Throughput and latency of one run.
+struct Stats {
+    concurrency: usize,
+    count: usize,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+}
+
+impl Stats {
+    fn new(concurrency: usize, elapsed: Duration, mut latencies: Vec<Duration>) -> Stats {
+        latencies.sort();
+        Stats { concurrency, count: latencies.len(), elapsed, latencies }
+    }
+
+    fn pct(&self, p: f64) -> f64 {
+        if self.latencies.is_empty() {
+            return 0.0;
+        }
+        let i = ((self.latencies.len() as f64 * p).ceil() as usize).clamp(1, self.latencies.len()) - 1;
+        self.latencies[i].as_secs_f64() * 1000.0
+    }
+
+    fn print(&self, what: &str) {
+        println!(
+            "{what}\tc={}\tn={}\t{:.0}/s\tp50={:.2}ms\tp99={:.2}ms",
+            self.concurrency,
+            self.count,
+            self.count as f64 / self.elapsed.as_secs_f64(),
+            self.pct(0.50),
+            self.pct(0.99)
+        );
+    }
+}
+
+/// Runs `jobs` jobs on `concurrency` workers; each worker gets its index and job number.
+async fn run<F, Fut>(concurrency: usize, jobs: usize, f: F) -> anyhow::Result<Stats>
+where
+    F: Fn(usize, usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
+{
+    let f = Arc::new(f);
+    let per_worker = jobs.div_ceil(concurrency);
+    let start = Instant::now();
+    let mut handles = vec![];
+    for w in 0..concurrency {
+        let f = f.clone();
+        handles.push(tokio::spawn(async move {
+            let mut lat = Vec::with_capacity(per_worker);
+            for j in 0..per_worker {
+                let t = Instant::now();
+                f(w, j).await?;
+                lat.push(t.elapsed());
+            }
+            anyhow::Ok(lat)
+        }));
+    }
+    let mut all = vec![];
+    for h in handles {
+        all.extend(h.await??);
+    }
+    Ok(Stats::new(concurrency, start.elapsed(), all))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Submit { url, merchant_token, buyer, password, concurrency, requests } => {
+            let client = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
+            let token = login(&client, &url, &buyer, &password).await?;
+            let run_id: u32 = rand::rng().random();
+            for c in concurrency {
+                let drafts = prepare(&client, &url, &merchant_token, &buyer, &token, run_id, c, requests).await?;
+                let drafts = Arc::new(drafts);
+                let (client, url, token) = (client.clone(), url.clone(), token.clone());
+                let stats = run(c, requests, move |w, j| {
+                    let (client, url, token, drafts) = (client.clone(), url.clone(), token.clone(), drafts.clone());
+                    async move {
+                        let no = &drafts[w][j];
+                        let res = client
+                            .post(format!("{url}/api/v1/applications/{no}/submit"))
+                            .bearer_auth(&token)
+                            .send()
+                            .await?;
+                        if !res.status().is_success() {
+                            bail!("submit {no}: {} {}", res.status(), res.text().await.unwrap_or_default());
+                        }
+                        Ok(())
+                    }
+                })
+                .await?;
+                stats.print("submit");
+            }
+        }
+        Command::Raw { database_url, concurrency, requests } => {
+            for c in concurrency {
+                let pool = raw_pool(&database_url, c).await?;
+                pool.execute("DROP TABLE IF EXISTS bench_raw").await?;
+                pool.execute("CREATE TABLE bench_raw (id TEXT PRIMARY KEY, payload TEXT NOT NULL, at BIGINT NOT NULL)")
+                    .await?;
+                let p = pool.clone();
+                let stats = run(c, requests, move |w, j| {
+                    let p = p.clone();
+                    async move {
+                        sqlx::query("INSERT INTO bench_raw (id, payload, at) VALUES ($1, $2, $3)")
+                            .bind(format!("{w}-{j}"))
+                            .bind("RF-20261124-7K3M9Q submitted")
+                            .bind(Timestamp::now().as_millisecond())
+                            .execute(&p)
+                            .await?;
+                        Ok(())
+                    }
+                })
+                .await?;
+                stats.print("raw-insert");
+                pool.execute("DROP TABLE bench_raw").await?;
+                pool.close().await;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn raw_pool(url: &str, connections: usize) -> anyhow::Result<sqlx::AnyPool> {
+    sqlx::any::install_default_drivers();
+    let sqlite = !url.starts_with("postgres");
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(connections as u32)
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                let settings = if sqlite { redress_store::SQLITE_PRAGMAS } else { redress_store::POSTGRES_SETTINGS };
+                conn.execute(settings).await?;
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await
+        .with_context(|| format!("cannot connect to {url}"))?;
+    Ok(pool)
+}
+
+async fn login(client: &reqwest::Client, url: &str, user: &str, password: &str) -> anyhow::Result<String> {
+    let res = client
+        .post(format!("{url}/api/v1/session"))
+        .json(&json!({"username": user, "password": password}))
+        .send()
+        .await?;
+    let body: Value = res.json().await?;
+    body["token"].as_str().map(str::to_owned).with_context(|| format!("login failed: {body}"))
+}
+
+/// One order per worker (delivery under way, so every submission waits for a human and is a
+/// plain submit), and `requests` drafts of ¥0.01 spread over them.
+#[allow(clippy::too_many_arguments)]
+async fn prepare(
+    client: &reqwest::Client,
+    url: &str,
+    merchant: &str,
+    buyer: &str,
+    token: &str,
+    run_id: u32,
+    workers: usize,
+    requests: usize,
+) -> anyhow::Result<Vec<Vec<String>>> {
+    let now = Timestamp::now();
+    let per_worker = requests.div_ceil(workers);
+    let mut out = vec![];
+    for w in 0..workers {
+        let order = format!("LOAD-{run_id:08x}-{workers}-{w}");
+        let body = json!({
+            "buyer": buyer,
+            "service": {"name": "load test", "platform": "douyin", "unit": "likes", "promised": 1_000_000, "deadline": now + SignedDuration::from_hours(24 * 30)},
+            "policy_version": 1,
+            "policy_accepted_at": now - SignedDuration::from_hours(1),
+            "payment": {"channel": "wechat_pay", "transaction_id": order, "amount_fen": 100_000_000, "paid_at": now - SignedDuration::from_hours(1)},
+        });
+        let res = client
+            .put(format!("{url}/api/v1/merchant/orders/{order}"))
+            .bearer_auth(merchant)
+            .json(&body)
+            .send()
+            .await?;
+        if !res.status().is_success() {
+            bail!("order {order}: {}", res.text().await.unwrap_or_default());
+        }
+        let reading = json!({"readings": [{"at": now - SignedDuration::from_mins(30), "delivered": 10, "source": "third_party"}]});
+        client
+            .post(format!("{url}/api/v1/merchant/orders/{order}/deliveries"))
+            .bearer_auth(merchant)
+            .json(&reading)
+            .send()
+            .await?;
+        let mut drafts = vec![];
+        for _ in 0..per_worker {
+            let res = client
+                .post(format!("{url}/api/v1/applications"))
+                .bearer_auth(token)
+                .json(&json!({"order_no": order, "reason": "service_interrupted", "amount": "0.01", "description": "load test"}))
+                .send()
+                .await?;
+            let body: Value = res.json().await?;
+            drafts.push(body["no"].as_str().map(str::to_owned).with_context(|| format!("draft: {body}"))?);
+        }
+        out.push(drafts);
+    }
+    Ok(out)
+}

@@ -73,21 +73,12 @@ pub enum CalendarCommand {
 pub async fn run(store: &Store, cmd: AdminCommand) -> anyhow::Result<()> {
     let now = Timestamp::now();
     match cmd {
-        AdminCommand::User(UserCommand::Create {
-            username,
-            role,
-            display_name,
-            locale,
-            password_stdin,
-        }) => {
-            let name = Username::parse(&username).map_err(|_| {
-                anyhow::anyhow!("usernames are 1–64 lower-case letters, digits, '_', '.' or '-'")
-            })?;
+        AdminCommand::User(UserCommand::Create { username, role, display_name, locale, password_stdin }) => {
+            let name = Username::parse(&username)
+                .map_err(|_| anyhow::anyhow!("usernames are 1–64 lower-case letters, digits, '_', '.' or '-'"))?;
             let role = Role::parse(&role)
                 .filter(|r| *r != Role::System)
-                .ok_or_else(|| {
-                    anyhow::anyhow!("role must be buyer, agent, reviewer, senior_reviewer or admin")
-                })?;
+                .ok_or_else(|| anyhow::anyhow!("role must be buyer, agent, reviewer, senior_reviewer or admin"))?;
             if locale != "zh-CN" && locale != "en" {
                 bail!("locale must be zh-CN or en");
             }
@@ -98,13 +89,7 @@ pub async fn run(store: &Store, cmd: AdminCommand) -> anyhow::Result<()> {
             let display = display_name.unwrap_or_else(|| username.clone());
             store
                 .create_user(
-                    NewUser {
-                        username: name,
-                        display_name: &display,
-                        role,
-                        password: &password,
-                        locale: &locale,
-                    },
+                    NewUser { username: name, display_name: &display, role, password: &password, locale: &locale },
                     now,
                 )
                 .await
@@ -121,29 +106,21 @@ pub async fn run(store: &Store, cmd: AdminCommand) -> anyhow::Result<()> {
             println!("revoked {n} token(s) named {name}");
         }
         AdminCommand::Policy(PolicyCommand::Publish { file }) => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
-            let policy = Policy::from_toml(&text)
-                .with_context(|| format!("{} is not a valid policy", file.display()))?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let policy =
+                Policy::from_toml(&text).with_context(|| format!("{} is not a valid policy", file.display()))?;
             if store.publish_policy(&policy, "admin-cli", now).await? {
                 println!("published policy version {}", policy.version);
             } else {
-                println!(
-                    "policy version {} was already published with exactly this content",
-                    policy.version
-                );
+                println!("policy version {} was already published with exactly this content", policy.version);
             }
         }
         AdminCommand::Policy(PolicyCommand::Show { version }) => {
-            let policy = store
-                .policy(version)
-                .await
-                .with_context(|| format!("policy version {version}"))?;
+            let policy = store.policy(version).await.with_context(|| format!("policy version {version}"))?;
             print!("{}", policy.to_toml());
         }
         AdminCommand::Calendar(CalendarCommand::Set { file }) => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let calendar = BusinessCalendar::from_toml(&text)
                 .with_context(|| format!("{} is not a valid calendar", file.display()))?;
             store.set_calendar(&calendar, now).await?;

@@ -11,8 +11,7 @@ use redress_domain::application::{DraftInput, Reason, RejectCode, Role};
 use redress_domain::ids::{OrderNo, Username};
 use redress_domain::money::Fen;
 use redress_domain::order::{
-    AccountEvent, AccountEventKind, Channel, DeliveryReading, DeliverySource, Order, Payment,
-    Service,
+    AccountEvent, AccountEventKind, Channel, DeliveryReading, DeliverySource, Order, Payment, Service,
 };
 use redress_domain::policy::Policy;
 use redress_store::{NewUser, Store, User};
@@ -91,14 +90,7 @@ const PRODUCTS: &[Product] = &[
 ];
 
 /// (buyer, product, channel, paid days ago, delivered per mille at the deadline or None, source)
-type Spec = (
-    &'static str,
-    usize,
-    Channel,
-    i64,
-    Option<u64>,
-    DeliverySource,
-);
+type Spec = (&'static str, usize, Channel, i64, Option<u64>, DeliverySource);
 
 const P: DeliverySource = DeliverySource::Platform;
 const T: DeliverySource = DeliverySource::ThirdParty;
@@ -107,20 +99,20 @@ const A: Channel = Channel::Alipay;
 const B: Channel = Channel::BankCard;
 
 const ORDERS: [Spec; 30] = [
-    ("lin", 0, W, 20, Some(600), P), // 0  seed: 1000 likes, 600 delivered → draft
-    ("lin", 1, A, 18, Some(400), P), // 1  seed: 500 likes, 200 delivered → auto-approved
-    ("lin", 2, B, 16, Some(300), T), // 2  → in review
-    ("lin", 3, W, 2, None, P),       // 3  not started: no-reason window → withdrawn
+    ("lin", 0, W, 20, Some(600), P),  // 0  seed: 1000 likes, 600 delivered → draft
+    ("lin", 1, A, 18, Some(400), P),  // 1  seed: 500 likes, 200 delivered → auto-approved
+    ("lin", 2, B, 16, Some(300), T),  // 2  → in review
+    ("lin", 3, W, 2, None, P),        // 3  not started: no-reason window → withdrawn
     ("lin", 4, A, 30, Some(1000), P), // 4  completed
-    ("lin", 5, W, 1, Some(150), P),  // 5  in progress
-    ("lin", 0, B, 45, Some(800), P), // 6
+    ("lin", 5, W, 1, Some(150), P),   // 5  in progress
+    ("lin", 0, B, 45, Some(800), P),  // 6
     ("lin", 1, W, 60, Some(1000), T), // 7
-    ("lin", 2, A, 3, None, P),       // 8  not started
-    ("lin", 3, B, 12, Some(500), P), // 9
+    ("lin", 2, A, 3, None, P),        // 8  not started
+    ("lin", 3, B, 12, Some(500), P),  // 9
     ("zhao", 0, A, 14, Some(450), T), // 10 → submitted
     ("zhao", 1, W, 22, Some(500), P), // 11 → approved in part by a reviewer
     ("zhao", 2, B, 25, Some(700), P), // 12 → rejected, then appealed
-    ("zhao", 3, A, 9, Some(250), T), // 13 → submitted, overdue
+    ("zhao", 3, A, 9, Some(250), T),  // 13 → submitted, overdue
     ("zhao", 4, W, 35, Some(1000), P),
     ("zhao", 5, B, 40, Some(900), P),
     ("zhao", 0, W, 1, None, P),
@@ -147,9 +139,7 @@ fn order_of(i: usize, spec: &Spec, now: Timestamp) -> anyhow::Result<Order> {
     let (buyer, product, channel, days, _, _) = *spec;
     let p = &PRODUCTS[product];
     let paid_at = ago(now, days * 24 + 3);
-    let date = paid_at
-        .to_zoned_datetime(redress_domain::calendar::shanghai())
-        .strftime("%Y%m%d");
+    let date = paid_at.to_zoned_datetime(redress_domain::calendar::shanghai()).strftime("%Y%m%d");
     let txn = match channel {
         Channel::WechatPay => format!("42000020{date}{:010}", 7_301_000 + i),
         Channel::Alipay => format!("{date}2200{:012}", 1_455_000 + i),
@@ -165,12 +155,7 @@ fn order_of(i: usize, spec: &Spec, now: Timestamp) -> anyhow::Result<Order> {
             promised: p.promised,
             deadline: paid_at + SignedDuration::from_hours(72),
         },
-        payment: Some(Payment {
-            channel,
-            transaction_id: txn,
-            amount: Fen(p.price_fen),
-            paid_at,
-        }),
+        payment: Some(Payment { channel, transaction_id: txn, amount: Fen(p.price_fen), paid_at }),
         policy_version: 1,
         policy_accepted_at: paid_at - SignedDuration::from_mins(2),
     })
@@ -181,9 +166,7 @@ pub async fn load(store: &Store, now: Timestamp) -> anyhow::Result<String> {
     if store.has_users().await? {
         bail!("the database already has accounts; the demo loads only into an empty data dir");
     }
-    store
-        .publish_policy(&Policy::seed_v1(), "demo", now)
-        .await?;
+    store.publish_policy(&Policy::seed_v1(), "demo", now).await?;
     for (name, display, role, locale) in USERS {
         let user = NewUser {
             username: Username::parse(name)?,
@@ -200,16 +183,10 @@ pub async fn load(store: &Store, now: Timestamp) -> anyhow::Result<String> {
         store.upsert_order(&order, now).await?;
         if let (Some(per_mille), source) = (spec.4, spec.5) {
             let p = order.service.promised;
-            let start =
-                order.payment.as_ref().map_or(now, |p| p.paid_at) + SignedDuration::from_hours(6);
-            let final_at =
-                (order.service.deadline - SignedDuration::from_hours(1)).min(ago(now, 1));
+            let start = order.payment.as_ref().map_or(now, |p| p.paid_at) + SignedDuration::from_hours(6);
+            let final_at = (order.service.deadline - SignedDuration::from_hours(1)).min(ago(now, 1));
             let readings = [
-                DeliveryReading {
-                    at: start,
-                    delivered: p * per_mille / 2000,
-                    source,
-                },
+                DeliveryReading { at: start, delivered: p * per_mille / 2000, source },
                 DeliveryReading {
                     at: final_at.max(start + SignedDuration::from_mins(1)),
                     delivered: p * per_mille / 1000,
@@ -220,56 +197,26 @@ pub async fn load(store: &Store, now: Timestamp) -> anyhow::Result<String> {
         }
         orders.push(order);
     }
-    let ban = AccountEvent {
-        at: ago(now, 24 * 14),
-        kind: AccountEventKind::BannedForViolation,
-        source: "douyin".into(),
-    };
-    store
-        .add_account_event("demo-ban-zhou", &Username::parse("zhou")?, &ban, now)
-        .await?;
+    let ban =
+        AccountEvent { at: ago(now, 24 * 14), kind: AccountEventKind::BannedForViolation, source: "douyin".into() };
+    store.add_account_event("demo-ban-zhou", &Username::parse("zhou")?, &ban, now).await?;
 
     let u = |name: &str| {
         let name = name.to_owned();
-        async move {
-            store
-                .user(&name)
-                .await
-                .with_context(|| format!("demo user {name}"))
-        }
+        async move { store.user(&name).await.with_context(|| format!("demo user {name}")) }
     };
-    let (lin, zhao, emma, zhou, wang, li) = (
-        u("lin").await?,
-        u("zhao").await?,
-        u("emma").await?,
-        u("zhou").await?,
-        u("wang").await?,
-        u("li").await?,
-    );
-    let draft = |buyer: &User,
-                 order: usize,
-                 reason: Reason,
-                 amount: Option<i64>,
-                 text: &str,
-                 at: Timestamp| {
+    let (lin, zhao, emma, zhou, wang, li) =
+        (u("lin").await?, u("zhao").await?, u("emma").await?, u("zhou").await?, u("wang").await?, u("li").await?);
+    let draft = |buyer: &User, order: usize, reason: Reason, amount: Option<i64>, text: &str, at: Timestamp| {
         let order = orders[order].no.clone();
         let buyer = buyer.clone();
         let text = text.to_owned();
         async move {
             let amount = match amount {
                 Some(f) => Fen(f),
-                None => {
-                    store
-                        .entitlement(&order, &buyer, None, at)
-                        .await?
-                        .max_refundable
-                }
+                None => store.entitlement(&order, &buyer, None, at).await?.max_refundable,
             };
-            let input = DraftInput {
-                reason,
-                description: text,
-                amount,
-            };
+            let input = DraftInput { reason, description: text, amount };
             anyhow::Ok(store.create_draft(&order, &buyer, input, at).await?)
         }
     };
@@ -285,15 +232,8 @@ pub async fn load(store: &Store, now: Timestamp) -> anyhow::Result<String> {
     )
     .await?;
     // Auto-approved under rule 5 (platform data, ¥18.00 ≤ threshold; seed: 500 bought, 200 delivered).
-    let a = draft(
-        &lin,
-        1,
-        Reason::QuantityShort,
-        Some(1800),
-        "购买500个小红书赞,3天后仅到账200个。",
-        ago(now, 200),
-    )
-    .await?;
+    let a = draft(&lin, 1, Reason::QuantityShort, Some(1800), "购买500个小红书赞,3天后仅到账200个。", ago(now, 200))
+        .await?;
     store.submit(&a.no, &lin, ago(now, 200)).await?;
     // In review.
     let a = draft(
@@ -314,52 +254,21 @@ pub async fn load(store: &Store, now: Timestamp) -> anyhow::Result<String> {
         store.withdraw(&a.no, &lin, ago(now, 19)).await?;
     }
     // Submitted (third-party data: a human decides).
-    let a = draft(
-        &zhao,
-        10,
-        Reason::QuantityShort,
-        None,
-        "第三方监测显示截止时只到账450个赞。",
-        ago(now, 26),
-    )
-    .await?;
+    let a = draft(&zhao, 10, Reason::QuantityShort, None, "第三方监测显示截止时只到账450个赞。", ago(now, 26)).await?;
     store.submit(&a.no, &zhao, ago(now, 26)).await?;
     // Submitted long ago: overdue in the queue.
-    let a = draft(
-        &zhao,
-        13,
-        Reason::NotDeliveredOnTime,
-        None,
-        "B站粉丝一周只涨了50个,远未达到承诺。",
-        ago(now, 24 * 8),
-    )
-    .await?;
+    let a =
+        draft(&zhao, 13, Reason::NotDeliveredOnTime, None, "B站粉丝一周只涨了50个,远未达到承诺。", ago(now, 24 * 8))
+            .await?;
     store.submit(&a.no, &zhao, ago(now, 24 * 8)).await?;
     // Approved in part by a reviewer.
-    let a = draft(
-        &zhao,
-        11,
-        Reason::QuantityShort,
-        None,
-        "只到账250个赞,申请全额退款。",
-        ago(now, 24 * 15),
-    )
-    .await?;
+    let a = draft(&zhao, 11, Reason::QuantityShort, None, "只到账250个赞,申请全额退款。", ago(now, 24 * 15)).await?;
     let a = store.submit(&a.no, &zhao, ago(now, 24 * 15)).await?;
     store.claim(&a.no, &wang, ago(now, 24 * 14)).await?;
-    store
-        .approve(&a.no, &wang, Some(Fen(1500)), ago(now, 24 * 14 - 1))
-        .await?;
+    store.approve(&a.no, &wang, Some(Fen(1500)), ago(now, 24 * 14 - 1)).await?;
     // Rejected, then appealed (waiting for a level-2 reviewer).
-    let a = draft(
-        &zhao,
-        12,
-        Reason::ServiceInterrupted,
-        Some(8000),
-        "服务中途停止,要求全额退款。",
-        ago(now, 24 * 18),
-    )
-    .await?;
+    let a = draft(&zhao, 12, Reason::ServiceInterrupted, Some(8000), "服务中途停止,要求全额退款。", ago(now, 24 * 18))
+        .await?;
     let a = store.submit(&a.no, &zhao, ago(now, 24 * 18)).await?;
     store.claim(&a.no, &wang, ago(now, 24 * 17)).await?;
     store
@@ -371,14 +280,7 @@ pub async fn load(store: &Store, now: Timestamp) -> anyhow::Result<String> {
             ago(now, 24 * 17 - 2),
         )
         .await?;
-    store
-        .appeal(
-            &a.no,
-            &zhao,
-            "附上客服承认服务中断的聊天记录,请复核。",
-            ago(now, 24 * 5),
-        )
-        .await?;
+    store.appeal(&a.no, &zhao, "附上客服承认服务中断的聊天记录,请复核。", ago(now, 24 * 5)).await?;
     // Information requested.
     let a = draft(
         &emma,
@@ -391,96 +293,42 @@ pub async fn load(store: &Store, now: Timestamp) -> anyhow::Result<String> {
     .await?;
     let a = store.submit(&a.no, &emma, ago(now, 24 * 3)).await?;
     store.claim(&a.no, &wang, ago(now, 24 * 2)).await?;
-    store
-        .request_info(
-            &a.no,
-            &wang,
-            "请上传截止时间的后台点赞数截图(含时间戳)。",
-            ago(now, 24 * 2 - 1),
-        )
-        .await?;
+    store.request_info(&a.no, &wang, "请上传截止时间的后台点赞数截图(含时间戳)。", ago(now, 24 * 2 - 1)).await?;
     // Rejected: the service was completed.
-    let a = draft(
-        &emma,
-        21,
-        Reason::Other,
-        Some(3000),
-        "The likes disappeared a week later.",
-        ago(now, 24 * 20),
-    )
-    .await?;
+    let a =
+        draft(&emma, 21, Reason::Other, Some(3000), "The likes disappeared a week later.", ago(now, 24 * 20)).await?;
     let a = store.submit(&a.no, &emma, ago(now, 24 * 20)).await?;
     store.claim(&a.no, &wang, ago(now, 24 * 19)).await?;
     store
-        .reject(
-            &a.no,
-            &wang,
-            RejectCode::ServiceCompleted,
-            "平台数据显示截止前已全部交付。",
-            ago(now, 24 * 19 - 1),
-        )
+        .reject(&a.no, &wang, RejectCode::ServiceCompleted, "平台数据显示截止前已全部交付。", ago(now, 24 * 19 - 1))
         .await?;
     // Rejected, appealed, approved by the level-2 reviewer.
-    let a = draft(
-        &emma,
-        22,
-        Reason::NotDeliveredOnTime,
-        None,
-        "Views stalled at 35%.",
-        ago(now, 24 * 20),
-    )
-    .await?;
+    let a = draft(&emma, 22, Reason::NotDeliveredOnTime, None, "Views stalled at 35%.", ago(now, 24 * 20)).await?;
     let a = store.submit(&a.no, &emma, ago(now, 24 * 20)).await?;
     store.claim(&a.no, &wang, ago(now, 24 * 19)).await?;
     store
-        .reject(
-            &a.no,
-            &wang,
-            RejectCode::InsufficientEvidence,
-            "请提供第三方监测数据。",
-            ago(now, 24 * 19 - 2),
-        )
+        .reject(&a.no, &wang, RejectCode::InsufficientEvidence, "请提供第三方监测数据。", ago(now, 24 * 19 - 2))
         .await?;
     store
-        .appeal(
-            &a.no,
-            &emma,
-            "Attached the analytics export showing 3,500 views at the deadline.",
-            ago(now, 24 * 10),
-        )
+        .appeal(&a.no, &emma, "Attached the analytics export showing 3,500 views at the deadline.", ago(now, 24 * 10))
         .await?;
     store.claim(&a.no, &li, ago(now, 24 * 9)).await?;
-    store
-        .approve(&a.no, &li, None, ago(now, 24 * 9 - 1))
-        .await?;
+    store.approve(&a.no, &li, None, ago(now, 24 * 9 - 1)).await?;
     // Banned for a violation: no automatic entitlement, a reviewer decides.
-    let a = draft(
-        &zhou,
-        28,
-        Reason::AccountRisk,
-        None,
-        "账号被封后服务停止,申请退还未交付部分。",
-        ago(now, 24 * 2),
-    )
-    .await?;
+    let a = draft(&zhou, 28, Reason::AccountRisk, None, "账号被封后服务停止,申请退还未交付部分。", ago(now, 24 * 2))
+        .await?;
     store.submit(&a.no, &zhou, ago(now, 24 * 2)).await?;
 
     let token = store.create_api_token("demo-merchant", now).await?;
     let counts = store.state_counts().await?;
-    let mut report =
-        String::from("Demo data loaded.\n\nSign in (password for every account: redress-demo):\n");
+    let mut report = String::from("Demo data loaded.\n\nSign in (password for every account: redress-demo):\n");
     for (name, display, role, _) in USERS {
         report.push_str(&format!("  {name:<6} {display} ({})\n", role.as_str()));
     }
-    report.push_str(&format!(
-        "\n{} orders; applications by state:\n",
-        orders.len()
-    ));
+    report.push_str(&format!("\n{} orders; applications by state:\n", orders.len()));
     for (state, n) in counts {
         report.push_str(&format!("  {state:<15} {n}\n"));
     }
-    report.push_str(&format!(
-        "\nMerchant API token (demo-merchant, shown once): {token}\n"
-    ));
+    report.push_str(&format!("\nMerchant API token (demo-merchant, shown once): {token}\n"));
     Ok(report)
 }

@@ -11,11 +11,7 @@ use redress_store::Store;
 use settings::{Common, Settings};
 
 #[derive(Parser)]
-#[command(
-    name = "redress",
-    version,
-    about = "Redress: refunds and after-sales for metered online services"
-)]
+#[command(name = "redress", version, about = "Redress: refunds and after-sales for metered online services")]
 struct Cli {
     #[command(flatten)]
     common: Common,
@@ -48,9 +44,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = Settings::resolve(&cli.common)?;
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_new(&settings.log).unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&settings.log).unwrap_or_else(|_| "info".into()))
         .with_target(false)
         .init();
     let store = open(&settings).await?;
@@ -68,9 +62,7 @@ async fn main() -> anyhow::Result<()> {
                 let report = demo::load(&store, jiff::Timestamp::now()).await?;
                 println!("{report}");
             }
-            let listen = listen
-                .or(settings.listen.clone())
-                .unwrap_or_else(|| settings::DEFAULT_LISTEN.to_owned());
+            let listen = listen.or(settings.listen.clone()).unwrap_or_else(|| settings::DEFAULT_LISTEN.to_owned());
             serve(store, &listen).await?;
         }
     }
@@ -80,34 +72,23 @@ async fn main() -> anyhow::Result<()> {
 /// Opens the configured database and brings its schema up to date.
 async fn open(settings: &Settings) -> anyhow::Result<Store> {
     if settings.database_url.is_none() {
-        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
-            format!(
-                "cannot create data directory {}",
-                settings.data_dir.display()
-            )
-        })?;
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("cannot create data directory {}", settings.data_dir.display()))?;
     }
     let url = settings.database_url();
-    let store = Store::connect(&url, None)
-        .await
-        .with_context(|| format!("cannot open {}", settings.describe_database()))?;
+    let store =
+        Store::connect(&url, None).await.with_context(|| format!("cannot open {}", settings.describe_database()))?;
     store.migrate().await.context("database migration failed")?;
     Ok(store)
 }
 
 async fn serve(store: Store, listen: &str) -> anyhow::Result<()> {
-    let app = redress_web::app(redress_web::AppState {
-        store: store.clone(),
-    });
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("cannot listen on {listen}"))?;
+    let app = redress_web::app(redress_web::AppState { store: store.clone() });
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "Redress is listening");
     println!("Redress is listening on http://{addr}");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
     store.close().await;
     Ok(())
 }

@@ -16,12 +16,7 @@ pub struct Common {
     #[arg(long, env = "REDRESS_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
     /// postgres://… to use PostgreSQL instead of the embedded SQLite file
-    #[arg(
-        long,
-        env = "REDRESS_DATABASE_URL",
-        global = true,
-        hide_env_values = true
-    )]
+    #[arg(long, env = "REDRESS_DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
     /// A TOML file with any of: data_dir, database_url, listen, log
     #[arg(long, env = "REDRESS_CONFIG", global = true)]
@@ -52,37 +47,22 @@ impl Settings {
     pub fn resolve(flags: &Common) -> anyhow::Result<Settings> {
         let file = match &flags.config {
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .with_context(|| format!("cannot read {}", path.display()))?;
+                let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
                 toml::from_str::<FileSettings>(&text)
                     .with_context(|| format!("invalid settings in {}", path.display()))?
             }
             None => FileSettings::default(),
         };
         Ok(Settings {
-            data_dir: flags
-                .data_dir
-                .clone()
-                .or(file.data_dir)
-                .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
-            database_url: flags
-                .database_url
-                .clone()
-                .or(file.database_url)
-                .filter(|s| !s.is_empty()),
+            data_dir: flags.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
+            database_url: flags.database_url.clone().or(file.database_url).filter(|s| !s.is_empty()),
             listen: file.listen,
-            log: flags
-                .log
-                .clone()
-                .or(file.log)
-                .unwrap_or_else(|| "info".to_owned()),
+            log: flags.log.clone().or(file.log).unwrap_or_else(|| "info".to_owned()),
         })
     }
 
     pub fn database_url(&self) -> String {
-        self.database_url
-            .clone()
-            .unwrap_or_else(|| redress_store::Store::sqlite_url(&self.data_dir))
+        self.database_url.clone().unwrap_or_else(|| redress_store::Store::sqlite_url(&self.data_dir))
     }
 
     /// The database, for messages (no password).

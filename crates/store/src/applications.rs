@@ -5,13 +5,11 @@
 //! order's row lock, so the refundable balance they check cannot change under them.
 
 use crate::orders::{account_events_in, deliveries_in, fetch_order, lock_order};
-use crate::policies::policy_in;
 use crate::users::User;
 use crate::{Store, StoreError, from_ms, ms};
 use jiff::Timestamp;
 use redress_domain::application::{
-    Actor, Application, ApplicationError, DraftInput, Event, Reason, RejectCode, Round, State,
-    claimed,
+    Actor, Application, ApplicationError, DraftInput, Event, Reason, RejectCode, Round, State, claimed,
 };
 use redress_domain::calendar::{BusinessCalendar, shanghai};
 use redress_domain::entitlement::{self, Entitlement, Facts, Verdict};
@@ -21,6 +19,7 @@ use redress_domain::order::{Channel, Order};
 use redress_domain::policy::Policy;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
+use std::sync::Arc;
 
 pub(crate) const APP_COLUMNS: &str = "no, order_no, buyer, state, reason, description, requested_fen, approved_fen, \
      reject_code, reject_text, reviewer, first_reviewer, round, appeals, created_at, submitted_at, review_due_at, \
@@ -74,18 +73,12 @@ pub(crate) fn app_from_row(row: &AnyRow) -> Result<Application, StoreError> {
         reject_text: row.try_get("reject_text")?,
         reviewer: row.try_get("reviewer")?,
         first_reviewer: row.try_get("first_reviewer")?,
-        round: if text("round")? == "appeal" {
-            Round::Appeal
-        } else {
-            Round::First
-        },
+        round: if text("round")? == "appeal" { Round::Appeal } else { Round::First },
         appeals: u32::try_from(row.try_get::<i64, _>("appeals")?).unwrap_or(0),
         created_at: from_ms(row.try_get("created_at")?),
         submitted_at: opt_ms(row, "submitted_at")?,
         review_due_at: opt_ms(row, "review_due_at")?,
-        paused_days_left: row
-            .try_get::<Option<i64>, _>("paused_days_left")?
-            .map(|d| u32::try_from(d).unwrap_or(0)),
+        paused_days_left: row.try_get::<Option<i64>, _>("paused_days_left")?.map(|d| u32::try_from(d).unwrap_or(0)),
         decided_at: opt_ms(row, "decided_at")?,
         version: row.try_get("version")?,
     })
@@ -98,19 +91,11 @@ fn round_str(r: Round) -> &'static str {
     }
 }
 
-fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
-}
-
 fn today(now: Timestamp) -> jiff::civil::Date {
     now.to_zoned_datetime(shanghai()).date()
 }
 
-async fn insert_app(
-    tx: &mut Transaction<'static, Any>,
-    a: &Application,
-    now: Timestamp,
-) -> Result<(), sqlx::Error> {
+async fn insert_app(tx: &mut Transaction<'static, Any>, a: &Application, now: Timestamp) -> Result<(), sqlx::Error> {
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO applications ({APP_COLUMNS}, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
@@ -178,18 +163,10 @@ async fn save(
     .bind(prev_version)
     .execute(&mut **tx)
     .await?;
-    if done.rows_affected() == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Conflict)
-    }
+    if done.rows_affected() == 1 { Ok(()) } else { Err(StoreError::Conflict) }
 }
 
-async fn insert_event(
-    tx: &mut Transaction<'static, Any>,
-    a: &Application,
-    e: &Event,
-) -> Result<(), StoreError> {
+async fn insert_event(tx: &mut Transaction<'static, Any>, a: &Application, e: &Event) -> Result<(), StoreError> {
     let body = serde_json::to_string(e).map_err(StoreError::corrupt)?;
     sqlx::query(
         "INSERT INTO application_events (application_no, seq, at, kind, actor, actor_role, from_state, to_state, body)
@@ -209,16 +186,32 @@ async fn insert_event(
     Ok(())
 }
 
-/// Who may see an application: its buyer, or staff.
+/// Who may see an application: its buyer; staff once it has been submitted (a draft is the
+/// buyer's own notes).
 fn visible_to(a: &Application, viewer: &User) -> bool {
-    viewer.role.is_staff() || a.buyer == viewer.username
+    a.buyer == viewer.username || (viewer.role.is_staff() && a.state != State::Draft)
 }
 
 fn actor(user: &User) -> Actor {
-    Actor {
-        name: user.username.to_string(),
-        role: user.role,
+    Actor { name: user.username.to_string(), role: user.role }
+}
+
+/// Refuses anyone but the application's own buyer (for buyer-only actions).
+fn own(a: &Application, buyer: &User) -> Result<(), StoreError> {
+    if a.buyer == buyer.username { Ok(()) } else { Err(StoreError::NotFound) }
+}
+
+/// A fresh number dated `now` that no application has yet.
+async fn fresh_number(tx: &mut Transaction<'static, Any>, now: Timestamp) -> Result<ApplicationNo, StoreError> {
+    for _ in 0..8 {
+        let no = ApplicationNo::generate(today(now), &mut rand::rng());
+        let taken =
+            sqlx::query("SELECT 1 FROM applications WHERE no = $1").bind(no.as_str()).fetch_optional(&mut **tx).await?;
+        if taken.is_none() {
+            return Ok(no);
+        }
     }
+    Err(StoreError::Exists("application_no"))
 }
 
 impl Store {
@@ -227,9 +220,7 @@ impl Store {
         tx: Option<&mut Transaction<'static, Any>>,
         no: &ApplicationNo,
     ) -> Result<Application, StoreError> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {APP_COLUMNS} FROM applications WHERE no = $1"
-        ));
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {APP_COLUMNS} FROM applications WHERE no = $1"));
         let q = sqlx::query(sql).bind(no.as_str());
         let row = match tx {
             Some(tx) => q.fetch_optional(&mut **tx).await?,
@@ -240,20 +231,13 @@ impl Store {
 
     /// An application as `viewer` may see it; someone else's is `NotFound`, never `Forbidden`,
     /// so numbers cannot be probed.
-    pub async fn application_for(
-        &self,
-        no: &ApplicationNo,
-        viewer: &User,
-    ) -> Result<Application, StoreError> {
+    pub async fn application_for(&self, no: &ApplicationNo, viewer: &User) -> Result<Application, StoreError> {
         let a = self.fetch_app(None, no).await?;
-        if visible_to(&a, viewer) {
-            Ok(a)
-        } else {
-            Err(StoreError::NotFound)
-        }
+        if visible_to(&a, viewer) { Ok(a) } else { Err(StoreError::NotFound) }
     }
 
-    /// The entitlement on `order_no` as of `now`, ignoring `except` (the draft being edited).
+    /// The entitlement on `order_no` as of `now`, ignoring `except` (the application being
+    /// edited or decided), for its buyer or staff.
     pub async fn entitlement(
         &self,
         order_no: &OrderNo,
@@ -262,32 +246,25 @@ impl Store {
         now: Timestamp,
     ) -> Result<Entitlement, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let e = self
-            .entitlement_in(&mut tx, order_no, Some(viewer), except, now)
-            .await?;
+        let (e, _) = self.entitlement_in(&mut tx, order_no, viewer, except, now).await?;
         tx.commit().await?;
-        Ok(e.0)
+        Ok(e)
     }
 
     async fn entitlement_in(
         &self,
         tx: &mut Transaction<'static, Any>,
         order_no: &OrderNo,
-        viewer: Option<&User>,
+        viewer: &User,
         except: Option<&ApplicationNo>,
         now: Timestamp,
-    ) -> Result<(Entitlement, Policy), StoreError> {
-        let order = fetch_order(tx, order_no.as_str())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        if let Some(v) = viewer
-            && !v.role.is_staff()
-            && v.username != order.buyer
-        {
+    ) -> Result<(Entitlement, Arc<Policy>), StoreError> {
+        let order = fetch_order(tx, order_no.as_str()).await?.ok_or(StoreError::NotFound)?;
+        if !viewer.role.is_staff() && viewer.username != order.buyer {
             return Err(StoreError::NotFound);
         }
-        let apps = Store::applications_on_order(tx, order_no.as_str()).await?;
-        let policy = policy_in(tx, order.policy_version).await?;
+        let apps = Store::claims_on_order(tx, order_no.as_str()).await?;
+        let policy = self.policy_in(tx, order.policy_version).await?;
         let ledger = deliveries_in(tx, order_no).await?;
         let events = account_events_in(tx, &order.buyer).await?;
         let claimed = claimed(apps.iter().filter(|a| Some(&a.no) != except));
@@ -302,6 +279,8 @@ impl Store {
         Ok((e, policy))
     }
 
+    /// Saves a draft. The order must be the buyer's and open to applications; the amount must
+    /// fit the balance.
     pub async fn create_draft(
         &self,
         order_no: &OrderNo,
@@ -309,36 +288,21 @@ impl Store {
         input: DraftInput,
         now: Timestamp,
     ) -> Result<Application, StoreError> {
-        input.check()?;
-        let order = self.order(order_no).await?;
-        if order.buyer != buyer.username {
+        let ent = self.entitlement(order_no, buyer, None, now).await?;
+        if buyer.role.is_staff() {
             return Err(StoreError::NotFound);
         }
-        let ent = self.entitlement(order_no, buyer, None, now).await?;
         if ent.verdict == Verdict::NotEligible {
             return Err(StoreError::NotEligible(ent.explanation.clone()));
         }
+        input.check()?;
         RefundAmount::new(input.amount, ent.max_refundable)?;
-        for _ in 0..5 {
-            let no = ApplicationNo::generate(today(now), &mut rand::rng());
-            let draft = Application::new_draft(
-                no,
-                order_no.clone(),
-                buyer.username.clone(),
-                input.clone(),
-                now,
-            )?;
-            let mut tx = self.write().await?;
-            match insert_app(&mut tx, &draft, now).await {
-                Ok(()) => {
-                    tx.commit().await?;
-                    return Ok(draft);
-                }
-                Err(e) if is_unique_violation(&e) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(StoreError::Exists("application number"))
+        let mut tx = self.write().await?;
+        let no = fresh_number(&mut tx, now).await?;
+        let draft = Application::new_draft(no, order_no.clone(), buyer.username.clone(), input, now)?;
+        insert_app(&mut tx, &draft, now).await?;
+        tx.commit().await?;
+        Ok(draft)
     }
 
     pub async fn update_draft(
@@ -349,9 +313,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Application, StoreError> {
         let a = self.application_for(no, buyer).await?;
-        if a.buyer != buyer.username {
-            return Err(StoreError::NotFound);
-        }
+        own(&a, buyer)?;
         let next = a.update_draft(input)?;
         let ent = self.entitlement(&a.order_no, buyer, Some(no), now).await?;
         RefundAmount::new(next.requested, ent.max_refundable)?;
@@ -364,61 +326,39 @@ impl Store {
     /// Deletes a draft (drafts have no timeline, so nothing the audit log refers to is lost).
     pub async fn delete_draft(&self, no: &ApplicationNo, buyer: &User) -> Result<(), StoreError> {
         let a = self.application_for(no, buyer).await?;
-        if a.buyer != buyer.username {
-            return Err(StoreError::NotFound);
-        }
+        own(&a, buyer)?;
         if a.state != State::Draft {
-            return Err(ApplicationError::IllegalTransition {
-                from: a.state,
-                action: "deleted",
-            }
-            .into());
+            return Err(ApplicationError::IllegalTransition { from: a.state, action: "deleted" }.into());
         }
-        let done = sqlx::query(
-            "DELETE FROM applications WHERE no = $1 AND version = $2 AND state = 'draft'",
-        )
-        .bind(no.as_str())
-        .bind(a.version)
-        .execute(&self.pool)
-        .await?;
-        if done.rows_affected() == 1 {
-            Ok(())
-        } else {
-            Err(StoreError::Conflict)
-        }
+        let done = sqlx::query("DELETE FROM applications WHERE no = $1 AND version = $2 AND state = 'draft'")
+            .bind(no.as_str())
+            .bind(a.version)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 1 { Ok(()) } else { Err(StoreError::Conflict) }
     }
 
     /// Submits a draft: checks the amount against the balance under the order's lock, starts
-    /// the review clock, issues the final application number (dated today), and applies rule 5
-    /// (auto-approval) in the same transaction.
-    pub async fn submit(
-        &self,
-        no: &ApplicationNo,
-        buyer: &User,
-        now: Timestamp,
-    ) -> Result<Application, StoreError> {
+    /// the review clock, issues the application number (dated today), and applies rule 5
+    /// (auto-approval) — all in one transaction.
+    pub async fn submit(&self, no: &ApplicationNo, buyer: &User, now: Timestamp) -> Result<Application, StoreError> {
         let calendar = self.calendar().await?;
         let probe = self.application_for(no, buyer).await?;
-        if probe.buyer != buyer.username {
-            return Err(StoreError::NotFound);
+        own(&probe, buyer)?;
+        if probe.state != State::Draft {
+            return Err(ApplicationError::IllegalTransition { from: probe.state, action: "submitted" }.into());
         }
         let mut tx = self.write().await?;
         lock_order(&mut tx, probe.order_no.as_str()).await?;
         let a = self.fetch_app(Some(&mut tx), no).await?;
-        let (ent, policy) = self
-            .entitlement_in(&mut tx, &a.order_no, Some(buyer), Some(no), now)
-            .await?;
-        if ent.verdict == Verdict::NotEligible && a.state == State::Draft {
+        let (ent, policy) = self.entitlement_in(&mut tx, &a.order_no, buyer, Some(no), now).await?;
+        let (mut next, event) = a.submit(&actor(buyer), now, &policy.rules, &calendar)?;
+        if ent.verdict == Verdict::NotEligible {
             return Err(StoreError::NotEligible(ent.explanation.clone()));
         }
         RefundAmount::new(a.requested, ent.max_refundable)?;
-        let (mut next, event) = a.submit(&actor(buyer), now, &policy.rules, &calendar)?;
-        if !a
-            .no
-            .as_str()
-            .contains(&today(now).strftime("-%Y%m%d-").to_string())
-        {
-            next.no = ApplicationNo::generate(today(now), &mut rand::rng());
+        if !a.no.as_str().contains(&today(now).strftime("-%Y%m%d-").to_string()) {
+            next.no = fresh_number(&mut tx, now).await?;
         }
         save(&mut tx, &a.no, a.version, &next, now).await?;
         insert_event(&mut tx, &next, &event).await?;
@@ -433,17 +373,14 @@ impl Store {
         Ok(next)
     }
 
-    /// Applies a decision or other transition that does not change the order's balance.
+    /// Applies a transition that does not change what the order's applications hold: the
+    /// version guard makes a concurrent change lose with `Conflict`.
     async fn transition(
         &self,
         no: &ApplicationNo,
         who: &User,
         now: Timestamp,
-        f: impl FnOnce(
-            &Application,
-            &Actor,
-            &BusinessCalendar,
-        ) -> Result<(Application, Event), ApplicationError>,
+        f: impl FnOnce(&Application, &Actor, &BusinessCalendar) -> Result<(Application, Event), StoreError>,
     ) -> Result<Application, StoreError> {
         let calendar = self.calendar().await?;
         let a = self.application_for(no, who).await?;
@@ -455,26 +392,10 @@ impl Store {
         Ok(next)
     }
 
-    fn own(a: &Application, buyer: &User) -> Result<(), ApplicationError> {
-        if a.buyer == buyer.username {
-            Ok(())
-        } else {
-            Err(ApplicationError::IllegalTransition {
-                from: a.state,
-                action: "changed by staff this way",
-            })
-        }
-    }
-
-    pub async fn withdraw(
-        &self,
-        no: &ApplicationNo,
-        buyer: &User,
-        now: Timestamp,
-    ) -> Result<Application, StoreError> {
+    pub async fn withdraw(&self, no: &ApplicationNo, buyer: &User, now: Timestamp) -> Result<Application, StoreError> {
         self.transition(no, buyer, now, |a, who, _| {
-            Store::own(a, buyer)?;
-            a.withdraw(who, now)
+            own(a, buyer)?;
+            Ok(a.withdraw(who, now)?)
         })
         .await
     }
@@ -487,20 +408,14 @@ impl Store {
         now: Timestamp,
     ) -> Result<Application, StoreError> {
         self.transition(no, buyer, now, |a, who, cal| {
-            Store::own(a, buyer)?;
-            a.supplement(who, message, now, cal)
+            own(a, buyer)?;
+            Ok(a.supplement(who, message, now, cal)?)
         })
         .await
     }
 
-    pub async fn claim(
-        &self,
-        no: &ApplicationNo,
-        reviewer: &User,
-        now: Timestamp,
-    ) -> Result<Application, StoreError> {
-        self.transition(no, reviewer, now, |a, who, _| a.claim(who, now))
-            .await
+    pub async fn claim(&self, no: &ApplicationNo, reviewer: &User, now: Timestamp) -> Result<Application, StoreError> {
+        self.transition(no, reviewer, now, |a, who, _| Ok(a.claim(who, now)?)).await
     }
 
     pub async fn request_info(
@@ -510,10 +425,7 @@ impl Store {
         message: &str,
         now: Timestamp,
     ) -> Result<Application, StoreError> {
-        self.transition(no, reviewer, now, |a, who, cal| {
-            a.request_info(who, message, now, cal)
-        })
-        .await
+        self.transition(no, reviewer, now, |a, who, cal| Ok(a.request_info(who, message, now, cal)?)).await
     }
 
     /// Approves `amount`, or the full amount asked for when `None`.
@@ -524,10 +436,7 @@ impl Store {
         amount: Option<Fen>,
         now: Timestamp,
     ) -> Result<Application, StoreError> {
-        self.transition(no, reviewer, now, |a, who, _| {
-            a.approve(who, amount.unwrap_or(a.requested), now)
-        })
-        .await
+        self.transition(no, reviewer, now, |a, who, _| Ok(a.approve(who, amount.unwrap_or(a.requested), now)?)).await
     }
 
     pub async fn reject(
@@ -538,10 +447,7 @@ impl Store {
         text: &str,
         now: Timestamp,
     ) -> Result<Application, StoreError> {
-        self.transition(no, reviewer, now, |a, who, _| {
-            a.reject(who, code, text, now)
-        })
-        .await
+        self.transition(no, reviewer, now, |a, who, _| Ok(a.reject(who, code, text, now)?)).await
     }
 
     /// Appeals a rejection: the amount is held again, so the balance is checked under the
@@ -555,34 +461,28 @@ impl Store {
     ) -> Result<Application, StoreError> {
         let calendar = self.calendar().await?;
         let probe = self.application_for(no, buyer).await?;
-        Store::own(&probe, buyer)?;
+        own(&probe, buyer)?;
         let mut tx = self.write().await?;
         lock_order(&mut tx, probe.order_no.as_str()).await?;
         let a = self.fetch_app(Some(&mut tx), no).await?;
-        let (ent, policy) = self
-            .entitlement_in(&mut tx, &a.order_no, Some(buyer), Some(no), now)
-            .await?;
+        let (ent, policy) = self.entitlement_in(&mut tx, &a.order_no, buyer, Some(no), now).await?;
         let (next, event) = a.appeal(&actor(buyer), text, now, &policy.rules, &calendar)?;
-        RefundAmount::new(a.requested, ent.balance)?;
+        if a.requested > ent.balance {
+            return Err(StoreError::BalanceTaken);
+        }
         save(&mut tx, &a.no, a.version, &next, now).await?;
         insert_event(&mut tx, &next, &event).await?;
         tx.commit().await?;
         Ok(next)
     }
 
-    pub async fn view(
-        &self,
-        no: &ApplicationNo,
-        viewer: &User,
-    ) -> Result<ApplicationView, StoreError> {
+    pub async fn view(&self, no: &ApplicationNo, viewer: &User) -> Result<ApplicationView, StoreError> {
         let application = self.application_for(no, viewer).await?;
         let order = self.order(&application.order_no).await?;
-        let rows = sqlx::query(
-            "SELECT seq, body FROM application_events WHERE application_no = $1 ORDER BY seq",
-        )
-        .bind(no.as_str())
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query("SELECT seq, body FROM application_events WHERE application_no = $1 ORDER BY seq")
+            .bind(no.as_str())
+            .fetch_all(&self.pool)
+            .await?;
         let timeline = rows
             .iter()
             .map(|r| {
@@ -593,19 +493,13 @@ impl Store {
                 })
             })
             .collect::<Result<_, StoreError>>()?;
-        Ok(ApplicationView {
-            application,
-            order,
-            timeline,
-        })
+        Ok(ApplicationView { application, order, timeline })
     }
 
-    pub async fn applications_of_buyer(
-        &self,
-        buyer: &Username,
-    ) -> Result<Vec<Application>, StoreError> {
+    /// A buyer's applications, newest first (at most `limit`).
+    pub async fn applications_of_buyer(&self, buyer: &Username) -> Result<Vec<Application>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {APP_COLUMNS} FROM applications WHERE buyer = $1 ORDER BY created_at DESC, no"
+            "SELECT {APP_COLUMNS} FROM applications WHERE buyer = $1 ORDER BY created_at DESC, no LIMIT 500"
         )))
         .bind(buyer.as_str())
         .fetch_all(&self.pool)
@@ -613,21 +507,18 @@ impl Store {
         rows.iter().map(app_from_row).collect()
     }
 
-    /// Applications waiting for staff, the one due soonest first.
-    pub async fn review_queue(
-        &self,
-        f: &QueueFilter,
-    ) -> Result<Vec<(Application, Channel)>, StoreError> {
+    /// Applications waiting for staff, the one due soonest first. Drafts are never listed.
+    pub async fn review_queue(&self, f: &QueueFilter) -> Result<Vec<(Application, Channel)>, StoreError> {
+        let cols = APP_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ");
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {cols}, o.pay_channel FROM applications a JOIN orders o ON o.order_no = a.order_no
              WHERE (CAST($1 AS TEXT) IS NULL AND a.state IN ('submitted', 'in_review', 'info_requested', 'appealed')
-                    OR a.state = CAST($1 AS TEXT))
+                    OR a.state = CAST($1 AS TEXT) AND a.state <> 'draft')
                AND (CAST($2 AS TEXT) IS NULL OR a.reason = CAST($2 AS TEXT))
                AND (CAST($3 AS TEXT) IS NULL OR o.pay_channel = CAST($3 AS TEXT))
                AND (CAST($4 AS BIGINT) IS NULL OR a.requested_fen >= CAST($4 AS BIGINT))
                AND (CAST($5 AS BIGINT) IS NULL OR a.requested_fen <= CAST($5 AS BIGINT))
-             ORDER BY a.review_due_at, a.no LIMIT $6",
-            cols = APP_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ")
+             ORDER BY a.review_due_at, a.no LIMIT $6"
         )))
         .bind(f.state.map(State::as_str))
         .bind(f.reason.map(Reason::as_str))
@@ -640,24 +531,17 @@ impl Store {
         rows.iter()
             .map(|r| {
                 let c: Option<String> = r.try_get("pay_channel")?;
-                let channel = c
-                    .as_deref()
-                    .and_then(Channel::parse)
-                    .ok_or_else(|| StoreError::corrupt("channel"))?;
+                let channel = c.as_deref().and_then(Channel::parse).ok_or_else(|| StoreError::corrupt("channel"))?;
                 Ok((app_from_row(r)?, channel))
             })
             .collect()
     }
 
-    /// Counts of applications per state (for the demo check and the dashboard).
+    /// How many applications are in each state (for the demo report and dashboards).
     pub async fn state_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT state, COUNT(*) AS n FROM applications GROUP BY state ORDER BY state",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get("state")?, r.try_get("n")?)))
-            .collect()
+        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM applications GROUP BY state ORDER BY state")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get("state")?, r.try_get("n")?))).collect()
     }
 }

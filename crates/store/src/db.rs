@@ -4,6 +4,7 @@ use crate::error::StoreError;
 use sqlx::AnyConnection;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{Any, AnyPool, Executor, Transaction};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +18,36 @@ pub enum Backend {
 pub struct Store {
     pub(crate) pool: AnyPool,
     backend: Backend,
+    pub(crate) calendar_cache: Arc<crate::settings::CalendarCache>,
+    pub(crate) policy_cache: Arc<crate::policies::PolicyCache>,
+    /// SQLite allows one writer at a time; writers of this process queue here, in order,
+    /// instead of polling the file lock with SQLite's busy handler.
+    write_gate: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A write transaction (and, on SQLite, this process's turn to write).
+pub(crate) struct WriteTx {
+    tx: Transaction<'static, Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = Transaction<'static, Any>;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
+}
+
+impl WriteTx {
+    pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -33,11 +64,7 @@ impl Store {
     /// PostgreSQL connection works inside that schema (created if missing): tests use one each.
     pub async fn connect(url: &str, schema: Option<&str>) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
-        let backend = if url.starts_with("postgres") {
-            Backend::Postgres
-        } else {
-            Backend::Sqlite
-        };
+        let backend = if url.starts_with("postgres") { Backend::Postgres } else { Backend::Sqlite };
         let schema = schema.map(str::to_owned);
         if let (Backend::Postgres, Some(s)) = (backend, &schema) {
             let mut conn = <AnyConnection as sqlx::Connection>::connect(url).await?;
@@ -71,15 +98,18 @@ impl Store {
             })
             .connect(url)
             .await?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            calendar_cache: Default::default(),
+            policy_cache: Default::default(),
+            write_gate: Default::default(),
+        })
     }
 
     /// The SQLite file inside a data directory (created with the directory if missing).
     pub fn sqlite_url(data_dir: &std::path::Path) -> String {
-        format!(
-            "sqlite://{}?mode=rwc",
-            data_dir.join("redress.db").display()
-        )
+        format!("sqlite://{}?mode=rwc", data_dir.join("redress.db").display())
     }
 
     pub fn backend(&self) -> Backend {
@@ -99,10 +129,13 @@ impl Store {
 
     /// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN
     /// IMMEDIATE`), so a transaction that reads before it writes never fails to upgrade.
-    pub(crate) async fn write(&self) -> Result<Transaction<'static, Any>, StoreError> {
+    pub(crate) async fn write(&self) -> Result<WriteTx, StoreError> {
         Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => {
+                let turn = self.write_gate.clone().lock_owned().await;
+                WriteTx { tx: self.pool.begin_with("BEGIN IMMEDIATE").await?, _turn: Some(turn) }
+            }
+            Backend::Postgres => WriteTx { tx: self.pool.begin().await?, _turn: None },
         })
     }
 

@@ -17,6 +17,12 @@ pub enum StoreError {
     Exists(&'static str),
     #[error("unknown policy version {0}")]
     UnknownPolicy(u32),
+    /// An appeal would hold an amount that other applications have taken meanwhile.
+    #[error("the order's balance no longer covers this application")]
+    BalanceTaken,
+    /// The database is saturated (SQLite busy, no pooled connection free).
+    #[error("the database is busy")]
+    Busy,
     #[error("the order has not been paid")]
     NotPaid,
     /// No application is possible; the entitlement engine's explanation says why.
@@ -29,7 +35,7 @@ pub enum StoreError {
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
     #[error(transparent)]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("password hashing failed")]
@@ -39,5 +45,19 @@ pub enum StoreError {
 impl StoreError {
     pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
         StoreError::Corrupt(what.to_string())
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> StoreError {
+        let busy = match &e {
+            sqlx::Error::PoolTimedOut => true,
+            // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with extended codes.
+            sqlx::Error::Database(d) => {
+                d.code().and_then(|c| c.parse::<i32>().ok()).is_some_and(|c| matches!(c & 0xff, 5 | 6))
+            }
+            _ => false,
+        };
+        if busy { StoreError::Busy } else { StoreError::Database(e) }
     }
 }

@@ -6,15 +6,17 @@
 mod applications;
 mod db;
 mod error;
+mod ingest;
 mod orders;
 mod policies;
 mod settings;
 mod users;
 
 pub use applications::{ApplicationView, QueueFilter, TimelineEntry};
-pub use db::{Backend, Store};
+pub use db::{Backend, POSTGRES_SETTINGS, SQLITE_PRAGMAS, Store};
 pub use error::StoreError;
-pub use orders::{OrderSummary, OrderUpsert, Upserted};
+pub use ingest::Upserted;
+pub use orders::OrderSummary;
 pub use users::{NewUser, User};
 
 use jiff::Timestamp;

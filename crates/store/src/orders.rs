@@ -1,40 +1,34 @@
-//! Orders, payments, delivery readings and account events as merchants push them. Every
-//! ingest call is idempotent: the same message twice changes nothing, and a message that
-//! contradicts what was recorded (another buyer, another payment) is refused, not applied.
+//! Reading orders: one order, a buyer's order list with balances and entitlements, the
+//! delivery ledger and account events. (What merchants push is in `ingest`.)
 
-use crate::{Store, StoreError, from_ms, ms};
+use crate::{Store, StoreError, from_ms};
 use jiff::Timestamp;
-use redress_domain::application::Application;
+use redress_domain::application::{Application, claimed};
+use redress_domain::entitlement::{self, Entitlement, Facts};
 use redress_domain::ids::{OrderNo, Username};
 use redress_domain::money::Fen;
 use redress_domain::order::{
-    AccountEvent, AccountEventKind, Channel, DeliveryReading, DeliverySource, Order, Payment,
-    Service,
+    AccountEvent, AccountEventKind, Channel, DeliveryReading, DeliverySource, Order, Payment, Service,
 };
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Row, Transaction};
+use std::collections::HashMap;
 
-pub type OrderUpsert = Order;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Upserted {
-    Created,
-    Updated,
-    Unchanged,
-}
-
-/// An order with what is left to refund on it.
+/// An order with what is left to refund on it and what the policy gives now.
 #[derive(Debug, Clone)]
 pub struct OrderSummary {
     pub order: Order,
-    pub claimed: Fen,
-    pub balance: Fen,
+    /// Latest delivered quantity on the ledger.
     pub delivered: u64,
+    pub entitlement: Entitlement,
 }
 
 const ORDER_COLUMNS: &str = "order_no, buyer, service_name, platform, unit, promised, deadline, policy_version, \
      policy_accepted_at, pay_channel, pay_transaction_id, paid_fen, paid_at";
+
+pub(crate) fn order_columns() -> &'static str {
+    ORDER_COLUMNS
+}
 
 pub(crate) fn order_from_row(row: &AnyRow) -> Result<Order, StoreError> {
     let no: String = row.try_get("order_no")?;
@@ -43,9 +37,7 @@ pub(crate) fn order_from_row(row: &AnyRow) -> Result<Order, StoreError> {
     let payment = match channel {
         Some(c) => Some(Payment {
             channel: Channel::parse(&c).ok_or_else(|| StoreError::corrupt("channel"))?,
-            transaction_id: row
-                .try_get::<Option<String>, _>("pay_transaction_id")?
-                .unwrap_or_default(),
+            transaction_id: row.try_get::<Option<String>, _>("pay_transaction_id")?.unwrap_or_default(),
             amount: Fen(row.try_get::<Option<i64>, _>("paid_fen")?.unwrap_or(0)),
             paid_at: from_ms(row.try_get::<Option<i64>, _>("paid_at")?.unwrap_or(0)),
         }),
@@ -67,282 +59,84 @@ pub(crate) fn order_from_row(row: &AnyRow) -> Result<Order, StoreError> {
     })
 }
 
-fn positive(v: u64) -> i64 {
-    i64::try_from(v).unwrap_or(i64::MAX)
-}
-
 impl Store {
-    pub async fn upsert_order(
-        &self,
-        order: &Order,
-        now: Timestamp,
-    ) -> Result<Upserted, StoreError> {
-        let mut tx = self.write().await?;
-        let policy_known = sqlx::query("SELECT 1 FROM policies WHERE version = $1")
-            .bind(i64::from(order.policy_version))
-            .fetch_optional(&mut *tx)
-            .await?
-            .is_some();
-        if !policy_known {
-            return Err(StoreError::UnknownPolicy(order.policy_version));
-        }
-        let existing = fetch_order(&mut tx, order.no.as_str()).await?;
-        let outcome = match existing {
-            None => {
-                let p = order.payment.as_ref();
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "INSERT INTO orders ({ORDER_COLUMNS}, created_at, updated_at, lock_version)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, 0)"
-                )))
-                .bind(order.no.as_str())
-                .bind(order.buyer.as_str())
-                .bind(&order.service.name)
-                .bind(&order.service.platform)
-                .bind(&order.service.unit)
-                .bind(positive(order.service.promised))
-                .bind(ms(order.service.deadline))
-                .bind(i64::from(order.policy_version))
-                .bind(ms(order.policy_accepted_at))
-                .bind(p.map(|p| p.channel.as_str()))
-                .bind(p.map(|p| p.transaction_id.clone()))
-                .bind(p.map(|p| p.amount.0))
-                .bind(p.map(|p| ms(p.paid_at)))
-                .bind(ms(now))
-                .execute(&mut *tx)
-                .await?;
-                Upserted::Created
-            }
-            Some(old) => {
-                if old.buyer != order.buyer {
-                    return Err(StoreError::Immutable("buyer"));
-                }
-                if old.policy_version != order.policy_version
-                    || old.policy_accepted_at != order.policy_accepted_at
-                {
-                    return Err(StoreError::Immutable("policy_version"));
-                }
-                let payment = match (&old.payment, &order.payment) {
-                    (Some(a), Some(b)) if a != b => return Err(StoreError::Immutable("payment")),
-                    (Some(a), _) => Some(a.clone()),
-                    (None, b) => b.clone(),
-                };
-                let merged = Order {
-                    payment,
-                    ..order.clone()
-                };
-                if merged == old {
-                    Upserted::Unchanged
-                } else {
-                    let p = merged.payment.as_ref();
-                    sqlx::query(
-                        "UPDATE orders SET service_name = $2, platform = $3, unit = $4, promised = $5, deadline = $6,
-                         pay_channel = $7, pay_transaction_id = $8, paid_fen = $9, paid_at = $10, updated_at = $11,
-                         lock_version = lock_version + 1 WHERE order_no = $1",
-                    )
-                    .bind(order.no.as_str())
-                    .bind(&merged.service.name)
-                    .bind(&merged.service.platform)
-                    .bind(&merged.service.unit)
-                    .bind(positive(merged.service.promised))
-                    .bind(ms(merged.service.deadline))
-                    .bind(p.map(|p| p.channel.as_str()))
-                    .bind(p.map(|p| p.transaction_id.clone()))
-                    .bind(p.map(|p| p.amount.0))
-                    .bind(p.map(|p| ms(p.paid_at)))
-                    .bind(ms(now))
-                    .execute(&mut *tx)
-                    .await?;
-                    Upserted::Updated
-                }
-            }
-        };
-        tx.commit().await?;
-        Ok(outcome)
-    }
-
-    /// Records the payment of an existing order (once; the same payment again is a no-op).
-    pub async fn set_payment(
-        &self,
-        order_no: &OrderNo,
-        payment: &Payment,
-        now: Timestamp,
-    ) -> Result<Upserted, StoreError> {
-        let order = self.order(order_no).await?;
-        self.upsert_order(
-            &Order {
-                payment: Some(payment.clone()),
-                ..order
-            },
-            now,
-        )
-        .await
-    }
-
     pub async fn order(&self, order_no: &OrderNo) -> Result<Order, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {ORDER_COLUMNS} FROM orders WHERE order_no = $1"
-        )))
-        .bind(order_no.as_str())
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ORDER_COLUMNS} FROM orders WHERE order_no = $1")))
+            .bind(order_no.as_str())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         order_from_row(&row)
     }
 
-    /// Adds delivery readings; returns how many were new. A reading already recorded with
-    /// another quantity (same order, moment and source) is refused and nothing is written.
-    pub async fn add_deliveries(
-        &self,
-        order_no: &OrderNo,
-        readings: &[DeliveryReading],
-        now: Timestamp,
-    ) -> Result<usize, StoreError> {
-        let mut tx = self.write().await?;
-        if fetch_order(&mut tx, order_no.as_str()).await?.is_none() {
-            return Err(StoreError::NotFound);
-        }
-        let mut added = 0;
-        for r in readings {
-            let done = sqlx::query(
-                "INSERT INTO deliveries (order_no, at, source, delivered, recorded_at) VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (order_no, at, source) DO NOTHING",
-            )
-            .bind(order_no.as_str())
-            .bind(ms(r.at))
-            .bind(r.source.as_str())
-            .bind(positive(r.delivered))
-            .bind(ms(now))
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() == 1 {
-                added += 1;
-                continue;
-            }
-            let same: i64 = sqlx::query(
-                "SELECT delivered FROM deliveries WHERE order_no = $1 AND at = $2 AND source = $3",
-            )
-            .bind(order_no.as_str())
-            .bind(ms(r.at))
-            .bind(r.source.as_str())
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("delivered")?;
-            if same != positive(r.delivered) {
-                return Err(StoreError::Immutable("a delivery reading"));
-            }
-        }
-        tx.commit().await?;
-        Ok(added)
-    }
-
     pub async fn deliveries(&self, order_no: &OrderNo) -> Result<Vec<DeliveryReading>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT at, source, delivered FROM deliveries WHERE order_no = $1 ORDER BY at, source",
-        )
-        .bind(order_no.as_str())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(reading_from_row).collect()
-    }
-
-    /// Records an account event under the merchant's event id (idempotent).
-    pub async fn add_account_event(
-        &self,
-        event_id: &str,
-        buyer: &Username,
-        event: &AccountEvent,
-        now: Timestamp,
-    ) -> Result<Upserted, StoreError> {
-        let mut tx = self.write().await?;
-        let done = sqlx::query(
-            "INSERT INTO account_events (event_id, buyer, kind, at, source, recorded_at) VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (event_id) DO NOTHING",
-        )
-        .bind(event_id)
-        .bind(buyer.as_str())
-        .bind(event.kind.as_str())
-        .bind(ms(event.at))
-        .bind(&event.source)
-        .bind(ms(now))
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            let row = sqlx::query(
-                "SELECT buyer, kind, at, source FROM account_events WHERE event_id = $1",
-            )
-            .bind(event_id)
-            .fetch_one(&mut *tx)
-            .await?;
-            let same = row.try_get::<String, _>("buyer")? == buyer.as_str()
-                && account_event_from_row(&row)? == *event;
-            return if same {
-                Ok(Upserted::Unchanged)
-            } else {
-                Err(StoreError::Immutable("an account event"))
-            };
-        }
-        tx.commit().await?;
-        Ok(Upserted::Created)
+        deliveries_in(&mut *self.pool.acquire().await?, order_no).await
     }
 
     pub async fn account_events(&self, buyer: &Username) -> Result<Vec<AccountEvent>, StoreError> {
-        let rows =
-            sqlx::query("SELECT kind, at, source FROM account_events WHERE buyer = $1 ORDER BY at")
-                .bind(buyer.as_str())
-                .fetch_all(&self.pool)
-                .await?;
-        rows.iter().map(account_event_from_row).collect()
+        account_events_in(&mut *self.pool.acquire().await?, buyer).await
     }
 
-    /// A buyer's orders, newest payment first, with balances.
-    pub async fn buyer_orders(&self, buyer: &Username) -> Result<Vec<OrderSummary>, StoreError> {
+    /// A buyer's orders, newest payment first, each with its entitlement as of `now`.
+    /// Reads in one transaction so balances and applications agree.
+    pub async fn buyer_orders(&self, buyer: &Username, now: Timestamp) -> Result<Vec<OrderSummary>, StoreError> {
+        let mut tx = self.pool.begin().await?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {ORDER_COLUMNS} FROM orders WHERE buyer = $1 ORDER BY paid_at DESC, order_no"
         )))
         .bind(buyer.as_str())
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await?;
-        let apps = self.applications_of_buyer(buyer).await?;
+        let apps = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {} FROM applications WHERE buyer = $1 AND state NOT IN ('draft', 'rejected', 'withdrawn')",
+            crate::applications::APP_COLUMNS
+        )))
+        .bind(buyer.as_str())
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(crate::applications::app_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+        let mut ledgers: HashMap<String, Vec<DeliveryReading>> = HashMap::new();
         let readings = sqlx::query(
             "SELECT d.order_no, d.at, d.source, d.delivered FROM deliveries d JOIN orders o ON o.order_no = d.order_no
              WHERE o.buyer = $1 ORDER BY d.at",
         )
         .bind(buyer.as_str())
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await?;
+        for r in &readings {
+            ledgers.entry(r.try_get("order_no")?).or_default().push(reading_from_row(r)?);
+        }
+        let events = account_events_in(&mut tx, buyer).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             let order = order_from_row(row)?;
-            let claimed = redress_domain::application::claimed(
-                apps.iter().filter(|a| a.order_no == order.no),
-            );
-            let paid = order.payment.as_ref().map_or(Fen::ZERO, |p| p.amount);
-            let mut ledger = vec![];
-            for r in &readings {
-                if r.try_get::<String, _>("order_no")? == order.no.as_str() {
-                    ledger.push(reading_from_row(r)?);
-                }
-            }
-            let delivered = redress_domain::order::delivered_by(&ledger, Timestamp::MAX)
-                .map_or(0, |r| r.delivered);
-            out.push(OrderSummary {
-                balance: paid.saturating_sub(claimed).max_zero(),
+            let policy = self.policy_in(&mut tx, order.policy_version).await?;
+            let ledger = ledgers.remove(order.no.as_str()).unwrap_or_default();
+            let claimed = claimed(apps.iter().filter(|a| a.order_no == order.no));
+            let entitlement = entitlement::assess(&Facts {
+                order: &order,
+                ledger: &ledger,
+                account_events: &events,
+                policy: &policy,
                 claimed,
-                delivered,
-                order,
+                now,
             });
+            let delivered = redress_domain::order::delivered_by(&ledger, Timestamp::MAX).map_or(0, |r| r.delivered);
+            out.push(OrderSummary { order, delivered, entitlement });
         }
+        tx.commit().await?;
         Ok(out)
     }
 
-    /// All applications on an order (for balances), read inside `tx` when given.
-    pub(crate) async fn applications_on_order(
+    /// The applications on an order that take something out of its balance, read inside `tx`.
+    pub(crate) async fn claims_on_order(
         tx: &mut Transaction<'static, Any>,
         order_no: &str,
     ) -> Result<Vec<Application>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {} FROM applications WHERE order_no = $1",
+            "SELECT {} FROM applications WHERE order_no = $1 AND state NOT IN ('draft', 'rejected', 'withdrawn')",
             crate::applications::APP_COLUMNS
         )))
         .bind(order_no)
@@ -356,43 +150,33 @@ pub(crate) async fn fetch_order(
     tx: &mut Transaction<'static, Any>,
     order_no: &str,
 ) -> Result<Option<Order>, StoreError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {ORDER_COLUMNS} FROM orders WHERE order_no = $1"
-    )))
-    .bind(order_no)
-    .fetch_optional(&mut **tx)
-    .await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ORDER_COLUMNS} FROM orders WHERE order_no = $1")))
+        .bind(order_no)
+        .fetch_optional(&mut **tx)
+        .await?;
     row.as_ref().map(order_from_row).transpose()
 }
 
-/// Takes the order's row lock (and SQLite's write lock) before reading its balance.
-pub(crate) async fn lock_order(
-    tx: &mut Transaction<'static, Any>,
-    order_no: &str,
-) -> Result<(), StoreError> {
+/// Takes the order's row lock before anything reads its balance: on PostgreSQL concurrent
+/// writers on one order queue here; on SQLite the write transaction already excludes them.
+pub(crate) async fn lock_order(tx: &mut Transaction<'static, Any>, order_no: &str) -> Result<(), StoreError> {
     let done = sqlx::query("UPDATE orders SET lock_version = lock_version + 1 WHERE order_no = $1")
         .bind(order_no)
         .execute(&mut **tx)
         .await?;
-    if done.rows_affected() == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
+    if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
 }
 
 /// Reads run on the caller's connection: inside a write transaction a second pooled
-/// connection could wait forever for a pool slot held by writers queued behind this one.
+/// connection could wait for a pool slot held by writers queued behind this one.
 pub(crate) async fn deliveries_in(
     conn: &mut AnyConnection,
     order_no: &OrderNo,
 ) -> Result<Vec<DeliveryReading>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT at, source, delivered FROM deliveries WHERE order_no = $1 ORDER BY at, source",
-    )
-    .bind(order_no.as_str())
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = sqlx::query("SELECT at, source, delivered FROM deliveries WHERE order_no = $1 ORDER BY at, source")
+        .bind(order_no.as_str())
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter().map(reading_from_row).collect()
 }
 
@@ -400,11 +184,10 @@ pub(crate) async fn account_events_in(
     conn: &mut AnyConnection,
     buyer: &Username,
 ) -> Result<Vec<AccountEvent>, StoreError> {
-    let rows =
-        sqlx::query("SELECT kind, at, source FROM account_events WHERE buyer = $1 ORDER BY at")
-            .bind(buyer.as_str())
-            .fetch_all(&mut *conn)
-            .await?;
+    let rows = sqlx::query("SELECT kind, at, source FROM account_events WHERE buyer = $1 ORDER BY at")
+        .bind(buyer.as_str())
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter().map(account_event_from_row).collect()
 }
 
@@ -413,17 +196,15 @@ fn reading_from_row(row: &AnyRow) -> Result<DeliveryReading, StoreError> {
     Ok(DeliveryReading {
         at: from_ms(row.try_get("at")?),
         delivered: u64::try_from(row.try_get::<i64, _>("delivered")?).unwrap_or(0),
-        source: DeliverySource::parse(&source)
-            .ok_or_else(|| StoreError::corrupt("delivery source"))?,
+        source: DeliverySource::parse(&source).ok_or_else(|| StoreError::corrupt("delivery source"))?,
     })
 }
 
-fn account_event_from_row(row: &AnyRow) -> Result<AccountEvent, StoreError> {
+pub(crate) fn account_event_from_row(row: &AnyRow) -> Result<AccountEvent, StoreError> {
     let kind: String = row.try_get("kind")?;
     Ok(AccountEvent {
         at: from_ms(row.try_get("at")?),
-        kind: AccountEventKind::parse(&kind)
-            .ok_or_else(|| StoreError::corrupt("account event kind"))?,
+        kind: AccountEventKind::parse(&kind).ok_or_else(|| StoreError::corrupt("account event kind"))?,
         source: row.try_get("source")?,
     })
 }

@@ -52,10 +52,7 @@ fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, StoreError> {
 
 impl Store {
     pub async fn create_user(&self, u: NewUser<'_>, now: Timestamp) -> Result<User, StoreError> {
-        let hash = Argon2::default()
-            .hash_password(u.password.as_bytes())
-            .map_err(|_| StoreError::Hash)?
-            .to_string();
+        let hash = hash_password(u.password.to_owned()).await?;
         let done = sqlx::query(
             "INSERT INTO users (username, display_name, role, password_hash, locale, created_at)
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (username) DO NOTHING",
@@ -80,13 +77,11 @@ impl Store {
     }
 
     pub async fn user(&self, username: &str) -> Result<User, StoreError> {
-        let row = sqlx::query(
-            "SELECT username, display_name, role, locale FROM users WHERE username = $1",
-        )
-        .bind(username)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query("SELECT username, display_name, role, locale FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         user_from_row(&row)
     }
 
@@ -98,22 +93,21 @@ impl Store {
         password: &str,
         now: Timestamp,
     ) -> Result<Option<(String, User, Timestamp)>, StoreError> {
-        let row = sqlx::query("SELECT username, display_name, role, locale, password_hash FROM users WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT username, display_name, role, locale, password_hash FROM users WHERE username = $1")
+                .bind(username)
+                .fetch_optional(&self.pool)
+                .await?;
         let Some(row) = row else {
             // Spend the same effort as a real check so timing does not reveal which names exist.
-            let _ = Argon2::default().verify_password(password.as_bytes(), DUMMY_HASH);
+            verify_password(password.to_owned(), DUMMY_HASH.clone()).await;
             return Ok(None);
         };
         let stored: String = row.try_get("password_hash")?;
-        if Argon2::default()
-            .verify_password(password.as_bytes(), stored.as_str())
-            .is_err()
-        {
+        if !verify_password(password.to_owned(), stored).await {
             return Ok(None);
         }
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(ms(now)).execute(&self.pool).await?;
         let user = user_from_row(&row)?;
         let token = new_token("rds_");
         let expires = now + SESSION_TTL;
@@ -128,11 +122,7 @@ impl Store {
     }
 
     /// The user behind a live session token.
-    pub async fn session_user(
-        &self,
-        token: &str,
-        now: Timestamp,
-    ) -> Result<Option<User>, StoreError> {
+    pub async fn session_user(&self, token: &str, now: Timestamp) -> Result<Option<User>, StoreError> {
         let row = sqlx::query(
             "SELECT u.username, u.display_name, u.role, u.locale FROM sessions s
              JOIN users u ON u.username = s.username WHERE s.token_hash = $1 AND s.expires_at > $2",
@@ -145,10 +135,7 @@ impl Store {
     }
 
     pub async fn logout(&self, token: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash(token))
-            .execute(&self.pool)
-            .await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash(token)).execute(&self.pool).await?;
         Ok(())
     }
 
@@ -166,22 +153,19 @@ impl Store {
 
     /// The name of the merchant system behind a token that has not been revoked.
     pub async fn api_token_name(&self, token: &str) -> Result<Option<String>, StoreError> {
-        let row =
-            sqlx::query("SELECT name FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
-                .bind(token_hash(token))
-                .fetch_optional(&self.pool)
-                .await?;
+        let row = sqlx::query("SELECT name FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
+            .bind(token_hash(token))
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.map(|r| r.try_get("name")).transpose()?)
     }
 
     pub async fn revoke_api_token(&self, name: &str, now: Timestamp) -> Result<u64, StoreError> {
-        let done = sqlx::query(
-            "UPDATE api_tokens SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL",
-        )
-        .bind(ms(now))
-        .bind(name)
-        .execute(&self.pool)
-        .await?;
+        let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL")
+            .bind(ms(now))
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected())
     }
 
@@ -190,21 +174,32 @@ impl Store {
             .bind(token_hash(token))
             .fetch_optional(&self.pool)
             .await?;
-        Ok(row
-            .map(|r| r.try_get::<i64, _>("expires_at").map(from_ms))
-            .transpose()?)
+        Ok(row.map(|r| r.try_get::<i64, _>("expires_at").map(from_ms)).transpose()?)
     }
 }
 
-/// A valid argon2 hash of a random password, used to equalise login timing.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Rm5E3R3p2Dv2t2d0a9yqvQ6Xr4sZ8F1mHk0uQbXo2Ls";
+/// A real argon2 hash of a password nobody has, to equalise login timing for unknown names.
+static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    Argon2::default().hash_password(b"no such user").map(|h| h.to_string()).unwrap_or_default()
+});
+
+/// Argon2 is deliberately slow: it runs on the blocking pool, never on the async workers.
+async fn hash_password(password: String) -> Result<String, StoreError> {
+    tokio::task::spawn_blocking(move || Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()))
+        .await
+        .map_err(|_| StoreError::Hash)?
+        .map_err(|_| StoreError::Hash)
+}
+
+async fn verify_password(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || Argon2::default().verify_password(password.as_bytes(), hash.as_str()).is_ok())
+        .await
+        .unwrap_or(false)
+}
 
 impl Store {
     /// Whether any account exists (a fresh data dir has none).
     pub async fn has_users(&self) -> Result<bool, StoreError> {
-        Ok(sqlx::query("SELECT 1 FROM users LIMIT 1")
-            .fetch_optional(&self.pool)
-            .await?
-            .is_some())
+        Ok(sqlx::query("SELECT 1 FROM users LIMIT 1").fetch_optional(&self.pool).await?.is_some())
     }
 }

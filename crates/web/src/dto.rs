@@ -39,10 +39,7 @@ pub struct Money {
 
 impl From<Fen> for Money {
     fn from(f: Fen) -> Money {
-        Money {
-            fen: f.0,
-            display: f.to_string(),
-        }
+        Money { fen: f.0, display: f.to_string() }
     }
 }
 
@@ -95,11 +92,13 @@ pub struct OrderDto {
     pub delivered: u64,
     /// Paid − refunded − held by open applications.
     pub refundable_balance: Money,
+    /// Whether the policy lets a new application be made now (within the refund window, with
+    /// a balance left): where the "申请退款 / Request refund" action shows.
     pub can_apply: bool,
 }
 
 impl OrderDto {
-    pub fn new(o: &Order, delivered: u64, balance: Fen, lang: Lang) -> OrderDto {
+    pub fn new(o: &Order, delivered: u64, e: &Entitlement, lang: Lang) -> OrderDto {
         let p = o.payment.as_ref();
         OrderDto {
             order_no: o.no.to_string(),
@@ -117,13 +116,13 @@ impl OrderDto {
             policy_version: o.policy_version,
             policy_accepted_at: o.policy_accepted_at,
             delivered,
-            refundable_balance: balance.into(),
-            can_apply: balance > Fen::ZERO,
+            refundable_balance: e.balance.into(),
+            can_apply: e.verdict != redress_domain::entitlement::Verdict::NotEligible,
         }
     }
 
     pub fn from_summary(s: &OrderSummary, lang: Lang) -> OrderDto {
-        OrderDto::new(&s.order, s.delivered, s.balance, lang)
+        OrderDto::new(&s.order, s.delivered, &s.entitlement, lang)
     }
 }
 
@@ -138,11 +137,7 @@ pub struct DeliveryDto {
 
 impl From<&DeliveryReading> for DeliveryDto {
     fn from(r: &DeliveryReading) -> DeliveryDto {
-        DeliveryDto {
-            at: r.at,
-            delivered: r.delivered,
-            source: r.source.as_str().to_owned(),
-        }
+        DeliveryDto { at: r.at, delivered: r.delivered, source: r.source.as_str().to_owned() }
     }
 }
 
@@ -189,10 +184,7 @@ impl EntitlementDto {
 
 /// The snake_case name of a unit-like serde enum variant.
 fn snake<T: Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
+    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -242,17 +234,10 @@ impl ApplicationDto {
             requested: a.requested.into(),
             approved: a.approved.map(Money::from),
             reject_code: a.reject_code.map(|c| c.as_str().to_owned()),
-            reject_label: a
-                .reject_code
-                .map(|c| lang.t(&format!("reject-{}", c.as_str()))),
+            reject_label: a.reject_code.map(|c| lang.t(&format!("reject-{}", c.as_str()))),
             reject_text: a.reject_text.clone(),
             reviewer: a.reviewer.clone(),
-            round: if a.round == redress_domain::application::Round::Appeal {
-                "appeal"
-            } else {
-                "first"
-            }
-            .to_owned(),
+            round: if a.round == redress_domain::application::Round::Appeal { "appeal" } else { "first" }.to_owned(),
             appeals: a.appeals,
             created_at: a.created_at,
             submitted_at: a.submitted_at,
@@ -285,13 +270,7 @@ pub struct TimelineDto {
 
 impl TimelineDto {
     pub fn new(t: &TimelineEntry, lang: Lang) -> TimelineDto {
-        let Event {
-            at,
-            actor,
-            from,
-            to,
-            kind,
-        } = &t.event;
+        let Event { at, actor, from, to, kind } = &t.event;
         let mut data = serde_json::to_value(kind).unwrap_or_default();
         if let Some(obj) = data.as_object_mut() {
             obj.remove("kind");

@@ -22,13 +22,21 @@ pub struct ApiError {
     pub args: Vec<(&'static str, String)>,
     pub fields: Vec<FieldError>,
     /// A sentence that comes already written in both languages (the entitlement engine's).
-    pub detail: Option<Text>,
+    pub explanation: Option<Text>,
+    /// Technical detail for developers (a parser's message), not translated.
+    pub detail: Option<String>,
 }
 
 #[derive(Debug, Clone)]
 pub struct FieldError {
-    pub field: &'static str,
+    pub field: String,
     pub code: &'static str,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: &'static str) -> FieldError {
+        FieldError { field: field.into(), code }
+    }
 }
 
 /// The body of every error response.
@@ -39,6 +47,9 @@ pub struct ErrorBody {
     /// What went wrong and what to do next, in the request's language.
     pub message: String,
     pub fields: Vec<FieldErrorBody>,
+    /// Technical detail for developers (e.g. the JSON parser's message), in English.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -50,13 +61,7 @@ pub struct FieldErrorBody {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str) -> ApiError {
-        ApiError {
-            status,
-            code,
-            args: vec![],
-            fields: vec![],
-            detail: None,
-        }
+        ApiError { status, code, args: vec![], fields: vec![], explanation: None, detail: None }
     }
 
     pub fn arg(mut self, name: &'static str, value: impl Into<String>) -> ApiError {
@@ -78,23 +83,28 @@ impl ApiError {
 
     /// 422 with per-field errors.
     pub fn invalid(fields: Vec<FieldError>) -> ApiError {
-        ApiError {
-            fields,
-            ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-input")
-        }
+        ApiError { fields, ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-input") }
     }
 
     pub fn field(field: &'static str, code: &'static str) -> ApiError {
-        ApiError {
-            fields: vec![FieldError { field, code }],
-            ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code)
-        }
+        ApiError { fields: vec![FieldError::new(field, code)], ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code) }
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> ApiError {
+        self.detail = Some(detail.into());
+        self
     }
 
     pub fn render(&self, lang: Lang) -> ErrorBody {
-        let message = match &self.detail {
+        // Arguments naming a thing ("what") are themselves translated.
+        let args: Vec<(&'static str, String)> = self
+            .args
+            .iter()
+            .map(|(k, v)| if *k == "what" { (*k, lang.t(&format!("what-{v}"))) } else { (*k, v.clone()) })
+            .collect();
+        let message = match &self.explanation {
             Some(text) => text.get(lang.tag()).to_owned(),
-            None => lang.t_args(&format!("error-{}", self.code), &self.args),
+            None => lang.t_args(&format!("error-{}", self.code), &args),
         };
         ErrorBody {
             code: self.code.to_owned(),
@@ -105,9 +115,10 @@ impl ApiError {
                 .map(|f| FieldErrorBody {
                     field: f.field.to_owned(),
                     code: f.code.to_owned(),
-                    message: lang.t_args(&format!("error-{}", f.code), &self.args),
+                    message: lang.t_args(&format!("error-{}", f.code), &args),
                 })
                 .collect(),
+            detail: self.detail.clone(),
         }
     }
 }
@@ -123,18 +134,11 @@ impl IntoResponse for ApiError {
 
 /// Middleware: turns an [`ApiError`] left in a response into its JSON body, translated.
 pub async fn translate(req: Request, next: Next) -> Response {
-    let lang = Lang::from_accept_language(
-        req.headers()
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    );
+    let lang = Lang::from_accept_language(req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
     let mut res = next.run(req).await;
     if let Some(err) = res.extensions_mut().remove::<Arc<ApiError>>() {
         let mut out = (err.status, axum::Json(err.render(lang))).into_response();
-        out.headers_mut().insert(
-            header::CONTENT_LANGUAGE,
-            header::HeaderValue::from_static(lang.tag()),
-        );
+        out.headers_mut().insert(header::CONTENT_LANGUAGE, header::HeaderValue::from_static(lang.tag()));
         return out;
     }
     res
@@ -149,12 +153,10 @@ impl From<AmountError> for ApiError {
 impl From<ApplicationError> for ApiError {
     fn from(e: ApplicationError) -> ApiError {
         let status = match &e {
-            ApplicationError::IllegalTransition { .. } | ApplicationError::ClaimedByOther => {
-                StatusCode::CONFLICT
+            ApplicationError::IllegalTransition { .. } | ApplicationError::ClaimedByOther => StatusCode::CONFLICT,
+            ApplicationError::NotAReviewer | ApplicationError::NeedsSeniorReviewer | ApplicationError::SameReviewer => {
+                StatusCode::FORBIDDEN
             }
-            ApplicationError::NotAReviewer
-            | ApplicationError::NeedsSeniorReviewer
-            | ApplicationError::SameReviewer => StatusCode::FORBIDDEN,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
         let mut err = ApiError::new(status, e.code());
@@ -162,10 +164,7 @@ impl From<ApplicationError> for ApiError {
             err = err.arg("state", from.as_str());
         }
         if let Some(field) = e.field() {
-            err.fields.push(FieldError {
-                field,
-                code: e.code(),
-            });
+            err.fields.push(FieldError::new(field, e.code()));
         }
         err
     }
@@ -176,20 +175,17 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound => ApiError::not_found(),
             StoreError::Conflict => ApiError::new(StatusCode::CONFLICT, "conflict"),
-            StoreError::Immutable(what) => {
-                ApiError::new(StatusCode::CONFLICT, "immutable").arg("what", what)
-            }
-            StoreError::Exists(what) => {
-                ApiError::new(StatusCode::CONFLICT, "exists").arg("what", what)
-            }
+            StoreError::Immutable(what) => ApiError::new(StatusCode::CONFLICT, "immutable").arg("what", what),
+            StoreError::Exists(what) => ApiError::new(StatusCode::CONFLICT, "exists").arg("what", what),
             StoreError::UnknownPolicy(v) => {
                 ApiError::field("policy_version", "unknown-policy").arg("version", v.to_string())
             }
             StoreError::NotPaid => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "not-paid"),
-            StoreError::NotEligible(text) => ApiError {
-                detail: Some(text),
-                ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "not-eligible")
-            },
+            StoreError::BalanceTaken => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "appeal-balance-taken"),
+            StoreError::Busy => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy"),
+            StoreError::NotEligible(text) => {
+                ApiError { explanation: Some(text), ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "not-eligible") }
+            }
             StoreError::Application(e) => e.into(),
             StoreError::Amount(e) => e.into(),
             other => {
@@ -201,3 +197,81 @@ impl From<StoreError> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use redress_domain::application::ApplicationError as E;
+
+    /// Every code the API can return has a sentence in both languages.
+    #[test]
+    fn every_error_code_is_translated() {
+        let sources = [
+            include_str!("error.rs"),
+            include_str!("extract.rs"),
+            include_str!("api/applications.rs"),
+            include_str!("api/review.rs"),
+            include_str!("api/merchant.rs"),
+            include_str!("api/orders.rs"),
+            include_str!("api/session.rs"),
+            include_str!("api/health.rs"),
+        ];
+        let mut codes: Vec<String> = vec![];
+        for src in sources.map(|s| s.split("#[cfg(test)]").next().unwrap_or(s)) {
+            for marker in ["ApiError::new(StatusCode::", "FieldError::new(", "ApiError::field("] {
+                for piece in src.split(marker).skip(1) {
+                    let head = &piece[..piece.find(')').unwrap_or(piece.len())];
+                    // The code is the last argument when it is a literal; dynamic codes come from
+                    // the domain and are listed below.
+                    let literal = head.trim_end().trim_end_matches(',').trim_end().ends_with('"');
+                    if let Some(code) = head.rsplit('"').nth(1).filter(|c| literal && !c.is_empty() && !c.contains(' '))
+                    {
+                        codes.push(code.to_owned());
+                    }
+                }
+            }
+        }
+        let domain = [
+            E::IllegalTransition { from: redress_domain::application::State::Draft, action: "x" },
+            E::ClaimedByOther,
+            E::NotAReviewer,
+            E::NeedsSeniorReviewer,
+            E::SameReviewer,
+            E::AppealWindowClosed,
+            E::AppealLimitReached,
+            E::AboveRequested,
+            E::ExplanationRequired,
+            E::TextRequired("x"),
+            E::TextTooLong("x"),
+        ];
+        codes.extend(domain.iter().map(|e| e.code().to_owned()));
+        for a in [
+            AmountError::Malformed,
+            AmountError::TooManyDecimals,
+            AmountError::NotPositive,
+            AmountError::TooLarge,
+            AmountError::AboveBalance,
+        ] {
+            codes.push(a.code().to_owned());
+        }
+        assert!(codes.len() > 40, "the scan found too few codes: {codes:?}");
+        for code in &codes {
+            for lang in [Lang::Zh, Lang::En] {
+                assert!(lang.has(&format!("error-{code}")), "error-{code} has no {} translation", lang.tag());
+            }
+        }
+        for what in [
+            "buyer",
+            "policy_version",
+            "payment",
+            "service",
+            "policy",
+            "delivery_reading",
+            "account_event",
+            "user",
+            "application_no",
+        ] {
+            assert!(Lang::Zh.has(&format!("what-{what}")) && Lang::En.has(&format!("what-{what}")), "what-{what}");
+        }
+    }
+}

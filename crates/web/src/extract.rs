@@ -2,7 +2,7 @@
 //! identities behind bearer tokens (buyer and staff sessions, merchant API tokens).
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -13,7 +13,7 @@ use redress_domain::ids::{ApplicationNo, OrderNo};
 use redress_store::User;
 use serde::de::DeserializeOwned;
 
-/// `axum::Json`, but a malformed body is a structured, translated 400/422.
+/// `axum::Json`, but a malformed body is a structured, translated 400/422 naming the field.
 pub struct Json<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
@@ -22,23 +22,39 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(Json(v)),
-            Err(JsonRejection::JsonDataError(e)) => Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "json-invalid",
-            )
-            .arg("detail", e.body_text())),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "json-content-type",
-            )),
-            Err(JsonRejection::BytesRejection(_)) => Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body-too-large",
-            )),
-            Err(e) => Err(ApiError::new(StatusCode::BAD_REQUEST, "json-malformed")
-                .arg("detail", e.body_text())),
+            Err(JsonRejection::JsonDataError(e)) => {
+                let text = e.body_text();
+                let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "json-invalid");
+                if let Some(f) = field_of(&text) {
+                    err.fields.push(f);
+                }
+                Err(err.detail(text))
+            }
+            Err(JsonRejection::MissingJsonContentType(_)) => {
+                Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "json-content-type"))
+            }
+            Err(JsonRejection::BytesRejection(_)) => {
+                Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body-too-large"))
+            }
+            Err(e) => Err(ApiError::new(StatusCode::BAD_REQUEST, "json-malformed").detail(e.body_text())),
         }
     }
+}
+
+/// The field a serde error is about: axum reports `path: message` (via serde_path_to_error),
+/// and serde names missing and unknown fields in back-quotes.
+fn field_of(text: &str) -> Option<FieldError> {
+    let rest = text.split_once("target type: ").map_or(text, |(_, r)| r);
+    let quoted = |marker: &str| rest.split_once(marker).and_then(|(_, r)| r.split('`').next()).map(str::to_owned);
+    if let Some(name) = quoted("missing field `") {
+        return Some(FieldError::new(name, "field-missing"));
+    }
+    if let Some(name) = quoted("unknown field `") {
+        return Some(FieldError::new(name, "field-unknown"));
+    }
+    let (path, _) = rest.split_once(": ")?;
+    let plausible = !path.is_empty() && path.chars().all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c));
+    plausible.then(|| FieldError::new(path, "field-invalid"))
 }
 
 fn bearer(parts: &Parts) -> Option<&str> {
@@ -73,11 +89,7 @@ impl FromRequestParts<AppState> for Buyer {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let AuthUser(user) = AuthUser::from_request_parts(parts, state).await?;
-        if user.role == Role::Buyer {
-            Ok(Buyer(user))
-        } else {
-            Err(ApiError::forbidden())
-        }
+        if user.role == Role::Buyer { Ok(Buyer(user)) } else { Err(ApiError::forbidden()) }
     }
 }
 
@@ -89,11 +101,7 @@ impl FromRequestParts<AppState> for Staff {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let AuthUser(user) = AuthUser::from_request_parts(parts, state).await?;
-        if user.role.is_staff() {
-            Ok(Staff(user))
-        } else {
-            Err(ApiError::forbidden())
-        }
+        if user.role.is_staff() { Ok(Staff(user)) } else { Err(ApiError::forbidden()) }
     }
 }
 

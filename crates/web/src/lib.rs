@@ -1,6 +1,9 @@
 //! Redress's HTTP adapter: parse the request, call the store and the domain, render JSON.
 //! No business rule lives here.
 #![forbid(unsafe_code)]
+// `ApiError` carries field errors and arguments for translation; it is built once per failed
+// request, so its size on the error path does not matter.
+#![allow(clippy::result_large_err)]
 
 pub mod api;
 pub mod dto;
@@ -13,7 +16,6 @@ use axum::http::{HeaderName, HeaderValue, header};
 use redress_store::Store;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -33,22 +35,18 @@ pub fn app(state: AppState) -> Router {
     let (router, _) = api::router().split_for_parts();
     let request_id = HeaderName::from_static("x-request-id");
     router
+        .fallback(|| async { error::ApiError::not_found() })
+        .method_not_allowed_fallback(|| async {
+            error::ApiError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed")
+        })
         .with_state(state)
-        .layer(axum::middleware::from_fn(error::translate))
-        .layer(RequestBodyLimitLayer::new(JSON_BODY_LIMIT))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
-        ))
+        .layer(axum::extract::DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(CatchPanicLayer::new())
+        // Outside the limits, timeout and panic catcher, so their answers are structured too.
+        .layer(axum::middleware::from_fn(error::translate))
         .layer(TraceLayer::new_for_http())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))

@@ -9,24 +9,15 @@ fn ts(s: &str) -> Timestamp {
 }
 
 fn buyer() -> Actor {
-    Actor {
-        name: "alice".into(),
-        role: Role::Buyer,
-    }
+    Actor { name: "alice".into(), role: Role::Buyer }
 }
 
 fn reviewer(name: &str) -> Actor {
-    Actor {
-        name: name.into(),
-        role: Role::Reviewer,
-    }
+    Actor { name: name.into(), role: Role::Reviewer }
 }
 
 fn senior(name: &str) -> Actor {
-    Actor {
-        name: name.into(),
-        role: Role::SeniorReviewer,
-    }
+    Actor { name: name.into(), role: Role::SeniorReviewer }
 }
 
 fn draft(amount: i64) -> Application {
@@ -51,21 +42,10 @@ fn rules() -> Rules {
 
 #[test]
 fn other_needs_an_explanation() {
-    let input = DraftInput {
-        reason: Reason::Other,
-        description: "  ".into(),
-        amount: Fen(100),
-    };
+    let input = DraftInput { reason: Reason::Other, description: "  ".into(), amount: Fen(100) };
     assert_eq!(input.check(), Err(ApplicationError::ExplanationRequired));
-    let input = DraftInput {
-        reason: Reason::Other,
-        description: "x".repeat(MAX_TEXT_CHARS + 1),
-        amount: Fen(100),
-    };
-    assert_eq!(
-        input.check(),
-        Err(ApplicationError::TextTooLong("description"))
-    );
+    let input = DraftInput { reason: Reason::Other, description: "x".repeat(MAX_TEXT_CHARS + 1), amount: Fen(100) };
+    assert_eq!(input.check(), Err(ApplicationError::TextTooLong("description")));
 }
 
 #[test]
@@ -78,67 +58,22 @@ fn the_whole_lifecycle_with_an_appeal() {
     // 3 business days after Tuesday: due at the end of Friday, Shanghai time.
     assert_eq!(a.review_due_at, Some(ts("2026-11-27T16:00:00Z")));
     let (a, _) = a.claim(&reviewer("bob"), now).expect("claim");
-    assert_eq!(
-        a.claim(&reviewer("carol"), now).unwrap_err(),
-        ApplicationError::ClaimedByOther
-    );
-    let (a, _) = a
-        .request_info(
-            &reviewer("bob"),
-            "please upload the progress screenshot",
-            now,
-            &cal,
-        )
-        .expect("info");
+    assert_eq!(a.claim(&reviewer("carol"), now).unwrap_err(), ApplicationError::ClaimedByOther);
+    let (a, _) = a.request_info(&reviewer("bob"), "please upload the progress screenshot", now, &cal).expect("info");
     assert_eq!(a.paused_days_left, Some(3));
     let later = ts("2026-11-30T02:00:00Z"); // next Monday: the clock was paused
-    let (a, _) = a
-        .supplement(&buyer(), "uploaded", later, &cal)
-        .expect("supplement");
+    let (a, _) = a.supplement(&buyer(), "uploaded", later, &cal).expect("supplement");
     assert_eq!(a.review_due_at, Some(ts("2026-12-03T16:00:00Z")));
     let (a, _) = a.claim(&reviewer("bob"), later).expect("claim again");
-    let (a, e) = a
-        .reject(
-            &reviewer("bob"),
-            RejectCode::InsufficientEvidence,
-            "no screenshot",
-            later,
-        )
-        .expect("reject");
-    assert_eq!(
-        e.kind,
-        EventKind::Rejected {
-            code: RejectCode::InsufficientEvidence,
-            text: "no screenshot".into()
-        }
-    );
-    let (a, _) = a
-        .appeal(&buyer(), "here is the monitor export", later, &r, &cal)
-        .expect("appeal");
-    assert_eq!(
-        a.claim(&reviewer("carol"), later).unwrap_err(),
-        ApplicationError::NeedsSeniorReviewer
-    );
-    assert_eq!(
-        a.claim(&senior("bob"), later).unwrap_err(),
-        ApplicationError::SameReviewer
-    );
+    let (a, e) = a.reject(&reviewer("bob"), RejectCode::InsufficientEvidence, "no screenshot", later).expect("reject");
+    assert_eq!(e.kind, EventKind::Rejected { code: RejectCode::InsufficientEvidence, text: "no screenshot".into() });
+    let (a, _) = a.appeal(&buyer(), "here is the monitor export", later, &r, &cal).expect("appeal");
+    assert_eq!(a.claim(&reviewer("carol"), later).unwrap_err(), ApplicationError::NeedsSeniorReviewer);
+    assert_eq!(a.claim(&senior("bob"), later).unwrap_err(), ApplicationError::SameReviewer);
     let (a, _) = a.claim(&senior("dora"), later).expect("senior claims");
-    assert_eq!(
-        a.approve(&senior("dora"), Fen(3001), later).unwrap_err(),
-        ApplicationError::AboveRequested
-    );
-    let (a, e) = a
-        .approve(&senior("dora"), Fen(1800), later)
-        .expect("approve");
-    assert_eq!(
-        e.kind,
-        EventKind::Approved {
-            amount: Fen(1800),
-            partial: true,
-            auto_rule: None
-        }
-    );
+    assert_eq!(a.approve(&senior("dora"), Fen(3001), later).unwrap_err(), ApplicationError::AboveRequested);
+    let (a, e) = a.approve(&senior("dora"), Fen(1800), later).expect("approve");
+    assert_eq!(e.kind, EventKind::Approved { amount: Fen(1800), partial: true, auto_rule: None });
     assert_eq!(a.first_reviewer.as_deref(), Some("bob"));
     assert_eq!(a.state.claim(a.requested, a.approved), Fen(1800));
 }
@@ -150,27 +85,13 @@ fn appeal_window_and_limit() {
     let now = ts("2026-11-24T02:00:00Z");
     let (a, _) = draft(100).submit(&buyer(), now, &r, &cal).expect("submit");
     let (a, _) = a.claim(&reviewer("bob"), now).expect("claim");
-    let (rejected, _) = a
-        .reject(&reviewer("bob"), RejectCode::Other, "no", now)
-        .expect("reject");
+    let (rejected, _) = a.reject(&reviewer("bob"), RejectCode::Other, "no", now).expect("reject");
     let late = ts("2026-12-09T02:00:01Z");
-    assert_eq!(
-        rejected
-            .appeal(&buyer(), "why", late, &r, &cal)
-            .unwrap_err(),
-        ApplicationError::AppealWindowClosed
-    );
-    let (a, _) = rejected
-        .appeal(&buyer(), "why", now, &r, &cal)
-        .expect("appeal");
+    assert_eq!(rejected.appeal(&buyer(), "why", late, &r, &cal).unwrap_err(), ApplicationError::AppealWindowClosed);
+    let (a, _) = rejected.appeal(&buyer(), "why", now, &r, &cal).expect("appeal");
     let (a, _) = a.claim(&senior("dora"), now).expect("claim");
-    let (a, _) = a
-        .reject(&senior("dora"), RejectCode::Other, "still no", now)
-        .expect("reject");
-    assert_eq!(
-        a.appeal(&buyer(), "again", now, &r, &cal).unwrap_err(),
-        ApplicationError::AppealLimitReached
-    );
+    let (a, _) = a.reject(&senior("dora"), RejectCode::Other, "still no", now).expect("reject");
+    assert_eq!(a.appeal(&buyer(), "again", now, &r, &cal).unwrap_err(), ApplicationError::AppealLimitReached);
 }
 
 /// The edges of PRODUCT.md §3, written out independently of the implementation.
@@ -240,41 +161,14 @@ fn apply(a: &Application, op: &Op, others: Fen, paid: Fen, cal: &BusinessCalenda
             a.submit(&buyer(), now, &r, cal)
         }
         Op::Claim(senior_reviewer) => {
-            let who = if *senior_reviewer {
-                senior("dora")
-            } else {
-                reviewer("bob")
-            };
+            let who = if *senior_reviewer { senior("dora") } else { reviewer("bob") };
             a.claim(&who, now)
         }
-        Op::RequestInfo => a.request_info(
-            &Actor {
-                name: holder,
-                role: Role::SeniorReviewer,
-            },
-            "more",
-            now,
-            cal,
-        ),
+        Op::RequestInfo => a.request_info(&Actor { name: holder, role: Role::SeniorReviewer }, "more", now, cal),
         Op::Supplement => a.supplement(&buyer(), "here", now, cal),
-        Op::Approve(x) => a.approve(
-            &Actor {
-                name: holder,
-                role: Role::SeniorReviewer,
-            },
-            Fen(*x),
-            now,
-        ),
+        Op::Approve(x) => a.approve(&Actor { name: holder, role: Role::SeniorReviewer }, Fen(*x), now),
         Op::AutoApprove => a.auto_approve("2", now),
-        Op::Reject => a.reject(
-            &Actor {
-                name: holder,
-                role: Role::SeniorReviewer,
-            },
-            RejectCode::Other,
-            "no",
-            now,
-        ),
+        Op::Reject => a.reject(&Actor { name: holder, role: Role::SeniorReviewer }, RejectCode::Other, "no", now),
         Op::Appeal => {
             RefundAmount::new(a.requested, balance).map_err(ApplicationError::Amount)?;
             a.appeal(&buyer(), "please", now, &r, cal)
@@ -328,4 +222,21 @@ proptest! {
             prop_assert!(LEGAL.contains(&(a.state, next.state)), "illegal {:?} → {:?} by {:?}", a.state, next.state, op);
         }
     }
+}
+
+#[test]
+fn no_one_reviews_their_own_decision_on_appeal() {
+    let cal = BusinessCalendar::china_default();
+    let mut r = rules();
+    r.appeal_limit = 2;
+    let now = ts("2026-11-24T02:00:00Z");
+    let (a, _) = draft(100).submit(&buyer(), now, &r, &cal).expect("submit");
+    let (a, _) = a.claim(&reviewer("bob"), now).expect("claim");
+    let (a, _) = a.reject(&reviewer("bob"), RejectCode::Other, "no", now).expect("reject");
+    let (a, _) = a.appeal(&buyer(), "1", now, &r, &cal).expect("appeal 1");
+    let (a, _) = a.claim(&senior("dora"), now).expect("dora takes appeal 1");
+    let (a, _) = a.reject(&senior("dora"), RejectCode::Other, "still no", now).expect("reject");
+    let (a, _) = a.appeal(&buyer(), "2", now, &r, &cal).expect("appeal 2");
+    assert_eq!(a.claim(&senior("dora"), now).unwrap_err(), ApplicationError::SameReviewer);
+    assert!(a.claim(&senior("erin"), now).is_ok());
 }

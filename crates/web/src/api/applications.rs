@@ -51,32 +51,20 @@ pub struct AppealRequest {
 }
 
 /// Parses reason and amount together so the form shows every problem at once.
-fn parse_form(
-    reason: &str,
-    amount: Option<&AmountInput>,
-) -> Result<(Reason, Option<Fen>), ApiError> {
+fn parse_form(reason: &str, amount: Option<&AmountInput>) -> Result<(Reason, Option<Fen>), ApiError> {
     let mut fields = vec![];
     let reason = Reason::parse(reason);
     if reason.is_none() {
-        fields.push(FieldError {
-            field: "reason",
-            code: "reason-unknown",
-        });
+        fields.push(FieldError::new("reason", "reason-unknown"));
     }
     let amount = match amount.map(AmountInput::parse) {
         Some(Ok(f)) if f <= Fen::ZERO => {
-            fields.push(FieldError {
-                field: "amount",
-                code: "amount-not-positive",
-            });
+            fields.push(FieldError::new("amount", "amount-not-positive"));
             None
         }
         Some(Ok(f)) => Some(f),
         Some(Err(e)) => {
-            fields.push(FieldError {
-                field: "amount",
-                code: e.code(),
-            });
+            fields.push(FieldError::new("amount", e.code()));
             None
         }
         None => None,
@@ -97,11 +85,7 @@ pub async fn list(
 ) -> ApiResult<axum::Json<Vec<ApplicationDto>>> {
     let now = Timestamp::now();
     let apps = state.store.applications_of_buyer(&user.username).await?;
-    Ok(axum::Json(
-        apps.iter()
-            .map(|a| ApplicationDto::new(a, lang, now))
-            .collect(),
-    ))
+    Ok(axum::Json(apps.iter().map(|a| ApplicationDto::new(a, lang, now)).collect()))
 }
 
 /// Start a draft (saved on the server; survives a closed browser).
@@ -119,24 +103,11 @@ pub async fn create_draft(
     let now = Timestamp::now();
     let amount = match amount {
         Some(a) => a,
-        None => {
-            state
-                .store
-                .entitlement(&order, &user, None, now)
-                .await?
-                .max_refundable
-        }
+        None => state.store.entitlement(&order, &user, None, now).await?.max_refundable,
     };
-    let input = DraftInput {
-        reason,
-        description: req.description,
-        amount,
-    };
+    let input = DraftInput { reason, description: req.description, amount };
     let a = state.store.create_draft(&order, &user, input, now).await?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(ApplicationDto::new(&a, lang, now)),
-    ))
+    Ok((StatusCode::CREATED, axum::Json(ApplicationDto::new(&a, lang, now))))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -161,26 +132,14 @@ pub async fn detail(
     let no = application_no(&no)?;
     let now = Timestamp::now();
     let view = state.store.view(&no, &user).await?;
-    let ent = state
-        .store
-        .entitlement(&view.order.no, &user, Some(&no), now)
-        .await?;
+    let ent = state.store.entitlement(&view.order.no, &user, Some(&no), now).await?;
+    let order_now = state.store.entitlement(&view.order.no, &user, None, now).await?;
     let ledger = state.store.deliveries(&view.order.no).await?;
-    let delivered =
-        redress_domain::order::delivered_by(&ledger, Timestamp::MAX).map_or(0, |r| r.delivered);
-    let balance = ent.balance.saturating_sub(
-        view.application
-            .state
-            .claim(view.application.requested, view.application.approved),
-    );
+    let delivered = redress_domain::order::delivered_by(&ledger, Timestamp::MAX).map_or(0, |r| r.delivered);
     Ok(axum::Json(ApplicationDetailDto {
         application: ApplicationDto::new(&view.application, lang, now),
-        order: OrderDto::new(&view.order, delivered, balance.max_zero(), lang),
-        timeline: view
-            .timeline
-            .iter()
-            .map(|t| TimelineDto::new(t, lang))
-            .collect(),
+        order: OrderDto::new(&view.order, delivered, &order_now, lang),
+        timeline: view.timeline.iter().map(|t| TimelineDto::new(t, lang)).collect(),
         entitlement: EntitlementDto::new(&ent, lang),
     }))
 }
@@ -198,9 +157,7 @@ pub async fn update_draft(
 ) -> ApiResult<AppJson> {
     let no = application_no(&no)?;
     let current = state.store.application_for(&no, &user).await?;
-    let reason_text = req
-        .reason
-        .unwrap_or_else(|| current.reason.as_str().to_owned());
+    let reason_text = req.reason.unwrap_or_else(|| current.reason.as_str().to_owned());
     let (reason, amount) = parse_form(&reason_text, req.amount.as_ref())?;
     let input = DraftInput {
         reason,
@@ -272,10 +229,7 @@ pub async fn supplement(
 ) -> ApiResult<AppJson> {
     let no = application_no(&no)?;
     let now = Timestamp::now();
-    let a = state
-        .store
-        .supplement(&no, &user, &req.message, now)
-        .await?;
+    let a = state.store.supplement(&no, &user, &req.message, now).await?;
     Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
 }
 

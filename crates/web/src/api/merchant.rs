@@ -13,8 +13,7 @@ use jiff::Timestamp;
 use redress_domain::ids::Username;
 use redress_domain::money::{Fen, MAX_FEN};
 use redress_domain::order::{
-    AccountEvent, AccountEventKind, Channel, DeliveryReading, DeliverySource, Order, Payment,
-    Service,
+    AccountEvent, AccountEventKind, Channel, DeliveryReading, DeliverySource, Order, Payment, Service,
 };
 use redress_domain::policy::Policy;
 use redress_store::Upserted;
@@ -54,22 +53,9 @@ pub struct UpsertResult {
 }
 
 fn outcome(id: &str, u: Upserted) -> (StatusCode, axum::Json<UpsertResult>) {
-    let status = if u == Upserted::Created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    let result = serde_json::to_value(u)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
-    (
-        status,
-        axum::Json(UpsertResult {
-            id: id.to_owned(),
-            result,
-        }),
-    )
+    let status = if u == Upserted::Created { StatusCode::CREATED } else { StatusCode::OK };
+    let result = serde_json::to_value(u).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+    (status, axum::Json(UpsertResult { id: id.to_owned(), result }))
 }
 
 fn text_ok(s: &str, max: usize) -> bool {
@@ -79,22 +65,15 @@ fn text_ok(s: &str, max: usize) -> bool {
 fn parse_payment(p: &PaymentIn, fields: &mut Vec<FieldError>) -> Option<Payment> {
     let channel = Channel::parse(&p.channel);
     if channel.is_none() {
-        fields.push(FieldError {
-            field: "payment.channel",
-            code: "channel-unknown",
-        });
+        fields.push(FieldError::new("payment.channel", "channel-unknown"));
     }
     if !text_ok(&p.transaction_id, 64) {
-        fields.push(FieldError {
-            field: "payment.transaction_id",
-            code: "text-required",
-        });
+        fields.push(FieldError::new("payment.transaction_id", "text-required"));
     }
-    if p.amount_fen <= 0 || p.amount_fen > MAX_FEN {
-        fields.push(FieldError {
-            field: "payment.amount_fen",
-            code: "amount-not-positive",
-        });
+    if p.amount_fen <= 0 {
+        fields.push(FieldError::new("payment.amount_fen", "amount-not-positive"));
+    } else if p.amount_fen > MAX_FEN {
+        fields.push(FieldError::new("payment.amount_fen", "amount-too-large"));
     }
     Some(Payment {
         channel: channel?,
@@ -114,15 +93,11 @@ pub async fn upsert_order(
     Path(no): Path<String>,
     Json(o): Json<OrderIn>,
 ) -> ApiResult<(StatusCode, axum::Json<UpsertResult>)> {
-    let no = redress_domain::ids::OrderNo::parse(&no)
-        .map_err(|_| ApiError::field("order_no", "order-no-malformed"))?;
+    let no = redress_domain::ids::OrderNo::parse(&no).map_err(|_| ApiError::field("order_no", "order-no-malformed"))?;
     let mut fields = vec![];
     let buyer = Username::parse(&o.buyer).ok();
     if buyer.is_none() {
-        fields.push(FieldError {
-            field: "buyer",
-            code: "username-malformed",
-        });
+        fields.push(FieldError::new("buyer", "username-malformed"));
     }
     for (field, value) in [
         ("service.name", &o.service.name),
@@ -130,17 +105,11 @@ pub async fn upsert_order(
         ("service.unit", &o.service.unit),
     ] {
         if !text_ok(value, 200) {
-            fields.push(FieldError {
-                field,
-                code: "text-required",
-            });
+            fields.push(FieldError::new(field, "text-required"));
         }
     }
     if o.service.promised == 0 || o.service.promised > i64::MAX as u64 {
-        fields.push(FieldError {
-            field: "service.promised",
-            code: "quantity-invalid",
-        });
+        fields.push(FieldError::new("service.promised", "quantity-invalid"));
     }
     let payment = o.payment.as_ref().map(|p| parse_payment(p, &mut fields));
     let (Some(buyer), true) = (buyer, fields.is_empty()) else {
@@ -180,10 +149,7 @@ pub async fn set_payment(
     let (Some(payment), true) = (payment, fields.is_empty()) else {
         return Err(ApiError::invalid(fields));
     };
-    let u = state
-        .store
-        .set_payment(&no, &payment, Timestamp::now())
-        .await?;
+    let u = state.store.set_payment(&no, &payment, Timestamp::now()).await?;
     Ok((StatusCode::OK, outcome(no.as_str(), u).1))
 }
 
@@ -229,28 +195,17 @@ pub async fn add_deliveries(
     let mut fields = vec![];
     for r in &d.readings {
         match DeliverySource::parse(&r.source) {
-            Some(source) if r.delivered <= i64::MAX as u64 => readings.push(DeliveryReading {
-                at: r.at,
-                delivered: r.delivered,
-                source,
-            }),
-            Some(_) => fields.push(FieldError {
-                field: "readings.delivered",
-                code: "quantity-invalid",
-            }),
-            None => fields.push(FieldError {
-                field: "readings.source",
-                code: "source-unknown",
-            }),
+            Some(source) if r.delivered <= i64::MAX as u64 => {
+                readings.push(DeliveryReading { at: r.at, delivered: r.delivered, source })
+            }
+            Some(_) => fields.push(FieldError::new("readings.delivered", "quantity-invalid")),
+            None => fields.push(FieldError::new("readings.source", "source-unknown")),
         }
     }
     if !fields.is_empty() {
         return Err(ApiError::invalid(fields));
     }
-    let added = state
-        .store
-        .add_deliveries(&no, &readings, Timestamp::now())
-        .await?;
+    let added = state.store.add_deliveries(&no, &readings, Timestamp::now()).await?;
     Ok(axum::Json(DeliveriesResult { added }))
 }
 
@@ -278,43 +233,24 @@ pub async fn account_event(
 ) -> ApiResult<(StatusCode, axum::Json<UpsertResult>)> {
     let mut fields = vec![];
     if !text_ok(&id, 64) {
-        fields.push(FieldError {
-            field: "event_id",
-            code: "text-required",
-        });
+        fields.push(FieldError::new("event_id", "text-required"));
     }
     let buyer = Username::parse(&e.buyer).ok();
     if buyer.is_none() {
-        fields.push(FieldError {
-            field: "buyer",
-            code: "username-malformed",
-        });
+        fields.push(FieldError::new("buyer", "username-malformed"));
     }
     let kind = AccountEventKind::parse(&e.kind);
     if kind.is_none() {
-        fields.push(FieldError {
-            field: "kind",
-            code: "account-event-unknown",
-        });
+        fields.push(FieldError::new("kind", "account-event-unknown"));
     }
     if !text_ok(&e.source, 100) {
-        fields.push(FieldError {
-            field: "source",
-            code: "text-required",
-        });
+        fields.push(FieldError::new("source", "text-required"));
     }
     let (Some(buyer), Some(kind), true) = (buyer, kind, fields.is_empty()) else {
         return Err(ApiError::invalid(fields));
     };
-    let event = AccountEvent {
-        at: e.at,
-        kind,
-        source: e.source.trim().to_owned(),
-    };
-    let u = state
-        .store
-        .add_account_event(&id, &buyer, &event, Timestamp::now())
-        .await?;
+    let event = AccountEvent { at: e.at, kind, source: e.source.trim().to_owned() };
+    let u = state.store.add_account_event(&id, &buyer, &event, Timestamp::now()).await?;
     Ok(outcome(&id, u))
 }
 
@@ -341,29 +277,9 @@ pub async fn publish_policy(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    let policy = if json {
-        Policy::from_json(&body)
-    } else {
-        Policy::from_toml(&body)
-    }
-    .map_err(|e| {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "policy-invalid")
-            .arg("detail", e.to_string())
-    })?;
-    let created = state
-        .store
-        .publish_policy(&policy, &by, Timestamp::now())
-        .await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((
-        status,
-        axum::Json(PublishResult {
-            version: policy.version,
-            created,
-        }),
-    ))
+    let policy = if json { Policy::from_json(&body) } else { Policy::from_toml(&body) }
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "policy-invalid").detail(e.to_string()))?;
+    let created = state.store.publish_policy(&policy, &by, Timestamp::now()).await?;
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, axum::Json(PublishResult { version: policy.version, created })))
 }

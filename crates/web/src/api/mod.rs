@@ -33,8 +33,7 @@ struct Security;
 impl utoipa::Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        let bearer =
-            || SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build());
+        let bearer = || SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build());
         components.add_security_scheme("session", bearer());
         components.add_security_scheme("merchant_token", bearer());
     }
@@ -66,11 +65,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::entitlement))
         .routes(routes!(orders::policy))
         .routes(routes!(applications::list, applications::create_draft))
-        .routes(routes!(
-            applications::detail,
-            applications::update_draft,
-            applications::delete_draft
-        ))
+        .routes(routes!(applications::detail, applications::update_draft, applications::delete_draft))
         .routes(routes!(applications::submit))
         .routes(routes!(applications::withdraw))
         .routes(routes!(applications::supplement))

@@ -21,13 +21,8 @@ pub async fn list_orders(
     Buyer(user): Buyer,
     lang: Lang,
 ) -> ApiResult<Json<Vec<OrderDto>>> {
-    let orders = state.store.buyer_orders(&user.username).await?;
-    Ok(Json(
-        orders
-            .iter()
-            .map(|o| OrderDto::from_summary(o, lang))
-            .collect(),
-    ))
+    let orders = state.store.buyer_orders(&user.username, Timestamp::now()).await?;
+    Ok(Json(orders.iter().map(|o| OrderDto::from_summary(o, lang)).collect()))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -48,16 +43,12 @@ pub async fn order_detail(
     Path(no): Path<String>,
 ) -> ApiResult<Json<OrderDetailDto>> {
     let no = order_no(&no)?;
-    let ent = state
-        .store
-        .entitlement(&no, &user, None, Timestamp::now())
-        .await?;
+    let ent = state.store.entitlement(&no, &user, None, Timestamp::now()).await?;
     let order = state.store.order(&no).await?;
     let ledger = state.store.deliveries(&no).await?;
-    let delivered =
-        redress_domain::order::delivered_by(&ledger, Timestamp::MAX).map_or(0, |r| r.delivered);
+    let delivered = redress_domain::order::delivered_by(&ledger, Timestamp::MAX).map_or(0, |r| r.delivered);
     Ok(Json(OrderDetailDto {
-        order: OrderDto::new(&order, delivered, ent.balance, lang),
+        order: OrderDto::new(&order, delivered, &ent, lang),
         deliveries: ledger.iter().map(DeliveryDto::from).collect(),
         entitlement: EntitlementDto::new(&ent, lang),
     }))
@@ -74,10 +65,7 @@ pub async fn entitlement(
     Path(no): Path<String>,
 ) -> ApiResult<Json<EntitlementDto>> {
     let no = order_no(&no)?;
-    let ent = state
-        .store
-        .entitlement(&no, &user, None, Timestamp::now())
-        .await?;
+    let ent = state.store.entitlement(&no, &user, None, Timestamp::now()).await?;
     Ok(Json(EntitlementDto::new(&ent, lang)))
 }
 
@@ -107,11 +95,7 @@ impl PolicyDto {
                 .iter()
                 .map(|c| ClauseDto {
                     id: c.id.clone(),
-                    text: if lang == Lang::En {
-                        c.en.clone()
-                    } else {
-                        c.zh.clone()
-                    },
+                    text: if lang == Lang::En { c.en.clone() } else { c.zh.clone() },
                 })
                 .collect(),
             rules: serde_json::to_value(&p.rules).unwrap_or_default(),

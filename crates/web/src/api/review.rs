@@ -47,37 +47,23 @@ pub async fn queue(
     Query(q): Query<QueueQuery>,
 ) -> ApiResult<axum::Json<Vec<QueueItemDto>>> {
     let mut fields = vec![];
-    let mut parse =
-        |field: &'static str, code: &'static str, v: &Option<String>, ok: fn(&str) -> bool| {
-            if let Some(v) = v
-                && !ok(v)
-            {
-                fields.push(FieldError { field, code });
-            }
-        };
-    parse("state", "state-unknown", &q.state, |s| {
-        AppState_::parse(s).is_some()
-    });
-    parse("reason", "reason-unknown", &q.reason, |s| {
-        Reason::parse(s).is_some()
-    });
-    parse("channel", "channel-unknown", &q.channel, |s| {
-        Channel::parse(s).is_some()
-    });
-    parse("min_amount", "amount-malformed", &q.min_amount, |s| {
-        redress_domain::money::Fen::parse_yuan(s).is_ok()
-    });
-    parse("max_amount", "amount-malformed", &q.max_amount, |s| {
-        redress_domain::money::Fen::parse_yuan(s).is_ok()
-    });
+    let mut parse = |field: &'static str, code: &'static str, v: &Option<String>, ok: fn(&str) -> bool| {
+        if let Some(v) = v
+            && !ok(v)
+        {
+            fields.push(FieldError::new(field, code));
+        }
+    };
+    parse("state", "state-unknown", &q.state, |s| AppState_::parse(s).is_some());
+    parse("reason", "reason-unknown", &q.reason, |s| Reason::parse(s).is_some());
+    parse("channel", "channel-unknown", &q.channel, |s| Channel::parse(s).is_some());
+    parse("min_amount", "amount-malformed", &q.min_amount, |s| redress_domain::money::Fen::parse_yuan(s).is_ok());
+    parse("max_amount", "amount-malformed", &q.max_amount, |s| redress_domain::money::Fen::parse_yuan(s).is_ok());
     if !fields.is_empty() {
         return Err(ApiError::invalid(fields));
     }
-    let yuan = |v: &Option<String>| {
-        v.as_deref()
-            .and_then(|s| redress_domain::money::Fen::parse_yuan(s).ok())
-            .map(|f| f.0)
-    };
+    let yuan =
+        |v: &Option<String>| v.as_deref().and_then(|s| redress_domain::money::Fen::parse_yuan(s).ok()).map(|f| f.0);
     let filter = QueueFilter {
         state: q.state.as_deref().and_then(AppState_::parse),
         reason: q.reason.as_deref().and_then(Reason::parse),
@@ -135,10 +121,7 @@ pub async fn request_info(
 ) -> ApiResult<AppJson> {
     let no = application_no(&no)?;
     let now = Timestamp::now();
-    let a = state
-        .store
-        .request_info(&no, &user, &req.message, now)
-        .await?;
+    let a = state.store.request_info(&no, &user, &req.message, now).await?;
     Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
 }
 
@@ -189,8 +172,7 @@ pub async fn reject(
     Json(req): Json<RejectRequest>,
 ) -> ApiResult<AppJson> {
     let no = application_no(&no)?;
-    let code = RejectCode::parse(&req.code)
-        .ok_or_else(|| ApiError::field("code", "reject-code-unknown"))?;
+    let code = RejectCode::parse(&req.code).ok_or_else(|| ApiError::field("code", "reject-code-unknown"))?;
     let now = Timestamp::now();
     let a = state.store.reject(&no, &user, code, &req.text, now).await?;
     Ok(axum::Json(ApplicationDto::new(&a, lang, now)))

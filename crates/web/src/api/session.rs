@@ -33,19 +33,10 @@ pub async fn login(
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<SessionDto>)> {
     let name = req.username.trim().to_lowercase();
-    match state
-        .store
-        .login(&name, &req.password, Timestamp::now())
-        .await?
-    {
-        Some((token, user, expires_at)) => Ok((
-            StatusCode::CREATED,
-            axum::Json(SessionDto {
-                token,
-                expires_at,
-                user: (&user).into(),
-            }),
-        )),
+    match state.store.login(&name, &req.password, Timestamp::now()).await? {
+        Some((token, user, expires_at)) => {
+            Ok((StatusCode::CREATED, axum::Json(SessionDto { token, expires_at, user: (&user).into() })))
+        }
         None => Err(ApiError::new(StatusCode::UNAUTHORIZED, "login-failed")),
     }
 }
@@ -58,10 +49,8 @@ pub async fn logout(
     _user: AuthUser,
     headers: axum::http::HeaderMap,
 ) -> ApiResult<StatusCode> {
-    if let Some(token) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+    if let Some(token) =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "))
     {
         state.store.logout(token.trim()).await?;
     }

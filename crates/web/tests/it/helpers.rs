@@ -56,9 +56,7 @@ impl Resp {
 impl TestApp {
     pub async fn sqlite() -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::connect(&Store::sqlite_url(dir.path()), None)
-            .await
-            .expect("sqlite");
+        let store = Store::connect(&Store::sqlite_url(dir.path()), None).await.expect("sqlite");
         TestApp::start(store, Some(dir)).await
     }
 
@@ -82,10 +80,7 @@ impl TestApp {
     async fn start(store: Store, dir: Option<tempfile::TempDir>) -> TestApp {
         store.migrate().await.expect("migrate");
         let now = Timestamp::now();
-        store
-            .publish_policy(&Policy::seed_v1(), "test", now)
-            .await
-            .expect("policy");
+        store.publish_policy(&Policy::seed_v1(), "test", now).await.expect("policy");
         for (name, role) in [
             ("alice", Role::Buyer),
             ("bob", Role::Buyer),
@@ -103,35 +98,17 @@ impl TestApp {
             };
             store.create_user(u, now).await.expect("user");
         }
-        let merchant = store
-            .create_api_token("test-merchant", now)
-            .await
-            .expect("token");
-        let app = redress_web::app(redress_web::AppState {
-            store: store.clone(),
-        });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let merchant = store.create_api_token("test-merchant", now).await.expect("token");
+        let app = redress_web::app(redress_web::AppState { store: store.clone() });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         tokio::spawn(async move { axum::serve(listener, app).await });
-        TestApp {
-            base: format!("http://{addr}"),
-            client: reqwest::Client::new(),
-            store,
-            merchant,
-            _dir: dir,
-        }
+        TestApp { base: format!("http://{addr}"), client: reqwest::Client::new(), store, merchant, _dir: dir }
     }
 
     pub async fn login(&self, name: &str) -> String {
         let r = self
-            .call(
-                Method::POST,
-                "/api/v1/session",
-                None,
-                Some(json!({"username": name, "password": PASSWORD})),
-            )
+            .call(Method::POST, "/api/v1/session", None, Some(json!({"username": name, "password": PASSWORD})))
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "login {name}: {}", r.body);
         r.body["token"].as_str().expect("token").to_owned()
@@ -142,13 +119,7 @@ impl TestApp {
     }
 
     /// One HTTP call; `token` is a session or API token.
-    pub async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> Resp {
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
         self.call_lang(method, path, token, body, None).await
     }
 
@@ -206,14 +177,8 @@ impl TestApp {
             "policy_accepted_at": paid_at,
             "payment": {"channel": "wechat_pay", "transaction_id": format!("4200{no}"), "amount_fen": paid_fen, "paid_at": paid_at},
         });
-        let r = self
-            .call(
-                Method::PUT,
-                &format!("/api/v1/merchant/orders/{no}"),
-                Some(&self.merchant),
-                Some(body),
-            )
-            .await;
+        let r =
+            self.call(Method::PUT, &format!("/api/v1/merchant/orders/{no}"), Some(&self.merchant), Some(body)).await;
         assert_eq!(r.status, StatusCode::CREATED, "order {no}: {}", r.body);
         if let Some((n, source)) = delivered {
             let at = deadline - SignedDuration::from_hours(1);
@@ -232,16 +197,16 @@ impl TestApp {
 
     /// Creates and submits an application; returns its number.
     pub async fn submitted(&self, token: &str, order: &str, amount: &str) -> String {
-        let r = self.post("/api/v1/applications", token, json!({"order_no": order, "reason": "quantity_short", "amount": amount, "description": "short"})).await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-        let no = r.body["no"].as_str().expect("no").to_owned();
         let r = self
             .post(
-                &format!("/api/v1/applications/{no}/submit"),
+                "/api/v1/applications",
                 token,
-                json!({}),
+                json!({"order_no": order, "reason": "quantity_short", "amount": amount, "description": "short"}),
             )
             .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let no = r.body["no"].as_str().expect("no").to_owned();
+        let r = self.post(&format!("/api/v1/applications/{no}/submit"), token, json!({})).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         r.body["no"].as_str().expect("no").to_owned()
     }
@@ -254,18 +219,8 @@ impl TestApp {
             let name = Username::parse(buyer).expect("name");
             for a in self.store.applications_of_buyer(&name).await.expect("apps") {
                 out.push(format!("{a:?}"));
-                let view = self
-                    .store
-                    .view(&a.no, &self.user(buyer).await)
-                    .await
-                    .expect("view");
-                out.push(format!(
-                    "{:?}",
-                    view.timeline
-                        .iter()
-                        .map(|t| (t.seq, t.event.clone()))
-                        .collect::<Vec<_>>()
-                ));
+                let view = self.store.view(&a.no, &self.user(buyer).await).await.expect("view");
+                out.push(format!("{:?}", view.timeline.iter().map(|t| (t.seq, t.event.clone())).collect::<Vec<_>>()));
             }
         }
         out

@@ -7,26 +7,14 @@ use serde_json::json;
 
 both!(draft_to_appeal_approved, |app: TestApp| async move {
     // Seed: 1000 likes bought for ¥50, 600 delivered by the deadline (third-party data).
-    app.order("DY-1", "alice", 1000, 5000, 5, Some((600, "third_party")))
-        .await;
+    app.order("DY-1", "alice", 1000, 5000, 5, Some((600, "third_party"))).await;
     let alice = app.login("alice").await;
 
     let orders = app.get("/api/v1/orders", &alice).await;
     assert_eq!(orders.body[0]["refundable_balance"]["fen"], 5000);
     let e = app.get("/api/v1/orders/DY-1/entitlement", &alice).await;
-    assert_eq!(
-        (
-            e.body["verdict"].as_str(),
-            e.body["suggested"]["fen"].as_i64()
-        ),
-        (Some("entitled"), Some(2000))
-    );
-    assert!(
-        e.body["explanation_zh"]
-            .as_str()
-            .unwrap_or("")
-            .contains("¥20.00")
-    );
+    assert_eq!((e.body["verdict"].as_str(), e.body["suggested"]["fen"].as_i64()), (Some("entitled"), Some(2000)));
+    assert!(e.body["explanation_zh"].as_str().unwrap_or("").contains("¥20.00"));
 
     // Draft, edited, then submitted.
     let r = app
@@ -37,83 +25,32 @@ both!(draft_to_appeal_approved, |app: TestApp| async move {
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    assert_eq!(
-        r.body["requested"]["fen"], 5000,
-        "defaults to the full refundable balance"
-    );
+    assert_eq!(r.body["requested"]["fen"], 5000, "defaults to the full refundable balance");
     let draft = r.body["no"].as_str().expect("no").to_owned();
     let r = app
-        .call(
-            Method::PATCH,
-            &format!("/api/v1/applications/{draft}"),
-            Some(&alice),
-            Some(json!({"amount": "30.00"})),
-        )
+        .call(Method::PATCH, &format!("/api/v1/applications/{draft}"), Some(&alice), Some(json!({"amount": "30.00"})))
         .await;
-    assert_eq!(
-        (r.status, r.body["requested"]["display"].as_str()),
-        (StatusCode::OK, Some("¥30.00"))
-    );
-    let r = app
-        .post(
-            &format!("/api/v1/applications/{draft}/submit"),
-            &alice,
-            json!({}),
-        )
-        .await;
-    assert_eq!(
-        (r.status, r.body["state"].as_str()),
-        (StatusCode::OK, Some("submitted")),
-        "{}",
-        r.body
-    );
+    assert_eq!((r.status, r.body["requested"]["display"].as_str()), (StatusCode::OK, Some("¥30.00")));
+    let r = app.post(&format!("/api/v1/applications/{draft}/submit"), &alice, json!({})).await;
+    assert_eq!((r.status, r.body["state"].as_str()), (StatusCode::OK, Some("submitted")), "{}", r.body);
     let no = r.body["no"].as_str().expect("no").to_owned();
     assert!(no.starts_with("RF-") && r.body["review_due_at"].is_string());
     let balance = app.get("/api/v1/orders", &alice).await;
-    assert_eq!(
-        balance.body[0]["refundable_balance"]["fen"], 2000,
-        "the open application holds ¥30"
-    );
+    assert_eq!(balance.body[0]["refundable_balance"]["fen"], 2000, "the open application holds ¥30");
 
     // Reviewer asks for more; buyer supplements; reviewer rejects.
     let rita = app.login("rita").await;
     let q = app.get("/api/v1/review/queue", &rita).await;
     assert_eq!(q.body[0]["application"]["no"].as_str(), Some(no.as_str()));
     let base = format!("/api/v1/review/applications/{no}");
-    assert_eq!(
-        app.post(&format!("{base}/claim"), &rita, json!({}))
-            .await
-            .status,
-        StatusCode::OK
-    );
-    let r = app
-        .post(
-            &format!("{base}/request-info"),
-            &rita,
-            json!({"message": "请上传截止时的截图"}),
-        )
-        .await;
+    assert_eq!(app.post(&format!("{base}/claim"), &rita, json!({})).await.status, StatusCode::OK);
+    let r = app.post(&format!("{base}/request-info"), &rita, json!({"message": "请上传截止时的截图"})).await;
     assert_eq!(r.body["state"], "info_requested");
-    let r = app
-        .post(
-            &format!("/api/v1/applications/{no}/supplement"),
-            &alice,
-            json!({"message": "已上传"}),
-        )
-        .await;
+    let r = app.post(&format!("/api/v1/applications/{no}/supplement"), &alice, json!({"message": "已上传"})).await;
     assert_eq!(r.body["state"], "submitted");
-    assert_eq!(
-        app.post(&format!("{base}/claim"), &rita, json!({}))
-            .await
-            .status,
-        StatusCode::OK
-    );
+    assert_eq!(app.post(&format!("{base}/claim"), &rita, json!({})).await.status, StatusCode::OK);
     let r = app
-        .post(
-            &format!("{base}/reject"),
-            &rita,
-            json!({"code": "insufficient_evidence", "text": "截图看不清"}),
-        )
+        .post(&format!("{base}/reject"), &rita, json!({"code": "insufficient_evidence", "text": "截图看不清"}))
         .await;
     assert_eq!(
         (r.body["state"].as_str(), r.body["reject_code"].as_str()),
@@ -121,46 +58,21 @@ both!(draft_to_appeal_approved, |app: TestApp| async move {
     );
 
     // Appeal: a plain reviewer may not take it, nor may a level-2 who decided it first.
-    let r = app
-        .post(
-            &format!("/api/v1/applications/{no}/appeal"),
-            &alice,
-            json!({"text": "附第三方监测数据"}),
-        )
-        .await;
+    let r = app.post(&format!("/api/v1/applications/{no}/appeal"), &alice, json!({"text": "附第三方监测数据"})).await;
     assert_eq!(r.body["state"], "appealed", "{}", r.body);
     let rick = app.login("rick").await;
     let r = app.post(&format!("{base}/claim"), &rick, json!({})).await;
-    assert_eq!(
-        (r.status, r.code()),
-        (StatusCode::FORBIDDEN, "needs-senior-reviewer")
-    );
+    assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "needs-senior-reviewer"));
     let sam = app.login("sam").await;
-    assert_eq!(
-        app.post(&format!("{base}/claim"), &sam, json!({}))
-            .await
-            .status,
-        StatusCode::OK
-    );
-    let r = app
-        .post(&format!("{base}/approve"), &sam, json!({"amount": "20"}))
-        .await;
-    assert_eq!(
-        (r.status, r.body["approved"]["fen"].as_i64()),
-        (StatusCode::OK, Some(2000)),
-        "{}",
-        r.body
-    );
+    assert_eq!(app.post(&format!("{base}/claim"), &sam, json!({})).await.status, StatusCode::OK);
+    let r = app.post(&format!("{base}/approve"), &sam, json!({"amount": "20"})).await;
+    assert_eq!((r.status, r.body["approved"]["fen"].as_i64()), (StatusCode::OK, Some(2000)), "{}", r.body);
 
     // The buyer sees the outcome and the whole timeline.
     let d = app.get(&format!("/api/v1/applications/{no}"), &alice).await;
     assert_eq!(d.body["application"]["state"], "approved");
-    let kinds: Vec<&str> = d.body["timeline"]
-        .as_array()
-        .expect("timeline")
-        .iter()
-        .filter_map(|e| e["kind"].as_str())
-        .collect();
+    let kinds: Vec<&str> =
+        d.body["timeline"].as_array().expect("timeline").iter().filter_map(|e| e["kind"].as_str()).collect();
     assert_eq!(
         kinds,
         [
@@ -182,99 +94,44 @@ both!(draft_to_appeal_approved, |app: TestApp| async move {
 
 both!(auto_approval_records_its_rule, |app: TestApp| async move {
     // Platform data, ¥18.00 pro-rata share, under the ¥100 threshold of policy v1.
-    app.order("XHS-1", "alice", 500, 3000, 5, Some((200, "platform")))
-        .await;
+    app.order("XHS-1", "alice", 500, 3000, 5, Some((200, "platform"))).await;
     let alice = app.login("alice").await;
     let no = app.submitted(&alice, "XHS-1", "18.00").await;
     let d = app.get(&format!("/api/v1/applications/{no}"), &alice).await;
     assert_eq!(d.body["application"]["state"], "approved");
     let last = &d.body["timeline"][1];
     assert_eq!(
-        (
-            last["kind"].as_str(),
-            last["actor"].as_str(),
-            last["data"]["auto_rule"].as_str()
-        ),
+        (last["kind"].as_str(), last["actor"].as_str(), last["data"]["auto_rule"].as_str()),
         (Some("approved"), Some("system"), Some("3"))
     );
     // Asking for more than the rule gives goes to a human.
-    app.order("XHS-2", "alice", 500, 3000, 5, Some((200, "platform")))
-        .await;
+    app.order("XHS-2", "alice", 500, 3000, 5, Some((200, "platform"))).await;
     let no = app.submitted(&alice, "XHS-2", "30.00").await;
-    assert_eq!(
-        app.get(&format!("/api/v1/applications/{no}"), &alice)
-            .await
-            .body["application"]["state"],
-        "submitted"
-    );
+    assert_eq!(app.get(&format!("/api/v1/applications/{no}"), &alice).await.body["application"]["state"], "submitted");
 });
 
 both!(withdraw_and_delete_draft, |app: TestApp| async move {
     app.order("DY-2", "alice", 1000, 5000, 1, None).await;
     let alice = app.login("alice").await;
-    let r = app
-        .post(
-            "/api/v1/applications",
-            &alice,
-            json!({"order_no": "DY-2", "reason": "no_reason"}),
-        )
-        .await;
+    let r = app.post("/api/v1/applications", &alice, json!({"order_no": "DY-2", "reason": "no_reason"})).await;
     let draft = r.body["no"].as_str().expect("no").to_owned();
-    let r = app
-        .call(
-            Method::DELETE,
-            &format!("/api/v1/applications/{draft}"),
-            Some(&alice),
-            None,
-        )
-        .await;
+    let r = app.call(Method::DELETE, &format!("/api/v1/applications/{draft}"), Some(&alice), None).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
-    assert_eq!(
-        app.get(&format!("/api/v1/applications/{draft}"), &alice)
-            .await
-            .status,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(app.get(&format!("/api/v1/applications/{draft}"), &alice).await.status, StatusCode::NOT_FOUND);
 
     // No-reason refunds within 7 days before delivery: entitled in full, but ¥50 is under the
     // auto threshold, so use a bigger order to keep it open for a human.
     app.order("DY-3", "alice", 1000, 50_000, 1, None).await;
     let no = app.submitted(&alice, "DY-3", "500").await;
-    let r = app
-        .post(
-            &format!("/api/v1/applications/{no}/withdraw"),
-            &alice,
-            json!({}),
-        )
-        .await;
-    assert_eq!(
-        (r.status, r.body["state"].as_str()),
-        (StatusCode::OK, Some("withdrawn"))
-    );
-    let r = app
-        .call(
-            Method::DELETE,
-            &format!("/api/v1/applications/{no}"),
-            Some(&alice),
-            None,
-        )
-        .await;
+    let r = app.post(&format!("/api/v1/applications/{no}/withdraw"), &alice, json!({})).await;
+    assert_eq!((r.status, r.body["state"].as_str()), (StatusCode::OK, Some("withdrawn")));
+    let r = app.call(Method::DELETE, &format!("/api/v1/applications/{no}"), Some(&alice), None).await;
     assert_eq!(
         (r.status, r.code()),
         (StatusCode::CONFLICT, "illegal-transition"),
         "submitted applications are never deleted"
     );
     let orders = app.get("/api/v1/orders", &alice).await;
-    let dy3 = orders
-        .body
-        .as_array()
-        .expect("orders")
-        .iter()
-        .find(|o| o["order_no"] == "DY-3")
-        .expect("DY-3")
-        .clone();
-    assert_eq!(
-        dy3["refundable_balance"]["fen"], 50_000,
-        "a withdrawn application holds nothing"
-    );
+    let dy3 = orders.body.as_array().expect("orders").iter().find(|o| o["order_no"] == "DY-3").expect("DY-3").clone();
+    assert_eq!(dy3["refundable_balance"]["fen"], 50_000, "a withdrawn application holds nothing");
 });

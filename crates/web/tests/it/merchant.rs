@@ -13,37 +13,16 @@ both!(ingest_is_idempotent, |app: TestApp| async move {
         "policy_version": 1,
         "policy_accepted_at": "2026-11-17T00:00:00Z",
     });
-    let put = |body: serde_json::Value| {
-        app.call(
-            Method::PUT,
-            "/api/v1/merchant/orders/BL-1",
-            Some(&m),
-            Some(body),
-        )
-    };
+    let put = |body: serde_json::Value| app.call(Method::PUT, "/api/v1/merchant/orders/BL-1", Some(&m), Some(body));
     let r = put(order.clone()).await;
-    assert_eq!(
-        (r.status, r.body["result"].as_str()),
-        (StatusCode::CREATED, Some("created")),
-        "{}",
-        r.body
-    );
+    assert_eq!((r.status, r.body["result"].as_str()), (StatusCode::CREATED, Some("created")), "{}", r.body);
     let r = put(order.clone()).await;
-    assert_eq!(
-        (r.status, r.body["result"].as_str()),
-        (StatusCode::OK, Some("unchanged"))
-    );
+    assert_eq!((r.status, r.body["result"].as_str()), (StatusCode::OK, Some("unchanged")));
 
     // Payment once; the same payment again is a no-op; another payment is refused.
     let payment = json!({"channel": "alipay", "transaction_id": "2026111722001", "amount_fen": 12000, "paid_at": "2026-11-17T00:00:00Z"});
-    let pay = |body: serde_json::Value| {
-        app.call(
-            Method::PUT,
-            "/api/v1/merchant/orders/BL-1/payment",
-            Some(&m),
-            Some(body),
-        )
-    };
+    let pay =
+        |body: serde_json::Value| app.call(Method::PUT, "/api/v1/merchant/orders/BL-1/payment", Some(&m), Some(body));
     assert_eq!(pay(payment.clone()).await.body["result"], "updated");
     assert_eq!(pay(payment.clone()).await.body["result"], "unchanged");
     let mut other = payment.clone();
@@ -55,35 +34,13 @@ both!(ingest_is_idempotent, |app: TestApp| async move {
     assert_eq!(put(stolen).await.code(), "immutable");
     let mut unknown = order.clone();
     unknown["policy_version"] = json!(9);
-    let r = app
-        .call(
-            Method::PUT,
-            "/api/v1/merchant/orders/BL-2",
-            Some(&m),
-            Some(unknown),
-        )
-        .await;
-    assert_eq!(
-        (r.status, r.code()),
-        (StatusCode::UNPROCESSABLE_ENTITY, "unknown-policy")
-    );
+    let r = app.call(Method::PUT, "/api/v1/merchant/orders/BL-2", Some(&m), Some(unknown)).await;
+    assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "unknown-policy"));
     let mut bad = order.clone();
     bad["service"]["promised"] = json!(0);
     bad["buyer"] = json!("Not A Name");
-    let r = app
-        .call(
-            Method::PUT,
-            "/api/v1/merchant/orders/BL-3",
-            Some(&m),
-            Some(bad),
-        )
-        .await;
-    assert_eq!(
-        r.body["fields"].as_array().map(Vec::len),
-        Some(2),
-        "{}",
-        r.body
-    );
+    let r = app.call(Method::PUT, "/api/v1/merchant/orders/BL-3", Some(&m), Some(bad)).await;
+    assert_eq!(r.body["fields"].as_array().map(Vec::len), Some(2), "{}", r.body);
 
     // Delivery readings.
     let readings = json!({"readings": [
@@ -91,12 +48,7 @@ both!(ingest_is_idempotent, |app: TestApp| async move {
         {"at": "2026-11-19T00:00:00Z", "delivered": 120, "source": "third_party"},
     ]});
     let add = |body: serde_json::Value| {
-        app.call(
-            Method::POST,
-            "/api/v1/merchant/orders/BL-1/deliveries",
-            Some(&m),
-            Some(body),
-        )
+        app.call(Method::POST, "/api/v1/merchant/orders/BL-1/deliveries", Some(&m), Some(body))
     };
     assert_eq!(add(readings.clone()).await.body["added"], 2);
     assert_eq!(add(readings.clone()).await.body["added"], 0);
@@ -105,23 +57,15 @@ both!(ingest_is_idempotent, |app: TestApp| async move {
     let alice = app.login("alice").await;
     let d = app.get("/api/v1/orders/BL-1", &alice).await;
     assert_eq!(
-        (
-            d.body["order"]["delivered"].as_u64(),
-            d.body["deliveries"].as_array().map(Vec::len)
-        ),
+        (d.body["order"]["delivered"].as_u64(), d.body["deliveries"].as_array().map(Vec::len)),
         (Some(120), Some(2))
     );
 
     // Account events.
-    let ev = json!({"buyer": "alice", "kind": "banned_for_violation", "at": "2026-11-19T00:00:00Z", "source": "bilibili"});
-    let put_ev = |body: serde_json::Value| {
-        app.call(
-            Method::PUT,
-            "/api/v1/merchant/account-events/ev-1",
-            Some(&m),
-            Some(body),
-        )
-    };
+    let ev =
+        json!({"buyer": "alice", "kind": "banned_for_violation", "at": "2026-11-19T00:00:00Z", "source": "bilibili"});
+    let put_ev =
+        |body: serde_json::Value| app.call(Method::PUT, "/api/v1/merchant/account-events/ev-1", Some(&m), Some(body));
     assert_eq!(put_ev(ev.clone()).await.status, StatusCode::CREATED);
     assert_eq!(put_ev(ev.clone()).await.body["result"], "unchanged");
     let e = app.get("/api/v1/orders/BL-1/entitlement", &alice).await;
@@ -137,50 +81,58 @@ both!(ingest_is_idempotent, |app: TestApp| async move {
             .body(body)
             .send()
     };
-    assert_eq!(
-        publish(text.clone()).await.expect("send").status(),
-        StatusCode::CREATED
-    );
-    assert_eq!(
-        publish(text.clone()).await.expect("send").status(),
-        StatusCode::OK
-    );
+    assert_eq!(publish(text.clone()).await.expect("send").status(), StatusCode::CREATED);
+    assert_eq!(publish(text.clone()).await.expect("send").status(), StatusCode::OK);
     let changed = text.replace("no_reason_days = 7", "no_reason_days = 3");
-    assert_eq!(
-        publish(changed).await.expect("send").status(),
-        StatusCode::CONFLICT
-    );
+    assert_eq!(publish(changed).await.expect("send").status(), StatusCode::CONFLICT);
     let res = publish("version = 3\n".into()).await.expect("send");
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        app.store.policy(2).await.expect("v2").rules.no_reason_days,
-        7
-    );
+    assert_eq!(app.store.policy(2).await.expect("v2").rules.no_reason_days, 7);
 
     // Without a valid token, nothing.
-    let r = app
-        .call(
-            Method::PUT,
-            "/api/v1/merchant/orders/BL-9",
-            Some("rdm_forged"),
-            Some(order.clone()),
-        )
-        .await;
-    assert_eq!(
-        (r.status, r.code()),
-        (StatusCode::UNAUTHORIZED, "unauthorized")
-    );
-    let r = app
-        .call(
-            Method::PUT,
-            "/api/v1/merchant/orders/BL-9",
-            Some(&alice),
-            Some(order),
-        )
-        .await;
-    assert_eq!(
-        r.status,
-        StatusCode::UNAUTHORIZED,
-        "a buyer's session is not a merchant token"
-    );
+    let r = app.call(Method::PUT, "/api/v1/merchant/orders/BL-9", Some("rdm_forged"), Some(order.clone())).await;
+    assert_eq!((r.status, r.code()), (StatusCode::UNAUTHORIZED, "unauthorized"));
+    let r = app.call(Method::PUT, "/api/v1/merchant/orders/BL-9", Some(&alice), Some(order)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "a buyer's session is not a merchant token");
+});
+
+both!(resent_messages_with_fine_timestamps_change_nothing, |app: TestApp| async move {
+    let m = app.merchant.clone();
+    // Merchant systems often send micro- or nanosecond times; Redress stores milliseconds.
+    let order = json!({
+        "buyer": "alice",
+        "service": {"name": "抖音点赞", "platform": "douyin", "unit": "likes", "promised": 1000, "deadline": "2026-11-20T00:00:00.123456789Z"},
+        "policy_version": 1,
+        "policy_accepted_at": "2026-11-17T00:00:00.000123Z",
+        "payment": {"channel": "wechat_pay", "transaction_id": "4200001", "amount_fen": 5000, "paid_at": "2026-11-17T00:00:01.999999Z"},
+    });
+    let put = || app.call(Method::PUT, "/api/v1/merchant/orders/DY-9", Some(&m), Some(order.clone()));
+    assert_eq!(put().await.body["result"], "created");
+    let again = put().await;
+    assert_eq!((again.status, again.body["result"].as_str()), (StatusCode::OK, Some("unchanged")), "{}", again.body);
+    let ev = json!({"buyer": "alice", "kind": "restricted", "at": "2026-11-19T00:00:00.5000001Z", "source": "douyin"});
+    let put_ev = || app.call(Method::PUT, "/api/v1/merchant/account-events/ev-9", Some(&m), Some(ev.clone()));
+    assert_eq!(put_ev().await.status, StatusCode::CREATED);
+    assert_eq!(put_ev().await.body["result"], "unchanged");
+});
+
+both!(service_terms_freeze_once_an_application_is_submitted, |app: TestApp| async move {
+    app.order("F-1", "alice", 1000, 50_000, 5, Some((600, "third_party"))).await;
+    let m = app.merchant.clone();
+    let order = app.store.order(&redress_domain::ids::OrderNo::parse("F-1").expect("no")).await.expect("order");
+    let mut body = json!({
+        "buyer": "alice",
+        "service": {"name": "抖音点赞", "platform": "douyin", "unit": "likes", "promised": 800, "deadline": order.service.deadline},
+        "policy_version": 1,
+        "policy_accepted_at": order.policy_accepted_at,
+    });
+    // Before any submission the merchant may correct the terms.
+    let r = app.call(Method::PUT, "/api/v1/merchant/orders/F-1", Some(&m), Some(body.clone())).await;
+    assert_eq!(r.body["result"], "updated", "{}", r.body);
+    let alice = app.login("alice").await;
+    app.submitted(&alice, "F-1", "10").await;
+    body["service"]["promised"] = json!(600);
+    let r = app.call(Method::PUT, "/api/v1/merchant/orders/F-1", Some(&m), Some(body)).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "immutable"));
+    assert!(r.body["message"].as_str().unwrap_or("").contains("服务条款"), "{}", r.body);
 });

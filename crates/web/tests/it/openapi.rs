@@ -21,28 +21,16 @@ both!(openapi_and_health, |app: TestApp| async move {
         "/readyz",
         "/api/openapi.json",
     ] {
-        assert!(
-            paths.contains_key(p),
-            "{p} missing from the OpenAPI document"
-        );
+        assert!(paths.contains_key(p), "{p} missing from the OpenAPI document");
     }
     // Every operation documents at least one error response shape or is public.
     for (path, item) in paths {
         for (method, op) in item.as_object().expect("item") {
-            assert!(
-                op["responses"].as_object().is_some_and(|r| !r.is_empty()),
-                "{method} {path} has no responses"
-            );
+            assert!(op["responses"].as_object().is_some_and(|r| !r.is_empty()), "{method} {path} has no responses");
         }
     }
-    assert_eq!(
-        app.call(Method::GET, "/healthz", None, None).await.status,
-        StatusCode::OK
-    );
-    assert_eq!(
-        app.call(Method::GET, "/readyz", None, None).await.status,
-        StatusCode::OK
-    );
+    assert_eq!(app.call(Method::GET, "/healthz", None, None).await.status, StatusCode::OK);
+    assert_eq!(app.call(Method::GET, "/readyz", None, None).await.status, StatusCode::OK);
 });
 
 /// Every route the server answers is in the document: each documented path answers with
@@ -58,31 +46,16 @@ async fn documented_routes_are_the_served_routes() {
             .replace("{version}", "1")
             .replace("{event_id}", "e1");
         for method in ["get", "post", "put", "patch", "delete"] {
-            let has = serde_json::to_value(item)
-                .ok()
-                .and_then(|v| v.get(method).cloned())
-                .is_some();
+            let has = serde_json::to_value(item).ok().and_then(|v| v.get(method).cloned()).is_some();
             if !has {
                 continue;
             }
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
-            let res = app
-                .client
-                .request(m, format!("{}{concrete}", app.base))
-                .send()
-                .await
-                .expect("send");
-            assert_ne!(
-                res.status(),
-                StatusCode::METHOD_NOT_ALLOWED,
-                "{method} {path}"
-            );
+            let res = app.client.request(m, format!("{}{concrete}", app.base)).send().await.expect("send");
+            assert_ne!(res.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
             if res.status() == StatusCode::NOT_FOUND {
                 let body: serde_json::Value = res.json().await.unwrap_or_default();
-                assert_eq!(
-                    body["code"], "not-found",
-                    "{method} {path} is documented but not routed"
-                );
+                assert_eq!(body["code"], "not-found", "{method} {path} is documented but not routed");
             }
         }
     }
