@@ -205,8 +205,9 @@ async fn login(client: &reqwest::Client, url: &str, user: &str, password: &str) 
     body["token"].as_str().map(str::to_owned).with_context(|| format!("login failed: {body}"))
 }
 
-/// One order per worker (delivery under way, so every submission waits for a human and is a
-/// plain submit), and `requests` drafts of ¥0.01 spread over them.
+/// One order per submission, as buyers apply (an order rarely has more than a couple of
+/// applications), each with delivery under way so that every submission waits for a human and
+/// is a plain submit; and one ¥0.01 draft on each. Set up concurrently; not timed.
 #[allow(clippy::too_many_arguments)]
 async fn prepare(
     client: &reqwest::Client,
@@ -218,46 +219,48 @@ async fn prepare(
     workers: usize,
     requests: usize,
 ) -> anyhow::Result<Vec<Vec<String>>> {
-    let now = Timestamp::now();
     let per_worker = requests.div_ceil(workers);
-    let mut out = vec![];
-    for w in 0..workers {
-        let order = format!("LOAD-{run_id:08x}-{workers}-{w}");
-        let body = json!({
-            "buyer": buyer,
-            "service": {"name": "load test", "platform": "douyin", "unit": "likes", "promised": 1_000_000, "deadline": now + SignedDuration::from_hours(24 * 30)},
-            "policy_version": 1,
-            "policy_accepted_at": now - SignedDuration::from_hours(1),
-            "payment": {"channel": "wechat_pay", "transaction_id": order, "amount_fen": 100_000_000, "paid_at": now - SignedDuration::from_hours(1)},
-        });
-        let res = client
-            .put(format!("{url}/api/v1/merchant/orders/{order}"))
-            .bearer_auth(merchant)
-            .json(&body)
-            .send()
-            .await?;
-        if !res.status().is_success() {
-            bail!("order {order}: {}", res.text().await.unwrap_or_default());
-        }
-        let reading = json!({"readings": [{"at": now - SignedDuration::from_mins(30), "delivered": 10, "source": "third_party"}]});
-        client
-            .post(format!("{url}/api/v1/merchant/orders/{order}/deliveries"))
-            .bearer_auth(merchant)
-            .json(&reading)
-            .send()
-            .await?;
-        let mut drafts = vec![];
-        for _ in 0..per_worker {
+    let drafts = Arc::new(std::sync::Mutex::new(vec![String::new(); per_worker * workers]));
+    let (client, url, merchant, buyer, token, slots) =
+        (client.clone(), url.to_owned(), merchant.to_owned(), buyer.to_owned(), token.to_owned(), drafts.clone());
+    let setup_workers = workers.min(16);
+    let per_setup = (per_worker * workers).div_ceil(setup_workers);
+    run(setup_workers, per_setup * setup_workers, move |w, j| {
+        let (client, url, merchant, buyer, token, slots) =
+            (client.clone(), url.clone(), merchant.clone(), buyer.clone(), token.clone(), slots.clone());
+        async move {
+            let index = w * per_setup + j;
+            if index >= per_worker * workers {
+                return Ok(());
+            }
+            let now = Timestamp::now();
+            let order = format!("LOAD-{run_id:08x}-{workers}-{index}");
+            let body = json!({
+                "buyer": buyer,
+                "service": {"name": "load test", "platform": "douyin", "unit": "likes", "promised": 1000, "deadline": now + SignedDuration::from_hours(24 * 30)},
+                "policy_version": 1,
+                "policy_accepted_at": now - SignedDuration::from_hours(1),
+                "payment": {"channel": "wechat_pay", "transaction_id": order, "amount_fen": 5000, "paid_at": now - SignedDuration::from_hours(1)},
+            });
+            let res = client.put(format!("{url}/api/v1/merchant/orders/{order}")).bearer_auth(&merchant).json(&body).send().await?;
+            if !res.status().is_success() {
+                bail!("order {order}: {}", res.text().await.unwrap_or_default());
+            }
+            let reading = json!({"readings": [{"at": now - SignedDuration::from_mins(30), "delivered": 10, "source": "third_party"}]});
+            client.post(format!("{url}/api/v1/merchant/orders/{order}/deliveries")).bearer_auth(&merchant).json(&reading).send().await?;
             let res = client
                 .post(format!("{url}/api/v1/applications"))
-                .bearer_auth(token)
+                .bearer_auth(&token)
                 .json(&json!({"order_no": order, "reason": "service_interrupted", "amount": "0.01", "description": "load test"}))
                 .send()
                 .await?;
             let body: Value = res.json().await?;
-            drafts.push(body["no"].as_str().map(str::to_owned).with_context(|| format!("draft: {body}"))?);
+            let no = body["no"].as_str().map(str::to_owned).with_context(|| format!("draft: {body}"))?;
+            slots.lock().map_err(|_| anyhow::anyhow!("poisoned"))?[index] = no;
+            Ok(())
         }
-        out.push(drafts);
-    }
-    Ok(out)
+    })
+    .await?;
+    let all = std::mem::take(&mut *drafts.lock().map_err(|_| anyhow::anyhow!("poisoned"))?);
+    Ok(all.chunks(per_worker).map(<[String]>::to_vec).collect())
 }

@@ -4,7 +4,7 @@
 //! Writes that change what an order's applications hold (submit, appeal) first take the
 //! order's row lock, so the refundable balance they check cannot change under them.
 
-use crate::orders::{account_events_in, deliveries_in, fetch_order, lock_order};
+use crate::orders::{account_events_in, deliveries_in, fetch_order};
 use crate::users::User;
 use crate::{Store, StoreError, from_ms, ms};
 use jiff::Timestamp;
@@ -201,6 +201,17 @@ fn own(a: &Application, buyer: &User) -> Result<(), StoreError> {
     if a.buyer == buyer.username { Ok(()) } else { Err(StoreError::NotFound) }
 }
 
+/// Bumps the order's `lock_version` if it is still `expected` (and takes its row lock).
+async fn bump_order(tx: &mut Transaction<'static, Any>, order_no: &str, expected: i64) -> Result<bool, StoreError> {
+    let done =
+        sqlx::query("UPDATE orders SET lock_version = lock_version + 1 WHERE order_no = $1 AND lock_version = $2")
+            .bind(order_no)
+            .bind(expected)
+            .execute(&mut **tx)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// A fresh number dated `now` that no application has yet.
 async fn fresh_number(tx: &mut Transaction<'static, Any>, now: Timestamp) -> Result<ApplicationNo, StoreError> {
     for _ in 0..8 {
@@ -338,39 +349,140 @@ impl Store {
         if done.rows_affected() == 1 { Ok(()) } else { Err(StoreError::Conflict) }
     }
 
-    /// Submits a draft: checks the amount against the balance under the order's lock, starts
-    /// the review clock, issues the application number (dated today), and applies rule 5
-    /// (auto-approval) — all in one transaction.
+    /// Submits a draft: checks the amount against the balance, starts the review clock,
+    /// issues the application number (dated today), and applies rule 5 (auto-approval) — all
+    /// committed together.
     pub async fn submit(&self, no: &ApplicationNo, buyer: &User, now: Timestamp) -> Result<Application, StoreError> {
-        let calendar = self.calendar().await?;
-        let probe = self.application_for(no, buyer).await?;
-        own(&probe, buyer)?;
-        if probe.state != State::Draft {
-            return Err(ApplicationError::IllegalTransition { from: probe.state, action: "submitted" }.into());
-        }
-        let mut tx = self.write().await?;
-        lock_order(&mut tx, probe.order_no.as_str()).await?;
-        let a = self.fetch_app(Some(&mut tx), no).await?;
-        let (ent, policy) = self.entitlement_in(&mut tx, &a.order_no, buyer, Some(no), now).await?;
-        let (mut next, event) = a.submit(&actor(buyer), now, &policy.rules, &calendar)?;
-        if ent.verdict == Verdict::NotEligible {
-            return Err(StoreError::NotEligible(ent.explanation.clone()));
-        }
-        RefundAmount::new(a.requested, ent.max_refundable)?;
-        if !a.no.as_str().contains(&today(now).strftime("-%Y%m%d-").to_string()) {
-            next.no = fresh_number(&mut tx, now).await?;
-        }
-        save(&mut tx, &a.no, a.version, &next, now).await?;
-        insert_event(&mut tx, &next, &event).await?;
-        if ent.auto_approves(next.requested) {
+        let renumber = !no.as_str().contains(&today(now).strftime("-%Y%m%d-").to_string());
+        self.hold(no, buyer, now, renumber, |a, ent, policy, calendar| {
+            if a.state != State::Draft {
+                return Err(ApplicationError::IllegalTransition { from: a.state, action: "submitted" }.into());
+            }
+            if ent.verdict == Verdict::NotEligible {
+                return Err(StoreError::NotEligible(ent.explanation.clone()));
+            }
+            RefundAmount::new(a.requested, ent.max_refundable)?;
+            let submitted = a.submit(&actor(buyer), now, &policy.rules, calendar)?;
+            if !ent.auto_approves(a.requested) {
+                return Ok(vec![submitted]);
+            }
             let rule = ent.clauses.first().cloned().unwrap_or_default();
-            let (approved, event) = next.auto_approve(&rule, now)?;
-            save(&mut tx, &next.no, next.version, &approved, now).await?;
-            insert_event(&mut tx, &approved, &event).await?;
-            next = approved;
+            let approved = submitted.0.auto_approve(&rule, now)?;
+            Ok(vec![submitted, approved])
+        })
+        .await
+    }
+
+    /// Appeals a rejection: the amount is held again, so it must still fit the balance.
+    pub async fn appeal(
+        &self,
+        no: &ApplicationNo,
+        buyer: &User,
+        text: &str,
+        now: Timestamp,
+    ) -> Result<Application, StoreError> {
+        self.hold(no, buyer, now, false, |a, ent, policy, calendar| {
+            let step = a.appeal(&actor(buyer), text, now, &policy.rules, calendar)?;
+            if a.requested > ent.balance {
+                return Err(StoreError::BalanceTaken);
+            }
+            Ok(vec![step])
+        })
+        .await
+    }
+
+    /// A buyer's write that makes an application hold part of its order's balance (submit,
+    /// appeal). The facts are read without locks, `decide` runs on them, and the result is
+    /// written only if the order's `lock_version` is unchanged. Every write that can take
+    /// balance (submit, appeal) or change the ledger bumps it, so the balance checked is the
+    /// balance written against; a lost race starts again. Keeping reads out of the write
+    /// transaction keeps SQLite's single-writer section and PostgreSQL's row lock short.
+    async fn hold(
+        &self,
+        no: &ApplicationNo,
+        buyer: &User,
+        now: Timestamp,
+        renumber: bool,
+        decide: impl Fn(
+            &Application,
+            &Entitlement,
+            &Policy,
+            &BusinessCalendar,
+        ) -> Result<Vec<(Application, Event)>, StoreError>,
+    ) -> Result<Application, StoreError> {
+        let calendar = self.calendar().await?;
+        for _ in 0..8 {
+            let (a, version, ent, policy) = self.facts_for_hold(no, buyer, now).await?;
+            let mut steps = decide(&a, &ent, &policy, &calendar)?;
+            let mut tx = self.write().await?;
+            if !bump_order(&mut tx, a.order_no.as_str(), version).await? {
+                continue;
+            }
+            if renumber {
+                let fresh = fresh_number(&mut tx, now).await?;
+                for (app, _) in &mut steps {
+                    app.no = fresh.clone();
+                }
+            }
+            let (mut prev_no, mut prev_version) = (a.no.clone(), a.version);
+            for (app, event) in &steps {
+                save(&mut tx, &prev_no, prev_version, app, now).await?;
+                insert_event(&mut tx, app, event).await?;
+                (prev_no, prev_version) = (app.no.clone(), app.version);
+            }
+            tx.commit().await?;
+            return Ok(steps.pop().map(|(app, _)| app).unwrap_or(a));
         }
-        tx.commit().await?;
-        Ok(next)
+        Err(StoreError::Conflict)
+    }
+
+    /// What `hold` decides on, read without a transaction: the application and its order's
+    /// `lock_version` come first, in one query, so anything committed after them is caught by
+    /// the version guard.
+    async fn facts_for_hold(
+        &self,
+        no: &ApplicationNo,
+        buyer: &User,
+        now: Timestamp,
+    ) -> Result<(Application, i64, Entitlement, Arc<Policy>), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let app_cols = APP_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ");
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {app_cols}, o.service_name, o.platform, o.unit, o.promised, o.deadline, o.policy_version,
+                    o.policy_accepted_at, o.pay_channel, o.pay_transaction_id, o.paid_fen, o.paid_at, o.lock_version
+             FROM applications a JOIN orders o ON o.order_no = a.order_no WHERE a.no = $1"
+        )))
+        .bind(no.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let a = app_from_row(&row)?;
+        own(&a, buyer)?;
+        let order = crate::orders::order_from_row(&row)?;
+        let version: i64 = row.try_get("lock_version")?;
+        let claims = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {APP_COLUMNS} FROM applications
+             WHERE order_no = $1 AND no <> $2 AND state NOT IN ('draft', 'rejected', 'withdrawn')"
+        )))
+        .bind(order.no.as_str())
+        .bind(no.as_str())
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(app_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+        let ledger = deliveries_in(&mut conn, &order.no).await?;
+        let events = account_events_in(&mut conn, &order.buyer).await?;
+        let policy = self.policy_in(&mut conn, order.policy_version).await?;
+        let e = entitlement::assess(&Facts {
+            order: &order,
+            ledger: &ledger,
+            account_events: &events,
+            policy: &policy,
+            claimed: claimed(&claims),
+            now,
+        });
+        Ok((a, version, e, policy))
     }
 
     /// Applies a transition that does not change what the order's applications hold: the
@@ -448,32 +560,6 @@ impl Store {
         now: Timestamp,
     ) -> Result<Application, StoreError> {
         self.transition(no, reviewer, now, |a, who, _| Ok(a.reject(who, code, text, now)?)).await
-    }
-
-    /// Appeals a rejection: the amount is held again, so the balance is checked under the
-    /// order's lock.
-    pub async fn appeal(
-        &self,
-        no: &ApplicationNo,
-        buyer: &User,
-        text: &str,
-        now: Timestamp,
-    ) -> Result<Application, StoreError> {
-        let calendar = self.calendar().await?;
-        let probe = self.application_for(no, buyer).await?;
-        own(&probe, buyer)?;
-        let mut tx = self.write().await?;
-        lock_order(&mut tx, probe.order_no.as_str()).await?;
-        let a = self.fetch_app(Some(&mut tx), no).await?;
-        let (ent, policy) = self.entitlement_in(&mut tx, &a.order_no, buyer, Some(no), now).await?;
-        let (next, event) = a.appeal(&actor(buyer), text, now, &policy.rules, &calendar)?;
-        if a.requested > ent.balance {
-            return Err(StoreError::BalanceTaken);
-        }
-        save(&mut tx, &a.no, a.version, &next, now).await?;
-        insert_event(&mut tx, &next, &event).await?;
-        tx.commit().await?;
-        Ok(next)
     }
 
     pub async fn view(&self, no: &ApplicationNo, viewer: &User) -> Result<ApplicationView, StoreError> {

@@ -11,29 +11,36 @@ const CALENDAR_KEY: &str = "business_calendar";
 
 static SHIPPED: LazyLock<Arc<BusinessCalendar>> = LazyLock::new(|| Arc::new(BusinessCalendar::china_default()));
 
-/// The last admin calendar parsed, keyed by its text: every instance re-reads the setting (so
-/// a change made through another instance applies at once) but parses it only when it changed.
+/// How long an instance keeps the calendar before reading the setting again: a calendar
+/// replaced through another instance applies here within this time (at once on this one).
+const CALENDAR_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The calendar in force and when it was read.
 #[derive(Debug, Default)]
-pub(crate) struct CalendarCache(Mutex<Option<(String, Arc<BusinessCalendar>)>>);
+pub(crate) struct CalendarCache(Mutex<Option<(std::time::Instant, Arc<BusinessCalendar>)>>);
 
 impl Store {
     /// The calendar admins installed, or the shipped one.
     pub async fn calendar(&self) -> Result<Arc<BusinessCalendar>, StoreError> {
+        if let Some((at, cal)) = self.calendar_cache.0.lock().unwrap_or_else(|e| e.into_inner()).as_ref()
+            && at.elapsed() < CALENDAR_TTL
+        {
+            return Ok(cal.clone());
+        }
+        let cal = self.read_calendar().await?;
+        *self.calendar_cache.0.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((std::time::Instant::now(), cal.clone()));
+        Ok(cal)
+    }
+
+    async fn read_calendar(&self) -> Result<Arc<BusinessCalendar>, StoreError> {
         let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
             .bind(CALENDAR_KEY)
             .fetch_optional(&self.pool)
             .await?;
         let Some(row) = row else { return Ok(SHIPPED.clone()) };
         let text: String = row.try_get("value")?;
-        let mut cache = self.calendar_cache.0.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((cached, cal)) = cache.as_ref()
-            && *cached == text
-        {
-            return Ok(cal.clone());
-        }
-        let cal = Arc::new(BusinessCalendar::from_toml(&text).map_err(StoreError::corrupt)?);
-        *cache = Some((text, cal.clone()));
-        Ok(cal)
+        Ok(Arc::new(BusinessCalendar::from_toml(&text).map_err(StoreError::corrupt)?))
     }
 
     pub async fn set_calendar(&self, calendar: &BusinessCalendar, now: Timestamp) -> Result<(), StoreError> {
@@ -46,6 +53,7 @@ impl Store {
         .bind(ms(now))
         .execute(&self.pool)
         .await?;
+        *self.calendar_cache.0.lock().unwrap_or_else(|e| e.into_inner()) = None;
         Ok(())
     }
 }
