@@ -119,7 +119,7 @@ impl Policy {
     }
 }
 
-/// The shipped example policy (also `docs/policy-v1.toml`).
+/// The shipped example policy.
 pub const SEED_V1: &str = include_str!("../data/policy-v1.toml");
 
 #[cfg(test)]

@@ -265,7 +265,7 @@ pub struct PublishResult {
 /// version never changes: the same text again is a no-op, different text under the same
 /// version number is refused.
 #[utoipa::path(post, path = "/api/v1/merchant/policies", tag = "merchant", security(("merchant_token" = [])),
-    request_body(content = String, content_type = "application/toml", description = "The policy document (see docs/policy-v1.toml)"),
+    request_body(content = String, content_type = "application/toml", description = "The policy document (see crates/domain/data/policy-v1.toml)"),
     responses((status = 201, body = PublishResult), (status = 200, body = PublishResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn publish_policy(
     State(state): State<AppState>,

@@ -1,0 +1,165 @@
+//! The `redress` binary: admin commands, settings precedence, and `serve --demo` giving a
+//! living Redress on an empty data directory with no other configuration.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn redress(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_redress"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("REDRESS_DATABASE_URL")
+        .env_remove("REDRESS_DATA_DIR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn redress");
+    if let Some(input) = stdin {
+        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().expect("wait")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+#[test]
+fn admin_commands() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let ok = redress(
+        d,
+        &["admin", "user", "create", "rita", "--role", "reviewer", "--password-stdin"],
+        Some("a long secret\n"),
+    );
+    assert!(ok.status.success(), "{}", text(&ok));
+    let again = redress(
+        d,
+        &["admin", "user", "create", "rita", "--role", "reviewer", "--password-stdin"],
+        Some("a long secret\n"),
+    );
+    assert!(!again.status.success() && text(&again).contains("cannot create user rita"), "{}", text(&again));
+    let bad =
+        redress(d, &["admin", "user", "create", "x", "--role", "king", "--password-stdin"], Some("a long secret\n"));
+    assert!(!bad.status.success() && text(&bad).contains("role must be"), "{}", text(&bad));
+    let short = redress(d, &["admin", "user", "create", "y", "--role", "buyer", "--password-stdin"], Some("short\n"));
+    assert!(!short.status.success() && text(&short).contains("at least 8"), "{}", text(&short));
+
+    let token = redress(d, &["admin", "token", "create", "shop"], None);
+    assert!(String::from_utf8_lossy(&token.stdout).trim().starts_with("rdm_"), "{}", text(&token));
+
+    let policy = d.join("p.toml");
+    std::fs::write(&policy, redress_domain::policy::SEED_V1).expect("write policy");
+    let p = policy.to_str().expect("path");
+    assert!(text(&redress(d, &["admin", "policy", "publish", p], None)).contains("published policy version 1"));
+    assert!(text(&redress(d, &["admin", "policy", "publish", p], None)).contains("already published"));
+    std::fs::write(&policy, redress_domain::policy::SEED_V1.replace("no_reason_days = 7", "no_reason_days = 3"))
+        .expect("write");
+    let changed = redress(d, &["admin", "policy", "publish", p], None);
+    assert!(!changed.status.success(), "a published version never changes: {}", text(&changed));
+    let shown = redress(d, &["admin", "policy", "show", "1"], None);
+    assert!(text(&shown).contains("no_reason_days = 7"), "{}", text(&shown));
+
+    let cal = redress(d, &["admin", "calendar", "show"], None);
+    assert!(text(&cal).contains("2026-10-01"), "{}", text(&cal));
+}
+
+#[test]
+fn settings_file_is_used_when_no_flag_says_otherwise() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let from_file = dir.path().join("from-file");
+    let config = dir.path().join("redress.toml");
+    std::fs::write(&config, format!("data_dir = {:?}\nlog = \"warn\"\n", from_file.display().to_string()))
+        .expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_redress"))
+        .args(["--config", config.to_str().expect("path"), "migrate"])
+        .env_remove("REDRESS_DATABASE_URL")
+        .env_remove("REDRESS_DATA_DIR")
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(from_file.join("redress.db").exists(), "the data_dir from the file was used");
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "colour = \"blue\"\n").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_redress"))
+        .args(["--config", bad.to_str().expect("path"), "migrate"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success() && text(&out).contains("invalid settings"), "{}", text(&out));
+}
+
+#[test]
+fn serve_demo_on_an_empty_data_dir() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_redress"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+        .env_remove("REDRESS_DATABASE_URL")
+        .env("REDRESS_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut addr = None;
+    let mut report = String::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("line");
+        if let Some(a) = line.strip_prefix("Redress is listening on ") {
+            addr = Some(a.to_owned());
+            break;
+        }
+        report.push_str(&line);
+        report.push('\n');
+    }
+    let base = addr.expect("the server says where it listens");
+    assert!(report.contains("password for every account: redress-demo"), "{report}");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let result = rt.block_on(async {
+        let c = reqwest::Client::new();
+        let ready = c.get(format!("{base}/readyz")).send().await?.status();
+        let login: serde_json::Value = c
+            .post(format!("{base}/api/v1/session"))
+            .json(&serde_json::json!({"username": "lin", "password": "redress-demo"}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let token = login["token"].as_str().unwrap_or_default().to_owned();
+        let orders: serde_json::Value =
+            c.get(format!("{base}/api/v1/orders")).bearer_auth(&token).send().await?.json().await?;
+        let apps: serde_json::Value =
+            c.get(format!("{base}/api/v1/applications")).bearer_auth(&token).send().await?.json().await?;
+        let wang: serde_json::Value = c
+            .post(format!("{base}/api/v1/session"))
+            .json(&serde_json::json!({"username": "wang", "password": "redress-demo"}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let queue: serde_json::Value = c
+            .get(format!("{base}/api/v1/review/queue"))
+            .bearer_auth(wang["token"].as_str().unwrap_or_default())
+            .send()
+            .await?
+            .json()
+            .await?;
+        Ok::<_, reqwest::Error>((ready, orders, apps, queue))
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    let (ready, orders, apps, queue) = result.expect("http");
+    assert!(ready.is_success());
+    assert_eq!(orders.as_array().map(Vec::len), Some(10), "lin has 10 demo orders");
+    let states: std::collections::BTreeSet<&str> =
+        apps.as_array().expect("apps").iter().filter_map(|a| a["state"].as_str()).collect();
+    assert!(states.contains("draft") && states.contains("approved") && states.contains("in_review"), "{states:?}");
+    let queued = queue.as_array().expect("queue");
+    assert!(queued.len() >= 5, "{queue}");
+    assert!(queued.iter().any(|i| i["application"]["overdue"] == true), "an overdue application is in the demo");
+}
