@@ -413,25 +413,34 @@ impl Store {
         let calendar = self.calendar().await?;
         for _ in 0..8 {
             let (a, version, ent, policy) = self.facts_for_hold(no, buyer, now).await?;
-            let mut steps = decide(&a, &ent, &policy, &calendar)?;
-            let mut tx = self.write().await?;
-            if !bump_order(&mut tx, a.order_no.as_str(), version).await? {
-                continue;
+            let steps = decide(&a, &ent, &policy, &calendar)?;
+            let (order_no, prev_no, prev_version) = (a.order_no.to_string(), a.no.clone(), a.version);
+            let written = self
+                .writing(move |store| async move {
+                    let mut steps = steps;
+                    let mut tx = store.write().await?;
+                    if !bump_order(&mut tx, &order_no, version).await? {
+                        return Ok(None);
+                    }
+                    if renumber {
+                        let fresh = fresh_number(&mut tx, now).await?;
+                        for (app, _) in &mut steps {
+                            app.no = fresh.clone();
+                        }
+                    }
+                    let (mut prev_no, mut prev_version) = (prev_no, prev_version);
+                    for (app, event) in &steps {
+                        save(&mut tx, &prev_no, prev_version, app, now).await?;
+                        insert_event(&mut tx, app, event).await?;
+                        (prev_no, prev_version) = (app.no.clone(), app.version);
+                    }
+                    tx.commit().await?;
+                    Ok(steps.pop().map(|(app, _)| app))
+                })
+                .await?;
+            if let Some(app) = written {
+                return Ok(app);
             }
-            if renumber {
-                let fresh = fresh_number(&mut tx, now).await?;
-                for (app, _) in &mut steps {
-                    app.no = fresh.clone();
-                }
-            }
-            let (mut prev_no, mut prev_version) = (a.no.clone(), a.version);
-            for (app, event) in &steps {
-                save(&mut tx, &prev_no, prev_version, app, now).await?;
-                insert_event(&mut tx, app, event).await?;
-                (prev_no, prev_version) = (app.no.clone(), app.version);
-            }
-            tx.commit().await?;
-            return Ok(steps.pop().map(|(app, _)| app).unwrap_or(a));
         }
         Err(StoreError::Conflict)
     }
@@ -497,11 +506,15 @@ impl Store {
         let calendar = self.calendar().await?;
         let a = self.application_for(no, who).await?;
         let (next, event) = f(&a, &actor(who), &calendar)?;
-        let mut tx = self.write().await?;
-        save(&mut tx, &a.no, a.version, &next, now).await?;
-        insert_event(&mut tx, &next, &event).await?;
-        tx.commit().await?;
-        Ok(next)
+        let (prev_no, prev_version) = (a.no.clone(), a.version);
+        self.writing(move |store| async move {
+            let mut tx = store.write().await?;
+            save(&mut tx, &prev_no, prev_version, &next, now).await?;
+            insert_event(&mut tx, &next, &event).await?;
+            tx.commit().await?;
+            Ok(next)
+        })
+        .await
     }
 
     pub async fn withdraw(&self, no: &ApplicationNo, buyer: &User, now: Timestamp) -> Result<Application, StoreError> {

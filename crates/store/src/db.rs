@@ -50,6 +50,22 @@ impl WriteTx {
     }
 }
 
+/// The SQLite writer thread (see [`Store::writing`]).
+static WRITER: std::sync::LazyLock<tokio::runtime::Handle> = std::sync::LazyLock::new(|| {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("redress-sqlite-writer".into())
+        .spawn(move || match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(rt) => {
+                let _ = tx.send(rt.handle().clone());
+                rt.block_on(std::future::pending::<()>());
+            }
+            Err(e) => panic!("cannot start the SQLite writer runtime: {e}"),
+        })
+        .expect("spawn the SQLite writer thread");
+    rx.recv().expect("the SQLite writer runtime starts")
+});
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Durability settings Redress runs with: an application number shown to a buyer must
@@ -137,6 +153,21 @@ impl Store {
             }
             Backend::Postgres => WriteTx { tx: self.pool.begin().await?, _turn: None },
         })
+    }
+
+    /// Runs a write. On SQLite it runs on one dedicated thread: writes are serialised by
+    /// SQLite anyway, and a thread that does nothing else resumes each step of the write at
+    /// once instead of queueing behind HTTP work, which keeps the single-writer section short.
+    pub(crate) async fn writing<T, F, Fut>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(Store) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Result<T, StoreError>> + Send + 'static,
+    {
+        match self.backend {
+            Backend::Postgres => f(self.clone()).await,
+            Backend::Sqlite => WRITER.spawn(f(self.clone())).await.map_err(|e| StoreError::corrupt(e))?,
+        }
     }
 
     pub async fn close(&self) {
