@@ -20,15 +20,14 @@ pub struct Store {
     backend: Backend,
     pub(crate) calendar_cache: Arc<crate::settings::CalendarCache>,
     pub(crate) policy_cache: Arc<crate::policies::PolicyCache>,
-    /// SQLite allows one writer at a time; writers of this process queue here, in order,
-    /// instead of polling the file lock with SQLite's busy handler.
-    write_gate: Arc<tokio::sync::Mutex<()>>,
+    /// SQLite's single write connection (writes queue on it in order instead of polling the
+    /// file lock); `None` on PostgreSQL, where writes use the pool.
+    writer: Option<AnyPool>,
 }
 
-/// A write transaction (and, on SQLite, this process's turn to write).
+/// A write transaction.
 pub(crate) struct WriteTx {
     tx: Transaction<'static, Any>,
-    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl std::ops::Deref for WriteTx {
@@ -87,40 +86,36 @@ impl Store {
             let create = format!("CREATE SCHEMA IF NOT EXISTS \"{}\"", quote_ident(s));
             conn.execute(sqlx::AssertSqlSafe(create.as_str())).await?;
         }
-        let max = match backend {
-            Backend::Sqlite => 8,
-            Backend::Postgres => 24,
-        };
-        let pool = AnyPoolOptions::new()
-            .max_connections(max)
-            .acquire_timeout(Duration::from_secs(30))
-            .after_connect(move |conn, _| {
-                let schema = schema.clone();
-                Box::pin(async move {
-                    match backend {
-                        Backend::Sqlite => {
-                            conn.execute(SQLITE_PRAGMAS).await?;
-                        }
-                        Backend::Postgres => {
-                            conn.execute(POSTGRES_SETTINGS).await?;
-                            if let Some(s) = schema {
-                                let set = format!("SET search_path TO \"{}\"", quote_ident(&s));
-                                conn.execute(sqlx::AssertSqlSafe(set.as_str())).await?;
+        let options = |max: u32| {
+            let schema = schema.clone();
+            AnyPoolOptions::new().max_connections(max).acquire_timeout(Duration::from_secs(30)).after_connect(
+                move |conn, _| {
+                    let schema = schema.clone();
+                    Box::pin(async move {
+                        match backend {
+                            Backend::Sqlite => {
+                                conn.execute(SQLITE_PRAGMAS).await?;
+                            }
+                            Backend::Postgres => {
+                                conn.execute(POSTGRES_SETTINGS).await?;
+                                if let Some(s) = schema {
+                                    let set = format!("SET search_path TO \"{}\"", quote_ident(&s));
+                                    conn.execute(sqlx::AssertSqlSafe(set.as_str())).await?;
+                                }
                             }
                         }
-                    }
-                    Ok(())
-                })
-            })
-            .connect(url)
-            .await?;
-        Ok(Store {
-            pool,
-            backend,
-            calendar_cache: Default::default(),
-            policy_cache: Default::default(),
-            write_gate: Default::default(),
-        })
+                        Ok(())
+                    })
+                },
+            )
+        };
+        let (pool, writer) = match backend {
+            // SQLite has one writer at a time: writes get their own connection, so they never
+            // wait for a pooled connection behind readers, and queue on it in order.
+            Backend::Sqlite => (options(8).connect(url).await?, Some(options(1).connect(url).await?)),
+            Backend::Postgres => (options(24).connect(url).await?, None),
+        };
+        Ok(Store { pool, writer, backend, calendar_cache: Default::default(), policy_cache: Default::default() })
     }
 
     /// The SQLite file inside a data directory (created with the directory if missing).
@@ -146,12 +141,9 @@ impl Store {
     /// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN
     /// IMMEDIATE`), so a transaction that reads before it writes never fails to upgrade.
     pub(crate) async fn write(&self) -> Result<WriteTx, StoreError> {
-        Ok(match self.backend {
-            Backend::Sqlite => {
-                let turn = self.write_gate.clone().lock_owned().await;
-                WriteTx { tx: self.pool.begin_with("BEGIN IMMEDIATE").await?, _turn: Some(turn) }
-            }
-            Backend::Postgres => WriteTx { tx: self.pool.begin().await?, _turn: None },
+        Ok(match &self.writer {
+            Some(writer) => WriteTx { tx: writer.begin_with("BEGIN IMMEDIATE").await? },
+            None => WriteTx { tx: self.pool.begin().await? },
         })
     }
 
@@ -171,6 +163,9 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        if let Some(w) = &self.writer {
+            w.close().await;
+        }
         self.pool.close().await;
     }
 }
