@@ -19,7 +19,7 @@ use redress_domain::order::{Channel, Order};
 use redress_domain::policy::Policy;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 pub(crate) const APP_COLUMNS: &str = "no, order_no, buyer, state, reason, description, requested_fen, approved_fen, \
      reject_code, reject_text, reviewer, first_reviewer, round, appeals, created_at, submitted_at, review_due_at, \
@@ -95,38 +95,58 @@ fn today(now: Timestamp) -> jiff::civil::Date {
     now.to_zoned_datetime(shanghai()).date()
 }
 
-async fn insert_app(tx: &mut Transaction<'static, Any>, a: &Application, now: Timestamp) -> Result<(), sqlx::Error> {
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO applications ({APP_COLUMNS}, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
-    )))
-    .bind(a.no.as_str())
-    .bind(a.order_no.as_str())
-    .bind(a.buyer.as_str())
-    .bind(a.state.as_str())
-    .bind(a.reason.as_str())
-    .bind(&a.description)
-    .bind(a.requested.0)
-    .bind(a.approved.map(|f| f.0))
-    .bind(a.reject_code.map(RejectCode::as_str))
-    .bind(a.reject_text.clone())
-    .bind(a.reviewer.clone())
-    .bind(a.first_reviewer.clone())
-    .bind(round_str(a.round))
-    .bind(i64::from(a.appeals))
-    .bind(ms(a.created_at))
-    .bind(a.submitted_at.map(ms))
-    .bind(a.review_due_at.map(ms))
-    .bind(a.paused_days_left.map(i64::from))
-    .bind(a.decided_at.map(ms))
-    .bind(a.version)
-    .bind(ms(now))
-    .execute(&mut **tx)
-    .await?;
+type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>;
+
+/// Binds every column of [`APP_COLUMNS`], in that order, then `updated_at`.
+fn bind_app<'q>(q: AnyQuery<'q>, a: &Application, now: Timestamp) -> AnyQuery<'q> {
+    q.bind(a.no.to_string())
+        .bind(a.order_no.to_string())
+        .bind(a.buyer.to_string())
+        .bind(a.state.as_str())
+        .bind(a.reason.as_str())
+        .bind(a.description.clone())
+        .bind(a.requested.0)
+        .bind(a.approved.map(|f| f.0))
+        .bind(a.reject_code.map(RejectCode::as_str))
+        .bind(a.reject_text.clone())
+        .bind(a.reviewer.clone())
+        .bind(a.first_reviewer.clone())
+        .bind(round_str(a.round))
+        .bind(i64::from(a.appeals))
+        .bind(ms(a.created_at))
+        .bind(a.submitted_at.map(ms))
+        .bind(a.review_due_at.map(ms))
+        .bind(a.paused_days_left.map(i64::from))
+        .bind(a.decided_at.map(ms))
+        .bind(a.version)
+        .bind(ms(now))
+}
+
+/// `$1, …, $N` for the application's columns and `updated_at`.
+fn app_placeholders() -> String {
+    (1..=APP_COLUMNS.split(", ").count() + 1).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+static INSERT_APP: LazyLock<String> =
+    LazyLock::new(|| format!("INSERT INTO applications ({APP_COLUMNS}, updated_at) VALUES ({})", app_placeholders()));
+
+/// Guarded by the previous number and version, bound after the columns.
+static SAVE_APP: LazyLock<String> = LazyLock::new(|| {
+    let n = APP_COLUMNS.split(", ").count();
+    format!(
+        "UPDATE applications SET ({APP_COLUMNS}, updated_at) = ({}) WHERE no = ${} AND version = ${}",
+        app_placeholders(),
+        n + 2,
+        n + 3
+    )
+});
+
+async fn insert_app(tx: &mut Transaction<'static, Any>, a: &Application, now: Timestamp) -> Result<(), StoreError> {
+    bind_app(sqlx::query(sqlx::AssertSqlSafe(INSERT_APP.as_str())), a, now).execute(&mut **tx).await?;
     Ok(())
 }
 
-/// Writes `next` over the stored row if the stored row is still at `prev_version`.
+/// Writes `a` over the stored row if the stored row is still `prev_no` at `prev_version`.
 async fn save(
     tx: &mut Transaction<'static, Any>,
     prev_no: &ApplicationNo,
@@ -134,35 +154,11 @@ async fn save(
     a: &Application,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let done = sqlx::query(
-        "UPDATE applications SET no = $1, state = $2, reason = $3, description = $4, requested_fen = $5,
-         approved_fen = $6, reject_code = $7, reject_text = $8, reviewer = $9, first_reviewer = $10, round = $11,
-         appeals = $12, submitted_at = $13, review_due_at = $14, paused_days_left = $15, decided_at = $16,
-         version = $17, updated_at = $18
-         WHERE no = $19 AND version = $20",
-    )
-    .bind(a.no.as_str())
-    .bind(a.state.as_str())
-    .bind(a.reason.as_str())
-    .bind(&a.description)
-    .bind(a.requested.0)
-    .bind(a.approved.map(|f| f.0))
-    .bind(a.reject_code.map(RejectCode::as_str))
-    .bind(a.reject_text.clone())
-    .bind(a.reviewer.clone())
-    .bind(a.first_reviewer.clone())
-    .bind(round_str(a.round))
-    .bind(i64::from(a.appeals))
-    .bind(a.submitted_at.map(ms))
-    .bind(a.review_due_at.map(ms))
-    .bind(a.paused_days_left.map(i64::from))
-    .bind(a.decided_at.map(ms))
-    .bind(a.version)
-    .bind(ms(now))
-    .bind(prev_no.as_str())
-    .bind(prev_version)
-    .execute(&mut **tx)
-    .await?;
+    let done = bind_app(sqlx::query(sqlx::AssertSqlSafe(SAVE_APP.as_str())), a, now)
+        .bind(prev_no.to_string())
+        .bind(prev_version)
+        .execute(&mut **tx)
+        .await?;
     if done.rows_affected() == 1 { Ok(()) } else { Err(StoreError::Conflict) }
 }
 
