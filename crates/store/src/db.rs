@@ -158,7 +158,7 @@ impl Store {
     {
         match self.backend {
             Backend::Postgres => f(self.clone()).await,
-            Backend::Sqlite => WRITER.spawn(f(self.clone())).await.map_err(|e| StoreError::corrupt(e))?,
+            Backend::Sqlite => WRITER.spawn(f(self.clone())).await.map_err(StoreError::corrupt)?,
         }
     }
 
