@@ -115,6 +115,11 @@ impl State {
         }
     }
 
+    /// Whether an application in this state takes anything out of its order's balance.
+    pub fn takes_balance(self) -> bool {
+        self.claim(Fen(1), Some(Fen(1))) > Fen::ZERO
+    }
+
     /// Still waiting for a decision (counted in queues and SLA clocks).
     pub fn is_open(self) -> bool {
         matches!(self, State::Submitted | State::InReview | State::InfoRequested | State::Appealed)
@@ -273,6 +278,14 @@ impl ApplicationError {
 }
 
 type Step = Result<(Application, Event), ApplicationError>;
+
+impl Application {
+    /// Waiting for staff past its review due time (the clock is paused while information is
+    /// requested from the buyer).
+    pub fn is_overdue(&self, now: Timestamp) -> bool {
+        self.state.is_open() && self.state != State::InfoRequested && self.review_due_at.is_some_and(|due| due < now)
+    }
+}
 
 /// What a buyer fills in on the form (seed step 2).
 #[derive(Debug, Clone, PartialEq, Eq)]

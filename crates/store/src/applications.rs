@@ -465,9 +465,10 @@ impl Store {
         own(&a, buyer)?;
         let order = crate::orders::order_from_row(&row)?;
         let version: i64 = row.try_get("lock_version")?;
+        let claiming = crate::states_sql(State::takes_balance);
         let claims = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {APP_COLUMNS} FROM applications
-             WHERE order_no = $1 AND no <> $2 AND state NOT IN ('draft', 'rejected', 'withdrawn')"
+             WHERE order_no = $1 AND no <> $2 AND state IN ({claiming})"
         )))
         .bind(order.no.as_str())
         .bind(no.as_str())
@@ -605,9 +606,10 @@ impl Store {
     /// Applications waiting for staff, the one due soonest first. Drafts are never listed.
     pub async fn review_queue(&self, f: &QueueFilter) -> Result<Vec<(Application, Channel)>, StoreError> {
         let cols = APP_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ");
+        let open = crate::states_sql(State::is_open);
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {cols}, o.pay_channel FROM applications a JOIN orders o ON o.order_no = a.order_no
-             WHERE (CAST($1 AS TEXT) IS NULL AND a.state IN ('submitted', 'in_review', 'info_requested', 'appealed')
+             WHERE (CAST($1 AS TEXT) IS NULL AND a.state IN ({open})
                     OR a.state = CAST($1 AS TEXT) AND a.state <> 'draft')
                AND (CAST($2 AS TEXT) IS NULL OR a.reason = CAST($2 AS TEXT))
                AND (CAST($3 AS TEXT) IS NULL OR o.pay_channel = CAST($3 AS TEXT))

@@ -21,6 +21,17 @@ pub use users::{NewUser, User};
 
 use jiff::Timestamp;
 
+/// `'a', 'b', …`: the states for which `pick` holds, for SQL `IN` lists. Generated from the
+/// domain so a query's notion of "open" or "takes balance" cannot drift from the rule's.
+pub(crate) fn states_sql(pick: impl Fn(redress_domain::application::State) -> bool) -> String {
+    redress_domain::application::State::ALL
+        .iter()
+        .filter(|s| pick(**s))
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Timestamps are stored as epoch milliseconds (UTC).
 pub(crate) fn ms(t: Timestamp) -> i64 {
     t.as_millisecond()

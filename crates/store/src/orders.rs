@@ -3,7 +3,7 @@
 
 use crate::{Store, StoreError, from_ms};
 use jiff::Timestamp;
-use redress_domain::application::{Application, claimed};
+use redress_domain::application::{Application, State, claimed};
 use redress_domain::entitlement::{self, Entitlement, Facts};
 use redress_domain::ids::{OrderNo, Username};
 use redress_domain::money::Fen;
@@ -87,8 +87,9 @@ impl Store {
         .bind(buyer.as_str())
         .fetch_all(&mut *tx)
         .await?;
+        let claiming = crate::states_sql(State::takes_balance);
         let apps = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {} FROM applications WHERE buyer = $1 AND state NOT IN ('draft', 'rejected', 'withdrawn')",
+            "SELECT {} FROM applications WHERE buyer = $1 AND state IN ({claiming})",
             crate::applications::APP_COLUMNS
         )))
         .bind(buyer.as_str())
@@ -135,8 +136,9 @@ impl Store {
         tx: &mut Transaction<'static, Any>,
         order_no: &str,
     ) -> Result<Vec<Application>, StoreError> {
+        let claiming = crate::states_sql(State::takes_balance);
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {} FROM applications WHERE order_no = $1 AND state NOT IN ('draft', 'rejected', 'withdrawn')",
+            "SELECT {} FROM applications WHERE order_no = $1 AND state IN ({claiming})",
             crate::applications::APP_COLUMNS
         )))
         .bind(order_no)

@@ -242,9 +242,7 @@ impl ApplicationDto {
             created_at: a.created_at,
             submitted_at: a.submitted_at,
             review_due_at: a.review_due_at,
-            overdue: a.state.is_open()
-                && a.state != redress_domain::application::State::InfoRequested
-                && a.review_due_at.is_some_and(|d| d < now),
+            overdue: a.is_overdue(now),
             decided_at: a.decided_at,
             version: a.version,
         }

@@ -240,3 +240,21 @@ fn no_one_reviews_their_own_decision_on_appeal() {
     assert_eq!(a.claim(&senior("dora"), now).unwrap_err(), ApplicationError::SameReviewer);
     assert!(a.claim(&senior("erin"), now).is_ok());
 }
+
+#[test]
+fn states_that_take_balance() {
+    let taking: Vec<State> = State::ALL.iter().copied().filter(|s| s.takes_balance()).collect();
+    assert_eq!(
+        taking,
+        [
+            State::Submitted,
+            State::InReview,
+            State::InfoRequested,
+            State::Approved,
+            State::Appealed,
+            State::Refunding,
+            State::Refunded,
+            State::RefundFailed
+        ]
+    );
+}
