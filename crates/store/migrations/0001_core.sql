@@ -52,8 +52,9 @@ CREATE TABLE orders (
     paid_at            BIGINT,
     created_at         BIGINT NOT NULL,
     updated_at         BIGINT NOT NULL,
-    -- Bumped by every write that depends on the order's balance: taking this row lock first
-    -- serialises concurrent submissions and appeals on one order on both databases.
+    -- Bumped whenever what the order entitles to may change (a submission or appeal, a merchant
+    -- update, a new delivery reading, an account event): submissions and appeals decide on
+    -- lock-free reads and write only if it is still the version they read.
     lock_version       BIGINT NOT NULL
 );
 CREATE INDEX orders_buyer ON orders (buyer, paid_at);

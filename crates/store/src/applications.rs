@@ -1,13 +1,14 @@
 //! Refund applications: drafts, submission, every decision, the timeline, the review queue.
 //! Each write is one transaction: the new state and its timeline event are committed together,
 //! guarded by the application's `version`, so two people deciding at once cannot both win.
-//! Writes that change what an order's applications hold (submit, appeal) first take the
-//! order's row lock, so the refundable balance they check cannot change under them.
+//! Writes that change what an order's applications hold (submit, appeal) are guarded by the
+//! order's `lock_version`, so the refundable balance they check is the one they write against.
 
 use crate::orders::{account_events_in, deliveries_in, fetch_order};
 use crate::users::User;
 use crate::{Store, StoreError, from_ms, ms};
 use jiff::Timestamp;
+use rand::RngExt;
 use redress_domain::application::{
     Actor, Application, ApplicationError, DraftInput, Event, Reason, RejectCode, Round, State, claimed,
 };
@@ -340,7 +341,7 @@ impl Store {
         let done = sqlx::query("DELETE FROM applications WHERE no = $1 AND version = $2 AND state = 'draft'")
             .bind(no.as_str())
             .bind(a.version)
-            .execute(&self.pool)
+            .execute(self.write_pool())
             .await?;
         if done.rows_affected() == 1 { Ok(()) } else { Err(StoreError::Conflict) }
     }
@@ -407,38 +408,48 @@ impl Store {
         ) -> Result<Vec<(Application, Event)>, StoreError>,
     ) -> Result<Application, StoreError> {
         let calendar = self.calendar().await?;
-        for _ in 0..8 {
-            let (a, version, ent, policy) = self.facts_for_hold(no, buyer, now).await?;
+        for attempt in 0..8 {
+            let facts = self.facts_for_hold(no, buyer, now).await;
+            // After a lost race the winner may have renumbered the draft: say so, not 404.
+            let (a, version, ent, policy) = match facts {
+                Err(StoreError::NotFound) if attempt > 0 => return Err(StoreError::Conflict),
+                other => other?,
+            };
             let steps = decide(&a, &ent, &policy, &calendar)?;
+            let Some(last) = steps.last().map(|(app, _)| app.clone()) else { return Ok(a) };
             let (order_no, prev_no, prev_version) = (a.order_no.to_string(), a.no.clone(), a.version);
             let written = self
                 .writing(move |store| async move {
-                    let mut steps = steps;
                     let mut tx = store.write().await?;
                     if !bump_order(&mut tx, &order_no, version).await? {
                         return Ok(None);
                     }
-                    if renumber {
-                        let fresh = fresh_number(&mut tx, now).await?;
-                        for (app, _) in &mut steps {
-                            app.no = fresh.clone();
-                        }
-                    }
+                    let fresh = if renumber { Some(fresh_number(&mut tx, now).await?) } else { None };
                     let (mut prev_no, mut prev_version) = (prev_no, prev_version);
-                    for (app, event) in &steps {
-                        save(&mut tx, &prev_no, prev_version, app, now).await?;
-                        insert_event(&mut tx, app, event).await?;
-                        (prev_no, prev_version) = (app.no.clone(), app.version);
+                    for (mut app, event) in steps {
+                        if let Some(no) = &fresh {
+                            app.no = no.clone();
+                        }
+                        save(&mut tx, &prev_no, prev_version, &app, now).await?;
+                        insert_event(&mut tx, &app, &event).await?;
+                        (prev_no, prev_version) = (app.no, app.version);
                     }
                     tx.commit().await?;
-                    Ok(steps.pop().map(|(app, _)| app))
+                    Ok(Some(fresh))
                 })
                 .await?;
-            if let Some(app) = written {
-                return Ok(app);
+            match written {
+                Some(fresh) => return Ok(Application { no: fresh.unwrap_or(last.no.clone()), ..last }),
+                // Someone changed the order's facts since we read them: decide again, after a
+                // short random pause so racing buyers do not collide in step.
+                None => {
+                    let pause = std::time::Duration::from_millis(rand::rng().random_range(1..10));
+                    tokio::time::sleep(pause).await;
+                }
             }
         }
-        Err(StoreError::Conflict)
+        // Still losing after eight tries: the order is being changed constantly; try later.
+        Err(StoreError::Busy)
     }
 
     /// What `hold` decides on, read without a transaction: the application and its order's

@@ -79,6 +79,10 @@ impl Store {
     /// PostgreSQL connection works inside that schema (created if missing): tests use one each.
     pub async fn connect(url: &str, schema: Option<&str>) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
+        if url.contains(":memory:") || url.contains("mode=memory") {
+            // Reads and writes use separate connections; each would get its own empty database.
+            return Err(StoreError::Internal("in-memory SQLite is not supported; use a file".into()));
+        }
         let backend = if url.starts_with("postgres") { Backend::Postgres } else { Backend::Sqlite };
         let schema = schema.map(str::to_owned);
         if let (Backend::Postgres, Some(s)) = (backend, &schema) {
@@ -138,6 +142,12 @@ impl Store {
         Ok(())
     }
 
+    /// Where single-statement writes go: on SQLite the write connection (so they queue with
+    /// the other writes instead of polling the file lock), on PostgreSQL the pool.
+    pub(crate) fn write_pool(&self) -> &AnyPool {
+        self.writer.as_ref().unwrap_or(&self.pool)
+    }
+
     /// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN
     /// IMMEDIATE`), so a transaction that reads before it writes never fails to upgrade.
     pub(crate) async fn write(&self) -> Result<WriteTx, StoreError> {
@@ -158,7 +168,7 @@ impl Store {
     {
         match self.backend {
             Backend::Postgres => f(self.clone()).await,
-            Backend::Sqlite => WRITER.spawn(f(self.clone())).await.map_err(StoreError::corrupt)?,
+            Backend::Sqlite => WRITER.spawn(f(self.clone())).await.map_err(|e| StoreError::Internal(e.to_string()))?,
         }
     }
 

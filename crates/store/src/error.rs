@@ -40,6 +40,8 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("password hashing failed")]
     Hash,
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl StoreError {

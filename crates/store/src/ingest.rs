@@ -4,7 +4,7 @@
 //! refused and writes nothing. Incoming times are cut to the millisecond, the precision
 //! they are stored with, so a resent message compares equal to what was stored.
 
-use crate::orders::{fetch_order, lock_order, order_columns};
+use crate::orders::{facts_changed, fetch_order, lock_order, order_columns};
 use crate::{Store, StoreError, from_ms, ms};
 use jiff::Timestamp;
 use redress_domain::ids::{OrderNo, Username};
@@ -94,8 +94,10 @@ impl Store {
             Err(e) => return Err(e),
         };
         let new = merge(old.as_ref())?;
-        if matches!(self.policy_in(&mut tx, new.policy_version).await, Err(StoreError::NotFound)) {
-            return Err(StoreError::UnknownPolicy(new.policy_version));
+        match self.policy_in(&mut tx, new.policy_version).await {
+            Ok(_) => {}
+            Err(StoreError::NotFound) => return Err(StoreError::UnknownPolicy(new.policy_version)),
+            Err(e) => return Err(e),
         }
         let outcome = match old {
             Some(old) if old == new => Upserted::Unchanged,
@@ -104,6 +106,7 @@ impl Store {
                     return Err(StoreError::Immutable("service"));
                 }
                 write_order(&mut tx, &new, now, false).await?;
+                facts_changed(&mut tx, Some(no.as_str()), None).await?;
                 Upserted::Updated
             }
             None if write_order(&mut tx, &new, now, true).await? => Upserted::Created,
@@ -153,6 +156,9 @@ impl Store {
                 return Err(StoreError::Immutable("delivery_reading"));
             }
         }
+        if added > 0 {
+            facts_changed(&mut tx, Some(order_no.as_str()), None).await?;
+        }
         tx.commit().await?;
         Ok(added)
     }
@@ -180,6 +186,8 @@ impl Store {
         .execute(&mut **tx)
         .await?;
         if done.rows_affected() == 1 {
+            // A ban changes what the buyer's orders entitle to.
+            facts_changed(&mut tx, None, Some(buyer.as_str())).await?;
             tx.commit().await?;
             return Ok(Upserted::Created);
         }

@@ -159,14 +159,31 @@ pub(crate) async fn fetch_order(
     row.as_ref().map(order_from_row).transpose()
 }
 
-/// Takes the order's row lock before anything reads its balance: on PostgreSQL concurrent
-/// writers on one order queue here; on SQLite the write transaction already excludes them.
+/// Takes the order's row lock without changing it, so merchant messages about one order apply
+/// one after the other (on SQLite the write transaction already excludes other writers).
 pub(crate) async fn lock_order(tx: &mut Transaction<'static, Any>, order_no: &str) -> Result<(), StoreError> {
-    let done = sqlx::query("UPDATE orders SET lock_version = lock_version + 1 WHERE order_no = $1")
+    let done = sqlx::query("UPDATE orders SET lock_version = lock_version WHERE order_no = $1")
         .bind(order_no)
         .execute(&mut **tx)
         .await?;
     if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}
+
+/// Tells submissions and appeals deciding on older facts to decide again: bumps the
+/// `lock_version` of `order_no`, or of every order of `buyer`.
+pub(crate) async fn facts_changed(
+    tx: &mut Transaction<'static, Any>,
+    order_no: Option<&str>,
+    buyer: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE orders SET lock_version = lock_version + 1 WHERE order_no = CAST($1 AS TEXT) OR buyer = CAST($2 AS TEXT)",
+    )
+    .bind(order_no)
+    .bind(buyer)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Reads run on the caller's connection: inside a write transaction a second pooled

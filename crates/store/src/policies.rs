@@ -25,7 +25,7 @@ impl Store {
         .bind(&body)
         .bind(ms(now))
         .bind(by)
-        .execute(&self.pool)
+        .execute(self.write_pool())
         .await?;
         if done.rows_affected() == 1 {
             return Ok(true);

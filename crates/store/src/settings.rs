@@ -5,6 +5,7 @@ use crate::{Store, StoreError, ms};
 use jiff::Timestamp;
 use redress_domain::calendar::BusinessCalendar;
 use sqlx::Row;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, LazyLock, Mutex};
 
 const CALENDAR_KEY: &str = "business_calendar";
@@ -15,21 +16,29 @@ static SHIPPED: LazyLock<Arc<BusinessCalendar>> = LazyLock::new(|| Arc::new(Busi
 /// replaced through another instance applies here within this time (at once on this one).
 const CALENDAR_TTL: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// The calendar in force and when it was read.
+/// The calendar in force and when it was read; the generation counts local replacements, so
+/// a read that raced a replacement does not put the old calendar back.
 #[derive(Debug, Default)]
-pub(crate) struct CalendarCache(Mutex<Option<(std::time::Instant, Arc<BusinessCalendar>)>>);
+pub(crate) struct CalendarCache {
+    cached: Mutex<Option<(std::time::Instant, Arc<BusinessCalendar>)>>,
+    generation: std::sync::atomic::AtomicU64,
+}
 
 impl Store {
     /// The calendar admins installed, or the shipped one.
     pub async fn calendar(&self) -> Result<Arc<BusinessCalendar>, StoreError> {
-        if let Some((at, cal)) = self.calendar_cache.0.lock().unwrap_or_else(|e| e.into_inner()).as_ref()
+        let cache = &self.calendar_cache;
+        if let Some((at, cal)) = cache.cached.lock().unwrap_or_else(|e| e.into_inner()).as_ref()
             && at.elapsed() < CALENDAR_TTL
         {
             return Ok(cal.clone());
         }
+        let generation = cache.generation.load(Ordering::SeqCst);
         let cal = self.read_calendar().await?;
-        *self.calendar_cache.0.lock().unwrap_or_else(|e| e.into_inner()) =
-            Some((std::time::Instant::now(), cal.clone()));
+        let mut cached = cache.cached.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.generation.load(Ordering::SeqCst) == generation {
+            *cached = Some((std::time::Instant::now(), cal.clone()));
+        }
         Ok(cal)
     }
 
@@ -51,9 +60,12 @@ impl Store {
         .bind(CALENDAR_KEY)
         .bind(calendar.to_toml())
         .bind(ms(now))
-        .execute(&self.pool)
+        .execute(self.write_pool())
         .await?;
-        *self.calendar_cache.0.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        let cache = &self.calendar_cache;
+        let mut cached = cache.cached.lock().unwrap_or_else(|e| e.into_inner());
+        cache.generation.fetch_add(1, Ordering::SeqCst);
+        *cached = None;
         Ok(())
     }
 }

@@ -63,7 +63,7 @@ impl Store {
         .bind(hash)
         .bind(u.locale)
         .bind(ms(now))
-        .execute(&self.pool)
+        .execute(self.write_pool())
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::Exists("user"));
@@ -107,17 +107,20 @@ impl Store {
         if !verify_password(password.to_owned(), stored).await {
             return Ok(None);
         }
-        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(ms(now)).execute(&self.pool).await?;
         let user = user_from_row(&row)?;
         let token = new_token("rds_");
         let expires = now + SESSION_TTL;
+        // Opening a session also sweeps expired ones, in the same write.
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(ms(now)).execute(&mut **tx).await?;
         sqlx::query("INSERT INTO sessions (token_hash, username, created_at, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(token_hash(&token))
             .bind(user.username.as_str())
             .bind(ms(now))
             .bind(ms(expires))
-            .execute(&self.pool)
+            .execute(&mut **tx)
             .await?;
+        tx.commit().await?;
         Ok(Some((token, user, expires)))
     }
 
@@ -135,7 +138,10 @@ impl Store {
     }
 
     pub async fn logout(&self, token: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash(token)).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash(token))
+            .execute(self.write_pool())
+            .await?;
         Ok(())
     }
 
@@ -146,7 +152,7 @@ impl Store {
             .bind(token_hash(&token))
             .bind(name)
             .bind(ms(now))
-            .execute(&self.pool)
+            .execute(self.write_pool())
             .await?;
         Ok(token)
     }
@@ -164,7 +170,7 @@ impl Store {
         let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL")
             .bind(ms(now))
             .bind(name)
-            .execute(&self.pool)
+            .execute(self.write_pool())
             .await?;
         Ok(done.rows_affected())
     }
