@@ -135,3 +135,32 @@ both!(withdraw_and_delete_draft, |app: TestApp| async move {
     let dy3 = orders.body.as_array().expect("orders").iter().find(|o| o["order_no"] == "DY-3").expect("DY-3").clone();
     assert_eq!(dy3["refundable_balance"]["fen"], 50_000, "a withdrawn application holds nothing");
 });
+
+both!(an_admin_calendar_moves_review_due_dates, |app: TestApp| async move {
+    use jiff::{SignedDuration, Timestamp};
+    use redress_domain::calendar::{BusinessCalendar, shanghai};
+    // Every day of the next three weeks is declared a holiday: the due date moves past them.
+    let today = Timestamp::now().to_zoned_datetime(shanghai()).date();
+    let days: Vec<String> = (0..21).map(|d| (today + SignedDuration::from_hours(24 * d)).to_string()).collect();
+    let mut toml = String::new();
+    for year in [today.year(), today.year() + 1] {
+        let in_year: Vec<String> =
+            days.iter().filter(|d| d.starts_with(&year.to_string())).map(|d| format!("{d:?}")).collect();
+        toml.push_str(&format!(
+            "[years.{year}]\nsource = \"test\"\nprovisional = false\nholidays = [{}]\nworkdays = []\n\n",
+            in_year.join(", ")
+        ));
+    }
+    let custom = BusinessCalendar::from_toml(&toml).expect("calendar");
+    app.store.set_calendar(&custom, Timestamp::now()).await.expect("set");
+
+    app.order("CAL-1", "alice", 1000, 50_000, 5, Some((600, "third_party"))).await;
+    let alice = app.login("alice").await;
+    let no = app.submitted(&alice, "CAL-1", "10").await;
+    let d = app.get(&format!("/api/v1/applications/{no}"), &alice).await;
+    let due: Timestamp = d.body["application"]["review_due_at"].as_str().expect("due").parse().expect("time");
+    let submitted: Timestamp = d.body["application"]["submitted_at"].as_str().expect("at").parse().expect("time");
+    assert_eq!(due, custom.add_business_days(submitted, 3));
+    assert!(due > submitted + SignedDuration::from_hours(24 * 21), "due {due} skips the three weeks of holidays");
+    assert_ne!(due, BusinessCalendar::china_default().add_business_days(submitted, 3));
+});
