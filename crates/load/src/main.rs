@@ -43,6 +43,22 @@ enum Command {
         #[arg(long, default_value_t = 2000)]
         requests: usize,
     },
+    /// Requests per second of an authenticated GET (e.g. `/api/v1/me`: one session lookup):
+    /// the cost of HTTP and authentication alone, to read the submit figures against.
+    Get {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        #[arg(long, default_value = "/api/v1/me")]
+        path: String,
+        #[arg(long, default_value = "lin")]
+        buyer: String,
+        #[arg(long, default_value = "redress-demo")]
+        password: String,
+        #[arg(long, value_delimiter = ',', default_value = "1,16,64")]
+        concurrency: Vec<usize>,
+        #[arg(long, default_value_t = 3000)]
+        requests: usize,
+    },
     /// Raw durable single-row INSERT transactions per second.
     Raw {
         /// sqlite://path?mode=rwc or postgres://…
@@ -146,6 +162,26 @@ async fn main() -> anyhow::Result<()> {
                 })
                 .await?;
                 stats.print("submit");
+            }
+        }
+        Command::Get { url, path, buyer, password, concurrency, requests } => {
+            let client = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
+            let token = login(&client, &url, &buyer, &password).await?;
+            for c in concurrency {
+                let (client, target, token) = (client.clone(), format!("{url}{path}"), token.clone());
+                let stats = run(c, requests, move |_, _| {
+                    let (client, target, token) = (client.clone(), target.clone(), token.clone());
+                    async move {
+                        let res = client.get(&target).bearer_auth(&token).send().await?;
+                        if !res.status().is_success() {
+                            bail!("GET {target}: {}", res.status());
+                        }
+                        res.bytes().await?;
+                        Ok(())
+                    }
+                })
+                .await?;
+                stats.print("get");
             }
         }
         Command::Raw { database_url, concurrency, requests } => {
