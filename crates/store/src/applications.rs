@@ -8,7 +8,6 @@ use crate::orders::{account_events_in, deliveries_in, fetch_order};
 use crate::users::User;
 use crate::{Store, StoreError, from_ms, ms};
 use jiff::Timestamp;
-use rand::RngExt;
 use redress_domain::application::{
     Actor, Application, ApplicationError, DraftInput, Event, Reason, RejectCode, Round, State, claimed,
 };
@@ -92,14 +91,14 @@ fn round_str(r: Round) -> &'static str {
     }
 }
 
-fn today(now: Timestamp) -> jiff::civil::Date {
+pub(crate) fn today(now: Timestamp) -> jiff::civil::Date {
     now.to_zoned_datetime(shanghai()).date()
 }
 
-type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>;
+pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>;
 
 /// Binds every column of [`APP_COLUMNS`], in that order, then `updated_at`.
-fn bind_app<'q>(q: AnyQuery<'q>, a: &Application, now: Timestamp) -> AnyQuery<'q> {
+pub(crate) fn bind_app<'q>(q: AnyQuery<'q>, a: &Application, now: Timestamp) -> AnyQuery<'q> {
     q.bind(a.no.to_string())
         .bind(a.order_no.to_string())
         .bind(a.buyer.to_string())
@@ -132,7 +131,7 @@ static INSERT_APP: LazyLock<String> =
     LazyLock::new(|| format!("INSERT INTO applications ({APP_COLUMNS}, updated_at) VALUES ({})", app_placeholders()));
 
 /// Guarded by the previous number and version, bound after the columns.
-static SAVE_APP: LazyLock<String> = LazyLock::new(|| {
+pub(crate) static SAVE_APP: LazyLock<String> = LazyLock::new(|| {
     let n = APP_COLUMNS.split(", ").count();
     format!(
         "UPDATE applications SET ({APP_COLUMNS}, updated_at) = ({}) WHERE no = ${} AND version = ${}",
@@ -148,7 +147,7 @@ async fn insert_app(tx: &mut Transaction<'static, Any>, a: &Application, now: Ti
 }
 
 /// Writes `a` over the stored row if the stored row is still `prev_no` at `prev_version`.
-async fn save(
+pub(crate) async fn save(
     tx: &mut Transaction<'static, Any>,
     prev_no: &ApplicationNo,
     prev_version: i64,
@@ -163,7 +162,11 @@ async fn save(
     if done.rows_affected() == 1 { Ok(()) } else { Err(StoreError::Conflict) }
 }
 
-async fn insert_event(tx: &mut Transaction<'static, Any>, a: &Application, e: &Event) -> Result<(), StoreError> {
+pub(crate) async fn insert_event(
+    tx: &mut Transaction<'static, Any>,
+    a: &Application,
+    e: &Event,
+) -> Result<(), StoreError> {
     let body = serde_json::to_string(e).map_err(StoreError::corrupt)?;
     sqlx::query(
         "INSERT INTO application_events (application_no, seq, at, kind, actor, actor_role, from_state, to_state, body)
@@ -189,24 +192,13 @@ fn visible_to(a: &Application, viewer: &User) -> bool {
     a.buyer == viewer.username || (viewer.role.is_staff() && a.state != State::Draft)
 }
 
-fn actor(user: &User) -> Actor {
+pub(crate) fn actor(user: &User) -> Actor {
     Actor { name: user.username.to_string(), role: user.role }
 }
 
 /// Refuses anyone but the application's own buyer (for buyer-only actions).
-fn own(a: &Application, buyer: &User) -> Result<(), StoreError> {
+pub(crate) fn own(a: &Application, buyer: &User) -> Result<(), StoreError> {
     if a.buyer == buyer.username { Ok(()) } else { Err(StoreError::NotFound) }
-}
-
-/// Bumps the order's `lock_version` if it is still `expected` (and takes its row lock).
-async fn bump_order(tx: &mut Transaction<'static, Any>, order_no: &str, expected: i64) -> Result<bool, StoreError> {
-    let done =
-        sqlx::query("UPDATE orders SET lock_version = lock_version + 1 WHERE order_no = $1 AND lock_version = $2")
-            .bind(order_no)
-            .bind(expected)
-            .execute(&mut **tx)
-            .await?;
-    Ok(done.rows_affected() == 1)
 }
 
 /// A fresh number dated `now` that no application has yet.
@@ -344,162 +336,6 @@ impl Store {
             .execute(self.write_pool())
             .await?;
         if done.rows_affected() == 1 { Ok(()) } else { Err(StoreError::Conflict) }
-    }
-
-    /// Submits a draft: checks the amount against the balance, starts the review clock,
-    /// issues the application number (dated today), and applies rule 5 (auto-approval) — all
-    /// committed together.
-    pub async fn submit(&self, no: &ApplicationNo, buyer: &User, now: Timestamp) -> Result<Application, StoreError> {
-        let renumber = !no.as_str().contains(&today(now).strftime("-%Y%m%d-").to_string());
-        self.hold(no, buyer, now, renumber, |a, ent, policy, calendar| {
-            if a.state != State::Draft {
-                return Err(ApplicationError::IllegalTransition { from: a.state, action: "submitted" }.into());
-            }
-            if ent.verdict == Verdict::NotEligible {
-                return Err(StoreError::NotEligible(ent.explanation.clone()));
-            }
-            RefundAmount::new(a.requested, ent.max_refundable)?;
-            let submitted = a.submit(&actor(buyer), now, &policy.rules, calendar)?;
-            if !ent.auto_approves(a.requested) {
-                return Ok(vec![submitted]);
-            }
-            let rule = ent.clauses.first().cloned().unwrap_or_default();
-            let approved = submitted.0.auto_approve(&rule, now)?;
-            Ok(vec![submitted, approved])
-        })
-        .await
-    }
-
-    /// Appeals a rejection: the amount is held again, so it must still fit the balance.
-    pub async fn appeal(
-        &self,
-        no: &ApplicationNo,
-        buyer: &User,
-        text: &str,
-        now: Timestamp,
-    ) -> Result<Application, StoreError> {
-        self.hold(no, buyer, now, false, |a, ent, policy, calendar| {
-            let step = a.appeal(&actor(buyer), text, now, &policy.rules, calendar)?;
-            if a.requested > ent.balance {
-                return Err(StoreError::BalanceTaken);
-            }
-            Ok(vec![step])
-        })
-        .await
-    }
-
-    /// A buyer's write that makes an application hold part of its order's balance (submit,
-    /// appeal). The facts are read without locks, `decide` runs on them, and the result is
-    /// written only if the order's `lock_version` is unchanged. Every write that can take
-    /// balance (submit, appeal) or change the ledger bumps it, so the balance checked is the
-    /// balance written against; a lost race starts again. Keeping reads out of the write
-    /// transaction keeps SQLite's single-writer section and PostgreSQL's row lock short.
-    async fn hold(
-        &self,
-        no: &ApplicationNo,
-        buyer: &User,
-        now: Timestamp,
-        renumber: bool,
-        decide: impl Fn(
-            &Application,
-            &Entitlement,
-            &Policy,
-            &BusinessCalendar,
-        ) -> Result<Vec<(Application, Event)>, StoreError>,
-    ) -> Result<Application, StoreError> {
-        let calendar = self.calendar().await?;
-        for attempt in 0..8 {
-            let facts = self.facts_for_hold(no, buyer, now).await;
-            // After a lost race the winner may have renumbered the draft: say so, not 404.
-            let (a, version, ent, policy) = match facts {
-                Err(StoreError::NotFound) if attempt > 0 => return Err(StoreError::Conflict),
-                other => other?,
-            };
-            let steps = decide(&a, &ent, &policy, &calendar)?;
-            let Some(last) = steps.last().map(|(app, _)| app.clone()) else { return Ok(a) };
-            let (order_no, prev_no, prev_version) = (a.order_no.to_string(), a.no.clone(), a.version);
-            let written = self
-                .writing(move |store| async move {
-                    let mut tx = store.write().await?;
-                    if !bump_order(&mut tx, &order_no, version).await? {
-                        return Ok(None);
-                    }
-                    let fresh = if renumber { Some(fresh_number(&mut tx, now).await?) } else { None };
-                    let (mut prev_no, mut prev_version) = (prev_no, prev_version);
-                    for (mut app, event) in steps {
-                        if let Some(no) = &fresh {
-                            app.no = no.clone();
-                        }
-                        save(&mut tx, &prev_no, prev_version, &app, now).await?;
-                        insert_event(&mut tx, &app, &event).await?;
-                        (prev_no, prev_version) = (app.no, app.version);
-                    }
-                    tx.commit().await?;
-                    Ok(Some(fresh))
-                })
-                .await?;
-            match written {
-                Some(fresh) => return Ok(Application { no: fresh.unwrap_or(last.no.clone()), ..last }),
-                // Someone changed the order's facts since we read them: decide again, after a
-                // short random pause so racing buyers do not collide in step.
-                None => {
-                    let pause = std::time::Duration::from_millis(rand::rng().random_range(1..10));
-                    tokio::time::sleep(pause).await;
-                }
-            }
-        }
-        // Still losing after eight tries: the order is being changed constantly; try later.
-        Err(StoreError::Busy)
-    }
-
-    /// What `hold` decides on, read without a transaction: the application and its order's
-    /// `lock_version` come first, in one query, so anything committed after them is caught by
-    /// the version guard.
-    async fn facts_for_hold(
-        &self,
-        no: &ApplicationNo,
-        buyer: &User,
-        now: Timestamp,
-    ) -> Result<(Application, i64, Entitlement, Arc<Policy>), StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        let app_cols = APP_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ");
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {app_cols}, o.service_name, o.platform, o.unit, o.promised, o.deadline, o.policy_version,
-                    o.policy_accepted_at, o.pay_channel, o.pay_transaction_id, o.paid_fen, o.paid_at, o.lock_version
-             FROM applications a JOIN orders o ON o.order_no = a.order_no WHERE a.no = $1"
-        )))
-        .bind(no.as_str())
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        let a = app_from_row(&row)?;
-        own(&a, buyer)?;
-        let order = crate::orders::order_from_row(&row)?;
-        let version: i64 = row.try_get("lock_version")?;
-        let claiming = crate::states_sql(State::takes_balance);
-        let claims = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {APP_COLUMNS} FROM applications
-             WHERE order_no = $1 AND no <> $2 AND state IN ({claiming})"
-        )))
-        .bind(order.no.as_str())
-        .bind(no.as_str())
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(app_from_row)
-        .collect::<Result<Vec<_>, _>>()?;
-        let ledger = deliveries_in(&mut conn, &order.no).await?;
-        let events = account_events_in(&mut conn, &order.buyer).await?;
-        let policy = self.policy_in(&mut conn, order.policy_version).await?;
-        let e = entitlement::assess(&Facts {
-            order: &order,
-            ledger: &ledger,
-            account_events: &events,
-            policy: &policy,
-            claimed: claimed(&claims),
-            now,
-        });
-        Ok((a, version, e, policy))
     }
 
     /// Applies a transition that does not change what the order's applications hold: the

@@ -6,6 +6,7 @@
 mod applications;
 mod db;
 mod error;
+mod hold;
 mod ingest;
 mod orders;
 mod policies;
