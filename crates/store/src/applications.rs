@@ -131,15 +131,19 @@ static INSERT_APP: LazyLock<String> =
     LazyLock::new(|| format!("INSERT INTO applications ({APP_COLUMNS}, updated_at) VALUES ({})", app_placeholders()));
 
 /// Guarded by the previous number and version, bound after the columns.
-pub(crate) static SAVE_APP: LazyLock<String> = LazyLock::new(|| {
+static SAVE_APP: LazyLock<String> = LazyLock::new(|| save_app_sql(""));
+
+/// The guarded update of an application: the columns and `updated_at` are `$1…$21`, the
+/// previous number and version `$22` and `$23`; `extra` adds a condition.
+pub(crate) fn save_app_sql(extra: &str) -> String {
     let n = APP_COLUMNS.split(", ").count();
     format!(
-        "UPDATE applications SET ({APP_COLUMNS}, updated_at) = ({}) WHERE no = ${} AND version = ${}",
+        "UPDATE applications SET ({APP_COLUMNS}, updated_at) = ({}) WHERE no = ${} AND version = ${}{extra}",
         app_placeholders(),
         n + 2,
         n + 3
     )
-});
+}
 
 async fn insert_app(tx: &mut Transaction<'static, Any>, a: &Application, now: Timestamp) -> Result<(), StoreError> {
     bind_app(sqlx::query(sqlx::AssertSqlSafe(INSERT_APP.as_str())), a, now).execute(&mut **tx).await?;

@@ -12,7 +12,7 @@
 //! statement on PostgreSQL (data-modifying CTEs): each round trip to a database server costs
 //! as much CPU as the commit, so the PostgreSQL form keeps them to one.
 
-use crate::applications::{APP_COLUMNS, SAVE_APP, actor, app_from_row, bind_app, own, today};
+use crate::applications::{APP_COLUMNS, actor, app_from_row, bind_app, own, save_app_sql, today};
 use crate::users::User;
 use crate::{Backend, Store, StoreError, from_ms, ms, states_sql};
 use jiff::Timestamp;
@@ -268,9 +268,11 @@ impl Write {
     /// number free), save the application if its version is unchanged, record the events —
     /// each only if the one before succeeded.
     async fn postgres(self, store: &Store) -> Result<Outcome, StoreError> {
+        // Parameters: the application's columns and `updated_at`, then (as in
+        // `save_app_sql`) its previous number and version, then the order and its version, the
+        // new number, and nine per event.
         let cols = APP_COLUMNS.split(", ").count() + 1;
-        let (p_prev_no, p_prev_version, p_order, p_order_version, p_new_no) =
-            (cols + 1, cols + 2, cols + 3, cols + 4, cols + 5);
+        let (p_prev_no, p_order, p_order_version, p_new_no) = (cols + 1, cols + 3, cols + 4, cols + 5);
         let rows = self.event_rows()?;
         let selects: Vec<String> = (0..rows.len())
             .map(|i| {
@@ -282,10 +284,7 @@ impl Write {
                 )
             })
             .collect();
-        let save = SAVE_APP.replace(
-            &format!("WHERE no = ${p_prev_no} AND version = ${p_prev_version}"),
-            &format!("WHERE no = ${p_prev_no} AND version = ${p_prev_version} AND EXISTS (SELECT 1 FROM bump)"),
-        );
+        let save = save_app_sql(" AND EXISTS (SELECT 1 FROM bump)");
         let sql = format!(
             "WITH bump AS (
                 UPDATE orders SET lock_version = lock_version + 1
