@@ -99,6 +99,11 @@ pub fn delivered_by(ledger: &[DeliveryReading], at: Timestamp) -> Option<&Delive
     ledger.iter().filter(|r| r.at <= at).max_by(|a, b| a.at.cmp(&b.at).then(b.source.cmp(&a.source)))
 }
 
+/// The latest delivered quantity on the ledger (0 when nothing was reported).
+pub fn latest_delivered(ledger: &[DeliveryReading]) -> u64 {
+    delivered_by(ledger, Timestamp::MAX).map_or(0, |r| r.delivered)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountEventKind {

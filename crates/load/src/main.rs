@@ -9,7 +9,7 @@
 #![forbid(unsafe_code)]
 
 use anyhow::{Context, bail};
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use jiff::{SignedDuration, Timestamp};
 use rand::RngExt;
 use serde_json::{Value, json};
@@ -28,15 +28,11 @@ struct Cli {
 enum Command {
     /// Submissions per second and latency over HTTP against a running server.
     Submit {
-        #[arg(long, default_value = "http://127.0.0.1:8080")]
-        url: String,
+        #[command(flatten)]
+        server: Server,
         /// A merchant API token (`redress admin token create`, or the one `redress demo` prints).
         #[arg(long, env = "REDRESS_LOAD_MERCHANT_TOKEN")]
         merchant_token: String,
-        #[arg(long, default_value = "lin")]
-        buyer: String,
-        #[arg(long, default_value = "redress-demo")]
-        password: String,
         #[arg(long, value_delimiter = ',', default_value = "1,16,64")]
         concurrency: Vec<usize>,
         /// Submissions per concurrency level.
@@ -46,14 +42,10 @@ enum Command {
     /// Requests per second of an authenticated GET (e.g. `/api/v1/me`: one session lookup):
     /// the cost of HTTP and authentication alone, to read the submit figures against.
     Get {
-        #[arg(long, default_value = "http://127.0.0.1:8080")]
-        url: String,
+        #[command(flatten)]
+        server: Server,
         #[arg(long, default_value = "/api/v1/me")]
         path: String,
-        #[arg(long, default_value = "lin")]
-        buyer: String,
-        #[arg(long, default_value = "redress-demo")]
-        password: String,
         #[arg(long, value_delimiter = ',', default_value = "1,16,64")]
         concurrency: Vec<usize>,
         #[arg(long, default_value_t = 3000)]
@@ -69,6 +61,17 @@ enum Command {
         #[arg(long, default_value_t = 4000)]
         requests: usize,
     },
+}
+
+/// The server to drive and the buyer to sign in as.
+#[derive(Args)]
+struct Server {
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    url: String,
+    #[arg(long, default_value = "lin")]
+    buyer: String,
+    #[arg(long, default_value = "redress-demo")]
+    password: String,
 }
 
 /// Throughput and latency of one run.
@@ -137,7 +140,7 @@ where
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Submit { url, merchant_token, buyer, password, concurrency, requests } => {
+        Command::Submit { server: Server { url, buyer, password }, merchant_token, concurrency, requests } => {
             let client = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
             let token = login(&client, &url, &buyer, &password).await?;
             let run_id: u32 = rand::rng().random();
@@ -164,7 +167,7 @@ async fn main() -> anyhow::Result<()> {
                 stats.print("submit");
             }
         }
-        Command::Get { url, path, buyer, password, concurrency, requests } => {
+        Command::Get { server: Server { url, buyer, password }, path, concurrency, requests } => {
             let client = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
             let token = login(&client, &url, &buyer, &password).await?;
             for c in concurrency {

@@ -124,7 +124,7 @@ impl Store {
                 claimed,
                 now,
             });
-            let delivered = redress_domain::order::delivered_by(&ledger, Timestamp::MAX).map_or(0, |r| r.delivered);
+            let delivered = redress_domain::order::latest_delivered(&ledger);
             out.push(OrderSummary { order, delivered, entitlement });
         }
         tx.commit().await?;

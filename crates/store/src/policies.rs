@@ -52,9 +52,4 @@ impl Store {
         self.policy_cache.0.lock().unwrap_or_else(|e| e.into_inner()).insert(version, policy.clone());
         Ok(policy)
     }
-
-    pub async fn policy_versions(&self) -> Result<Vec<u32>, StoreError> {
-        let rows = sqlx::query("SELECT version FROM policies ORDER BY version").fetch_all(&self.pool).await?;
-        rows.iter().map(|r| Ok(u32::try_from(r.try_get::<i64, _>("version")?).unwrap_or(0))).collect()
-    }
 }

@@ -2,7 +2,7 @@
 //! and API tokens are random and only their SHA-256 is stored, so a database leak reveals no
 //! usable credential.
 
-use crate::{Store, StoreError, from_ms, ms};
+use crate::{Store, StoreError, ms};
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use jiff::{SignedDuration, Timestamp};
 use rand::RngExt;
@@ -173,14 +173,6 @@ impl Store {
             .execute(self.write_pool())
             .await?;
         Ok(done.rows_affected())
-    }
-
-    pub async fn session_expiry(&self, token: &str) -> Result<Option<Timestamp>, StoreError> {
-        let row = sqlx::query("SELECT expires_at FROM sessions WHERE token_hash = $1")
-            .bind(token_hash(token))
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| r.try_get::<i64, _>("expires_at").map(from_ms)).transpose()?)
     }
 }
 

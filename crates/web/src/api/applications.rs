@@ -135,7 +135,7 @@ pub async fn detail(
     let ent = state.store.entitlement(&view.order.no, &user, Some(&no), now).await?;
     let order_now = state.store.entitlement(&view.order.no, &user, None, now).await?;
     let ledger = state.store.deliveries(&view.order.no).await?;
-    let delivered = redress_domain::order::delivered_by(&ledger, Timestamp::MAX).map_or(0, |r| r.delivered);
+    let delivered = redress_domain::order::latest_delivered(&ledger);
     Ok(axum::Json(ApplicationDetailDto {
         application: ApplicationDto::new(&view.application, lang, now),
         order: OrderDto::new(&view.order, delivered, &order_now, lang),

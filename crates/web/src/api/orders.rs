@@ -46,7 +46,7 @@ pub async fn order_detail(
     let ent = state.store.entitlement(&no, &user, None, Timestamp::now()).await?;
     let order = state.store.order(&no).await?;
     let ledger = state.store.deliveries(&no).await?;
-    let delivered = redress_domain::order::delivered_by(&ledger, Timestamp::MAX).map_or(0, |r| r.delivered);
+    let delivered = redress_domain::order::latest_delivered(&ledger);
     Ok(Json(OrderDetailDto {
         order: OrderDto::new(&order, delivered, &ent, lang),
         deliveries: ledger.iter().map(DeliveryDto::from).collect(),
