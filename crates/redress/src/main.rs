@@ -83,12 +83,14 @@ async fn open(settings: &Settings) -> anyhow::Result<Store> {
 }
 
 async fn serve(store: Store, listen: &str) -> anyhow::Result<()> {
-    let app = redress_web::app(redress_web::AppState { store: store.clone() });
+    let app = redress_web::app(redress_web::AppState::new(store.clone()));
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "Redress is listening");
     println!("Redress is listening on http://{addr}");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown())
+        .await?;
     store.close().await;
     Ok(())
 }

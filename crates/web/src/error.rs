@@ -134,9 +134,13 @@ impl IntoResponse for ApiError {
 
 /// Middleware: turns an [`ApiError`] left in a response into its JSON body, translated.
 pub async fn translate(req: Request, next: Next) -> Response {
-    let lang = Lang::from_accept_language(req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
+    let lang = Lang::of(req.headers());
+    let wants_html = crate::pages::wants_html(&req);
     let mut res = next.run(req).await;
     if let Some(err) = res.extensions_mut().remove::<Arc<ApiError>>() {
+        if wants_html {
+            return crate::pages::error_page(&err, lang);
+        }
         let mut out = (err.status, axum::Json(err.render(lang))).into_response();
         out.headers_mut().insert(header::CONTENT_LANGUAGE, header::HeaderValue::from_static(lang.tag()));
         return out;
@@ -215,6 +219,11 @@ mod tests {
             include_str!("api/orders.rs"),
             include_str!("api/session.rs"),
             include_str!("api/health.rs"),
+            include_str!("lib.rs"),
+            include_str!("pages/mod.rs"),
+            include_str!("pages/auth.rs"),
+            include_str!("pages/buyer.rs"),
+            include_str!("pages/staff.rs"),
         ];
         let mut codes: Vec<String> = vec![];
         for src in sources.map(|s| s.split("#[cfg(test)]").next().unwrap_or(s)) {

@@ -128,3 +128,15 @@ pub fn application_no(s: &str) -> Result<ApplicationNo, ApiError> {
 pub fn order_no(s: &str) -> Result<OrderNo, ApiError> {
     OrderNo::parse(s).map_err(|_| ApiError::not_found())
 }
+
+/// The address of the client, when the server was started with connection info.
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let info = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+        Ok(ClientAddr(info.map(|i| i.0.ip())))
+    }
+}

@@ -14,6 +14,9 @@ fluent_templates::static_loader! {
     };
 }
 
+/// The cookie that remembers the language chosen with the page switcher.
+pub const LANG_COOKIE: &str = "redress_lang";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
     #[default]
@@ -64,6 +67,28 @@ impl Lang {
         best.map_or(Lang::Zh, |(_, l)| l)
     }
 
+    /// The language of a request: the `redress_lang` cookie set by the page switcher, else
+    /// `Accept-Language`.
+    pub fn of(headers: &axum::http::HeaderMap) -> Lang {
+        let chosen = headers.get_all(axum::http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
+            c.split(';').find_map(|kv| match kv.trim().split_once('=') {
+                Some((LANG_COOKIE, v)) => Lang::from_tag(v.trim()),
+                _ => None,
+            })
+        });
+        chosen.unwrap_or_else(|| {
+            Lang::from_accept_language(headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
+        })
+    }
+
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        match tag {
+            "zh-CN" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
     pub fn t(self, id: &str) -> String {
         LOCALES.lookup(self.id(), id)
     }
@@ -78,7 +103,10 @@ impl Lang {
     /// code is translated; the variables messages use are filled in).
     pub fn has(self, id: &str) -> bool {
         let map: HashMap<Cow<'static, str>, FluentValue> =
-            ["what", "state", "version"].into_iter().map(|k| (Cow::Borrowed(k), FluentValue::from("x"))).collect();
+            ["what", "state", "version", "no", "date", "amount", "seconds", "name", "count"]
+                .into_iter()
+                .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))
+                .collect();
         LOCALES.try_lookup_with_args(self.id(), id, &map).is_some()
     }
 }
@@ -87,8 +115,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Lang {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Lang, Self::Rejection> {
-        let header = parts.headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
-        Ok(Lang::from_accept_language(header))
+        Ok(Lang::of(&parts.headers))
     }
 }
 
@@ -103,6 +130,17 @@ mod tests {
         assert_eq!(Lang::from_accept_language(Some("fr, zh-CN;q=0.5, en;q=0.8")), Lang::En);
         assert_eq!(Lang::from_accept_language(Some("zh-TW,en;q=0.3")), Lang::Zh);
         assert_eq!(Lang::from_accept_language(Some("de")), Lang::Zh);
+    }
+
+    #[test]
+    fn the_switcher_cookie_wins_over_the_header() {
+        let mut h = axum::http::HeaderMap::new();
+        h.insert(axum::http::header::ACCEPT_LANGUAGE, "zh-CN".parse().unwrap());
+        assert_eq!(Lang::of(&h), Lang::Zh);
+        h.insert(axum::http::header::COOKIE, "a=b; redress_lang=en".parse().unwrap());
+        assert_eq!(Lang::of(&h), Lang::En);
+        h.insert(axum::http::header::COOKIE, "redress_lang=fr".parse().unwrap());
+        assert_eq!(Lang::of(&h), Lang::Zh);
     }
 
     #[test]

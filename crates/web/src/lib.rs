@@ -10,9 +10,10 @@ pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod i18n;
+pub mod pages;
 
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use redress_store::Store;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -25,6 +26,13 @@ use tower_http::trace::TraceLayer;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub throttle: std::sync::Arc<pages::auth::LoginThrottle>,
+}
+
+impl AppState {
+    pub fn new(store: Store) -> AppState {
+        AppState { store, throttle: Default::default() }
+    }
 }
 
 /// The largest JSON body the API accepts (evidence uploads will have their own limit).
@@ -34,7 +42,13 @@ pub const JSON_BODY_LIMIT: usize = 256 * 1024;
 pub fn app(state: AppState) -> Router {
     let (router, _) = api::router().split_for_parts();
     let request_id = HeaderName::from_static("x-request-id");
+    // A state-changing request from a page on another origin is refused (Fetch Metadata and
+    // Origin); API clients that are not browsers send neither header and are not affected.
+    let csrf = tower_http::csrf::CsrfLayer::new().with_rejection_response(|_| {
+        axum::response::IntoResponse::into_response(error::ApiError::new(StatusCode::FORBIDDEN, "cross-origin"))
+    });
     router
+        .merge(pages::router())
         .fallback(|| async { error::ApiError::not_found() })
         .method_not_allowed_fallback(|| async {
             error::ApiError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed")
@@ -43,6 +57,13 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(pages::CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(csrf)
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(CatchPanicLayer::new())
         // Outside the limits, timeout and panic catcher, so their answers are structured too.

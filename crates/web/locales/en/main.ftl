@@ -122,3 +122,5 @@ event-refund_failed = Refund failed
 channel-wechat_pay = WeChat Pay
 channel-alipay = Alipay
 channel-bank_card = Bank card
+error-login-throttled = Too many sign-in attempts. Try again in { $seconds } seconds.
+error-cross-origin = This request came from another website and was refused. Use the Redress pages.

@@ -122,3 +122,5 @@ event-refund_failed = 退款失败
 channel-wechat_pay = 微信支付
 channel-alipay = 支付宝
 channel-bank_card = 银行卡
+error-login-throttled = 登录尝试过于频繁，请 { $seconds } 秒后再试。
+error-cross-origin = 请求来自其他网站，已拒绝。请在 Redress 页面上操作。

@@ -51,7 +51,7 @@ pub struct AppealRequest {
 }
 
 /// Parses reason and amount together so the form shows every problem at once.
-fn parse_form(reason: &str, amount: Option<&AmountInput>) -> Result<(Reason, Option<Fen>), ApiError> {
+pub(crate) fn parse_form(reason: &str, amount: Option<&AmountInput>) -> Result<(Reason, Option<Fen>), ApiError> {
     let mut fields = vec![];
     let reason = Reason::parse(reason);
     if reason.is_none() {

@@ -17,7 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 
 type AppJson = axum::Json<ApplicationDto>;
 
-#[derive(Deserialize, IntoParams)]
+#[derive(Deserialize, IntoParams, Default)]
 pub struct QueueQuery {
     /// A state; default: everything waiting for staff (submitted, in_review, info_requested, appealed).
     pub state: Option<String>,
@@ -46,6 +46,23 @@ pub async fn queue(
     lang: Lang,
     Query(q): Query<QueueQuery>,
 ) -> ApiResult<axum::Json<Vec<QueueItemDto>>> {
+    let filter = queue_filter(&q)?;
+    let now = Timestamp::now();
+    let items = state.store.review_queue(&filter).await?;
+    Ok(axum::Json(
+        items
+            .iter()
+            .map(|(a, c)| QueueItemDto {
+                application: ApplicationDto::new(a, lang, now),
+                channel: c.as_str().to_owned(),
+            })
+            .collect(),
+    ))
+}
+
+/// The queue's filters, checked: an unknown state, reason or channel, or a malformed amount,
+/// is a field error.
+pub(crate) fn queue_filter(q: &QueueQuery) -> Result<QueueFilter, ApiError> {
     let mut fields = vec![];
     let mut parse = |field: &'static str, code: &'static str, v: &Option<String>, ok: fn(&str) -> bool| {
         if let Some(v) = v
@@ -64,25 +81,14 @@ pub async fn queue(
     }
     let yuan =
         |v: &Option<String>| v.as_deref().and_then(|s| redress_domain::money::Fen::parse_yuan(s).ok()).map(|f| f.0);
-    let filter = QueueFilter {
+    Ok(QueueFilter {
         state: q.state.as_deref().and_then(AppState_::parse),
         reason: q.reason.as_deref().and_then(Reason::parse),
         channel: q.channel.as_deref().and_then(Channel::parse),
         min_fen: yuan(&q.min_amount),
         max_fen: yuan(&q.max_amount),
         limit: 500,
-    };
-    let now = Timestamp::now();
-    let items = state.store.review_queue(&filter).await?;
-    Ok(axum::Json(
-        items
-            .iter()
-            .map(|(a, c)| QueueItemDto {
-                application: ApplicationDto::new(a, lang, now),
-                channel: c.as_str().to_owned(),
-            })
-            .collect(),
-    ))
+    })
 }
 
 /// Take an application (or an appeal) for review.

@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::dto::UserDto;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{AuthUser, Json};
+use crate::extract::{AuthUser, ClientAddr, Json};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use jiff::Timestamp;
@@ -27,12 +27,14 @@ pub struct SessionDto {
 
 /// Sign in.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginRequest,
-    responses((status = 201, body = SessionDto), (status = 401, body = ErrorBody)))]
+    responses((status = 201, body = SessionDto), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<SessionDto>)> {
     let name = req.username.trim().to_lowercase();
+    state.throttle.check(&name, addr).map_err(crate::pages::auth::throttled)?;
     match state.store.login(&name, &req.password, Timestamp::now()).await? {
         Some((token, user, expires_at)) => {
             Ok((StatusCode::CREATED, axum::Json(SessionDto { token, expires_at, user: (&user).into() })))

@@ -99,10 +99,12 @@ impl TestApp {
             store.create_user(u, now).await.expect("user");
         }
         let merchant = store.create_api_token("test-merchant", now).await.expect("token");
-        let app = redress_web::app(redress_web::AppState { store: store.clone() });
+        let app = redress_web::app(redress_web::AppState::new(store.clone()));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        tokio::spawn(async move {
+            axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await
+        });
         TestApp { base: format!("http://{addr}"), client: reqwest::Client::new(), store, merchant, _dir: dir }
     }
 

@@ -1,0 +1,191 @@
+//! Signing in and out with a cookie, login throttling, and the language switcher.
+
+use super::{Page, SESSION_COOKIE, render, safe_back, session_token};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::ClientAddr;
+use crate::i18n::{LANG_COOKIE, Lang};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use jiff::Timestamp;
+use serde::Deserialize;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+/// Login attempts allowed per account and per client address. Every attempt counts, so a
+/// password cannot be guessed faster than the account's quota whatever the number of
+/// addresses, nor many accounts sprayed from one address.
+pub struct LoginThrottle {
+    accounts: DefaultKeyedRateLimiter<String>,
+    addresses: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+impl Default for LoginThrottle {
+    fn default() -> LoginThrottle {
+        let quota = |burst: u32, every: Duration| {
+            Quota::with_period(every).map(|q| q.allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN)))
+        };
+        let accounts = quota(10, Duration::from_secs(30)).unwrap_or_else(|| Quota::per_minute(NonZeroU32::MIN));
+        let addresses = quota(100, Duration::from_millis(500)).unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN));
+        LoginThrottle { accounts: RateLimiter::keyed(accounts), addresses: RateLimiter::keyed(addresses) }
+    }
+}
+
+impl LoginThrottle {
+    /// Counts an attempt; `Err(seconds)` when it must wait.
+    pub fn check(&self, username: &str, addr: Option<IpAddr>) -> Result<(), u64> {
+        let now = DefaultClock::default().now();
+        let wait = |e: governor::NotUntil<_>| e.wait_time_from(now).as_secs().max(1);
+        if let Some(ip) = addr {
+            self.addresses.check_key(&ip).map_err(wait)?;
+        }
+        self.accounts.check_key(&username.to_owned()).map_err(wait)?;
+        if self.accounts.len() > 50_000 {
+            self.accounts.retain_recent();
+            self.addresses.retain_recent();
+        }
+        Ok(())
+    }
+}
+
+/// The throttle's answer, in the API's error shape.
+pub fn throttled(seconds: u64) -> ApiError {
+    ApiError::new(StatusCode::TOO_MANY_REQUESTS, "login-throttled").arg("seconds", seconds.to_string())
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    p: Page,
+    username: String,
+    next: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct LoginQuery {
+    next: Option<String>,
+}
+
+pub async fn login_page(headers: HeaderMap, Query(q): Query<LoginQuery>) -> Response {
+    let lang = Lang::of(&headers);
+    let page =
+        LoginPage { p: Page::new(lang, None, "/login"), username: String::new(), next: safe_back(q.next.as_deref()) };
+    render(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
+    jar: CookieJar,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, ApiError> {
+    let lang = Lang::of(&headers);
+    let username = form.username.trim().to_lowercase();
+    let again = |status: StatusCode, err: ApiError| {
+        let mut p = Page::new(lang, None, "/login");
+        p.error = Some(err.render(lang).message);
+        let page = LoginPage { p, username: username.clone(), next: safe_back(Some(&form.next)) };
+        render(status, &page)
+    };
+    if let Err(seconds) = state.throttle.check(&username, addr) {
+        return Ok(again(StatusCode::TOO_MANY_REQUESTS, throttled(seconds)));
+    }
+    let Some((token, _, _)) = state.store.login(&username, &form.password, Timestamp::now()).await? else {
+        return Ok(again(StatusCode::UNAUTHORIZED, ApiError::new(StatusCode::UNAUTHORIZED, "login-failed")));
+    };
+    // A new session id at every login; the one the browser had before is ended.
+    if let Some(old) = session_token(&headers) {
+        state.store.logout(&old).await?;
+    }
+    let jar = jar.add(session_cookie(token, &headers));
+    Ok((jar, Redirect::to(&safe_back(Some(&form.next)))).into_response())
+}
+
+fn session_cookie(token: String, headers: &HeaderMap) -> Cookie<'static> {
+    let mut c = Cookie::new(SESSION_COOKIE, token);
+    c.set_http_only(true);
+    c.set_same_site(SameSite::Lax);
+    c.set_path("/");
+    c.set_secure(over_https(headers));
+    c
+}
+
+/// Whether the browser reached Redress over HTTPS (directly or through a proxy that says so).
+fn over_https(headers: &HeaderMap) -> bool {
+    headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("https"))
+        || headers.get("forwarded").and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("proto=https"))
+}
+
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap, jar: CookieJar) -> Result<Response, ApiError> {
+    if let Some(token) = session_token(&headers) {
+        state.store.logout(&token).await?;
+    }
+    let mut gone = Cookie::from(SESSION_COOKIE);
+    gone.set_path("/");
+    Ok((jar.remove(gone), Redirect::to("/login")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct SwitchQuery {
+    back: Option<String>,
+}
+
+/// Remembers the chosen language for a year and goes back to the page.
+pub async fn switch_language(
+    Path(tag): Path<String>,
+    Query(q): Query<SwitchQuery>,
+    jar: CookieJar,
+) -> Result<Response, ApiError> {
+    let lang = Lang::from_tag(&tag).ok_or_else(ApiError::not_found)?;
+    let back = Redirect::to(&safe_back(q.back.as_deref()));
+    match Cookie::parse(format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.tag())) {
+        Ok(c) => Ok((jar.add(c.into_owned()), back).into_response()),
+        Err(_) => Ok(back.into_response()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_account_is_throttled_after_its_burst_whatever_the_address() {
+        let t = LoginThrottle::default();
+        for i in 0..10u8 {
+            assert!(t.check("lin", Some(IpAddr::from([10, 0, 0, i]))).is_ok(), "attempt {i}");
+        }
+        let wait = t.check("lin", Some(IpAddr::from([10, 0, 1, 1]))).expect_err("throttled");
+        assert!((1..=30).contains(&wait), "{wait}");
+        assert!(t.check("zhao", Some(IpAddr::from([10, 0, 1, 1]))).is_ok(), "other accounts are not affected");
+    }
+
+    #[test]
+    fn an_address_is_throttled_after_its_burst_whatever_the_account() {
+        let t = LoginThrottle::default();
+        let ip = Some(IpAddr::from([192, 0, 2, 7]));
+        for i in 0..100 {
+            assert!(t.check(&format!("user{i}"), ip).is_ok(), "attempt {i}");
+        }
+        assert!(t.check("another", ip).is_err());
+        assert!(t.check("another", Some(IpAddr::from([192, 0, 2, 8]))).is_ok());
+    }
+}

@@ -1,0 +1,433 @@
+//! The buyer's pages, in the seed's order: orders (个人中心 / 订单管理), the refund form with its
+//! live entitlement explanation and server-side drafts, application records, the detail page
+//! with its timeline (withdraw, supplement, appeal), and the help page with the accepted policy.
+
+use super::{FieldErrors, Page, Viewer, render};
+use crate::AppState;
+use crate::api::applications::parse_form;
+use crate::api::orders::{ClauseDto, PolicyDto};
+use crate::dto::{AmountInput, ApplicationDto, EntitlementDto, OrderDto, TimelineDto};
+use crate::error::ApiError;
+use crate::extract::{application_no, order_no};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use jiff::Timestamp;
+use redress_domain::application::{Application, DraftInput, Reason, State as AppState_};
+use redress_domain::ids::ApplicationNo;
+use redress_domain::order::latest_delivered;
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+
+type PageResult = Result<Response, ApiError>;
+
+/// Confirmations a page shows after an action (`?done=…`); anything else is ignored.
+const DONE: &[&str] = &[
+    "saved",
+    "submitted",
+    "deleted",
+    "withdraw",
+    "supplement",
+    "appeal",
+    "claim",
+    "request-info",
+    "approve",
+    "reject",
+];
+
+#[derive(Deserialize, Default)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+impl DoneQuery {
+    /// Puts the confirmation for `?done=` on the page.
+    pub fn apply(&self, p: &mut Page, no: &str) {
+        if let Some(done) = self.done.as_deref().filter(|d| DONE.contains(d)) {
+            p.notice = Some(p.t1(&format!("done-{done}"), "no", no));
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "buyer/orders.html")]
+struct OrdersPage {
+    p: Page,
+    orders: Vec<OrderDto>,
+    drafts: HashMap<String, String>,
+}
+
+impl OrdersPage {
+    fn draft_of(&self, order: &str) -> Option<&String> {
+        self.drafts.get(order)
+    }
+}
+
+pub async fn orders(State(state): State<AppState>, v: Viewer, q: Query<DoneQuery>) -> PageResult {
+    v.require_buyer()?;
+    let summaries = state.store.buyer_orders(&v.user.username, Timestamp::now()).await?;
+    let apps = state.store.applications_of_buyer(&v.user.username).await?;
+    let mut p = v.page;
+    q.apply(&mut p, "");
+    let page = OrdersPage {
+        orders: summaries.iter().map(|s| OrderDto::from_summary(s, p.lang)).collect(),
+        drafts: drafts_by_order(&apps),
+        p,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+fn drafts_by_order(apps: &[Application]) -> HashMap<String, String> {
+    apps.iter().filter(|a| a.state == AppState_::Draft).map(|a| (a.order_no.to_string(), a.no.to_string())).collect()
+}
+
+/// The refund form, for a new application or a draft.
+#[derive(Template)]
+#[template(path = "buyer/apply.html")]
+struct ApplyPage {
+    p: Page,
+    order: OrderDto,
+    ent: EntitlementDto,
+    /// The draft's number, once there is a draft.
+    no: Option<String>,
+    form: ApplyForm,
+    errors: FieldErrors,
+    reasons: Vec<(String, String)>,
+}
+
+impl ApplyPage {
+    fn action_url(&self) -> String {
+        match &self.no {
+            Some(no) => format!("/applications/{no}/edit"),
+            None => format!("/orders/{}/apply", self.order.order_no),
+        }
+    }
+
+    fn is_reason(&self, code: &str) -> bool {
+        self.form.reason == code
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct ApplyForm {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    description: String,
+    /// `save`, `submit` or `delete`.
+    #[serde(default)]
+    action: String,
+}
+
+impl ApplyForm {
+    fn of(a: &Application) -> ApplyForm {
+        ApplyForm {
+            reason: a.reason.as_str().to_owned(),
+            amount: a.requested.yuan_string(),
+            description: a.description.clone(),
+            action: String::new(),
+        }
+    }
+
+    fn input(&self) -> Result<DraftInput, ApiError> {
+        let amount = (!self.amount.trim().is_empty()).then(|| AmountInput::Text(self.amount.trim().to_owned()));
+        let (reason, amount) = parse_form(&self.reason, amount.as_ref())?;
+        let amount = amount.ok_or_else(|| ApiError::field("amount", "amount-malformed"))?;
+        Ok(DraftInput { reason, description: self.description.clone(), amount })
+    }
+}
+
+/// Renders the form with what the buyer typed and, if any, the error next to its field.
+async fn form_page(
+    state: &AppState,
+    v: Viewer,
+    order: &str,
+    no: Option<&ApplicationNo>,
+    form: ApplyForm,
+    err: Option<ApiError>,
+) -> PageResult {
+    let order_no = order_no(order)?;
+    let now = Timestamp::now();
+    let ent = state.store.entitlement(&order_no, &v.user, no, now).await?;
+    let order = state.store.order(&order_no).await?;
+    let delivered = latest_delivered(&state.store.deliveries(&order_no).await?);
+    let mut p = v.page;
+    let (status, errors) = match &err {
+        Some(e) => {
+            p.error = Some(e.render(p.lang).message);
+            (e.status, FieldErrors::from_api(e, p.lang))
+        }
+        None => (StatusCode::OK, FieldErrors::default()),
+    };
+    let page = ApplyPage {
+        order: OrderDto::new(&order, delivered, &ent, p.lang),
+        ent: EntitlementDto::new(&ent, p.lang),
+        no: no.map(ToString::to_string),
+        form,
+        errors,
+        reasons: Reason::ALL.iter().map(|r| (r.as_str().to_owned(), p.t(&format!("reason-{}", r.as_str())))).collect(),
+        p,
+    };
+    Ok(render(status, &page))
+}
+
+pub async fn new_form(State(state): State<AppState>, v: Viewer, Path(order): Path<String>) -> PageResult {
+    v.require_buyer()?;
+    let apps = state.store.applications_of_buyer(&v.user.username).await?;
+    if let Some(no) = drafts_by_order(&apps).get(&order) {
+        return Ok(Redirect::to(&format!("/applications/{no}/edit")).into_response());
+    }
+    let no = order_no(&order)?;
+    let ent = state.store.entitlement(&no, &v.user, None, Timestamp::now()).await?;
+    let form = ApplyForm { amount: ent.max_refundable.yuan_string(), ..ApplyForm::default() };
+    form_page(&state, v, &order, None, form, None).await
+}
+
+/// Autosave requests (from `app.js`) get JSON instead of a page.
+fn is_autosave(headers: &HeaderMap) -> bool {
+    headers.contains_key("x-redress-autosave")
+}
+
+fn autosaved(no: &ApplicationNo, p: &Page) -> Response {
+    let body = serde_json::json!({
+        "edit": format!("/applications/{no}/edit"),
+        "message": p.t1("page-draft-autosaved", "date", &p.time(&Timestamp::now())),
+    });
+    axum::Json(body).into_response()
+}
+
+fn autosave_failed(err: &ApiError, p: &Page) -> Response {
+    (err.status, axum::Json(serde_json::json!({ "message": err.render(p.lang).message }))).into_response()
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    v: Viewer,
+    headers: HeaderMap,
+    Path(order): Path<String>,
+    Form(form): Form<ApplyForm>,
+) -> PageResult {
+    v.require_buyer()?;
+    let order_no = order_no(&order)?;
+    let input = match form.input() {
+        Ok(i) => i,
+        Err(e) if is_autosave(&headers) => return Ok(autosave_failed(&e, &v.page)),
+        Err(e) => return form_page(&state, v, &order, None, form, Some(e)).await,
+    };
+    let now = Timestamp::now();
+    let draft = match state.store.create_draft(&order_no, &v.user, input, now).await {
+        Ok(d) => d,
+        Err(e) if is_autosave(&headers) => return Ok(autosave_failed(&e.into(), &v.page)),
+        Err(e) => return form_page(&state, v, &order, None, form, Some(e.into())).await,
+    };
+    if is_autosave(&headers) {
+        return Ok(autosaved(&draft.no, &v.page));
+    }
+    finish(&state, v, draft, form).await
+}
+
+/// After a draft is saved: stay on it, or submit it.
+async fn finish(state: &AppState, v: Viewer, draft: Application, form: ApplyForm) -> PageResult {
+    if form.action != "submit" {
+        return Ok(Redirect::to(&format!("/applications/{}/edit?done=saved", draft.no)).into_response());
+    }
+    match state.store.submit(&draft.no, &v.user, Timestamp::now()).await {
+        Ok(a) => Ok(Redirect::to(&format!("/applications/{}?done=submitted", a.no)).into_response()),
+        Err(e) => form_page(state, v, draft.order_no.as_str(), Some(&draft.no), form, Some(e.into())).await,
+    }
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    mut v: Viewer,
+    Path(no): Path<String>,
+    q: Query<DoneQuery>,
+) -> PageResult {
+    v.require_buyer()?;
+    let no = application_no(&no)?;
+    let a = state.store.application_for(&no, &v.user).await?;
+    if a.state != AppState_::Draft {
+        return Ok(Redirect::to(&format!("/applications/{no}")).into_response());
+    }
+    q.apply(&mut v.page, no.as_str());
+    form_page(&state, v, a.order_no.as_str(), Some(&no), ApplyForm::of(&a), None).await
+}
+
+pub async fn edit(
+    State(state): State<AppState>,
+    v: Viewer,
+    headers: HeaderMap,
+    Path(no): Path<String>,
+    Form(form): Form<ApplyForm>,
+) -> PageResult {
+    v.require_buyer()?;
+    let no = application_no(&no)?;
+    let a = state.store.application_for(&no, &v.user).await?;
+    if form.action == "delete" {
+        state.store.delete_draft(&no, &v.user).await?;
+        return Ok(Redirect::to("/orders?done=deleted").into_response());
+    }
+    let order = a.order_no.to_string();
+    let input = match form.input() {
+        Ok(i) => i,
+        Err(e) if is_autosave(&headers) => return Ok(autosave_failed(&e, &v.page)),
+        Err(e) => return form_page(&state, v, &order, Some(&no), form, Some(e)).await,
+    };
+    match state.store.update_draft(&no, &v.user, input, Timestamp::now()).await {
+        Ok(_) if is_autosave(&headers) => Ok(autosaved(&no, &v.page)),
+        Ok(draft) => finish(&state, v, draft, form).await,
+        Err(e) if is_autosave(&headers) => Ok(autosave_failed(&e.into(), &v.page)),
+        Err(e) => form_page(&state, v, &order, Some(&no), form, Some(e.into())).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "buyer/applications.html")]
+struct ApplicationsPage {
+    p: Page,
+    apps: Vec<ApplicationDto>,
+}
+
+pub async fn applications(State(state): State<AppState>, v: Viewer) -> PageResult {
+    v.require_buyer()?;
+    let now = Timestamp::now();
+    let mut apps = state.store.applications_of_buyer(&v.user.username).await?;
+    apps.sort_by_key(|a| std::cmp::Reverse(a.created_at));
+    let p = v.page;
+    let page = ApplicationsPage { apps: apps.iter().map(|a| ApplicationDto::new(a, p.lang, now)).collect(), p };
+    Ok(render(StatusCode::OK, &page))
+}
+
+#[derive(Template)]
+#[template(path = "buyer/detail.html")]
+struct DetailPage {
+    p: Page,
+    app: ApplicationDto,
+    order: OrderDto,
+    ent: EntitlementDto,
+    timeline: Vec<TimelineDto>,
+    /// What the buyer typed into an action form that failed, kept.
+    text: String,
+    errors: FieldErrors,
+}
+
+impl DetailPage {
+    fn can_withdraw(&self) -> bool {
+        matches!(self.app.state.as_str(), "submitted" | "info_requested")
+    }
+
+    fn can_supplement(&self) -> bool {
+        self.app.state == "info_requested"
+    }
+
+    fn can_appeal(&self) -> bool {
+        self.app.state == "rejected"
+    }
+
+    /// The staff's latest information request, shown above the answer box.
+    fn info_request(&self) -> Option<String> {
+        self.timeline.iter().rev().find(|e| e.kind == "info_requested").map(|e| self.p.event_note(e))
+    }
+}
+
+async fn detail_page(state: &AppState, mut v: Viewer, no: &str, text: String, err: Option<ApiError>) -> PageResult {
+    let no = application_no(no)?;
+    let now = Timestamp::now();
+    let view = state.store.view(&no, &v.user).await?;
+    let ent = state.store.entitlement(&view.order.no, &v.user, Some(&no), now).await?;
+    let order_now = state.store.entitlement(&view.order.no, &v.user, None, now).await?;
+    let delivered = latest_delivered(&state.store.deliveries(&view.order.no).await?);
+    let lang = v.page.lang;
+    let (status, errors) = match &err {
+        Some(e) => {
+            v.page.error = Some(e.render(lang).message);
+            (e.status, FieldErrors::from_api(e, lang))
+        }
+        None => (StatusCode::OK, FieldErrors::default()),
+    };
+    let page = DetailPage {
+        app: ApplicationDto::new(&view.application, lang, now),
+        order: OrderDto::new(&view.order, delivered, &order_now, lang),
+        ent: EntitlementDto::new(&ent, lang),
+        timeline: view.timeline.iter().map(|t| TimelineDto::new(t, lang)).collect(),
+        text,
+        errors,
+        p: v.page,
+    };
+    Ok(render(status, &page))
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    mut v: Viewer,
+    Path(no): Path<String>,
+    q: Query<DoneQuery>,
+) -> PageResult {
+    v.require_buyer()?;
+    q.apply(&mut v.page, &no);
+    detail_page(&state, v, &no, String::new(), None).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct TextForm {
+    #[serde(default)]
+    text: String,
+}
+
+/// Withdraw, answer an information request, or appeal.
+pub async fn act(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path((no, action)): Path<(String, String)>,
+    Form(form): Form<TextForm>,
+) -> PageResult {
+    v.require_buyer()?;
+    let app_no = application_no(&no)?;
+    let now = Timestamp::now();
+    let done = match action.as_str() {
+        "withdraw" => state.store.withdraw(&app_no, &v.user, now).await,
+        "supplement" => state.store.supplement(&app_no, &v.user, &form.text, now).await,
+        "appeal" => state.store.appeal(&app_no, &v.user, &form.text, now).await,
+        _ => return Err(ApiError::not_found()),
+    };
+    match done {
+        Ok(_) => Ok(Redirect::to(&format!("/applications/{no}?done={action}")).into_response()),
+        Err(e) => detail_page(&state, v, &no, form.text, Some(e.into())).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "buyer/help.html")]
+struct HelpPage {
+    p: Page,
+    policies: Vec<(PolicyDto, Vec<(String, Timestamp)>)>,
+}
+
+impl HelpPage {
+    fn clauses<'a>(&self, policy: &'a PolicyDto) -> &'a [ClauseDto] {
+        &policy.clauses
+    }
+}
+
+/// How refunds work, and the policy version each of the buyer's orders was bought under.
+pub async fn help(State(state): State<AppState>, v: Viewer) -> PageResult {
+    v.require_buyer()?;
+    let orders = state.store.buyer_orders(&v.user.username, Timestamp::now()).await?;
+    let mut by_version: BTreeMap<u32, Vec<(String, Timestamp)>> = BTreeMap::new();
+    for s in &orders {
+        by_version
+            .entry(s.order.policy_version)
+            .or_default()
+            .push((s.order.no.to_string(), s.order.policy_accepted_at));
+    }
+    let mut policies = vec![];
+    for (version, accepted) in by_version.into_iter().rev() {
+        let policy = state.store.policy(version).await?;
+        policies.push((PolicyDto::new(&policy, v.page.lang), accepted));
+    }
+    Ok(render(StatusCode::OK, &HelpPage { p: v.page, policies }))
+}

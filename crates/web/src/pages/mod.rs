@@ -1,0 +1,335 @@
+//! The website: pages rendered on the server for buyers (the seed's four steps) and staff (the
+//! review desk). Pages call the same store functions as the JSON API and reuse its DTOs; the
+//! templates are askama files under `templates/`, and every word in them comes from
+//! `locales/*/pages.ftl`. Pages work without JavaScript; `assets/app.js` only enhances them.
+//!
+//! Sessions are the same server-side sessions as the API's bearer tokens, carried in an
+//! `HttpOnly`, `SameSite=Lax` cookie. Cross-origin state-changing requests are refused by
+//! tower-http's `CsrfLayer` (Fetch Metadata and `Origin`), wrapped around the whole app.
+
+pub mod auth;
+pub mod buyer;
+pub mod staff;
+
+use crate::AppState;
+use crate::dto::TimelineDto;
+use crate::error::ApiError;
+use crate::i18n::Lang;
+use askama::Template;
+use axum::Router;
+use axum::extract::{FromRequestParts, Path, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use jiff::Timestamp;
+use redress_domain::application::Role;
+use redress_domain::money::Fen;
+use redress_store::User;
+use std::collections::HashMap;
+
+/// The cookie that carries the session token.
+pub const SESSION_COOKIE: &str = "redress_session";
+
+/// The Content-Security-Policy of every response: nothing from another origin, no inline
+/// script or style, no framing, forms post only to Redress.
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/lang/{tag}", get(auth::switch_language))
+        .route("/assets/{file}", get(asset))
+        .route("/orders", get(buyer::orders))
+        .route("/orders/{order}/apply", get(buyer::new_form).post(buyer::create))
+        .route("/applications", get(buyer::applications))
+        .route("/applications/{no}", get(buyer::detail))
+        .route("/applications/{no}/edit", get(buyer::edit_form).post(buyer::edit))
+        .route("/applications/{no}/{action}", post(buyer::act))
+        .route("/help", get(buyer::help))
+        .route("/desk", get(staff::queue))
+        .route("/desk/{no}", get(staff::detail))
+        .route("/desk/{no}/{action}", post(staff::act))
+}
+
+/// Whether an error answering this request should be a page rather than JSON.
+pub fn wants_html(req: &Request) -> bool {
+    let path = req.uri().path();
+    !(path.starts_with("/api/") || path == "/healthz" || path == "/readyz")
+}
+
+/// What every page template can use: the language, who is signed in, and the helpers that turn
+/// values into text.
+pub struct Page {
+    pub lang: Lang,
+    pub user: Option<User>,
+    /// The current path and query, to come back to after switching language.
+    pub path: String,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+}
+
+impl Page {
+    pub fn new(lang: Lang, user: Option<User>, path: impl Into<String>) -> Page {
+        Page { lang, user, path: path.into(), notice: None, error: None }
+    }
+
+    pub fn t(&self, id: &str) -> String {
+        self.lang.t(id)
+    }
+
+    pub fn t1(&self, id: &str, name: &'static str, value: &str) -> String {
+        self.lang.t_args(id, &[(name, value.to_owned())])
+    }
+
+    /// The label of a code in a family (`platform`, `source`…); a code Redress does not know
+    /// (a merchant's new platform, say) is shown as it is.
+    pub fn tk(&self, family: &str, code: &str) -> String {
+        let id = format!("{family}-{code}");
+        if self.lang.has(&id) { self.t(&id) } else { code.to_owned() }
+    }
+
+    pub fn tag(&self) -> &'static str {
+        self.lang.tag()
+    }
+
+    /// The other language, for the switcher: (path to switch, its name in itself).
+    pub fn switch_href(&self) -> String {
+        let other = if self.lang == Lang::Zh { "en" } else { "zh-CN" };
+        format!("/lang/{other}?back={}", encode(&self.path))
+    }
+
+    pub fn switch_label(&self) -> &'static str {
+        if self.lang == Lang::Zh { "English" } else { "中文" }
+    }
+
+    /// A time as people in China read it: Asia/Shanghai, minutes.
+    pub fn time(&self, t: &Timestamp) -> String {
+        t.to_zoned_datetime(redress_domain::calendar::shanghai()).strftime("%Y-%m-%d %H:%M").to_string()
+    }
+
+    pub fn opt_time(&self, t: &Option<Timestamp>) -> String {
+        t.as_ref().map(|t| self.time(t)).unwrap_or_else(|| "—".to_owned())
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role.is_staff())
+    }
+
+    pub fn is_buyer(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role == Role::Buyer)
+    }
+
+    pub fn user_name(&self) -> String {
+        self.user.as_ref().map(|u| u.display_name.clone()).unwrap_or_default()
+    }
+
+    pub fn role_label(&self) -> String {
+        self.user.as_ref().map(|u| self.t(&format!("role-{}", u.role.as_str()))).unwrap_or_default()
+    }
+
+    /// What a timeline entry says beyond its label: the message, the amount, the reason.
+    pub fn event_note(&self, e: &TimelineDto) -> String {
+        let text = |k: &str| e.data.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();
+        let fen = |k: &str| e.data.get(k).and_then(|v| v.as_i64()).map(|f| Fen(f).to_string()).unwrap_or_default();
+        match e.kind.as_str() {
+            "submitted" => format!("{} · {}", fen("amount"), self.t(&format!("reason-{}", text("reason")))),
+            "approved" => {
+                let mut s = fen("amount");
+                if e.data.get("partial").and_then(|v| v.as_bool()) == Some(true) {
+                    s = format!("{s} · {}", self.t("page-partial"));
+                }
+                if e.data.get("auto_rule").is_some_and(|v| !v.is_null()) {
+                    s = format!("{s} · {}", self.t("page-auto-decided"));
+                }
+                s
+            }
+            "rejected" => format!("{} — {}", self.t(&format!("reject-{}", text("code"))), text("text")),
+            "info_requested" | "supplemented" => text("message"),
+            "appealed" => text("text"),
+            "refund_failed" => text("reason"),
+            _ => String::new(),
+        }
+    }
+
+    pub fn actor_label(&self, e: &TimelineDto) -> String {
+        if e.actor_role == "system" {
+            self.t("role-system")
+        } else {
+            format!("{} · {}", e.actor, self.t(&format!("role-{}", e.actor_role)))
+        }
+    }
+}
+
+pub fn encode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// A path to return to after login or a language switch: only a path on this site.
+pub fn safe_back(back: Option<&str>) -> String {
+    match back {
+        Some(b) if b.starts_with('/') && !b.starts_with("//") && !b.contains('\\') && !b.contains("://") => {
+            b.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+/// Field errors of a form, translated, by field name.
+#[derive(Default)]
+pub struct FieldErrors(pub HashMap<String, String>);
+
+impl FieldErrors {
+    pub fn from_api(err: &ApiError, lang: Lang) -> FieldErrors {
+        FieldErrors(err.render(lang).fields.into_iter().map(|f| (f.field, f.message)).collect())
+    }
+
+    pub fn get(&self, field: &str) -> Option<&String> {
+        self.0.get(field)
+    }
+}
+
+/// The signed-in person behind the session cookie, and the page frame for them. Without a
+/// live session, pages send the browser to the login page and back.
+pub struct Viewer {
+    pub user: User,
+    pub page: Page,
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let lang = Lang::of(&parts.headers);
+        let path = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+        let user = match session_token(&parts.headers) {
+            Some(token) => state
+                .store
+                .session_user(&token, Timestamp::now())
+                .await
+                .map_err(|e| ApiError::from(e).into_response())?,
+            None => None,
+        };
+        match user {
+            Some(user) => Ok(Viewer { page: Page::new(lang, Some(user.clone()), path), user }),
+            None => {
+                let back = if parts.method == axum::http::Method::GET { path } else { "/".to_owned() };
+                Err(Redirect::to(&format!("/login?next={}", encode(&back))).into_response())
+            }
+        }
+    }
+}
+
+impl Viewer {
+    pub fn require_buyer(&self) -> Result<(), ApiError> {
+        if self.user.role == Role::Buyer { Ok(()) } else { Err(ApiError::forbidden()) }
+    }
+
+    pub fn require_staff(&self) -> Result<(), ApiError> {
+        if self.user.role.is_staff() { Ok(()) } else { Err(ApiError::forbidden()) }
+    }
+}
+
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    axum_extra::extract::CookieJar::from_headers(headers).get(SESSION_COOKIE).map(|c| c.value().to_owned())
+}
+
+/// Renders a template as an HTML response with `status`.
+pub fn render<T: Template>(status: StatusCode, t: &T) -> Response {
+    match t.render() {
+        Ok(html) => (status, [(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))], html)
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    p: Page,
+    status: u16,
+    message: &'a str,
+}
+
+/// The page for an error outside a form: what went wrong, in the reader's language.
+pub fn error_page(err: &ApiError, lang: Lang) -> Response {
+    let body = err.render(lang);
+    let page = ErrorPage { p: Page::new(lang, None, "/"), status: err.status.as_u16(), message: &body.message };
+    let mut res = render(err.status, &page);
+    res.headers_mut().insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.tag()));
+    res
+}
+
+async fn home(viewer: Result<Viewer, Response>) -> Redirect {
+    match viewer {
+        Ok(v) if v.user.role.is_staff() => Redirect::to("/desk"),
+        Ok(_) => Redirect::to("/orders"),
+        Err(_) => Redirect::to("/login"),
+    }
+}
+
+/// The stylesheet and script, embedded in the binary.
+async fn asset(Path(file): Path<String>) -> Result<Response, ApiError> {
+    let (body, kind): (&'static str, &'static str) = match file.as_str() {
+        "app.css" => (include_str!("../../assets/app.css"), "text/css; charset=utf-8"),
+        "app.js" => (include_str!("../../assets/app.js"), "text/javascript; charset=utf-8"),
+        _ => return Err(ApiError::not_found()),
+    };
+    Ok(([(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed_back() {
+        assert_eq!(safe_back(Some("/orders?x=1")), "/orders?x=1");
+        for bad in ["//evil.example/", "https://evil.example/", "/\\evil.example", "orders", "/a?u=http://x"] {
+            assert_eq!(safe_back(Some(bad)), "/", "{bad}");
+        }
+        assert_eq!(safe_back(None), "/");
+    }
+
+    #[test]
+    fn times_are_shown_in_shanghai() {
+        let p = Page::new(Lang::Zh, None, "/");
+        let t: Timestamp = "2026-11-24T16:30:00Z".parse().unwrap();
+        assert_eq!(p.time(&t), "2026-11-25 00:30");
+    }
+
+    /// Every key a template asks for exists in both languages.
+    #[test]
+    fn every_template_word_is_translated() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut keys = vec![];
+        let mut files = vec![dir.clone()];
+        while let Some(d) = files.pop() {
+            for entry in std::fs::read_dir(&d).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    files.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for marker in ["p.t(\"", "p.t1(\""] {
+                    for piece in text.split(marker).skip(1) {
+                        keys.push(piece.split('"').next().unwrap().to_owned());
+                    }
+                }
+            }
+        }
+        assert!(keys.len() > 60, "found only {} keys", keys.len());
+        for key in &keys {
+            for lang in [Lang::Zh, Lang::En] {
+                assert!(lang.has(key), "{key} has no {} translation", lang.tag());
+            }
+        }
+    }
+}

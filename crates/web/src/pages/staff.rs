@@ -1,0 +1,223 @@
+//! The review desk: the queue sorted by review due time with filters, and an application's
+//! page with the order, the delivery ledger, the entitlement, the timeline and the buyer's
+//! words side by side, where staff claim, ask for information, approve or reject. Appeals use
+//! the same actions; the domain decides who may act on what.
+
+use super::buyer::DoneQuery;
+use super::{FieldErrors, Page, Viewer, render};
+use crate::AppState;
+use crate::api::review::{QueueQuery, queue_filter};
+use crate::dto::{AmountInput, ApplicationDto, DeliveryDto, EntitlementDto, OrderDto, TimelineDto};
+use crate::error::ApiError;
+use crate::extract::application_no;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use jiff::Timestamp;
+use redress_domain::application::{Reason, RejectCode, State as AppState_};
+use redress_domain::order::{Channel, latest_delivered};
+use serde::Deserialize;
+
+type PageResult = Result<Response, ApiError>;
+
+#[derive(Template)]
+#[template(path = "staff/queue.html")]
+struct QueuePage {
+    p: Page,
+    items: Vec<(ApplicationDto, String)>,
+    filter: QueueQuery,
+    errors: FieldErrors,
+    states: Vec<(String, String)>,
+    reasons: Vec<(String, String)>,
+    channels: Vec<(String, String)>,
+}
+
+impl QueuePage {
+    fn value<'a>(&self, v: &'a Option<String>) -> &'a str {
+        v.as_deref().unwrap_or("")
+    }
+
+    fn selected(&self, v: &Option<String>, code: &str) -> bool {
+        v.as_deref() == Some(code)
+    }
+}
+
+fn options(p: &Page, prefix: &str, codes: impl Iterator<Item = &'static str>) -> Vec<(String, String)> {
+    codes.map(|c| (c.to_owned(), p.t(&format!("{prefix}-{c}")))).collect()
+}
+
+pub async fn queue(State(state): State<AppState>, v: Viewer, Query(mut q): Query<QueueQuery>) -> PageResult {
+    v.require_staff()?;
+    // An empty select or box in the filter form means "any".
+    for f in [&mut q.state, &mut q.reason, &mut q.channel, &mut q.min_amount, &mut q.max_amount] {
+        if f.as_deref().is_some_and(|s| s.trim().is_empty()) {
+            *f = None;
+        }
+    }
+    let mut p = v.page;
+    let now = Timestamp::now();
+    let (status, items, errors) = match queue_filter(&q) {
+        Ok(filter) => {
+            let items = state.store.review_queue(&filter).await?;
+            let items = items
+                .iter()
+                .map(|(a, c)| (ApplicationDto::new(a, p.lang, now), p.t(&format!("channel-{}", c.as_str()))))
+                .collect();
+            (StatusCode::OK, items, FieldErrors::default())
+        }
+        Err(e) => {
+            p.error = Some(e.render(p.lang).message);
+            (e.status, vec![], FieldErrors::from_api(&e, p.lang))
+        }
+    };
+    let page = QueuePage {
+        states: options(&p, "state", AppState_::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str())),
+        reasons: options(&p, "reason", Reason::ALL.iter().map(|r| r.as_str())),
+        channels: options(&p, "channel", Channel::ALL.iter().map(|c| c.as_str())),
+        items,
+        filter: q,
+        errors,
+        p,
+    };
+    Ok(render(status, &page))
+}
+
+#[derive(Template)]
+#[template(path = "staff/detail.html")]
+struct DetailPage {
+    p: Page,
+    app: ApplicationDto,
+    order: OrderDto,
+    ent: EntitlementDto,
+    ledger: Vec<DeliveryDto>,
+    timeline: Vec<TimelineDto>,
+    form: StaffForm,
+    errors: FieldErrors,
+    reject_codes: Vec<(String, String)>,
+}
+
+impl DetailPage {
+    fn can_claim(&self) -> bool {
+        matches!(self.app.state.as_str(), "submitted" | "appealed")
+    }
+
+    fn can_decide(&self) -> bool {
+        self.app.state == "in_review"
+            && self.p.user.as_ref().map(|u| u.username.as_str()) == self.app.reviewer.as_deref()
+    }
+
+    fn in_review_by_other(&self) -> bool {
+        self.app.state == "in_review" && !self.can_decide()
+    }
+
+    /// What the buyer wrote: the description, supplements and appeals, in order.
+    fn buyer_words(&self) -> Vec<(&TimelineDto, String)> {
+        self.timeline
+            .iter()
+            .filter(|e| e.actor_role == "buyer" && matches!(e.kind.as_str(), "supplemented" | "appealed"))
+            .map(|e| (e, self.p.event_note(e)))
+            .collect()
+    }
+
+    fn approve_amount(&self) -> String {
+        if self.form.amount.is_empty() {
+            self.app.requested.display.trim_start_matches('¥').to_owned()
+        } else {
+            self.form.amount.clone()
+        }
+    }
+
+    fn is_code(&self, code: &str) -> bool {
+        self.form.code == code
+    }
+
+    fn source_label(&self, d: &DeliveryDto) -> String {
+        self.p.t(&format!("source-{}", d.source))
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct StaffForm {
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    text: String,
+}
+
+async fn detail_page(state: &AppState, mut v: Viewer, no: &str, form: StaffForm, err: Option<ApiError>) -> PageResult {
+    let no = application_no(no)?;
+    let now = Timestamp::now();
+    let view = state.store.view(&no, &v.user).await?;
+    let ent = state.store.entitlement(&view.order.no, &v.user, Some(&no), now).await?;
+    let order_now = state.store.entitlement(&view.order.no, &v.user, None, now).await?;
+    let ledger = state.store.deliveries(&view.order.no).await?;
+    let lang = v.page.lang;
+    let (status, errors) = match &err {
+        Some(e) => {
+            v.page.error = Some(e.render(lang).message);
+            (e.status, FieldErrors::from_api(e, lang))
+        }
+        None => (StatusCode::OK, FieldErrors::default()),
+    };
+    let page = DetailPage {
+        app: ApplicationDto::new(&view.application, lang, now),
+        order: OrderDto::new(&view.order, latest_delivered(&ledger), &order_now, lang),
+        ent: EntitlementDto::new(&ent, lang),
+        ledger: ledger.iter().map(DeliveryDto::from).collect(),
+        timeline: view.timeline.iter().map(|t| TimelineDto::new(t, lang)).collect(),
+        form,
+        errors,
+        reject_codes: options(&v.page, "reject", RejectCode::ALL.iter().map(|c| c.as_str())),
+        p: v.page,
+    };
+    Ok(render(status, &page))
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    mut v: Viewer,
+    Path(no): Path<String>,
+    q: Query<DoneQuery>,
+) -> PageResult {
+    v.require_staff()?;
+    q.apply(&mut v.page, &no);
+    detail_page(&state, v, &no, StaffForm::default(), None).await
+}
+
+/// Claim, request information, approve (full, or partial with an amount) or reject.
+pub async fn act(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path((no, action)): Path<(String, String)>,
+    Form(form): Form<StaffForm>,
+) -> PageResult {
+    v.require_staff()?;
+    let app_no = application_no(&no)?;
+    let now = Timestamp::now();
+    let done: Result<_, ApiError> = match action.as_str() {
+        "claim" => state.store.claim(&app_no, &v.user, now).await.map_err(Into::into),
+        "request-info" => state.store.request_info(&app_no, &v.user, &form.message, now).await.map_err(Into::into),
+        "approve" => {
+            let amount = form.amount.trim();
+            match (!amount.is_empty()).then(|| AmountInput::Text(amount.to_owned()).parse()).transpose() {
+                Ok(amount) => state.store.approve(&app_no, &v.user, amount, now).await.map_err(Into::into),
+                Err(e) => Err(e.into()),
+            }
+        }
+        "reject" => match RejectCode::parse(&form.code) {
+            Some(code) => state.store.reject(&app_no, &v.user, code, &form.text, now).await.map_err(Into::into),
+            None => Err(ApiError::field("code", "reject-code-unknown")),
+        },
+        _ => return Err(ApiError::not_found()),
+    };
+    match done {
+        Ok(_) => Ok(Redirect::to(&format!("/desk/{no}?done={action}")).into_response()),
+        Err(e) => detail_page(&state, v, &no, form, Some(e)).await,
+    }
+}

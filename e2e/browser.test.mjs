@@ -1,0 +1,285 @@
+// The browser suite: starts Redress on a fresh data dir with demo data and drives Debian's
+// headless Chromium through the buyer's and the reviewers' pages. Run by `scripts/test` when
+// Chromium and e2e/node_modules are present, and always by `.ci/run`.
+//
+//   REDRESS_BIN           the redress binary (default: target/debug/redress)
+//   REDRESS_SCREENSHOTS   where screenshots go (default: docs/screenshots)
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import http from 'node:http';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(import.meta.dirname, '..');
+const bin = process.env.REDRESS_BIN || path.join(root, 'target/debug/redress');
+const shots = process.env.REDRESS_SCREENSHOTS || path.join(root, 'docs/screenshots');
+const PASSWORD = 'redress-demo';
+const PHONE = { width: 360, height: 780 };
+const DESKTOP = { width: 1280, height: 900 };
+const CJK = /[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]/;
+
+let redress;
+let base;
+let dataDir;
+let browser;
+let evil;
+let evilBase;
+let cspViolations = [];
+
+function startRedress() {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'redress-e2e-'));
+  const child = spawn(bin, ['serve', '--demo', '--data-dir', dataDir, '--listen', '127.0.0.1:0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve({ child, url: m[1] });
+    });
+    child.on('exit', (code) => reject(new Error(`redress exited with ${code}: ${out}`)));
+    child.on('error', reject);
+  });
+}
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  const started = await startRedress();
+  redress = started.child;
+  base = started.url;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  // A page on another origin (same host, other port) that posts a form to Redress.
+  evil = http.createServer((req, res) => {
+    const target = new URL(req.url, 'http://x').searchParams.get('target') || '/';
+    res.setHeader('content-type', 'text/html; charset=utf-8');
+    res.end(`<!doctype html><form method="post" action="${base}${target}">
+      <input type="hidden" name="action" value="delete"><button id="go">win a prize</button></form>`);
+  });
+  await new Promise((r) => evil.listen(0, '127.0.0.1', r));
+  evilBase = `http://127.0.0.1:${evil.address().port}`;
+});
+
+after(async () => {
+  await browser?.close();
+  evil?.close();
+  redress?.kill('SIGTERM');
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function newPage(viewport, locale = 'zh-CN') {
+  const context = await browser.newContext({ viewport, locale });
+  const page = await context.newPage();
+  page.on('console', (msg) => {
+    if (/Content.Security.Policy/i.test(msg.text())) cspViolations.push(msg.text());
+  });
+  return page;
+}
+
+async function login(page, user) {
+  await page.goto(`${base}/login`);
+  await page.fill('#username', user);
+  await page.fill('#password', PASSWORD);
+  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('form.form button[type=submit]')]);
+}
+
+async function logout(page) {
+  await Promise.all([page.waitForURL('**/login'), page.click('form[action="/logout"] button')]);
+}
+
+async function stateOf(page) {
+  return (await page.getAttribute('#state', 'class')).split(' ').find((c) => c.startsWith('state-'));
+}
+
+async function submitAndWait(page, selector) {
+  await Promise.all([page.waitForNavigation(), page.click(selector)]);
+}
+
+async function noHorizontalScroll(page) {
+  const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert.ok(scroll <= width, `${page.url()} scrolls sideways: ${scroll} > ${width}`);
+}
+
+let applicationNo;
+
+test('the whole journey: draft, resume after logout, information, rejection, appeal, approval', async () => {
+  const buyer = await newPage(PHONE);
+  await login(buyer, 'lin');
+  assert.match(buyer.url(), /\/orders$/);
+  await noHorizontalScroll(buyer);
+  await buyer.screenshot({ path: path.join(shots, 'orders-phone.png'), fullPage: true });
+
+  // Pick an order where a reviewer decides (third-party delivery data) and nothing is open yet.
+  const apply = buyer.locator('a.button.primary[href$="/apply"]');
+  assert.ok((await apply.count()) > 0, 'lin has an order to apply for');
+  const href = await apply.first().getAttribute('href');
+  const headers = (await buyer.goto(base + href)).headers();
+  assert.match(headers['content-security-policy'], /default-src 'none'/);
+
+  // The form: the explanation is there before submitting; the amount defaults to the maximum.
+  const explanation = await buyer.textContent('#entitlement');
+  assert.ok(explanation.trim().length > 20, explanation);
+  const maxFen = Number(await buyer.getAttribute('#max-refundable', 'data-fen'));
+  assert.ok(maxFen > 100, `max ${maxFen}`);
+  assert.equal(Math.round(Number(await buyer.inputValue('#amount')) * 100), maxFen);
+  // Live check: too much is flagged as typed.
+  await buyer.fill('#amount', String(maxFen / 100 + 1));
+  await buyer.waitForFunction(() => document.getElementById('amount-hint').classList.contains('bad'));
+  // Partial refund, described; the draft saves itself, then is saved by the button too.
+  await buyer.selectOption('#reason', 'quantity_short');
+  await buyer.fill('#amount', '5.00');
+  await buyer.fill('#description', '截止时只交付了一部分，申请部分退款。');
+  await buyer.waitForURL(/\/applications\/RF-\d{8}-[0-9A-Z]{6}\/edit$/);
+  await submitAndWait(buyer, 'button[value=save]');
+  applicationNo = /RF-\d{8}-[0-9A-Z]{6}/.exec(buyer.url())[0];
+  assert.ok(await buyer.isVisible('.notice'));
+
+  // Sign out, come back, resume the draft from the orders page.
+  await logout(buyer);
+  await login(buyer, 'lin');
+  await submitAndWait(buyer, `a[href="/applications/${applicationNo}/edit"]`);
+  assert.equal(await buyer.inputValue('#amount'), '5.00');
+  assert.equal(await buyer.inputValue('#description'), '截止时只交付了一部分，申请部分退款。');
+  assert.equal(await buyer.inputValue('#reason'), 'quantity_short');
+  await noHorizontalScroll(buyer);
+  await buyer.screenshot({ path: path.join(shots, 'apply-phone.png'), fullPage: true });
+  await submitAndWait(buyer, 'button[value=submit]');
+  assert.equal(await buyer.textContent('#application-no'), applicationNo);
+  assert.ok((await buyer.textContent('.notice')).includes(applicationNo));
+  assert.equal(await stateOf(buyer), 'state-submitted');
+  await buyer.screenshot({ path: path.join(shots, 'submitted-phone.png'), fullPage: true });
+
+  // The reviewer asks for more information.
+  const desk = await newPage(DESKTOP);
+  await login(desk, 'wang');
+  assert.match(desk.url(), /\/desk$/);
+  assert.ok(await desk.isVisible(`a[href="/desk/${applicationNo}"]`));
+  await desk.screenshot({ path: path.join(shots, 'queue-desktop.png'), fullPage: true });
+  await submitAndWait(desk, `a[href="/desk/${applicationNo}"]`);
+  await submitAndWait(desk, 'form[action$="/claim"] button');
+  assert.equal(await stateOf(desk), 'state-in_review');
+  await desk.fill('#info-message', '请补充截止时间的后台数据截图。');
+  await submitAndWait(desk, 'form[action$="/request-info"] button');
+  assert.equal(await stateOf(desk), 'state-info_requested');
+
+  // The buyer answers.
+  await buyer.goto(`${base}/applications/${applicationNo}`);
+  assert.ok((await buyer.textContent('#supplement blockquote')).includes('后台数据截图'));
+  await buyer.fill('#supplement-text', '截图显示截止时只到账一半。');
+  await submitAndWait(buyer, '#supplement button');
+  assert.equal(await stateOf(buyer), 'state-submitted');
+
+  // The reviewer rejects; a rejection without its reason code is refused next to the field.
+  await desk.goto(`${base}/desk/${applicationNo}`);
+  await submitAndWait(desk, 'form[action$="/claim"] button');
+  await desk.fill('#reject-text', '证据不足。');
+  await desk.evaluate(() => document.getElementById('reject-code').removeAttribute('required'));
+  await submitAndWait(desk, 'form[action$="/reject"] button');
+  assert.ok(await desk.isVisible('form[action$="/reject"] .field-error'));
+  assert.equal(await desk.inputValue('#reject-text'), '证据不足。', 'the text typed is kept');
+  await desk.selectOption('#reject-code', 'insufficient_evidence');
+  await submitAndWait(desk, 'form[action$="/reject"] button');
+  assert.equal(await stateOf(desk), 'state-rejected');
+
+  // The buyer appeals.
+  await buyer.goto(`${base}/applications/${applicationNo}`);
+  await buyer.fill('#appeal-text', '补充了第三方监测数据，请复核。');
+  await submitAndWait(buyer, '#appeal button');
+  assert.equal(await stateOf(buyer), 'state-appealed');
+
+  // The original reviewer may not decide the appeal; the level-2 reviewer approves.
+  await desk.goto(`${base}/desk/${applicationNo}`);
+  await submitAndWait(desk, 'form[action$="/claim"] button');
+  assert.ok(await desk.isVisible('.alert'), 'the first reviewer is refused the appeal');
+  assert.equal(await stateOf(desk), 'state-appealed');
+  await logout(desk);
+  await login(desk, 'li');
+  await desk.goto(`${base}/desk/${applicationNo}`);
+  await submitAndWait(desk, 'form[action$="/claim"] button');
+  assert.equal(await desk.inputValue('#approve-amount'), '5.00');
+  await submitAndWait(desk, 'form[action$="/approve"] button');
+  assert.equal(await stateOf(desk), 'state-approved');
+  await desk.screenshot({ path: path.join(shots, 'review-desktop.png'), fullPage: true });
+
+  // The buyer sees the approved amount and every step on the timeline.
+  await buyer.goto(`${base}/applications/${applicationNo}`);
+  assert.equal((await buyer.textContent('#approved-amount')).trim(), '¥5.00');
+  const events = await buyer.$$eval('.timeline li', (lis) => lis.map((li) => li.className));
+  for (const kind of ['submitted', 'claimed', 'info_requested', 'supplemented', 'rejected', 'appealed', 'approved']) {
+    assert.ok(events.includes(`event event-${kind}`), `${kind} in ${events}`);
+  }
+  await noHorizontalScroll(buyer);
+  await buyer.screenshot({ path: path.join(shots, 'approved-phone.png'), fullPage: true });
+  assert.deepEqual(cspViolations, []);
+});
+
+test("a buyer cannot open another buyer's application by editing the URL", async () => {
+  assert.ok(applicationNo);
+  const other = await newPage(DESKTOP);
+  await login(other, 'zhao');
+  for (const p of [`/applications/${applicationNo}`, `/applications/${applicationNo}/edit`]) {
+    const res = await other.goto(base + p);
+    assert.equal(res.status(), 404, p);
+    assert.ok(!(await other.content()).includes('5.00'), 'nothing of the application is shown');
+  }
+  const res = await other.goto(`${base}/desk/${applicationNo}`);
+  assert.equal(res.status(), 403, 'the desk is for staff');
+});
+
+test('a form posted from a page on another origin is refused and changes nothing', async () => {
+  const page = await newPage(DESKTOP);
+  await login(page, 'lin');
+  const draft = await page.getAttribute('a[href$="/edit"]', 'href');
+  assert.ok(draft, 'lin has a draft');
+  await page.goto(`${evilBase}/?target=${encodeURIComponent(draft)}`);
+  const [res] = await Promise.all([page.waitForNavigation(), page.click('#go')]);
+  assert.equal(res.status(), 403);
+  assert.ok(CJK.test(await page.textContent('main')), 'the refusal is explained');
+  const again = await page.goto(base + draft);
+  assert.equal(again.status(), 200, 'the draft is still there');
+  assert.ok(await page.isVisible('#apply-form'));
+});
+
+async function visibleWords(page) {
+  return page.evaluate(() => {
+    const clone = document.body.cloneNode(true);
+    // What people and merchants wrote, and the other language's own name, are not labels.
+    clone.querySelectorAll('[data-content], [lang]').forEach((e) => e.remove());
+    return clone.textContent;
+  });
+}
+
+test('the English switcher changes every visible label, and is remembered', async () => {
+  const page = await newPage(PHONE, 'zh-CN');
+  await login(page, 'lin');
+  assert.ok(CJK.test(await visibleWords(page)), 'zh-CN by default');
+  await submitAndWait(page, '[data-switch-lang]');
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  const draft = await page.getAttribute('a[href$="/edit"]', 'href');
+  const pages = ['/orders', '/applications', `/applications/${applicationNo}`, '/help', draft];
+  for (const p of pages) {
+    await page.goto(base + p);
+    const words = await visibleWords(page);
+    const cjk = words.match(new RegExp(CJK.source + '.{0,20}', 'g'));
+    assert.equal(cjk, null, `${p} still shows ${cjk}`);
+  }
+  await page.screenshot({ path: path.join(shots, 'apply-en-phone.png'), fullPage: true });
+  await logout(page);
+  await login(page, 'wang');
+  for (const p of ['/desk', `/desk/${applicationNo}`, '/desk?min_amount=abc']) {
+    await page.goto(base + p);
+    const words = await visibleWords(page);
+    const cjk = words.match(new RegExp(CJK.source + '.{0,20}', 'g'));
+    assert.equal(cjk, null, `${p} still shows ${cjk}`);
+  }
+  await page.setViewportSize(DESKTOP);
+  await page.goto(`${base}/desk`);
+  await page.screenshot({ path: path.join(shots, 'queue-en-desktop.png'), fullPage: true });
+});
