@@ -114,7 +114,7 @@ test('the whole journey: draft, resume after logout, information, rejection, app
   await login(buyer, 'lin');
   assert.match(buyer.url(), /\/orders$/);
   await noHorizontalScroll(buyer);
-  await buyer.screenshot({ path: path.join(shots, 'orders-phone.png'), fullPage: true });
+  await buyer.screenshot({ path: path.join(shots, 'orders-phone.png') });
 
   // Pick an order where a reviewer decides (third-party delivery data) and nothing is open yet.
   const apply = buyer.locator('a.button.primary[href$="/apply"]');
@@ -282,4 +282,23 @@ test('the English switcher changes every visible label, and is remembered', asyn
   await page.setViewportSize(DESKTOP);
   await page.goto(`${base}/desk`);
   await page.screenshot({ path: path.join(shots, 'queue-en-desktop.png'), fullPage: true });
+});
+
+test('pages work without JavaScript: apply, save, submit', async () => {
+  const context = await browser.newContext({ viewport: PHONE, locale: 'zh-CN', javaScriptEnabled: false });
+  const page = await context.newPage();
+  await login(page, 'emma');
+  const apply = page.locator('a.button.primary[href$="/apply"]');
+  assert.ok((await apply.count()) > 0, 'emma has an order to apply for');
+  await submitAndWait(page, 'a.button.primary[href$="/apply"] >> nth=0');
+  await page.selectOption('#reason', 'service_interrupted');
+  await page.fill('#amount', '0.01');
+  await page.fill('#description', 'No JavaScript here.');
+  await submitAndWait(page, 'button[value=save]');
+  assert.match(page.url(), /\/applications\/RF-\d{8}-[0-9A-Z]{6}\/edit\?done=saved$/);
+  assert.equal(await page.inputValue('#amount'), '0.01');
+  await submitAndWait(page, 'button[value=submit]');
+  assert.match(page.url(), /\?done=submitted$/);
+  assert.ok(['state-submitted', 'state-approved'].includes(await stateOf(page)));
+  await context.close();
 });

@@ -10,3 +10,4 @@ mod errors;
 mod lifecycle;
 mod merchant;
 mod openapi;
+mod pages;

@@ -1,0 +1,247 @@
+//! The website over HTTP: cookie sessions, CSRF refusal, login throttling, form errors that
+//! keep the input, and pages that are not yours. The browser suite (`e2e/`) covers the clicks.
+
+use crate::both;
+use crate::helpers::{PASSWORD, TestApp};
+use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+struct Page {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Page {
+    fn location(&self) -> &str {
+        self.headers.get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    fn set_cookie(&self) -> String {
+        self.headers.get_all(SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join("\n")
+    }
+
+    /// The session token the response set, if any.
+    fn session(&self) -> Option<String> {
+        self.set_cookie().lines().find_map(|c| c.strip_prefix("redress_session=")?.split(';').next().map(str::to_owned))
+    }
+}
+
+/// A browser-like request that does not follow redirects.
+async fn page(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    session: Option<&str>,
+    form: Option<&[(&str, &str)]>,
+    extra: &[(&str, &str)],
+) -> Page {
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let mut req = client.request(method, format!("{}{path}", app.base)).header("accept", "text/html");
+    if let Some(s) = session {
+        req = req.header("cookie", format!("redress_session={s}"));
+    }
+    if let Some(f) = form {
+        let body: String = f.iter().map(|(k, v)| format!("{k}={}", percent(v))).collect::<Vec<_>>().join("&");
+        req = req.header("content-type", "application/x-www-form-urlencoded").body(body);
+    }
+    for (k, v) in extra {
+        req = req.header(*k, *v);
+    }
+    let res = req.send().await.expect("request");
+    Page { status: res.status(), headers: res.headers().clone(), body: res.text().await.expect("body") }
+}
+
+fn percent(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }
+        })
+        .collect()
+}
+
+async fn sign_in(app: &TestApp, name: &str, extra: &[(&str, &str)]) -> Page {
+    page(
+        app,
+        Method::POST,
+        "/login",
+        None,
+        Some(&[("username", name), ("password", PASSWORD), ("next", "/orders")]),
+        extra,
+    )
+    .await
+}
+
+both!(cookie_sessions_are_safe_rotated_and_ended, |app: TestApp| async move {
+    let login = page(&app, Method::GET, "/login", None, None, &[]).await;
+    assert_eq!(login.status, StatusCode::OK);
+    let csp = login.headers.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or("");
+    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(login.body.contains("name=\"password\""));
+
+    // Without a session, pages send you to the login page and back.
+    let r = page(&app, Method::GET, "/orders", None, None, &[]).await;
+    assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/login?next=%2Forders"));
+
+    let first = sign_in(&app, "alice", &[]).await;
+    assert_eq!((first.status, first.location()), (StatusCode::SEE_OTHER, "/orders"));
+    let cookie = first.set_cookie();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain HTTP: {cookie}");
+    let token1 = first.session().expect("session cookie");
+    assert_eq!(page(&app, Method::GET, "/orders", Some(&token1), None, &[]).await.status, StatusCode::OK);
+
+    // Over HTTPS (behind a proxy that says so) the cookie is Secure.
+    let https = sign_in(&app, "alice", &[("x-forwarded-proto", "https")]).await;
+    assert!(https.set_cookie().contains("Secure"), "{}", https.set_cookie());
+
+    // Signing in again with the old cookie gives a new id and ends the old one.
+    let again = page(
+        &app,
+        Method::POST,
+        "/login",
+        Some(&token1),
+        Some(&[("username", "alice"), ("password", PASSWORD), ("next", "/")]),
+        &[],
+    )
+    .await;
+    let token2 = again.session().expect("new session");
+    assert_ne!(token1, token2);
+    assert_eq!(page(&app, Method::GET, "/orders", Some(&token1), None, &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(page(&app, Method::GET, "/orders", Some(&token2), None, &[]).await.status, StatusCode::OK);
+
+    // Logging out ends the session on the server, not only in the browser.
+    let out = page(&app, Method::POST, "/logout", Some(&token2), Some(&[]), &[]).await;
+    assert_eq!((out.status, out.location()), (StatusCode::SEE_OTHER, "/login"));
+    assert_eq!(page(&app, Method::GET, "/orders", Some(&token2), None, &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.get("/api/v1/me", &token2).await.status, StatusCode::UNAUTHORIZED);
+});
+
+both!(cross_origin_posts_are_refused_and_change_nothing, |app: TestApp| async move {
+    app.order("P-1", "alice", 1000, 10000, 5, Some((600, "third_party"))).await;
+    let alice = sign_in(&app, "alice", &[]).await.session().expect("session");
+    let bearer = app.login("alice").await;
+    let no = app.submitted(&bearer, "P-1", "10").await;
+    let before = app.snapshot().await;
+    let cross = [("origin", "http://evil.example"), ("sec-fetch-site", "cross-site")];
+    let r = page(&app, Method::POST, &format!("/applications/{no}/withdraw"), Some(&alice), Some(&[]), &cross).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("<html") && r.body.contains("其他网站"), "{}", r.body);
+    // Same host, another port: same site, but not the same origin.
+    let port = [("origin", "http://127.0.0.1:1"), ("sec-fetch-site", "same-site")];
+    let r = page(&app, Method::POST, &format!("/applications/{no}/withdraw"), Some(&alice), Some(&[]), &port).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // The JSON API refuses browsers on other origins too, in its own shape.
+    let r = app
+        .client
+        .post(format!("{}/api/v1/applications/{no}/withdraw", app.base))
+        .bearer_auth(&bearer)
+        .header("origin", "http://evil.example")
+        .header("sec-fetch-site", "cross-site")
+        .header("accept-language", "en")
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let body: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(body["code"], "cross-origin");
+    assert_eq!(app.snapshot().await, before);
+    // The same form from Redress's own page goes through.
+    let own = [("origin", app.base.as_str()), ("sec-fetch-site", "same-origin")];
+    let r = page(&app, Method::POST, &format!("/applications/{no}/withdraw"), Some(&alice), Some(&[]), &own).await;
+    assert_eq!(
+        (r.status, r.location()),
+        (StatusCode::SEE_OTHER, format!("/applications/{no}?done=withdraw").as_str()),
+        "{}",
+        r.body
+    );
+});
+
+both!(login_is_throttled_per_account_with_a_clear_message, |app: TestApp| async move {
+    for i in 0..10 {
+        let r =
+            page(&app, Method::POST, "/login", None, Some(&[("username", "bob"), ("password", "wrong")]), &[]).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+        assert!(r.body.contains("用户名或密码错误") && r.body.contains("value=\"bob\""), "the name is kept");
+    }
+    let r = page(
+        &app,
+        Method::POST,
+        "/login",
+        None,
+        Some(&[("username", "bob"), ("password", PASSWORD)]),
+        &[("accept-language", "en")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.body.contains("Too many sign-in attempts. Try again in"), "{}", r.body);
+    assert!(r.session().is_none(), "no session while throttled, even with the right password");
+    // The API's login shares the quota.
+    let r =
+        app.call(Method::POST, "/api/v1/session", None, Some(json!({"username": "bob", "password": PASSWORD}))).await;
+    assert_eq!((r.status, r.code()), (StatusCode::TOO_MANY_REQUESTS, "login-throttled"));
+    // Other accounts are not affected.
+    assert_eq!(sign_in(&app, "alice", &[]).await.status, StatusCode::SEE_OTHER);
+});
+
+both!(form_errors_are_shown_by_the_field_with_the_input_kept, |app: TestApp| async move {
+    app.order("F-1", "alice", 1000, 10000, 5, Some((600, "third_party"))).await;
+    let alice = sign_in(&app, "alice", &[]).await.session().expect("session");
+    let before = app.snapshot().await;
+    let form =
+        [("reason", "quantity_short"), ("amount", "1.234"), ("description", "只到账 600 个"), ("action", "submit")];
+    let r =
+        page(&app, Method::POST, "/orders/F-1/apply", Some(&alice), Some(&form), &[("accept-language", "en")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = scraper::Html::parse_document(&r.body);
+    let sel = |s: &str| scraper::Selector::parse(s).expect("selector");
+    let error: String = html.select(&sel("#amount-error")).flat_map(|e| e.text()).collect();
+    assert!(error.contains("two decimal places") || error.contains("decimal"), "{error}");
+    let amount = html.select(&sel("#amount")).next().and_then(|e| e.value().attr("value")).unwrap_or("");
+    assert_eq!(amount, "1.234");
+    let text: String = html.select(&sel("#description")).flat_map(|e| e.text()).collect();
+    assert_eq!(text, "只到账 600 个");
+    assert_eq!(html.select(&sel("#amount[aria-invalid=true]")).count(), 1);
+    assert_eq!(app.snapshot().await, before, "nothing written");
+
+    // The same form, right, becomes a submitted application and says its number.
+    let form =
+        [("reason", "quantity_short"), ("amount", "12.34"), ("description", "只到账 600 个"), ("action", "submit")];
+    let r = page(&app, Method::POST, "/orders/F-1/apply", Some(&alice), Some(&form), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let next = r.location().to_owned();
+    assert!(next.ends_with("?done=submitted"), "{next}");
+    let detail = page(&app, Method::GET, &next, Some(&alice), None, &[]).await;
+    let no = next.trim_start_matches("/applications/").trim_end_matches("?done=submitted");
+    assert!(detail.body.contains(&format!("申请已提交，申请编号 {no}")), "{}", detail.body);
+    assert!(detail.body.contains("¥12.34"));
+});
+
+both!(another_buyers_application_pages_are_not_found, |app: TestApp| async move {
+    app.order("O-1", "alice", 1000, 10000, 5, Some((600, "third_party"))).await;
+    let bearer = app.login("alice").await;
+    let no = app.submitted(&bearer, "O-1", "10").await;
+    let bob = sign_in(&app, "bob", &[]).await.session().expect("session");
+    let before = app.snapshot().await;
+    for (method, path) in [
+        (Method::GET, format!("/applications/{no}")),
+        (Method::GET, format!("/applications/{no}/edit")),
+        (Method::POST, format!("/applications/{no}/edit")),
+        (Method::POST, format!("/applications/{no}/withdraw")),
+        (Method::POST, format!("/applications/{no}/appeal")),
+        (Method::GET, "/orders/O-1/apply".to_owned()),
+        (Method::POST, "/orders/O-1/apply".to_owned()),
+    ] {
+        let form: Option<&[(&str, &str)]> =
+            (method == Method::POST).then_some(&[("reason", "other"), ("amount", "1"), ("text", "x")]);
+        let r = page(&app, method.clone(), &path, Some(&bob), form, &[]).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{method} {path}");
+        assert!(r.body.contains("未找到") && !r.body.contains("O-1"), "{method} {path}: {}", r.body);
+    }
+    // A buyer is not staff.
+    let r = page(&app, Method::GET, &format!("/desk/{no}"), Some(&bob), None, &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.snapshot().await, before);
+});
