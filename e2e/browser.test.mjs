@@ -3,7 +3,8 @@
 // Chromium and e2e/node_modules are present, and always by `.ci/run`.
 //
 //   REDRESS_BIN           the redress binary (default: target/debug/redress)
-//   REDRESS_SCREENSHOTS   where screenshots go (default: docs/screenshots)
+//   REDRESS_SCREENSHOTS   where screenshots go (default: e2e/artifacts/screenshots; the README's
+//                         come from REDRESS_SCREENSHOTS=$PWD/docs/screenshots scripts/test)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -15,7 +16,7 @@ import { chromium } from 'playwright-core';
 
 const root = path.resolve(import.meta.dirname, '..');
 const bin = process.env.REDRESS_BIN || path.join(root, 'target/debug/redress');
-const shots = process.env.REDRESS_SCREENSHOTS || path.join(root, 'docs/screenshots');
+const shots = process.env.REDRESS_SCREENSHOTS || path.join(root, 'e2e/artifacts/screenshots');
 const PASSWORD = 'redress-demo';
 const PHONE = { width: 360, height: 780 };
 const DESKTOP = { width: 1280, height: 900 };
