@@ -124,3 +124,5 @@ channel-alipay = Alipay
 channel-bank_card = Bank card
 error-login-throttled = Too many sign-in attempts. Try again in { $seconds } seconds.
 error-cross-origin = This request came from another website and was refused. Use the Redress pages.
+error-form-content-type = This is not a form Redress can read. Submit it from a Redress page.
+error-form-malformed = The form could not be read. Reload the page and try again.

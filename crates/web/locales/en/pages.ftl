@@ -147,3 +147,6 @@ platform-bilibili = Bilibili
 source-platform = Platform data
 source-third_party = Third-party monitor
 source-manual = Entered by staff
+
+# The switcher shows the other language's name, in that language.
+lang-other = 中文

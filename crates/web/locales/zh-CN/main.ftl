@@ -124,3 +124,5 @@ channel-alipay = 支付宝
 channel-bank_card = 银行卡
 error-login-throttled = 登录尝试过于频繁，请 { $seconds } 秒后再试。
 error-cross-origin = 请求来自其他网站，已拒绝。请在 Redress 页面上操作。
+error-form-content-type = 表单格式不对，请从 Redress 的页面提交。
+error-form-malformed = 表单内容无法读取，请刷新页面后重试。

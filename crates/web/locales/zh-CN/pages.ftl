@@ -147,3 +147,6 @@ platform-bilibili = 哔哩哔哩
 source-platform = 平台数据
 source-third_party = 第三方监测
 source-manual = 人工录入
+
+# The switcher shows the other language's name, in that language.
+lang-other = English

@@ -1,12 +1,11 @@
 //! Signing in and out with a cookie, login throttling, and the language switcher.
 
-use super::{Page, SESSION_COOKIE, render, safe_back, session_token};
+use super::{Form, Page, SESSION_COOKIE, render, safe_back, session_token};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::ClientAddr;
 use crate::i18n::{LANG_COOKIE, Lang};
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};

@@ -2,7 +2,7 @@
 //! live entitlement explanation and server-side drafts, application records, the detail page
 //! with its timeline (withdraw, supplement, appeal), and the help page with the accepted policy.
 
-use super::{FieldErrors, Page, Viewer, render};
+use super::{FieldErrors, Form, Page, Viewer, render};
 use crate::AppState;
 use crate::api::applications::parse_form;
 use crate::api::orders::{ClauseDto, PolicyDto};
@@ -10,7 +10,6 @@ use crate::dto::{AmountInput, ApplicationDto, EntitlementDto, OrderDto, Timeline
 use crate::error::ApiError;
 use crate::extract::{application_no, order_no};
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};

@@ -102,8 +102,9 @@ impl Page {
         format!("/lang/{other}?back={}", encode(&self.path))
     }
 
-    pub fn switch_label(&self) -> &'static str {
-        if self.lang == Lang::Zh { "English" } else { "中文" }
+    /// The other language's name, in that language.
+    pub fn switch_label(&self) -> String {
+        self.t("lang-other")
     }
 
     /// A time as people in China read it: Asia/Shanghai, minutes.
@@ -230,6 +231,27 @@ impl Viewer {
 
     pub fn require_staff(&self) -> Result<(), ApiError> {
         if self.user.role.is_staff() { Ok(()) } else { Err(ApiError::forbidden()) }
+    }
+}
+
+/// `axum::Form`, but a body that is not a form is a translated error page.
+pub struct Form<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for Form<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        use axum::extract::rejection::FormRejection;
+        match axum::Form::<T>::from_request(req, state).await {
+            Ok(axum::Form(v)) => Ok(Form(v)),
+            Err(FormRejection::InvalidFormContentType(_)) => {
+                Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "form-content-type"))
+            }
+            Err(FormRejection::BytesRejection(_)) => {
+                Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body-too-large"))
+            }
+            Err(e) => Err(ApiError::new(StatusCode::BAD_REQUEST, "form-malformed").detail(e.body_text())),
+        }
     }
 }
 

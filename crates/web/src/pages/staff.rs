@@ -4,14 +4,13 @@
 //! the same actions; the domain decides who may act on what.
 
 use super::buyer::DoneQuery;
-use super::{FieldErrors, Page, Viewer, render};
+use super::{FieldErrors, Form, Page, Viewer, render};
 use crate::AppState;
 use crate::api::review::{QueueQuery, queue_filter};
 use crate::dto::{AmountInput, ApplicationDto, DeliveryDto, EntitlementDto, OrderDto, TimelineDto};
 use crate::error::ApiError;
 use crate::extract::application_no;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};

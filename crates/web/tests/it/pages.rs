@@ -205,6 +205,10 @@ both!(form_errors_are_shown_by_the_field_with_the_input_kept, |app: TestApp| asy
     assert_eq!(text, "只到账 600 个");
     assert_eq!(html.select(&sel("#amount[aria-invalid=true]")).count(), 1);
     assert_eq!(app.snapshot().await, before, "nothing written");
+    let r = page(&app, Method::POST, "/orders/F-1/apply", Some(&alice), None, &[("content-type", "application/json")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(r.body.contains("表单格式不对"), "{}", r.body);
 
     // The same form, right, becomes a submitted application and says its number.
     let form =
