@@ -289,6 +289,7 @@ test('pages work without JavaScript: apply, save, submit', async () => {
   const context = await browser.newContext({ viewport: PHONE, locale: 'zh-CN', javaScriptEnabled: false });
   const page = await context.newPage();
   await login(page, 'emma');
+  assert.equal(await page.getAttribute('html', 'lang'), 'en', "emma's account is in English, the browser is not");
   const apply = page.locator('a.button.primary[href$="/apply"]');
   assert.ok((await apply.count()) > 0, 'emma has an order to apply for');
   await submitAndWait(page, 'a.button.primary[href$="/apply"] >> nth=0');

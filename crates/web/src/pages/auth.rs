@@ -108,15 +108,30 @@ pub async fn login(
     if let Err(seconds) = state.throttle.check(&username, addr) {
         return Ok(again(StatusCode::TOO_MANY_REQUESTS, throttled(seconds)));
     }
-    let Some((token, _, _)) = state.store.login(&username, &form.password, Timestamp::now()).await? else {
+    let Some((token, user, _)) = state.store.login(&username, &form.password, Timestamp::now()).await? else {
         return Ok(again(StatusCode::UNAUTHORIZED, ApiError::new(StatusCode::UNAUTHORIZED, "login-failed")));
     };
     // A new session id at every login; the one the browser had before is ended.
     if let Some(old) = session_token(&headers) {
         state.store.logout(&old).await?;
     }
-    let jar = jar.add(session_cookie(token, &headers));
+    let mut jar = jar.add(session_cookie(token, &headers));
+    // Without a choice made on this browser, pages follow the account's language.
+    if jar.get(LANG_COOKIE).is_none()
+        && let Some(lang) = Lang::from_tag(&user.locale)
+    {
+        jar = jar.add(lang_cookie(lang));
+    }
     Ok((jar, Redirect::to(&safe_back(Some(&form.next)))).into_response())
+}
+
+/// The language choice, remembered for a year.
+fn lang_cookie(lang: Lang) -> Cookie<'static> {
+    let mut c = Cookie::new(LANG_COOKIE, lang.tag());
+    c.set_path("/");
+    c.set_same_site(SameSite::Lax);
+    c.set_max_age(Some(Duration::from_secs(365 * 24 * 3600).try_into().unwrap_or_default()));
+    c
 }
 
 fn session_cookie(token: String, headers: &HeaderMap) -> Cookie<'static> {
@@ -155,11 +170,7 @@ pub async fn switch_language(
     jar: CookieJar,
 ) -> Result<Response, ApiError> {
     let lang = Lang::from_tag(&tag).ok_or_else(ApiError::not_found)?;
-    let back = Redirect::to(&safe_back(q.back.as_deref()));
-    match Cookie::parse(format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.tag())) {
-        Ok(c) => Ok((jar.add(c.into_owned()), back).into_response()),
-        Err(_) => Ok(back.into_response()),
-    }
+    Ok((jar.add(lang_cookie(lang)), Redirect::to(&safe_back(q.back.as_deref()))).into_response())
 }
 
 #[cfg(test)]
