@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod application;
+pub mod audit;
 pub mod calendar;
 pub mod entitlement;
 pub mod ids;

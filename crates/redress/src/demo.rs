@@ -319,6 +319,7 @@ pub async fn load(store: &Store, now: Timestamp) -> anyhow::Result<String> {
         .await?;
     store.submit(&a.no, &zhou, ago(now, 24 * 2)).await?;
 
+    let chained = store.chain_pending(now).await?;
     let token = store.create_api_token("demo-merchant", now).await?;
     let counts = store.state_counts().await?;
     let mut report = String::from("Demo data loaded.\n\nSign in (password for every account: redress-demo):\n");
@@ -329,6 +330,7 @@ pub async fn load(store: &Store, now: Timestamp) -> anyhow::Result<String> {
     for (state, n) in counts {
         report.push_str(&format!("  {state:<15} {n}\n"));
     }
+    report.push_str(&format!("\n{chained} timeline events in the audit chain.\n"));
     report.push_str(&format!("\nMerchant API token (demo-merchant, shown once): {token}\n"));
     Ok(report)
 }

@@ -37,6 +37,15 @@ enum Command {
     /// Users, merchant API tokens, policy versions and the business calendar.
     #[command(subcommand)]
     Admin(admin::AdminCommand),
+    /// The tamper-evident audit chain.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the chain from the first entry; report the first broken link (exit status 1).
+    Verify,
 }
 
 #[tokio::main]
@@ -57,6 +66,21 @@ async fn main() -> anyhow::Result<()> {
             println!("{report}");
         }
         Command::Admin(cmd) => admin::run(&store, cmd).await?,
+        Command::Audit(AuditCommand::Verify) => {
+            let report = store.verify_audit().await?;
+            println!("{} entries verified; head {}", report.verified, report.head);
+            if report.pending > 0 {
+                println!(
+                    "{} timeline events not chained yet (a running server chains them within seconds)",
+                    report.pending
+                );
+            }
+            if let Some((seq, why)) = report.broken {
+                println!("BROKEN at entry {seq}: {why}");
+                std::process::exit(1);
+            }
+            println!("the chain is intact");
+        }
         Command::Serve { listen, demo } => {
             if demo && !store.has_users().await? {
                 let report = demo::load(&store, jiff::Timestamp::now()).await?;
@@ -83,6 +107,7 @@ async fn open(settings: &Settings) -> anyhow::Result<Store> {
 }
 
 async fn serve(store: Store, listen: &str) -> anyhow::Result<()> {
+    tokio::spawn(chainer(store.clone()));
     let app = redress_web::app(redress_web::AppState::new(store.clone()));
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
@@ -93,6 +118,18 @@ async fn serve(store: Store, listen: &str) -> anyhow::Result<()> {
         .await?;
     store.close().await;
     Ok(())
+}
+
+/// Appends new timeline events to the audit chain, every second.
+async fn chainer(store: Store) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = store.chain_pending(jiff::Timestamp::now()).await {
+            tracing::warn!(error = %e, "audit chaining failed; retrying");
+        }
+    }
 }
 
 async fn shutdown() {

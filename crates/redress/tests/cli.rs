@@ -163,3 +163,20 @@ fn serve_demo_on_an_empty_data_dir() {
     assert!(queued.len() >= 5, "{queue}");
     assert!(queued.iter().any(|i| i["application"]["overdue"] == true), "an overdue application is in the demo");
 }
+
+#[test]
+fn the_demo_is_chained_and_verifies() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let demo = redress(d, &["demo"], None);
+    assert!(demo.status.success(), "{}", text(&demo));
+    let chained: u64 = text(&demo)
+        .lines()
+        .find_map(|l| l.strip_suffix(" timeline events in the audit chain.")?.trim().parse().ok())
+        .expect("the demo reports its chain");
+    assert!(chained > 20, "{chained}");
+    let out = redress(d, &["audit", "verify"], None);
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(t.contains(&format!("{chained} entries verified")) && t.contains("the chain is intact"), "{t}");
+}

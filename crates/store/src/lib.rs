@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod applications;
+mod audit;
 mod db;
 mod error;
 mod hold;
@@ -14,6 +15,7 @@ mod settings;
 mod users;
 
 pub use applications::{ApplicationView, QueueFilter, TimelineEntry};
+pub use audit::AuditReport;
 pub use db::{Backend, POSTGRES_SETTINGS, SQLITE_PRAGMAS, Store};
 pub use error::StoreError;
 pub use ingest::Upserted;

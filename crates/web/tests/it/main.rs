@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod audit;
 mod authorization;
 mod concurrency;
 mod errors;

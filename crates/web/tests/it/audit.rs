@@ -1,0 +1,160 @@
+//! The audit chain on both databases: built from the timeline, intact when untouched, and
+//! broken exactly where someone with database access edits, deletes or reorders a row.
+
+use crate::both;
+use crate::helpers::TestApp;
+use jiff::Timestamp;
+use redress_store::AuditReport;
+use serde_json::json;
+
+/// Three applications with a few decisions each; returns the number of timeline events.
+async fn history(app: &TestApp) -> i64 {
+    let alice = app.login("alice").await;
+    let rita = app.login("rita").await;
+    for i in 0..3 {
+        let order = format!("AU-{i}");
+        app.order(&order, "alice", 1000, 10000, 5, Some((600, "third_party"))).await;
+        let no = app.submitted(&alice, &order, "10").await;
+        let r = app.post(&format!("/api/v1/review/applications/{no}/claim"), &rita, json!({})).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let r = app.post(&format!("/api/v1/review/applications/{no}/approve"), &rita, json!({})).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    9
+}
+
+async fn verify(app: &TestApp) -> AuditReport {
+    app.store.verify_audit().await.expect("verify")
+}
+
+async fn sql(app: &TestApp, statements: &[&str]) {
+    for s in statements {
+        app.store.execute_unchecked(s).await.unwrap_or_else(|e| panic!("{s}: {e}"));
+    }
+}
+
+both!(tampering_with_chained_rows_is_detected_where_it_happens, |app: TestApp| async move {
+    let events = history(&app).await;
+    assert_eq!(verify(&app).await.pending, events, "nothing chained before the chainer runs");
+    assert_eq!(app.store.chain_pending(Timestamp::now()).await.expect("chain"), events as u64);
+    assert_eq!(app.store.chain_pending(Timestamp::now()).await.expect("chain again"), 0, "each event once");
+    let intact = verify(&app).await;
+    assert_eq!((intact.verified, intact.broken.clone(), intact.pending), (events, None, 0));
+
+    // Each attack, then its undo; the chain must be intact again after each undo.
+    let subject = |seq: i64| format!("(SELECT subject FROM audit_log WHERE seq = {seq})");
+    let ref_seq = |seq: i64| format!("(SELECT ref_seq FROM audit_log WHERE seq = {seq})");
+    let event_at = |seq: i64| format!("application_no = {} AND seq = {}", subject(seq), ref_seq(seq));
+    let attacks: Vec<(&str, i64, Vec<String>, Vec<String>)> = vec![
+        (
+            "edit a timeline event",
+            4,
+            vec![format!("UPDATE application_events SET body = body || ' ' WHERE {}", event_at(4))],
+            vec![format!(
+                "UPDATE application_events SET body = substr(body, 1, length(body) - 1) WHERE {}",
+                event_at(4)
+            )],
+        ),
+        (
+            "delete a timeline event",
+            5,
+            vec![
+                format!("CREATE TABLE saved_event AS SELECT * FROM application_events WHERE {}", event_at(5)),
+                format!("DELETE FROM application_events WHERE {}", event_at(5)),
+            ],
+            vec![
+                "INSERT INTO application_events SELECT * FROM saved_event".to_owned(),
+                "DROP TABLE saved_event".to_owned(),
+            ],
+        ),
+        (
+            "delete an audit entry",
+            6,
+            vec![
+                "CREATE TABLE saved_entry AS SELECT * FROM audit_log WHERE seq = 6".to_owned(),
+                "DELETE FROM audit_log WHERE seq = 6".to_owned(),
+            ],
+            vec!["INSERT INTO audit_log SELECT * FROM saved_entry".to_owned(), "DROP TABLE saved_entry".to_owned()],
+        ),
+        (
+            "swap two audit entries",
+            2,
+            vec![
+                "UPDATE audit_log SET seq = -1 WHERE seq = 2".to_owned(),
+                "UPDATE audit_log SET seq = 2 WHERE seq = 3".to_owned(),
+                "UPDATE audit_log SET seq = 3 WHERE seq = -1".to_owned(),
+            ],
+            vec![
+                "UPDATE audit_log SET seq = -1 WHERE seq = 2".to_owned(),
+                "UPDATE audit_log SET seq = 2 WHERE seq = 3".to_owned(),
+                "UPDATE audit_log SET seq = 3 WHERE seq = -1".to_owned(),
+            ],
+        ),
+        (
+            "edit an audit entry",
+            7,
+            vec!["UPDATE audit_log SET at = at + 1 WHERE seq = 7".to_owned()],
+            vec!["UPDATE audit_log SET at = at - 1 WHERE seq = 7".to_owned()],
+        ),
+        (
+            "edit the first entry's link",
+            1,
+            vec![format!("UPDATE audit_log SET prev_hash = '{}' WHERE seq = 1", "f".repeat(64))],
+            vec![format!("UPDATE audit_log SET prev_hash = '{}' WHERE seq = 1", "0".repeat(64))],
+        ),
+    ];
+    for (what, at, attack, undo) in attacks {
+        sql(&app, &attack.iter().map(String::as_str).collect::<Vec<_>>()).await;
+        let r = verify(&app).await;
+        let broken = r.broken.as_ref().map(|(seq, _)| *seq);
+        assert_eq!(broken, Some(at), "{what}: {r:?}");
+        assert_eq!(r.verified, at - 1, "{what}: everything before the break verifies");
+        sql(&app, &undo.iter().map(String::as_str).collect::<Vec<_>>()).await;
+        assert_eq!(verify(&app).await, intact, "{what}: undone");
+    }
+});
+
+both!(concurrent_chainers_never_fork_the_chain, |app: TestApp| async move {
+    let alice = app.login("alice").await;
+    for i in 0..12 {
+        app.order(&format!("CC-{i}"), "alice", 1000, 10000, 5, Some((600, "third_party"))).await;
+    }
+    // Submissions and chainers at the same time.
+    let mut tasks = vec![];
+    for i in 0..12 {
+        let (base, token) = (app.base.clone(), alice.clone());
+        let client = app.client.clone();
+        tasks.push(tokio::spawn(async move {
+            let r = client
+                .post(format!("{base}/api/v1/applications"))
+                .bearer_auth(&token)
+                .json(&json!({"order_no": format!("CC-{i}"), "reason": "quantity_short", "amount": "1"}))
+                .send()
+                .await
+                .expect("draft");
+            let body: serde_json::Value = r.json().await.expect("json");
+            let no = body["no"].as_str().expect("no").to_owned();
+            let r = client
+                .post(format!("{base}/api/v1/applications/{no}/submit"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .expect("submit");
+            assert_eq!(r.status(), 200);
+        }));
+    }
+    for _ in 0..6 {
+        let store = app.store.clone();
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..5 {
+                store.chain_pending(Timestamp::now()).await.expect("chain");
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+    app.store.chain_pending(Timestamp::now()).await.expect("chain the rest");
+    let r = verify(&app).await;
+    assert_eq!((r.verified, r.broken, r.pending), (12, None, 0));
+});
