@@ -6,6 +6,7 @@ pub mod application;
 pub mod audit;
 pub mod calendar;
 pub mod entitlement;
+pub mod evidence;
 pub mod ids;
 pub mod money;
 pub mod order;

@@ -1,0 +1,256 @@
+//! Evidence (PRODUCT.md §3 step 3, §5): what a file is, decided from its bytes; which names
+//! are safe to keep; when an application takes new files; the limits.
+//!
+//! The rule for a file's type: the bytes decide. A file whose bytes are not JPEG, PNG or PDF
+//! (or MP4 when screen recordings are allowed) is refused; so is one whose extension or
+//! declared type says something else than its bytes (a PNG renamed `.pdf`, HTML renamed
+//! `.jpg`). A PDF is accepted whatever it contains, JavaScript included: it is evidence, and
+//! it is never rendered as active content by Redress (served as an attachment, `nosniff`).
+
+use crate::application::State;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceKind {
+    PaymentRecord,
+    ServiceAgreement,
+    DeliveryProgress,
+    ChatLog,
+    ThirdPartyReport,
+    ScreenRecording,
+    NotarisedDocument,
+    Other,
+}
+
+impl EvidenceKind {
+    pub const ALL: [EvidenceKind; 8] = [
+        EvidenceKind::PaymentRecord,
+        EvidenceKind::ServiceAgreement,
+        EvidenceKind::DeliveryProgress,
+        EvidenceKind::ChatLog,
+        EvidenceKind::ThirdPartyReport,
+        EvidenceKind::ScreenRecording,
+        EvidenceKind::NotarisedDocument,
+        EvidenceKind::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvidenceKind::PaymentRecord => "payment_record",
+            EvidenceKind::ServiceAgreement => "service_agreement",
+            EvidenceKind::DeliveryProgress => "delivery_progress",
+            EvidenceKind::ChatLog => "chat_log",
+            EvidenceKind::ThirdPartyReport => "third_party_report",
+            EvidenceKind::ScreenRecording => "screen_recording",
+            EvidenceKind::NotarisedDocument => "notarised_document",
+            EvidenceKind::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EvidenceKind> {
+        EvidenceKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// The types Redress keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaType {
+    Jpeg,
+    Png,
+    Pdf,
+    Mp4,
+}
+
+impl MediaType {
+    pub fn mime(self) -> &'static str {
+        match self {
+            MediaType::Jpeg => "image/jpeg",
+            MediaType::Png => "image/png",
+            MediaType::Pdf => "application/pdf",
+            MediaType::Mp4 => "video/mp4",
+        }
+    }
+
+    pub fn from_mime(m: &str) -> Option<MediaType> {
+        match m.split(';').next().unwrap_or("").trim().to_ascii_lowercase().as_str() {
+            "image/jpeg" | "image/jpg" | "image/pjpeg" => Some(MediaType::Jpeg),
+            "image/png" => Some(MediaType::Png),
+            "application/pdf" => Some(MediaType::Pdf),
+            "video/mp4" => Some(MediaType::Mp4),
+            _ => None,
+        }
+    }
+
+    pub fn extensions(self) -> &'static [&'static str] {
+        match self {
+            MediaType::Jpeg => &["jpg", "jpeg"],
+            MediaType::Png => &["png"],
+            MediaType::Pdf => &["pdf"],
+            MediaType::Mp4 => &["mp4"],
+        }
+    }
+
+    pub fn is_image(self) -> bool {
+        matches!(self, MediaType::Jpeg | MediaType::Png)
+    }
+}
+
+/// Limits an installation configures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_bytes: u64,
+    pub max_files: u32,
+    pub allow_mp4: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { max_bytes: 5 * 1024 * 1024, max_files: 20, allow_mp4: false }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EvidenceError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("the file is not a JPEG, PNG or PDF")]
+    UnsupportedType,
+    #[error("the file's name says {claimed}, its content is {actual}")]
+    ExtensionMismatch { claimed: String, actual: &'static str },
+    #[error("the declared type {declared} does not match the content {actual}")]
+    DeclaredTypeMismatch { declared: String, actual: &'static str },
+    #[error("the file name is empty once cleaned")]
+    NameEmpty,
+    #[error("an application holds at most {max} files")]
+    TooManyFiles { max: u32 },
+    #[error("this application no longer takes files")]
+    Closed,
+}
+
+impl EvidenceError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            EvidenceError::Empty => "evidence-empty",
+            EvidenceError::UnsupportedType => "evidence-type-unsupported",
+            EvidenceError::ExtensionMismatch { .. } => "evidence-extension-mismatch",
+            EvidenceError::DeclaredTypeMismatch { .. } => "evidence-declared-type-mismatch",
+            EvidenceError::NameEmpty => "evidence-name-empty",
+            EvidenceError::TooManyFiles { .. } => "evidence-too-many",
+            EvidenceError::Closed => "evidence-closed",
+        }
+    }
+}
+
+/// Whether an application in `state` takes new files: while it is being prepared or decided,
+/// not once it is decided or withdrawn.
+pub fn accepts_files(state: State) -> bool {
+    matches!(state, State::Draft | State::Submitted | State::InReview | State::InfoRequested | State::Appealed)
+}
+
+/// The type of a file from what its bytes (`sniffed`), its name and its declared type say.
+pub fn decide_type(
+    sniffed: Option<MediaType>,
+    size: u64,
+    filename: &str,
+    declared: Option<&str>,
+    limits: &Limits,
+) -> Result<MediaType, EvidenceError> {
+    if size == 0 {
+        return Err(EvidenceError::Empty);
+    }
+    let actual = match sniffed {
+        Some(MediaType::Mp4) if !limits.allow_mp4 => return Err(EvidenceError::UnsupportedType),
+        Some(t) => t,
+        None => return Err(EvidenceError::UnsupportedType),
+    };
+    let ext = filename.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    if !actual.extensions().contains(&ext.as_str()) {
+        return Err(EvidenceError::ExtensionMismatch { claimed: ext, actual: actual.mime() });
+    }
+    if let Some(d) = declared.map(str::trim).filter(|d| !d.is_empty() && !d.starts_with("application/octet-stream"))
+        && MediaType::from_mime(d) != Some(actual)
+    {
+        return Err(EvidenceError::DeclaredTypeMismatch {
+            declared: d.chars().take(100).collect(),
+            actual: actual.mime(),
+        });
+    }
+    Ok(actual)
+}
+
+/// The longest name kept, in characters.
+pub const MAX_NAME_CHARS: usize = 120;
+
+/// A file name safe to store and show: the last path component only, without control
+/// characters (NUL included) or bidirectional overrides (which can make `gpj.exe` look like
+/// `exe.jpg`), trimmed, and at most [`MAX_NAME_CHARS`] characters with its extension kept.
+pub fn clean_filename(raw: &str) -> Result<String, EvidenceError> {
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or("");
+    let bidi = |c: char| matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    let cleaned: String = last.chars().filter(|c| !c.is_control() && !bidi(*c)).collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').trim().to_owned();
+    if cleaned.is_empty() {
+        return Err(EvidenceError::NameEmpty);
+    }
+    if cleaned.chars().count() <= MAX_NAME_CHARS {
+        return Ok(cleaned);
+    }
+    let (stem, ext) = match cleaned.rsplit_once('.') {
+        Some((s, e)) if e.chars().count() <= 8 => (s.to_owned(), format!(".{e}")),
+        _ => (cleaned.clone(), String::new()),
+    };
+    let keep = MAX_NAME_CHARS - ext.chars().count();
+    Ok(format!("{}{ext}", stem.chars().take(keep).collect::<String>()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decide(sniffed: Option<MediaType>, name: &str, declared: Option<&str>) -> Result<MediaType, EvidenceError> {
+        decide_type(sniffed, 10, name, declared, &Limits::default())
+    }
+
+    #[test]
+    fn the_bytes_decide_and_names_and_declared_types_must_agree() {
+        assert_eq!(decide(Some(MediaType::Png), "shot.PNG", Some("image/png")), Ok(MediaType::Png));
+        assert_eq!(decide(Some(MediaType::Jpeg), "a.jpeg", Some("application/octet-stream")), Ok(MediaType::Jpeg));
+        assert_eq!(decide(Some(MediaType::Pdf), "contract.pdf", None), Ok(MediaType::Pdf));
+        // A PNG renamed .pdf.
+        assert!(matches!(decide(Some(MediaType::Png), "x.pdf", None), Err(EvidenceError::ExtensionMismatch { .. })));
+        // HTML renamed .jpg: the bytes are no known type.
+        assert_eq!(decide(None, "x.jpg", Some("image/jpeg")), Err(EvidenceError::UnsupportedType));
+        assert!(matches!(
+            decide(Some(MediaType::Jpeg), "x.jpg", Some("text/html")),
+            Err(EvidenceError::DeclaredTypeMismatch { .. })
+        ));
+        assert!(matches!(decide(Some(MediaType::Png), "noext", None), Err(EvidenceError::ExtensionMismatch { .. })));
+        assert_eq!(decide_type(Some(MediaType::Png), 0, "a.png", None, &Limits::default()), Err(EvidenceError::Empty));
+        assert_eq!(decide(Some(MediaType::Mp4), "r.mp4", None), Err(EvidenceError::UnsupportedType));
+        let mp4 = Limits { allow_mp4: true, ..Limits::default() };
+        assert_eq!(decide_type(Some(MediaType::Mp4), 9, "r.mp4", Some("video/mp4"), &mp4), Ok(MediaType::Mp4));
+    }
+
+    #[test]
+    fn names_are_cleaned() {
+        assert_eq!(clean_filename("../../etc/passwd.png").as_deref(), Ok("passwd.png"));
+        assert_eq!(clean_filename("C:\\Users\\a\\shot.jpg").as_deref(), Ok("shot.jpg"));
+        assert_eq!(clean_filename("a\0b.png").as_deref(), Ok("ab.png"));
+        assert_eq!(clean_filename("invoice\u{202E}gpj.exe").as_deref(), Ok("invoicegpj.exe"));
+        assert_eq!(clean_filename("截图 1.png").as_deref(), Ok("截图 1.png"));
+        assert_eq!(clean_filename("../"), Err(EvidenceError::NameEmpty));
+        assert_eq!(clean_filename("\u{202E}\0"), Err(EvidenceError::NameEmpty));
+        let long = format!("{}.pdf", "长".repeat(300));
+        let kept = clean_filename(&long).expect("long");
+        assert_eq!(kept.chars().count(), MAX_NAME_CHARS);
+        assert!(kept.ends_with(".pdf"));
+    }
+
+    #[test]
+    fn decided_applications_take_no_files() {
+        let open: Vec<State> = State::ALL.iter().copied().filter(|s| accepts_files(*s)).collect();
+        assert_eq!(open, [State::Draft, State::Submitted, State::InReview, State::InfoRequested, State::Appealed]);
+    }
+}
