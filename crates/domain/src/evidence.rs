@@ -130,6 +130,17 @@ pub enum EvidenceError {
 }
 
 impl EvidenceError {
+    /// One of each, for the test that every code is translated.
+    pub const ALL_FOR_TESTS: [EvidenceError; 7] = [
+        EvidenceError::Empty,
+        EvidenceError::UnsupportedType,
+        EvidenceError::ExtensionMismatch { claimed: String::new(), actual: "" },
+        EvidenceError::DeclaredTypeMismatch { declared: String::new(), actual: "" },
+        EvidenceError::NameEmpty,
+        EvidenceError::TooManyFiles { max: 0 },
+        EvidenceError::Closed,
+    ];
+
     pub fn code(&self) -> &'static str {
         match self {
             EvidenceError::Empty => "evidence-empty",

@@ -87,7 +87,10 @@ async fn main() -> anyhow::Result<()> {
                 println!("{report}");
             }
             let listen = listen.or(settings.listen.clone()).unwrap_or_else(|| settings::DEFAULT_LISTEN.to_owned());
-            serve(store, &listen).await?;
+            let blobs = redress_blobs::Blobs::local(settings.data_dir.join("evidence"));
+            // Part files a crash left in staging: nothing refers to them.
+            blobs.sweep_staging(std::time::Duration::from_secs(3600)).await?;
+            serve(store, blobs, &listen).await?;
         }
     }
     Ok(())
@@ -106,9 +109,9 @@ async fn open(settings: &Settings) -> anyhow::Result<Store> {
     Ok(store)
 }
 
-async fn serve(store: Store, listen: &str) -> anyhow::Result<()> {
+async fn serve(store: Store, blobs: redress_blobs::Blobs, listen: &str) -> anyhow::Result<()> {
     tokio::spawn(chainer(store.clone()));
-    let app = redress_web::app(redress_web::AppState::new(store.clone()));
+    let app = redress_web::app(redress_web::AppState::new(store.clone(), blobs));
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "Redress is listening");

@@ -327,19 +327,41 @@ impl Store {
         Ok(next)
     }
 
-    /// Deletes a draft (drafts have no timeline, so nothing the audit log refers to is lost).
-    pub async fn delete_draft(&self, no: &ApplicationNo, buyer: &User) -> Result<(), StoreError> {
+    /// Deletes a draft and its evidence rows (drafts have no timeline, so nothing the audit
+    /// log refers to is lost). Returns the content addresses of the files it held, for the
+    /// caller to remove from the evidence store when nothing else refers to them.
+    pub async fn delete_draft(&self, no: &ApplicationNo, buyer: &User) -> Result<Vec<String>, StoreError> {
         let a = self.application_for(no, buyer).await?;
         own(&a, buyer)?;
         if a.state != State::Draft {
             return Err(ApplicationError::IllegalTransition { from: a.state, action: "deleted" }.into());
         }
-        let done = sqlx::query("DELETE FROM applications WHERE no = $1 AND version = $2 AND state = 'draft'")
-            .bind(no.as_str())
-            .bind(a.version)
-            .execute(self.write_pool())
-            .await?;
-        if done.rows_affected() == 1 { Ok(()) } else { Err(StoreError::Conflict) }
+        let (no, version) = (no.clone(), a.version);
+        self.writing(move |s| async move {
+            let mut tx = s.write().await?;
+            let files: Vec<String> = sqlx::query("SELECT DISTINCT sha256 FROM evidence WHERE application_no = $1")
+                .bind(no.as_str())
+                .fetch_all(&mut **tx)
+                .await?
+                .iter()
+                .map(|r| r.try_get("sha256"))
+                .collect::<Result<_, _>>()?;
+            sqlx::query("DELETE FROM evidence WHERE application_no = $1 AND EXISTS (SELECT 1 FROM applications WHERE no = $1 AND state = 'draft')")
+                .bind(no.as_str())
+                .execute(&mut **tx)
+                .await?;
+            let done = sqlx::query("DELETE FROM applications WHERE no = $1 AND version = $2 AND state = 'draft'")
+                .bind(no.as_str())
+                .bind(version)
+                .execute(&mut **tx)
+                .await?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::Conflict);
+            }
+            tx.commit().await?;
+            Ok(files)
+        })
+        .await
     }
 
     /// Applies a transition that does not change what the order's applications hold: the

@@ -32,6 +32,8 @@ pub enum StoreError {
     Application(#[from] ApplicationError),
     #[error(transparent)]
     Amount(#[from] AmountError),
+    #[error(transparent)]
+    Evidence(#[from] redress_domain::evidence::EvidenceError),
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
     #[error(transparent)]

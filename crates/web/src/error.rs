@@ -192,6 +192,7 @@ impl From<StoreError> for ApiError {
             }
             StoreError::Application(e) => e.into(),
             StoreError::Amount(e) => e.into(),
+            StoreError::Evidence(e) => e.into(),
             other => {
                 tracing::error!(error = %other, "internal error");
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal")
@@ -219,6 +220,7 @@ mod tests {
             include_str!("api/orders.rs"),
             include_str!("api/session.rs"),
             include_str!("api/health.rs"),
+            include_str!("api/evidence.rs"),
             include_str!("lib.rs"),
             include_str!("pages/mod.rs"),
             include_str!("pages/auth.rs"),
@@ -262,6 +264,15 @@ mod tests {
             AmountError::AboveBalance,
         ] {
             codes.push(a.code().to_owned());
+        }
+        for e in redress_domain::evidence::EvidenceError::ALL_FOR_TESTS {
+            codes.push(e.code().to_owned());
+        }
+        for k in redress_domain::evidence::EvidenceKind::ALL {
+            assert!(
+                Lang::Zh.has(&format!("evidence-kind-{}", k.as_str()))
+                    && Lang::En.has(&format!("evidence-kind-{}", k.as_str()))
+            );
         }
         assert!(codes.len() > 40, "the scan found too few codes: {codes:?}");
         for code in &codes {

@@ -26,12 +26,14 @@ use tower_http::trace::TraceLayer;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub blobs: redress_blobs::Blobs,
+    pub evidence_limits: redress_domain::evidence::Limits,
     pub throttle: std::sync::Arc<pages::auth::LoginThrottle>,
 }
 
 impl AppState {
-    pub fn new(store: Store) -> AppState {
-        AppState { store, throttle: Default::default() }
+    pub fn new(store: Store, blobs: redress_blobs::Blobs) -> AppState {
+        AppState { store, blobs, evidence_limits: Default::default(), throttle: Default::default() }
     }
 }
 
@@ -57,7 +59,7 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-        .layer(SetResponseHeaderLayer::overriding(
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(pages::CSP),
         ))

@@ -179,7 +179,8 @@ pub async fn delete_draft(
     Path(no): Path<String>,
 ) -> ApiResult<StatusCode> {
     let no = application_no(&no)?;
-    state.store.delete_draft(&no, &user).await?;
+    let files = state.store.delete_draft(&no, &user).await?;
+    crate::api::evidence::forget(&state, files).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -2,6 +2,7 @@
 //! `utoipa-axum`, so the OpenAPI document at `/api/openapi.json` cannot miss one.
 
 pub mod applications;
+pub mod evidence;
 pub mod health;
 pub mod merchant;
 pub mod orders;
@@ -9,6 +10,7 @@ pub mod review;
 pub mod session;
 
 use crate::AppState;
+use axum::extract::DefaultBodyLimit;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
@@ -70,6 +72,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(applications::withdraw))
         .routes(routes!(applications::supplement))
         .routes(routes!(applications::appeal))
+        // Uploads bound their own body (see `evidence`); the JSON limit does not apply.
+        .merge(
+            OpenApiRouter::new().routes(routes!(evidence::upload, evidence::list)).layer(DefaultBodyLimit::disable()),
+        )
+        .routes(routes!(evidence::download))
         .routes(routes!(review::queue))
         .routes(routes!(review::claim))
         .routes(routes!(review::request_info))

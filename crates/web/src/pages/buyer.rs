@@ -267,7 +267,8 @@ pub async fn edit(
     let no = application_no(&no)?;
     let a = state.store.application_for(&no, &v.user).await?;
     if form.action == "delete" {
-        state.store.delete_draft(&no, &v.user).await?;
+        let files = state.store.delete_draft(&no, &v.user).await?;
+        crate::api::evidence::forget(&state, files).await;
         return Ok(Redirect::to("/orders?done=deleted").into_response());
     }
     let order = a.order_no.to_string();

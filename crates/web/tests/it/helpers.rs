@@ -39,6 +39,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub store: Store,
     pub merchant: String,
+    /// The evidence store's folder.
+    pub evidence: tempfile::TempDir,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -99,13 +101,15 @@ impl TestApp {
             store.create_user(u, now).await.expect("user");
         }
         let merchant = store.create_api_token("test-merchant", now).await.expect("token");
-        let app = redress_web::app(redress_web::AppState::new(store.clone()));
+        let evidence = tempfile::tempdir().expect("evidence dir");
+        let app =
+            redress_web::app(redress_web::AppState::new(store.clone(), redress_blobs::Blobs::local(evidence.path())));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         tokio::spawn(async move {
             axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await
         });
-        TestApp { base: format!("http://{addr}"), client: reqwest::Client::new(), store, merchant, _dir: dir }
+        TestApp { base: format!("http://{addr}"), client: reqwest::Client::new(), store, merchant, evidence, _dir: dir }
     }
 
     pub async fn login(&self, name: &str) -> String {

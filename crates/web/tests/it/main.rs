@@ -8,6 +8,7 @@ mod audit;
 mod authorization;
 mod concurrency;
 mod errors;
+mod evidence;
 mod lifecycle;
 mod merchant;
 mod openapi;

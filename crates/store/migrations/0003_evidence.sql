@@ -1,0 +1,17 @@
+-- Evidence files attached to applications. The bytes live in the evidence store under
+-- `sha256`; a row is never deleted once its application is submitted. A draft is
+-- renumbered when it is submitted: its files follow (ON UPDATE CASCADE).
+CREATE TABLE evidence (
+    id             TEXT PRIMARY KEY,
+    application_no TEXT NOT NULL REFERENCES applications (no) ON UPDATE CASCADE,
+    sha256         TEXT NOT NULL,
+    size           BIGINT NOT NULL,
+    media_type     TEXT NOT NULL,
+    kind           TEXT NOT NULL,
+    caption        TEXT NOT NULL,
+    filename       TEXT NOT NULL,
+    uploaded_by    TEXT NOT NULL,
+    uploaded_at    BIGINT NOT NULL
+);
+CREATE INDEX evidence_application ON evidence (application_no, uploaded_at);
+CREATE INDEX evidence_sha256 ON evidence (sha256);

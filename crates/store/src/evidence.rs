@@ -1,0 +1,152 @@
+//! Evidence rows: which file (by content address) belongs to which application, what kind
+//! it is and who gave it. The bytes are in `redress-blobs`.
+
+use crate::applications::{APP_COLUMNS, app_from_row, own};
+use crate::db::Backend;
+use crate::{Store, StoreError, User, from_ms, ms};
+use jiff::Timestamp;
+use redress_domain::evidence::{EvidenceError, EvidenceKind, Limits, MediaType, accepts_files};
+use redress_domain::ids::ApplicationNo;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    pub id: String,
+    pub application_no: String,
+    pub file: EvidenceFile,
+    pub uploaded_by: String,
+    pub uploaded_at: Timestamp,
+}
+
+/// A file as attached: already stored and checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceFile {
+    pub sha256: String,
+    pub size: u64,
+    pub media_type: MediaType,
+    pub kind: EvidenceKind,
+    pub caption: String,
+    pub filename: String,
+}
+
+const COLUMNS: &str = "id, application_no, sha256, size, media_type, kind, caption, filename, uploaded_by, uploaded_at";
+
+fn from_row(row: &AnyRow) -> Result<Evidence, StoreError> {
+    let media: String = row.try_get("media_type")?;
+    let kind: String = row.try_get("kind")?;
+    Ok(Evidence {
+        id: row.try_get("id")?,
+        application_no: row.try_get("application_no")?,
+        file: EvidenceFile {
+            sha256: row.try_get("sha256")?,
+            size: u64::try_from(row.try_get::<i64, _>("size")?).unwrap_or(0),
+            media_type: MediaType::from_mime(&media).ok_or_else(|| StoreError::corrupt("evidence media type"))?,
+            kind: EvidenceKind::parse(&kind).ok_or_else(|| StoreError::corrupt("evidence kind"))?,
+            caption: row.try_get("caption")?,
+            filename: row.try_get("filename")?,
+        },
+        uploaded_by: row.try_get("uploaded_by")?,
+        uploaded_at: from_ms(row.try_get("uploaded_at")?),
+    })
+}
+
+impl Store {
+    /// Attaches a stored file to the buyer's own application, if it still takes files and
+    /// holds fewer than the limit. Concurrent uploads to one application are serialised, so
+    /// the limit holds.
+    pub async fn add_evidence(
+        &self,
+        no: &ApplicationNo,
+        buyer: &User,
+        file: EvidenceFile,
+        limits: Limits,
+        now: Timestamp,
+    ) -> Result<Evidence, StoreError> {
+        let buyer = buyer.clone();
+        let no = no.clone();
+        self.writing(move |s| async move {
+            let mut tx = s.write().await?;
+            let lock = if s.backend() == Backend::Postgres { " FOR UPDATE" } else { "" };
+            let row =
+                sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {APP_COLUMNS} FROM applications WHERE no = $1{lock}")))
+                    .bind(no.as_str())
+                    .fetch_optional(&mut **tx)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+            let a = app_from_row(&row)?;
+            own(&a, &buyer)?;
+            if !accepts_files(a.state) {
+                return Err(StoreError::Evidence(EvidenceError::Closed));
+            }
+            let held: i64 = sqlx::query("SELECT COUNT(*) AS n FROM evidence WHERE application_no = $1")
+                .bind(no.as_str())
+                .fetch_one(&mut **tx)
+                .await?
+                .try_get("n")?;
+            if held >= i64::from(limits.max_files) {
+                return Err(StoreError::Evidence(EvidenceError::TooManyFiles { max: limits.max_files }));
+            }
+            let ev = Evidence {
+                id: format!("EV{:016X}", rand::random::<u64>()),
+                application_no: no.to_string(),
+                file,
+                uploaded_by: buyer.username.to_string(),
+                uploaded_at: now,
+            };
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO evidence ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+            )))
+            .bind(&ev.id)
+            .bind(&ev.application_no)
+            .bind(&ev.file.sha256)
+            .bind(i64::try_from(ev.file.size).unwrap_or(i64::MAX))
+            .bind(ev.file.media_type.mime())
+            .bind(ev.file.kind.as_str())
+            .bind(&ev.file.caption)
+            .bind(&ev.file.filename)
+            .bind(&ev.uploaded_by)
+            .bind(ms(ev.uploaded_at))
+            .execute(&mut **tx)
+            .await?;
+            tx.commit().await?;
+            Ok(ev)
+        })
+        .await
+    }
+
+    /// The files of an application `viewer` may see, oldest first.
+    pub async fn evidence_of(&self, no: &ApplicationNo, viewer: &User) -> Result<Vec<Evidence>, StoreError> {
+        self.application_for(no, viewer).await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM evidence WHERE application_no = $1 ORDER BY uploaded_at, id"
+        )))
+        .bind(no.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(from_row).collect()
+    }
+
+    /// One file of an application `viewer` may see.
+    pub async fn evidence_item(&self, no: &ApplicationNo, id: &str, viewer: &User) -> Result<Evidence, StoreError> {
+        self.application_for(no, viewer).await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM evidence WHERE application_no = $1 AND id = $2"
+        )))
+        .bind(no.as_str())
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        from_row(&row)
+    }
+
+    /// Whether any evidence row refers to these bytes (a file nothing refers to may go).
+    pub async fn evidence_referenced(&self, sha256: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 FROM evidence WHERE sha256 = $1 LIMIT 1")
+            .bind(sha256)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+}

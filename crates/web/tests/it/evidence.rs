@@ -1,0 +1,216 @@
+//! Evidence uploads through the API: the bad-input table, the limits, who may upload and
+//! download, and that a refusal leaves nothing behind.
+
+use crate::both;
+use crate::helpers::TestApp;
+use reqwest::StatusCode;
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
+
+/// A 1×1 PNG.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0D, 0x49,
+    0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0, 0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D,
+    0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+const PDF_WITH_JS: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert('hi')) >> >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+const HTML: &[u8] = b"<!doctype html><html><script>alert(1)</script></html>";
+
+/// What is tried, file name, declared type, bytes, expected status, expected code ("" when
+/// accepted).
+type Case = (&'static str, &'static str, &'static str, Vec<u8>, u16, &'static str);
+
+struct Up {
+    status: StatusCode,
+    body: Value,
+}
+
+impl Up {
+    fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+}
+
+async fn upload(app: &TestApp, token: &str, no: &str, name: &str, mime: &str, bytes: Vec<u8>, kind: &str) -> Up {
+    let part = Part::bytes(bytes).file_name(name.to_owned()).mime_str(mime).expect("mime");
+    let form = Form::new().text("kind", kind.to_owned()).text("caption", "截图").part("file", part);
+    let r = app
+        .client
+        .post(format!("{}/api/v1/applications/{no}/evidence", app.base))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    let status = r.status();
+    let text = r.text().await.expect("body");
+    Up { status, body: serde_json::from_str(&text).unwrap_or(Value::String(text)) }
+}
+
+async fn draft(app: &TestApp, token: &str, order: &str) -> String {
+    app.order(order, "alice", 1000, 10000, 5, Some((600, "third_party"))).await;
+    let r = app
+        .post("/api/v1/applications", token, json!({"order_no": order, "reason": "quantity_short", "amount": "1"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.body["no"].as_str().expect("no").to_owned()
+}
+
+/// Files in the evidence folder (the staging folder excluded).
+fn stored_files(app: &TestApp) -> usize {
+    let mut n = 0;
+    let mut dirs = vec![app.evidence.path().to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if !p.to_string_lossy().contains(".staging") {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+fn staging_empty(app: &TestApp) -> bool {
+    std::fs::read_dir(app.evidence.path().join(".staging")).map(|d| d.count() == 0).unwrap_or(true)
+}
+
+both!(the_bad_input_table, |app: TestApp| async move {
+    let alice = app.login("alice").await;
+    let no = draft(&app, &alice, "EV-1").await;
+    let mut polyglot = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    polyglot.extend_from_slice(HTML);
+    let cases: Vec<Case> = vec![
+        ("a PNG", "shot.png", "image/png", PNG.to_vec(), 201, ""),
+        ("a PNG renamed .pdf", "shot.pdf", "application/pdf", PNG.to_vec(), 422, "evidence-extension-mismatch"),
+        ("HTML renamed .jpg", "x.jpg", "image/jpeg", HTML.to_vec(), 422, "evidence-type-unsupported"),
+        ("a PNG declared as HTML", "shot.png", "text/html", PNG.to_vec(), 422, "evidence-declared-type-mismatch"),
+        // The bytes start as a JPEG: kept as a JPEG, and only ever served as an attachment with
+        // nosniff and a sandboxing policy, so the HTML in it never runs.
+        ("a JPEG/HTML polyglot", "poly.jpg", "image/jpeg", polyglot, 201, ""),
+        // Evidence; never rendered as active content (see the download test).
+        ("a PDF with JavaScript", "contract.pdf", "application/pdf", PDF_WITH_JS.to_vec(), 201, ""),
+        ("a zero-byte file", "empty.png", "image/png", vec![], 422, "evidence-empty"),
+        ("a name of only ../", "../", "image/png", PNG.to_vec(), 422, "evidence-name-empty"),
+    ];
+    for (what, name, mime, bytes, status, code) in cases {
+        let r = upload(&app, &alice, &no, name, mime, bytes, "delivery_progress").await;
+        assert_eq!(r.status.as_u16(), status, "{what}: {}", r.body);
+        if !code.is_empty() {
+            assert_eq!(r.code(), code, "{what}");
+            assert!(!r.body["message"].as_str().unwrap_or("").is_empty(), "{what}: a message");
+        }
+        assert!(staging_empty(&app), "{what}: nothing left in staging");
+    }
+    // Names are cleaned, never refused for being odd.
+    let long = format!("{}.png", "长".repeat(300));
+    for (raw, kept) in [
+        ("../../etc/passwd.png", "passwd.png".to_owned()),
+        ("invoice\u{202E}gnp.png", "invoicegnp.png".to_owned()),
+        (long.as_str(), format!("{}.png", "长".repeat(116))),
+    ] {
+        let r = upload(&app, &alice, &no, raw, "image/png", PNG.to_vec(), "other").await;
+        assert_eq!(r.status, StatusCode::CREATED, "{raw:?}: {}", r.body);
+        assert_eq!(r.body["filename"], kept.as_str(), "{raw:?}");
+    }
+    // A NUL cannot travel in a multipart header: the upload is refused as unreadable, whole.
+    let r = upload(&app, &alice, &no, "a\u{0}b.png", "image/png", PNG.to_vec(), "other").await;
+    assert_eq!((r.status, r.code()), (StatusCode::BAD_REQUEST, "multipart-malformed"));
+    assert!(staging_empty(&app));
+    // Six accepted so far; the same PNG bytes are stored once.
+    let list = app.get(&format!("/api/v1/applications/{no}/evidence"), &alice).await;
+    assert_eq!(list.body.as_array().map(Vec::len), Some(6));
+    assert_eq!(stored_files(&app), 3, "PNG, polyglot, PDF: one file per content");
+
+    // The limit of 20 files per application.
+    for i in 6..20 {
+        let r = upload(&app, &alice, &no, &format!("s{i}.png"), "image/png", PNG.to_vec(), "other").await;
+        assert_eq!(r.status, StatusCode::CREATED, "file {i}: {}", r.body);
+    }
+    let r = upload(&app, &alice, &no, "s21.png", "image/png", PNG.to_vec(), "other").await;
+    assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "evidence-too-many"));
+
+    // Kind is required and checked.
+    let other = draft(&app, &alice, "EV-2").await;
+    let r = upload(&app, &alice, &other, "a.png", "image/png", PNG.to_vec(), "selfie").await;
+    assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "evidence-kind-unknown"));
+});
+
+both!(size_limit_is_enforced_while_streaming_and_leaves_nothing, |app: TestApp| async move {
+    let alice = app.login("alice").await;
+    let no = draft(&app, &alice, "EV-3").await;
+    let mut big = PNG.to_vec();
+    big.resize(5 * 1024 * 1024 + 1, 0);
+    let r = upload(&app, &alice, &no, "big.png", "image/png", big, "other").await;
+    assert_eq!((r.status, r.code()), (StatusCode::PAYLOAD_TOO_LARGE, "evidence-too-large"), "{}", r.body);
+    assert!(r.body["message"].as_str().unwrap_or("").contains("5.0 MB"), "{}", r.body);
+    let mut exact = PNG.to_vec();
+    exact.resize(5 * 1024 * 1024, 0);
+    let r = upload(&app, &alice, &no, "exact.png", "image/png", exact, "other").await;
+    assert_eq!(r.status, StatusCode::CREATED, "exactly 5 MB is fine");
+    assert!(staging_empty(&app));
+    assert_eq!(stored_files(&app), 1);
+    let list = app.get(&format!("/api/v1/applications/{no}/evidence"), &alice).await;
+    assert_eq!(list.body.as_array().map(Vec::len), Some(1));
+});
+
+both!(only_the_owner_uploads_and_only_while_the_application_is_open, |app: TestApp| async move {
+    let alice = app.login("alice").await;
+    let bob = app.login("bob").await;
+    let rita = app.login("rita").await;
+    let no = draft(&app, &alice, "EV-4").await;
+    let r = upload(&app, &bob, &no, "a.png", "image/png", PNG.to_vec(), "other").await;
+    assert_eq!((r.status, r.code()), (StatusCode::NOT_FOUND, "not-found"));
+    let r = upload(&app, &alice, &no, "a.png", "image/png", PNG.to_vec(), "payment_record").await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let href = r.body["href"].as_str().expect("href").to_owned();
+    // Submitting renumbers the draft; its files follow.
+    let s = app.post(&format!("/api/v1/applications/{no}/submit"), &alice, json!({})).await;
+    assert_eq!(s.status, StatusCode::OK, "{}", s.body);
+    let submitted = s.body["no"].as_str().expect("no").to_owned();
+    let list = app.get(&format!("/api/v1/applications/{submitted}/evidence"), &alice).await;
+    assert_eq!(list.body.as_array().map(Vec::len), Some(1), "{}", list.body);
+    let href = list.body[0]["href"].as_str().unwrap_or(&href).to_owned();
+    // Download: the owner and staff, as an attachment that cannot run anything.
+    for token in [&alice, &rita] {
+        let r = app.client.get(format!("{}{href}", app.base)).bearer_auth(token).send().await.expect("download");
+        assert_eq!(r.status(), StatusCode::OK);
+        let h = r.headers().clone();
+        assert_eq!(h["content-type"], "image/png");
+        assert!(h["content-disposition"].to_str().unwrap_or("").starts_with("attachment;"));
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert!(h["content-security-policy"].to_str().unwrap_or("").contains("sandbox"));
+        assert_eq!(r.bytes().await.expect("bytes").as_ref(), PNG);
+    }
+    let r = app.client.get(format!("{}{href}", app.base)).bearer_auth(&bob).send().await.expect("download");
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // Decided: no more files.
+    app.post(&format!("/api/v1/review/applications/{submitted}/claim"), &rita, json!({})).await;
+    let d = app
+        .post(&format!("/api/v1/review/applications/{submitted}/reject"), &rita, json!({"code": "other", "text": "no"}))
+        .await;
+    assert_eq!(d.status, StatusCode::OK, "{}", d.body);
+    let r = upload(&app, &alice, &submitted, "b.png", "image/png", PNG.to_vec(), "other").await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "evidence-closed"));
+});
+
+both!(a_discarded_drafts_files_are_removed, |app: TestApp| async move {
+    let alice = app.login("alice").await;
+    let keep = draft(&app, &alice, "EV-5").await;
+    let discard = draft(&app, &alice, "EV-6").await;
+    assert_eq!(upload(&app, &alice, &keep, "a.png", "image/png", PNG.to_vec(), "other").await.status, 201);
+    assert_eq!(upload(&app, &alice, &discard, "a.png", "image/png", PNG.to_vec(), "other").await.status, 201);
+    let r = app.post(&format!("/api/v1/applications/{discard}/evidence"), &alice, json!({})).await;
+    assert_ne!(r.status, StatusCode::CREATED, "JSON is not an upload");
+    assert_eq!(
+        upload(&app, &alice, &discard, "c.pdf", "application/pdf", PDF_WITH_JS.to_vec(), "other").await.status,
+        201
+    );
+    assert_eq!(stored_files(&app), 2);
+    let r = app.call(reqwest::Method::DELETE, &format!("/api/v1/applications/{discard}"), Some(&alice), None).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert_eq!(stored_files(&app), 1, "the PDF went; the PNG another draft holds stayed");
+});
