@@ -1,9 +1,11 @@
 -- Evidence files attached to applications. The bytes live in the evidence store under
 -- `sha256`; a row is never deleted once its application is submitted. A draft is
--- renumbered when it is submitted: its files follow (ON UPDATE CASCADE).
+-- renumbered when it is submitted: its files follow (ON UPDATE CASCADE). `seq` numbers an
+-- application's files 1, 2, 3… (the audit chain refers to a file by number and seq).
 CREATE TABLE evidence (
     id             TEXT PRIMARY KEY,
     application_no TEXT NOT NULL REFERENCES applications (no) ON UPDATE CASCADE,
+    seq            BIGINT NOT NULL,
     sha256         TEXT NOT NULL,
     size           BIGINT NOT NULL,
     media_type     TEXT NOT NULL,
@@ -13,5 +15,5 @@ CREATE TABLE evidence (
     uploaded_by    TEXT NOT NULL,
     uploaded_at    BIGINT NOT NULL
 );
-CREATE INDEX evidence_application ON evidence (application_no, uploaded_at);
+CREATE UNIQUE INDEX evidence_application ON evidence (application_no, seq);
 CREATE INDEX evidence_sha256 ON evidence (sha256);

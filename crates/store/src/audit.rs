@@ -1,13 +1,14 @@
 //! The audit chain in the database (rules in `redress_domain::audit`).
 //!
-//! Timeline events are written by the application's own transactions, as before; a chainer
-//! then appends every event not yet in the chain, in the order they happened, as entries of
-//! `audit_log`. Only one chainer appends at a time — on PostgreSQL a transaction-scoped
+//! Timeline events and evidence rows are written by their own transactions; a chainer then
+//! appends every one not yet in the chain, in the order they happened, as entries of
+//! `audit_log` (kind `event` or `evidence`; a draft's files only once it is submitted, since a
+//! draft and its files may be discarded). Only one chainer appends at a time — on PostgreSQL a transaction-scoped
 //! advisory lock serialises the instances, on SQLite the single write connection does — and
 //! `seq` is the primary key while what an entry vouches for is unique, so two writers can
 //! never fork the chain: the second would fail and retry on the new head. `serve` runs the
-//! chainer every second, so an event is chained within about a second of its commit;
-//! `redress audit verify` reports events still waiting.
+//! chainer every second, so a record is chained within about a second of its commit;
+//! `redress audit verify` reports those still waiting.
 
 use crate::db::Backend;
 use crate::{Store, StoreError, ms};
@@ -31,27 +32,63 @@ pub struct AuditReport {
     pub head: String,
     /// The first broken entry and why.
     pub broken: Option<(i64, Break)>,
-    /// Timeline events not chained yet.
+    /// Timeline events and evidence not chained yet.
     pub pending: i64,
 }
 
-/// The canonical record of a timeline event: every column of its row, in table order, read
-/// from columns named with `prefix`.
-fn event_record(row: &AnyRow, prefix: &str) -> Result<String, StoreError> {
-    let text = |c: &str| row.try_get::<String, _>(format!("{prefix}{c}").as_str());
-    let int = |c: &str| row.try_get::<i64, _>(format!("{prefix}{c}").as_str());
-    Ok(serde_json::json!([
-        text("application_no")?,
-        int("seq")?,
-        int("at")?,
-        text("kind")?,
-        text("actor")?,
-        text("actor_role")?,
-        text("from_state")?,
-        text("to_state")?,
-        text("body")?,
-    ])
-    .to_string())
+#[derive(Clone, Copy)]
+enum Col {
+    Text,
+    Int,
+}
+
+/// Every column of a timeline event row, in table order.
+const EVENT_FIELDS: &[(&str, Col)] = &[
+    ("application_no", Col::Text),
+    ("seq", Col::Int),
+    ("at", Col::Int),
+    ("kind", Col::Text),
+    ("actor", Col::Text),
+    ("actor_role", Col::Text),
+    ("from_state", Col::Text),
+    ("to_state", Col::Text),
+    ("body", Col::Text),
+];
+
+/// Every column of an evidence row, in table order.
+const EVIDENCE_FIELDS: &[(&str, Col)] = &[
+    ("id", Col::Text),
+    ("application_no", Col::Text),
+    ("seq", Col::Int),
+    ("sha256", Col::Text),
+    ("size", Col::Int),
+    ("media_type", Col::Text),
+    ("kind", Col::Text),
+    ("caption", Col::Text),
+    ("filename", Col::Text),
+    ("uploaded_by", Col::Text),
+    ("uploaded_at", Col::Int),
+];
+
+/// The canonical record of a row: its `fields` as a JSON array, read from columns named with
+/// `prefix`.
+fn record(row: &AnyRow, fields: &[(&str, Col)], prefix: &str) -> Result<String, StoreError> {
+    let values = fields
+        .iter()
+        .map(|(name, col)| {
+            let name = format!("{prefix}{name}");
+            Ok(match col {
+                Col::Text => serde_json::Value::from(row.try_get::<String, _>(name.as_str())?),
+                Col::Int => serde_json::Value::from(row.try_get::<i64, _>(name.as_str())?),
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(serde_json::Value::Array(values).to_string())
+}
+
+/// `t.a AS pa, t.b AS pb, …` for `fields`.
+fn aliased(fields: &[(&str, Col)], table: &str, prefix: &str) -> String {
+    fields.iter().map(|(f, _)| format!("{table}.{f} AS {prefix}{f}")).collect::<Vec<_>>().join(", ")
 }
 
 fn entry_from_row(row: &AnyRow) -> Result<Entry, StoreError> {
@@ -67,8 +104,15 @@ fn entry_from_row(row: &AnyRow) -> Result<Entry, StoreError> {
     })
 }
 
-const UNCHAINED: &str = "FROM application_events e WHERE NOT EXISTS (SELECT 1 FROM audit_log a
+/// Timeline events not in the chain yet.
+const UNCHAINED_EVENTS: &str = "FROM application_events e WHERE NOT EXISTS (SELECT 1 FROM audit_log a
       WHERE a.kind = 'event' AND a.subject = e.application_no AND a.ref_seq = e.seq)";
+
+/// Evidence not in the chain yet, once its application is submitted (a draft's files may be
+/// discarded with the draft, and a draft's number changes when it is submitted).
+const UNCHAINED_EVIDENCE: &str = "FROM evidence v JOIN applications ap ON ap.no = v.application_no
+     WHERE ap.state <> 'draft' AND NOT EXISTS (SELECT 1 FROM audit_log a
+      WHERE a.kind = 'evidence' AND a.subject = v.application_no AND a.ref_seq = v.seq)";
 
 impl Store {
     /// Appends every timeline event not yet chained; returns how many.
@@ -76,21 +120,22 @@ impl Store {
         let mut total = 0;
         loop {
             let n = self.writing(move |s| async move { s.chain_batch(now).await }).await;
-            let n = match n {
-                Ok(n) => n,
+            let (n, more) = match n {
+                Ok(r) => r,
                 // Another writer appended first (it can only happen without the lock, e.g. a
                 // chainer of an older version): start again from the new head.
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e),
             };
             total += n;
-            if n < BATCH as u64 {
+            if !more {
                 return Ok(total);
             }
         }
     }
 
-    async fn chain_batch(&self, now: Timestamp) -> Result<u64, StoreError> {
+    /// One transaction's worth: (entries appended, whether more may be waiting).
+    async fn chain_batch(&self, now: Timestamp) -> Result<(u64, bool), StoreError> {
         let mut tx = self.write().await?;
         if self.backend() == Backend::Postgres {
             sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(CHAIN_LOCK).execute(&mut **tx).await?;
@@ -101,16 +146,40 @@ impl Store {
             Some(r) => (r.try_get::<i64, _>("seq")?, r.try_get::<String, _>("hash")?),
             None => (0, GENESIS.to_owned()),
         };
-        let sql = format!(
-            "SELECT e.application_no, e.seq, e.at, e.kind, e.actor, e.actor_role, e.from_state, e.to_state, e.body
-             {UNCHAINED} ORDER BY e.at, e.application_no, e.seq LIMIT {BATCH}"
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&mut **tx).await?;
-        for row in &rows {
+        let events = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {} {UNCHAINED_EVENTS} ORDER BY e.at, e.application_no, e.seq LIMIT {BATCH}",
+            aliased(EVENT_FIELDS, "e", "")
+        )))
+        .fetch_all(&mut **tx)
+        .await?;
+        let evidence = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {} {UNCHAINED_EVIDENCE} ORDER BY v.uploaded_at, v.application_no, v.seq LIMIT {BATCH}",
+            aliased(EVIDENCE_FIELDS, "v", "")
+        )))
+        .fetch_all(&mut **tx)
+        .await?;
+        // Both kinds, in the order they happened.
+        let mut items = Vec::with_capacity(events.len() + evidence.len());
+        for row in &events {
+            let key = (
+                row.try_get::<i64, _>("at")?,
+                row.try_get::<String, _>("application_no")?,
+                row.try_get::<i64, _>("seq")?,
+            );
+            items.push((key, "event", record(row, EVENT_FIELDS, "")?));
+        }
+        for row in &evidence {
+            let key = (
+                row.try_get::<i64, _>("uploaded_at")?,
+                row.try_get::<String, _>("application_no")?,
+                row.try_get::<i64, _>("seq")?,
+            );
+            items.push((key, "evidence", record(row, EVIDENCE_FIELDS, "")?));
+        }
+        items.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)));
+        for ((_, subject, ref_seq), kind, body) in items {
             seq += 1;
-            let subject: String = row.try_get("application_no")?;
-            let ref_seq: i64 = row.try_get("seq")?;
-            let e = Entry::link(&prev, seq, ms(now), "event", &subject, ref_seq, event_record(row, "")?);
+            let e = Entry::link(&prev, seq, ms(now), kind, &subject, ref_seq, body);
             let inserted = sqlx::query(
                 "INSERT INTO audit_log (seq, at, kind, subject, ref_seq, body, prev_hash, hash)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -133,7 +202,8 @@ impl Store {
             prev = e.hash;
         }
         tx.commit().await?;
-        Ok(rows.len() as u64)
+        let more = events.len() as i64 == BATCH || evidence.len() as i64 == BATCH;
+        Ok(((events.len() + evidence.len()) as u64, more))
     }
 
     /// Walks the whole chain from the first entry and checks every link and every event it
@@ -143,16 +213,17 @@ impl Store {
         let mut broken = None;
         let mut after = 0i64;
         'pages: loop {
-            let rows = sqlx::query(
-                "SELECT a.seq, a.at, a.kind, a.subject, a.ref_seq, a.body, a.prev_hash, a.hash,
-                        e.application_no AS e_application_no, e.seq AS e_seq, e.at AS e_at, e.kind AS e_kind,
-                        e.actor AS e_actor, e.actor_role AS e_actor_role, e.from_state AS e_from_state,
-                        e.to_state AS e_to_state, e.body AS e_body
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT a.seq, a.at, a.kind, a.subject, a.ref_seq, a.body, a.prev_hash, a.hash, {}, {}
                  FROM audit_log a
                  LEFT JOIN application_events e
                    ON a.kind = 'event' AND e.application_no = a.subject AND e.seq = a.ref_seq
+                 LEFT JOIN evidence v
+                   ON a.kind = 'evidence' AND v.application_no = a.subject AND v.seq = a.ref_seq
                  WHERE a.seq > $1 ORDER BY a.seq LIMIT 1000",
-            )
+                aliased(EVENT_FIELDS, "e", "e_"),
+                aliased(EVIDENCE_FIELDS, "v", "v_"),
+            )))
             .bind(after)
             .fetch_all(&self.pool)
             .await?;
@@ -161,9 +232,11 @@ impl Store {
             }
             for row in &rows {
                 let entry = entry_from_row(row)?;
-                let record = match row.try_get::<Option<String>, _>("e_application_no")? {
-                    Some(_) => Some(event_record(row, "e_")?),
-                    None => None,
+                let found = |col: &str| row.try_get::<Option<String>, _>(col).map(|v| v.is_some());
+                let record = match entry.kind.as_str() {
+                    "event" if found("e_application_no")? => Some(record(row, EVENT_FIELDS, "e_")?),
+                    "evidence" if found("v_id")? => Some(record(row, EVIDENCE_FIELDS, "v_")?),
+                    _ => None,
                 };
                 if let Err(b) = v.check(&entry, record.as_deref()) {
                     // A gap is reported at the entry that is missing.
@@ -174,10 +247,14 @@ impl Store {
                 after = entry.seq;
             }
         }
-        let pending: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n {UNCHAINED}")))
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?;
+        let mut pending = 0;
+        for unchained in [UNCHAINED_EVENTS, UNCHAINED_EVIDENCE] {
+            let n: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n {unchained}")))
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("n")?;
+            pending += n;
+        }
         Ok(AuditReport { verified: v.count(), head: v.head().to_owned(), broken, pending })
     }
 

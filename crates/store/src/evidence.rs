@@ -14,6 +14,8 @@ use sqlx::any::AnyRow;
 pub struct Evidence {
     pub id: String,
     pub application_no: String,
+    /// 1, 2, 3… within the application.
+    pub seq: i64,
     pub file: EvidenceFile,
     pub uploaded_by: String,
     pub uploaded_at: Timestamp,
@@ -30,7 +32,8 @@ pub struct EvidenceFile {
     pub filename: String,
 }
 
-const COLUMNS: &str = "id, application_no, sha256, size, media_type, kind, caption, filename, uploaded_by, uploaded_at";
+const COLUMNS: &str =
+    "id, application_no, seq, sha256, size, media_type, kind, caption, filename, uploaded_by, uploaded_at";
 
 fn from_row(row: &AnyRow) -> Result<Evidence, StoreError> {
     let media: String = row.try_get("media_type")?;
@@ -38,6 +41,7 @@ fn from_row(row: &AnyRow) -> Result<Evidence, StoreError> {
     Ok(Evidence {
         id: row.try_get("id")?,
         application_no: row.try_get("application_no")?,
+        seq: row.try_get("seq")?,
         file: EvidenceFile {
             sha256: row.try_get("sha256")?,
             size: u64::try_from(row.try_get::<i64, _>("size")?).unwrap_or(0),
@@ -79,26 +83,30 @@ impl Store {
             if !accepts_files(a.state) {
                 return Err(StoreError::Evidence(EvidenceError::Closed));
             }
-            let held: i64 = sqlx::query("SELECT COUNT(*) AS n FROM evidence WHERE application_no = $1")
-                .bind(no.as_str())
-                .fetch_one(&mut **tx)
-                .await?
-                .try_get("n")?;
+            let row = sqlx::query(
+                "SELECT COUNT(*) AS n, COALESCE(MAX(seq), 0) AS last FROM evidence WHERE application_no = $1",
+            )
+            .bind(no.as_str())
+            .fetch_one(&mut **tx)
+            .await?;
+            let (held, last): (i64, i64) = (row.try_get("n")?, row.try_get("last")?);
             if held >= i64::from(limits.max_files) {
                 return Err(StoreError::Evidence(EvidenceError::TooManyFiles { max: limits.max_files }));
             }
             let ev = Evidence {
                 id: format!("EV{:016X}", rand::random::<u64>()),
                 application_no: no.to_string(),
+                seq: last + 1,
                 file,
                 uploaded_by: buyer.username.to_string(),
                 uploaded_at: now,
             };
             sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO evidence ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                "INSERT INTO evidence ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
             )))
             .bind(&ev.id)
             .bind(&ev.application_no)
+            .bind(ev.seq)
             .bind(&ev.file.sha256)
             .bind(i64::try_from(ev.file.size).unwrap_or(i64::MAX))
             .bind(ev.file.media_type.mime())
@@ -119,7 +127,7 @@ impl Store {
     pub async fn evidence_of(&self, no: &ApplicationNo, viewer: &User) -> Result<Vec<Evidence>, StoreError> {
         self.application_for(no, viewer).await?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM evidence WHERE application_no = $1 ORDER BY uploaded_at, id"
+            "SELECT {COLUMNS} FROM evidence WHERE application_no = $1 ORDER BY seq"
         )))
         .bind(no.as_str())
         .fetch_all(&self.pool)

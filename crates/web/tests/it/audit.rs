@@ -158,3 +158,44 @@ both!(concurrent_chainers_never_fork_the_chain, |app: TestApp| async move {
     let r = verify(&app).await;
     assert_eq!((r.verified, r.broken, r.pending), (12, None, 0));
 });
+
+both!(evidence_is_chained_once_submitted_and_its_rows_are_guarded, |app: TestApp| async move {
+    use crate::evidence::{PNG, upload};
+    let alice = app.login("alice").await;
+    app.order("AE-1", "alice", 1000, 10000, 5, Some((600, "third_party"))).await;
+    let r = app
+        .post("/api/v1/applications", &alice, json!({"order_no": "AE-1", "reason": "quantity_short", "amount": "1"}))
+        .await;
+    let draft = r.body["no"].as_str().expect("no").to_owned();
+    assert_eq!(upload(&app, &alice, &draft, "a.png", "image/png", PNG.to_vec(), "chat_log").await.status, 201);
+    app.store.chain_pending(Timestamp::now()).await.expect("chain");
+    let r = verify(&app).await;
+    assert_eq!((r.verified, r.pending), (0, 0), "a draft's files wait for the submission");
+
+    let s = app.post(&format!("/api/v1/applications/{draft}/submit"), &alice, json!({})).await;
+    assert_eq!(s.status, 200, "{}", s.body);
+    let no = s.body["no"].as_str().expect("no").to_owned();
+    assert_eq!(upload(&app, &alice, &no, "b.png", "image/png", PNG.to_vec(), "payment_record").await.status, 201);
+    assert_eq!(verify(&app).await.pending, 3, "the submission and two files");
+    app.store.chain_pending(Timestamp::now()).await.expect("chain");
+    let intact = verify(&app).await;
+    assert_eq!((intact.verified, intact.broken.clone(), intact.pending), (3, None, 0));
+
+    // Editing an evidence row's caption, or pointing it at other bytes, is detected.
+    for (attack, undo) in [
+        (
+            "UPDATE evidence SET caption = caption || 'x' WHERE seq = 1",
+            "UPDATE evidence SET caption = substr(caption, 1, length(caption) - 1) WHERE seq = 1",
+        ),
+        (
+            "UPDATE evidence SET sha256 = 'f' || substr(sha256, 2) WHERE seq = 2",
+            "UPDATE evidence SET sha256 = (SELECT sha256 FROM evidence WHERE seq = 1) WHERE seq = 2",
+        ),
+    ] {
+        sql(&app, &[attack]).await;
+        let r = verify(&app).await;
+        assert!(matches!(r.broken, Some((_, redress_domain::audit::Break::RecordChanged))), "{attack}: {r:?}");
+        sql(&app, &[undo]).await;
+        assert_eq!(verify(&app).await, intact, "{attack}: undone");
+    }
+});

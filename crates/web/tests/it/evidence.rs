@@ -8,7 +8,7 @@ use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
 /// A 1×1 PNG.
-const PNG: &[u8] = &[
+pub const PNG: &[u8] = &[
     0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
     0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0D, 0x49,
     0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0, 0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D,
@@ -21,8 +21,8 @@ const HTML: &[u8] = b"<!doctype html><html><script>alert(1)</script></html>";
 /// accepted).
 type Case = (&'static str, &'static str, &'static str, Vec<u8>, u16, &'static str);
 
-struct Up {
-    status: StatusCode,
+pub struct Up {
+    pub status: StatusCode,
     body: Value,
 }
 
@@ -32,7 +32,7 @@ impl Up {
     }
 }
 
-async fn upload(app: &TestApp, token: &str, no: &str, name: &str, mime: &str, bytes: Vec<u8>, kind: &str) -> Up {
+pub async fn upload(app: &TestApp, token: &str, no: &str, name: &str, mime: &str, bytes: Vec<u8>, kind: &str) -> Up {
     let part = Part::bytes(bytes).file_name(name.to_owned()).mime_str(mime).expect("mime");
     let form = Form::new().text("kind", kind.to_owned()).text("caption", "截图").part("file", part);
     let r = app
