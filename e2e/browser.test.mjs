@@ -20,6 +20,9 @@ const shots = process.env.REDRESS_SCREENSHOTS || path.join(root, 'e2e/artifacts/
 const PASSWORD = 'redress-demo';
 const PHONE = { width: 360, height: 780 };
 const DESKTOP = { width: 1280, height: 900 };
+// A 1×1 PNG.
+const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000'
+  + '1f15c4890000000d49444154789c63f8cfc0f01f0005000101ff89993d1d0000000049454e44ae426082', 'hex');
 const CJK = /[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]/;
 
 let redress;
@@ -104,8 +107,12 @@ async function submitAndWait(page, selector) {
 }
 
 async function noHorizontalScroll(page) {
-  const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
-  assert.ok(scroll <= width, `${page.url()} scrolls sideways: ${scroll} > ${width}`);
+  const [scroll, width, culprit] = await page.evaluate(() => {
+    const w = window.innerWidth;
+    const wide = [...document.querySelectorAll('body *')].find((e) => e.getBoundingClientRect().right > w + 1);
+    return [document.documentElement.scrollWidth, w, wide ? wide.outerHTML.slice(0, 120) : ''];
+  });
+  assert.ok(scroll <= width, `${page.url()} scrolls sideways: ${scroll} > ${width} (${culprit})`);
 }
 
 let applicationNo;
@@ -149,6 +156,20 @@ test('the whole journey: draft, resume after logout, information, rejection, app
   assert.equal(await buyer.inputValue('#amount'), '5.00');
   assert.equal(await buyer.inputValue('#description'), '截止时只交付了一部分，申请部分退款。');
   assert.equal(await buyer.inputValue('#reason'), 'quantity_short');
+  // Evidence: a delivery screenshot, uploaded with the progress bar (JavaScript on).
+  await buyer.selectOption('#evidence-kind', 'delivery_progress');
+  await buyer.fill('#evidence-caption', '截止时的后台截图');
+  await buyer.setInputFiles('#evidence-file', { name: '后台截图.png', mimeType: 'image/png', buffer: PNG });
+  await Promise.all([buyer.waitForURL(/\?done=uploaded$/), buyer.click('form[data-upload] button[type=submit]')]);
+  assert.equal(await buyer.locator('.files li').count(), 1);
+  assert.equal(await buyer.inputValue('#amount'), '5.00', 'the draft is untouched by the upload');
+  // A file that is not what it says is refused with the reason, in place.
+  await buyer.selectOption('#evidence-kind', 'other');
+  await buyer.setInputFiles('#evidence-file', { name: 'fake.png', mimeType: 'image/png', buffer: Buffer.from('<html>hi</html>') });
+  await buyer.click('form[data-upload] button[type=submit]');
+  await buyer.waitForFunction(() => document.querySelector('[data-upload-status]').classList.contains('bad'));
+  assert.ok((await buyer.textContent('[data-upload-status]')).includes('PDF'));
+  assert.equal(await buyer.locator('.files li').count(), 1);
   await noHorizontalScroll(buyer);
   await buyer.screenshot({ path: path.join(shots, 'apply-phone.png'), fullPage: true });
   await submitAndWait(buyer, 'button[value=submit]');
@@ -164,6 +185,12 @@ test('the whole journey: draft, resume after logout, information, rejection, app
   assert.ok(await desk.isVisible(`a[href="/desk/${applicationNo}"]`));
   await desk.screenshot({ path: path.join(shots, 'queue-desktop.png'), fullPage: true });
   await submitAndWait(desk, `a[href="/desk/${applicationNo}"]`);
+  // The buyer's file is on the desk, downloadable as an attachment.
+  const fileHref = await desk.getAttribute('.files li a', 'href');
+  const file = await desk.request.get(base + fileHref);
+  assert.equal(file.status(), 200);
+  assert.match(file.headers()['content-disposition'], /^attachment;/);
+  assert.deepEqual(Buffer.from(await file.body()), PNG);
   await submitAndWait(desk, 'form[action$="/claim"] button');
   assert.equal(await stateOf(desk), 'state-in_review');
   await desk.fill('#info-message', '请补充截止时间的后台数据截图。');
@@ -299,6 +326,12 @@ test('pages work without JavaScript: apply, save, submit', async () => {
   await submitAndWait(page, 'button[value=save]');
   assert.match(page.url(), /\/applications\/RF-\d{8}-[0-9A-Z]{6}\/edit\?done=saved$/);
   assert.equal(await page.inputValue('#amount'), '0.01');
+  // A plain multipart form uploads without JavaScript too.
+  await page.selectOption('#evidence-kind', 'payment_record');
+  await page.setInputFiles('#evidence-file', { name: 'receipt.png', mimeType: 'image/png', buffer: PNG });
+  await submitAndWait(page, 'form[data-upload] button[type=submit]');
+  assert.match(page.url(), /\/edit\?done=uploaded$/);
+  assert.equal(await page.locator('.files li').count(), 1);
   await submitAndWait(page, 'button[value=submit]');
   assert.match(page.url(), /\?done=submitted$/);
   assert.ok(['state-submitted', 'state-approved'].includes(await stateOf(page)));

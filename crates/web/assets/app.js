@@ -2,6 +2,7 @@
 // 1. The refund form checks the amount against the refundable maximum as the buyer types.
 // 2. The refund form saves its draft on the server while the buyer types.
 // 3. Buttons of forms marked data-confirm ask first.
+// 4. Upload forms take a dropped file and show a progress bar.
 (function () {
   'use strict';
 
@@ -65,7 +66,60 @@
     form.addEventListener('submit', function () { clearTimeout(timer); });
   }
 
+  function upload(form) {
+    var input = form.querySelector('input[type=file]');
+    var zone = form.querySelector('.dropzone');
+    var bar = form.querySelector('.upload-progress');
+    var status = form.querySelector('[data-upload-status]');
+    if (zone && input) {
+      ['dragenter', 'dragover'].forEach(function (t) {
+        zone.addEventListener(t, function (e) { e.preventDefault(); zone.classList.add('over'); });
+      });
+      ['dragleave', 'drop'].forEach(function (t) {
+        zone.addEventListener(t, function () { zone.classList.remove('over'); });
+      });
+      zone.addEventListener('drop', function (e) {
+        e.preventDefault();
+        if (e.dataTransfer && e.dataTransfer.files.length) {
+          input.files = e.dataTransfer.files;
+          zone.textContent = e.dataTransfer.files[0].name;
+        }
+      });
+      input.addEventListener('change', function () {
+        if (input.files.length) zone.textContent = input.files[0].name;
+      });
+    }
+    form.addEventListener('submit', function (e) {
+      if (!window.XMLHttpRequest || !window.FormData) return;
+      e.preventDefault();
+      var xhr = new XMLHttpRequest();
+      xhr.open('POST', form.getAttribute('action'));
+      xhr.setRequestHeader('X-Redress-Upload', '1');
+      if (bar) { bar.hidden = false; bar.value = 0; }
+      if (status) { status.textContent = status.getAttribute('data-uploading'); status.classList.remove('bad'); }
+      xhr.upload.onprogress = function (ev) {
+        if (bar && ev.lengthComputable) bar.value = Math.round(ev.loaded * 100 / ev.total);
+      };
+      xhr.onload = function () {
+        var data = {};
+        try { data = JSON.parse(xhr.responseText); } catch (err) { /* not JSON */ }
+        if (xhr.status >= 200 && xhr.status < 300 && data.next) {
+          window.location.href = data.next;
+        } else {
+          if (bar) bar.hidden = true;
+          if (status) { status.textContent = data.message || xhr.statusText; status.classList.add('bad'); }
+        }
+      };
+      xhr.onerror = function () {
+        if (bar) bar.hidden = true;
+        if (status) status.classList.add('bad');
+      };
+      xhr.send(new FormData(form));
+    });
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
+    document.querySelectorAll('form[data-upload]').forEach(upload);
     var form = document.getElementById('apply-form');
     if (form) {
       amountCheck(form);

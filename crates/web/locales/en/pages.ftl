@@ -150,3 +150,13 @@ source-manual = Entered by staff
 
 # The switcher shows the other language's name, in that language.
 lang-other = 中文
+
+files-title = Evidence
+files-empty = No files yet.
+files-kind = Kind of evidence
+files-caption = Caption (optional)
+files-choose = Choose a file, or drop it here
+files-hint = JPG, PNG or PDF, up to 5 MB each, at most 20 per application.
+files-upload = Upload
+files-uploading = Uploading…
+done-uploaded = File uploaded.

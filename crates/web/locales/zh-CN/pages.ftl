@@ -150,3 +150,13 @@ source-manual = 人工录入
 
 # The switcher shows the other language's name, in that language.
 lang-other = English
+
+files-title = 证据材料
+files-empty = 还没有上传文件。
+files-kind = 证据类型
+files-caption = 说明（可选）
+files-choose = 选择文件，或拖到这里
+files-hint = JPG、PNG 或 PDF，每个不超过 5 MB，每个申请最多 20 个。
+files-upload = 上传
+files-uploading = 正在上传…
+done-uploaded = 文件已上传。

@@ -17,7 +17,7 @@ use futures_util::TryStreamExt;
 use jiff::Timestamp;
 use redress_blobs::BlobError;
 use redress_domain::evidence::{EvidenceError, EvidenceKind, MediaType, accepts_files, clean_filename, decide_type};
-use redress_store::{Evidence, EvidenceFile};
+use redress_store::{Evidence, EvidenceFile, User};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -154,11 +154,17 @@ pub async fn upload(
     Buyer(user): Buyer,
     lang: Lang,
     Path(no): Path<String>,
-    mut form: Multipart,
+    form: Multipart,
 ) -> ApiResult<(StatusCode, axum::Json<EvidenceDto>)> {
-    let no = application_no(&no)?;
+    let e = receive(&state, &user, &no, form).await?;
+    Ok((StatusCode::CREATED, axum::Json(EvidenceDto::new(&e, lang))))
+}
+
+/// Receives one upload for the buyer's application `no` (the API's and the pages').
+pub(crate) async fn receive(state: &AppState, user: &User, no: &str, mut form: Multipart) -> ApiResult<Evidence> {
+    let no = application_no(no)?;
     let limits = state.evidence_limits;
-    let a = state.store.application_for(&no, &user).await?;
+    let a = state.store.application_for(&no, user).await?;
     if a.buyer != user.username {
         return Err(ApiError::not_found());
     }
@@ -205,8 +211,8 @@ pub async fn upload(
         caption: caption.trim().to_owned(),
         filename,
     };
-    match state.store.add_evidence(&no, &user, new, limits, Timestamp::now()).await {
-        Ok(e) => Ok((StatusCode::CREATED, axum::Json(EvidenceDto::new(&e, lang)))),
+    match state.store.add_evidence(&no, user, new, limits, Timestamp::now()).await {
+        Ok(e) => Ok(e),
         Err(e) => {
             // Nothing half-written: the bytes go if no row refers to them.
             if !state.store.evidence_referenced(&blob.sha256).await.unwrap_or(true) {
@@ -240,8 +246,13 @@ pub async fn download(
     AuthUser(user): AuthUser,
     Path((no, id)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let no = application_no(&no)?;
-    let e = state.store.evidence_item(&no, &id, &user).await?;
+    file_response(&state, &user, &no, &id).await
+}
+
+/// A file of an application `user` may see, as an attachment that cannot run anything.
+pub(crate) async fn file_response(state: &AppState, user: &User, no: &str, id: &str) -> ApiResult<Response> {
+    let no = application_no(no)?;
+    let e = state.store.evidence_item(&no, id, user).await?;
     let bytes = state.blobs.get(&e.file.sha256).await.map_err(|err| blob_error(err, 0))?;
     let ascii: String =
         e.file.filename.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();

@@ -5,18 +5,23 @@
 use super::{FieldErrors, Form, Page, Viewer, render};
 use crate::AppState;
 use crate::api::applications::parse_form;
+use crate::api::evidence::EvidenceDto;
 use crate::api::orders::{ClauseDto, PolicyDto};
 use crate::dto::{AmountInput, ApplicationDto, EntitlementDto, OrderDto, TimelineDto};
 use crate::error::ApiError;
 use crate::extract::{application_no, order_no};
+use crate::i18n::Lang;
 use askama::Template;
+use axum::extract::Multipart;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::Timestamp;
 use redress_domain::application::{Application, DraftInput, Reason, State as AppState_};
+use redress_domain::evidence::{EvidenceKind, accepts_files};
 use redress_domain::ids::ApplicationNo;
 use redress_domain::order::latest_delivered;
+use redress_store::User;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -94,6 +99,7 @@ struct ApplyPage {
     form: ApplyForm,
     errors: FieldErrors,
     reasons: Vec<(String, String)>,
+    files: Files,
 }
 
 impl ApplyPage {
@@ -162,7 +168,12 @@ async fn form_page(
         }
         None => (StatusCode::OK, FieldErrors::default()),
     };
+    let files = match no {
+        Some(no) => Files::of(state, &v.user, no, p.lang, true).await?,
+        None => Files::default(),
+    };
     let page = ApplyPage {
+        files,
         order: OrderDto::new(&order, delivered, &ent, p.lang),
         ent: EntitlementDto::new(&ent, p.lang),
         no: no.map(ToString::to_string),
@@ -313,6 +324,7 @@ struct DetailPage {
     /// What the buyer typed into an action form that failed, kept.
     text: String,
     errors: FieldErrors,
+    files: Files,
 }
 
 impl DetailPage {
@@ -349,7 +361,9 @@ async fn detail_page(state: &AppState, mut v: Viewer, no: &str, text: String, er
         }
         None => (StatusCode::OK, FieldErrors::default()),
     };
+    let files = Files::of(state, &v.user, &no, lang, true).await?;
     let page = DetailPage {
+        files,
         app: ApplicationDto::new(&view.application, lang, now),
         order: OrderDto::new(&view.order, delivered, &order_now, lang),
         ent: EntitlementDto::new(&ent, lang),
@@ -430,4 +444,78 @@ pub async fn help(State(state): State<AppState>, v: Viewer) -> PageResult {
         policies.push((PolicyDto::new(&policy, v.page.lang), accepted));
     }
     Ok(render(StatusCode::OK, &HelpPage { p: v.page, policies }))
+}
+
+/// The files of an application as a page shows them, and the upload form when it takes more.
+#[derive(Default)]
+pub struct Files {
+    pub items: Vec<EvidenceDto>,
+    /// `…/files`: uploads post here, file `id` is at `…/files/{id}`.
+    pub base: String,
+    pub can_upload: bool,
+    pub kinds: Vec<(String, String)>,
+}
+
+impl Files {
+    /// `buyer`: the buyer's page (links under `/applications`, may upload); else the desk's.
+    pub async fn of(
+        state: &AppState,
+        user: &User,
+        no: &ApplicationNo,
+        lang: Lang,
+        buyer: bool,
+    ) -> Result<Files, ApiError> {
+        let a = state.store.application_for(no, user).await?;
+        let items = state.store.evidence_of(no, user).await?;
+        Ok(Files {
+            items: items.iter().map(|e| EvidenceDto::new(e, lang)).collect(),
+            base: if buyer { format!("/applications/{no}/files") } else { format!("/desk/{no}/files") },
+            can_upload: buyer && a.buyer == user.username && accepts_files(a.state),
+            kinds: EvidenceKind::ALL
+                .iter()
+                .map(|k| (k.as_str().to_owned(), lang.t(&format!("evidence-kind-{}", k.as_str()))))
+                .collect(),
+        })
+    }
+
+    pub fn size(&self, e: &EvidenceDto) -> String {
+        if e.size >= 1024 * 1024 {
+            format!("{:.1} MB", e.size as f64 / (1024.0 * 1024.0))
+        } else {
+            format!("{} KB", e.size.div_ceil(1024))
+        }
+    }
+}
+
+/// Upload a file from the refund form or the application page (a plain multipart form, or
+/// `app.js` with a progress bar, which asks for JSON).
+pub async fn upload(
+    State(state): State<AppState>,
+    v: Viewer,
+    headers: HeaderMap,
+    Path(no): Path<String>,
+    form: Multipart,
+) -> PageResult {
+    v.require_buyer()?;
+    let app_no = application_no(&no)?;
+    let a = state.store.application_for(&app_no, &v.user).await?;
+    let js = headers.contains_key("x-redress-upload");
+    let page =
+        if a.state == AppState_::Draft { format!("/applications/{no}/edit") } else { format!("/applications/{no}") };
+    match crate::api::evidence::receive(&state, &v.user, &no, form).await {
+        Ok(_) if js => Ok(axum::Json(serde_json::json!({ "next": format!("{page}?done=uploaded") })).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("{page}?done=uploaded")).into_response()),
+        Err(e) if js => {
+            Ok((e.status, axum::Json(serde_json::json!({ "message": e.render(v.page.lang).message }))).into_response())
+        }
+        Err(e) if a.state == AppState_::Draft => {
+            form_page(&state, v, a.order_no.as_str(), Some(&app_no), ApplyForm::of(&a), Some(e)).await
+        }
+        Err(e) => detail_page(&state, v, &no, String::new(), Some(e)).await,
+    }
+}
+
+/// A file, for its buyer.
+pub async fn file(State(state): State<AppState>, v: Viewer, Path((no, id)): Path<(String, String)>) -> PageResult {
+    crate::api::evidence::file_response(&state, &v.user, &no, &id).await
 }

@@ -48,10 +48,14 @@ pub fn router() -> Router<AppState> {
         .route("/applications", get(buyer::applications))
         .route("/applications/{no}", get(buyer::detail))
         .route("/applications/{no}/edit", get(buyer::edit_form).post(buyer::edit))
+        // Uploads bound their own body (see `api::evidence`).
+        .route("/applications/{no}/files", post(buyer::upload).layer(axum::extract::DefaultBodyLimit::disable()))
+        .route("/applications/{no}/files/{id}", get(buyer::file))
         .route("/applications/{no}/{action}", post(buyer::act))
         .route("/help", get(buyer::help))
         .route("/desk", get(staff::queue))
         .route("/desk/{no}", get(staff::detail))
+        .route("/desk/{no}/files/{id}", get(staff::file))
         .route("/desk/{no}/{action}", post(staff::act))
 }
 

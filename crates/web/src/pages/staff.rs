@@ -3,7 +3,7 @@
 //! words side by side, where staff claim, ask for information, approve or reject. Appeals use
 //! the same actions; the domain decides who may act on what.
 
-use super::buyer::DoneQuery;
+use super::buyer::{DoneQuery, Files};
 use super::{FieldErrors, Form, Page, Viewer, render};
 use crate::AppState;
 use crate::api::review::{QueueQuery, queue_filter};
@@ -95,6 +95,7 @@ struct DetailPage {
     form: StaffForm,
     errors: FieldErrors,
     reject_codes: Vec<(String, String)>,
+    files: Files,
 }
 
 impl DetailPage {
@@ -164,7 +165,9 @@ async fn detail_page(state: &AppState, mut v: Viewer, no: &str, form: StaffForm,
         }
         None => (StatusCode::OK, FieldErrors::default()),
     };
+    let files = Files::of(state, &v.user, &no, lang, false).await?;
     let page = DetailPage {
+        files,
         app: ApplicationDto::new(&view.application, lang, now),
         order: OrderDto::new(&view.order, latest_delivered(&ledger), &order_now, lang),
         ent: EntitlementDto::new(&ent, lang),
@@ -219,4 +222,10 @@ pub async fn act(
         Ok(_) => Ok(Redirect::to(&format!("/desk/{no}?done={action}")).into_response()),
         Err(e) => detail_page(&state, v, &no, form, Some(e)).await,
     }
+}
+
+/// A file, for staff.
+pub async fn file(State(state): State<AppState>, v: Viewer, Path((no, id)): Path<(String, String)>) -> PageResult {
+    v.require_staff()?;
+    crate::api::evidence::file_response(&state, &v.user, &no, &id).await
 }
