@@ -87,7 +87,8 @@ async fn main() -> anyhow::Result<()> {
                 println!("{report}");
             }
             let listen = listen.or(settings.listen.clone()).unwrap_or_else(|| settings::DEFAULT_LISTEN.to_owned());
-            let blobs = redress_blobs::Blobs::local(settings.data_dir.join("evidence"));
+            let blobs = settings.blobs()?;
+            tracing::info!(evidence = %blobs.describe(), "evidence store");
             // Part files a crash left in staging: nothing refers to them.
             blobs.sweep_staging(std::time::Duration::from_secs(3600)).await?;
             serve(store, blobs, &listen).await?;

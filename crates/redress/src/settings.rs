@@ -18,12 +18,30 @@ pub struct Common {
     /// postgres://… to use PostgreSQL instead of the embedded SQLite file
     #[arg(long, env = "REDRESS_DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
-    /// A TOML file with any of: data_dir, database_url, listen, log
+    /// A TOML file with any of: data_dir, database_url, listen, log, evidence_s3_*
     #[arg(long, env = "REDRESS_CONFIG", global = true)]
     pub config: Option<PathBuf>,
     /// Log filter, e.g. info or redress_web=debug [default: info]
     #[arg(long, env = "REDRESS_LOG", global = true)]
     pub log: Option<String>,
+    /// Keep evidence files in this S3 bucket instead of the data folder
+    #[arg(long, env = "REDRESS_EVIDENCE_S3_BUCKET", global = true)]
+    pub evidence_s3_bucket: Option<String>,
+    /// The S3-compatible service's address (default: AWS)
+    #[arg(long, env = "REDRESS_EVIDENCE_S3_ENDPOINT", global = true)]
+    pub evidence_s3_endpoint: Option<String>,
+    /// The bucket's region [default: us-east-1]
+    #[arg(long, env = "REDRESS_EVIDENCE_S3_REGION", global = true)]
+    pub evidence_s3_region: Option<String>,
+    /// Key prefix inside the bucket [default: redress/]
+    #[arg(long, env = "REDRESS_EVIDENCE_S3_PREFIX", global = true)]
+    pub evidence_s3_prefix: Option<String>,
+    /// Access key id for the bucket
+    #[arg(long, env = "REDRESS_EVIDENCE_S3_ACCESS_KEY_ID", global = true, hide_env_values = true)]
+    pub evidence_s3_access_key_id: Option<String>,
+    /// Secret access key for the bucket
+    #[arg(long, env = "REDRESS_EVIDENCE_S3_SECRET_ACCESS_KEY", global = true, hide_env_values = true)]
+    pub evidence_s3_secret_access_key: Option<String>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -33,6 +51,12 @@ struct FileSettings {
     database_url: Option<String>,
     listen: Option<String>,
     log: Option<String>,
+    evidence_s3_bucket: Option<String>,
+    evidence_s3_endpoint: Option<String>,
+    evidence_s3_region: Option<String>,
+    evidence_s3_prefix: Option<String>,
+    evidence_s3_access_key_id: Option<String>,
+    evidence_s3_secret_access_key: Option<String>,
 }
 
 #[derive(Debug)]
@@ -41,6 +65,8 @@ pub struct Settings {
     pub database_url: Option<String>,
     pub listen: Option<String>,
     pub log: String,
+    /// Object storage for evidence; `None` keeps files in `<data_dir>/evidence`.
+    pub evidence_s3: Option<redress_blobs::S3Config>,
 }
 
 impl Settings {
@@ -53,12 +79,45 @@ impl Settings {
             }
             None => FileSettings::default(),
         };
+        let pick = |flag: &Option<String>, file: Option<String>| flag.clone().or(file).filter(|s| !s.is_empty());
+        let evidence_s3 = match pick(&flags.evidence_s3_bucket, file.evidence_s3_bucket) {
+            None => None,
+            Some(bucket) => {
+                let key = pick(&flags.evidence_s3_access_key_id, file.evidence_s3_access_key_id);
+                let secret = pick(&flags.evidence_s3_secret_access_key, file.evidence_s3_secret_access_key);
+                let (Some(access_key_id), Some(secret_access_key)) = (key, secret) else {
+                    anyhow::bail!(
+                        "evidence_s3_bucket is set but its credentials are not: set REDRESS_EVIDENCE_S3_ACCESS_KEY_ID and REDRESS_EVIDENCE_S3_SECRET_ACCESS_KEY"
+                    );
+                };
+                Some(redress_blobs::S3Config {
+                    endpoint: pick(&flags.evidence_s3_endpoint, file.evidence_s3_endpoint),
+                    bucket,
+                    region: pick(&flags.evidence_s3_region, file.evidence_s3_region)
+                        .unwrap_or_else(|| "us-east-1".into()),
+                    access_key_id,
+                    secret_access_key,
+                    prefix: pick(&flags.evidence_s3_prefix, file.evidence_s3_prefix)
+                        .unwrap_or_else(|| "redress/".into()),
+                })
+            }
+        };
         Ok(Settings {
+            evidence_s3,
             data_dir: flags.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
             database_url: flags.database_url.clone().or(file.database_url).filter(|s| !s.is_empty()),
             listen: file.listen,
             log: flags.log.clone().or(file.log).unwrap_or_else(|| "info".to_owned()),
         })
+    }
+
+    /// The evidence store: the data folder, or the configured bucket (staging files locally).
+    pub fn blobs(&self) -> anyhow::Result<redress_blobs::Blobs> {
+        match &self.evidence_s3 {
+            None => Ok(redress_blobs::Blobs::local(self.data_dir.join("evidence"))),
+            Some(c) => redress_blobs::Blobs::s3(c, self.data_dir.join("evidence-staging"))
+                .with_context(|| format!("cannot use the evidence bucket {}", c.bucket)),
+        }
     }
 
     pub fn database_url(&self) -> String {

@@ -93,15 +93,16 @@ fn settings_file_is_used_when_no_flag_says_otherwise() {
     assert!(!out.status.success() && text(&out).contains("invalid settings"), "{}", text(&out));
 }
 
-#[test]
-fn serve_demo_on_an_empty_data_dir() {
-    let dir = tempfile::tempdir().expect("tempdir");
+/// Starts `serve --demo` on a free port; returns the child, its address and what it printed
+/// before listening.
+fn serve_demo(data_dir: &Path, env: &[(&str, &str)]) -> (std::process::Child, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_redress"))
         .arg("--data-dir")
-        .arg(dir.path())
+        .arg(data_dir)
         .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
         .env_remove("REDRESS_DATABASE_URL")
         .env("REDRESS_LOG", "warn")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .spawn()
         .expect("spawn");
@@ -117,7 +118,13 @@ fn serve_demo_on_an_empty_data_dir() {
         report.push_str(&line);
         report.push('\n');
     }
-    let base = addr.expect("the server says where it listens");
+    (child, addr.expect("the server says where it listens"), report)
+}
+
+#[test]
+fn serve_demo_on_an_empty_data_dir() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut child, base, report) = serve_demo(dir.path(), &[]);
     assert!(report.contains("password for every account: redress-demo"), "{report}");
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let result = rt.block_on(async {
@@ -179,4 +186,88 @@ fn the_demo_is_chained_and_verifies() {
     let t = text(&out);
     assert!(out.status.success(), "{t}");
     assert!(t.contains(&format!("{chained} entries verified")) && t.contains("the chain is intact"), "{t}");
+}
+
+#[test]
+fn serve_keeps_evidence_in_the_configured_bucket() {
+    let url = match std::env::var("REDRESS_TEST_S3_URL") {
+        Ok(u) if !u.is_empty() => u,
+        _ => {
+            assert!(
+                std::env::var("REDRESS_REQUIRE_S3").is_err(),
+                "REDRESS_REQUIRE_S3 is set but REDRESS_TEST_S3_URL is not"
+            );
+            return;
+        }
+    };
+    let bucket = format!("redress-cli-{}", std::process::id());
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async { reqwest::Client::new().put(format!("{url}/{bucket}")).send().await }).expect("bucket");
+    // Without credentials the settings are refused, clearly.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(env!("CARGO_BIN_EXE_redress"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_remove("REDRESS_DATABASE_URL")
+        .env("REDRESS_EVIDENCE_S3_BUCKET", &bucket)
+        .output()
+        .expect("run");
+    assert!(!out.status.success() && text(&out).contains("REDRESS_EVIDENCE_S3_ACCESS_KEY_ID"), "{}", text(&out));
+
+    let env = [
+        ("REDRESS_EVIDENCE_S3_BUCKET", bucket.as_str()),
+        ("REDRESS_EVIDENCE_S3_ENDPOINT", url.as_str()),
+        ("REDRESS_EVIDENCE_S3_ACCESS_KEY_ID", "test"),
+        ("REDRESS_EVIDENCE_S3_SECRET_ACCESS_KEY", "test"),
+    ];
+    let (mut child, base, _) = serve_demo(dir.path(), &env);
+    let png: &[u8] = &[
+        0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00,
+        0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89,
+    ];
+    let result = rt.block_on(async {
+        let c = reqwest::Client::new();
+        let login: serde_json::Value = c
+            .post(format!("{base}/api/v1/session"))
+            .json(&serde_json::json!({"username": "lin", "password": "redress-demo"}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let token = login["token"].as_str().unwrap_or_default().to_owned();
+        let apps: serde_json::Value =
+            c.get(format!("{base}/api/v1/applications")).bearer_auth(&token).send().await?.json().await?;
+        let draft = apps.as_array().and_then(|a| a.iter().find(|a| a["state"] == "draft")).map(|a| a["no"].clone());
+        let no = draft.and_then(|n| n.as_str().map(str::to_owned)).unwrap_or_default();
+        let part = reqwest::multipart::Part::bytes(png.to_vec()).file_name("s.png").mime_str("image/png")?;
+        let form = reqwest::multipart::Form::new().text("kind", "other").part("file", part);
+        let up: serde_json::Value = c
+            .post(format!("{base}/api/v1/applications/{no}/evidence"))
+            .bearer_auth(&token)
+            .multipart(form)
+            .send()
+            .await?
+            .json()
+            .await?;
+        Ok::<_, reqwest::Error>(up)
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    let up = result.expect("http");
+    let sha = up["sha256"].as_str().unwrap_or_else(|| panic!("uploaded: {up}"));
+    // Read back from the bucket directly.
+    let config = redress_blobs::S3Config {
+        endpoint: Some(url.clone()),
+        bucket: bucket.clone(),
+        region: "us-east-1".into(),
+        access_key_id: "test".into(),
+        secret_access_key: "test".into(),
+        prefix: "redress/".into(),
+    };
+    let staging = tempfile::tempdir().expect("tempdir");
+    let bucket_store = redress_blobs::Blobs::s3(&config, staging.path()).expect("s3");
+    let bytes = rt.block_on(bucket_store.get(sha)).expect("the file is in the bucket");
+    assert_eq!(bytes.as_ref(), png);
+    assert!(!dir.path().join("evidence").exists(), "nothing in the local evidence folder");
 }
