@@ -26,6 +26,8 @@ use tokio::io::AsyncWriteExt;
 
 /// How many leading bytes of a staged file are kept for type detection.
 pub const HEAD_BYTES: usize = 8 * 1024;
+/// How many trailing bytes are kept, to check that a file is complete.
+pub const TAIL_BYTES: usize = 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BlobError {
@@ -59,6 +61,8 @@ pub struct Staged {
     pub size: u64,
     /// The first [`HEAD_BYTES`] bytes, to decide the file's type from its content.
     pub head: Vec<u8>,
+    /// The last [`TAIL_BYTES`] bytes (or fewer), to check that it is complete.
+    pub tail: Vec<u8>,
 }
 
 impl Drop for Staged {
@@ -145,7 +149,8 @@ impl Blobs {
         let path = self.staging.join(format!("{:016x}.part", rand::random::<u64>()));
         let mut file = tokio::fs::File::create(&path).await?;
         // From here on, any early return drops `staged`, which removes the file.
-        let mut staged = Staged { path: Some(path), sha256: String::new(), size: 0, head: Vec::new() };
+        let mut staged =
+            Staged { path: Some(path), sha256: String::new(), size: 0, head: Vec::new(), tail: Vec::new() };
         let mut hasher = Sha256::new();
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(|e| BlobError::Read(e.to_string()))?;
@@ -156,9 +161,16 @@ impl Blobs {
             hasher.update(&chunk);
             let room = HEAD_BYTES.saturating_sub(staged.head.len()).min(chunk.len());
             staged.head.extend_from_slice(&chunk[..room]);
+            staged.tail.extend_from_slice(&chunk[chunk.len().saturating_sub(TAIL_BYTES)..]);
+            if staged.tail.len() > 2 * TAIL_BYTES {
+                staged.tail.drain(..staged.tail.len() - TAIL_BYTES);
+            }
             file.write_all(&chunk).await?;
         }
         file.sync_all().await?;
+        if staged.tail.len() > TAIL_BYTES {
+            staged.tail.drain(..staged.tail.len() - TAIL_BYTES);
+        }
         staged.sha256 = hex::encode(hasher.finalize());
         Ok(staged)
     }

@@ -103,6 +103,20 @@ async fn a_body_over_the_limit_is_refused_while_it_streams_and_leaves_nothing() 
 }
 
 #[tokio::test]
+async fn the_tail_is_the_last_bytes_whatever_the_chunks() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let blobs = Blobs::local(dir.path());
+    let data: Vec<u8> = (0..5000u32).map(|i| (i % 251) as u8).collect();
+    for chunk in [1, 7, 999, 1024, 3000, 5000] {
+        let parts: Vec<Result<Bytes, std::io::Error>> =
+            data.chunks(chunk).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
+        let staged = blobs.stage(stream::iter(parts), 10_000).await.expect("stage");
+        assert_eq!(staged.tail, &data[data.len() - TAIL_BYTES..], "chunks of {chunk}");
+        assert_eq!(staged.head, &data[..], "chunks of {chunk}");
+    }
+}
+
+#[tokio::test]
 async fn only_content_addresses_are_accepted() {
     for (name, blobs, _, _dir) in backends().await {
         for bad in ["../../etc/passwd", "", &"A".repeat(64), &format!("{}/", &HELLO_SHA[..63])] {

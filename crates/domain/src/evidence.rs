@@ -121,6 +121,8 @@ pub enum EvidenceError {
     ExtensionMismatch { claimed: String, actual: &'static str },
     #[error("the declared type {declared} does not match the content {actual}")]
     DeclaredTypeMismatch { declared: String, actual: &'static str },
+    #[error("the file ends before its format says it should (truncated or damaged)")]
+    Incomplete,
     #[error("the file name is empty once cleaned")]
     NameEmpty,
     #[error("an application holds at most {max} files")]
@@ -131,8 +133,9 @@ pub enum EvidenceError {
 
 impl EvidenceError {
     /// One of each, for the test that every code is translated.
-    pub const ALL_FOR_TESTS: [EvidenceError; 7] = [
+    pub const ALL_FOR_TESTS: [EvidenceError; 8] = [
         EvidenceError::Empty,
+        EvidenceError::Incomplete,
         EvidenceError::UnsupportedType,
         EvidenceError::ExtensionMismatch { claimed: String::new(), actual: "" },
         EvidenceError::DeclaredTypeMismatch { declared: String::new(), actual: "" },
@@ -147,6 +150,7 @@ impl EvidenceError {
             EvidenceError::UnsupportedType => "evidence-type-unsupported",
             EvidenceError::ExtensionMismatch { .. } => "evidence-extension-mismatch",
             EvidenceError::DeclaredTypeMismatch { .. } => "evidence-declared-type-mismatch",
+            EvidenceError::Incomplete => "evidence-incomplete",
             EvidenceError::NameEmpty => "evidence-name-empty",
             EvidenceError::TooManyFiles { .. } => "evidence-too-many",
             EvidenceError::Closed => "evidence-closed",
@@ -160,9 +164,24 @@ pub fn accepts_files(state: State) -> bool {
     matches!(state, State::Draft | State::Submitted | State::InReview | State::InfoRequested | State::Appealed)
 }
 
-/// The type of a file from what its bytes (`sniffed`), its name and its declared type say.
+/// Whether a file of type `t` ends as its format says it must, from its last bytes: a PNG
+/// with its IEND chunk, a JPEG with its end-of-image marker, a PDF with `%%EOF`. A truncated
+/// upload, or something else wearing a JPEG's first bytes, fails.
+pub fn looks_complete(t: MediaType, tail: &[u8]) -> bool {
+    let has = |needle: &[u8]| tail.windows(needle.len()).any(|w| w == needle);
+    match t {
+        MediaType::Png => tail.ends_with(&[0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82]),
+        MediaType::Jpeg => has(&[0xFF, 0xD9]),
+        MediaType::Pdf => has(b"%%EOF"),
+        MediaType::Mp4 => true,
+    }
+}
+
+/// The type of a file from what its bytes (`sniffed`, and its last bytes `tail`), its name
+/// and its declared type say.
 pub fn decide_type(
     sniffed: Option<MediaType>,
+    tail: &[u8],
     size: u64,
     filename: &str,
     declared: Option<&str>,
@@ -187,6 +206,9 @@ pub fn decide_type(
             declared: d.chars().take(100).collect(),
             actual: actual.mime(),
         });
+    }
+    if !looks_complete(actual, tail) {
+        return Err(EvidenceError::Incomplete);
     }
     Ok(actual)
 }
@@ -220,8 +242,19 @@ pub fn clean_filename(raw: &str) -> Result<String, EvidenceError> {
 mod tests {
     use super::*;
 
+    const PNG_END: &[u8] = &[0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82];
+
+    fn tail_of(t: Option<MediaType>) -> &'static [u8] {
+        match t {
+            Some(MediaType::Png) => PNG_END,
+            Some(MediaType::Jpeg) => &[0x00, 0xFF, 0xD9],
+            Some(MediaType::Pdf) => b"trailer\n%%EOF\n",
+            _ => b"",
+        }
+    }
+
     fn decide(sniffed: Option<MediaType>, name: &str, declared: Option<&str>) -> Result<MediaType, EvidenceError> {
-        decide_type(sniffed, 10, name, declared, &Limits::default())
+        decide_type(sniffed, tail_of(sniffed), 10, name, declared, &Limits::default())
     }
 
     #[test]
@@ -238,10 +271,31 @@ mod tests {
             Err(EvidenceError::DeclaredTypeMismatch { .. })
         ));
         assert!(matches!(decide(Some(MediaType::Png), "noext", None), Err(EvidenceError::ExtensionMismatch { .. })));
-        assert_eq!(decide_type(Some(MediaType::Png), 0, "a.png", None, &Limits::default()), Err(EvidenceError::Empty));
+        assert_eq!(
+            decide_type(Some(MediaType::Png), b"", 0, "a.png", None, &Limits::default()),
+            Err(EvidenceError::Empty)
+        );
         assert_eq!(decide(Some(MediaType::Mp4), "r.mp4", None), Err(EvidenceError::UnsupportedType));
         let mp4 = Limits { allow_mp4: true, ..Limits::default() };
-        assert_eq!(decide_type(Some(MediaType::Mp4), 9, "r.mp4", Some("video/mp4"), &mp4), Ok(MediaType::Mp4));
+        assert_eq!(decide_type(Some(MediaType::Mp4), b"", 9, "r.mp4", Some("video/mp4"), &mp4), Ok(MediaType::Mp4));
+    }
+
+    #[test]
+    fn truncated_files_are_refused() {
+        let l = Limits::default();
+        assert_eq!(
+            decide_type(Some(MediaType::Png), &PNG_END[..8], 9, "a.png", None, &l),
+            Err(EvidenceError::Incomplete)
+        );
+        assert_eq!(
+            decide_type(Some(MediaType::Jpeg), b"<html></html>", 9, "a.jpg", None, &l),
+            Err(EvidenceError::Incomplete)
+        );
+        assert_eq!(
+            decide_type(Some(MediaType::Pdf), b"endobj\n", 9, "a.pdf", None, &l),
+            Err(EvidenceError::Incomplete)
+        );
+        assert_eq!(decide_type(Some(MediaType::Jpeg), &[0xFF, 0xD9, 0, 0], 9, "a.jpg", None, &l), Ok(MediaType::Jpeg));
     }
 
     #[test]

@@ -151,3 +151,4 @@ evidence-kind-third_party_report = Third-party monitoring report
 evidence-kind-screen_recording = Screen recording
 evidence-kind-notarised_document = Notarised document
 evidence-kind-other = Other
+error-evidence-incomplete = The file is incomplete or damaged (its end is missing). Upload the original file.

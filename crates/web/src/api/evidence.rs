@@ -201,7 +201,8 @@ pub(crate) async fn receive(state: &AppState, user: &User, no: &str, mut form: M
         return Err(ApiError::field("file", "evidence-file-missing"));
     };
     let filename = clean_filename(&name)?;
-    let media_type = decide_type(sniff(&staged.head), staged.size, &filename, declared.as_deref(), &limits)?;
+    let media_type =
+        decide_type(sniff(&staged.head), &staged.tail, staged.size, &filename, declared.as_deref(), &limits)?;
     let blob = state.blobs.commit(staged).await.map_err(|e| blob_error(e, limits.max_bytes))?;
     let new = EvidenceFile {
         sha256: blob.sha256.clone(),

@@ -88,9 +88,9 @@ both!(the_bad_input_table, |app: TestApp| async move {
         ("a PNG renamed .pdf", "shot.pdf", "application/pdf", PNG.to_vec(), 422, "evidence-extension-mismatch"),
         ("HTML renamed .jpg", "x.jpg", "image/jpeg", HTML.to_vec(), 422, "evidence-type-unsupported"),
         ("a PNG declared as HTML", "shot.png", "text/html", PNG.to_vec(), 422, "evidence-declared-type-mismatch"),
-        // The bytes start as a JPEG: kept as a JPEG, and only ever served as an attachment with
-        // nosniff and a sandboxing policy, so the HTML in it never runs.
-        ("a JPEG/HTML polyglot", "poly.jpg", "image/jpeg", polyglot, 201, ""),
+        // The bytes start as a JPEG but do not end as one.
+        ("a JPEG/HTML polyglot", "poly.jpg", "image/jpeg", polyglot, 422, "evidence-incomplete"),
+        ("a truncated PNG", "cut.png", "image/png", PNG[..PNG.len() - 6].to_vec(), 422, "evidence-incomplete"),
         // Evidence; never rendered as active content (see the download test).
         ("a PDF with JavaScript", "contract.pdf", "application/pdf", PDF_WITH_JS.to_vec(), 201, ""),
         ("a zero-byte file", "empty.png", "image/png", vec![], 422, "evidence-empty"),
@@ -116,6 +116,13 @@ both!(the_bad_input_table, |app: TestApp| async move {
         assert_eq!(r.status, StatusCode::CREATED, "{raw:?}: {}", r.body);
         assert_eq!(r.body["filename"], kept.as_str(), "{raw:?}");
     }
+    // A JPEG that ends properly but carries HTML inside is kept as a JPEG: it is only ever
+    // served as an attachment with nosniff and a sandboxing policy, so the HTML never runs.
+    let mut inner = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    inner.extend_from_slice(HTML);
+    inner.extend_from_slice(&[0xFF, 0xD9]);
+    let r = upload(&app, &alice, &no, "inner.jpg", "image/jpeg", inner, "other").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     // A NUL cannot travel in a multipart header: the upload is refused as unreadable, whole.
     let r = upload(&app, &alice, &no, "a\u{0}b.png", "image/png", PNG.to_vec(), "other").await;
     assert_eq!((r.status, r.code()), (StatusCode::BAD_REQUEST, "multipart-malformed"));
@@ -142,13 +149,18 @@ both!(the_bad_input_table, |app: TestApp| async move {
 both!(size_limit_is_enforced_while_streaming_and_leaves_nothing, |app: TestApp| async move {
     let alice = app.login("alice").await;
     let no = draft(&app, &alice, "EV-3").await;
-    let mut big = PNG.to_vec();
-    big.resize(5 * 1024 * 1024 + 1, 0);
+    // A PNG's start and end around padding, `size` bytes in all.
+    let padded = |size: usize| {
+        let mut v = PNG[..PNG.len() - 12].to_vec();
+        v.resize(size - 12, 0);
+        v.extend_from_slice(&PNG[PNG.len() - 12..]);
+        v
+    };
+    let big = padded(5 * 1024 * 1024 + 1);
     let r = upload(&app, &alice, &no, "big.png", "image/png", big, "other").await;
     assert_eq!((r.status, r.code()), (StatusCode::PAYLOAD_TOO_LARGE, "evidence-too-large"), "{}", r.body);
     assert!(r.body["message"].as_str().unwrap_or("").contains("5.0 MB"), "{}", r.body);
-    let mut exact = PNG.to_vec();
-    exact.resize(5 * 1024 * 1024, 0);
+    let exact = padded(5 * 1024 * 1024);
     let r = upload(&app, &alice, &no, "exact.png", "image/png", exact, "other").await;
     assert_eq!(r.status, StatusCode::CREATED, "exactly 5 MB is fine");
     assert!(staging_empty(&app));
