@@ -51,6 +51,33 @@ enum Command {
         #[arg(long, default_value_t = 3000)]
         requests: usize,
     },
+    /// Evidence uploads over HTTP: MB/s and latency of 5 MB files, one draft per upload.
+    Upload {
+        #[command(flatten)]
+        server: Server,
+        #[arg(long, env = "REDRESS_LOAD_MERCHANT_TOKEN")]
+        merchant_token: String,
+        #[arg(long, value_delimiter = ',', default_value = "1,16")]
+        concurrency: Vec<usize>,
+        /// Uploads per concurrency level.
+        #[arg(long, default_value_t = 64)]
+        requests: usize,
+        /// Bytes per file.
+        #[arg(long, default_value_t = 5 * 1024 * 1024)]
+        size: usize,
+    },
+    /// The disk's ceiling for the same work: files of the same size written, fsynced and
+    /// renamed into place (as the evidence store commits them), in `dir`.
+    Disk {
+        #[arg(long)]
+        dir: std::path::PathBuf,
+        #[arg(long, value_delimiter = ',', default_value = "1,16")]
+        concurrency: Vec<usize>,
+        #[arg(long, default_value_t = 64)]
+        requests: usize,
+        #[arg(long, default_value_t = 5 * 1024 * 1024)]
+        size: usize,
+    },
     /// Raw durable single-row INSERT transactions per second.
     Raw {
         /// sqlite://path?mode=rwc or postgres://…
@@ -94,6 +121,20 @@ impl Stats {
         }
         let i = ((self.latencies.len() as f64 * p).ceil() as usize).clamp(1, self.latencies.len()) - 1;
         self.latencies[i].as_secs_f64() * 1000.0
+    }
+
+    /// Like `print`, with the bytes moved per second.
+    fn print_bytes(&self, what: &str, bytes_each: usize) {
+        let secs = self.elapsed.as_secs_f64();
+        println!(
+            "{what}\tc={}\tn={}\t{:.1} MB/s\t{:.1}/s\tp50={:.1}ms\tp99={:.1}ms",
+            self.concurrency,
+            self.count,
+            (self.count * bytes_each) as f64 / secs / (1024.0 * 1024.0),
+            self.count as f64 / secs,
+            self.pct(0.50),
+            self.pct(0.99)
+        );
     }
 
     fn print(&self, what: &str) {
@@ -187,6 +228,67 @@ async fn main() -> anyhow::Result<()> {
                 stats.print("get");
             }
         }
+        Command::Upload { server: Server { url, buyer, password }, merchant_token, concurrency, requests, size } => {
+            let client = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
+            let token = login(&client, &url, &buyer, &password).await?;
+            let run_id: u32 = rand::rng().random();
+            for c in concurrency {
+                let drafts =
+                    Arc::new(prepare(&client, &url, &merchant_token, &buyer, &token, run_id, c, requests).await?);
+                let (client, url, token) = (client.clone(), url.clone(), token.clone());
+                let stats = run(c, requests, move |w, j| {
+                    let (client, url, token, drafts) = (client.clone(), url.clone(), token.clone(), drafts.clone());
+                    async move {
+                        let no = &drafts[w][j];
+                        let part = reqwest::multipart::Part::bytes(evidence_file(size, run_id, w, j))
+                            .file_name("load.png")
+                            .mime_str("image/png")?;
+                        let form = reqwest::multipart::Form::new().text("kind", "delivery_progress").part("file", part);
+                        let res = client
+                            .post(format!("{url}/api/v1/applications/{no}/evidence"))
+                            .bearer_auth(&token)
+                            .multipart(form)
+                            .send()
+                            .await?;
+                        if !res.status().is_success() {
+                            bail!("upload to {no}: {} {}", res.status(), res.text().await.unwrap_or_default());
+                        }
+                        Ok(())
+                    }
+                })
+                .await?;
+                stats.print_bytes("upload", size);
+            }
+        }
+        Command::Disk { dir, concurrency, requests, size } => {
+            std::fs::create_dir_all(&dir)?;
+            for c in concurrency {
+                let target = dir.clone();
+                let stats = run(c, requests, move |w, j| {
+                    let dir = target.clone();
+                    async move {
+                        let bytes = evidence_file(size, 0, w, j);
+                        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+                            use std::io::Write;
+                            let temp = dir.join(format!("{w}-{j}.part"));
+                            let mut f = std::fs::File::create(&temp)?;
+                            f.write_all(&bytes)?;
+                            f.sync_all()?;
+                            std::fs::rename(&temp, dir.join(format!("{w}-{j}")))?;
+                            std::fs::File::open(&dir)?.sync_all()?;
+                            Ok(())
+                        })
+                        .await??;
+                        Ok(())
+                    }
+                })
+                .await?;
+                stats.print_bytes("disk", size);
+                for e in std::fs::read_dir(&dir)? {
+                    std::fs::remove_file(e?.path())?;
+                }
+            }
+        }
         Command::Raw { database_url, concurrency, requests } => {
             for c in concurrency {
                 let pool = raw_pool(&database_url, c).await?;
@@ -214,6 +316,27 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A file Redress accepts as a PNG (its first and last bytes), `size` bytes long and different
+/// for every job so that no two uploads share a content address.
+fn evidence_file(size: usize, run_id: u32, worker: usize, job: usize) -> Vec<u8> {
+    const HEAD: &[u8] = &[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+    const TAIL: &[u8] = &[0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82];
+    let mut v = Vec::with_capacity(size);
+    v.extend_from_slice(HEAD);
+    v.extend_from_slice(format!("{run_id}-{worker}-{job}").as_bytes());
+    let mut x = (run_id as u64) ^ ((worker as u64) << 32) ^ job as u64 | 1;
+    while v.len() < size.saturating_sub(TAIL.len()) {
+        // xorshift: cheap bytes that do not compress to nothing.
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        v.extend_from_slice(&x.to_le_bytes());
+    }
+    v.truncate(size.saturating_sub(TAIL.len()));
+    v.extend_from_slice(TAIL);
+    v
 }
 
 async fn raw_pool(url: &str, connections: usize) -> anyhow::Result<sqlx::AnyPool> {
