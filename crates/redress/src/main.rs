@@ -91,7 +91,7 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(evidence = %blobs.describe(), "evidence store");
             // Part files a crash left in staging: nothing refers to them.
             blobs.sweep_staging(std::time::Duration::from_secs(3600)).await?;
-            serve(store, blobs, &listen).await?;
+            serve(store, blobs, settings.evidence_limits, &listen).await?;
         }
     }
     Ok(())
@@ -110,9 +110,17 @@ async fn open(settings: &Settings) -> anyhow::Result<Store> {
     Ok(store)
 }
 
-async fn serve(store: Store, blobs: redress_blobs::Blobs, listen: &str) -> anyhow::Result<()> {
+async fn serve(
+    store: Store,
+    blobs: redress_blobs::Blobs,
+    limits: redress_domain::evidence::Limits,
+    listen: &str,
+) -> anyhow::Result<()> {
     tokio::spawn(chainer(store.clone()));
-    let app = redress_web::app(redress_web::AppState::new(store.clone(), blobs));
+    let app = redress_web::app(redress_web::AppState {
+        evidence_limits: limits,
+        ..redress_web::AppState::new(store.clone(), blobs)
+    });
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "Redress is listening");

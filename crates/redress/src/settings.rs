@@ -24,6 +24,15 @@ pub struct Common {
     /// Log filter, e.g. info or redress_web=debug [default: info]
     #[arg(long, env = "REDRESS_LOG", global = true)]
     pub log: Option<String>,
+    /// Largest evidence file, in MB [default: 5]
+    #[arg(long, env = "REDRESS_EVIDENCE_MAX_MB", global = true)]
+    pub evidence_max_mb: Option<u64>,
+    /// Most evidence files per application [default: 20]
+    #[arg(long, env = "REDRESS_EVIDENCE_MAX_FILES", global = true)]
+    pub evidence_max_files: Option<u32>,
+    /// Also accept MP4 screen recordings as evidence [default: false]
+    #[arg(long, env = "REDRESS_EVIDENCE_ALLOW_MP4", global = true)]
+    pub evidence_allow_mp4: Option<bool>,
     /// Keep evidence files in this S3 bucket instead of the data folder
     #[arg(long, env = "REDRESS_EVIDENCE_S3_BUCKET", global = true)]
     pub evidence_s3_bucket: Option<String>,
@@ -51,6 +60,9 @@ struct FileSettings {
     database_url: Option<String>,
     listen: Option<String>,
     log: Option<String>,
+    evidence_max_mb: Option<u64>,
+    evidence_max_files: Option<u32>,
+    evidence_allow_mp4: Option<bool>,
     evidence_s3_bucket: Option<String>,
     evidence_s3_endpoint: Option<String>,
     evidence_s3_region: Option<String>,
@@ -67,6 +79,7 @@ pub struct Settings {
     pub log: String,
     /// Object storage for evidence; `None` keeps files in `<data_dir>/evidence`.
     pub evidence_s3: Option<redress_blobs::S3Config>,
+    pub evidence_limits: redress_domain::evidence::Limits,
 }
 
 impl Settings {
@@ -102,7 +115,18 @@ impl Settings {
                 })
             }
         };
+        let defaults = redress_domain::evidence::Limits::default();
+        let max_mb = flags.evidence_max_mb.or(file.evidence_max_mb);
+        if max_mb == Some(0) || flags.evidence_max_files.or(file.evidence_max_files) == Some(0) {
+            anyhow::bail!("evidence_max_mb and evidence_max_files must be at least 1");
+        }
+        let evidence_limits = redress_domain::evidence::Limits {
+            max_bytes: max_mb.map_or(defaults.max_bytes, |mb| mb.saturating_mul(1024 * 1024)),
+            max_files: flags.evidence_max_files.or(file.evidence_max_files).unwrap_or(defaults.max_files),
+            allow_mp4: flags.evidence_allow_mp4.or(file.evidence_allow_mp4).unwrap_or(defaults.allow_mp4),
+        };
         Ok(Settings {
+            evidence_limits,
             evidence_s3,
             data_dir: flags.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
             database_url: flags.database_url.clone().or(file.database_url).filter(|s| !s.is_empty()),

@@ -274,3 +274,58 @@ fn serve_keeps_evidence_in_the_configured_bucket() {
     assert_eq!(bytes.as_ref(), png);
     assert!(!dir.path().join("evidence").exists(), "nothing in the local evidence folder");
 }
+
+#[test]
+fn evidence_limits_are_settings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let zero = redress(dir.path(), &["--evidence-max-mb", "0", "migrate"], None);
+    assert!(!zero.status.success() && text(&zero).contains("at least 1"), "{}", text(&zero));
+    let (mut child, base, _) =
+        serve_demo(dir.path(), &[("REDRESS_EVIDENCE_MAX_FILES", "1"), ("REDRESS_EVIDENCE_MAX_MB", "1")]);
+    let png = |extra: usize| {
+        let mut v = vec![0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+        v.resize(8 + extra, 7);
+        v.extend_from_slice(&[0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82]);
+        v
+    };
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let result = rt.block_on(async {
+        let c = reqwest::Client::new();
+        let login: serde_json::Value = c
+            .post(format!("{base}/api/v1/session"))
+            .json(&serde_json::json!({"username": "lin", "password": "redress-demo"}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let token = login["token"].as_str().unwrap_or_default().to_owned();
+        let apps: serde_json::Value =
+            c.get(format!("{base}/api/v1/applications")).bearer_auth(&token).send().await?.json().await?;
+        let no = apps.as_array().and_then(|a| a.iter().find(|a| a["state"] == "draft")).map(|a| a["no"].clone());
+        let no = no.and_then(|n| n.as_str().map(str::to_owned)).unwrap_or_default();
+        let mut codes = vec![];
+        for bytes in [png(1024 * 1024), png(100), png(100)] {
+            let part = reqwest::multipart::Part::bytes(bytes).file_name("s.png").mime_str("image/png")?;
+            let form = reqwest::multipart::Form::new().text("kind", "other").part("file", part);
+            let r = c
+                .post(format!("{base}/api/v1/applications/{no}/evidence"))
+                .bearer_auth(&token)
+                .header("accept-language", "en")
+                .multipart(form)
+                .send()
+                .await?;
+            let status = r.status().as_u16();
+            let body: serde_json::Value = r.json().await?;
+            codes.push((status, body["code"].as_str().unwrap_or("").to_owned(), body["message"].clone()));
+        }
+        Ok::<_, reqwest::Error>(codes)
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    let codes = result.expect("http");
+    assert_eq!((codes[0].0, codes[0].1.as_str()), (413, "evidence-too-large"), "{codes:?}");
+    assert!(codes[0].2.as_str().unwrap_or("").contains("1.0 MB"), "{codes:?}");
+    assert_eq!(codes[1].0, 201, "{codes:?}");
+    assert_eq!((codes[2].0, codes[2].1.as_str()), (422, "evidence-too-many"), "{codes:?}");
+    assert!(codes[2].2.as_str().unwrap_or("").contains("at most 1 files"), "{codes:?}");
+}

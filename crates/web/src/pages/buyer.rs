@@ -454,6 +454,10 @@ pub struct Files {
     pub base: String,
     pub can_upload: bool,
     pub kinds: Vec<(String, String)>,
+    /// The limits, in words.
+    pub hint: String,
+    /// The file picker's `accept`.
+    pub accept: String,
 }
 
 impl Files {
@@ -475,6 +479,19 @@ impl Files {
                 .iter()
                 .map(|k| (k.as_str().to_owned(), lang.t(&format!("evidence-kind-{}", k.as_str()))))
                 .collect(),
+            hint: lang.t_args(
+                if state.evidence_limits.allow_mp4 { "files-hint-mp4" } else { "files-hint" },
+                &[
+                    ("size", (state.evidence_limits.max_bytes / (1024 * 1024)).to_string()),
+                    ("count", state.evidence_limits.max_files.to_string()),
+                ],
+            ),
+            accept: if state.evidence_limits.allow_mp4 {
+                ".jpg,.jpeg,.png,.pdf,.mp4,image/jpeg,image/png,application/pdf,video/mp4"
+            } else {
+                ".jpg,.jpeg,.png,.pdf,image/jpeg,image/png,application/pdf"
+            }
+            .to_owned(),
         })
     }
 
