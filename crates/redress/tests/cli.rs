@@ -188,6 +188,22 @@ fn the_demo_is_chained_and_verifies() {
     assert!(t.contains(&format!("{chained} entries verified")) && t.contains("the chain is intact"), "{t}");
 }
 
+/// Signs in as the demo buyer lin; returns her session token and her demo draft's number.
+async fn lin_and_her_draft(c: &reqwest::Client, base: &str) -> Result<(String, String), reqwest::Error> {
+    let login: serde_json::Value = c
+        .post(format!("{base}/api/v1/session"))
+        .json(&serde_json::json!({"username": "lin", "password": "redress-demo"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = login["token"].as_str().unwrap_or_default().to_owned();
+    let apps: serde_json::Value =
+        c.get(format!("{base}/api/v1/applications")).bearer_auth(&token).send().await?.json().await?;
+    let draft = apps.as_array().and_then(|a| a.iter().find(|a| a["state"] == "draft")).map(|a| a["no"].clone());
+    Ok((token, draft.and_then(|n| n.as_str().map(str::to_owned)).unwrap_or_default()))
+}
+
 #[test]
 fn serve_keeps_evidence_in_the_configured_bucket() {
     let url = match std::env::var("REDRESS_TEST_S3_URL") {
@@ -231,18 +247,7 @@ fn serve_keeps_evidence_in_the_configured_bucket() {
     ];
     let result = rt.block_on(async {
         let c = reqwest::Client::new();
-        let login: serde_json::Value = c
-            .post(format!("{base}/api/v1/session"))
-            .json(&serde_json::json!({"username": "lin", "password": "redress-demo"}))
-            .send()
-            .await?
-            .json()
-            .await?;
-        let token = login["token"].as_str().unwrap_or_default().to_owned();
-        let apps: serde_json::Value =
-            c.get(format!("{base}/api/v1/applications")).bearer_auth(&token).send().await?.json().await?;
-        let draft = apps.as_array().and_then(|a| a.iter().find(|a| a["state"] == "draft")).map(|a| a["no"].clone());
-        let no = draft.and_then(|n| n.as_str().map(str::to_owned)).unwrap_or_default();
+        let (token, no) = lin_and_her_draft(&c, &base).await?;
         let part = reqwest::multipart::Part::bytes(png.to_vec()).file_name("s.png").mime_str("image/png")?;
         let form = reqwest::multipart::Form::new().text("kind", "other").part("file", part);
         let up: serde_json::Value = c
@@ -291,18 +296,7 @@ fn evidence_limits_are_settings() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let result = rt.block_on(async {
         let c = reqwest::Client::new();
-        let login: serde_json::Value = c
-            .post(format!("{base}/api/v1/session"))
-            .json(&serde_json::json!({"username": "lin", "password": "redress-demo"}))
-            .send()
-            .await?
-            .json()
-            .await?;
-        let token = login["token"].as_str().unwrap_or_default().to_owned();
-        let apps: serde_json::Value =
-            c.get(format!("{base}/api/v1/applications")).bearer_auth(&token).send().await?.json().await?;
-        let no = apps.as_array().and_then(|a| a.iter().find(|a| a["state"] == "draft")).map(|a| a["no"].clone());
-        let no = no.and_then(|n| n.as_str().map(str::to_owned)).unwrap_or_default();
+        let (token, no) = lin_and_her_draft(&c, &base).await?;
         let mut codes = vec![];
         for bytes in [png(1024 * 1024), png(100), png(100)] {
             let part = reqwest::multipart::Part::bytes(bytes).file_name("s.png").mime_str("image/png")?;
