@@ -61,6 +61,8 @@ pub enum MediaType {
     Png,
     Pdf,
     Mp4,
+    /// Only Redress's own snapshots; never decided for an upload.
+    Json,
 }
 
 impl MediaType {
@@ -70,6 +72,7 @@ impl MediaType {
             MediaType::Png => "image/png",
             MediaType::Pdf => "application/pdf",
             MediaType::Mp4 => "video/mp4",
+            MediaType::Json => "application/json",
         }
     }
 
@@ -79,6 +82,7 @@ impl MediaType {
             "image/png" => Some(MediaType::Png),
             "application/pdf" => Some(MediaType::Pdf),
             "video/mp4" => Some(MediaType::Mp4),
+            "application/json" => Some(MediaType::Json),
             _ => None,
         }
     }
@@ -89,6 +93,7 @@ impl MediaType {
             MediaType::Png => &["png"],
             MediaType::Pdf => &["pdf"],
             MediaType::Mp4 => &["mp4"],
+            MediaType::Json => &["json"],
         }
     }
 
@@ -173,7 +178,7 @@ pub fn looks_complete(t: MediaType, tail: &[u8]) -> bool {
         MediaType::Png => tail.ends_with(&[0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82]),
         MediaType::Jpeg => has(&[0xFF, 0xD9]),
         MediaType::Pdf => has(b"%%EOF"),
-        MediaType::Mp4 => true,
+        MediaType::Mp4 | MediaType::Json => true,
     }
 }
 
@@ -192,6 +197,7 @@ pub fn decide_type(
     }
     let actual = match sniffed {
         Some(MediaType::Mp4) if !limits.allow_mp4 => return Err(EvidenceError::UnsupportedType),
+        Some(MediaType::Json) => return Err(EvidenceError::UnsupportedType),
         Some(t) => t,
         None => return Err(EvidenceError::UnsupportedType),
     };

@@ -13,7 +13,9 @@ CREATE TABLE evidence (
     caption        TEXT NOT NULL,
     filename       TEXT NOT NULL,
     uploaded_by    TEXT NOT NULL,
-    uploaded_at    BIGINT NOT NULL
+    uploaded_at    BIGINT NOT NULL,
+    -- 'buyer', or 'system' for Redress's own snapshot taken at submission.
+    source         TEXT NOT NULL
 );
 CREATE UNIQUE INDEX evidence_application ON evidence (application_no, seq);
 CREATE INDEX evidence_sha256 ON evidence (sha256);

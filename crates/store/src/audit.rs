@@ -68,6 +68,7 @@ const EVIDENCE_FIELDS: &[(&str, Col)] = &[
     ("filename", Col::Text),
     ("uploaded_by", Col::Text),
     ("uploaded_at", Col::Int),
+    ("source", Col::Text),
 ];
 
 /// The canonical record of a row: its `fields` as a JSON array, read from columns named with

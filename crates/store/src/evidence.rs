@@ -19,6 +19,8 @@ pub struct Evidence {
     pub file: EvidenceFile,
     pub uploaded_by: String,
     pub uploaded_at: Timestamp,
+    /// Redress's own snapshot, not a buyer's file.
+    pub system: bool,
 }
 
 /// A file as attached: already stored and checked.
@@ -33,7 +35,7 @@ pub struct EvidenceFile {
 }
 
 const COLUMNS: &str =
-    "id, application_no, seq, sha256, size, media_type, kind, caption, filename, uploaded_by, uploaded_at";
+    "id, application_no, seq, sha256, size, media_type, kind, caption, filename, uploaded_by, uploaded_at, source";
 
 fn from_row(row: &AnyRow) -> Result<Evidence, StoreError> {
     let media: String = row.try_get("media_type")?;
@@ -52,6 +54,7 @@ fn from_row(row: &AnyRow) -> Result<Evidence, StoreError> {
         },
         uploaded_by: row.try_get("uploaded_by")?,
         uploaded_at: from_ms(row.try_get("uploaded_at")?),
+        system: row.try_get::<String, _>("source")? == "system",
     })
 }
 
@@ -67,7 +70,29 @@ impl Store {
         limits: Limits,
         now: Timestamp,
     ) -> Result<Evidence, StoreError> {
-        let buyer = buyer.clone();
+        self.attach(no, Some(buyer.clone()), file, limits, now).await
+    }
+
+    /// Attaches Redress's own snapshot (`source = 'system'`): whatever the state, outside the
+    /// buyer's limit.
+    pub async fn add_system_evidence(
+        &self,
+        no: &ApplicationNo,
+        file: EvidenceFile,
+        now: Timestamp,
+    ) -> Result<Evidence, StoreError> {
+        self.attach(no, None, file, Limits::default(), now).await
+    }
+
+    /// `buyer`: a buyer's upload, checked; `None`: the system's.
+    async fn attach(
+        &self,
+        no: &ApplicationNo,
+        buyer: Option<User>,
+        file: EvidenceFile,
+        limits: Limits,
+        now: Timestamp,
+    ) -> Result<Evidence, StoreError> {
         let no = no.clone();
         self.writing(move |s| async move {
             let mut tx = s.write().await?;
@@ -79,30 +104,34 @@ impl Store {
                     .await?
                     .ok_or(StoreError::NotFound)?;
             let a = app_from_row(&row)?;
-            own(&a, &buyer)?;
-            if !accepts_files(a.state) {
-                return Err(StoreError::Evidence(EvidenceError::Closed));
-            }
             let row = sqlx::query(
-                "SELECT COUNT(*) AS n, COALESCE(MAX(seq), 0) AS last FROM evidence WHERE application_no = $1",
+                "SELECT COUNT(CASE WHEN source = 'buyer' THEN 1 END) AS n, COALESCE(MAX(seq), 0) AS last
+                 FROM evidence WHERE application_no = $1",
             )
             .bind(no.as_str())
             .fetch_one(&mut **tx)
             .await?;
             let (held, last): (i64, i64) = (row.try_get("n")?, row.try_get("last")?);
-            if held >= i64::from(limits.max_files) {
-                return Err(StoreError::Evidence(EvidenceError::TooManyFiles { max: limits.max_files }));
+            if let Some(buyer) = &buyer {
+                own(&a, buyer)?;
+                if !accepts_files(a.state) {
+                    return Err(StoreError::Evidence(EvidenceError::Closed));
+                }
+                if held >= i64::from(limits.max_files) {
+                    return Err(StoreError::Evidence(EvidenceError::TooManyFiles { max: limits.max_files }));
+                }
             }
             let ev = Evidence {
                 id: format!("EV{:016X}", rand::random::<u64>()),
                 application_no: no.to_string(),
                 seq: last + 1,
                 file,
-                uploaded_by: buyer.username.to_string(),
+                uploaded_by: buyer.as_ref().map_or_else(|| "system".to_owned(), |b| b.username.to_string()),
                 uploaded_at: now,
+                system: buyer.is_none(),
             };
             sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO evidence ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+                "INSERT INTO evidence ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
             )))
             .bind(&ev.id)
             .bind(&ev.application_no)
@@ -115,6 +144,7 @@ impl Store {
             .bind(&ev.file.filename)
             .bind(&ev.uploaded_by)
             .bind(ms(ev.uploaded_at))
+            .bind(if ev.system { "system" } else { "buyer" })
             .execute(&mut **tx)
             .await?;
             tx.commit().await?;

@@ -161,3 +161,5 @@ files-hint-mp4 = JPG, PNG, PDF or an MP4 screen recording, up to { $size } MB ea
 files-upload = Upload
 files-uploading = Uploading…
 done-uploaded = File uploaded.
+files-system = System-generated
+files-system-what = the order, policy clauses and delivery ledger as at submission

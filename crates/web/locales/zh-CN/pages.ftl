@@ -161,3 +161,5 @@ files-hint-mp4 = JPG、PNG、PDF 或 MP4 录屏，每个不超过 { $size } MB�
 files-upload = 上传
 files-uploading = 正在上传…
 done-uploaded = 文件已上传。
+files-system = 系统生成
+files-system-what = 提交时的订单、规则条款和交付记录快照

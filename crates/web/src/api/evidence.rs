@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::TryStreamExt;
 use jiff::Timestamp;
 use redress_blobs::BlobError;
+use redress_domain::application::Application;
 use redress_domain::evidence::{EvidenceError, EvidenceKind, MediaType, accepts_files, clean_filename, decide_type};
 use redress_store::{Evidence, EvidenceFile, User};
 use serde::Serialize;
@@ -39,6 +40,8 @@ pub struct EvidenceDto {
     pub uploaded_by: String,
     #[schema(value_type = String, format = DateTime)]
     pub uploaded_at: Timestamp,
+    /// Redress's own snapshot taken at submission, not a buyer's file.
+    pub system: bool,
     /// Where to download it.
     pub href: String,
 }
@@ -56,6 +59,7 @@ impl EvidenceDto {
             caption: e.file.caption.clone(),
             uploaded_by: e.uploaded_by.clone(),
             uploaded_at: e.uploaded_at,
+            system: e.system,
             href: format!("/api/v1/applications/{}/evidence/{}", e.application_no, e.id),
         }
     }
@@ -122,6 +126,56 @@ async fn short_text(mut field: Field<'_>, name: &'static str) -> Result<String, 
         bytes.extend_from_slice(&chunk);
     }
     String::from_utf8(bytes).map_err(|_| ApiError::field(name, "field-invalid"))
+}
+
+/// Attaches Redress's own snapshot to a just-submitted application: the order as it stands,
+/// the policy version the buyer accepted (its clauses and when it was accepted) and the
+/// delivery ledger, as JSON, marked as system-generated. The submission has already committed,
+/// so a failure here is logged, not reported to the buyer.
+pub(crate) async fn snapshot(state: &AppState, a: &Application) {
+    if let Err(e) = take_snapshot(state, a).await {
+        tracing::error!(no = %a.no, error = ?e.code, "could not attach the system snapshot");
+    }
+}
+
+async fn take_snapshot(state: &AppState, a: &Application) -> ApiResult<()> {
+    let now = Timestamp::now();
+    let order = state.store.order(&a.order_no).await?;
+    let policy = state.store.policy(order.policy_version).await?;
+    let ledger = state.store.deliveries(&a.order_no).await?;
+    let body = serde_json::json!({
+        "redress_snapshot": 1,
+        "application_no": a.no.to_string(),
+        "taken_at": now,
+        "application": {
+            "reason": a.reason.as_str(),
+            "requested_fen": a.requested.0,
+            "submitted_at": a.submitted_at,
+            "description": a.description,
+        },
+        "order": order,
+        "policy": {
+            "version": policy.version,
+            "title": policy.title,
+            "clauses": policy.clauses,
+            "accepted_at": order.policy_accepted_at,
+        },
+        "delivery_ledger": ledger,
+    });
+    let bytes = axum::body::Bytes::from(serde_json::to_vec_pretty(&body).unwrap_or_default());
+    let stream = futures_util::stream::iter([Ok::<_, std::convert::Infallible>(bytes)]);
+    let staged = state.blobs.stage(stream, u64::MAX).await.map_err(|e| blob_error(e, 0))?;
+    let blob = state.blobs.commit(staged).await.map_err(|e| blob_error(e, 0))?;
+    let file = EvidenceFile {
+        sha256: blob.sha256,
+        size: blob.size,
+        media_type: MediaType::Json,
+        kind: EvidenceKind::Other,
+        caption: String::new(),
+        filename: format!("redress-snapshot-{}.json", a.no),
+    };
+    state.store.add_system_evidence(&a.no, file, now).await?;
+    Ok(())
 }
 
 /// Removes from the evidence store the files of a discarded draft that nothing else refers

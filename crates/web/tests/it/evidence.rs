@@ -184,7 +184,26 @@ both!(only_the_owner_uploads_and_only_while_the_application_is_open, |app: TestA
     assert_eq!(s.status, StatusCode::OK, "{}", s.body);
     let submitted = s.body["no"].as_str().expect("no").to_owned();
     let list = app.get(&format!("/api/v1/applications/{submitted}/evidence"), &alice).await;
-    assert_eq!(list.body.as_array().map(Vec::len), Some(1), "{}", list.body);
+    assert_eq!(list.body.as_array().map(Vec::len), Some(2), "{}", list.body);
+    assert_eq!(list.body[0]["system"], false);
+    // Redress's own snapshot, taken at submission.
+    let snap = &list.body[1];
+    assert_eq!((snap["system"].as_bool(), snap["media_type"].as_str()), (Some(true), Some("application/json")));
+    let r = app
+        .client
+        .get(format!("{}{}", app.base, snap["href"].as_str().unwrap_or("")))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .expect("snapshot");
+    let snapshot: Value = r.json().await.expect("json");
+    assert_eq!(snapshot["application_no"], submitted.as_str());
+    assert_eq!(snapshot["order"]["no"], "EV-4");
+    assert_eq!(snapshot["policy"]["version"], 1);
+    assert!(snapshot["policy"]["clauses"].as_array().is_some_and(|c| !c.is_empty()), "{snapshot}");
+    assert!(snapshot["policy"]["accepted_at"].is_string(), "{snapshot}");
+    assert_eq!(snapshot["delivery_ledger"][0]["delivered"], 600);
+    assert_eq!(snapshot["delivery_ledger"][0]["source"], "third_party");
     let href = list.body[0]["href"].as_str().unwrap_or(&href).to_owned();
     // Download: the owner and staff, as an attachment that cannot run anything.
     for token in [&alice, &rita] {
