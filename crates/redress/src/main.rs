@@ -116,11 +116,9 @@ async fn serve(
     limits: redress_domain::evidence::Limits,
     listen: &str,
 ) -> anyhow::Result<()> {
-    tokio::spawn(chainer(store.clone()));
-    let app = redress_web::app(redress_web::AppState {
-        evidence_limits: limits,
-        ..redress_web::AppState::new(store.clone(), blobs)
-    });
+    let state = redress_web::AppState { evidence_limits: limits, ..redress_web::AppState::new(store.clone(), blobs) };
+    tokio::spawn(background(state.clone()));
+    let app = redress_web::app(state);
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "Redress is listening");
@@ -132,13 +130,16 @@ async fn serve(
     Ok(())
 }
 
-/// Appends new timeline events to the audit chain, every second.
-async fn chainer(store: Store) {
+/// Every second: attach missing system snapshots, then append new records to the audit chain.
+async fn background(state: redress_web::AppState) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        if let Err(e) = store.chain_pending(jiff::Timestamp::now()).await {
+        if let Err(e) = redress_web::api::evidence::repair_snapshots(&state).await {
+            tracing::warn!(error = ?e.code, "snapshot repair failed; retrying");
+        }
+        if let Err(e) = state.store.chain_pending(jiff::Timestamp::now()).await {
             tracing::warn!(error = %e, "audit chaining failed; retrying");
         }
     }

@@ -19,3 +19,5 @@ CREATE TABLE evidence (
 );
 CREATE UNIQUE INDEX evidence_application ON evidence (application_no, seq);
 CREATE INDEX evidence_sha256 ON evidence (sha256);
+-- One system snapshot per application.
+CREATE UNIQUE INDEX evidence_one_snapshot ON evidence (application_no) WHERE source = 'system';

@@ -5,6 +5,7 @@ use crate::applications::{APP_COLUMNS, app_from_row, own};
 use crate::db::Backend;
 use crate::{Store, StoreError, User, from_ms, ms};
 use jiff::Timestamp;
+use redress_domain::application::Application;
 use redress_domain::evidence::{EvidenceError, EvidenceKind, Limits, MediaType, accepts_files};
 use redress_domain::ids::ApplicationNo;
 use sqlx::Row;
@@ -146,7 +147,11 @@ impl Store {
             .bind(ms(ev.uploaded_at))
             .bind(if ev.system { "system" } else { "buyer" })
             .execute(&mut **tx)
-            .await?;
+            .await
+            .map_err(|e| match e {
+                sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Exists("snapshot"),
+                other => other.into(),
+            })?;
             tx.commit().await?;
             Ok(ev)
         })
@@ -177,6 +182,21 @@ impl Store {
         .await?
         .ok_or(StoreError::NotFound)?;
         from_row(&row)
+    }
+
+    /// Submitted applications without their system snapshot, submitted before `before` (so a
+    /// snapshot being taken right after its submission is not raced), oldest first.
+    pub async fn missing_snapshots(&self, before: Timestamp, limit: i64) -> Result<Vec<Application>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {APP_COLUMNS} FROM applications a
+             WHERE a.submitted_at IS NOT NULL AND a.submitted_at < $1 AND a.state <> 'draft'
+               AND NOT EXISTS (SELECT 1 FROM evidence v WHERE v.application_no = a.no AND v.source = 'system')
+             ORDER BY a.submitted_at LIMIT {limit}"
+        )))
+        .bind(ms(before))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(app_from_row).collect()
     }
 
     /// Whether any evidence row refers to these bytes (a file nothing refers to may go).

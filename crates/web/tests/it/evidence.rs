@@ -245,3 +245,22 @@ both!(a_discarded_drafts_files_are_removed, |app: TestApp| async move {
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     assert_eq!(stored_files(&app), 1, "the PDF went; the PNG another draft holds stayed");
 });
+
+both!(missing_snapshots_are_repaired_once, |app: TestApp| async move {
+    let alice = app.login("alice").await;
+    let no = draft(&app, &alice, "EV-7").await;
+    // Submitted outside the web layer (as the demo does, or as if the server died right after
+    // the commit): no snapshot yet.
+    let user = app.user("alice").await;
+    let when = jiff::Timestamp::now() - jiff::SignedDuration::from_mins(5);
+    let no = redress_domain::ids::ApplicationNo::parse(&no).expect("no");
+    let a = app.store.submit(&no, &user, when).await.expect("submit");
+    let list = app.get(&format!("/api/v1/applications/{}/evidence", a.no), &alice).await;
+    assert_eq!(list.body.as_array().map(Vec::len), Some(0));
+    let state = redress_web::AppState::new(app.store.clone(), redress_blobs::Blobs::local(app.evidence.path()));
+    assert_eq!(redress_web::api::evidence::repair_snapshots(&state).await.ok(), Some(1));
+    assert_eq!(redress_web::api::evidence::repair_snapshots(&state).await.ok(), Some(0), "once");
+    let list = app.get(&format!("/api/v1/applications/{}/evidence", a.no), &alice).await;
+    assert_eq!(list.body.as_array().map(Vec::len), Some(1), "{}", list.body);
+    assert_eq!(list.body[0]["system"], true);
+});
