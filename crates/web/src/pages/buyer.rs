@@ -161,13 +161,7 @@ async fn form_page(
     let order = state.store.order(&order_no).await?;
     let delivered = latest_delivered(&state.store.deliveries(&order_no).await?);
     let mut p = v.page;
-    let (status, errors) = match &err {
-        Some(e) => {
-            p.error = Some(e.render(p.lang).message);
-            (e.status, FieldErrors::from_api(e, p.lang))
-        }
-        None => (StatusCode::OK, FieldErrors::default()),
-    };
+    let (status, errors) = p.failure(err.as_ref());
     let files = match no {
         Some(no) => Files::of(state, &v.user, no, p.lang, true).await?,
         None => Files::default(),
@@ -357,13 +351,7 @@ async fn detail_page(state: &AppState, mut v: Viewer, no: &str, text: String, er
     let order_now = state.store.entitlement(&view.order.no, &v.user, None, now).await?;
     let delivered = latest_delivered(&state.store.deliveries(&view.order.no).await?);
     let lang = v.page.lang;
-    let (status, errors) = match &err {
-        Some(e) => {
-            v.page.error = Some(e.render(lang).message);
-            (e.status, FieldErrors::from_api(e, lang))
-        }
-        None => (StatusCode::OK, FieldErrors::default()),
-    };
+    let (status, errors) = v.page.failure(err.as_ref());
     let files = Files::of(state, &v.user, &no, lang, true).await?;
     let page = DetailPage {
         files,

@@ -120,6 +120,18 @@ impl Page {
         t.as_ref().map(|t| self.time(t)).unwrap_or_else(|| "—".to_owned())
     }
 
+    /// Puts a failed action's message on the page; returns the status to answer with and the
+    /// errors to show by their fields (200 and none when nothing failed).
+    pub fn failure(&mut self, err: Option<&ApiError>) -> (StatusCode, FieldErrors) {
+        match err {
+            Some(e) => {
+                self.error = Some(e.render(self.lang).message);
+                (e.status, FieldErrors::from_api(e, self.lang))
+            }
+            None => (StatusCode::OK, FieldErrors::default()),
+        }
+    }
+
     pub fn is_staff(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.role.is_staff())
     }

@@ -158,13 +158,7 @@ async fn detail_page(state: &AppState, mut v: Viewer, no: &str, form: StaffForm,
     let order_now = state.store.entitlement(&view.order.no, &v.user, None, now).await?;
     let ledger = state.store.deliveries(&view.order.no).await?;
     let lang = v.page.lang;
-    let (status, errors) = match &err {
-        Some(e) => {
-            v.page.error = Some(e.render(lang).message);
-            (e.status, FieldErrors::from_api(e, lang))
-        }
-        None => (StatusCode::OK, FieldErrors::default()),
-    };
+    let (status, errors) = v.page.failure(err.as_ref());
     let files = Files::of(state, &v.user, &no, lang, false).await?;
     let page = DetailPage {
         files,
