@@ -130,14 +130,22 @@ async fn serve(
     Ok(())
 }
 
-/// Every second: attach missing system snapshots, then append new records to the audit chain.
+/// Every second: attach the system snapshots of new submissions, then append new records to
+/// the audit chain. The first pass looks at every submission; later ones at the last ten
+/// minutes (a submission's time is set before its transaction commits).
 async fn background(state: redress_web::AppState) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut since = None;
     loop {
         tick.tick().await;
-        if let Err(e) = redress_web::api::evidence::repair_snapshots(&state).await {
-            tracing::warn!(error = ?e.code, "snapshot repair failed; retrying");
+        let started = jiff::Timestamp::now();
+        match redress_web::api::evidence::take_snapshots(&state, since).await {
+            Ok(n) if n < redress_web::api::evidence::SNAPSHOT_BATCH => {
+                since = Some(started - jiff::SignedDuration::from_mins(10));
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = ?e.code, "taking system snapshots failed; retrying"),
         }
         if let Err(e) = state.store.chain_pending(jiff::Timestamp::now()).await {
             tracing::warn!(error = %e, "audit chaining failed; retrying");

@@ -184,16 +184,15 @@ impl Store {
         from_row(&row)
     }
 
-    /// Submitted applications without their system snapshot, submitted before `before` (so a
-    /// snapshot being taken right after its submission is not raced), oldest first.
-    pub async fn missing_snapshots(&self, before: Timestamp, limit: i64) -> Result<Vec<Application>, StoreError> {
+    /// Applications submitted since `since` that lack their system snapshot, oldest first.
+    pub async fn missing_snapshots(&self, since: Timestamp, limit: usize) -> Result<Vec<Application>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {APP_COLUMNS} FROM applications a
-             WHERE a.submitted_at IS NOT NULL AND a.submitted_at < $1 AND a.state <> 'draft'
+             WHERE a.submitted_at >= $1 AND a.state <> 'draft'
                AND NOT EXISTS (SELECT 1 FROM evidence v WHERE v.application_no = a.no AND v.source = 'system')
              ORDER BY a.submitted_at LIMIT {limit}"
         )))
-        .bind(ms(before))
+        .bind(ms(since))
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(app_from_row).collect()

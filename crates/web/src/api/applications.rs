@@ -197,7 +197,6 @@ pub async fn submit(
     let no = application_no(&no)?;
     let now = Timestamp::now();
     let a = state.store.submit(&no, &user, now).await?;
-    crate::api::evidence::snapshot(&state, &a).await;
     Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
 }
 

@@ -128,27 +128,25 @@ async fn short_text(mut field: Field<'_>, name: &'static str) -> Result<String, 
     String::from_utf8(bytes).map_err(|_| ApiError::field(name, "field-invalid"))
 }
 
-/// Attaches Redress's own snapshot to a just-submitted application: the order as it stands,
-/// the policy version the buyer accepted (its clauses and when it was accepted) and the
-/// delivery ledger, as JSON, marked as system-generated. The submission has already committed,
-/// so a failure here is logged, not reported to the buyer.
-pub(crate) async fn snapshot(state: &AppState, a: &Application) {
-    match take_snapshot(state, a).await {
-        Ok(()) => {}
-        // Already there (the repair pass got there first).
-        Err(e) if e.code == "exists" => {}
-        Err(e) => tracing::error!(no = %a.no, error = ?e.code, "could not attach the system snapshot"),
-    }
-}
+/// How many snapshots one pass of [`take_snapshots`] takes at most.
+pub const SNAPSHOT_BATCH: usize = 100;
 
-/// Takes the snapshot of submissions that lack one (a crash between a submission and its
-/// snapshot, or applications made outside the web layer such as the demo's); `serve` runs it
-/// with the audit chainer. Returns how many it took.
-pub async fn repair_snapshots(state: &AppState) -> Result<usize, ApiError> {
-    let before = Timestamp::now() - jiff::SignedDuration::from_secs(60);
-    let missing = state.store.missing_snapshots(before, 100).await?;
+/// Attaches Redress's own snapshot to every submission that lacks one: the order as it stands,
+/// the policy version the buyer accepted (its clauses and when it was accepted) and the
+/// delivery ledger, as JSON, marked as system-generated. `serve` runs it every second, so a
+/// submission gets its snapshot within about a second and the request pays nothing for it;
+/// applications made outside the web layer (the demo's, an import) get theirs the same way.
+/// `since` bounds the scan to submissions from then on (`None`: all of them). Returns how many
+/// it took.
+pub async fn take_snapshots(state: &AppState, since: Option<Timestamp>) -> Result<usize, ApiError> {
+    let missing = state.store.missing_snapshots(since.unwrap_or(Timestamp::UNIX_EPOCH), SNAPSHOT_BATCH).await?;
     for a in &missing {
-        snapshot(state, a).await;
+        match take_snapshot(state, a).await {
+            Ok(()) => {}
+            // Another instance got there first.
+            Err(e) if e.code == "exists" => {}
+            Err(e) => tracing::error!(no = %a.no, error = ?e.code, "could not attach the system snapshot"),
+        }
     }
     Ok(missing.len())
 }

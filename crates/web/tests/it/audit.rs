@@ -21,6 +21,7 @@ async fn history(app: &TestApp) -> i64 {
         let r = app.post(&format!("/api/v1/review/applications/{no}/approve"), &rita, json!({})).await;
         assert_eq!(r.status, 200, "{}", r.body);
     }
+    assert_eq!(app.take_snapshots().await, 3);
     12
 }
 
@@ -155,6 +156,7 @@ both!(concurrent_chainers_never_fork_the_chain, |app: TestApp| async move {
     for t in tasks {
         t.await.expect("task");
     }
+    assert_eq!(app.take_snapshots().await, 12);
     app.store.chain_pending(Timestamp::now()).await.expect("chain the rest");
     let r = verify(&app).await;
     assert_eq!((r.verified, r.broken, r.pending), (24, None, 0), "12 submissions and their snapshots");
@@ -177,7 +179,9 @@ both!(evidence_is_chained_once_submitted_and_its_rows_are_guarded, |app: TestApp
     assert_eq!(s.status, 200, "{}", s.body);
     let no = s.body["no"].as_str().expect("no").to_owned();
     assert_eq!(upload(&app, &alice, &no, "b.png", "image/png", PNG.to_vec(), "payment_record").await.status, 201);
-    assert_eq!(verify(&app).await.pending, 4, "the submission, the snapshot and two files");
+    assert_eq!(verify(&app).await.pending, 3, "the submission and two files");
+    assert_eq!(app.take_snapshots().await, 1);
+    assert_eq!(verify(&app).await.pending, 4, "and the snapshot");
     app.store.chain_pending(Timestamp::now()).await.expect("chain");
     let intact = verify(&app).await;
     assert_eq!((intact.verified, intact.broken.clone(), intact.pending), (4, None, 0));
@@ -189,8 +193,8 @@ both!(evidence_is_chained_once_submitted_and_its_rows_are_guarded, |app: TestApp
             "UPDATE evidence SET caption = substr(caption, 1, length(caption) - 1) WHERE seq = 1",
         ),
         (
-            "UPDATE evidence SET sha256 = 'f' || substr(sha256, 2) WHERE seq = 3",
-            "UPDATE evidence SET sha256 = (SELECT sha256 FROM evidence WHERE seq = 1) WHERE seq = 3",
+            "UPDATE evidence SET sha256 = 'f' || substr(sha256, 2) WHERE seq = 2",
+            "UPDATE evidence SET sha256 = (SELECT sha256 FROM evidence WHERE seq = 1) WHERE seq = 2",
         ),
     ] {
         sql(&app, &[attack]).await;

@@ -184,9 +184,12 @@ both!(only_the_owner_uploads_and_only_while_the_application_is_open, |app: TestA
     assert_eq!(s.status, StatusCode::OK, "{}", s.body);
     let submitted = s.body["no"].as_str().expect("no").to_owned();
     let list = app.get(&format!("/api/v1/applications/{submitted}/evidence"), &alice).await;
+    assert_eq!(list.body.as_array().map(Vec::len), Some(1), "the snapshot is not taken in the request");
+    assert_eq!(app.take_snapshots().await, 1);
+    let list = app.get(&format!("/api/v1/applications/{submitted}/evidence"), &alice).await;
     assert_eq!(list.body.as_array().map(Vec::len), Some(2), "{}", list.body);
     assert_eq!(list.body[0]["system"], false);
-    // Redress's own snapshot, taken at submission.
+    // Redress's own snapshot of the submission.
     let snap = &list.body[1];
     assert_eq!((snap["system"].as_bool(), snap["media_type"].as_str()), (Some(true), Some("application/json")));
     let r = app
@@ -246,20 +249,21 @@ both!(a_discarded_drafts_files_are_removed, |app: TestApp| async move {
     assert_eq!(stored_files(&app), 1, "the PDF went; the PNG another draft holds stayed");
 });
 
-both!(missing_snapshots_are_repaired_once, |app: TestApp| async move {
+both!(snapshots_are_taken_once_even_for_submissions_made_elsewhere, |app: TestApp| async move {
     let alice = app.login("alice").await;
     let no = draft(&app, &alice, "EV-7").await;
-    // Submitted outside the web layer (as the demo does, or as if the server died right after
-    // the commit): no snapshot yet.
+    // Submitted outside the web layer (as the demo does), long ago.
     let user = app.user("alice").await;
-    let when = jiff::Timestamp::now() - jiff::SignedDuration::from_mins(5);
+    let when = jiff::Timestamp::now() - jiff::SignedDuration::from_mins(50);
     let no = redress_domain::ids::ApplicationNo::parse(&no).expect("no");
     let a = app.store.submit(&no, &user, when).await.expect("submit");
     let list = app.get(&format!("/api/v1/applications/{}/evidence", a.no), &alice).await;
     assert_eq!(list.body.as_array().map(Vec::len), Some(0));
-    let state = redress_web::AppState::new(app.store.clone(), redress_blobs::Blobs::local(app.evidence.path()));
-    assert_eq!(redress_web::api::evidence::repair_snapshots(&state).await.ok(), Some(1));
-    assert_eq!(redress_web::api::evidence::repair_snapshots(&state).await.ok(), Some(0), "once");
+    use redress_web::api::evidence::take_snapshots;
+    let recent = Some(jiff::Timestamp::now() - jiff::SignedDuration::from_mins(10));
+    assert_eq!(take_snapshots(&app.state, recent).await.ok(), Some(0), "older than the window");
+    assert_eq!(take_snapshots(&app.state, None).await.ok(), Some(1));
+    assert_eq!(take_snapshots(&app.state, None).await.ok(), Some(0), "once");
     let list = app.get(&format!("/api/v1/applications/{}/evidence", a.no), &alice).await;
     assert_eq!(list.body.as_array().map(Vec::len), Some(1), "{}", list.body);
     assert_eq!(list.body[0]["system"], true);

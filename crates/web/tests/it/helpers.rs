@@ -41,6 +41,8 @@ pub struct TestApp {
     pub merchant: String,
     /// The evidence store's folder.
     pub evidence: tempfile::TempDir,
+    /// The server's state, for what `serve`'s background pass does.
+    pub state: redress_web::AppState,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -102,14 +104,27 @@ impl TestApp {
         }
         let merchant = store.create_api_token("test-merchant", now).await.expect("token");
         let evidence = tempfile::tempdir().expect("evidence dir");
-        let app =
-            redress_web::app(redress_web::AppState::new(store.clone(), redress_blobs::Blobs::local(evidence.path())));
+        let state = redress_web::AppState::new(store.clone(), redress_blobs::Blobs::local(evidence.path()));
+        let app = redress_web::app(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         tokio::spawn(async move {
             axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await
         });
-        TestApp { base: format!("http://{addr}"), client: reqwest::Client::new(), store, merchant, evidence, _dir: dir }
+        TestApp {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            store,
+            merchant,
+            evidence,
+            state,
+            _dir: dir,
+        }
+    }
+
+    /// Takes the system snapshots of new submissions, as `serve` does every second.
+    pub async fn take_snapshots(&self) -> usize {
+        redress_web::api::evidence::take_snapshots(&self.state, None).await.expect("snapshots")
     }
 
     pub async fn login(&self, name: &str) -> String {
