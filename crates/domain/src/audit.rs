@@ -14,6 +14,11 @@ use sha2::{Digest, Sha256};
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// In an evidence entry's body (the evidence row's columns as a JSON array, in table order),
+/// the positions of the file's number within its application and of its SHA-256.
+pub const EVIDENCE_SEQ_FIELD: usize = 2;
+pub const EVIDENCE_SHA256_FIELD: usize = 3;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     /// 1, 2, 3… without gaps.

@@ -5,6 +5,7 @@
 pub mod application;
 pub mod audit;
 pub mod calendar;
+pub mod casefile;
 pub mod entitlement;
 pub mod evidence;
 pub mod ids;

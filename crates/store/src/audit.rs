@@ -270,3 +270,15 @@ impl Store {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::EVIDENCE_FIELDS;
+    use redress_domain::audit::{EVIDENCE_SEQ_FIELD, EVIDENCE_SHA256_FIELD};
+
+    #[test]
+    fn the_domain_reads_an_evidence_record_where_the_store_writes_it() {
+        assert_eq!(EVIDENCE_FIELDS[EVIDENCE_SEQ_FIELD].0, "seq");
+        assert_eq!(EVIDENCE_FIELDS[EVIDENCE_SHA256_FIELD].0, "sha256");
+    }
+}

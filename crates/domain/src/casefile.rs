@@ -1,0 +1,389 @@
+//! A case file (PRODUCT.md §5): what an exported ZIP must hold to be checked offline, and the
+//! check itself.
+//!
+//! The archive holds `manifest.json` ([`Manifest`]), a report, every evidence file, and
+//! `audit.json` ([`AuditProof`]): the audit entries of the case as they stand in the chain.
+//! [`check`] is given what was found in the archive (each file's SHA-256 and size) and says
+//! exactly what does not match:
+//! - every file the manifest lists is there with its SHA-256 and size, and nothing else is;
+//! - every audit entry is the case's and its hash follows from its own fields
+//!   (see [`crate::audit`]); entries next to each other in the chain point at each other;
+//! - every evidence file is vouched for by an evidence entry naming the same SHA-256, and every
+//!   evidence entry's file is in the archive.
+//!
+//! What it cannot show offline: the links between the case's entries and the rest of the
+//! installation's chain (other cases' entries are not in the archive). `chain_head` records
+//! the head when the file was made, so `redress audit verify` on the installation, which walks
+//! every link, can confirm the same head.
+
+use crate::audit::{EVIDENCE_SEQ_FIELD, EVIDENCE_SHA256_FIELD, Entry};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// `format` of a manifest this version writes and reads.
+pub const FORMAT: &str = "redress-case-file/1";
+pub const MANIFEST_PATH: &str = "manifest.json";
+pub const AUDIT_PATH: &str = "audit.json";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: String,
+    pub application_no: String,
+    /// RFC 3339, UTC.
+    pub generated_at: String,
+    /// The report's language (`zh-CN` or `en`).
+    pub language: String,
+    pub files: Vec<ManifestFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestFile {
+    /// Path inside the archive.
+    pub path: String,
+    pub sha256: String,
+    pub size: u64,
+    /// For an evidence file: its number within the application (the audit entry's `ref_seq`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence_seq: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditProof {
+    pub application_no: String,
+    /// The case's entries, in chain order.
+    pub entries: Vec<Entry>,
+    /// The last entry of the whole chain when the file was made.
+    pub chain_head: ChainHead,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainHead {
+    pub seq: i64,
+    pub hash: String,
+}
+
+/// One thing in an archive that does not match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mismatch {
+    /// The manifest names another format or application than the audit proof.
+    Format(String),
+    MissingFile(String),
+    ExtraFile(String),
+    FileHash {
+        path: String,
+        expected: String,
+        found: String,
+    },
+    FileSize {
+        path: String,
+        expected: u64,
+        found: u64,
+    },
+    /// An entry of another application.
+    ForeignEntry {
+        seq: i64,
+        subject: String,
+    },
+    /// The entry's fields do not give its hash: it was edited.
+    EntryHash {
+        seq: i64,
+    },
+    /// Entries out of chain order, or repeated.
+    EntryOrder {
+        seq: i64,
+    },
+    /// Two entries next to each other in the chain that do not link.
+    EntryLink {
+        seq: i64,
+    },
+    /// The chain head is before the case's last entry.
+    Head {
+        seq: i64,
+    },
+    /// An evidence entry whose record cannot be read.
+    EntryRecord {
+        seq: i64,
+    },
+    /// An evidence file no entry vouches for.
+    Unvouched {
+        path: String,
+    },
+    /// An entry vouches for other bytes than the archive holds.
+    Vouched {
+        seq: i64,
+        path: String,
+        entry_sha256: String,
+        file_sha256: String,
+    },
+    /// An evidence entry whose file is not in the archive.
+    EvidenceMissing {
+        seq: i64,
+        evidence_seq: i64,
+    },
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Mismatch::Format(why) => write!(f, "manifest: {why}"),
+            Mismatch::MissingFile(p) => write!(f, "{p}: listed in the manifest but not in the archive"),
+            Mismatch::ExtraFile(p) => write!(f, "{p}: in the archive but not listed in the manifest"),
+            Mismatch::FileHash { path, expected, found } => {
+                write!(f, "{path}: SHA-256 is {found}, the manifest says {expected}")
+            }
+            Mismatch::FileSize { path, expected, found } => {
+                write!(f, "{path}: {found} bytes, the manifest says {expected}")
+            }
+            Mismatch::ForeignEntry { seq, subject } => write!(f, "audit entry {seq}: belongs to {subject}"),
+            Mismatch::EntryHash { seq } => write!(f, "audit entry {seq}: its fields do not give its hash (edited)"),
+            Mismatch::EntryOrder { seq } => write!(f, "audit entry {seq}: out of chain order or repeated"),
+            Mismatch::EntryLink { seq } => {
+                write!(f, "audit entry {seq}: does not point at the hash of entry {}", seq - 1)
+            }
+            Mismatch::Head { seq } => write!(f, "chain head {seq} is before the case's last audit entry"),
+            Mismatch::EntryRecord { seq } => write!(f, "audit entry {seq}: its evidence record cannot be read"),
+            Mismatch::Unvouched { path } => write!(f, "{path}: no audit entry vouches for this evidence file"),
+            Mismatch::Vouched { seq, path, entry_sha256, file_sha256 } => {
+                write!(f, "{path}: audit entry {seq} vouches for SHA-256 {entry_sha256}, the file has {file_sha256}")
+            }
+            Mismatch::EvidenceMissing { seq, evidence_seq } => {
+                write!(f, "audit entry {seq}: evidence file {evidence_seq} is not in the archive")
+            }
+        }
+    }
+}
+
+/// Checks an archive: `found` maps each file in it (other than the manifest) to its SHA-256
+/// and size. Returns every mismatch, in a stable order; empty when the case file is intact.
+pub fn check(manifest: &Manifest, proof: &AuditProof, found: &BTreeMap<String, (String, u64)>) -> Vec<Mismatch> {
+    let mut out = Vec::new();
+    if manifest.format != FORMAT {
+        out.push(Mismatch::Format(format!("format is {:?}, expected {FORMAT:?}", manifest.format)));
+    }
+    if manifest.application_no != proof.application_no {
+        out.push(Mismatch::Format(format!(
+            "names {}, the audit proof {}",
+            manifest.application_no, proof.application_no
+        )));
+    }
+    let listed: BTreeMap<&str, &ManifestFile> = manifest.files.iter().map(|f| (f.path.as_str(), f)).collect();
+    for f in &manifest.files {
+        match found.get(&f.path) {
+            None => out.push(Mismatch::MissingFile(f.path.clone())),
+            Some((sha, size)) => {
+                if *sha != f.sha256 {
+                    out.push(Mismatch::FileHash {
+                        path: f.path.clone(),
+                        expected: f.sha256.clone(),
+                        found: sha.clone(),
+                    });
+                }
+                if *size != f.size {
+                    out.push(Mismatch::FileSize { path: f.path.clone(), expected: f.size, found: *size });
+                }
+            }
+        }
+    }
+    for path in found.keys() {
+        if !listed.contains_key(path.as_str()) {
+            out.push(Mismatch::ExtraFile(path.clone()));
+        }
+    }
+
+    // The entries: the case's own, each hashing to itself, in order, linked where adjacent.
+    let mut prev: Option<&Entry> = None;
+    let mut vouched: BTreeMap<i64, (i64, String)> = BTreeMap::new();
+    for e in &proof.entries {
+        if e.subject != proof.application_no {
+            out.push(Mismatch::ForeignEntry { seq: e.seq, subject: e.subject.clone() });
+        }
+        if e.expected_hash() != e.hash {
+            out.push(Mismatch::EntryHash { seq: e.seq });
+        }
+        if let Some(p) = prev {
+            if e.seq <= p.seq {
+                out.push(Mismatch::EntryOrder { seq: e.seq });
+            } else if e.seq == p.seq + 1 && e.prev_hash != p.hash {
+                out.push(Mismatch::EntryLink { seq: e.seq });
+            }
+        }
+        if e.kind == "evidence" {
+            match evidence_of(&e.body) {
+                Some((evidence_seq, sha)) if evidence_seq == e.ref_seq => {
+                    vouched.insert(evidence_seq, (e.seq, sha));
+                }
+                _ => out.push(Mismatch::EntryRecord { seq: e.seq }),
+            }
+        }
+        prev = Some(e);
+    }
+    if let Some(last) = proof.entries.last()
+        && proof.chain_head.seq < last.seq
+    {
+        out.push(Mismatch::Head { seq: proof.chain_head.seq });
+    }
+
+    // Evidence files against the entries that vouch for them.
+    let mut files_by_seq = BTreeMap::new();
+    for f in manifest.files.iter().filter(|f| f.evidence_seq.is_some()) {
+        let Some(n) = f.evidence_seq else { continue };
+        files_by_seq.insert(n, f);
+        let file_sha = found.get(&f.path).map(|(s, _)| s.clone()).unwrap_or_else(|| f.sha256.clone());
+        match vouched.get(&n) {
+            None => out.push(Mismatch::Unvouched { path: f.path.clone() }),
+            Some((seq, sha)) if *sha != file_sha => out.push(Mismatch::Vouched {
+                seq: *seq,
+                path: f.path.clone(),
+                entry_sha256: sha.clone(),
+                file_sha256: file_sha,
+            }),
+            Some(_) => {}
+        }
+    }
+    for (evidence_seq, (seq, _)) in &vouched {
+        if !files_by_seq.contains_key(evidence_seq) {
+            out.push(Mismatch::EvidenceMissing { seq: *seq, evidence_seq: *evidence_seq });
+        }
+    }
+    out
+}
+
+/// An evidence entry's record: (the file's number, its SHA-256).
+fn evidence_of(body: &str) -> Option<(i64, String)> {
+    let fields: Vec<serde_json::Value> = serde_json::from_str(body).ok()?;
+    let seq = fields.get(EVIDENCE_SEQ_FIELD)?.as_i64()?;
+    let sha = fields.get(EVIDENCE_SHA256_FIELD)?.as_str()?.to_owned();
+    Some((seq, sha))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::GENESIS;
+
+    const NO: &str = "RF-20261125-ABCDEF";
+
+    fn evidence_body(seq: i64, sha: &str) -> String {
+        serde_json::json!(["id", NO, seq, sha, 3, "image/png", "other", "", "a.png", "alice", 1, "buyer"]).to_string()
+    }
+
+    /// A case with one event and two evidence files, chained at 5, 6, 7 after four others.
+    fn case() -> (Manifest, AuditProof, BTreeMap<String, (String, u64)>) {
+        let mut prev = GENESIS.to_owned();
+        let mut entries = Vec::new();
+        for seq in 1..=7 {
+            let (kind, subject, ref_seq, body) = match seq {
+                5 => ("event", NO, 1, "[\"submitted\"]".to_owned()),
+                6 => ("evidence", NO, 1, evidence_body(1, "aa")),
+                7 => ("evidence", NO, 2, evidence_body(2, "bb")),
+                _ => ("event", "RF-20261125-OTHERS", seq, format!("other {seq}")),
+            };
+            let e = Entry::link(&prev, seq, 1000 + seq, kind, subject, ref_seq, body);
+            prev = e.hash.clone();
+            entries.push(e);
+        }
+        let head = ChainHead { seq: 7, hash: prev };
+        let proof = AuditProof { application_no: NO.into(), entries: entries.split_off(4), chain_head: head };
+        let file = |path: &str, sha: &str, n: Option<i64>| ManifestFile {
+            path: path.into(),
+            sha256: sha.into(),
+            size: 3,
+            evidence_seq: n,
+        };
+        let manifest = Manifest {
+            format: FORMAT.into(),
+            application_no: NO.into(),
+            generated_at: "2026-11-25T00:00:00Z".into(),
+            language: "en".into(),
+            files: vec![
+                file("report.pdf", "cc", None),
+                file("evidence/01-a.png", "aa", Some(1)),
+                file("evidence/02-b.png", "bb", Some(2)),
+            ],
+        };
+        let found = manifest.files.iter().map(|f| (f.path.clone(), (f.sha256.clone(), f.size))).collect();
+        (manifest, proof, found)
+    }
+
+    #[test]
+    fn an_intact_case_file_has_no_mismatch() {
+        let (m, p, found) = case();
+        assert_eq!(check(&m, &p, &found), vec![]);
+    }
+
+    #[test]
+    fn changed_missing_and_extra_files_are_named() {
+        let (m, p, mut found) = case();
+        found.insert("evidence/01-a.png".into(), ("ff".into(), 4));
+        found.remove("report.pdf");
+        found.insert("notes.txt".into(), ("00".into(), 1));
+        let got = check(&m, &p, &found);
+        assert!(got.contains(&Mismatch::MissingFile("report.pdf".into())), "{got:?}");
+        assert!(got.contains(&Mismatch::ExtraFile("notes.txt".into())), "{got:?}");
+        assert!(
+            got.contains(&Mismatch::FileHash {
+                path: "evidence/01-a.png".into(),
+                expected: "aa".into(),
+                found: "ff".into()
+            }),
+            "{got:?}"
+        );
+        assert!(got.contains(&Mismatch::Vouched {
+            seq: 6,
+            path: "evidence/01-a.png".into(),
+            entry_sha256: "aa".into(),
+            file_sha256: "ff".into()
+        }));
+    }
+
+    #[test]
+    fn a_file_swapped_with_its_manifest_line_is_still_caught_by_the_audit_entry() {
+        let (mut m, p, mut found) = case();
+        m.files[1].sha256 = "ee".into();
+        found.insert("evidence/01-a.png".into(), ("ee".into(), 3));
+        let got = check(&m, &p, &found);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(matches!(&got[0], Mismatch::Vouched { seq: 6, .. }), "{got:?}");
+    }
+
+    #[test]
+    fn edited_reordered_foreign_and_dropped_entries_are_named() {
+        let (m, mut p, found) = case();
+        p.entries[0].body = "[\"approved\"]".into();
+        assert_eq!(check(&m, &p, &found), vec![Mismatch::EntryHash { seq: 5 }]);
+
+        let (m, mut p, found) = case();
+        p.entries.swap(1, 2);
+        let got = check(&m, &p, &found);
+        assert!(got.contains(&Mismatch::EntryOrder { seq: 6 }), "{got:?}");
+
+        let (m, mut p, found) = case();
+        p.entries[1].prev_hash = GENESIS.into();
+        p.entries[1].hash = p.entries[1].expected_hash();
+        assert_eq!(
+            check(&m, &p, &found),
+            vec![Mismatch::EntryLink { seq: 6 }, Mismatch::EntryLink { seq: 7 }],
+            "rehashing an entry breaks its link and the next one's"
+        );
+
+        let (m, mut p, found) = case();
+        p.entries[0].subject = "RF-20261125-OTHERS".into();
+        p.entries[0].hash = p.entries[0].expected_hash();
+        let got = check(&m, &p, &found);
+        assert!(got.contains(&Mismatch::ForeignEntry { seq: 5, subject: "RF-20261125-OTHERS".into() }), "{got:?}");
+
+        let (m, mut p, found) = case();
+        p.entries.pop();
+        assert_eq!(check(&m, &p, &found), vec![Mismatch::Unvouched { path: "evidence/02-b.png".into() }]);
+
+        let (mut m, p, mut found) = case();
+        m.files.pop();
+        found.remove("evidence/02-b.png");
+        assert_eq!(check(&m, &p, &found), vec![Mismatch::EvidenceMissing { seq: 7, evidence_seq: 2 }]);
+
+        let (m, mut p, found) = case();
+        p.chain_head.seq = 6;
+        assert_eq!(check(&m, &p, &found), vec![Mismatch::Head { seq: 6 }]);
+    }
+}
