@@ -134,7 +134,8 @@ pub fn verify<R: Read + Seek>(archive: R) -> Result<Verified, CaseError> {
         let mut size = 0u64;
         let mut buf = vec![0u8; 64 * 1024];
         loop {
-            let n = f.read(&mut buf)?;
+            let n =
+                f.read(&mut buf).map_err(|e| CaseError::Malformed { path: "archive", why: format!("{name}: {e}") })?;
             if n == 0 {
                 break;
             }
@@ -224,8 +225,8 @@ mod tests {
         let at = tampered.windows(evidence.len()).position(|w| w == evidence.as_slice()).expect("stored as is");
         tampered[at + 5] ^= 1;
         match verify(Cursor::new(&tampered)) {
-            // The ZIP's own CRC may catch it first; either way it does not pass.
-            Err(CaseError::Zip(_)) | Err(CaseError::Io(_)) => {}
+            // The ZIP's own CRC catches it first, naming the file; either way it does not pass.
+            Err(CaseError::Malformed { why, .. }) => assert!(why.starts_with("evidence/01-"), "{why}"),
             Ok(v) => assert!(
                 v.mismatches
                     .iter()

@@ -40,6 +40,31 @@ enum Command {
     /// The tamper-evident audit chain.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Export a case file.
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Check a case file offline: every file against the manifest, the audit entries against
+    /// themselves and the evidence they vouch for. Exit status 1 when anything does not match.
+    Verify {
+        /// The case file (ZIP).
+        file: std::path::PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// An application's case file: the report (PDF), every evidence file, manifest.json with
+    /// their SHA-256, and the case's audit entries.
+    Case {
+        /// The application number, RF-…
+        no: String,
+        /// Where to write the ZIP.
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// The report's language: zh-CN or en.
+        #[arg(long, default_value = "zh-CN")]
+        lang: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -56,8 +81,16 @@ async fn main() -> anyhow::Result<()> {
         .with_env_filter(tracing_subscriber::EnvFilter::try_new(&settings.log).unwrap_or_else(|_| "info".into()))
         .with_target(false)
         .init();
+    if let Command::Verify { file } = &cli.command {
+        // Offline: no database.
+        return verify_case(file);
+    }
     let store = open(&settings).await?;
     match cli.command {
+        Command::Verify { .. } => unreachable!("handled above"),
+        Command::Export(ExportCommand::Case { no, out, lang }) => {
+            export_case(&settings, store, &no, &out, &lang).await?;
+        }
         Command::Migrate => {
             println!("database is up to date ({})", settings.describe_database());
         }
@@ -87,11 +120,11 @@ async fn main() -> anyhow::Result<()> {
                 println!("{report}");
             }
             let listen = listen.or(settings.listen.clone()).unwrap_or_else(|| settings::DEFAULT_LISTEN.to_owned());
-            let blobs = settings.blobs()?;
-            tracing::info!(evidence = %blobs.describe(), "evidence store");
+            let state = settings.app_state(store.clone())?;
+            tracing::info!(evidence = %state.blobs.describe(), "evidence store");
             // Part files a crash left in staging: nothing refers to them.
-            blobs.sweep_staging(std::time::Duration::from_secs(3600)).await?;
-            serve(store, blobs, settings.evidence_limits, &listen).await?;
+            state.blobs.sweep_staging(std::time::Duration::from_secs(3600)).await?;
+            serve(store, state, &listen).await?;
         }
     }
     Ok(())
@@ -110,13 +143,7 @@ async fn open(settings: &Settings) -> anyhow::Result<Store> {
     Ok(store)
 }
 
-async fn serve(
-    store: Store,
-    blobs: redress_blobs::Blobs,
-    limits: redress_domain::evidence::Limits,
-    listen: &str,
-) -> anyhow::Result<()> {
-    let state = redress_web::AppState { evidence_limits: limits, ..redress_web::AppState::new(store.clone(), blobs) };
+async fn serve(store: Store, state: redress_web::AppState, listen: &str) -> anyhow::Result<()> {
     tokio::spawn(background(state.clone()));
     let app = redress_web::app(state);
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
@@ -128,6 +155,66 @@ async fn serve(
         .await?;
     store.close().await;
     Ok(())
+}
+
+/// Writes a case file as an administrator sees it (next to `out`, then renamed into place).
+async fn export_case(
+    settings: &Settings,
+    store: Store,
+    no: &str,
+    out: &std::path::Path,
+    lang: &str,
+) -> anyhow::Result<()> {
+    let lang = redress_web::i18n::Lang::from_tag(lang).context("--lang must be zh-CN or en")?;
+    let no = redress_domain::ids::ApplicationNo::parse(no)
+        .map_err(|_| anyhow::anyhow!("{no} is not an application number (RF-YYYYMMDD-XXXXXX)"))?;
+    let state = settings.app_state(store)?;
+    let operator = redress_store::User {
+        username: redress_domain::ids::Username::parse("redress-cli").context("operator name")?,
+        display_name: "redress export".to_owned(),
+        role: redress_domain::application::Role::Admin,
+        locale: lang.tag().to_owned(),
+    };
+    let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
+    let file = tmp.as_file().try_clone()?;
+    redress_web::casefile::write_case_file(&state, &operator, &no, lang, file)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.render(lang).message))?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(out).with_context(|| format!("cannot write {}", out.display()))?;
+    println!("case file of {no} written to {}", out.display());
+    Ok(())
+}
+
+/// `redress verify case.zip`: prints what was checked and every mismatch.
+fn verify_case(path: &std::path::Path) -> anyhow::Result<()> {
+    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let v = match redress_casefile::verify(std::io::BufReader::new(file)) {
+        Ok(v) => v,
+        Err(e) => {
+            println!("NOT A VALID CASE FILE: {e}");
+            std::process::exit(1);
+        }
+    };
+    println!(
+        "case file of {} ({}), generated {}: {} files, {} audit entries, chain head #{}",
+        v.manifest.application_no,
+        v.manifest.language,
+        v.manifest.generated_at,
+        v.files,
+        v.proof.entries.len(),
+        v.proof.chain_head.seq
+    );
+    if v.mismatches.is_empty() {
+        println!("everything matches");
+        return Ok(());
+    }
+    for m in &v.mismatches {
+        println!("MISMATCH {m}");
+    }
+    println!("{} mismatches", v.mismatches.len());
+    std::process::exit(1);
 }
 
 /// Every second: attach the system snapshots of new submissions, then append new records to

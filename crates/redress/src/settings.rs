@@ -33,6 +33,10 @@ pub struct Common {
     /// Also accept MP4 screen recordings as evidence [default: false]
     #[arg(long, env = "REDRESS_EVIDENCE_ALLOW_MP4", global = true)]
     pub evidence_allow_mp4: Option<bool>,
+    /// Font for case-file reports: TrueType/OpenType with Chinese and Latin characters
+    /// [default: WenQuanYi Micro Hei or Noto Sans CJK where the system has it]
+    #[arg(long, env = "REDRESS_REPORT_FONT", global = true)]
+    pub report_font: Option<PathBuf>,
     /// Keep evidence files in this S3 bucket instead of the data folder
     #[arg(long, env = "REDRESS_EVIDENCE_S3_BUCKET", global = true)]
     pub evidence_s3_bucket: Option<String>,
@@ -63,6 +67,7 @@ struct FileSettings {
     evidence_max_mb: Option<u64>,
     evidence_max_files: Option<u32>,
     evidence_allow_mp4: Option<bool>,
+    report_font: Option<PathBuf>,
     evidence_s3_bucket: Option<String>,
     evidence_s3_endpoint: Option<String>,
     evidence_s3_region: Option<String>,
@@ -80,6 +85,7 @@ pub struct Settings {
     /// Object storage for evidence; `None` keeps files in `<data_dir>/evidence`.
     pub evidence_s3: Option<redress_blobs::S3Config>,
     pub evidence_limits: redress_domain::evidence::Limits,
+    pub report_font: Option<PathBuf>,
 }
 
 impl Settings {
@@ -127,6 +133,7 @@ impl Settings {
         };
         Ok(Settings {
             evidence_limits,
+            report_font: flags.report_font.clone().or(file.report_font),
             evidence_s3,
             data_dir: flags.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
             database_url: flags.database_url.clone().or(file.database_url).filter(|s| !s.is_empty()),
@@ -142,6 +149,14 @@ impl Settings {
             Some(c) => redress_blobs::Blobs::s3(c, self.data_dir.join("evidence-staging"))
                 .with_context(|| format!("cannot use the evidence bucket {}", c.bucket)),
         }
+    }
+
+    /// What the web layer and the commands that act like it (`export case`) work with.
+    pub fn app_state(&self, store: redress_store::Store) -> anyhow::Result<redress_web::AppState> {
+        let mut state = redress_web::AppState::new(store, self.blobs()?);
+        state.evidence_limits = self.evidence_limits;
+        state.report_font_path = self.report_font.clone();
+        Ok(state)
     }
 
     pub fn database_url(&self) -> String {

@@ -323,3 +323,133 @@ fn evidence_limits_are_settings() {
     assert_eq!((codes[2].0, codes[2].1.as_str()), (422, "evidence-too-many"), "{codes:?}");
     assert!(codes[2].2.as_str().unwrap_or("").contains("at most 1 files"), "{codes:?}");
 }
+
+/// Whether poppler's tools are installed; CI requires them (REDRESS_REQUIRE_PDF_TOOLS).
+fn pdf_tools() -> bool {
+    let found =
+        Command::new("pdftoppm").arg("-v").output().is_ok() && Command::new("pdftotext").arg("-v").output().is_ok();
+    assert!(
+        found || std::env::var_os("REDRESS_REQUIRE_PDF_TOOLS").is_none(),
+        "REDRESS_REQUIRE_PDF_TOOLS is set but pdftoppm/pdftotext are missing (apt-get install poppler-utils)"
+    );
+    found
+}
+
+/// A copy of a ZIP with the entry `name` replaced by `bytes` (an attacker repacking it).
+fn repack(zip_path: &Path, out: &Path, name: &str, bytes: &[u8]) {
+    use std::io::Read;
+    let mut src = zip::ZipArchive::new(std::fs::File::open(zip_path).expect("open")).expect("zip");
+    let mut dst = zip::ZipWriter::new(std::fs::File::create(out).expect("create"));
+    for i in 0..src.len() {
+        let mut f = src.by_index(i).expect("entry");
+        let entry = f.name().expect("name").into_owned();
+        let mut content = Vec::new();
+        f.read_to_end(&mut content).expect("read");
+        dst.start_file(entry.as_str(), zip::write::SimpleFileOptions::default()).expect("start");
+        dst.write_all(if entry == name { bytes } else { &content }).expect("write");
+    }
+    dst.finish().expect("finish");
+}
+
+#[test]
+fn a_case_file_is_exported_checked_offline_and_its_report_renders() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let (mut child, base, _) = serve_demo(d, &[]);
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let apps = rt.block_on(async {
+        let c = reqwest::Client::new();
+        let (token, _) = lin_and_her_draft(&c, &base).await?;
+        c.get(format!("{base}/api/v1/applications")).bearer_auth(&token).send().await?.json::<serde_json::Value>().await
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    let apps = apps.expect("lin's applications");
+    let no = apps
+        .as_array()
+        .and_then(|a| a.iter().find(|a| a["state"] != "draft"))
+        .and_then(|a| a["no"].as_str())
+        .expect("a submitted application")
+        .to_owned();
+
+    let zip_path = d.join("case.zip");
+    let zip_arg = zip_path.to_str().expect("path");
+    let out = redress(d, &["export", "case", &no, "--out", zip_arg, "--lang", "en"], None);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = redress(d, &["verify", zip_arg], None);
+    let t = text(&out);
+    assert!(out.status.success() && t.contains("everything matches"), "{t}");
+
+    // An edited evidence file, repacked: named, and the audit entry that vouches for it too.
+    let archive = zip::ZipArchive::new(std::fs::File::open(&zip_path).expect("open")).expect("zip");
+    let names: Vec<String> = archive.file_names().filter_map(|n| n.ok().map(|n| n.into_owned())).collect();
+    let evidence = names.iter().find(|n| n.starts_with("evidence/")).expect("an evidence file").clone();
+    drop(archive);
+    let tampered = d.join("tampered.zip");
+    repack(&zip_path, &tampered, &evidence, b"{\"edited\": true}");
+    let out = redress(d, &["verify", tampered.to_str().expect("path")], None);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains(&format!("MISMATCH {evidence}: SHA-256 is")), "{t}");
+    assert!(t.contains("vouches for SHA-256"), "{t}");
+    // A file slipped in.
+    repack(&zip_path, &tampered, "manifest.json", &{
+        let mut a = zip::ZipArchive::new(std::fs::File::open(&zip_path).expect("open")).expect("zip");
+        let mut m = String::new();
+        std::io::Read::read_to_string(&mut a.by_name("manifest.json").expect("manifest"), &mut m).expect("read");
+        m.replace("\"report.pdf\"", "\"report-old.pdf\"").into_bytes()
+    });
+    let out = redress(d, &["verify", tampered.to_str().expect("path")], None);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("MISMATCH report-old.pdf: listed in the manifest but not in the archive"), "{t}");
+    assert!(t.contains("MISMATCH report.pdf: in the archive but not listed in the manifest"), "{t}");
+
+    if !pdf_tools() {
+        eprintln!("skipping the PDF rendering check: poppler-utils not installed");
+        return;
+    }
+    let mut report = Vec::new();
+    let mut a = zip::ZipArchive::new(std::fs::File::open(&zip_path).expect("open")).expect("zip");
+    std::io::Read::read_to_end(&mut a.by_name("report.pdf").expect("report"), &mut report).expect("read");
+    let pdf = d.join("report.pdf");
+    std::fs::write(&pdf, &report).expect("write");
+    // Rendered to an image: the first page has ink on it.
+    let png = d.join("page");
+    let r = Command::new("pdftoppm")
+        .args(["-png", "-r", "60", "-f", "1", "-l", "1"])
+        .arg(&pdf)
+        .arg(&png)
+        .output()
+        .expect("pdftoppm");
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let rendered = std::fs::read_dir(d).expect("dir").filter_map(Result::ok).find(|e| {
+        e.file_name().to_string_lossy().starts_with("page") && e.file_name().to_string_lossy().ends_with(".png")
+    });
+    let rendered = rendered.expect("pdftoppm wrote a PNG").path();
+    assert!(std::fs::metadata(&rendered).expect("png").len() > 10_000, "a blank page compresses to almost nothing");
+    let gray = Command::new("pdftoppm")
+        .args(["-gray", "-r", "30", "-f", "1", "-l", "1"])
+        .arg(&pdf)
+        .output()
+        .expect("pdftoppm");
+    let pgm = gray.stdout;
+    // P5 <w> <h> 255\n then one byte per pixel.
+    let header_end =
+        pgm.iter().enumerate().filter(|(_, b)| **b == b'\n').nth(2).map(|(i, _)| i + 1).expect("pgm header");
+    let pixels = &pgm[header_end..];
+    let dark = pixels.iter().filter(|p| **p < 128).count();
+    assert!(dark * 200 > pixels.len(), "{dark} dark pixels of {}: the page looks blank", pixels.len());
+    // And its text is the case's, in English.
+    let r = Command::new("pdftotext").args(["-layout"]).arg(&pdf).arg("-").output().expect("pdftotext");
+    let words = String::from_utf8_lossy(&r.stdout).to_string();
+    for expected in [
+        format!("Refund case file {no}"),
+        "Timeline".to_owned(),
+        "Refund policy accepted".to_owned(),
+        "SHA-256".to_owned(),
+        "redress verify".to_owned(),
+    ] {
+        assert!(words.contains(&expected), "{expected:?} not in the report:\n{words}");
+    }
+}

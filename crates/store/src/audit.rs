@@ -259,6 +259,25 @@ impl Store {
         Ok(AuditReport { verified: v.count(), head: v.head().to_owned(), broken, pending })
     }
 
+    /// The chain's entries for one application, in chain order, and the chain's last entry
+    /// (read after them, so it is never before the application's last entry).
+    pub async fn audit_entries_of(&self, subject: &str) -> Result<(Vec<Entry>, Option<(i64, String)>), StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, at, kind, subject, ref_seq, body, prev_hash, hash FROM audit_log
+             WHERE subject = $1 ORDER BY seq",
+        )
+        .bind(subject)
+        .fetch_all(&self.pool)
+        .await?;
+        let entries = rows.iter().map(entry_from_row).collect::<Result<Vec<_>, _>>()?;
+        let head = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| Ok::<_, StoreError>((r.try_get::<i64, _>("seq")?, r.try_get::<String, _>("hash")?)))
+            .transpose()?;
+        Ok((entries, head))
+    }
+
     /// Runs SQL as it is on the write connection. Redress never calls it: it is for tests that
     /// play an attacker with database access, and for an operator's repairs.
     #[doc(hidden)]

@@ -286,3 +286,39 @@ impl TimelineDto {
         }
     }
 }
+
+impl TimelineDto {
+    /// The event's own words in a line: the amount and reason of a submission, a message…
+    pub fn note(&self, lang: Lang) -> String {
+        let e = self;
+        let text = |k: &str| e.data.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();
+        let fen = |k: &str| e.data.get(k).and_then(|v| v.as_i64()).map(|f| Fen(f).to_string()).unwrap_or_default();
+        match e.kind.as_str() {
+            "submitted" => format!("{} · {}", fen("amount"), lang.t(&format!("reason-{}", text("reason")))),
+            "approved" => {
+                let mut s = fen("amount");
+                if e.data.get("partial").and_then(|v| v.as_bool()) == Some(true) {
+                    s = format!("{s} · {}", lang.t("page-partial"));
+                }
+                if e.data.get("auto_rule").is_some_and(|v| !v.is_null()) {
+                    s = format!("{s} · {}", lang.t("page-auto-decided"));
+                }
+                s
+            }
+            "rejected" => format!("{} — {}", lang.t(&format!("reject-{}", text("code"))), text("text")),
+            "info_requested" | "supplemented" => text("message"),
+            "appealed" => text("text"),
+            "refund_failed" => text("reason"),
+            _ => String::new(),
+        }
+    }
+
+    /// Who acted: a name and role, or the system.
+    pub fn actor_label(&self, lang: Lang) -> String {
+        if self.actor_role == "system" {
+            lang.t("role-system")
+        } else {
+            format!("{} · {}", self.actor, lang.t(&format!("role-{}", self.actor_role)))
+        }
+    }
+}

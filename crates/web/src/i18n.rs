@@ -14,6 +14,11 @@ fluent_templates::static_loader! {
     };
 }
 
+/// A time as people in China read it: Asia/Shanghai, to the minute.
+pub fn local_time(t: &jiff::Timestamp) -> String {
+    t.to_zoned_datetime(redress_domain::calendar::shanghai()).strftime("%Y-%m-%d %H:%M").to_string()
+}
+
 /// The cookie that remembers the language chosen with the page switcher.
 pub const LANG_COOKIE: &str = "redress_lang";
 
@@ -101,6 +106,13 @@ impl Lang {
 
     /// Whether `id` has a translation that formats without error (used by the test that every
     /// code is translated; the variables messages use are filled in).
+    /// The label of a code in a family (`platform`, `unit`…); a code Redress does not know
+    /// (a merchant's new platform, say) is shown as it is.
+    pub fn tk(self, family: &str, code: &str) -> String {
+        let id = format!("{family}-{code}");
+        if self.has(&id) { self.t(&id) } else { code.to_owned() }
+    }
+
     pub fn has(self, id: &str) -> bool {
         let map: HashMap<Cow<'static, str>, FluentValue> =
             ["what", "state", "version", "no", "date", "amount", "seconds", "name", "count", "size"]

@@ -6,6 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod api;
+pub mod casefile;
 pub mod dto;
 pub mod error;
 pub mod extract;
@@ -29,11 +30,36 @@ pub struct AppState {
     pub blobs: redress_blobs::Blobs,
     pub evidence_limits: redress_domain::evidence::Limits,
     pub throttle: std::sync::Arc<pages::auth::LoginThrottle>,
+    /// The case report's font file; `None` looks in the usual places.
+    pub report_font_path: Option<std::path::PathBuf>,
+    report_font: std::sync::Arc<std::sync::OnceLock<redress_casefile::ReportFont>>,
 }
 
 impl AppState {
     pub fn new(store: Store, blobs: redress_blobs::Blobs) -> AppState {
-        AppState { store, blobs, evidence_limits: Default::default(), throttle: Default::default() }
+        AppState {
+            store,
+            blobs,
+            evidence_limits: Default::default(),
+            throttle: Default::default(),
+            report_font_path: None,
+            report_font: Default::default(),
+        }
+    }
+
+    /// The case report's font, loaded on first use. Without one, case files cannot be made:
+    /// the reason is logged and the person asking is told so.
+    pub fn report_font(&self) -> Result<redress_casefile::ReportFont, error::ApiError> {
+        if let Some(f) = self.report_font.get() {
+            return Ok(f.clone());
+        }
+        match redress_casefile::ReportFont::locate(self.report_font_path.as_deref()) {
+            Ok(f) => Ok(self.report_font.get_or_init(|| f).clone()),
+            Err(e) => {
+                tracing::error!(error = %e, "no font for case reports");
+                Err(error::ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "case-font-missing"))
+            }
+        }
     }
 }
 

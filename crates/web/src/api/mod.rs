@@ -77,6 +77,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             OpenApiRouter::new().routes(routes!(evidence::upload, evidence::list)).layer(DefaultBodyLimit::disable()),
         )
         .routes(routes!(evidence::download))
+        .routes(routes!(crate::casefile::case_file))
         .routes(routes!(review::queue))
         .routes(routes!(review::claim))
         .routes(routes!(review::request_info))

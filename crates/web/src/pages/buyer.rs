@@ -446,6 +446,8 @@ pub struct Files {
     pub hint: String,
     /// The file picker's `accept`.
     pub accept: String,
+    /// Where the case file (ZIP) downloads from; none for a draft.
+    pub case_file: Option<String>,
 }
 
 impl Files {
@@ -480,6 +482,8 @@ impl Files {
                 ".jpg,.jpeg,.png,.pdf,image/jpeg,image/png,application/pdf"
             }
             .to_owned(),
+            case_file: (a.state != redress_domain::application::State::Draft)
+                .then(|| if buyer { format!("/applications/{no}/case-file") } else { format!("/desk/{no}/case-file") }),
         })
     }
 
@@ -523,4 +527,9 @@ pub async fn upload(
 /// A file, for its buyer.
 pub async fn file(State(state): State<AppState>, v: Viewer, Path((no, id)): Path<(String, String)>) -> PageResult {
     crate::api::evidence::file_response(&state, &v.user, &no, &id).await
+}
+
+/// The case file (ZIP), in the page's language.
+pub async fn case_file(State(state): State<AppState>, v: Viewer, Path(no): Path<String>) -> PageResult {
+    crate::casefile::download(&state, &v.user, &no, v.page.lang).await
 }

@@ -24,7 +24,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jiff::Timestamp;
 use redress_domain::application::Role;
-use redress_domain::money::Fen;
 use redress_store::User;
 use std::collections::HashMap;
 
@@ -51,11 +50,13 @@ pub fn router() -> Router<AppState> {
         // Uploads bound their own body (see `api::evidence`).
         .route("/applications/{no}/files", post(buyer::upload).layer(axum::extract::DefaultBodyLimit::disable()))
         .route("/applications/{no}/files/{id}", get(buyer::file))
+        .route("/applications/{no}/case-file", get(buyer::case_file))
         .route("/applications/{no}/{action}", post(buyer::act))
         .route("/help", get(buyer::help))
         .route("/desk", get(staff::queue))
         .route("/desk/{no}", get(staff::detail))
         .route("/desk/{no}/files/{id}", get(staff::file))
+        .route("/desk/{no}/case-file", get(staff::case_file))
         .route("/desk/{no}/{action}", post(staff::act))
 }
 
@@ -89,11 +90,9 @@ impl Page {
         self.lang.t_args(id, &[(name, value.to_owned())])
     }
 
-    /// The label of a code in a family (`platform`, `source`…); a code Redress does not know
-    /// (a merchant's new platform, say) is shown as it is.
+    /// The label of a code in a family (`platform`, `source`…), or the code itself.
     pub fn tk(&self, family: &str, code: &str) -> String {
-        let id = format!("{family}-{code}");
-        if self.lang.has(&id) { self.t(&id) } else { code.to_owned() }
+        self.lang.tk(family, code)
     }
 
     pub fn tag(&self) -> &'static str {
@@ -113,7 +112,7 @@ impl Page {
 
     /// A time as people in China read it: Asia/Shanghai, minutes.
     pub fn time(&self, t: &Timestamp) -> String {
-        t.to_zoned_datetime(redress_domain::calendar::shanghai()).strftime("%Y-%m-%d %H:%M").to_string()
+        crate::i18n::local_time(t)
     }
 
     pub fn opt_time(&self, t: &Option<Timestamp>) -> String {
@@ -150,34 +149,11 @@ impl Page {
 
     /// What a timeline entry says beyond its label: the message, the amount, the reason.
     pub fn event_note(&self, e: &TimelineDto) -> String {
-        let text = |k: &str| e.data.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();
-        let fen = |k: &str| e.data.get(k).and_then(|v| v.as_i64()).map(|f| Fen(f).to_string()).unwrap_or_default();
-        match e.kind.as_str() {
-            "submitted" => format!("{} · {}", fen("amount"), self.t(&format!("reason-{}", text("reason")))),
-            "approved" => {
-                let mut s = fen("amount");
-                if e.data.get("partial").and_then(|v| v.as_bool()) == Some(true) {
-                    s = format!("{s} · {}", self.t("page-partial"));
-                }
-                if e.data.get("auto_rule").is_some_and(|v| !v.is_null()) {
-                    s = format!("{s} · {}", self.t("page-auto-decided"));
-                }
-                s
-            }
-            "rejected" => format!("{} — {}", self.t(&format!("reject-{}", text("code"))), text("text")),
-            "info_requested" | "supplemented" => text("message"),
-            "appealed" => text("text"),
-            "refund_failed" => text("reason"),
-            _ => String::new(),
-        }
+        e.note(self.lang)
     }
 
     pub fn actor_label(&self, e: &TimelineDto) -> String {
-        if e.actor_role == "system" {
-            self.t("role-system")
-        } else {
-            format!("{} · {}", e.actor, self.t(&format!("role-{}", e.actor_role)))
-        }
+        e.actor_label(self.lang)
     }
 }
 

@@ -223,3 +223,9 @@ pub async fn file(State(state): State<AppState>, v: Viewer, Path((no, id)): Path
     v.require_staff()?;
     crate::api::evidence::file_response(&state, &v.user, &no, &id).await
 }
+
+/// The case file (ZIP), for staff.
+pub async fn case_file(State(state): State<AppState>, v: Viewer, Path(no): Path<String>) -> PageResult {
+    v.require_staff()?;
+    crate::casefile::download(&state, &v.user, &no, v.page.lang).await
+}

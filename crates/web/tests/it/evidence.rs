@@ -48,7 +48,7 @@ pub async fn upload(app: &TestApp, token: &str, no: &str, name: &str, mime: &str
     Up { status, body: serde_json::from_str(&text).unwrap_or(Value::String(text)) }
 }
 
-async fn draft(app: &TestApp, token: &str, order: &str) -> String {
+pub async fn draft(app: &TestApp, token: &str, order: &str) -> String {
     app.order(order, "alice", 1000, 10000, 5, Some((600, "third_party"))).await;
     let r = app
         .post("/api/v1/applications", token, json!({"order_no": order, "reason": "quantity_short", "amount": "1"}))

@@ -6,6 +6,7 @@ mod helpers;
 
 mod audit;
 mod authorization;
+mod casefile;
 mod concurrency;
 mod errors;
 mod evidence;
