@@ -134,6 +134,7 @@ error-evidence-declared-type-mismatch = The file's declared type does not match 
 error-evidence-name-empty = The file name is not usable. Rename the file and upload it again.
 error-evidence-too-many = An application holds at most { $count } files.
 error-evidence-closed = This application is closed and takes no more files.
+error-preview-unavailable = This image cannot be previewed; download it instead.
 error-evidence-too-large = The file is larger than { $size } MB. Compress it and upload it again.
 error-evidence-kind-unknown = Choose what kind of evidence this is.
 error-evidence-file-missing = Choose a file to upload.

@@ -165,3 +165,4 @@ files-system = System-generated
 files-system-what = the order, policy clauses and delivery ledger as at submission
 files-case-file = Download the case file (ZIP)
 files-case-file-what = A report (PDF), every file with its SHA-256, and this case's audit entries, to keep or to hand to a third party.
+files-preview-of = Preview of { $name }

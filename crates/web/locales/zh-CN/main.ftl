@@ -134,6 +134,7 @@ error-evidence-declared-type-mismatch = 文件声明的类型与内容不符，�
 error-evidence-name-empty = 文件名无效，请改名后再上传。
 error-evidence-too-many = 每个申请最多 { $count } 个文件。
 error-evidence-closed = 这个申请已经结束，不能再添加文件。
+error-preview-unavailable = 这张图片无法预览，请下载查看。
 error-evidence-too-large = 文件超过 { $size } MB，请压缩后再上传。
 error-evidence-kind-unknown = 请选择证据类型。
 error-evidence-file-missing = 请选择要上传的文件。

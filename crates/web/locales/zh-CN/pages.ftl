@@ -165,3 +165,4 @@ files-system = 系统生成
 files-system-what = 提交时的订单、规则条款和交付记录快照
 files-case-file = 下载案卷（ZIP）
 files-case-file-what = 内含报告（PDF）、全部证据文件及其 SHA-256、本案审计条目，可留存或交给第三方核验。
+files-preview-of = { $name } 的预览

@@ -44,6 +44,8 @@ pub struct EvidenceDto {
     pub system: bool,
     /// Where to download it.
     pub href: String,
+    /// Whether the pages show a thumbnail and a preview (images, rebuilt from their pixels).
+    pub previewable: bool,
 }
 
 impl EvidenceDto {
@@ -61,6 +63,7 @@ impl EvidenceDto {
             uploaded_at: e.uploaded_at,
             system: e.system,
             href: format!("/api/v1/applications/{}/evidence/{}", e.application_no, e.id),
+            previewable: e.file.media_type.is_image(),
         }
     }
 }

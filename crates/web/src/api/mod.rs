@@ -6,6 +6,7 @@ pub mod evidence;
 pub mod health;
 pub mod merchant;
 pub mod orders;
+pub mod preview;
 pub mod review;
 pub mod session;
 

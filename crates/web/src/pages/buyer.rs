@@ -529,6 +529,17 @@ pub async fn file(State(state): State<AppState>, v: Viewer, Path((no, id)): Path
     crate::api::evidence::file_response(&state, &v.user, &no, &id).await
 }
 
+/// An image file's thumbnail or preview, rebuilt from its pixels (see `api::preview`).
+pub async fn file_view(
+    State(state): State<AppState>,
+    v: Viewer,
+    headers: axum::http::HeaderMap,
+    Path((no, id, size)): Path<(String, String, String)>,
+) -> PageResult {
+    let size = crate::api::preview::Size::parse(&size).ok_or_else(ApiError::not_found)?;
+    crate::api::preview::image_response(&state, &v.user, &no, &id, size, &headers).await
+}
+
 /// The case file (ZIP), in the page's language.
 pub async fn case_file(State(state): State<AppState>, v: Viewer, Path(no): Path<String>) -> PageResult {
     crate::casefile::download(&state, &v.user, &no, v.page.lang).await

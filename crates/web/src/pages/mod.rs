@@ -50,12 +50,14 @@ pub fn router() -> Router<AppState> {
         // Uploads bound their own body (see `api::evidence`).
         .route("/applications/{no}/files", post(buyer::upload).layer(axum::extract::DefaultBodyLimit::disable()))
         .route("/applications/{no}/files/{id}", get(buyer::file))
+        .route("/applications/{no}/files/{id}/{size}", get(buyer::file_view))
         .route("/applications/{no}/case-file", get(buyer::case_file))
         .route("/applications/{no}/{action}", post(buyer::act))
         .route("/help", get(buyer::help))
         .route("/desk", get(staff::queue))
         .route("/desk/{no}", get(staff::detail))
         .route("/desk/{no}/files/{id}", get(staff::file))
+        .route("/desk/{no}/files/{id}/{size}", get(staff::file_view))
         .route("/desk/{no}/case-file", get(staff::case_file))
         .route("/desk/{no}/{action}", post(staff::act))
 }

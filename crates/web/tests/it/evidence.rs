@@ -268,3 +268,63 @@ both!(snapshots_are_taken_once_even_for_submissions_made_elsewhere, |app: TestAp
     assert_eq!(list.body.as_array().map(Vec::len), Some(1), "{}", list.body);
     assert_eq!(list.body[0]["system"], true);
 });
+
+both!(images_are_previewed_from_their_pixels_only, |app: TestApp| async move {
+    let alice = app.login("alice").await;
+    let bob = app.login("bob").await;
+    let rita = app.login("rita").await;
+    let no = draft(&app, &alice, "EV-8").await;
+    let png = upload(&app, &alice, &no, "shot.png", "image/png", PNG.to_vec(), "delivery_progress").await;
+    let mut inner = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    inner.extend_from_slice(HTML);
+    inner.extend_from_slice(&[0xFF, 0xD9]);
+    let jpeg = upload(&app, &alice, &no, "inner.jpg", "image/jpeg", inner, "other").await;
+    let pdf = upload(&app, &alice, &no, "c.pdf", "application/pdf", PDF_WITH_JS.to_vec(), "other").await;
+    let id = |u: &Up| u.body["id"].as_str().expect("id").to_owned();
+    let (png, jpeg, pdf) = (id(&png), id(&jpeg), id(&pdf));
+    let get = |path: String, token: String, etag: Option<String>| {
+        let mut req =
+            app.client.get(format!("{}{path}", app.base)).header("cookie", format!("redress_session={token}"));
+        if let Some(e) = etag {
+            req = req.header("if-none-match", e);
+        }
+        async move { req.send().await.expect("get") }
+    };
+    // The buyer's page shows the image's thumbnail, linked to its preview.
+    let page = get(format!("/applications/{no}/edit"), alice.clone(), None).await.text().await.expect("html");
+    assert!(page.contains(&format!("/applications/{no}/files/{png}/thumb")), "{page}");
+    assert!(!page.contains(&format!("/files/{pdf}/thumb")), "PDFs are not previewed");
+
+    let r = get(format!("/applications/{no}/files/{png}/thumb"), alice.clone(), None).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let h = r.headers().clone();
+    assert_eq!(h["content-type"], "image/png");
+    assert_eq!(h["content-disposition"], "inline");
+    assert!(h["content-security-policy"].to_str().unwrap_or("").contains("sandbox"));
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    let body = r.bytes().await.expect("bytes");
+    assert!(body.starts_with(b"\x89PNG"), "a PNG");
+    // Unchanged content: the browser's copy is good.
+    let etag = h["etag"].to_str().expect("etag").to_owned();
+    let r = get(format!("/applications/{no}/files/{png}/thumb"), alice.clone(), Some(etag)).await;
+    assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+    // The JPEG with HTML inside is not a decodable image: no preview, nothing of it served inline.
+    let r = get(format!("/applications/{no}/files/{jpeg}/preview"), alice.clone(), None).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!r.text().await.expect("text").contains("<script>"));
+    // No previews of PDFs, of other buyers' files, or under another name.
+    for (path, token) in [
+        (format!("/applications/{no}/files/{pdf}/preview"), &alice),
+        (format!("/applications/{no}/files/{png}/preview"), &bob),
+        (format!("/applications/{no}/files/{png}/original"), &alice),
+    ] {
+        let r = get(path.clone(), token.clone(), None).await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    // Staff see it on the desk once it is submitted.
+    let s = app.post(&format!("/api/v1/applications/{no}/submit"), &alice, json!({})).await;
+    let submitted = s.body["no"].as_str().expect("no").to_owned();
+    let r = get(format!("/desk/{submitted}/files/{png}/preview"), rita.clone(), None).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.bytes().await.expect("bytes").starts_with(b"\x89PNG"));
+});
