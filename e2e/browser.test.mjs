@@ -22,7 +22,7 @@ const PHONE = { width: 360, height: 780 };
 const DESKTOP = { width: 1280, height: 900 };
 // A 1×1 PNG.
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000'
-  + '1f15c4890000000d49444154789c63f8cfc0f01f0005000101ff89993d1d0000000049454e44ae426082', 'hex');
+  + '1f15c4890000000d4944415478da63f8cfc0f01f00050001ff56c72f0d0000000049454e44ae426082', 'hex');
 const CJK = /[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]/;
 
 let redress;
@@ -185,8 +185,12 @@ test('the whole journey: draft, resume after logout, information, rejection, app
   assert.ok(await desk.isVisible(`a[href="/desk/${applicationNo}"]`));
   await desk.screenshot({ path: path.join(shots, 'queue-desktop.png'), fullPage: true });
   await submitAndWait(desk, `a[href="/desk/${applicationNo}"]`);
-  // The buyer's file is on the desk, downloadable as an attachment.
-  const fileHref = await desk.getAttribute('.files li a', 'href');
+  // The buyer's file is on the desk as a thumbnail rebuilt from its pixels, and downloadable
+  // as an attachment.
+  const thumb = await desk.request.get(base + await desk.getAttribute('.files li img', 'src'));
+  assert.equal(thumb.status(), 200);
+  assert.equal(thumb.headers()['content-type'], 'image/png');
+  const fileHref = await desk.getAttribute('.files li a[download]', 'href');
   const file = await desk.request.get(base + fileHref);
   assert.equal(file.status(), 200);
   assert.match(file.headers()['content-disposition'], /^attachment;/);
