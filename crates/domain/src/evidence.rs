@@ -100,6 +100,11 @@ impl MediaType {
     pub fn is_image(self) -> bool {
         matches!(self, MediaType::Jpeg | MediaType::Png)
     }
+
+    /// Whether Redress draws a preview of it (images, and a PDF's first page).
+    pub fn previewable(self) -> bool {
+        matches!(self, MediaType::Jpeg | MediaType::Png | MediaType::Pdf)
+    }
 }
 
 /// Limits an installation configures.

@@ -44,7 +44,8 @@ pub struct EvidenceDto {
     pub system: bool,
     /// Where to download it.
     pub href: String,
-    /// Whether the pages show a thumbnail and a preview (images, rebuilt from their pixels).
+    /// Whether the pages show a thumbnail and a preview (images rebuilt from their pixels, a
+    /// PDF's first page drawn by Redress).
     pub previewable: bool,
 }
 
@@ -63,7 +64,7 @@ impl EvidenceDto {
             uploaded_at: e.uploaded_at,
             system: e.system,
             href: format!("/api/v1/applications/{}/evidence/{}", e.application_no, e.id),
-            previewable: e.file.media_type.is_image(),
+            previewable: e.file.media_type.previewable(),
         }
     }
 }

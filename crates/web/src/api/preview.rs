@@ -1,21 +1,23 @@
-//! Image previews and thumbnails of evidence, safe to show inline.
+//! Previews and thumbnails of evidence, safe to show inline.
 //!
-//! The rule: nothing a buyer uploaded is ever shown inline as it is. An image is decoded (with
-//! limits on its dimensions and memory, so a decompression bomb is refused) and re-encoded from
-//! its pixels — PNG stays PNG, JPEG stays JPEG, turned upright per its EXIF orientation — so
-//! whatever else the file carried (HTML behind a JPEG, metadata) is gone; the result is served
-//! with `Content-Security-Policy: default-src 'none'; sandbox` and `nosniff`. PDFs are not
-//! previewed: they are downloaded as attachments (a PDF can carry JavaScript). Thumbnails are
-//! at most 240 px, previews at most 1600 px; both are computed on request off the async
-//! threads, at most two at a time, and cached by the browser (the bytes behind an id never
-//! change, so the ETag is the file's SHA-256 and the size).
+//! The rule: nothing a buyer uploaded is ever shown inline as it is; only pixels Redress drew
+//! itself are. An image is decoded (with limits on its dimensions and memory, so a
+//! decompression bomb is refused) and re-encoded from its pixels — PNG stays PNG, JPEG stays
+//! JPEG, turned upright per its EXIF orientation — so whatever else the file carried (HTML
+//! behind a JPEG, metadata) is gone. A PDF's first page is rasterised by hayro, a pure-Rust
+//! renderer that runs no JavaScript, follows no links and loads nothing, into a PNG; the PDF
+//! itself is only ever downloaded as an attachment. Results are served with
+//! `Content-Security-Policy: default-src 'none'; sandbox` and `nosniff`. Thumbnails are at most
+//! 240 px, previews at most 1600 px; both are computed on request on a thread of their own (a
+//! large stack for deeply nested documents), at most two at a time, and cached by the browser
+//! (the bytes behind an id never change, so the ETag is the file's SHA-256 and the size).
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::application_no;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbaImage};
 use redress_domain::evidence::MediaType;
 use redress_store::User;
 use std::io::Cursor;
@@ -53,9 +55,58 @@ impl Size {
 /// Decoding is CPU- and memory-heavy: at most this many at once.
 static DECODERS: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(2));
 
+/// The stack of a preview thread: parsers of nested documents recurse.
+const PREVIEW_STACK: usize = 32 * 1024 * 1024;
+
 /// The largest image side decoded, and the most memory one decode may take.
 const MAX_SIDE: u32 = 12_000;
 const MAX_ALLOC: u64 = 256 * 1024 * 1024;
+
+/// Why a file has no preview.
+#[derive(Debug, thiserror::Error)]
+pub enum PreviewError {
+    #[error("{0}")]
+    Image(#[from] image::ImageError),
+    #[error("PDF: {0}")]
+    Pdf(String),
+    #[error("no preview for this type")]
+    Unsupported,
+}
+
+/// The preview of `bytes`, at most `size` on a side, and its type: an image re-encoded in its
+/// own format, a PDF's first page as PNG.
+pub fn render(bytes: &[u8], media_type: MediaType, size: Size) -> Result<(Vec<u8>, MediaType), PreviewError> {
+    match media_type {
+        MediaType::Png | MediaType::Jpeg => Ok((reencode(bytes, media_type, size)?, media_type)),
+        MediaType::Pdf => Ok((first_page(bytes, size)?, MediaType::Png)),
+        _ => Err(PreviewError::Unsupported),
+    }
+}
+
+/// The first page of a PDF on white, scaled to fit `size` (never above twice its size), as PNG.
+fn first_page(bytes: &[u8], size: Size) -> Result<Vec<u8>, PreviewError> {
+    use hayro::hayro_interpret::InterpreterSettings;
+    use hayro::hayro_syntax::Pdf;
+    use hayro::vello_cpu::color::palette::css::WHITE;
+    let pdf = Pdf::new(bytes.to_vec()).map_err(|e| PreviewError::Pdf(format!("{e:?}")))?;
+    let page = pdf.pages().first().ok_or_else(|| PreviewError::Pdf("no pages".to_owned()))?;
+    let (w, h) = page.render_dimensions();
+    if !(w.is_finite() && h.is_finite() && w >= 1.0 && h >= 1.0) {
+        return Err(PreviewError::Pdf(format!("page size {w}×{h}")));
+    }
+    let scale = (size.max_side() as f32 / w.max(h)).min(2.0);
+    let settings = hayro::PixmapSettings { x_scale: scale, y_scale: scale, bg_color: WHITE };
+    let cache = hayro::RenderCache::new();
+    let pixmap =
+        hayro::render(page, &cache, &InterpreterSettings::default(), &hayro::RenderSettings::default(), &settings);
+    // Drawn on opaque white, so premultiplied and straight alpha are the same.
+    let img =
+        RgbaImage::from_raw(u32::from(pixmap.width()), u32::from(pixmap.height()), pixmap.data_as_u8_slice().to_vec())
+            .ok_or_else(|| PreviewError::Pdf("empty page".to_owned()))?;
+    let mut out = Cursor::new(Vec::new());
+    DynamicImage::ImageRgba8(img).to_rgb8().write_to(&mut out, ImageFormat::Png).map_err(PreviewError::Image)?;
+    Ok(out.into_inner())
+}
 
 /// Decodes `bytes` and re-encodes them at most `size` on a side, in the same format.
 pub fn reencode(bytes: &[u8], media_type: MediaType, size: Size) -> Result<Vec<u8>, image::ImageError> {
@@ -99,7 +150,7 @@ pub(crate) async fn image_response(
 ) -> ApiResult<Response> {
     let no = application_no(no)?;
     let e = state.store.evidence_item(&no, id, user).await?;
-    if !e.file.media_type.is_image() {
+    if !e.file.media_type.previewable() {
         return Err(ApiError::not_found());
     }
     let etag = format!("\"{}-{}\"", e.file.sha256, size.name());
@@ -115,23 +166,30 @@ pub(crate) async fn image_response(
     })?;
     let _permit = DECODERS.acquire().await.map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "internal"))?;
     let media_type = e.file.media_type;
-    let encoded = tokio::task::spawn_blocking(move || reencode(&bytes, media_type, size)).await;
-    let encoded = match encoded {
-        Ok(Ok(b)) => b,
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let spawned = std::thread::Builder::new().name("preview".into()).stack_size(PREVIEW_STACK).spawn(move || {
+        let _ = tx.send(render(&bytes, media_type, size));
+    });
+    if let Err(err) = spawned {
+        tracing::error!(error = %err, "preview thread");
+        return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "internal"));
+    }
+    let (encoded, out_type) = match rx.await {
+        Ok(Ok(done)) => done,
         Ok(Err(err)) => {
-            // Accepted as evidence (its type and ending checked) but not decodable here: the
+            // Accepted as evidence (its type and ending checked) but not drawable here: the
             // page falls back to the download link.
-            tracing::warn!(error = %err, id, "cannot preview an image");
+            tracing::warn!(error = %err, id, "cannot preview a file");
             return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "preview-unavailable"));
         }
-        Err(err) => {
-            tracing::error!(error = %err, "preview task");
+        Err(_) => {
+            tracing::error!(id, "the preview thread stopped without an answer");
             return Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal"));
         }
     };
     let mut res = encoded.into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type.mime()));
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(out_type.mime()));
     h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("inline"));
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
     h.insert(header::CACHE_CONTROL, cache);
@@ -167,6 +225,12 @@ mod tests {
         assert_eq!(image::load_from_memory(&preview).expect("png").width(), 1600);
         let small = reencode(&png(100, 50), MediaType::Png, Size::Preview).expect("small");
         assert_eq!(image::load_from_memory(&small).expect("png").width(), 100, "never enlarged");
+    }
+
+    #[test]
+    fn no_preview_without_a_page_or_of_other_types() {
+        assert!(render(b"%PDF-1.4\n%%EOF\n", MediaType::Pdf, Size::Thumbnail).is_err());
+        assert!(matches!(render(b"{}", MediaType::Json, Size::Thumbnail), Err(PreviewError::Unsupported)));
     }
 
     fn crc32(data: &[u8]) -> u32 {

@@ -16,6 +16,33 @@ pub const PNG: &[u8] = &[
     0x0D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
 ];
 const PDF_WITH_JS: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert('hi')) >> >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+/// A one-page PDF (200 × 100 pt) with a black box in its left half, that also asks to run
+/// JavaScript when opened.
+fn pdf_with_box_and_script() -> Vec<u8> {
+    let content = b"0 0 0 rg 0 0 100 100 re f";
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /JavaScript /JS (app.alert('hi')) >> >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] /Contents 4 0 R >>".to_owned(),
+        format!("<< /Length {} >>\nstream\n{}\nendstream", content.len(), String::from_utf8_lossy(content)),
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for off in offsets {
+        out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
+    );
+    out
+}
+
 const HTML: &[u8] = b"<!doctype html><html><script>alert(1)</script></html>";
 
 /// What is tried, file name, declared type, bytes, expected status, expected code ("" when
@@ -270,7 +297,7 @@ both!(snapshots_are_taken_once_even_for_submissions_made_elsewhere, |app: TestAp
     assert_eq!(list.body[0]["system"], true);
 });
 
-both!(images_are_previewed_from_their_pixels_only, |app: TestApp| async move {
+both!(images_and_pdfs_are_previewed_only_as_pixels_redress_drew, |app: TestApp| async move {
     let alice = app.login("alice").await;
     let bob = app.login("bob").await;
     let rita = app.login("rita").await;
@@ -280,9 +307,10 @@ both!(images_are_previewed_from_their_pixels_only, |app: TestApp| async move {
     inner.extend_from_slice(HTML);
     inner.extend_from_slice(&[0xFF, 0xD9]);
     let jpeg = upload(&app, &alice, &no, "inner.jpg", "image/jpeg", inner, "other").await;
-    let pdf = upload(&app, &alice, &no, "c.pdf", "application/pdf", PDF_WITH_JS.to_vec(), "other").await;
+    let pdf = upload(&app, &alice, &no, "c.pdf", "application/pdf", pdf_with_box_and_script(), "other").await;
+    let blank = upload(&app, &alice, &no, "d.pdf", "application/pdf", PDF_WITH_JS.to_vec(), "other").await;
     let id = |u: &Up| u.body["id"].as_str().expect("id").to_owned();
-    let (png, jpeg, pdf) = (id(&png), id(&jpeg), id(&pdf));
+    let (png, jpeg, pdf, blank) = (id(&png), id(&jpeg), id(&pdf), id(&blank));
     let get = |path: String, token: String, etag: Option<String>| {
         let mut req =
             app.client.get(format!("{}{path}", app.base)).header("cookie", format!("redress_session={token}"));
@@ -294,7 +322,7 @@ both!(images_are_previewed_from_their_pixels_only, |app: TestApp| async move {
     // The buyer's page shows the image's thumbnail, linked to its preview.
     let page = get(format!("/applications/{no}/edit"), alice.clone(), None).await.text().await.expect("html");
     assert!(page.contains(&format!("/applications/{no}/files/{png}/thumb")), "{page}");
-    assert!(!page.contains(&format!("/files/{pdf}/thumb")), "PDFs are not previewed");
+    assert!(page.contains(&format!("/files/{pdf}/thumb")), "{page}");
 
     let r = get(format!("/applications/{no}/files/{png}/thumb"), alice.clone(), None).await;
     assert_eq!(r.status(), StatusCode::OK);
@@ -313,9 +341,21 @@ both!(images_are_previewed_from_their_pixels_only, |app: TestApp| async move {
     let r = get(format!("/applications/{no}/files/{jpeg}/preview"), alice.clone(), None).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(!r.text().await.expect("text").contains("<script>"));
-    // No previews of PDFs, of other buyers' files, or under another name.
+    // A PDF's first page, drawn by Redress as a PNG; the JavaScript it asks for never runs
+    // (the renderer has none) and the PDF itself is never served inline.
+    let r = get(format!("/applications/{no}/files/{pdf}/thumb"), alice.clone(), None).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert!(r.headers()["content-security-policy"].to_str().unwrap_or("").contains("sandbox"));
+    let img = image::load_from_memory(&r.bytes().await.expect("bytes")).expect("a PNG").to_rgb8();
+    assert_eq!((img.width(), img.height()), (240, 120), "the page's shape, fitted to 240 px");
+    assert!(img.get_pixel(40, 60).0.iter().all(|c| *c < 40), "the box is drawn");
+    assert!(img.get_pixel(200, 60).0.iter().all(|c| *c > 215), "the rest is white");
+    // A PDF without a page has no preview: the download link stays.
+    let r = get(format!("/applications/{no}/files/{blank}/preview"), alice.clone(), None).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // No previews of other buyers' files, or under another name.
     for (path, token) in [
-        (format!("/applications/{no}/files/{pdf}/preview"), &alice),
         (format!("/applications/{no}/files/{png}/preview"), &bob),
         (format!("/applications/{no}/files/{png}/original"), &alice),
     ] {
