@@ -279,6 +279,12 @@ impl ApplicationError {
 
 type Step = Result<(Application, Event), ApplicationError>;
 
+/// The states each action starts from.
+const WITHDRAWABLE: &[State] = &[State::Draft, State::Submitted, State::InfoRequested];
+const SUPPLEMENTABLE: &[State] = &[State::InfoRequested];
+const APPEALABLE: &[State] = &[State::Rejected];
+const CLAIMABLE: &[State] = &[State::Submitted, State::Appealed];
+
 impl Application {
     /// Waiting for staff past its review due time (the clock is paused while information is
     /// requested from the buyer).
@@ -353,6 +359,32 @@ impl Application {
         })
     }
 
+    /// Whether the state lets the buyer withdraw (pages show the action only then; the
+    /// transition itself still decides).
+    pub fn can_withdraw(&self) -> bool {
+        WITHDRAWABLE.contains(&self.state)
+    }
+
+    /// Whether the state waits for the buyer's information.
+    pub fn can_supplement(&self) -> bool {
+        SUPPLEMENTABLE.contains(&self.state)
+    }
+
+    /// Whether the state is one an appeal starts from (the policy's limit and window still apply).
+    pub fn can_appeal(&self) -> bool {
+        APPEALABLE.contains(&self.state)
+    }
+
+    /// Who holds the application for review, while it is in review (only they decide it).
+    pub fn in_review_by(&self) -> Option<&str> {
+        if self.state == State::InReview { self.reviewer.as_deref() } else { None }
+    }
+
+    /// Whether the state waits for a reviewer to take it (who may is decided by `claim`).
+    pub fn can_claim(&self) -> bool {
+        CLAIMABLE.contains(&self.state)
+    }
+
     fn require(&self, allowed: &[State], action: &'static str) -> Result<(), ApplicationError> {
         if allowed.contains(&self.state) {
             Ok(())
@@ -405,7 +437,7 @@ impl Application {
         if self.state == State::InReview && self.reviewer.as_deref() != Some(&reviewer.name) {
             return Err(ApplicationError::ClaimedByOther);
         }
-        self.require(&[State::Submitted, State::Appealed], "claimed")?;
+        self.require(CLAIMABLE, "claimed")?;
         if self.round == Round::Appeal {
             if reviewer.role != Role::SeniorReviewer {
                 return Err(ApplicationError::NeedsSeniorReviewer);
@@ -443,7 +475,7 @@ impl Application {
 
     /// The buyer answers an information request; the clock resumes with what was left (at least a day).
     pub fn supplement(&self, buyer: &Actor, message: &str, now: Timestamp, calendar: &BusinessCalendar) -> Step {
-        self.require(&[State::InfoRequested], "supplemented")?;
+        self.require(SUPPLEMENTABLE, "supplemented")?;
         check_text("message", message, true)?;
         let left = self.paused_days_left.unwrap_or(1).max(1);
         let due = calendar.add_business_days(now, left);
@@ -512,7 +544,7 @@ impl Application {
         rules: &Rules,
         calendar: &BusinessCalendar,
     ) -> Step {
-        self.require(&[State::Rejected], "appealed")?;
+        self.require(APPEALABLE, "appealed")?;
         check_text("text", text, true)?;
         if self.appeals >= rules.appeal_limit {
             return Err(ApplicationError::AppealLimitReached);
@@ -534,7 +566,7 @@ impl Application {
     }
 
     pub fn withdraw(&self, buyer: &Actor, now: Timestamp) -> Step {
-        self.require(&[State::Draft, State::Submitted, State::InfoRequested], "withdrawn")?;
+        self.require(WITHDRAWABLE, "withdrawn")?;
         self.step(State::Withdrawn, buyer, now, EventKind::Withdrawn, |_| {})
     }
 

@@ -35,6 +35,21 @@ pub struct EvidenceFile {
     pub filename: String,
 }
 
+/// Something done to the bytes at a content address while the store holds the lock on them
+/// (see [`Store::add_evidence`]); an error is a message for the log.
+pub type BlobAction =
+    Box<dyn FnOnce() -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send>> + Send>;
+
+/// Serialises everything done to one content address in the database's eyes: on PostgreSQL a
+/// transaction-scoped advisory lock on the address (two-key form, apart from the chainer's
+/// lock); on SQLite the single writer already does.
+async fn lock_blob(s: &Store, tx: &mut crate::db::WriteTx, sha256: &str) -> Result<(), StoreError> {
+    if s.backend() == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(20509, hashtext($1))").bind(sha256).execute(&mut ***tx).await?;
+    }
+    Ok(())
+}
+
 const COLUMNS: &str =
     "id, application_no, seq, sha256, size, media_type, kind, caption, filename, uploaded_by, uploaded_at, source";
 
@@ -63,6 +78,10 @@ impl Store {
     /// Attaches a stored file to the buyer's own application, if it still takes files and
     /// holds fewer than the limit. Concurrent uploads to one application are serialised, so
     /// the limit holds.
+    ///
+    /// `put` puts the bytes in place: it runs inside the transaction that inserts the row,
+    /// holding the lock on those bytes, so no removal of a discarded draft's files
+    /// ([`Store::remove_blob_if_unreferenced`]) can take them between the two.
     pub async fn add_evidence(
         &self,
         no: &ApplicationNo,
@@ -70,8 +89,32 @@ impl Store {
         file: EvidenceFile,
         limits: Limits,
         now: Timestamp,
+        put: BlobAction,
     ) -> Result<Evidence, StoreError> {
-        self.attach(no, Some(buyer.clone()), file, limits, now).await
+        self.attach(no, Some(buyer.clone()), file, limits, now, Some(put)).await
+    }
+
+    /// Removes bytes nothing refers to (a discarded draft's file) with `remove`, under the same
+    /// lock uploads take ([`Store::add_evidence`]): bytes an upload is attaching at that moment
+    /// are never removed. Returns whether it removed them.
+    pub async fn remove_blob_if_unreferenced(&self, sha256: &str, remove: BlobAction) -> Result<bool, StoreError> {
+        let sha = sha256.to_owned();
+        self.writing(move |s| async move {
+            let mut tx = s.write().await?;
+            lock_blob(&s, &mut tx, &sha).await?;
+            let used = sqlx::query("SELECT 1 FROM evidence WHERE sha256 = $1 LIMIT 1")
+                .bind(&sha)
+                .fetch_optional(&mut **tx)
+                .await?
+                .is_some();
+            if used {
+                return Ok(false);
+            }
+            remove().await.map_err(StoreError::Internal)?;
+            tx.commit().await?;
+            Ok(true)
+        })
+        .await
     }
 
     /// Attaches Redress's own snapshot (`source = 'system'`): whatever the state, outside the
@@ -82,7 +125,7 @@ impl Store {
         file: EvidenceFile,
         now: Timestamp,
     ) -> Result<Evidence, StoreError> {
-        self.attach(no, None, file, Limits::default(), now).await
+        self.attach(no, None, file, Limits::default(), now, None).await
     }
 
     /// `buyer`: a buyer's upload, checked; `None`: the system's.
@@ -93,6 +136,7 @@ impl Store {
         file: EvidenceFile,
         limits: Limits,
         now: Timestamp,
+        put: Option<BlobAction>,
     ) -> Result<Evidence, StoreError> {
         let no = no.clone();
         self.writing(move |s| async move {
@@ -121,6 +165,10 @@ impl Store {
                 if held >= i64::from(limits.max_files) {
                     return Err(StoreError::Evidence(EvidenceError::TooManyFiles { max: limits.max_files }));
                 }
+            }
+            if let Some(put) = put {
+                lock_blob(&s, &mut tx, &file.sha256).await?;
+                put().await.map_err(StoreError::Internal)?;
             }
             let ev = Evidence {
                 id: format!("EV{:016X}", rand::random::<u64>()),
@@ -196,14 +244,5 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(app_from_row).collect()
-    }
-
-    /// Whether any evidence row refers to these bytes (a file nothing refers to may go).
-    pub async fn evidence_referenced(&self, sha256: &str) -> Result<bool, StoreError> {
-        let row = sqlx::query("SELECT 1 FROM evidence WHERE sha256 = $1 LIMIT 1")
-            .bind(sha256)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.is_some())
     }
 }

@@ -19,7 +19,7 @@ pub use applications::{ApplicationView, QueueFilter, TimelineEntry};
 pub use audit::AuditReport;
 pub use db::{Backend, POSTGRES_SETTINGS, SQLITE_PRAGMAS, Store};
 pub use error::StoreError;
-pub use evidence::{Evidence, EvidenceFile};
+pub use evidence::{BlobAction, Evidence, EvidenceFile};
 pub use ingest::Upserted;
 pub use orders::OrderSummary;
 pub use users::{NewUser, User};

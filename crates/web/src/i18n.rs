@@ -98,14 +98,18 @@ impl Lang {
         LOCALES.lookup(self.id(), id)
     }
 
+    /// A message with arguments; `count` is passed as a number, so messages can choose plural
+    /// forms by it.
     pub fn t_args(self, id: &str, args: &[(&'static str, String)]) -> String {
+        let value = |k: &str, v: &String| match (k, v.parse::<i64>()) {
+            ("count", Ok(n)) => FluentValue::from(n),
+            _ => FluentValue::from(v.clone()),
+        };
         let map: HashMap<Cow<'static, str>, FluentValue> =
-            args.iter().map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(v.clone()))).collect();
+            args.iter().map(|(k, v)| (Cow::Borrowed(*k), value(k, v))).collect();
         LOCALES.lookup_with_args(self.id(), id, &map)
     }
 
-    /// Whether `id` has a translation that formats without error (used by the test that every
-    /// code is translated; the variables messages use are filled in).
     /// The label of a code in a family (`platform`, `unit`…); a code Redress does not know
     /// (a merchant's new platform, say) is shown as it is.
     pub fn tk(self, family: &str, code: &str) -> String {
@@ -113,6 +117,8 @@ impl Lang {
         if self.has(&id) { self.t(&id) } else { code.to_owned() }
     }
 
+    /// Whether `id` has a translation that formats without error (used by the test that every
+    /// code is translated; the variables messages use are filled in).
     pub fn has(self, id: &str) -> bool {
         let map: HashMap<Cow<'static, str>, FluentValue> =
             ["what", "state", "version", "no", "date", "amount", "seconds", "name", "count", "size"]
@@ -159,5 +165,13 @@ mod tests {
     fn both_languages_are_loaded() {
         assert_eq!(Lang::En.t("error-not-found"), "Not found. Check the number, or it may not be yours to see.");
         assert!(Lang::Zh.t("error-not-found").contains("未找到"));
+    }
+
+    #[test]
+    fn counts_choose_plural_forms() {
+        let too_many = |n: u32| Lang::En.t_args("error-evidence-too-many", &[("count", n.to_string())]);
+        assert_eq!(too_many(1), "An application holds at most one file.");
+        assert_eq!(too_many(20), "An application holds at most 20 files.");
+        assert_eq!(Lang::Zh.t_args("error-evidence-too-many", &[("count", "1".into())]), "每个申请最多 1 个文件。");
     }
 }

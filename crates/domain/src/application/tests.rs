@@ -258,3 +258,22 @@ fn states_that_take_balance() {
         ]
     );
 }
+
+#[test]
+fn what_pages_offer_follows_what_the_transitions_accept() {
+    let cal = BusinessCalendar::china_default();
+    let r = rules();
+    let now = ts("2026-11-24T02:00:00Z");
+    for state in State::ALL.iter().copied() {
+        let mut a = draft(3000);
+        a.state = state;
+        a.reviewer = Some("bob".into());
+        a.decided_at = Some(now);
+        assert_eq!(a.can_withdraw(), a.withdraw(&buyer(), now).is_ok(), "withdraw from {state:?}");
+        assert_eq!(a.can_supplement(), a.supplement(&buyer(), "more", now, &cal).is_ok(), "supplement from {state:?}");
+        assert_eq!(a.can_appeal(), a.appeal(&buyer(), "wrong", now, &r, &cal).is_ok(), "appeal from {state:?}");
+        // A reviewer who did not decide it before may take whatever waits for one.
+        assert_eq!(a.can_claim(), a.claim(&reviewer("carol"), now).is_ok(), "claim from {state:?}");
+        assert_eq!(a.in_review_by() == Some("bob"), state == State::InReview);
+    }
+}

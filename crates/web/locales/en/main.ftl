@@ -132,7 +132,10 @@ error-evidence-type-unsupported = Only JPG and PNG images and PDF files are acce
 error-evidence-extension-mismatch = The file's extension does not match its content. Upload the original file.
 error-evidence-declared-type-mismatch = The file's declared type does not match its content. Upload the original file.
 error-evidence-name-empty = The file name is not usable. Rename the file and upload it again.
-error-evidence-too-many = An application holds at most { $count } files.
+error-evidence-too-many = An application holds at most { $count ->
+    [one] one file
+   *[other] { $count } files
+}.
 error-evidence-closed = This application is closed and takes no more files.
 error-preview-unavailable = This image cannot be previewed; download it instead.
 error-evidence-too-large = The file is larger than { $size } MB. Compress it and upload it again.

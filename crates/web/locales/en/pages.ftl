@@ -90,7 +90,10 @@ desk-filter-max = Maximum amount (yuan)
 desk-filter-apply = Filter
 desk-filter-clear = Clear
 desk-any = Any
-desk-count = { $count } waiting, the one due soonest first
+desk-count = { $count ->
+    [one] One waiting
+   *[other] { $count } waiting, the one due soonest first
+}
 desk-col-no = Application
 desk-col-state = State
 desk-col-reason = Reason

@@ -196,17 +196,17 @@ async fn take_snapshot(state: &AppState, a: &Application) -> ApiResult<()> {
 }
 
 /// Removes from the evidence store the files of a discarded draft that nothing else refers
-/// to. A failure only leaves an unreferenced file behind, so it is logged, not reported.
+/// to, under the store's lock on those bytes (an upload attaching the same bytes elsewhere at
+/// that moment keeps them). A failure only leaves an unreferenced file behind, so it is
+/// logged, not reported.
 pub async fn forget(state: &AppState, files: Vec<String>) {
     for sha in files {
-        match state.store.evidence_referenced(&sha).await {
-            Ok(false) => {
-                if let Err(e) = state.blobs.delete(&sha).await {
-                    tracing::warn!(error = %e, %sha, "could not remove a discarded draft's file");
-                }
-            }
-            Ok(true) => {}
-            Err(e) => tracing::warn!(error = %e, %sha, "could not check a discarded draft's file"),
+        let blobs = state.blobs.clone();
+        let target = sha.clone();
+        let remove: redress_store::BlobAction =
+            Box::new(move || Box::pin(async move { blobs.delete(&target).await.map_err(|e| e.to_string()) }));
+        if let Err(e) = state.store.remove_blob_if_unreferenced(&sha, remove).await {
+            tracing::warn!(error = %e, %sha, "could not remove a discarded draft's file");
         }
     }
 }
@@ -274,22 +274,24 @@ pub(crate) async fn receive(state: &AppState, user: &User, no: &str, mut form: M
     let filename = clean_filename(&name)?;
     let media_type =
         decide_type(sniff(&staged.head), &staged.tail, staged.size, &filename, declared.as_deref(), &limits)?;
-    let blob = state.blobs.commit(staged).await.map_err(|e| blob_error(e, limits.max_bytes))?;
+    let sha256 = staged.sha256.clone();
     let new = EvidenceFile {
-        sha256: blob.sha256.clone(),
-        size: blob.size,
+        sha256: sha256.clone(),
+        size: staged.size,
         media_type,
         kind,
         caption: caption.trim().to_owned(),
         filename,
     };
-    match state.store.add_evidence(&no, user, new, limits, Timestamp::now()).await {
+    // The bytes go to their address inside the transaction that records them.
+    let blobs = state.blobs.clone();
+    let put: redress_store::BlobAction =
+        Box::new(move || Box::pin(async move { blobs.commit(staged).await.map(|_| ()).map_err(|e| e.to_string()) }));
+    match state.store.add_evidence(&no, user, new, limits, Timestamp::now(), put).await {
         Ok(e) => Ok(e),
         Err(e) => {
-            // Nothing half-written: the bytes go if no row refers to them.
-            if !state.store.evidence_referenced(&blob.sha256).await.unwrap_or(true) {
-                let _ = state.blobs.delete(&blob.sha256).await;
-            }
+            // Nothing half-written: bytes put in place before a failed insert go again.
+            forget(state, vec![sha256]).await;
             Err(e.into())
         }
     }

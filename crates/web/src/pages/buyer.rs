@@ -319,21 +319,13 @@ struct DetailPage {
     text: String,
     errors: FieldErrors,
     files: Files,
+    /// Which of the buyer's actions the application's state allows (the domain decides).
+    can_withdraw: bool,
+    can_supplement: bool,
+    can_appeal: bool,
 }
 
 impl DetailPage {
-    fn can_withdraw(&self) -> bool {
-        matches!(self.app.state.as_str(), "submitted" | "info_requested")
-    }
-
-    fn can_supplement(&self) -> bool {
-        self.app.state == "info_requested"
-    }
-
-    fn can_appeal(&self) -> bool {
-        self.app.state == "rejected"
-    }
-
     /// The staff's latest information request, shown above the answer box.
     fn info_request(&self) -> Option<String> {
         self.timeline.iter().rev().find(|e| e.kind == "info_requested").map(|e| self.p.event_note(e))
@@ -350,9 +342,13 @@ async fn detail_page(state: &AppState, mut v: Viewer, no: &str, text: String, er
     let lang = v.page.lang;
     let (status, errors) = v.page.failure(err.as_ref());
     let files = Files::of(state, &v.user, &no, lang, true).await?;
+    let a = &view.application;
     let page = DetailPage {
         files,
-        app: ApplicationDto::new(&view.application, lang, now),
+        can_withdraw: a.can_withdraw(),
+        can_supplement: a.can_supplement(),
+        can_appeal: a.can_appeal(),
+        app: ApplicationDto::new(a, lang, now),
         order: OrderDto::new(&view.order, delivered, &order_now, lang),
         ent: EntitlementDto::new(&ent, lang),
         timeline: view.timeline.iter().map(|t| TimelineDto::new(t, lang)).collect(),

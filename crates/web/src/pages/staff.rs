@@ -96,22 +96,15 @@ struct DetailPage {
     errors: FieldErrors,
     reject_codes: Vec<(String, String)>,
     files: Files,
+    /// Whether the state waits for a reviewer to take it (the domain decides who may).
+    can_claim: bool,
+    /// The viewer holds it for review and may decide it.
+    can_decide: bool,
+    /// Another reviewer holds it.
+    in_review_by_other: bool,
 }
 
 impl DetailPage {
-    fn can_claim(&self) -> bool {
-        matches!(self.app.state.as_str(), "submitted" | "appealed")
-    }
-
-    fn can_decide(&self) -> bool {
-        self.app.state == "in_review"
-            && self.p.user.as_ref().map(|u| u.username.as_str()) == self.app.reviewer.as_deref()
-    }
-
-    fn in_review_by_other(&self) -> bool {
-        self.app.state == "in_review" && !self.can_decide()
-    }
-
     /// What the buyer wrote: the description, supplements and appeals, in order.
     fn buyer_words(&self) -> Vec<(&TimelineDto, String)> {
         self.timeline
@@ -162,6 +155,9 @@ async fn detail_page(state: &AppState, mut v: Viewer, no: &str, form: StaffForm,
     let files = Files::of(state, &v.user, &no, lang, false).await?;
     let page = DetailPage {
         files,
+        can_claim: view.application.can_claim(),
+        can_decide: view.application.in_review_by() == Some(v.user.username.as_str()),
+        in_review_by_other: view.application.in_review_by().is_some_and(|r| r != v.user.username.as_str()),
         app: ApplicationDto::new(&view.application, lang, now),
         order: OrderDto::new(&view.order, latest_delivered(&ledger), &order_now, lang),
         ent: EntitlementDto::new(&ent, lang),

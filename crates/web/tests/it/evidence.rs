@@ -369,3 +369,28 @@ both!(images_and_pdfs_are_previewed_only_as_pixels_redress_drew, |app: TestApp| 
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.bytes().await.expect("bytes").starts_with(b"\x89PNG"));
 });
+
+both!(discarding_a_draft_never_takes_bytes_another_upload_is_attaching, |app: TestApp| async move {
+    let alice = app.login("alice").await;
+    let keep = draft(&app, &alice, "EV-9").await;
+    // Six rounds: the kept draft ends with six files, under the limit.
+    for round in 0..6 {
+        let order = format!("EV-R{round}");
+        let discard = draft(&app, &alice, &order).await;
+        assert_eq!(upload(&app, &alice, &discard, "a.png", "image/png", PNG.to_vec(), "other").await.status, 201);
+        // The same bytes arrive on another draft while the first is discarded.
+        let path = format!("/api/v1/applications/{discard}");
+        let delete = app.call(reqwest::Method::DELETE, &path, Some(&alice), None);
+        let attach = upload(&app, &alice, &keep, "b.png", "image/png", PNG.to_vec(), "other");
+        let (deleted, attached) = tokio::join!(delete, attach);
+        assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+        assert_eq!(attached.status, StatusCode::CREATED, "{}", attached.body);
+        // Every file an application holds is still there to download.
+        let list = app.get(&format!("/api/v1/applications/{keep}/evidence"), &alice).await;
+        for item in list.body.as_array().expect("list") {
+            let href = item["href"].as_str().expect("href");
+            let r = app.client.get(format!("{}{href}", app.base)).bearer_auth(&alice).send().await.expect("get");
+            assert_eq!(r.status(), StatusCode::OK, "round {round}: {href} lost its bytes");
+        }
+    }
+});
