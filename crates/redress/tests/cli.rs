@@ -321,7 +321,7 @@ fn evidence_limits_are_settings() {
     assert!(codes[0].2.as_str().unwrap_or("").contains("1.0 MB"), "{codes:?}");
     assert_eq!(codes[1].0, 201, "{codes:?}");
     assert_eq!((codes[2].0, codes[2].1.as_str()), (422, "evidence-too-many"), "{codes:?}");
-    assert!(codes[2].2.as_str().unwrap_or("").contains("at most 1 files"), "{codes:?}");
+    assert!(codes[2].2.as_str().unwrap_or("").contains("at most one file."), "{codes:?}");
 }
 
 /// Whether poppler's tools are installed; CI requires them (REDRESS_REQUIRE_PDF_TOOLS).
