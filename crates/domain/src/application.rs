@@ -43,6 +43,8 @@ macro_rules! str_enum {
     };
 }
 
+pub(crate) use str_enum;
+
 str_enum!(
     State {
         Draft = "draft",

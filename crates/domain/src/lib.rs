@@ -11,6 +11,7 @@ pub mod evidence;
 pub mod ids;
 pub mod money;
 pub mod order;
+pub mod payout;
 pub mod policy;
 
 use serde::{Deserialize, Serialize};

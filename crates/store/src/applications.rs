@@ -9,7 +9,7 @@ use crate::users::User;
 use crate::{Store, StoreError, from_ms, ms};
 use jiff::Timestamp;
 use redress_domain::application::{
-    Actor, Application, ApplicationError, DraftInput, Event, Reason, RejectCode, Round, State, claimed,
+    Actor, Application, ApplicationError, DraftInput, Event, EventKind, Reason, RejectCode, Round, State, claimed,
 };
 use redress_domain::calendar::{BusinessCalendar, shanghai};
 use redress_domain::entitlement::{self, Entitlement, Facts, Verdict};
@@ -166,11 +166,16 @@ pub(crate) async fn save(
     if done.rows_affected() == 1 { Ok(()) } else { Err(StoreError::Conflict) }
 }
 
+/// Writes a transition's timeline event, and what the transition sets in motion, in the
+/// caller's transaction: an approval writes its payout instruction (the outbox).
 pub(crate) async fn insert_event(
     tx: &mut Transaction<'static, Any>,
     a: &Application,
     e: &Event,
 ) -> Result<(), StoreError> {
+    if let EventKind::Approved { amount, .. } = &e.kind {
+        crate::payouts::create_for_approval(tx, a, *amount, e.at).await?;
+    }
     let body = serde_json::to_string(e).map_err(StoreError::corrupt)?;
     sqlx::query(
         "INSERT INTO application_events (application_no, seq, at, kind, actor, actor_role, from_state, to_state, body)

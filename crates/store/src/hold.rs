@@ -17,7 +17,7 @@ use crate::users::User;
 use crate::{Backend, Store, StoreError, from_ms, ms, states_sql};
 use jiff::Timestamp;
 use rand::RngExt;
-use redress_domain::application::{Application, ApplicationError, Event, State};
+use redress_domain::application::{Application, ApplicationError, Event, EventKind, State};
 use redress_domain::calendar::BusinessCalendar;
 use redress_domain::entitlement::{self, Entitlement, Facts, Verdict};
 use redress_domain::ids::ApplicationNo;
@@ -104,9 +104,13 @@ impl Store {
             let write =
                 Write { prev_no: a.no.clone(), prev_version: a.version, order_version: version, last, events, now };
             let last = write.last.clone();
+            // An approval writes its payout instruction too, which the one-statement write has
+            // no room for: on PostgreSQL it takes the transaction as well.
+            let approves = write.events.iter().any(|e| matches!(e.kind, EventKind::Approved { .. }));
             let outcome = match self.backend() {
-                Backend::Sqlite => self.writing(move |store| async move { write.sqlite(&store).await }).await?,
-                Backend::Postgres => write.postgres(self).await?,
+                Backend::Sqlite => self.writing(move |store| async move { write.in_transaction(&store).await }).await?,
+                Backend::Postgres if approves => write.in_transaction(self).await?,
+                Backend::Postgres => write.one_statement(self).await?,
             };
             match outcome {
                 Outcome::Written => return Ok(last),
@@ -237,7 +241,9 @@ impl Write {
             .collect()
     }
 
-    async fn sqlite(self, store: &Store) -> Result<Outcome, StoreError> {
+    /// The write as a transaction: bump the order's version if unchanged (and the new number
+    /// free), save the application, record the events and an approval's payout.
+    async fn in_transaction(self, store: &Store) -> Result<Outcome, StoreError> {
         let mut tx = store.write().await?;
         let bumped =
             sqlx::query("UPDATE orders SET lock_version = lock_version + 1 WHERE order_no = $1 AND lock_version = $2")
@@ -259,6 +265,9 @@ impl Write {
             bind_event(sqlx::query(sqlx::AssertSqlSafe(INSERT_EVENT.as_str())), &self.last.no, seq, e, body)
                 .execute(&mut **tx)
                 .await?;
+            if let EventKind::Approved { amount, .. } = &e.kind {
+                crate::payouts::create_for_approval(&mut tx, &self.last, *amount, e.at).await?;
+            }
         }
         tx.commit().await?;
         Ok(Outcome::Written)
@@ -267,7 +276,7 @@ impl Write {
     /// The same write as one statement: bump the order's version if unchanged (and the new
     /// number free), save the application if its version is unchanged, record the events —
     /// each only if the one before succeeded.
-    async fn postgres(self, store: &Store) -> Result<Outcome, StoreError> {
+    async fn one_statement(self, store: &Store) -> Result<Outcome, StoreError> {
         // Parameters: the application's columns and `updated_at`, then (as in
         // `save_app_sql`) its previous number and version, then the order and its version, the
         // new number, and nine per event.

@@ -11,6 +11,7 @@ mod evidence;
 mod hold;
 mod ingest;
 mod orders;
+mod payouts;
 mod policies;
 mod settings;
 mod users;
@@ -22,6 +23,7 @@ pub use error::StoreError;
 pub use evidence::{BlobAction, Evidence, EvidenceFile};
 pub use ingest::Upserted;
 pub use orders::OrderSummary;
+pub use payouts::Payout;
 pub use users::{NewUser, User};
 
 use jiff::Timestamp;

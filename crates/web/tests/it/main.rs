@@ -14,3 +14,4 @@ mod lifecycle;
 mod merchant;
 mod openapi;
 mod pages;
+mod payouts;

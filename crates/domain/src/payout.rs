@@ -1,0 +1,296 @@
+//! Payouts (PRODUCT.md §4): money going back along the original channel, exactly once.
+//!
+//! A payout is written in the same transaction as the approval that causes it (the outbox) and
+//! has its own state machine, apart from the application's:
+//! `created → processing → succeeded`, or `abnormal` (the channel cannot reach the account —
+//! not final, staff choose another route) or `closed` (the channel gave up; only a new payout,
+//! with a new key, can try again). Reports from a channel only ever move a payout forward: a
+//! late `processing` never overwrites `succeeded`, and a repeated report changes nothing.
+//!
+//! The idempotency key (WeChat Pay `out_refund_no`, Alipay `out_request_no`, the bank
+//! channel's request number) is derived from the application and the payout's number within
+//! it, so every retry, restart and crash sends the same key, and the channel never refunds it
+//! twice.
+
+use crate::calendar::BusinessCalendar;
+use crate::ids::ApplicationNo;
+use crate::money::Fen;
+use crate::order::Channel;
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+crate::application::str_enum!(
+    /// Where a payout stands.
+    PayoutState {
+        Created = "created",
+        Processing = "processing",
+        Succeeded = "succeeded",
+        Abnormal = "abnormal",
+        Closed = "closed",
+    }
+);
+
+impl PayoutState {
+    /// How far along a payout is; a report never moves it back.
+    fn rank(self) -> u8 {
+        match self {
+            PayoutState::Created => 0,
+            PayoutState::Processing => 1,
+            PayoutState::Abnormal => 2,
+            PayoutState::Succeeded | PayoutState::Closed => 3,
+        }
+    }
+
+    /// Nothing more will happen to it at the channel.
+    pub fn is_final(self) -> bool {
+        self.rank() == 3
+    }
+
+    /// The worker still has something to do: send it, or ask the channel how it went.
+    pub fn needs_work(self) -> bool {
+        matches!(self, PayoutState::Created | PayoutState::Processing)
+    }
+}
+
+/// What a channel says about a refund (its answer to a request or a query, or a callback).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelStatus {
+    Processing,
+    Succeeded,
+    Abnormal,
+    Closed,
+}
+
+impl ChannelStatus {
+    fn state(self) -> PayoutState {
+        match self {
+            ChannelStatus::Processing => PayoutState::Processing,
+            ChannelStatus::Succeeded => PayoutState::Succeeded,
+            ChannelStatus::Abnormal => PayoutState::Abnormal,
+            ChannelStatus::Closed => PayoutState::Closed,
+        }
+    }
+}
+
+/// The state after a channel's report: `Some(next)` when it moves the payout forward, `None`
+/// when it changes nothing (a repeat, or older news than what is known). `succeeded` and
+/// `closed` are final; `abnormal` may still end as either.
+pub fn advance(current: PayoutState, report: ChannelStatus) -> Option<PayoutState> {
+    let next = report.state();
+    if current.is_final() || next.rank() <= current.rank() { None } else { Some(next) }
+}
+
+/// The most characters a channel takes in an idempotency key (WeChat Pay's `out_refund_no`).
+pub const MAX_KEY_CHARS: usize = 64;
+
+/// The idempotency key of an application's `n`-th payout (1, 2, …): `RF-…-P1`. Only the
+/// characters every channel accepts (letters, digits, `-`), at most [`MAX_KEY_CHARS`].
+pub fn payout_key(application: &ApplicationNo, n: u32) -> String {
+    format!("{application}-P{n}")
+}
+
+/// Why a payout cannot be sent (checked before sending, with a clear message).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PayoutError {
+    #[error("WeChat Pay refunds only within one year of payment")]
+    TooLate,
+    #[error("WeChat Pay allows at most {max} partial refunds per order")]
+    TooManyRefunds { max: u32 },
+    #[error("a refund must be more than zero and at most what was paid")]
+    BadAmount,
+    #[error("the idempotency key must be 1 to 64 letters, digits or dashes")]
+    BadKey,
+}
+
+impl PayoutError {
+    /// A stable code for translation.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PayoutError::TooLate => "payout-too-late",
+            PayoutError::TooManyRefunds { .. } => "payout-too-many",
+            PayoutError::BadAmount => "payout-bad-amount",
+            PayoutError::BadKey => "payout-bad-key",
+        }
+    }
+}
+
+/// WeChat Pay: at most this many refunds of one order.
+pub const WECHAT_MAX_REFUNDS: u32 = 50;
+
+/// The channel's own limits, checked before a payout is sent: `earlier` is how many refunds of
+/// the order the channel has already been asked for.
+pub fn check_limits(
+    channel: Channel,
+    paid: Fen,
+    amount: Fen,
+    paid_at: Timestamp,
+    now: Timestamp,
+    earlier: u32,
+    key: &str,
+) -> Result<(), PayoutError> {
+    if amount <= Fen::ZERO || amount > paid {
+        return Err(PayoutError::BadAmount);
+    }
+    if key.is_empty()
+        || key.chars().count() > MAX_KEY_CHARS
+        || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        return Err(PayoutError::BadKey);
+    }
+    if channel == Channel::WechatPay {
+        if now.duration_since(paid_at) > SignedDuration::from_hours(365 * 24) {
+            return Err(PayoutError::TooLate);
+        }
+        if earlier >= WECHAT_MAX_REFUNDS {
+            return Err(PayoutError::TooManyRefunds { max: WECHAT_MAX_REFUNDS });
+        }
+    }
+    Ok(())
+}
+
+/// When to try again after `attempts` failed or unanswered tries: 5 s, 10 s, 20 s… doubling up
+/// to an hour, spread by `jitter` (0.0–1.0, from the caller's randomness) by up to a fifth so
+/// many payouts failing together do not retry together.
+pub fn retry_delay(attempts: u32, jitter: f64) -> SignedDuration {
+    let base = 5i64.saturating_mul(1i64 << attempts.min(20)).min(3600);
+    let spread = (base as f64 * 0.2 * jitter.clamp(0.0, 1.0)) as i64;
+    SignedDuration::from_secs(base + spread)
+}
+
+/// When the money is expected to arrive, in business days after it was sent (PRODUCT.md §4,
+/// configurable per channel).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArrivalDays {
+    pub min: u32,
+    pub max: u32,
+}
+
+impl ArrivalDays {
+    /// WeChat Pay and Alipay 0–1 business days, bank card 1–7.
+    pub fn default_for(channel: Channel) -> ArrivalDays {
+        match channel {
+            Channel::WechatPay | Channel::Alipay => ArrivalDays { min: 0, max: 1 },
+            Channel::BankCard => ArrivalDays { min: 1, max: 7 },
+        }
+    }
+
+    /// The window as times: from the end of the `min`-th business day after `sent` (or `sent`
+    /// itself for 0) to the end of the `max`-th.
+    pub fn window(self, sent: Timestamp, calendar: &BusinessCalendar) -> (Timestamp, Timestamp) {
+        let from = if self.min == 0 { sent } else { calendar.add_business_days(sent, self.min) };
+        (from, calendar.add_business_days(sent, self.max))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+    use proptest::prelude::*;
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().expect("timestamp")
+    }
+
+    #[test]
+    fn reports_only_move_a_payout_forward() {
+        use ChannelStatus as R;
+        use PayoutState as S;
+        assert_eq!(advance(S::Created, R::Processing), Some(S::Processing));
+        assert_eq!(advance(S::Created, R::Succeeded), Some(S::Succeeded));
+        assert_eq!(advance(S::Processing, R::Processing), None, "a repeat changes nothing");
+        assert_eq!(advance(S::Succeeded, R::Processing), None, "a late PROCESSING never overwrites SUCCESS");
+        assert_eq!(advance(S::Succeeded, R::Closed), None);
+        assert_eq!(advance(S::Closed, R::Succeeded), None, "closed is final: a new payout is needed");
+        assert_eq!(advance(S::Abnormal, R::Succeeded), Some(S::Succeeded), "abnormal is not final");
+        assert_eq!(advance(S::Abnormal, R::Processing), None);
+    }
+
+    proptest! {
+        #[test]
+        fn any_sequence_of_reports_is_monotonic_and_final_states_stick(reports in prop::collection::vec(0u8..4, 0..30)) {
+            let mut s = PayoutState::Created;
+            for r in reports {
+                let r = [ChannelStatus::Processing, ChannelStatus::Succeeded, ChannelStatus::Abnormal, ChannelStatus::Closed][r as usize];
+                if let Some(next) = advance(s, r) {
+                    prop_assert!(next.rank() > s.rank());
+                    prop_assert!(!s.is_final());
+                    s = next;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn keys_are_stable_and_every_channel_takes_them() {
+        let no = ApplicationNo::parse("RF-20261125-ABCDEF").expect("no");
+        assert_eq!(payout_key(&no, 1), "RF-20261125-ABCDEF-P1");
+        assert_eq!(payout_key(&no, 1), payout_key(&no, 1));
+        assert_ne!(payout_key(&no, 1), payout_key(&no, 2));
+        let now = ts("2026-11-25T00:00:00Z");
+        for c in Channel::ALL {
+            assert_eq!(check_limits(c, Fen(1000), Fen(500), now, now, 0, &payout_key(&no, 1)), Ok(()));
+        }
+        assert_eq!(check_limits(Channel::Alipay, Fen(1000), Fen(500), now, now, 0, ""), Err(PayoutError::BadKey));
+        let long = "K".repeat(65);
+        assert_eq!(check_limits(Channel::Alipay, Fen(1000), Fen(500), now, now, 0, &long), Err(PayoutError::BadKey));
+        assert_eq!(check_limits(Channel::Alipay, Fen(1000), Fen(500), now, now, 0, "a b"), Err(PayoutError::BadKey));
+    }
+
+    #[test]
+    fn channel_limits_are_checked_before_sending() {
+        let paid_at = ts("2025-11-20T00:00:00Z");
+        let key = "RF-20261125-ABCDEF-P1";
+        let within = ts("2026-11-19T00:00:00Z");
+        let after = ts("2026-11-25T00:00:00Z");
+        assert_eq!(check_limits(Channel::WechatPay, Fen(1000), Fen(100), paid_at, within, 0, key), Ok(()));
+        assert_eq!(
+            check_limits(Channel::WechatPay, Fen(1000), Fen(100), paid_at, after, 0, key),
+            Err(PayoutError::TooLate)
+        );
+        assert_eq!(
+            check_limits(Channel::Alipay, Fen(1000), Fen(100), paid_at, after, 0, key),
+            Ok(()),
+            "WeChat Pay's rule only"
+        );
+        assert_eq!(
+            check_limits(Channel::WechatPay, Fen(1000), Fen(100), paid_at, within, 50, key),
+            Err(PayoutError::TooManyRefunds { max: 50 })
+        );
+        assert_eq!(check_limits(Channel::WechatPay, Fen(1000), Fen(100), paid_at, within, 49, key), Ok(()));
+        assert_eq!(
+            check_limits(Channel::BankCard, Fen(1000), Fen(1001), paid_at, within, 0, key),
+            Err(PayoutError::BadAmount)
+        );
+        assert_eq!(
+            check_limits(Channel::BankCard, Fen(1000), Fen(0), paid_at, within, 0, key),
+            Err(PayoutError::BadAmount)
+        );
+    }
+
+    #[test]
+    fn retries_back_off_to_an_hour() {
+        let secs = |n, j| retry_delay(n, j).as_secs();
+        assert_eq!((secs(0, 0.0), secs(1, 0.0), secs(2, 0.0), secs(3, 0.0)), (5, 10, 20, 40));
+        assert_eq!(secs(20, 0.0), 3600);
+        assert_eq!(secs(u32::MAX, 0.0), 3600, "no overflow");
+        assert_eq!(secs(3, 1.0), 48, "spread by up to a fifth");
+        assert_eq!(secs(3, 7.0), 48, "jitter is clamped");
+    }
+
+    #[test]
+    fn arrival_windows_follow_the_business_calendar() {
+        let cal = BusinessCalendar::china_default();
+        // Friday 2026-11-27 15:00 in Shanghai.
+        let sent = ts("2026-11-27T07:00:00Z");
+        let (from, to) = ArrivalDays::default_for(Channel::WechatPay).window(sent, &cal);
+        assert_eq!(from, sent);
+        // One business day after Friday: the end of Monday.
+        assert_eq!(to.to_zoned_datetime(crate::calendar::shanghai()).date(), date(2026, 12, 1));
+        let (from, to) = ArrivalDays::default_for(Channel::BankCard).window(sent, &cal);
+        assert_eq!(from.to_zoned_datetime(crate::calendar::shanghai()).date(), date(2026, 12, 1));
+        // Seven business days: Mon 30 … Tue 8 December; ends at 00:00 on the 9th.
+        assert_eq!(to.to_zoned_datetime(crate::calendar::shanghai()).date(), date(2026, 12, 9));
+    }
+}
