@@ -45,6 +45,27 @@ impl SigningKey {
         pair.map(SigningKey).map_err(|e| KeyError::Rejected(e.to_string()))
     }
 
+    /// A new 2048-bit key and its PKCS#8 form as bare base64 (for the sandbox's own keys).
+    pub fn generate() -> Result<(SigningKey, String), KeyError> {
+        use aws_lc_rs::encoding::AsDer;
+        let pair =
+            KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).map_err(|e| KeyError::Rejected(e.to_string()))?;
+        let der = pair.as_der().map_err(|e| KeyError::Rejected(e.to_string()))?;
+        let text = STANDARD.encode(der.as_ref());
+        Ok((SigningKey(pair), text))
+    }
+
+    /// The public half as bare base64 SubjectPublicKeyInfo (what [`VerifyingKey::from_text`]
+    /// reads).
+    pub fn public_text(&self) -> String {
+        use aws_lc_rs::encoding::AsDer;
+        use aws_lc_rs::signature::KeyPair as _;
+        match self.0.public_key().as_der() {
+            Ok(der) => STANDARD.encode(der.as_ref()),
+            Err(_) => String::new(),
+        }
+    }
+
     /// SHA256withRSA (PKCS#1 v1.5) of `msg`; deterministic.
     pub fn sign(&self, msg: &[u8]) -> Vec<u8> {
         let mut sig = vec![0u8; self.0.public_modulus_len()];
@@ -120,5 +141,11 @@ pub(crate) mod tests {
             "base64 of something else"
         );
         assert!(VerifyingKey::from_text("bm90IGEga2V5").is_err(), "base64 of something else");
+        // The sandbox's own keys: generated, written down, read back.
+        let (k, text) = SigningKey::generate().expect("generate");
+        let again = SigningKey::from_text(&text).expect("read back");
+        let public = VerifyingKey::from_text(&k.public_text()).expect("public");
+        assert!(public.verify_base64(b"x", &again.sign_base64(b"x")));
+        assert_eq!(SigningKey::from_text(PKCS8).expect("key").public_text(), bare(PUBLIC));
     }
 }

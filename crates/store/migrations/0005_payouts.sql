@@ -34,3 +34,31 @@ CREATE TABLE payout_attempts (
     detail    TEXT NOT NULL,
     PRIMARY KEY (payout_id, n)
 );
+
+-- Callback nonces already accepted, per channel: a replayed callback is refused.
+CREATE TABLE channel_nonces (
+    channel TEXT NOT NULL,
+    nonce   TEXT NOT NULL,
+    at      BIGINT NOT NULL,
+    PRIMARY KEY (channel, nonce)
+);
+
+-- The sandbox gateway's own books (crates/web/src/sandbox): the refunds it was asked for, one
+-- per idempotency key, kept in the database so restarts of `serve` do not make it forget.
+CREATE TABLE sandbox_refunds (
+    channel     TEXT NOT NULL,
+    refund_key  TEXT NOT NULL,
+    refund_id   TEXT NOT NULL,
+    trade_ref   TEXT NOT NULL,
+    amount_fen  BIGINT NOT NULL,
+    total_fen   BIGINT NOT NULL,
+    status      TEXT NOT NULL,
+    notify_url  TEXT,
+    requests    BIGINT NOT NULL,
+    created_at  BIGINT NOT NULL,
+    settle_at   BIGINT NOT NULL,
+    settled_at  BIGINT,
+    notified_at BIGINT,
+    PRIMARY KEY (channel, refund_key)
+);
+CREATE INDEX sandbox_refunds_due ON sandbox_refunds (status, settle_at);

@@ -224,7 +224,7 @@ async fn fresh_number(tx: &mut Transaction<'static, Any>, now: Timestamp) -> Res
 }
 
 impl Store {
-    async fn fetch_app(
+    pub(crate) async fn fetch_app(
         &self,
         tx: Option<&mut Transaction<'static, Any>>,
         no: &ApplicationNo,

@@ -47,7 +47,7 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    pub fn corrupt(what: impl std::fmt::Display) -> StoreError {
         StoreError::Corrupt(what.to_string())
     }
 }

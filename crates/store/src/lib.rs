@@ -13,6 +13,7 @@ mod ingest;
 mod orders;
 mod payouts;
 mod policies;
+mod sandbox;
 mod settings;
 mod users;
 
@@ -23,7 +24,8 @@ pub use error::StoreError;
 pub use evidence::{BlobAction, Evidence, EvidenceFile};
 pub use ingest::Upserted;
 pub use orders::OrderSummary;
-pub use payouts::Payout;
+pub use payouts::{Payout, Reported};
+pub use sandbox::SandboxRefund;
 pub use users::{NewUser, User};
 
 use jiff::Timestamp;

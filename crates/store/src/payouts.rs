@@ -5,11 +5,11 @@
 
 use crate::{Store, StoreError, from_ms, ms};
 use jiff::Timestamp;
-use redress_domain::application::Application;
+use redress_domain::application::{Actor, Application, Event, State};
 use redress_domain::ids::ApplicationNo;
 use redress_domain::money::Fen;
 use redress_domain::order::Channel;
-use redress_domain::payout::{PayoutState, payout_key};
+use redress_domain::payout::{ChannelStatus, PayoutState, advance, payout_key};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
@@ -108,5 +108,223 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(from_row).collect()
+    }
+}
+
+/// What one report from a channel did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reported {
+    pub payout: Payout,
+    /// Whether it moved the payout forward (a repeat or older news does not).
+    pub moved: bool,
+}
+
+/// The application's steps that follow a payout's new state: money on its way (`refunding`),
+/// arrived (`refunded`), or stuck (`refund_failed`, with the channel's reason).
+fn follow(
+    a: &Application,
+    state: PayoutState,
+    reason: &str,
+    now: Timestamp,
+) -> Result<Vec<(Application, Event)>, StoreError> {
+    let system = Actor::system();
+    let mut steps: Vec<(Application, Event)> = Vec::new();
+    let current = |steps: &Vec<(Application, Event)>| steps.last().map(|(a, _)| a.clone()).unwrap_or_else(|| a.clone());
+    if matches!(current(&steps).state, State::Approved | State::RefundFailed) && state != PayoutState::Created {
+        steps.push(current(&steps).start_refund(&system, now)?);
+    }
+    let cur = current(&steps);
+    if cur.state == State::Refunding {
+        match state {
+            PayoutState::Succeeded => steps.push(cur.refund_succeeded(&system, now)?),
+            PayoutState::Abnormal | PayoutState::Closed => steps.push(cur.refund_failed(&system, reason, now)?),
+            PayoutState::Created | PayoutState::Processing => {}
+        }
+    }
+    Ok(steps)
+}
+
+impl Store {
+    /// Takes up to `limit` payouts that are due (created, or processing and due for a query),
+    /// for `lease`: each is pushed `lease` into the future and its attempts counted, so another
+    /// worker — in this process or another instance on the same database — does not take it
+    /// meanwhile (on PostgreSQL rows another worker is taking are skipped, not waited for).
+    pub async fn claim_due_payouts(
+        &self,
+        now: Timestamp,
+        lease: jiff::SignedDuration,
+        limit: usize,
+    ) -> Result<Vec<Payout>, StoreError> {
+        self.writing(move |s| async move {
+            let mut tx = s.write().await?;
+            let skip = if s.backend() == crate::Backend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT id FROM payouts WHERE state IN ('created', 'processing') AND next_attempt_at <= $1
+                 ORDER BY next_attempt_at LIMIT {limit}{skip}"
+            )))
+            .bind(ms(now))
+            .fetch_all(&mut **tx)
+            .await?;
+            let mut taken = Vec::with_capacity(rows.len());
+            for r in &rows {
+                let id: String = r.try_get("id")?;
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "UPDATE payouts SET next_attempt_at = $1, attempts = attempts + 1, updated_at = $2
+                     WHERE id = $3 RETURNING {COLUMNS}"
+                )))
+                .bind(ms(now + lease))
+                .bind(ms(now))
+                .bind(&id)
+                .fetch_one(&mut **tx)
+                .await?;
+                taken.push(from_row(&row)?);
+            }
+            tx.commit().await?;
+            Ok(taken)
+        })
+        .await
+    }
+
+    /// Records one exchange with a channel (a request, a query, a callback) as it happened.
+    pub async fn record_payout_attempt(
+        &self,
+        id: &str,
+        action: &str,
+        outcome: &str,
+        detail: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let (id, action, outcome, detail) = (id.to_owned(), action.to_owned(), outcome.to_owned(), detail.to_owned());
+        self.writing(move |s| async move {
+            let mut tx = s.write().await?;
+            sqlx::query(
+                "INSERT INTO payout_attempts (payout_id, n, at, action, outcome, detail)
+                 SELECT $1, COALESCE(MAX(n), 0) + 1, $2, $3, $4, $5 FROM payout_attempts WHERE payout_id = $1",
+            )
+            .bind(&id)
+            .bind(ms(at))
+            .bind(&action)
+            .bind(&outcome)
+            .bind(&detail)
+            .execute(&mut **tx)
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Applies a channel's report to payout `id` — only ever forward (see
+    /// `redress_domain::payout::advance`) — and moves its application along in the same
+    /// transaction. `retry_at`: when to ask the channel again if the payout is still not
+    /// final.
+    pub async fn payout_reported(
+        &self,
+        id: &str,
+        report: ChannelStatus,
+        channel_ref: Option<&str>,
+        reason: Option<&str>,
+        retry_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<Reported, StoreError> {
+        let (id, channel_ref, reason) = (id.to_owned(), channel_ref.map(str::to_owned), reason.map(str::to_owned));
+        self.writing(move |s| async move {
+            let mut tx = s.write().await?;
+            let lock = if s.backend() == crate::Backend::Postgres { " FOR UPDATE" } else { "" };
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM payouts WHERE id = $1{lock}")))
+                .bind(&id)
+                .fetch_optional(&mut **tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            let mut p = from_row(&row)?;
+            let Some(next) = advance(p.state, report) else {
+                if !p.state.is_final() {
+                    sqlx::query("UPDATE payouts SET next_attempt_at = $1, updated_at = $2 WHERE id = $3")
+                        .bind(ms(retry_at))
+                        .bind(ms(now))
+                        .bind(&id)
+                        .execute(&mut **tx)
+                        .await?;
+                    p.next_attempt_at = retry_at;
+                }
+                tx.commit().await?;
+                return Ok(Reported { payout: p, moved: false });
+            };
+            let reason_text = reason.clone().unwrap_or_default();
+            p.state = next;
+            p.channel_ref = channel_ref.or(p.channel_ref);
+            p.reason = if matches!(next, PayoutState::Abnormal | PayoutState::Closed) { reason } else { None };
+            p.sent_at = p.sent_at.or(Some(now));
+            p.settled_at = if next.is_final() { Some(now) } else { None };
+            p.next_attempt_at = retry_at;
+            sqlx::query(
+                "UPDATE payouts SET state = $1, channel_ref = $2, reason = $3, sent_at = $4, settled_at = $5,
+                        next_attempt_at = $6, updated_at = $7 WHERE id = $8",
+            )
+            .bind(next.as_str())
+            .bind(&p.channel_ref)
+            .bind(&p.reason)
+            .bind(p.sent_at.map(ms))
+            .bind(p.settled_at.map(ms))
+            .bind(ms(retry_at))
+            .bind(ms(now))
+            .bind(&id)
+            .execute(&mut **tx)
+            .await?;
+            let no = ApplicationNo::parse(&p.application_no).map_err(StoreError::corrupt)?;
+            let a = s.fetch_app(Some(&mut *tx), &no).await?;
+            let steps = follow(&a, next, &reason_text, now)?;
+            if let Some((last, _)) = steps.last() {
+                crate::applications::save(&mut tx, &a.no, a.version, last, now).await?;
+                for (step, event) in &steps {
+                    crate::applications::insert_event(&mut tx, step, event).await?;
+                }
+            }
+            tx.commit().await?;
+            Ok(Reported { payout: p, moved: true })
+        })
+        .await
+    }
+
+    /// Puts a payout that is not final back in the queue for `at` (no answer, or one not to be
+    /// believed: it will be asked about, with the same key).
+    pub async fn payout_later(&self, id: &str, at: Timestamp, now: Timestamp) -> Result<(), StoreError> {
+        let id = id.to_owned();
+        self.writing(move |s| async move {
+            sqlx::query(
+                "UPDATE payouts SET next_attempt_at = $1, updated_at = $2
+                 WHERE id = $3 AND state IN ('created', 'processing', 'abnormal')",
+            )
+            .bind(ms(at))
+            .bind(ms(now))
+            .bind(&id)
+            .execute(s.write_pool())
+            .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// How many refunds of an order its channel has been asked for, besides payout `except`.
+    pub async fn refunds_requested_for_order(&self, order_no: &str, except: &str) -> Result<u32, StoreError> {
+        let n: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM payouts WHERE order_no = $1 AND id <> $2 AND (state <> 'created' OR attempts > 0)",
+        )
+        .bind(order_no)
+        .bind(except)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    /// A payout by its idempotency key.
+    pub async fn payout(&self, id: &str) -> Result<Payout, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM payouts WHERE id = $1")))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        from_row(&row)
     }
 }

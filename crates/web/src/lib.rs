@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod i18n;
 pub mod pages;
+pub mod sandbox;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
@@ -33,6 +34,15 @@ pub struct AppState {
     /// The case report's font file; `None` looks in the usual places.
     pub report_font_path: Option<std::path::PathBuf>,
     report_font: std::sync::Arc<std::sync::OnceLock<redress_casefile::ReportFont>>,
+    /// The payment channels' clients, and the sandbox gateway when it is in use.
+    pub payments: Payments,
+}
+
+/// The payment side: channel clients for the payout worker and callbacks, and the sandbox.
+#[derive(Clone, Default)]
+pub struct Payments {
+    pub channels: redress_payouts::Channels,
+    pub sandbox: Option<std::sync::Arc<sandbox::Sandbox>>,
 }
 
 impl AppState {
@@ -44,6 +54,7 @@ impl AppState {
             throttle: Default::default(),
             report_font_path: None,
             report_font: Default::default(),
+            payments: Default::default(),
         }
     }
 
@@ -77,6 +88,8 @@ pub fn app(state: AppState) -> Router {
     });
     router
         .merge(pages::router())
+        .merge(sandbox::router())
+        .route("/api/v1/channels/wechat/notify", axum::routing::post(api::channels::wechat_notify))
         .fallback(|| async { error::ApiError::not_found() })
         .method_not_allowed_fallback(|| async {
             error::ApiError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed")

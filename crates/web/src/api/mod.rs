@@ -2,6 +2,7 @@
 //! `utoipa-axum`, so the OpenAPI document at `/api/openapi.json` cannot miss one.
 
 pub mod applications;
+pub mod channels;
 pub mod evidence;
 pub mod health;
 pub mod merchant;

@@ -104,10 +104,20 @@ impl TestApp {
         }
         let merchant = store.create_api_token("test-merchant", now).await.expect("token");
         let evidence = tempfile::tempdir().expect("evidence dir");
-        let state = redress_web::AppState::new(store.clone(), redress_blobs::Blobs::local(evidence.path()));
-        let app = redress_web::app(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
+        let mut state = redress_web::AppState::new(store.clone(), redress_blobs::Blobs::local(evidence.path()));
+        // The sandbox gateway on this same server, settling at once, as `serve` sets it up.
+        let (sandbox, wechat) =
+            redress_web::sandbox::Sandbox::open(&store, &format!("http://{addr}"), SignedDuration::ZERO)
+                .await
+                .expect("sandbox");
+        let client = redress_payouts::wechat::WechatClient::new(wechat, reqwest::Client::new());
+        state.payments = redress_web::Payments {
+            channels: redress_payouts::Channels { wechat: Some(std::sync::Arc::new(client)) },
+            sandbox: Some(std::sync::Arc::new(sandbox)),
+        };
+        let app = redress_web::app(state.clone());
         tokio::spawn(async move {
             axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await
         });

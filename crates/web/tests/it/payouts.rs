@@ -71,3 +71,144 @@ both!(concurrent_approvals_write_one_payout, |app: TestApp| async move {
     assert_eq!(results.iter().filter(|r| r.status == 200).count(), 1, "one approval wins");
     assert_eq!(payouts(&app, &no).await.len(), 1, "and writes the only payout");
 });
+
+/// Approves `amount` of a new wechat_pay order's application; returns its number.
+async fn approved(app: &TestApp, order: &str, amount: &str) -> String {
+    let alice = app.login("alice").await;
+    let rita = app.login("rita").await;
+    app.order(order, "alice", 1000, 10000, 5, Some((600, "third_party"))).await;
+    let no = app.submitted(&alice, order, "40").await;
+    app.post(&format!("/api/v1/review/applications/{no}/claim"), &rita, json!({})).await;
+    let r = app.post(&format!("/api/v1/review/applications/{no}/approve"), &rita, json!({"amount": amount})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    no
+}
+
+async fn state_of(app: &TestApp, no: &str) -> String {
+    let alice = app.login("alice").await;
+    app.get(&format!("/api/v1/applications/{no}"), &alice).await.body["application"]["state"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned()
+}
+
+both!(an_approval_is_paid_through_wechat_pay_once, |app: TestApp| async move {
+    let no = approved(&app, "WX-1", "25.50").await;
+    let channels = &app.state.payments.channels;
+    // The worker sends it: the sandbox checks the signature and answers PROCESSING.
+    let worked = redress_payouts::run_once(&app.store, channels, jiff::Timestamp::now()).await.expect("worker");
+    assert_eq!(worked, 1);
+    let p = &payouts(&app, &no).await[0];
+    assert_eq!(p.state, PayoutState::Processing, "{p:?}");
+    assert!(p.channel_ref.as_deref().is_some_and(|r| r.starts_with("5030")), "{p:?}");
+    assert_eq!(state_of(&app, &no).await, "refunding");
+    // The sandbox settles and posts its signed, encrypted notification; Redress accepts it.
+    let delivered = redress_web::sandbox::tick(&app.state).await.expect("tick");
+    assert_eq!(delivered, 1);
+    let p = &payouts(&app, &no).await[0];
+    assert_eq!((p.state, p.settled_at.is_some()), (PayoutState::Succeeded, true));
+    assert_eq!(state_of(&app, &no).await, "refunded");
+    // Nothing more to do, and the sandbox paid the key once, the approved amount.
+    assert_eq!(redress_payouts::run_once(&app.store, channels, jiff::Timestamp::now()).await.expect("worker"), 0);
+    let books = app.store.sandbox_refunds("wechat_pay").await.expect("books");
+    assert_eq!(books.len(), 1);
+    assert_eq!((books[0].refund_key.as_str(), books[0].amount_fen, books[0].requests), (p.id.as_str(), 2550, 1));
+    assert_eq!(redress_web::sandbox::tick(&app.state).await.expect("tick"), 0, "notified once");
+});
+
+both!(a_worker_that_dies_mid_send_is_followed_by_a_query_not_a_second_refund, |app: TestApp| async move {
+    let no = approved(&app, "WX-2", "10").await;
+    let channels = &app.state.payments.channels;
+    // A worker takes the payout and sends it, then dies before recording anything.
+    let now = jiff::Timestamp::now();
+    let taken = app.store.claim_due_payouts(now, redress_payouts::LEASE, 10).await.expect("claim");
+    assert_eq!(taken.len(), 1);
+    let wechat = channels.wechat.as_ref().expect("wechat");
+    let p = &taken[0];
+    let order = redress_payouts::RefundOrder {
+        key: &p.id,
+        order_no: &p.order_no,
+        transaction_id: "4200WX-2",
+        amount: p.amount,
+        paid: Fen(10000),
+    };
+    use redress_payouts::RefundChannel;
+    wechat.refund(order).await.expect("sent");
+    // Nobody else takes it while the lease runs.
+    assert_eq!(redress_payouts::run_once(&app.store, channels, now).await.expect("worker"), 0);
+    // After the lease, the next worker asks before sending, and learns it is on its way.
+    let later = now + redress_payouts::LEASE + jiff::SignedDuration::from_secs(1);
+    assert_eq!(redress_payouts::run_once(&app.store, channels, later).await.expect("worker"), 1);
+    assert_eq!(payouts(&app, &no).await[0].state, PayoutState::Processing);
+    let books = app.store.sandbox_refunds("wechat_pay").await.expect("books");
+    assert_eq!((books.len(), books[0].requests), (1, 1), "asked about, not sent again");
+});
+
+both!(forged_replayed_and_unknown_callbacks_change_nothing, |app: TestApp| async move {
+    let no = approved(&app, "WX-3", "10").await;
+    let channels = &app.state.payments.channels;
+    redress_payouts::run_once(&app.store, channels, jiff::Timestamp::now()).await.expect("worker");
+    // Callbacks crafted without the platform's key.
+    let post = |body: String, headers: Vec<(&'static str, String)>| {
+        let mut req = app.client.post(format!("{}/api/v1/channels/wechat/notify", app.base)).body(body);
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        async move { req.send().await.expect("post").status() }
+    };
+    let body = r#"{"id":"EV-1","create_time":"2026-11-25T10:00:00+08:00","event_type":"REFUND.SUCCESS","resource_type":"encrypt-resource","summary":"","resource":{"algorithm":"AEAD_AES_256_GCM","ciphertext":"AAAA","associated_data":"refund","nonce":"000000000000","original_type":"refund"}}"#;
+    assert_eq!(post(body.into(), vec![]).await, 401, "unsigned");
+    let (forger, _) = redress_channels::SigningKey::generate().expect("key");
+    let now = jiff::Timestamp::now().as_second();
+    let h = redress_channels::wechat::SignedHeaders::sign(&forger, "PUB_KEY_ID_SANDBOX", now, "n-1", body);
+    let headers = vec![
+        ("wechatpay-timestamp", h.timestamp.to_string()),
+        ("wechatpay-nonce", h.nonce.clone()),
+        ("wechatpay-signature", h.signature.clone()),
+        ("wechatpay-serial", h.serial.clone()),
+    ];
+    assert_eq!(post(body.into(), headers).await, 401, "signed with another key");
+    assert_eq!(payouts(&app, &no).await[0].state, PayoutState::Processing, "nothing changed");
+    // Notifications signed and encrypted with the sandbox's own keys (as the platform would).
+    let keys: serde_json::Value = serde_json::from_str(
+        &app.store.setting_or_init("sandbox_keys", String::new(), jiff::Timestamp::now()).await.expect("keys"),
+    )
+    .expect("json");
+    let platform = redress_channels::SigningKey::from_text(keys["platform_key"].as_str().expect("key")).expect("key");
+    let api_v3 = keys["api_v3_key"].as_str().expect("api v3 key").as_bytes().to_vec();
+    let key = payouts(&app, &no).await[0].id.clone();
+    let genuine = |out_refund_no: &str, refund: i64, nonce: &str, at: i64| {
+        let notice = json!({"mchid": "1900000100", "out_refund_no": out_refund_no, "refund_id": "503000001",
+            "refund_status": "SUCCESS", "amount": {"total": 10000, "refund": refund}});
+        let resource = redress_channels::wechat::encrypt_resource(
+            &api_v3,
+            "abcdefabcdef",
+            "refund",
+            notice.to_string().as_bytes(),
+        )
+        .expect("encrypt");
+        let body = json!({"id": "EV-2", "create_time": "2026-11-25T10:00:00+08:00", "event_type": "REFUND.SUCCESS",
+            "resource_type": "encrypt-resource", "summary": "", "resource": resource})
+        .to_string();
+        let h = redress_channels::wechat::SignedHeaders::sign(&platform, "PUB_KEY_ID_SANDBOX", at, nonce, &body);
+        let headers = vec![
+            ("wechatpay-timestamp", h.timestamp.to_string()),
+            ("wechatpay-nonce", h.nonce),
+            ("wechatpay-signature", h.signature),
+            ("wechatpay-serial", h.serial),
+        ];
+        (body, headers)
+    };
+    let (b, h) = genuine(&key, 1000, "n-stale", now - 3600);
+    assert_eq!(post(b, h).await, 401, "an old timestamp");
+    let (b, h) = genuine("RF-20991231-ZZZZZZ-P1", 1000, "n-unknown", now);
+    assert_eq!(post(b, h).await, 404, "an unknown payout");
+    let (b, h) = genuine(&key, 999_999, "n-amount", now);
+    assert_eq!(post(b, h).await, 400, "another amount than was sent");
+    assert_eq!(payouts(&app, &no).await[0].state, PayoutState::Processing, "nothing changed");
+    let (b, h) = genuine(&key, 1000, "n-good", now);
+    assert_eq!(post(b.clone(), h.clone()).await, 204);
+    assert_eq!(payouts(&app, &no).await[0].state, PayoutState::Succeeded);
+    assert_eq!(post(b, h).await, 401, "the same notification again: a replay");
+    assert_eq!(state_of(&app, &no).await, "refunded");
+});

@@ -1,0 +1,213 @@
+//! The payout worker (PRODUCT.md §4): takes due payouts from the outbox the approvals wrote,
+//! sends each to its channel with its idempotency key, and records every exchange.
+//!
+//! Exactly once: the key is fixed before the first send and every retry uses it, so the
+//! channel never refunds it twice. A payout is taken under a lease (`Store::claim_due_payouts`:
+//! `FOR UPDATE SKIP LOCKED` on PostgreSQL), so two workers never hold it at once; if a worker
+//! dies mid-send, the lease runs out and the next worker first *asks* the channel about the key
+//! before sending again. A timeout is not a failure: the payout is asked about later. A
+//! channel's answer only ever moves a payout forward.
+#![forbid(unsafe_code)]
+
+pub mod wechat;
+
+use jiff::{SignedDuration, Timestamp};
+use redress_domain::money::Fen;
+use redress_domain::order::Channel;
+use redress_domain::payout::{ChannelStatus, PayoutState, check_limits, retry_delay};
+use redress_store::{Payout, Store};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// What a refund is, as a channel is told.
+#[derive(Debug, Clone, Copy)]
+pub struct RefundOrder<'a> {
+    /// The idempotency key.
+    pub key: &'a str,
+    pub order_no: &'a str,
+    /// The channel's number for the payment.
+    pub transaction_id: &'a str,
+    pub amount: Fen,
+    /// What was paid.
+    pub paid: Fen,
+}
+
+/// A channel's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    Status {
+        status: ChannelStatus,
+        channel_ref: Option<String>,
+        reason: Option<String>,
+    },
+    /// A query for a key the channel has never seen.
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChannelError {
+    /// No answer in time: the refund may or may not have been made.
+    #[error("no answer in time")]
+    Timeout,
+    /// Could not reach the channel, or it is busy: try again later with the same key.
+    #[error("channel unavailable: {0}")]
+    Unavailable(String),
+    /// The channel refused the request itself (bad parameters, not enough funds…).
+    #[error("refused: {code} {message}")]
+    Refused { code: String, message: String },
+    /// An answer that is not the channel's: not believed.
+    #[error("answer not verified: {0}")]
+    BadSignature(String),
+    #[error("unreadable answer: {0}")]
+    Protocol(String),
+}
+
+impl ChannelError {
+    pub fn from_reqwest(e: reqwest::Error) -> ChannelError {
+        if e.is_timeout() { ChannelError::Timeout } else { ChannelError::Unavailable(e.to_string()) }
+    }
+}
+
+fn status_or(s: Option<ChannelStatus>, text: &str) -> Result<ChannelStatus, ChannelError> {
+    s.ok_or_else(|| ChannelError::Protocol(format!("unknown status {text}")))
+}
+
+/// One channel's refund API.
+pub trait RefundChannel: Send + Sync {
+    /// Asks for the refund (a repeat with the same key refunds nothing more).
+    fn refund<'a>(
+        &'a self,
+        o: RefundOrder<'a>,
+    ) -> Pin<Box<dyn Future<Output = Result<Answer, ChannelError>> + Send + 'a>>;
+    /// Asks how the refund with this key stands.
+    fn query<'a>(
+        &'a self,
+        o: RefundOrder<'a>,
+    ) -> Pin<Box<dyn Future<Output = Result<Answer, ChannelError>> + Send + 'a>>;
+}
+
+/// The configured channels.
+#[derive(Clone, Default)]
+pub struct Channels {
+    pub wechat: Option<Arc<wechat::WechatClient>>,
+}
+
+impl Channels {
+    fn get(&self, c: Channel) -> Option<&dyn RefundChannel> {
+        match c {
+            Channel::WechatPay => self.wechat.as_deref().map(|w| w as &dyn RefundChannel),
+            Channel::Alipay | Channel::BankCard => None,
+        }
+    }
+}
+
+/// How long a worker holds a payout it took.
+pub const LEASE: SignedDuration = SignedDuration::from_secs(60);
+
+/// Takes the payouts that are due and works each once; returns how many it worked.
+pub async fn run_once(store: &Store, channels: &Channels, now: Timestamp) -> Result<usize, redress_store::StoreError> {
+    let due = store.claim_due_payouts(now, LEASE, 20).await?;
+    let n = due.len();
+    for p in due {
+        if let Err(e) = work(store, channels, &p).await {
+            tracing::warn!(payout = %p.id, error = %e, "payout not worked; it will be taken again");
+        }
+    }
+    Ok(n)
+}
+
+fn later(p: &Payout) -> Timestamp {
+    Timestamp::now() + retry_delay(u32::try_from(p.attempts).unwrap_or(u32::MAX), rand::random::<f64>())
+}
+
+async fn work(store: &Store, channels: &Channels, p: &Payout) -> Result<(), redress_store::StoreError> {
+    let Some(channel) = channels.get(p.channel) else {
+        // No client for this channel in this configuration: left for one that has it.
+        return Ok(());
+    };
+    let order = store
+        .order(&redress_domain::ids::OrderNo::parse(&p.order_no).map_err(redress_store::StoreError::corrupt)?)
+        .await?;
+    let Some(payment) = order.payment.as_ref() else {
+        return Err(redress_store::StoreError::corrupt("a payout's order has no payment"));
+    };
+    let o = RefundOrder {
+        key: &p.id,
+        order_no: &p.order_no,
+        transaction_id: &payment.transaction_id,
+        amount: p.amount,
+        paid: payment.amount,
+    };
+    // Sent before (this is not its first attempt) or already accepted: ask first.
+    let asked_before = p.attempts > 1 || p.state == PayoutState::Processing;
+    if asked_before {
+        let answer = channel.query(o).await;
+        store.record_payout_attempt(&p.id, "query", &outcome(&answer), &detail(&answer), Timestamp::now()).await?;
+        match answer {
+            Ok(Answer::Status { status, channel_ref, reason }) => {
+                store
+                    .payout_reported(
+                        &p.id,
+                        status,
+                        channel_ref.as_deref(),
+                        reason.as_deref(),
+                        later(p),
+                        Timestamp::now(),
+                    )
+                    .await?;
+                return Ok(());
+            }
+            Ok(Answer::Unknown) if p.state == PayoutState::Created => {}
+            Ok(Answer::Unknown) | Err(_) => {
+                store.payout_later(&p.id, later(p), Timestamp::now()).await?;
+                return Ok(());
+            }
+        }
+    }
+    let earlier = store.refunds_requested_for_order(&p.order_no, &p.id).await?;
+    if let Err(e) = check_limits(p.channel, payment.amount, p.amount, payment.paid_at, Timestamp::now(), earlier, &p.id)
+    {
+        store.record_payout_attempt(&p.id, "check", "refused", &e.to_string(), Timestamp::now()).await?;
+        store.payout_reported(&p.id, ChannelStatus::Closed, None, Some(e.code()), later(p), Timestamp::now()).await?;
+        return Ok(());
+    }
+    let answer = channel.refund(o).await;
+    store.record_payout_attempt(&p.id, "refund", &outcome(&answer), &detail(&answer), Timestamp::now()).await?;
+    match answer {
+        Ok(Answer::Status { status, channel_ref, reason }) => {
+            store
+                .payout_reported(&p.id, status, channel_ref.as_deref(), reason.as_deref(), later(p), Timestamp::now())
+                .await?;
+        }
+        Err(ChannelError::Refused { code, message }) => {
+            let reason = format!("{code}: {message}");
+            store
+                .payout_reported(&p.id, ChannelStatus::Closed, None, Some(&reason), later(p), Timestamp::now())
+                .await?;
+        }
+        // No answer, or one not to be believed: ask again later, with the same key.
+        Ok(Answer::Unknown) | Err(_) => store.payout_later(&p.id, later(p), Timestamp::now()).await?,
+    }
+    Ok(())
+}
+
+fn outcome(a: &Result<Answer, ChannelError>) -> String {
+    match a {
+        Ok(Answer::Status { status, .. }) => format!("{status:?}").to_lowercase(),
+        Ok(Answer::Unknown) => "unknown".into(),
+        Err(ChannelError::Timeout) => "timeout".into(),
+        Err(ChannelError::Refused { .. }) => "refused".into(),
+        Err(_) => "error".into(),
+    }
+}
+
+fn detail(a: &Result<Answer, ChannelError>) -> String {
+    match a {
+        Ok(Answer::Status { channel_ref, reason, .. }) => {
+            format!("{} {}", channel_ref.as_deref().unwrap_or(""), reason.as_deref().unwrap_or("")).trim().to_owned()
+        }
+        Ok(Answer::Unknown) => String::new(),
+        Err(e) => e.to_string(),
+    }
+}

@@ -1,0 +1,294 @@
+//! The sandbox gateway (PRODUCT.md §4): a stand-in for the payment channels that ships with
+//! Redress and is its embedded default, so money moves end to end without credentials. It
+//! speaks the channels' own protocols under `/sandbox/…` with keys of its own, kept in the
+//! database (generated on first start), and books every refund in the database, one per
+//! idempotency key, so that however often it is asked, it pays a key once.
+//!
+//! Today it speaks WeChat Pay API v3 (`/sandbox/wechat/v3/refund/domestic/refunds`): it checks
+//! the merchant's request signature, answers signed with its platform key, settles a refund
+//! [`Sandbox::settle_after`] after the first request, and posts a signed notification with an
+//! AES-256-GCM resource to the request's `notify_url` until it is accepted.
+
+use crate::AppState;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use jiff::{SignedDuration, Timestamp};
+use redress_channels::wechat::{
+    self, Authorization, ErrorBody, Merchant, REFUNDS_PATH, Refund, RefundAmount, RefundNotice, RefundRequest,
+    RequestLine, SignedHeaders,
+};
+use redress_channels::{SigningKey, VerifyingKey};
+use redress_payouts::wechat::WechatConfig;
+use redress_store::{SandboxRefund, Store, StoreError};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+const KEYS_SETTING: &str = "sandbox_keys";
+const WECHAT: &str = "wechat_pay";
+
+/// The sandbox's keys and Redress's keys for talking to it, as stored (bare base64 PKCS#8).
+#[derive(Serialize, Deserialize)]
+struct StoredKeys {
+    merchant_key: String,
+    platform_key: String,
+    api_v3_key: String,
+}
+
+/// The sandbox's side: what it checks requests with and signs answers with.
+pub struct Sandbox {
+    pub mchid: String,
+    pub merchant_serial: String,
+    merchant_public: VerifyingKey,
+    platform_serial: String,
+    platform: SigningKey,
+    api_v3_key: Vec<u8>,
+    /// How long after the first request a refund settles.
+    pub settle_after: SignedDuration,
+    http: reqwest::Client,
+}
+
+impl Sandbox {
+    /// The sandbox's keys (made on first start and shared by every instance on the database),
+    /// and the WeChat Pay client configuration that talks to it at `base` (e.g.
+    /// `http://127.0.0.1:8080`).
+    pub async fn open(
+        store: &Store,
+        base: &str,
+        settle_after: SignedDuration,
+    ) -> Result<(Sandbox, WechatConfig), String> {
+        let fresh = || -> Result<String, String> {
+            let (_, merchant_key) = SigningKey::generate().map_err(|e| e.to_string())?;
+            let (_, platform_key) = SigningKey::generate().map_err(|e| e.to_string())?;
+            let api_v3_key = format!("{:032x}", rand::random::<u128>());
+            serde_json::to_string(&StoredKeys { merchant_key, platform_key, api_v3_key }).map_err(|e| e.to_string())
+        };
+        let text = store.setting_or_init(KEYS_SETTING, fresh()?, Timestamp::now()).await.map_err(|e| e.to_string())?;
+        let keys: StoredKeys = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        let merchant = SigningKey::from_text(&keys.merchant_key).map_err(|e| e.to_string())?;
+        let platform = SigningKey::from_text(&keys.platform_key).map_err(|e| e.to_string())?;
+        let merchant_public = VerifyingKey::from_text(&merchant.public_text()).map_err(|e| e.to_string())?;
+        let platform_public = VerifyingKey::from_text(&platform.public_text()).map_err(|e| e.to_string())?;
+        let sandbox = Sandbox {
+            mchid: "1900000100".into(),
+            merchant_serial: "SANDBOX-MERCHANT-1".into(),
+            merchant_public,
+            platform_serial: "PUB_KEY_ID_SANDBOX".into(),
+            platform,
+            api_v3_key: keys.api_v3_key.as_bytes().to_vec(),
+            settle_after,
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(5))
+                .build()
+                .map_err(|e| e.to_string())?,
+        };
+        let client = WechatConfig {
+            base_url: format!("{base}/sandbox/wechat"),
+            merchant: Merchant {
+                mchid: sandbox.mchid.clone(),
+                serial_no: sandbox.merchant_serial.clone(),
+                key: merchant,
+            },
+            platform_key: platform_public,
+            platform_serial: sandbox.platform_serial.clone(),
+            api_v3_key: sandbox.api_v3_key.clone(),
+            notify_url: format!("{base}/api/v1/channels/wechat/notify"),
+        };
+        Ok((sandbox, client))
+    }
+
+    /// An answer signed as the platform signs.
+    fn signed(&self, status: StatusCode, body: String) -> Response {
+        let nonce = format!("{:032X}", rand::random::<u128>());
+        let h = SignedHeaders::sign(&self.platform, &self.platform_serial, Timestamp::now().as_second(), &nonce, &body);
+        let mut res = (status, body).into_response();
+        let headers = res.headers_mut();
+        headers.insert("content-type", HeaderValue::from_static("application/json"));
+        for (name, value) in [
+            ("wechatpay-timestamp", h.timestamp.to_string()),
+            ("wechatpay-nonce", h.nonce),
+            ("wechatpay-signature", h.signature),
+            ("wechatpay-serial", h.serial),
+        ] {
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                headers.insert(name, v);
+            }
+        }
+        res
+    }
+
+    fn error(&self, status: StatusCode, code: &str, message: &str) -> Response {
+        let body = serde_json::to_string(&ErrorBody { code: code.into(), message: message.into() }).unwrap_or_default();
+        self.signed(status, body)
+    }
+
+    fn refund_json(r: &SandboxRefund) -> String {
+        let refund = Refund {
+            refund_id: r.refund_id.clone(),
+            out_refund_no: r.refund_key.clone(),
+            transaction_id: r.trade_ref.clone(),
+            out_trade_no: String::new(),
+            channel: "ORIGINAL".into(),
+            user_received_account: "支付用户零钱".into(),
+            success_time: r.settled_at.map(|t| t.to_string()),
+            create_time: r.created_at.to_string(),
+            status: r.status.clone(),
+            amount: RefundAmount {
+                total: r.total_fen,
+                refund: r.amount_fen,
+                payer_total: r.total_fen,
+                payer_refund: r.amount_fen,
+                currency: "CNY".into(),
+            },
+        };
+        serde_json::to_string(&refund).unwrap_or_default()
+    }
+
+    /// Checks a request's `Authorization` as WeChat Pay does.
+    fn authorized(&self, headers: &HeaderMap, line: RequestLine<'_>) -> Result<(), Response> {
+        let auth =
+            headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(Authorization::parse).ok_or_else(
+                || self.error(StatusCode::UNAUTHORIZED, "SIGN_ERROR", "missing or unreadable Authorization"),
+            )?;
+        if auth.mchid != self.mchid || auth.serial_no != self.merchant_serial {
+            return Err(self.error(StatusCode::UNAUTHORIZED, "SIGN_ERROR", "unknown merchant or certificate serial"));
+        }
+        auth.verify(&self.merchant_public, line, Timestamp::now().as_second())
+            .map_err(|e| self.error(StatusCode::UNAUTHORIZED, "SIGN_ERROR", &e.to_string()))
+    }
+}
+
+fn sandbox_of(state: &AppState) -> Result<Arc<Sandbox>, Response> {
+    state.payments.sandbox.clone().ok_or_else(|| StatusCode::NOT_FOUND.into_response())
+}
+
+async fn wechat_refund(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let sandbox = match sandbox_of(&state) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let text = String::from_utf8_lossy(&body).into_owned();
+    if let Err(r) =
+        sandbox.authorized(&headers, RequestLine { method: "POST", path_with_query: REFUNDS_PATH, body: &text })
+    {
+        return r;
+    }
+    let req: RefundRequest = match serde_json::from_str(&text) {
+        Ok(r) => r,
+        Err(e) => return sandbox.error(StatusCode::BAD_REQUEST, "PARAM_ERROR", &e.to_string()),
+    };
+    let a = &req.amount;
+    let key_ok = (1..=64).contains(&req.out_refund_no.len());
+    if !key_ok || a.refund <= 0 || a.refund > a.total || a.currency != "CNY" {
+        return sandbox.error(StatusCode::BAD_REQUEST, "PARAM_ERROR", "out_refund_no or amount is not valid");
+    }
+    let now = Timestamp::now();
+    let new = SandboxRefund {
+        channel: WECHAT.into(),
+        refund_key: req.out_refund_no.clone(),
+        refund_id: format!("5030{:026}", rand::random::<u64>()),
+        trade_ref: req.transaction_id.clone().or(req.out_trade_no.clone()).unwrap_or_default(),
+        amount_fen: a.refund,
+        total_fen: a.total,
+        status: "PROCESSING".into(),
+        notify_url: req.notify_url.clone(),
+        requests: 1,
+        created_at: now,
+        settle_at: now + sandbox.settle_after,
+        settled_at: None,
+        notified_at: None,
+    };
+    match state.store.sandbox_request(new).await {
+        Ok((r, _)) => sandbox.signed(StatusCode::OK, Sandbox::refund_json(&r)),
+        Err(e) => sandbox.error(StatusCode::INTERNAL_SERVER_ERROR, "SYSTEM_ERROR", &e.to_string()),
+    }
+}
+
+async fn wechat_query(State(state): State<AppState>, headers: HeaderMap, Path(key): Path<String>) -> Response {
+    let sandbox = match sandbox_of(&state) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let path = format!("{REFUNDS_PATH}/{key}");
+    if let Err(r) = sandbox.authorized(&headers, RequestLine { method: "GET", path_with_query: &path, body: "" }) {
+        return r;
+    }
+    match state.store.sandbox_refund(WECHAT, &key).await {
+        Ok(r) => sandbox.signed(StatusCode::OK, Sandbox::refund_json(&r)),
+        Err(StoreError::NotFound) => sandbox.error(StatusCode::NOT_FOUND, "RESOURCE_NOT_EXISTS", "no such refund"),
+        Err(e) => sandbox.error(StatusCode::INTERNAL_SERVER_ERROR, "SYSTEM_ERROR", &e.to_string()),
+    }
+}
+
+/// Settles what is due and delivers notifications not yet accepted; `serve` runs it every
+/// fraction of a second. Returns how many notifications were accepted.
+pub async fn tick(state: &AppState) -> Result<usize, StoreError> {
+    let Some(sandbox) = state.payments.sandbox.clone() else { return Ok(0) };
+    let now = Timestamp::now();
+    state.store.sandbox_settle_due(now).await?;
+    let mut delivered = 0;
+    for r in state.store.sandbox_unnotified(50).await? {
+        let Some(url) = r.notify_url.clone() else { continue };
+        let notice = RefundNotice {
+            mchid: sandbox.mchid.clone(),
+            out_trade_no: String::new(),
+            transaction_id: r.trade_ref.clone(),
+            out_refund_no: r.refund_key.clone(),
+            refund_id: r.refund_id.clone(),
+            refund_status: r.status.clone(),
+            success_time: r.settled_at.map(|t| t.to_string()),
+            user_received_account: "支付用户零钱".into(),
+            amount: RefundAmount {
+                total: r.total_fen,
+                refund: r.amount_fen,
+                payer_total: r.total_fen,
+                payer_refund: r.amount_fen,
+                currency: String::new(),
+            },
+        };
+        let plain = serde_json::to_vec(&notice).unwrap_or_default();
+        let nonce: String = format!("{:012x}", rand::random::<u64>() & 0xffff_ffff_ffff);
+        let Ok(resource) = wechat::encrypt_resource(&sandbox.api_v3_key, &nonce, "refund", &plain) else { continue };
+        let event = format!("REFUND.{}", r.status);
+        let body = serde_json::json!({
+            "id": format!("EV-{}", r.refund_id),
+            "create_time": now.to_string(),
+            "resource_type": "encrypt-resource",
+            "event_type": event,
+            "summary": "退款成功",
+            "resource": resource,
+        })
+        .to_string();
+        let header_nonce = format!("{:032X}", rand::random::<u128>());
+        let h = SignedHeaders::sign(&sandbox.platform, &sandbox.platform_serial, now.as_second(), &header_nonce, &body);
+        let sent = sandbox
+            .http
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("wechatpay-timestamp", h.timestamp.to_string())
+            .header("wechatpay-nonce", h.nonce)
+            .header("wechatpay-signature", h.signature)
+            .header("wechatpay-serial", h.serial)
+            .body(body)
+            .send()
+            .await;
+        match sent {
+            Ok(res) if res.status().is_success() => {
+                state.store.sandbox_notified(WECHAT, &r.refund_key, Timestamp::now()).await?;
+                delivered += 1;
+            }
+            Ok(res) => tracing::debug!(status = %res.status(), key = %r.refund_key, "sandbox notification refused"),
+            Err(e) => tracing::debug!(error = %e, key = %r.refund_key, "sandbox notification not delivered"),
+        }
+    }
+    Ok(delivered)
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/sandbox/wechat/v3/refund/domestic/refunds", post(wechat_refund))
+        .route("/sandbox/wechat/v3/refund/domestic/refunds/{key}", get(wechat_query))
+}
