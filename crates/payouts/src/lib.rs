@@ -94,6 +94,11 @@ pub struct Channels {
 }
 
 impl Channels {
+    /// The channels this configuration can pay through.
+    pub fn configured(&self) -> Vec<Channel> {
+        Channel::ALL.into_iter().filter(|c| self.get(*c).is_some()).collect()
+    }
+
     fn get(&self, c: Channel) -> Option<&dyn RefundChannel> {
         match c {
             Channel::WechatPay => self.wechat.as_deref().map(|w| w as &dyn RefundChannel),
@@ -107,7 +112,7 @@ pub const LEASE: SignedDuration = SignedDuration::from_secs(60);
 
 /// Takes the payouts that are due and works each once; returns how many it worked.
 pub async fn run_once(store: &Store, channels: &Channels, now: Timestamp) -> Result<usize, redress_store::StoreError> {
-    let due = store.claim_due_payouts(now, LEASE, 20).await?;
+    let due = store.claim_due_payouts(&channels.configured(), now, LEASE, 20).await?;
     let n = due.len();
     for p in due {
         if let Err(e) = work(store, channels, &p).await {
@@ -123,7 +128,6 @@ fn later(p: &Payout) -> Timestamp {
 
 async fn work(store: &Store, channels: &Channels, p: &Payout) -> Result<(), redress_store::StoreError> {
     let Some(channel) = channels.get(p.channel) else {
-        // No client for this channel in this configuration: left for one that has it.
         return Ok(());
     };
     let order = store

@@ -124,7 +124,7 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(evidence = %state.blobs.describe(), "evidence store");
             // Part files a crash left in staging: nothing refers to them.
             state.blobs.sweep_staging(std::time::Duration::from_secs(3600)).await?;
-            serve(store, state, &listen).await?;
+            serve(store, state, &listen, settings.sandbox_settle).await?;
         }
     }
     Ok(())
@@ -143,11 +143,28 @@ async fn open(settings: &Settings) -> anyhow::Result<Store> {
     Ok(store)
 }
 
-async fn serve(store: Store, state: redress_web::AppState, listen: &str) -> anyhow::Result<()> {
-    tokio::spawn(background(state.clone()));
-    let app = redress_web::app(state);
+async fn serve(
+    store: Store,
+    mut state: redress_web::AppState,
+    listen: &str,
+    settle: jiff::SignedDuration,
+) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
+    // The embedded default: payouts go to the sandbox gateway on this same server.
+    let (sandbox, wechat) = redress_web::sandbox::Sandbox::open(&store, &format!("http://{addr}"), settle)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot set up the sandbox payment gateway: {e}"))?;
+    let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build()?;
+    state.payments = redress_web::Payments {
+        channels: redress_payouts::Channels {
+            wechat: Some(std::sync::Arc::new(redress_payouts::wechat::WechatClient::new(wechat, http))),
+        },
+        sandbox: Some(std::sync::Arc::new(sandbox)),
+    };
+    tokio::spawn(background(state.clone()));
+    tokio::spawn(payouts(state.clone()));
+    let app = redress_web::app(state);
     tracing::info!(%addr, "Redress is listening");
     println!("Redress is listening on http://{addr}");
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
@@ -236,6 +253,23 @@ async fn background(state: redress_web::AppState) {
         }
         if let Err(e) = state.store.chain_pending(jiff::Timestamp::now()).await {
             tracing::warn!(error = %e, "audit chaining failed; retrying");
+        }
+    }
+}
+
+/// Every second: send the payouts that are due, then let the sandbox gateway settle and call
+/// back.
+async fn payouts(state: redress_web::AppState) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = redress_payouts::run_once(&state.store, &state.payments.channels, jiff::Timestamp::now()).await
+        {
+            tracing::warn!(error = %e, "payout worker failed; retrying");
+        }
+        if let Err(e) = redress_web::sandbox::tick(&state).await {
+            tracing::warn!(error = %e, "sandbox gateway failed; retrying");
         }
     }
 }

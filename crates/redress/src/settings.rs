@@ -37,6 +37,9 @@ pub struct Common {
     /// [default: WenQuanYi Micro Hei or Noto Sans CJK where the system has it]
     #[arg(long, env = "REDRESS_REPORT_FONT", global = true)]
     pub report_font: Option<PathBuf>,
+    /// Seconds after which the sandbox payment gateway settles a refund [default: 3]
+    #[arg(long, env = "REDRESS_SANDBOX_SETTLE_SECS", global = true)]
+    pub sandbox_settle_secs: Option<u64>,
     /// Keep evidence files in this S3 bucket instead of the data folder
     #[arg(long, env = "REDRESS_EVIDENCE_S3_BUCKET", global = true)]
     pub evidence_s3_bucket: Option<String>,
@@ -68,6 +71,7 @@ struct FileSettings {
     evidence_max_files: Option<u32>,
     evidence_allow_mp4: Option<bool>,
     report_font: Option<PathBuf>,
+    sandbox_settle_secs: Option<u64>,
     evidence_s3_bucket: Option<String>,
     evidence_s3_endpoint: Option<String>,
     evidence_s3_region: Option<String>,
@@ -86,6 +90,8 @@ pub struct Settings {
     pub evidence_s3: Option<redress_blobs::S3Config>,
     pub evidence_limits: redress_domain::evidence::Limits,
     pub report_font: Option<PathBuf>,
+    /// How long the sandbox gateway takes to settle a refund.
+    pub sandbox_settle: jiff::SignedDuration,
 }
 
 impl Settings {
@@ -134,6 +140,9 @@ impl Settings {
         Ok(Settings {
             evidence_limits,
             report_font: flags.report_font.clone().or(file.report_font),
+            sandbox_settle: jiff::SignedDuration::from_secs(
+                i64::try_from(flags.sandbox_settle_secs.or(file.sandbox_settle_secs).unwrap_or(3)).unwrap_or(i64::MAX),
+            ),
             evidence_s3,
             data_dir: flags.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
             database_url: flags.database_url.clone().or(file.database_url).filter(|s| !s.is_empty()),

@@ -145,21 +145,29 @@ fn follow(
 }
 
 impl Store {
-    /// Takes up to `limit` payouts that are due (created, or processing and due for a query),
+    /// Takes up to `limit` payouts of `channels` that are due (created, or processing and due
+    /// for a query),
     /// for `lease`: each is pushed `lease` into the future and its attempts counted, so another
     /// worker — in this process or another instance on the same database — does not take it
     /// meanwhile (on PostgreSQL rows another worker is taking are skipped, not waited for).
     pub async fn claim_due_payouts(
         &self,
+        channels: &[Channel],
         now: Timestamp,
         lease: jiff::SignedDuration,
         limit: usize,
     ) -> Result<Vec<Payout>, StoreError> {
+        if channels.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Channel names are Redress's own constants, not input.
+        let names = channels.iter().map(|c| format!("'{}'", c.as_str())).collect::<Vec<_>>().join(", ");
         self.writing(move |s| async move {
             let mut tx = s.write().await?;
             let skip = if s.backend() == crate::Backend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT id FROM payouts WHERE state IN ('created', 'processing') AND next_attempt_at <= $1
+                   AND channel IN ({names})
                  ORDER BY next_attempt_at LIMIT {limit}{skip}"
             )))
             .bind(ms(now))

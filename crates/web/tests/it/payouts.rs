@@ -121,7 +121,8 @@ both!(a_worker_that_dies_mid_send_is_followed_by_a_query_not_a_second_refund, |a
     let channels = &app.state.payments.channels;
     // A worker takes the payout and sends it, then dies before recording anything.
     let now = jiff::Timestamp::now();
-    let taken = app.store.claim_due_payouts(now, redress_payouts::LEASE, 10).await.expect("claim");
+    let taken =
+        app.store.claim_due_payouts(&[Channel::WechatPay], now, redress_payouts::LEASE, 10).await.expect("claim");
     assert_eq!(taken.len(), 1);
     let wechat = channels.wechat.as_ref().expect("wechat");
     let p = &taken[0];
