@@ -22,9 +22,13 @@ pub const REFUND_QUERY: &str = "alipay.trade.fastpay.refund.query";
 /// The success `code`.
 pub const SUCCESS: &str = "10000";
 
-/// `biz_content` of `alipay.trade.refund`.
+/// `biz_content` of `alipay.trade.refund` (the trade by Alipay's `trade_no` or the merchant's
+/// `out_trade_no`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefundBiz {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trade_no: Option<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub out_trade_no: String,
     /// Yuan with two decimals, e.g. `25.50`.
     pub refund_amount: String,
@@ -36,6 +40,9 @@ pub struct RefundBiz {
 /// `biz_content` of `alipay.trade.fastpay.refund.query`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueryBiz {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trade_no: Option<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub out_trade_no: String,
     pub out_request_no: String,
 }
@@ -167,6 +174,7 @@ mod tests {
         // Alipay's console gives the key as bare base64.
         let key = SigningKey::from_text(&bare(PKCS1)).expect("key");
         let biz = serde_json::to_string(&RefundBiz {
+            trade_no: None,
             out_trade_no: "T1".into(),
             refund_amount: yuan(Fen(2550)),
             out_request_no: "RF-20261125-ABCDEF-P1".into(),

@@ -9,6 +9,7 @@
 //! channel's answer only ever moves a payout forward.
 #![forbid(unsafe_code)]
 
+pub mod alipay;
 pub mod wechat;
 
 use jiff::{SignedDuration, Timestamp};
@@ -91,6 +92,7 @@ pub trait RefundChannel: Send + Sync {
 #[derive(Clone, Default)]
 pub struct Channels {
     pub wechat: Option<Arc<wechat::WechatClient>>,
+    pub alipay: Option<Arc<alipay::AlipayClient>>,
 }
 
 impl Channels {
@@ -101,8 +103,9 @@ impl Channels {
 
     fn get(&self, c: Channel) -> Option<&dyn RefundChannel> {
         match c {
-            Channel::WechatPay => self.wechat.as_deref().map(|w| w as &dyn RefundChannel),
-            Channel::Alipay | Channel::BankCard => None,
+            Channel::WechatPay => self.wechat.as_deref().map(|c| c as &dyn RefundChannel),
+            Channel::Alipay => self.alipay.as_deref().map(|c| c as &dyn RefundChannel),
+            Channel::BankCard => None,
         }
     }
 }

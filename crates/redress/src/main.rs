@@ -152,16 +152,9 @@ async fn serve(
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     // The embedded default: payouts go to the sandbox gateway on this same server.
-    let (sandbox, wechat) = redress_web::sandbox::Sandbox::open(&store, &format!("http://{addr}"), settle)
+    state.payments = redress_web::Payments::sandbox(&store, &format!("http://{addr}"), settle)
         .await
         .map_err(|e| anyhow::anyhow!("cannot set up the sandbox payment gateway: {e}"))?;
-    let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build()?;
-    state.payments = redress_web::Payments {
-        channels: redress_payouts::Channels {
-            wechat: Some(std::sync::Arc::new(redress_payouts::wechat::WechatClient::new(wechat, http))),
-        },
-        sandbox: Some(std::sync::Arc::new(sandbox)),
-    };
     tokio::spawn(background(state.clone()));
     tokio::spawn(payouts(state.clone()));
     let app = redress_web::app(state);

@@ -45,6 +45,26 @@ pub struct Payments {
     pub sandbox: Option<std::sync::Arc<sandbox::Sandbox>>,
 }
 
+impl Payments {
+    /// The embedded default: every channel's client talks to the sandbox gateway served at
+    /// `base` (this server), which settles refunds after `settle`.
+    pub async fn sandbox(store: &Store, base: &str, settle: jiff::SignedDuration) -> Result<Payments, String> {
+        use std::sync::Arc;
+        let (sandbox, clients) = sandbox::Sandbox::open(store, base, settle).await?;
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Payments {
+            channels: redress_payouts::Channels {
+                wechat: Some(Arc::new(redress_payouts::wechat::WechatClient::new(clients.wechat, http.clone()))),
+                alipay: Some(Arc::new(redress_payouts::alipay::AlipayClient::new(clients.alipay, http))),
+            },
+            sandbox: Some(Arc::new(sandbox)),
+        })
+    }
+}
+
 impl AppState {
     pub fn new(store: Store, blobs: redress_blobs::Blobs) -> AppState {
         AppState {

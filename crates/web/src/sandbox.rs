@@ -4,10 +4,13 @@
 //! database (generated on first start), and books every refund in the database, one per
 //! idempotency key, so that however often it is asked, it pays a key once.
 //!
-//! Today it speaks WeChat Pay API v3 (`/sandbox/wechat/v3/refund/domestic/refunds`): it checks
-//! the merchant's request signature, answers signed with its platform key, settles a refund
-//! [`Sandbox::settle_after`] after the first request, and posts a signed notification with an
-//! AES-256-GCM resource to the request's `notify_url` until it is accepted.
+//! - WeChat Pay API v3 (`/sandbox/wechat/v3/refund/domestic/refunds`): it checks the merchant's
+//!   request signature, answers signed with its platform key, settles a refund
+//!   [`Sandbox::settle_after`] after the first request, and posts a signed notification with an
+//!   AES-256-GCM resource to the request's `notify_url` until it is accepted.
+//! - Alipay (`/sandbox/alipay/gateway.do`): `alipay.trade.refund` and
+//!   `alipay.trade.fastpay.refund.query`, RSA2-checked and RSA2-signed; like Alipay it refunds
+//!   synchronously (`fund_change: "N"` on a repeated `out_request_no`).
 
 use crate::AppState;
 use axum::Router;
@@ -17,18 +20,29 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use jiff::{SignedDuration, Timestamp};
+use redress_channels::alipay;
 use redress_channels::wechat::{
     self, Authorization, ErrorBody, Merchant, REFUNDS_PATH, Refund, RefundAmount, RefundNotice, RefundRequest,
     RequestLine, SignedHeaders,
 };
 use redress_channels::{SigningKey, VerifyingKey};
+use redress_payouts::alipay::AlipayConfig;
 use redress_payouts::wechat::WechatConfig;
 use redress_store::{SandboxRefund, Store, StoreError};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 const KEYS_SETTING: &str = "sandbox_keys";
 const WECHAT: &str = "wechat_pay";
+const ALIPAY: &str = "alipay";
+const ALIPAY_APP_ID: &str = "2021000000000000";
+
+/// The client configurations that talk to the sandbox.
+pub struct SandboxClients {
+    pub wechat: WechatConfig,
+    pub alipay: AlipayConfig,
+}
 
 /// The sandbox's keys and Redress's keys for talking to it, as stored (bare base64 PKCS#8).
 #[derive(Serialize, Deserialize)]
@@ -59,7 +73,7 @@ impl Sandbox {
         store: &Store,
         base: &str,
         settle_after: SignedDuration,
-    ) -> Result<(Sandbox, WechatConfig), String> {
+    ) -> Result<(Sandbox, SandboxClients), String> {
         let fresh = || -> Result<String, String> {
             let (_, merchant_key) = SigningKey::generate().map_err(|e| e.to_string())?;
             let (_, platform_key) = SigningKey::generate().map_err(|e| e.to_string())?;
@@ -85,19 +99,25 @@ impl Sandbox {
                 .build()
                 .map_err(|e| e.to_string())?,
         };
-        let client = WechatConfig {
+        let wechat = WechatConfig {
             base_url: format!("{base}/sandbox/wechat"),
             merchant: Merchant {
                 mchid: sandbox.mchid.clone(),
                 serial_no: sandbox.merchant_serial.clone(),
                 key: merchant,
             },
-            platform_key: platform_public,
+            platform_key: platform_public.clone(),
             platform_serial: sandbox.platform_serial.clone(),
             api_v3_key: sandbox.api_v3_key.clone(),
             notify_url: format!("{base}/api/v1/channels/wechat/notify"),
         };
-        Ok((sandbox, client))
+        let alipay = AlipayConfig {
+            gateway_url: format!("{base}/sandbox/alipay/gateway.do"),
+            app_id: ALIPAY_APP_ID.to_owned(),
+            app_key: SigningKey::from_text(&keys.merchant_key).map_err(|e| e.to_string())?,
+            alipay_public_key: platform_public,
+        };
+        Ok((sandbox, SandboxClients { wechat, alipay }))
     }
 
     /// An answer signed as the platform signs.
@@ -287,8 +307,128 @@ pub async fn tick(state: &AppState) -> Result<usize, StoreError> {
     Ok(delivered)
 }
 
+/// `POST /sandbox/alipay/gateway.do`: the open API's one gateway.
+async fn alipay_gateway(
+    State(state): State<AppState>,
+    axum::Form(params): axum::Form<BTreeMap<String, String>>,
+) -> Response {
+    let sandbox = match sandbox_of(&state) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let method = params.get("method").cloned().unwrap_or_default();
+    let answer = |r: alipay::Response| {
+        let text = alipay::signed_response(&method, &r, &sandbox.platform);
+        ([("content-type", "application/json;charset=utf-8")], text).into_response()
+    };
+    let fail = |code: &str, sub_code: &str, sub_msg: &str| alipay::Response {
+        code: code.into(),
+        msg: "Business Failed".into(),
+        sub_code: Some(sub_code.into()),
+        sub_msg: Some(sub_msg.into()),
+        ..Default::default()
+    };
+    if params.get("app_id").map(String::as_str) != Some(ALIPAY_APP_ID)
+        || !alipay::verify_params(&params, &sandbox.merchant_public)
+    {
+        return answer(fail("40002", "isv.invalid-signature", "验签出错"));
+    }
+    let biz = params.get("biz_content").cloned().unwrap_or_default();
+    match method.as_str() {
+        alipay::REFUND => {
+            let Ok(b) = serde_json::from_str::<alipay::RefundBiz>(&biz) else {
+                return answer(fail("40004", "ACQ.INVALID_PARAMETER", "biz_content"));
+            };
+            let fen = parse_yuan(&b.refund_amount);
+            if fen.is_none_or(|f| f <= 0) || !(1..=64).contains(&b.out_request_no.len()) {
+                return answer(fail("40004", "ACQ.INVALID_PARAMETER", "refund_amount or out_request_no"));
+            }
+            let now = Timestamp::now();
+            let trade = b.trade_no.clone().unwrap_or_else(|| b.out_trade_no.clone());
+            let new = SandboxRefund {
+                channel: ALIPAY.into(),
+                refund_key: b.out_request_no.clone(),
+                refund_id: trade.clone(),
+                trade_ref: trade.clone(),
+                amount_fen: fen.unwrap_or(0),
+                total_fen: fen.unwrap_or(0),
+                status: "SUCCESS".into(),
+                notify_url: None,
+                requests: 1,
+                created_at: now,
+                settle_at: now,
+                settled_at: None,
+                notified_at: None,
+            };
+            match state.store.sandbox_request(new).await {
+                Ok((r, fresh)) => answer(alipay::Response {
+                    code: alipay::SUCCESS.into(),
+                    msg: "Success".into(),
+                    trade_no: Some(trade),
+                    out_trade_no: Some(b.out_trade_no),
+                    fund_change: Some(if fresh { "Y" } else { "N" }.into()),
+                    refund_fee: Some(alipay::yuan(redress_domain::money::Fen(r.amount_fen))),
+                    ..Default::default()
+                }),
+                Err(_) => answer(fail("20000", "ACQ.SYSTEM_ERROR", "系统繁忙")),
+            }
+        }
+        alipay::REFUND_QUERY => {
+            let Ok(b) = serde_json::from_str::<alipay::QueryBiz>(&biz) else {
+                return answer(fail("40004", "ACQ.INVALID_PARAMETER", "biz_content"));
+            };
+            match state.store.sandbox_refund(ALIPAY, &b.out_request_no).await {
+                Ok(r) => answer(alipay::Response {
+                    code: alipay::SUCCESS.into(),
+                    msg: "Success".into(),
+                    trade_no: Some(r.trade_ref),
+                    out_request_no: Some(r.refund_key),
+                    refund_amount: Some(alipay::yuan(redress_domain::money::Fen(r.amount_fen))),
+                    refund_status: Some("REFUND_SUCCESS".into()),
+                    ..Default::default()
+                }),
+                // Alipay answers success with no refund in it.
+                Err(StoreError::NotFound) => answer(alipay::Response {
+                    code: alipay::SUCCESS.into(),
+                    msg: "Success".into(),
+                    ..Default::default()
+                }),
+                Err(_) => answer(fail("20000", "ACQ.SYSTEM_ERROR", "系统繁忙")),
+            }
+        }
+        _ => answer(fail("40004", "isv.invalid-method", "不存在的方法名")),
+    }
+}
+
+/// `25.50` → 2550; anything else → `None`.
+fn parse_yuan(s: &str) -> Option<i64> {
+    let (yuan, fen) = s.split_once('.').unwrap_or((s, "0"));
+    if fen.len() > 2 || yuan.is_empty() || !yuan.bytes().chain(fen.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let fen: i64 = format!("{fen:0<2}").parse().ok()?;
+    yuan.parse::<i64>().ok()?.checked_mul(100)?.checked_add(fen)
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/sandbox/alipay/gateway.do", post(alipay_gateway))
         .route("/sandbox/wechat/v3/refund/domestic/refunds", post(wechat_refund))
         .route("/sandbox/wechat/v3/refund/domestic/refunds/{key}", get(wechat_query))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_yuan;
+
+    #[test]
+    fn yuan_amounts_are_read_exactly() {
+        assert_eq!(parse_yuan("25.50"), Some(2550));
+        assert_eq!(parse_yuan("25.5"), Some(2550));
+        assert_eq!(parse_yuan("7"), Some(700));
+        assert_eq!(parse_yuan("0.05"), Some(5));
+        for bad in ["", ".5", "1.234", "-1.00", "1e3", "１.00", "99999999999999999999"] {
+            assert_eq!(parse_yuan(bad), None, "{bad:?}");
+        }
+    }
 }

@@ -108,15 +108,9 @@ impl TestApp {
         let addr = listener.local_addr().expect("addr");
         let mut state = redress_web::AppState::new(store.clone(), redress_blobs::Blobs::local(evidence.path()));
         // The sandbox gateway on this same server, settling at once, as `serve` sets it up.
-        let (sandbox, wechat) =
-            redress_web::sandbox::Sandbox::open(&store, &format!("http://{addr}"), SignedDuration::ZERO)
-                .await
-                .expect("sandbox");
-        let client = redress_payouts::wechat::WechatClient::new(wechat, reqwest::Client::new());
-        state.payments = redress_web::Payments {
-            channels: redress_payouts::Channels { wechat: Some(std::sync::Arc::new(client)) },
-            sandbox: Some(std::sync::Arc::new(sandbox)),
-        };
+        state.payments = redress_web::Payments::sandbox(&store, &format!("http://{addr}"), SignedDuration::ZERO)
+            .await
+            .expect("sandbox");
         let app = redress_web::app(state.clone());
         tokio::spawn(async move {
             axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await
@@ -199,6 +193,21 @@ impl TestApp {
         paid_days_ago: i64,
         delivered: Option<(u64, &str)>,
     ) {
+        self.order_via("wechat_pay", no, buyer, promised, paid_fen, paid_days_ago, delivered).await
+    }
+
+    /// An order paid through `channel`.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn order_via(
+        &self,
+        channel: &str,
+        no: &str,
+        buyer: &str,
+        promised: u64,
+        paid_fen: i64,
+        paid_days_ago: i64,
+        delivered: Option<(u64, &str)>,
+    ) {
         let paid_at = Timestamp::now() - SignedDuration::from_hours(24 * paid_days_ago);
         let deadline = paid_at + SignedDuration::from_hours(72);
         let body = json!({
@@ -206,7 +215,7 @@ impl TestApp {
             "service": {"name": "抖音点赞", "platform": "douyin", "unit": "likes", "promised": promised, "deadline": deadline},
             "policy_version": 1,
             "policy_accepted_at": paid_at,
-            "payment": {"channel": "wechat_pay", "transaction_id": format!("4200{no}"), "amount_fen": paid_fen, "paid_at": paid_at},
+            "payment": {"channel": channel, "transaction_id": format!("4200{no}"), "amount_fen": paid_fen, "paid_at": paid_at},
         });
         let r =
             self.call(Method::PUT, &format!("/api/v1/merchant/orders/{no}"), Some(&self.merchant), Some(body)).await;

@@ -74,9 +74,13 @@ both!(concurrent_approvals_write_one_payout, |app: TestApp| async move {
 
 /// Approves `amount` of a new wechat_pay order's application; returns its number.
 async fn approved(app: &TestApp, order: &str, amount: &str) -> String {
+    approved_via(app, "wechat_pay", order, amount).await
+}
+
+async fn approved_via(app: &TestApp, channel: &str, order: &str, amount: &str) -> String {
     let alice = app.login("alice").await;
     let rita = app.login("rita").await;
-    app.order(order, "alice", 1000, 10000, 5, Some((600, "third_party"))).await;
+    app.order_via(channel, order, "alice", 1000, 10000, 5, Some((600, "third_party"))).await;
     let no = app.submitted(&alice, order, "40").await;
     app.post(&format!("/api/v1/review/applications/{no}/claim"), &rita, json!({})).await;
     let r = app.post(&format!("/api/v1/review/applications/{no}/approve"), &rita, json!({"amount": amount})).await;
@@ -212,4 +216,33 @@ both!(forged_replayed_and_unknown_callbacks_change_nothing, |app: TestApp| async
     assert_eq!(payouts(&app, &no).await[0].state, PayoutState::Succeeded);
     assert_eq!(post(b, h).await, 401, "the same notification again: a replay");
     assert_eq!(state_of(&app, &no).await, "refunded");
+});
+
+both!(an_approval_is_refunded_through_alipay_at_once_and_once, |app: TestApp| async move {
+    let no = approved_via(&app, "alipay", "ALI-1", "12.34").await;
+    let channels = &app.state.payments.channels;
+    assert_eq!(redress_payouts::run_once(&app.store, channels, jiff::Timestamp::now()).await.expect("worker"), 1);
+    let p = &payouts(&app, &no).await[0];
+    assert_eq!(
+        (p.state, p.channel, p.channel_ref.as_deref()),
+        (PayoutState::Succeeded, Channel::Alipay, Some("4200ALI-1"))
+    );
+    assert_eq!(state_of(&app, &no).await, "refunded");
+    // Asked again with the same out_request_no (a worker that lost the answer): Alipay answers
+    // with the first result and moves no money.
+    use redress_payouts::{Answer, RefundChannel};
+    let alipay = channels.alipay.as_ref().expect("alipay");
+    let order = redress_payouts::RefundOrder {
+        key: &p.id,
+        order_no: "ALI-1",
+        transaction_id: "4200ALI-1",
+        amount: p.amount,
+        paid: Fen(10000),
+    };
+    assert!(matches!(alipay.refund(order).await, Ok(Answer::Status { .. })));
+    let books = app.store.sandbox_refunds("alipay").await.expect("books");
+    assert_eq!((books.len(), books[0].amount_fen, books[0].requests), (1, 1234, 2));
+    assert!(matches!(alipay.query(order).await, Ok(Answer::Status { .. })));
+    let unknown = redress_payouts::RefundOrder { key: "RF-20991231-ZZZZZZ-P1", ..order };
+    assert_eq!(alipay.query(unknown).await, Ok(Answer::Unknown));
 });
