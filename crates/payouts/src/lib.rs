@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod alipay;
+pub mod bank;
 pub mod wechat;
 
 use jiff::{SignedDuration, Timestamp};
@@ -93,6 +94,7 @@ pub trait RefundChannel: Send + Sync {
 pub struct Channels {
     pub wechat: Option<Arc<wechat::WechatClient>>,
     pub alipay: Option<Arc<alipay::AlipayClient>>,
+    pub bank: Option<Arc<bank::BankClient>>,
 }
 
 impl Channels {
@@ -105,7 +107,7 @@ impl Channels {
         match c {
             Channel::WechatPay => self.wechat.as_deref().map(|c| c as &dyn RefundChannel),
             Channel::Alipay => self.alipay.as_deref().map(|c| c as &dyn RefundChannel),
-            Channel::BankCard => None,
+            Channel::BankCard => self.bank.as_deref().map(|c| c as &dyn RefundChannel),
         }
     }
 }

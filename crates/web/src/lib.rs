@@ -58,7 +58,8 @@ impl Payments {
         Ok(Payments {
             channels: redress_payouts::Channels {
                 wechat: Some(Arc::new(redress_payouts::wechat::WechatClient::new(clients.wechat, http.clone()))),
-                alipay: Some(Arc::new(redress_payouts::alipay::AlipayClient::new(clients.alipay, http))),
+                alipay: Some(Arc::new(redress_payouts::alipay::AlipayClient::new(clients.alipay, http.clone()))),
+                bank: Some(Arc::new(redress_payouts::bank::BankClient::new(clients.bank, http))),
             },
             sandbox: Some(Arc::new(sandbox)),
         })
@@ -110,6 +111,7 @@ pub fn app(state: AppState) -> Router {
         .merge(pages::router())
         .merge(sandbox::router())
         .route("/api/v1/channels/wechat/notify", axum::routing::post(api::channels::wechat_notify))
+        .route("/api/v1/channels/bank/notify", axum::routing::post(api::channels::bank_notify))
         .fallback(|| async { error::ApiError::not_found() })
         .method_not_allowed_fallback(|| async {
             error::ApiError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed")

@@ -8,6 +8,9 @@
 //!   request signature, answers signed with its platform key, settles a refund
 //!   [`Sandbox::settle_after`] after the first request, and posts a signed notification with an
 //!   AES-256-GCM resource to the request's `notify_url` until it is accepted.
+//! - The bank-card protocol (`/sandbox/bank/refunds`, Redress's own, see
+//!   `redress_channels::bank`): HMAC-checked requests, signed answers, settlement like WeChat
+//!   Pay's, signed notifications.
 //! - Alipay (`/sandbox/alipay/gateway.do`): `alipay.trade.refund` and
 //!   `alipay.trade.fastpay.refund.query`, RSA2-checked and RSA2-signed; like Alipay it refunds
 //!   synchronously (`fund_change: "N"` on a repeated `out_request_no`).
@@ -21,12 +24,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use jiff::{SignedDuration, Timestamp};
 use redress_channels::alipay;
+use redress_channels::bank;
 use redress_channels::wechat::{
     self, Authorization, ErrorBody, Merchant, REFUNDS_PATH, Refund, RefundAmount, RefundNotice, RefundRequest,
     RequestLine, SignedHeaders,
 };
 use redress_channels::{SigningKey, VerifyingKey};
 use redress_payouts::alipay::AlipayConfig;
+use redress_payouts::bank::BankConfig;
 use redress_payouts::wechat::WechatConfig;
 use redress_store::{SandboxRefund, Store, StoreError};
 use serde::{Deserialize, Serialize};
@@ -36,12 +41,14 @@ use std::sync::Arc;
 const KEYS_SETTING: &str = "sandbox_keys";
 const WECHAT: &str = "wechat_pay";
 const ALIPAY: &str = "alipay";
+const BANK: &str = "bank_card";
 const ALIPAY_APP_ID: &str = "2021000000000000";
 
 /// The client configurations that talk to the sandbox.
 pub struct SandboxClients {
     pub wechat: WechatConfig,
     pub alipay: AlipayConfig,
+    pub bank: BankConfig,
 }
 
 /// The sandbox's keys and Redress's keys for talking to it, as stored (bare base64 PKCS#8).
@@ -50,6 +57,8 @@ struct StoredKeys {
     merchant_key: String,
     platform_key: String,
     api_v3_key: String,
+    #[serde(default)]
+    bank_secret: String,
 }
 
 /// The sandbox's side: what it checks requests with and signs answers with.
@@ -60,6 +69,7 @@ pub struct Sandbox {
     platform_serial: String,
     platform: SigningKey,
     api_v3_key: Vec<u8>,
+    bank_secret: Vec<u8>,
     /// How long after the first request a refund settles.
     pub settle_after: SignedDuration,
     http: reqwest::Client,
@@ -78,7 +88,9 @@ impl Sandbox {
             let (_, merchant_key) = SigningKey::generate().map_err(|e| e.to_string())?;
             let (_, platform_key) = SigningKey::generate().map_err(|e| e.to_string())?;
             let api_v3_key = format!("{:032x}", rand::random::<u128>());
-            serde_json::to_string(&StoredKeys { merchant_key, platform_key, api_v3_key }).map_err(|e| e.to_string())
+            let bank_secret = format!("{:032x}", rand::random::<u128>());
+            serde_json::to_string(&StoredKeys { merchant_key, platform_key, api_v3_key, bank_secret })
+                .map_err(|e| e.to_string())
         };
         let text = store.setting_or_init(KEYS_SETTING, fresh()?, Timestamp::now()).await.map_err(|e| e.to_string())?;
         let keys: StoredKeys = serde_json::from_str(&text).map_err(|e| e.to_string())?;
@@ -93,6 +105,9 @@ impl Sandbox {
             platform_serial: "PUB_KEY_ID_SANDBOX".into(),
             platform,
             api_v3_key: keys.api_v3_key.as_bytes().to_vec(),
+            bank_secret: if keys.bank_secret.is_empty() { &keys.api_v3_key } else { &keys.bank_secret }
+                .as_bytes()
+                .to_vec(),
             settle_after,
             http: reqwest::Client::builder()
                 .timeout(std::time::Duration::from_secs(5))
@@ -117,7 +132,13 @@ impl Sandbox {
             app_key: SigningKey::from_text(&keys.merchant_key).map_err(|e| e.to_string())?,
             alipay_public_key: platform_public,
         };
-        Ok((sandbox, SandboxClients { wechat, alipay }))
+        let bank = BankConfig {
+            base_url: format!("{base}/sandbox/bank"),
+            merchant_id: "SANDBOX-MERCHANT".into(),
+            secret: sandbox.bank_secret.clone(),
+            notify_url: format!("{base}/api/v1/channels/bank/notify"),
+        };
+        Ok((sandbox, SandboxClients { wechat, alipay, bank }))
     }
 
     /// An answer signed as the platform signs.
@@ -181,6 +202,25 @@ impl Sandbox {
     }
 }
 
+/// A new refund on the sandbox's books, processing until `settle_at`; callers fill in the rest.
+fn booking(channel: &str, key: &str, now: Timestamp, settle_at: Timestamp) -> SandboxRefund {
+    SandboxRefund {
+        channel: channel.into(),
+        refund_key: key.into(),
+        refund_id: String::new(),
+        trade_ref: String::new(),
+        amount_fen: 0,
+        total_fen: 0,
+        status: "PROCESSING".into(),
+        notify_url: None,
+        requests: 1,
+        created_at: now,
+        settle_at,
+        settled_at: None,
+        notified_at: None,
+    }
+}
+
 fn sandbox_of(state: &AppState) -> Result<Arc<Sandbox>, Response> {
     state.payments.sandbox.clone().ok_or_else(|| StatusCode::NOT_FOUND.into_response())
 }
@@ -207,19 +247,12 @@ async fn wechat_refund(State(state): State<AppState>, headers: HeaderMap, body: 
     }
     let now = Timestamp::now();
     let new = SandboxRefund {
-        channel: WECHAT.into(),
-        refund_key: req.out_refund_no.clone(),
         refund_id: format!("5030{:026}", rand::random::<u64>()),
         trade_ref: req.transaction_id.clone().or(req.out_trade_no.clone()).unwrap_or_default(),
         amount_fen: a.refund,
         total_fen: a.total,
-        status: "PROCESSING".into(),
         notify_url: req.notify_url.clone(),
-        requests: 1,
-        created_at: now,
-        settle_at: now + sandbox.settle_after,
-        settled_at: None,
-        notified_at: None,
+        ..booking(WECHAT, &req.out_refund_no, now, now + sandbox.settle_after)
     };
     match state.store.sandbox_request(new).await {
         Ok((r, _)) => sandbox.signed(StatusCode::OK, Sandbox::refund_json(&r)),
@@ -243,6 +276,144 @@ async fn wechat_query(State(state): State<AppState>, headers: HeaderMap, Path(ke
     }
 }
 
+/// A WeChat Pay refund notification for a settled refund: its body and signature headers.
+fn wechat_notification(sandbox: &Sandbox, r: &SandboxRefund, now: Timestamp) -> Option<(String, SignedHeaders)> {
+    let notice = RefundNotice {
+        mchid: sandbox.mchid.clone(),
+        out_trade_no: String::new(),
+        transaction_id: r.trade_ref.clone(),
+        out_refund_no: r.refund_key.clone(),
+        refund_id: r.refund_id.clone(),
+        refund_status: r.status.clone(),
+        success_time: r.settled_at.map(|t| t.to_string()),
+        user_received_account: "支付用户零钱".into(),
+        amount: RefundAmount {
+            total: r.total_fen,
+            refund: r.amount_fen,
+            payer_total: r.total_fen,
+            payer_refund: r.amount_fen,
+            currency: String::new(),
+        },
+    };
+    let plain = serde_json::to_vec(&notice).ok()?;
+    let nonce = format!("{:012x}", rand::random::<u64>() & 0xffff_ffff_ffff);
+    let resource = wechat::encrypt_resource(&sandbox.api_v3_key, &nonce, "refund", &plain).ok()?;
+    let body = serde_json::json!({
+        "id": format!("EV-{}", r.refund_id),
+        "create_time": now.to_string(),
+        "resource_type": "encrypt-resource",
+        "event_type": format!("REFUND.{}", r.status),
+        "summary": "退款成功",
+        "resource": resource,
+    })
+    .to_string();
+    let header_nonce = format!("{:032X}", rand::random::<u128>());
+    let h = SignedHeaders::sign(&sandbox.platform, &sandbox.platform_serial, now.as_second(), &header_nonce, &body);
+    Some((body, h))
+}
+
+/// A bank refund as the bank protocol writes it (`SUCCESS` → `SUCCEEDED`, `PROCESSING` →
+/// `ACCEPTED`).
+fn bank_refund_json(r: &SandboxRefund) -> String {
+    let status = match r.status.as_str() {
+        "SUCCESS" => "SUCCEEDED",
+        "PROCESSING" => "ACCEPTED",
+        "ABNORMAL" => "RETURNED",
+        _ => "FAILED",
+    };
+    let refund = bank::Refund {
+        request_no: r.refund_key.clone(),
+        bank_ref: r.refund_id.clone(),
+        amount_fen: r.amount_fen,
+        status: status.into(),
+        reason: None,
+    };
+    serde_json::to_string(&refund).unwrap_or_default()
+}
+
+/// A bank answer, signed with the shared secret over `ANSWER` and the request's path.
+fn bank_answer(sandbox: &Sandbox, path: &str, status: StatusCode, body: String) -> Response {
+    let nonce = format!("{:032x}", rand::random::<u128>());
+    let sig =
+        bank::Signature::sign(&sandbox.bank_secret, Timestamp::now().as_second(), &nonce, bank::ANSWER, path, &body);
+    let mut res = (status, [("content-type", "application/json")], body).into_response();
+    for (name, value) in [
+        ("x-bank-timestamp", sig.timestamp.to_string()),
+        ("x-bank-nonce", sig.nonce),
+        ("x-bank-signature", sig.signature),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            res.headers_mut().insert(name, v);
+        }
+    }
+    res
+}
+
+fn bank_signed(sandbox: &Sandbox, headers: &HeaderMap, method: &str, path: &str, body: &str) -> bool {
+    let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let (Some(ts), Some(nonce), Some(signature)) = (h("x-bank-timestamp"), h("x-bank-nonce"), h("x-bank-signature"))
+    else {
+        return false;
+    };
+    let Ok(timestamp) = ts.parse() else { return false };
+    bank::Signature { timestamp, nonce, signature }.verify(
+        &sandbox.bank_secret,
+        method,
+        path,
+        body,
+        Timestamp::now().as_second(),
+    )
+}
+
+async fn bank_refund(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let sandbox = match sandbox_of(&state) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let text = String::from_utf8_lossy(&body).into_owned();
+    let path = bank::REFUNDS_PATH;
+    if !bank_signed(&sandbox, &headers, "POST", path, &text) {
+        return bank_answer(&sandbox, path, StatusCode::UNAUTHORIZED, r#"{"error":"bad signature"}"#.into());
+    }
+    let Ok(req) = serde_json::from_str::<bank::RefundRequest>(&text) else {
+        return bank_answer(&sandbox, path, StatusCode::BAD_REQUEST, r#"{"error":"not a refund request"}"#.into());
+    };
+    if req.amount_fen <= 0 || !(1..=64).contains(&req.request_no.len()) {
+        return bank_answer(&sandbox, path, StatusCode::BAD_REQUEST, r#"{"error":"amount or request_no"}"#.into());
+    }
+    let now = Timestamp::now();
+    let new = SandboxRefund {
+        refund_id: format!("BK{:018}", rand::random::<u64>() % 1_000_000_000_000_000_000),
+        trade_ref: req.original_txn.clone(),
+        amount_fen: req.amount_fen,
+        total_fen: req.amount_fen,
+        notify_url: Some(req.notify_url.clone()),
+        ..booking(BANK, &req.request_no, now, now + sandbox.settle_after)
+    };
+    match state.store.sandbox_request(new).await {
+        Ok((r, _)) => bank_answer(&sandbox, path, StatusCode::OK, bank_refund_json(&r)),
+        Err(_) => bank_answer(&sandbox, path, StatusCode::SERVICE_UNAVAILABLE, r#"{"error":"busy"}"#.into()),
+    }
+}
+
+async fn bank_query(State(state): State<AppState>, headers: HeaderMap, Path(key): Path<String>) -> Response {
+    let sandbox = match sandbox_of(&state) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let path = format!("{}/{key}", bank::REFUNDS_PATH);
+    if !bank_signed(&sandbox, &headers, "GET", &path, "") {
+        return bank_answer(&sandbox, &path, StatusCode::UNAUTHORIZED, r#"{"error":"bad signature"}"#.into());
+    }
+    match state.store.sandbox_refund(BANK, &key).await {
+        Ok(r) => bank_answer(&sandbox, &path, StatusCode::OK, bank_refund_json(&r)),
+        Err(StoreError::NotFound) => {
+            bank_answer(&sandbox, &path, StatusCode::NOT_FOUND, r#"{"error":"no such refund"}"#.into())
+        }
+        Err(_) => bank_answer(&sandbox, &path, StatusCode::SERVICE_UNAVAILABLE, r#"{"error":"busy"}"#.into()),
+    }
+}
+
 /// Settles what is due and delivers notifications not yet accepted; `serve` runs it every
 /// fraction of a second. Returns how many notifications were accepted.
 pub async fn tick(state: &AppState) -> Result<usize, StoreError> {
@@ -252,52 +423,46 @@ pub async fn tick(state: &AppState) -> Result<usize, StoreError> {
     let mut delivered = 0;
     for r in state.store.sandbox_unnotified(50).await? {
         let Some(url) = r.notify_url.clone() else { continue };
-        let notice = RefundNotice {
-            mchid: sandbox.mchid.clone(),
-            out_trade_no: String::new(),
-            transaction_id: r.trade_ref.clone(),
-            out_refund_no: r.refund_key.clone(),
-            refund_id: r.refund_id.clone(),
-            refund_status: r.status.clone(),
-            success_time: r.settled_at.map(|t| t.to_string()),
-            user_received_account: "支付用户零钱".into(),
-            amount: RefundAmount {
-                total: r.total_fen,
-                refund: r.amount_fen,
-                payer_total: r.total_fen,
-                payer_refund: r.amount_fen,
-                currency: String::new(),
-            },
+        let request = match r.channel.as_str() {
+            WECHAT => wechat_notification(&sandbox, &r, now).map(|(body, h)| {
+                sandbox
+                    .http
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .header("wechatpay-timestamp", h.timestamp.to_string())
+                    .header("wechatpay-nonce", h.nonce)
+                    .header("wechatpay-signature", h.signature)
+                    .header("wechatpay-serial", h.serial)
+                    .body(body)
+            }),
+            BANK => {
+                let body = bank_refund_json(&r);
+                let nonce = format!("{:032x}", rand::random::<u128>());
+                let sig = bank::Signature::sign(
+                    &sandbox.bank_secret,
+                    now.as_second(),
+                    &nonce,
+                    bank::NOTIFY,
+                    bank::NOTIFY_PATH,
+                    &body,
+                );
+                Some(
+                    sandbox
+                        .http
+                        .post(&url)
+                        .header("content-type", "application/json")
+                        .header("x-bank-timestamp", sig.timestamp.to_string())
+                        .header("x-bank-nonce", sig.nonce)
+                        .header("x-bank-signature", sig.signature)
+                        .body(body),
+                )
+            }
+            _ => None,
         };
-        let plain = serde_json::to_vec(&notice).unwrap_or_default();
-        let nonce: String = format!("{:012x}", rand::random::<u64>() & 0xffff_ffff_ffff);
-        let Ok(resource) = wechat::encrypt_resource(&sandbox.api_v3_key, &nonce, "refund", &plain) else { continue };
-        let event = format!("REFUND.{}", r.status);
-        let body = serde_json::json!({
-            "id": format!("EV-{}", r.refund_id),
-            "create_time": now.to_string(),
-            "resource_type": "encrypt-resource",
-            "event_type": event,
-            "summary": "退款成功",
-            "resource": resource,
-        })
-        .to_string();
-        let header_nonce = format!("{:032X}", rand::random::<u128>());
-        let h = SignedHeaders::sign(&sandbox.platform, &sandbox.platform_serial, now.as_second(), &header_nonce, &body);
-        let sent = sandbox
-            .http
-            .post(&url)
-            .header("content-type", "application/json")
-            .header("wechatpay-timestamp", h.timestamp.to_string())
-            .header("wechatpay-nonce", h.nonce)
-            .header("wechatpay-signature", h.signature)
-            .header("wechatpay-serial", h.serial)
-            .body(body)
-            .send()
-            .await;
-        match sent {
+        let Some(request) = request else { continue };
+        match request.send().await {
             Ok(res) if res.status().is_success() => {
-                state.store.sandbox_notified(WECHAT, &r.refund_key, Timestamp::now()).await?;
+                state.store.sandbox_notified(&r.channel, &r.refund_key, Timestamp::now()).await?;
                 delivered += 1;
             }
             Ok(res) => tracing::debug!(status = %res.status(), key = %r.refund_key, "sandbox notification refused"),
@@ -346,19 +511,12 @@ async fn alipay_gateway(
             let now = Timestamp::now();
             let trade = b.trade_no.clone().unwrap_or_else(|| b.out_trade_no.clone());
             let new = SandboxRefund {
-                channel: ALIPAY.into(),
-                refund_key: b.out_request_no.clone(),
                 refund_id: trade.clone(),
                 trade_ref: trade.clone(),
                 amount_fen: fen.unwrap_or(0),
                 total_fen: fen.unwrap_or(0),
                 status: "SUCCESS".into(),
-                notify_url: None,
-                requests: 1,
-                created_at: now,
-                settle_at: now,
-                settled_at: None,
-                notified_at: None,
+                ..booking(ALIPAY, &b.out_request_no, now, now)
             };
             match state.store.sandbox_request(new).await {
                 Ok((r, fresh)) => answer(alipay::Response {
@@ -412,6 +570,8 @@ fn parse_yuan(s: &str) -> Option<i64> {
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/sandbox/bank/refunds", post(bank_refund))
+        .route("/sandbox/bank/refunds/{key}", get(bank_query))
         .route("/sandbox/alipay/gateway.do", post(alipay_gateway))
         .route("/sandbox/wechat/v3/refund/domestic/refunds", post(wechat_refund))
         .route("/sandbox/wechat/v3/refund/domestic/refunds/{key}", get(wechat_query))

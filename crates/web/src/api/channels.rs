@@ -18,6 +18,74 @@ fn refuse(status: StatusCode, why: &str) -> Response {
     (status, axum::Json(serde_json::json!({"code": "FAIL", "message": why}))).into_response()
 }
 
+/// Applies a verified report to the payout `key` if Redress knows it and the amount matches.
+async fn apply(
+    state: &AppState,
+    key: &str,
+    amount_fen: i64,
+    report: redress_domain::payout::ChannelStatus,
+    channel_ref: &str,
+    reason: Option<&str>,
+    event: &str,
+) -> Response {
+    let payout = match state.store.payout(key).await {
+        Ok(p) => p,
+        Err(StoreError::NotFound) => return refuse(StatusCode::NOT_FOUND, "unknown payout"),
+        Err(e) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    };
+    if amount_fen != payout.amount.0 {
+        return refuse(StatusCode::BAD_REQUEST, "the notification does not match the payout");
+    }
+    let now = Timestamp::now();
+    let retry = now + redress_payouts::LEASE;
+    match state.store.payout_reported(&payout.id, report, Some(channel_ref), reason, retry, now).await {
+        Ok(_) => {
+            let outcome = format!("{report:?}").to_lowercase();
+            let _ = state.store.record_payout_attempt(&payout.id, "callback", &outcome, event, now).await;
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
+
+/// Accepts a callback's nonce once.
+async fn fresh(state: &AppState, channel: &str, nonce: &str) -> Result<(), Response> {
+    match state.store.channel_nonce_fresh(channel, nonce, Timestamp::now()).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(refuse(StatusCode::UNAUTHORIZED, "replayed nonce")),
+        Err(e) => Err(refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string())),
+    }
+}
+
+/// `POST /api/v1/channels/bank/notify`: a bank-card refund notification (Redress's own
+/// protocol, `redress_channels::bank`).
+pub async fn bank_notify(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    use redress_channels::bank;
+    let Some(client) = state.payments.channels.bank.clone() else {
+        return refuse(StatusCode::NOT_FOUND, "the bank channel is not configured");
+    };
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let (Some(ts), Some(nonce), Some(signature)) =
+        (header("x-bank-timestamp"), header("x-bank-nonce"), header("x-bank-signature"))
+    else {
+        return refuse(StatusCode::UNAUTHORIZED, "unsigned");
+    };
+    let Ok(timestamp) = ts.parse::<i64>() else { return refuse(StatusCode::UNAUTHORIZED, "bad timestamp") };
+    let text = String::from_utf8_lossy(&body);
+    let sig = bank::Signature { timestamp, nonce: nonce.clone(), signature };
+    if !sig.verify(&client.config.secret, bank::NOTIFY, bank::NOTIFY_PATH, &text, Timestamp::now().as_second()) {
+        return refuse(StatusCode::UNAUTHORIZED, "bad signature or timestamp");
+    }
+    if let Err(r) = fresh(&state, "bank_card", &nonce).await {
+        return r;
+    }
+    let Ok(r) = serde_json::from_str::<bank::Refund>(&text) else {
+        return refuse(StatusCode::BAD_REQUEST, "not a refund");
+    };
+    let Some(report) = bank::status(&r.status) else { return refuse(StatusCode::BAD_REQUEST, "unknown status") };
+    apply(&state, &r.request_no, r.amount_fen, report, &r.bank_ref, r.reason.as_deref(), &nonce).await
+}
+
 /// `POST /api/v1/channels/wechat/notify`: a WeChat Pay refund notification.
 pub async fn wechat_notify(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let Some(client) = state.payments.channels.wechat.clone() else {
@@ -39,10 +107,8 @@ pub async fn wechat_notify(State(state): State<AppState>, headers: HeaderMap, bo
     if let Err(e) = signed.verify(&cfg.platform_key, &cfg.platform_serial, &text, Timestamp::now().as_second()) {
         return refuse(StatusCode::UNAUTHORIZED, &e.to_string());
     }
-    match state.store.channel_nonce_fresh("wechat_pay", &nonce, Timestamp::now()).await {
-        Ok(true) => {}
-        Ok(false) => return refuse(StatusCode::UNAUTHORIZED, "replayed nonce"),
-        Err(e) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    if let Err(r) = fresh(&state, "wechat_pay", &nonce).await {
+        return r;
     }
     let Ok(n) = serde_json::from_str::<Notification>(&text) else {
         return refuse(StatusCode::BAD_REQUEST, "not a notification");
@@ -57,26 +123,10 @@ pub async fn wechat_notify(State(state): State<AppState>, headers: HeaderMap, bo
     let Some(report) = wechat::status(&notice.refund_status) else {
         return refuse(StatusCode::BAD_REQUEST, "unknown refund status");
     };
-    let payout = match state.store.payout(&notice.out_refund_no).await {
-        Ok(p) => p,
-        Err(StoreError::NotFound) => return refuse(StatusCode::NOT_FOUND, "unknown payout"),
-        Err(e) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
-    };
-    if notice.mchid != cfg.merchant.mchid || notice.amount.refund != payout.amount.0 {
-        return refuse(StatusCode::BAD_REQUEST, "the notification does not match the payout");
+    if notice.mchid != cfg.merchant.mchid {
+        return refuse(StatusCode::BAD_REQUEST, "the notification is for another merchant");
     }
-    let now = Timestamp::now();
     let reason = (report != redress_domain::payout::ChannelStatus::Succeeded).then(|| notice.refund_status.clone());
-    let retry = now + redress_payouts::LEASE;
-    match state.store.payout_reported(&payout.id, report, Some(&notice.refund_id), reason.as_deref(), retry, now).await
-    {
-        Ok(_) => {
-            let _ = state
-                .store
-                .record_payout_attempt(&payout.id, "callback", &notice.refund_status.to_lowercase(), &n.id, now)
-                .await;
-            StatusCode::NO_CONTENT.into_response()
-        }
-        Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
-    }
+    apply(&state, &notice.out_refund_no, notice.amount.refund, report, &notice.refund_id, reason.as_deref(), &n.id)
+        .await
 }

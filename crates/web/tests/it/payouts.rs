@@ -246,3 +246,33 @@ both!(an_approval_is_refunded_through_alipay_at_once_and_once, |app: TestApp| as
     let unknown = redress_payouts::RefundOrder { key: "RF-20991231-ZZZZZZ-P1", ..order };
     assert_eq!(alipay.query(unknown).await, Ok(Answer::Unknown));
 });
+
+both!(an_approval_is_refunded_to_the_bank_card_and_the_bank_calls_back, |app: TestApp| async move {
+    let no = approved_via(&app, "bank_card", "BK-1", "30").await;
+    let channels = &app.state.payments.channels;
+    assert_eq!(redress_payouts::run_once(&app.store, channels, jiff::Timestamp::now()).await.expect("worker"), 1);
+    let p = &payouts(&app, &no).await[0];
+    assert_eq!((p.state, p.channel), (PayoutState::Processing, Channel::BankCard));
+    assert_eq!(state_of(&app, &no).await, "refunding");
+    assert_eq!(redress_web::sandbox::tick(&app.state).await.expect("tick"), 1, "the bank's notification accepted");
+    assert_eq!(payouts(&app, &no).await[0].state, PayoutState::Succeeded);
+    assert_eq!(state_of(&app, &no).await, "refunded");
+    // A notification with a wrong secret changes nothing.
+    let body = format!(r#"{{"request_no":"{}","bank_ref":"X","amount_fen":3000,"status":"FAILED"}}"#, p.id);
+    let now = jiff::Timestamp::now().as_second();
+    let sig = redress_channels::bank::Signature::sign(b"guess", now, "n-1", "NOTIFY", "/notify", &body);
+    let r = app
+        .client
+        .post(format!("{}/api/v1/channels/bank/notify", app.base))
+        .header("x-bank-timestamp", sig.timestamp.to_string())
+        .header("x-bank-nonce", sig.nonce)
+        .header("x-bank-signature", sig.signature)
+        .body(body)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 401);
+    assert_eq!(payouts(&app, &no).await[0].state, PayoutState::Succeeded);
+    let books = app.store.sandbox_refunds("bank_card").await.expect("books");
+    assert_eq!((books.len(), books[0].amount_fen), (1, 3000));
+});
