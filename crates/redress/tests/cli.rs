@@ -165,7 +165,9 @@ fn serve_demo_on_an_empty_data_dir() {
     assert_eq!(orders.as_array().map(Vec::len), Some(10), "lin has 10 demo orders");
     let states: std::collections::BTreeSet<&str> =
         apps.as_array().expect("apps").iter().filter_map(|a| a["state"].as_str()).collect();
-    assert!(states.contains("draft") && states.contains("approved") && states.contains("in_review"), "{states:?}");
+    // An approved demo application may already be refunding or refunded through the sandbox.
+    let paid = ["approved", "refunding", "refunded"].iter().any(|s| states.contains(s));
+    assert!(states.contains("draft") && paid && states.contains("in_review"), "{states:?}");
     let queued = queue.as_array().expect("queue");
     assert!(queued.len() >= 5, "{queue}");
     assert!(queued.iter().any(|i| i["application"]["overdue"] == true), "an overdue application is in the demo");

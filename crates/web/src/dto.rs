@@ -322,3 +322,66 @@ impl TimelineDto {
         }
     }
 }
+
+/// A payout of an application: where the money goes and when it is expected.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PayoutDto {
+    /// The idempotency key the channel sees, `RF-…-P1`.
+    pub key: String,
+    /// wechat_pay, alipay, bank_card
+    pub channel: String,
+    pub channel_label: String,
+    pub amount: Money,
+    /// created, processing, succeeded, abnormal, closed
+    pub state: String,
+    pub state_label: String,
+    /// The window the money is expected in (business days of the channel, from when it was
+    /// sent or, before that, from now).
+    #[schema(value_type = String, format = DateTime)]
+    pub expected_from: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub expected_by: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub arrived_at: Option<Timestamp>,
+    /// The channel's words when it could not pay (abnormal, closed); for staff.
+    pub reason: Option<String>,
+    /// Requests and queries made so far.
+    pub attempts: i64,
+}
+
+impl PayoutDto {
+    pub fn new(
+        p: &redress_store::Payout,
+        calendar: &redress_domain::calendar::BusinessCalendar,
+        lang: Lang,
+        now: Timestamp,
+    ) -> PayoutDto {
+        use redress_domain::payout::{ArrivalDays, PayoutState};
+        let (expected_from, expected_by) =
+            ArrivalDays::default_for(p.channel).window(p.sent_at.unwrap_or(now), calendar);
+        PayoutDto {
+            key: p.id.clone(),
+            channel: p.channel.as_str().to_owned(),
+            channel_label: lang.t(&format!("channel-{}", p.channel.as_str())),
+            amount: p.amount.into(),
+            state: p.state.as_str().to_owned(),
+            state_label: lang.t(&format!("payout-state-{}", p.state.as_str())),
+            expected_from,
+            expected_by,
+            arrived_at: (p.state == PayoutState::Succeeded).then_some(p.settled_at).flatten(),
+            reason: p.reason.clone(),
+            attempts: p.attempts,
+        }
+    }
+
+    /// Payouts of an application, for its buyer or staff.
+    pub async fn of(
+        state: &crate::AppState,
+        no: &redress_domain::ids::ApplicationNo,
+        lang: Lang,
+    ) -> Result<Vec<PayoutDto>, redress_store::StoreError> {
+        let calendar = state.store.calendar().await?;
+        let now = Timestamp::now();
+        Ok(state.store.payouts_of(no).await?.iter().map(|p| PayoutDto::new(p, &calendar, lang, now)).collect())
+    }
+}

@@ -202,3 +202,10 @@ case-audit = Audit chain
 case-audit-entries = Entries of this case
 case-audit-head = Chain head at export
 case-audit-how = Every file in this archive is listed with its SHA-256 in manifest.json; audit.json holds this case's entries of Redress's tamper-evident audit chain, each of which carries the hash of the entry before it and vouches for a timeline event or an evidence file (with its SHA-256). Check the archive offline with: redress verify { $file }
+
+## Payout states
+payout-state-created = Waiting to be sent
+payout-state-processing = With the payment channel
+payout-state-succeeded = Arrived
+payout-state-abnormal = Could not reach the account
+payout-state-closed = Closed by the channel

@@ -169,3 +169,14 @@ files-system-what = the order, policy clauses and delivery ledger as at submissi
 files-case-file = Download the case file (ZIP)
 files-case-file-what = A report (PDF), every file with its SHA-256, and this case's audit entries, to keep or to hand to a third party.
 files-preview-of = Preview of { $name }
+
+## Payouts
+payouts-title = Refund payment
+payouts-arrived = Arrived { $time }
+payouts-expected = Expected by { $time }
+payouts-stuck = The payment channel could not pay this refund. Staff will route it another way and contact you.
+payouts-reason = The channel said:
+payouts-attempts = { $count ->
+    [one] One exchange with the channel so far
+   *[other] { $count } exchanges with the channel so far
+}

@@ -199,3 +199,10 @@ case-audit = 审计链
 case-audit-entries = 本案条目数
 case-audit-head = 导出时的链头
 case-audit-how = 本压缩包中的每个文件都在 manifest.json 中列出其 SHA-256；audit.json 收录本案在 Redress 防篡改审计链中的条目，每个条目都带有前一条目的哈希，并为一条时间线事件或一个证据文件（含其 SHA-256）作证。离线核验命令：redress verify { $file }
+
+## Payout states
+payout-state-created = 等待发送
+payout-state-processing = 渠道处理中
+payout-state-succeeded = 已到账
+payout-state-abnormal = 无法入账
+payout-state-closed = 渠道已关闭

@@ -166,3 +166,11 @@ files-system-what = 提交时的订单、规则条款和交付记录快照
 files-case-file = 下载案卷（ZIP）
 files-case-file-what = 内含报告（PDF）、全部证据文件及其 SHA-256、本案审计条目，可留存或交给第三方核验。
 files-preview-of = { $name } 的预览
+
+## Payouts
+payouts-title = 退款打款
+payouts-arrived = 已于 { $time } 到账
+payouts-expected = 预计 { $time } 前到账
+payouts-stuck = 支付渠道无法完成这笔退款，工作人员会改用其他方式退款并与您联系。
+payouts-reason = 渠道返回：
+payouts-attempts = 已与渠道往来 { $count } 次

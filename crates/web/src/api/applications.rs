@@ -117,6 +117,8 @@ pub struct ApplicationDetailDto {
     pub timeline: Vec<TimelineDto>,
     /// The entitlement on the order as it stands now (excluding this application's own hold).
     pub entitlement: EntitlementDto,
+    /// The money going back: one payout per approval (and per retry after a channel gave up).
+    pub payouts: Vec<crate::dto::PayoutDto>,
 }
 
 /// An application with its order, entitlement and timeline.
@@ -141,6 +143,7 @@ pub async fn detail(
         order: OrderDto::new(&view.order, delivered, &order_now, lang),
         timeline: view.timeline.iter().map(|t| TimelineDto::new(t, lang)).collect(),
         entitlement: EntitlementDto::new(&ent, lang),
+        payouts: crate::dto::PayoutDto::of(&state, &no, lang).await?,
     }))
 }
 

@@ -319,6 +319,8 @@ struct DetailPage {
     text: String,
     errors: FieldErrors,
     files: Files,
+    payouts: Vec<crate::dto::PayoutDto>,
+    payouts_for_staff: bool,
     /// Which of the buyer's actions the application's state allows (the domain decides).
     can_withdraw: bool,
     can_supplement: bool,
@@ -343,8 +345,11 @@ async fn detail_page(state: &AppState, mut v: Viewer, no: &str, text: String, er
     let (status, errors) = v.page.failure(err.as_ref());
     let files = Files::of(state, &v.user, &no, lang, true).await?;
     let a = &view.application;
+    let payouts = crate::dto::PayoutDto::of(state, &no, lang).await?;
     let page = DetailPage {
         files,
+        payouts,
+        payouts_for_staff: false,
         can_withdraw: a.can_withdraw(),
         can_supplement: a.can_supplement(),
         can_appeal: a.can_appeal(),

@@ -96,6 +96,8 @@ struct DetailPage {
     errors: FieldErrors,
     reject_codes: Vec<(String, String)>,
     files: Files,
+    payouts: Vec<crate::dto::PayoutDto>,
+    payouts_for_staff: bool,
     /// Whether the state waits for a reviewer to take it (the domain decides who may).
     can_claim: bool,
     /// The viewer holds it for review and may decide it.
@@ -153,8 +155,11 @@ async fn detail_page(state: &AppState, mut v: Viewer, no: &str, form: StaffForm,
     let lang = v.page.lang;
     let (status, errors) = v.page.failure(err.as_ref());
     let files = Files::of(state, &v.user, &no, lang, false).await?;
+    let payouts = crate::dto::PayoutDto::of(state, &no, lang).await?;
     let page = DetailPage {
         files,
+        payouts,
+        payouts_for_staff: true,
         can_claim: view.application.can_claim(),
         can_decide: view.application.in_review_by() == Some(v.user.username.as_str()),
         in_review_by_other: view.application.in_review_by().is_some_and(|r| r != v.user.username.as_str()),

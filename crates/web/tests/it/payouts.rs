@@ -118,6 +118,21 @@ both!(an_approval_is_paid_through_wechat_pay_once, |app: TestApp| async move {
     assert_eq!(books.len(), 1);
     assert_eq!((books[0].refund_key.as_str(), books[0].amount_fen, books[0].requests), (p.id.as_str(), 2550, 1));
     assert_eq!(redress_web::sandbox::tick(&app.state).await.expect("tick"), 0, "notified once");
+    // The buyer and staff see where the money is.
+    let alice = app.login("alice").await;
+    let d = app.get(&format!("/api/v1/applications/{no}"), &alice).await;
+    let po = &d.body["payouts"][0];
+    assert_eq!((po["state"].as_str(), po["amount"]["fen"].as_i64()), (Some("succeeded"), Some(2550)), "{}", d.body);
+    assert!(po["arrived_at"].is_string() && po["expected_by"].is_string(), "{po}");
+    let page = |path: String, token: String| {
+        let req = app.client.get(format!("{}{path}", app.base)).header("cookie", format!("redress_session={token}"));
+        async move { req.send().await.expect("page").text().await.expect("html") }
+    };
+    let html = page(format!("/applications/{no}"), alice.clone()).await;
+    assert!(html.contains(r#"data-payout-state="succeeded""#) && html.contains("已到账"), "{html}");
+    let rita = app.login("rita").await;
+    let html = page(format!("/desk/{no}"), rita).await;
+    assert!(html.contains(&p.id) && html.contains("已与渠道往来"), "staff see the key and the exchanges");
 });
 
 both!(a_worker_that_dies_mid_send_is_followed_by_a_query_not_a_second_refund, |app: TestApp| async move {
