@@ -121,7 +121,7 @@ impl Lang {
     /// code is translated; the variables messages use are filled in).
     pub fn has(self, id: &str) -> bool {
         let map: HashMap<Cow<'static, str>, FluentValue> =
-            ["what", "state", "version", "no", "date", "amount", "seconds", "name", "count", "size"]
+            ["what", "state", "version", "no", "date", "amount", "seconds", "name", "count", "size", "time", "file"]
                 .into_iter()
                 .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))
                 .collect();
