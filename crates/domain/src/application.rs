@@ -146,17 +146,41 @@ impl Actor {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EventKind {
-    Submitted { amount: Fen, reason: Reason },
+    Submitted {
+        amount: Fen,
+        reason: Reason,
+    },
     Claimed,
-    InfoRequested { message: String },
-    Supplemented { message: String },
-    Approved { amount: Fen, partial: bool, auto_rule: Option<String> },
-    Rejected { code: RejectCode, text: String },
-    Appealed { text: String },
+    InfoRequested {
+        message: String,
+    },
+    Supplemented {
+        message: String,
+    },
+    Approved {
+        amount: Fen,
+        partial: bool,
+        auto_rule: Option<String>,
+    },
+    Rejected {
+        code: RejectCode,
+        text: String,
+    },
+    Appealed {
+        text: String,
+    },
     Withdrawn,
     RefundStarted,
     Refunded,
-    RefundFailed { reason: String },
+    RefundFailed {
+        reason: String,
+    },
+    /// Staff asked for the refund to be sent again (a new payout with a new key).
+    RefundRetried,
+    /// Staff paid the refund another way and said how.
+    SettledOutside {
+        note: String,
+    },
 }
 
 impl EventKind {
@@ -173,6 +197,8 @@ impl EventKind {
             EventKind::RefundStarted => "refund_started",
             EventKind::Refunded => "refunded",
             EventKind::RefundFailed { .. } => "refund_failed",
+            EventKind::RefundRetried => "refund_retried",
+            EventKind::SettledOutside { .. } => "settled_outside",
         }
     }
 }
@@ -580,6 +606,27 @@ impl Application {
     pub fn refund_succeeded(&self, actor: &Actor, now: Timestamp) -> Step {
         self.require(&[State::Refunding], "marked refunded")?;
         self.step(State::Refunded, actor, now, EventKind::Refunded, |_| {})
+    }
+
+    /// Staff send a failed refund again: a new payout (written with this event) goes out; the
+    /// application stays `refund_failed` until the channel has it.
+    pub fn retry_refund(&self, staff: &Actor, now: Timestamp) -> Step {
+        if !staff.role.reviews() {
+            return Err(ApplicationError::NotAReviewer);
+        }
+        self.require(&[State::RefundFailed], "sent again")?;
+        self.step(State::RefundFailed, staff, now, EventKind::RefundRetried, |_| {})
+    }
+
+    /// Staff record that a failed refund was paid another way, saying how.
+    pub fn settle_outside(&self, staff: &Actor, note: &str, now: Timestamp) -> Step {
+        if !staff.role.reviews() {
+            return Err(ApplicationError::NotAReviewer);
+        }
+        self.require(&[State::RefundFailed], "settled outside the channel")?;
+        check_text("note", note, true)?;
+        let kind = EventKind::SettledOutside { note: note.trim().to_owned() };
+        self.step(State::Refunded, staff, now, kind, |_| {})
     }
 
     pub fn refund_failed(&self, actor: &Actor, reason: &str, now: Timestamp) -> Step {

@@ -173,8 +173,12 @@ pub(crate) async fn insert_event(
     a: &Application,
     e: &Event,
 ) -> Result<(), StoreError> {
-    if let EventKind::Approved { amount, .. } = &e.kind {
-        crate::payouts::create_for_approval(tx, a, *amount, e.at).await?;
+    match &e.kind {
+        EventKind::Approved { amount, .. } => crate::payouts::create_for_approval(tx, a, *amount, e.at).await?,
+        EventKind::RefundRetried => {
+            crate::payouts::create_for_approval(tx, a, a.approved.unwrap_or(a.requested), e.at).await?
+        }
+        _ => {}
     }
     let body = serde_json::to_string(e).map_err(StoreError::corrupt)?;
     sqlx::query(
@@ -437,6 +441,27 @@ impl Store {
         now: Timestamp,
     ) -> Result<Application, StoreError> {
         self.transition(no, reviewer, now, |a, who, _| Ok(a.approve(who, amount.unwrap_or(a.requested), now)?)).await
+    }
+
+    /// Sends a failed refund again, as a new payout with a new key.
+    pub async fn retry_refund(
+        &self,
+        no: &ApplicationNo,
+        staff: &User,
+        now: Timestamp,
+    ) -> Result<Application, StoreError> {
+        self.transition(no, staff, now, |a, who, _| Ok(a.retry_refund(who, now)?)).await
+    }
+
+    /// Records that a failed refund was paid another way, with staff's note.
+    pub async fn settle_outside(
+        &self,
+        no: &ApplicationNo,
+        staff: &User,
+        note: &str,
+        now: Timestamp,
+    ) -> Result<Application, StoreError> {
+        self.transition(no, staff, now, |a, who, _| Ok(a.settle_outside(who, note, now)?)).await
     }
 
     pub async fn reject(

@@ -309,6 +309,7 @@ impl TimelineDto {
             "info_requested" | "supplemented" => text("message"),
             "appealed" => text("text"),
             "refund_failed" => text("reason"),
+            "settled_outside" => text("note"),
             _ => String::new(),
         }
     }

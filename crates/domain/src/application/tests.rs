@@ -108,6 +108,8 @@ const LEGAL: &[(State, State)] = &[
     (State::Refunding, State::Refunded),
     (State::Refunding, State::RefundFailed),
     (State::RefundFailed, State::Refunding),
+    // Issue 5: staff mark a failed refund paid outside the channel, with a note.
+    (State::RefundFailed, State::Refunded),
     (State::Draft, State::Withdrawn),
     (State::Submitted, State::Withdrawn),
     (State::InfoRequested, State::Withdrawn),
@@ -275,5 +277,27 @@ fn what_pages_offer_follows_what_the_transitions_accept() {
         // A reviewer who did not decide it before may take whatever waits for one.
         assert_eq!(a.can_claim(), a.claim(&reviewer("carol"), now).is_ok(), "claim from {state:?}");
         assert_eq!(a.in_review_by() == Some("bob"), state == State::InReview);
+    }
+}
+
+#[test]
+fn staff_retry_or_settle_a_failed_refund_with_a_note() {
+    let now = ts("2026-11-24T02:00:00Z");
+    let mut a = draft(3000);
+    a.state = State::RefundFailed;
+    let (same, e) = a.retry_refund(&reviewer("bob"), now).expect("retry");
+    assert_eq!((e.from, e.to, e.kind.name()), (State::RefundFailed, State::RefundFailed, "refund_retried"));
+    assert_eq!(same.version, a.version + 1);
+    assert_eq!(a.retry_refund(&buyer(), now).unwrap_err(), ApplicationError::NotAReviewer);
+    assert!(matches!(a.settle_outside(&reviewer("bob"), "  ", now), Err(ApplicationError::TextRequired(_))));
+    let (done, e) = a.settle_outside(&reviewer("bob"), "paid by bank transfer, ref 123", now).expect("settle");
+    assert_eq!(
+        (done.state, e.kind),
+        (State::Refunded, EventKind::SettledOutside { note: "paid by bank transfer, ref 123".into() })
+    );
+    for state in [State::Approved, State::Refunding, State::Refunded] {
+        a.state = state;
+        assert!(a.retry_refund(&reviewer("bob"), now).is_err(), "{state:?}");
+        assert!(a.settle_outside(&reviewer("bob"), "x", now).is_err(), "{state:?}");
     }
 }

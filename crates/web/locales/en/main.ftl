@@ -117,6 +117,8 @@ event-withdrawn = Withdrawn
 event-refund_started = Refund sent to the payment channel
 event-refunded = Refund arrived
 event-refund_failed = Refund failed
+event-refund_retried = Refund sent again
+event-settled_outside = Refund paid another way
 
 ## Payment channels
 channel-wechat_pay = WeChat Pay

@@ -180,3 +180,7 @@ payouts-attempts = { $count ->
     [one] One exchange with the channel so far
    *[other] { $count } exchanges with the channel so far
 }
+desk-retry-refund = Send the refund again
+desk-retry-refund-hint = A new payment goes to the channel with a new refund number; the failed one stays on record.
+desk-settle-outside = Record as paid another way
+desk-settle-outside-note = How it was paid (kept in the audit trail)

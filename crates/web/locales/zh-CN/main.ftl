@@ -117,6 +117,8 @@ event-withdrawn = 撤回申请
 event-refund_started = 退款已提交至支付渠道
 event-refunded = 退款已到账
 event-refund_failed = 退款失败
+event-refund_retried = 重新发起退款
+event-settled_outside = 已通过其他方式退款
 
 ## 支付渠道
 channel-wechat_pay = 微信支付

@@ -174,3 +174,7 @@ payouts-expected = 预计 { $time } 前到账
 payouts-stuck = 支付渠道无法完成这笔退款，工作人员会改用其他方式退款并与您联系。
 payouts-reason = 渠道返回：
 payouts-attempts = 已与渠道往来 { $count } 次
+desk-retry-refund = 重新发起退款
+desk-retry-refund-hint = 以新的退款单号向渠道重新打款；失败的那笔保留在记录中。
+desk-settle-outside = 登记为线下已退款
+desk-settle-outside-note = 退款方式说明（记入审计记录）

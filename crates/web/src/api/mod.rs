@@ -85,6 +85,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(review::request_info))
         .routes(routes!(review::approve))
         .routes(routes!(review::reject))
+        .routes(routes!(review::retry_refund))
+        .routes(routes!(review::settle_outside))
         .routes(routes!(merchant::upsert_order))
         .routes(routes!(merchant::set_payment))
         .routes(routes!(merchant::add_deliveries))

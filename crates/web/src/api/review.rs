@@ -183,3 +183,42 @@ pub async fn reject(
     let a = state.store.reject(&no, &user, code, &req.text, now).await?;
     Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
 }
+
+/// Send a failed refund again: a new payout with a new key goes to the channel.
+#[utoipa::path(post, path = "/api/v1/review/applications/{no}/retry-refund", tag = "staff", security(("session" = [])),
+    params(("no" = String, Path)),
+    responses((status = 200, body = ApplicationDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn retry_refund(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    lang: Lang,
+    Path(no): Path<String>,
+) -> ApiResult<AppJson> {
+    let no = application_no(&no)?;
+    let now = Timestamp::now();
+    let a = state.store.retry_refund(&no, &user, now).await?;
+    Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SettleRequest {
+    /// How the refund was paid outside the channel (kept in the audit trail).
+    pub note: String,
+}
+
+/// Record a failed refund as paid another way, with a note.
+#[utoipa::path(post, path = "/api/v1/review/applications/{no}/settle-outside", tag = "staff", security(("session" = [])),
+    params(("no" = String, Path)), request_body = SettleRequest,
+    responses((status = 200, body = ApplicationDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn settle_outside(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    lang: Lang,
+    Path(no): Path<String>,
+    Json(req): Json<SettleRequest>,
+) -> ApiResult<AppJson> {
+    let no = application_no(&no)?;
+    let now = Timestamp::now();
+    let a = state.store.settle_outside(&no, &user, &req.note, now).await?;
+    Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
+}

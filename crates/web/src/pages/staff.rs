@@ -104,6 +104,8 @@ struct DetailPage {
     can_decide: bool,
     /// Another reviewer holds it.
     in_review_by_other: bool,
+    /// The refund failed: staff may send it again or record it paid another way.
+    refund_failed: bool,
 }
 
 impl DetailPage {
@@ -163,6 +165,7 @@ async fn detail_page(state: &AppState, mut v: Viewer, no: &str, form: StaffForm,
         can_claim: view.application.can_claim(),
         can_decide: view.application.in_review_by() == Some(v.user.username.as_str()),
         in_review_by_other: view.application.in_review_by().is_some_and(|r| r != v.user.username.as_str()),
+        refund_failed: view.application.state == AppState_::RefundFailed,
         app: ApplicationDto::new(&view.application, lang, now),
         order: OrderDto::new(&view.order, latest_delivered(&ledger), &order_now, lang),
         ent: EntitlementDto::new(&ent, lang),
@@ -207,6 +210,8 @@ pub async fn act(
                 Err(e) => Err(e.into()),
             }
         }
+        "retry-refund" => state.store.retry_refund(&app_no, &v.user, now).await.map_err(Into::into),
+        "settle-outside" => state.store.settle_outside(&app_no, &v.user, &form.text, now).await.map_err(Into::into),
         "reject" => match RejectCode::parse(&form.code) {
             Some(code) => state.store.reject(&app_no, &v.user, code, &form.text, now).await.map_err(Into::into),
             None => Err(ApiError::field("code", "reject-code-unknown")),

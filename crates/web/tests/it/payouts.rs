@@ -5,7 +5,7 @@ use crate::helpers::TestApp;
 use redress_domain::ids::ApplicationNo;
 use redress_domain::money::Fen;
 use redress_domain::order::Channel;
-use redress_domain::payout::PayoutState;
+use redress_domain::payout::{ChannelStatus, PayoutState};
 use serde_json::json;
 
 async fn payouts(app: &TestApp, no: &str) -> Vec<redress_store::Payout> {
@@ -290,4 +290,65 @@ both!(an_approval_is_refunded_to_the_bank_card_and_the_bank_calls_back, |app: Te
     assert_eq!(payouts(&app, &no).await[0].state, PayoutState::Succeeded);
     let books = app.store.sandbox_refunds("bank_card").await.expect("books");
     assert_eq!((books.len(), books[0].amount_fen), (1, 3000));
+});
+
+/// Approves, sends, and has the channel give up on it (as a CLOSED answer does).
+async fn failed(app: &TestApp, order: &str) -> String {
+    let no = approved(app, order, "20").await;
+    let channels = &app.state.payments.channels;
+    redress_payouts::run_once(&app.store, channels, jiff::Timestamp::now()).await.expect("worker");
+    let p = &payouts(app, &no).await[0];
+    let now = jiff::Timestamp::now();
+    let r =
+        app.store.payout_reported(&p.id, ChannelStatus::Closed, None, Some("CLOSED"), now, now).await.expect("report");
+    assert!(r.moved);
+    assert_eq!(state_of(app, &no).await, "refund_failed");
+    no
+}
+
+both!(staff_send_a_failed_refund_again_or_record_it_paid_another_way, |app: TestApp| async move {
+    let rita = app.login("rita").await;
+    let alice = app.login("alice").await;
+    let no = failed(&app, "WX-9").await;
+    let desk = app
+        .client
+        .get(format!("{}/desk/{no}", app.base))
+        .header("cookie", format!("redress_session={rita}"))
+        .send()
+        .await
+        .expect("desk")
+        .text()
+        .await
+        .expect("html");
+    assert!(desk.contains(&format!("/desk/{no}/retry-refund")) && desk.contains(&format!("/desk/{no}/settle-outside")));
+    assert!(desk.contains("渠道返回") && desk.contains("CLOSED"), "staff see the channel's words");
+    let path = |action: &str| format!("/api/v1/review/applications/{no}/{action}");
+    assert_eq!(app.post(&path("retry-refund"), &alice, json!({})).await.status, 403, "staff only");
+    let r = app.post(&path("retry-refund"), &rita, json!({})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let p = payouts(&app, &no).await;
+    assert_eq!(p.len(), 2);
+    assert_eq!((p[0].state, p[1].state), (PayoutState::Closed, PayoutState::Created));
+    assert_eq!(p[1].id, format!("{no}-P2"), "a new key: the closed one can never pay");
+    let again = app.post(&path("retry-refund"), &rita, json!({})).await;
+    assert_eq!(again.status, 409, "one payout on its way at a time: {}", again.body);
+    let channels = &app.state.payments.channels;
+    redress_payouts::run_once(&app.store, channels, jiff::Timestamp::now()).await.expect("worker");
+    redress_web::sandbox::tick(&app.state).await.expect("tick");
+    assert_eq!(state_of(&app, &no).await, "refunded");
+    let books = app.store.sandbox_refunds("wechat_pay").await.expect("books");
+    assert_eq!(books.iter().filter(|b| b.refund_key.starts_with(&no)).count(), 2, "P1 and P2, once each");
+
+    let no = failed(&app, "WX-10").await;
+    let path = format!("/api/v1/review/applications/{no}/settle-outside");
+    let r = app.post(&path, &rita, json!({"note": "  "})).await;
+    assert_eq!((r.status.as_u16(), r.code()), (422, "text-required"), "a note is required");
+    let r = app.post(&path, &rita, json!({"note": "已通过对公转账退回，流水号 88001"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let d = app.get(&format!("/api/v1/applications/{no}"), &alice).await;
+    assert_eq!(d.body["application"]["state"], "refunded");
+    let last = d.body["timeline"].as_array().and_then(|t| t.last()).expect("event").clone();
+    assert_eq!((last["kind"].as_str(), last["actor"].as_str()), (Some("settled_outside"), Some("rita")));
+    assert_eq!(last["data"]["note"], "已通过对公转账退回，流水号 88001");
+    assert_eq!(payouts(&app, &no).await.len(), 1, "no payout for money paid another way");
 });
