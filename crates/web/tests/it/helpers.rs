@@ -43,6 +43,8 @@ pub struct TestApp {
     pub evidence: tempfile::TempDir,
     /// The server's state, for what `serve`'s background pass does.
     pub state: redress_web::AppState,
+    /// The PostgreSQL schema of this test's database (none on SQLite).
+    pub schema: Option<String>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -78,7 +80,9 @@ impl TestApp {
         };
         let schema = format!("t_{:016x}", rand::rng().random::<u64>());
         let store = Store::connect(&url, Some(&schema)).await.expect("postgres");
-        Some(TestApp::start(store, None).await)
+        let mut app = TestApp::start(store, None).await;
+        app.schema = Some(schema);
+        Some(app)
     }
 
     async fn start(store: Store, dir: Option<tempfile::TempDir>) -> TestApp {
@@ -122,6 +126,7 @@ impl TestApp {
             merchant,
             evidence,
             state,
+            schema: None,
             _dir: dir,
         }
     }

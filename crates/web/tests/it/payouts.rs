@@ -80,10 +80,15 @@ async fn approved(app: &TestApp, order: &str, amount: &str) -> String {
 async fn approved_via(app: &TestApp, channel: &str, order: &str, amount: &str) -> String {
     let alice = app.login("alice").await;
     let rita = app.login("rita").await;
+    approved_by(app, &alice, &rita, channel, order, amount).await
+}
+
+/// As [`approved_via`], signed in already (sign-ins are throttled).
+async fn approved_by(app: &TestApp, alice: &str, rita: &str, channel: &str, order: &str, amount: &str) -> String {
     app.order_via(channel, order, "alice", 1000, 10000, 5, Some((600, "third_party"))).await;
-    let no = app.submitted(&alice, order, "40").await;
-    app.post(&format!("/api/v1/review/applications/{no}/claim"), &rita, json!({})).await;
-    let r = app.post(&format!("/api/v1/review/applications/{no}/approve"), &rita, json!({"amount": amount})).await;
+    let no = app.submitted(alice, order, "40").await;
+    app.post(&format!("/api/v1/review/applications/{no}/claim"), rita, json!({})).await;
+    let r = app.post(&format!("/api/v1/review/applications/{no}/approve"), rita, json!({"amount": amount})).await;
     assert_eq!(r.status, 200, "{}", r.body);
     no
 }
@@ -351,4 +356,42 @@ both!(staff_send_a_failed_refund_again_or_record_it_paid_another_way, |app: Test
     assert_eq!((last["kind"].as_str(), last["actor"].as_str()), (Some("settled_outside"), Some("rita")));
     assert_eq!(last["data"]["note"], "已通过对公转账退回，流水号 88001");
     assert_eq!(payouts(&app, &no).await.len(), 1, "no payout for money paid another way");
+});
+
+both!(two_instances_on_one_database_never_send_a_payout_twice, |app: TestApp| async move {
+    let (Some(url), Some(schema)) = (std::env::var("REDRESS_TEST_DATABASE_URL").ok(), app.schema.clone()) else {
+        eprintln!("several instances share a PostgreSQL database only");
+        return;
+    };
+    let alice = app.login("alice").await;
+    let rita = app.login("rita").await;
+    let mut nos = Vec::new();
+    for i in 0..24 {
+        nos.push(approved_by(&app, &alice, &rita, "wechat_pay", &format!("TW-{i}"), "10").await);
+    }
+    // A second instance: its own connections to the same database.
+    let other = redress_store::Store::connect(&url, Some(&schema)).await.expect("second instance");
+    let channels = app.state.payments.channels.clone();
+    let worker = |store: redress_store::Store| {
+        let channels = channels.clone();
+        tokio::spawn(async move {
+            let mut taken = 0;
+            loop {
+                let n = redress_payouts::run_once(&store, &channels, jiff::Timestamp::now()).await.expect("worker");
+                if n == 0 {
+                    return taken;
+                }
+                taken += n;
+            }
+        })
+    };
+    let (a, b) = tokio::join!(worker(app.store.clone()), worker(other.clone()),);
+    let (a, b) = (a.expect("first"), b.expect("second"));
+    assert_eq!(a + b, nos.len(), "each payout taken once between them ({a} + {b})");
+    let books = app.store.sandbox_refunds("wechat_pay").await.expect("books");
+    assert_eq!(books.len(), nos.len());
+    assert!(books.iter().all(|b| b.requests == 1), "no key was sent twice");
+    for no in &nos {
+        assert_eq!(payouts(&app, no).await[0].state, PayoutState::Processing);
+    }
 });
