@@ -124,7 +124,7 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(evidence = %state.blobs.describe(), "evidence store");
             // Part files a crash left in staging: nothing refers to them.
             state.blobs.sweep_staging(std::time::Duration::from_secs(3600)).await?;
-            serve(store, state, &listen, settings.sandbox_settle).await?;
+            serve(store, state, &listen, settings.sandbox_settle, settings.sandbox_faults).await?;
         }
     }
     Ok(())
@@ -148,6 +148,7 @@ async fn serve(
     mut state: redress_web::AppState,
     listen: &str,
     settle: jiff::SignedDuration,
+    faults: redress_web::sandbox::Faults,
 ) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
@@ -155,6 +156,9 @@ async fn serve(
     state.payments = redress_web::Payments::sandbox(&store, &format!("http://{addr}"), settle)
         .await
         .map_err(|e| anyhow::anyhow!("cannot set up the sandbox payment gateway: {e}"))?;
+    if let Some(sandbox) = &state.payments.sandbox {
+        sandbox.set_faults(faults);
+    }
     tokio::spawn(background(state.clone()));
     tokio::spawn(payouts(state.clone()));
     let app = redress_web::app(state);

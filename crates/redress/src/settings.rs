@@ -40,6 +40,9 @@ pub struct Common {
     /// Seconds after which the sandbox payment gateway settles a refund [default: 3]
     #[arg(long, env = "REDRESS_SANDBOX_SETTLE_SECS", global = true)]
     pub sandbox_settle_secs: Option<u64>,
+    /// Make the sandbox gateway misbehave, e.g. error:0.2,lost:0.1,early:0.1,twice:0.3
+    #[arg(long, env = "REDRESS_SANDBOX_FAULTS", global = true)]
+    pub sandbox_faults: Option<String>,
     /// Keep evidence files in this S3 bucket instead of the data folder
     #[arg(long, env = "REDRESS_EVIDENCE_S3_BUCKET", global = true)]
     pub evidence_s3_bucket: Option<String>,
@@ -72,6 +75,7 @@ struct FileSettings {
     evidence_allow_mp4: Option<bool>,
     report_font: Option<PathBuf>,
     sandbox_settle_secs: Option<u64>,
+    sandbox_faults: Option<String>,
     evidence_s3_bucket: Option<String>,
     evidence_s3_endpoint: Option<String>,
     evidence_s3_region: Option<String>,
@@ -92,6 +96,8 @@ pub struct Settings {
     pub report_font: Option<PathBuf>,
     /// How long the sandbox gateway takes to settle a refund.
     pub sandbox_settle: jiff::SignedDuration,
+    /// How often the sandbox gateway misbehaves (all zero by default).
+    pub sandbox_faults: redress_web::sandbox::Faults,
 }
 
 impl Settings {
@@ -140,6 +146,10 @@ impl Settings {
         Ok(Settings {
             evidence_limits,
             report_font: flags.report_font.clone().or(file.report_font),
+            sandbox_faults: redress_web::sandbox::Faults::parse(
+                &flags.sandbox_faults.clone().or(file.sandbox_faults).unwrap_or_default(),
+            )
+            .map_err(|e| anyhow::anyhow!("sandbox_faults: {e}"))?,
             sandbox_settle: jiff::SignedDuration::from_secs(
                 i64::try_from(flags.sandbox_settle_secs.or(file.sandbox_settle_secs).unwrap_or(3)).unwrap_or(i64::MAX),
             ),

@@ -111,6 +111,24 @@ impl Store {
         from_row(&row)
     }
 
+    /// Settles one refund now, if it is still processing.
+    pub async fn sandbox_settle_now(&self, channel: &str, key: &str, now: Timestamp) -> Result<(), StoreError> {
+        let (channel, key) = (channel.to_owned(), key.to_owned());
+        self.writing(move |s| async move {
+            sqlx::query(
+                "UPDATE sandbox_refunds SET status = 'SUCCESS', settled_at = $1
+                 WHERE channel = $2 AND refund_key = $3 AND status = 'PROCESSING'",
+            )
+            .bind(ms(now))
+            .bind(&channel)
+            .bind(&key)
+            .execute(s.write_pool())
+            .await?;
+            Ok(())
+        })
+        .await
+    }
+
     /// Settles every processing refund whose time has come, as `SUCCESS`; returns them.
     pub async fn sandbox_settle_due(&self, now: Timestamp) -> Result<Vec<SandboxRefund>, StoreError> {
         self.writing(move |s| async move {

@@ -11,6 +11,10 @@
 //! - The bank-card protocol (`/sandbox/bank/refunds`, Redress's own, see
 //!   `redress_channels::bank`): HMAC-checked requests, signed answers, settlement like WeChat
 //!   Pay's, signed notifications.
+//! - It can be told ([`Sandbox::set_faults`], or `REDRESS_SANDBOX_FAULTS` for `serve`) to
+//!   misbehave as real channels do, each at a rate: answer a refund request with an error
+//!   without booking it (`error`), book it but lose the answer (`lost`, as a timeout looks to
+//!   the caller), call back before answering (`early`), and call back twice (`twice`).
 //! - Alipay (`/sandbox/alipay/gateway.do`): `alipay.trade.refund` and
 //!   `alipay.trade.fastpay.refund.query`, RSA2-checked and RSA2-signed; like Alipay it refunds
 //!   synchronously (`fund_change: "N"` on a repeated `out_request_no`).
@@ -44,6 +48,45 @@ const ALIPAY: &str = "alipay";
 const BANK: &str = "bank_card";
 const ALIPAY_APP_ID: &str = "2021000000000000";
 
+/// How often the sandbox misbehaves, each a rate from 0 to 1.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Faults {
+    /// Refuse a refund request with a server error, booking nothing.
+    pub error: f64,
+    /// Book a refund but lose the answer.
+    pub lost: f64,
+    /// Settle and call back before answering the request.
+    pub early: f64,
+    /// Deliver each callback twice.
+    pub twice: f64,
+}
+
+impl Faults {
+    /// `error:0.2,lost:0.1,early:0.1,twice:0.3` (any subset).
+    pub fn parse(text: &str) -> Result<Faults, String> {
+        let mut f = Faults::default();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (name, rate) = part.split_once(':').ok_or_else(|| format!("{part}: expected name:rate"))?;
+            let rate: f64 = rate.trim().parse().map_err(|_| format!("{part}: the rate is not a number"))?;
+            if !(0.0..=1.0).contains(&rate) {
+                return Err(format!("{part}: the rate must be between 0 and 1"));
+            }
+            match name.trim() {
+                "error" => f.error = rate,
+                "lost" => f.lost = rate,
+                "early" => f.early = rate,
+                "twice" => f.twice = rate,
+                other => return Err(format!("{other}: unknown fault (error, lost, early, twice)")),
+            }
+        }
+        Ok(f)
+    }
+}
+
+fn roll(rate: f64) -> bool {
+    rate > 0.0 && rand::random::<f64>() < rate
+}
+
 /// The client configurations that talk to the sandbox.
 pub struct SandboxClients {
     pub wechat: WechatConfig,
@@ -72,6 +115,7 @@ pub struct Sandbox {
     bank_secret: Vec<u8>,
     /// How long after the first request a refund settles.
     pub settle_after: SignedDuration,
+    faults: std::sync::Mutex<Faults>,
     http: reqwest::Client,
 }
 
@@ -109,6 +153,7 @@ impl Sandbox {
                 .as_bytes()
                 .to_vec(),
             settle_after,
+            faults: std::sync::Mutex::new(Faults::default()),
             http: reqwest::Client::builder()
                 .timeout(std::time::Duration::from_secs(5))
                 .build()
@@ -139,6 +184,15 @@ impl Sandbox {
             notify_url: format!("{base}/api/v1/channels/bank/notify"),
         };
         Ok((sandbox, SandboxClients { wechat, alipay, bank }))
+    }
+
+    /// Makes the sandbox misbehave at these rates from now on.
+    pub fn set_faults(&self, faults: Faults) {
+        *self.faults.lock().unwrap_or_else(|e| e.into_inner()) = faults;
+    }
+
+    fn faults(&self) -> Faults {
+        *self.faults.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// An answer signed as the platform signs.
@@ -245,6 +299,10 @@ async fn wechat_refund(State(state): State<AppState>, headers: HeaderMap, body: 
     if !key_ok || a.refund <= 0 || a.refund > a.total || a.currency != "CNY" {
         return sandbox.error(StatusCode::BAD_REQUEST, "PARAM_ERROR", "out_refund_no or amount is not valid");
     }
+    let faults = sandbox.faults();
+    if roll(faults.error) {
+        return sandbox.error(StatusCode::INTERNAL_SERVER_ERROR, "SYSTEM_ERROR", "sandbox: told to fail");
+    }
     let now = Timestamp::now();
     let new = SandboxRefund {
         refund_id: format!("5030{:026}", rand::random::<u64>()),
@@ -255,9 +313,27 @@ async fn wechat_refund(State(state): State<AppState>, headers: HeaderMap, body: 
         ..booking(WECHAT, &req.out_refund_no, now, now + sandbox.settle_after)
     };
     match state.store.sandbox_request(new).await {
-        Ok((r, _)) => sandbox.signed(StatusCode::OK, Sandbox::refund_json(&r)),
+        Ok((r, _)) => match misbehave(&state, &sandbox, &r, faults).await {
+            Some(lost) => lost,
+            None => sandbox.signed(StatusCode::OK, Sandbox::refund_json(&r)),
+        },
         Err(e) => sandbox.error(StatusCode::INTERNAL_SERVER_ERROR, "SYSTEM_ERROR", &e.to_string()),
     }
+}
+
+/// After booking a request: call back before answering (`early`) and lose the answer (`lost`,
+/// returned as the response to send instead).
+async fn misbehave(state: &AppState, sandbox: &Sandbox, r: &SandboxRefund, faults: Faults) -> Option<Response> {
+    if roll(faults.early) && r.status == "PROCESSING" {
+        let now = Timestamp::now();
+        if state.store.sandbox_settle_now(&r.channel, &r.refund_key, now).await.is_ok()
+            && let Ok(settled) = state.store.sandbox_refund(&r.channel, &r.refund_key).await
+            && deliver(sandbox, &settled, now).await
+        {
+            let _ = state.store.sandbox_notified(&r.channel, &r.refund_key, now).await;
+        }
+    }
+    roll(faults.lost).then(|| (StatusCode::BAD_GATEWAY, "sandbox: the answer was lost").into_response())
 }
 
 async fn wechat_query(State(state): State<AppState>, headers: HeaderMap, Path(key): Path<String>) -> Response {
@@ -381,6 +457,10 @@ async fn bank_refund(State(state): State<AppState>, headers: HeaderMap, body: By
     if req.amount_fen <= 0 || !(1..=64).contains(&req.request_no.len()) {
         return bank_answer(&sandbox, path, StatusCode::BAD_REQUEST, r#"{"error":"amount or request_no"}"#.into());
     }
+    let faults = sandbox.faults();
+    if roll(faults.error) {
+        return bank_answer(&sandbox, path, StatusCode::SERVICE_UNAVAILABLE, r#"{"error":"told to fail"}"#.into());
+    }
     let now = Timestamp::now();
     let new = SandboxRefund {
         refund_id: format!("BK{:018}", rand::random::<u64>() % 1_000_000_000_000_000_000),
@@ -391,7 +471,10 @@ async fn bank_refund(State(state): State<AppState>, headers: HeaderMap, body: By
         ..booking(BANK, &req.request_no, now, now + sandbox.settle_after)
     };
     match state.store.sandbox_request(new).await {
-        Ok((r, _)) => bank_answer(&sandbox, path, StatusCode::OK, bank_refund_json(&r)),
+        Ok((r, _)) => match misbehave(&state, &sandbox, &r, faults).await {
+            Some(lost) => lost,
+            None => bank_answer(&sandbox, path, StatusCode::OK, bank_refund_json(&r)),
+        },
         Err(_) => bank_answer(&sandbox, path, StatusCode::SERVICE_UNAVAILABLE, r#"{"error":"busy"}"#.into()),
     }
 }
@@ -414,6 +497,59 @@ async fn bank_query(State(state): State<AppState>, headers: HeaderMap, Path(key)
     }
 }
 
+/// Posts a settled refund's notification to its `notify_url`; whether it was accepted.
+async fn deliver(sandbox: &Sandbox, r: &SandboxRefund, now: Timestamp) -> bool {
+    let Some(url) = r.notify_url.clone() else { return false };
+    let request = match r.channel.as_str() {
+        WECHAT => wechat_notification(sandbox, r, now).map(|(body, h)| {
+            sandbox
+                .http
+                .post(&url)
+                .header("content-type", "application/json")
+                .header("wechatpay-timestamp", h.timestamp.to_string())
+                .header("wechatpay-nonce", h.nonce)
+                .header("wechatpay-signature", h.signature)
+                .header("wechatpay-serial", h.serial)
+                .body(body)
+        }),
+        BANK => {
+            let body = bank_refund_json(r);
+            let nonce = format!("{:032x}", rand::random::<u128>());
+            let sig = bank::Signature::sign(
+                &sandbox.bank_secret,
+                now.as_second(),
+                &nonce,
+                bank::NOTIFY,
+                bank::NOTIFY_PATH,
+                &body,
+            );
+            Some(
+                sandbox
+                    .http
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .header("x-bank-timestamp", sig.timestamp.to_string())
+                    .header("x-bank-nonce", sig.nonce)
+                    .header("x-bank-signature", sig.signature)
+                    .body(body),
+            )
+        }
+        _ => None,
+    };
+    let Some(request) = request else { return false };
+    match request.send().await {
+        Ok(res) if res.status().is_success() => true,
+        Ok(res) => {
+            tracing::debug!(status = %res.status(), key = %r.refund_key, "sandbox notification refused");
+            false
+        }
+        Err(e) => {
+            tracing::debug!(error = %e, key = %r.refund_key, "sandbox notification not delivered");
+            false
+        }
+    }
+}
+
 /// Settles what is due and delivers notifications not yet accepted; `serve` runs it every
 /// fraction of a second. Returns how many notifications were accepted.
 pub async fn tick(state: &AppState) -> Result<usize, StoreError> {
@@ -422,51 +558,12 @@ pub async fn tick(state: &AppState) -> Result<usize, StoreError> {
     state.store.sandbox_settle_due(now).await?;
     let mut delivered = 0;
     for r in state.store.sandbox_unnotified(50).await? {
-        let Some(url) = r.notify_url.clone() else { continue };
-        let request = match r.channel.as_str() {
-            WECHAT => wechat_notification(&sandbox, &r, now).map(|(body, h)| {
-                sandbox
-                    .http
-                    .post(&url)
-                    .header("content-type", "application/json")
-                    .header("wechatpay-timestamp", h.timestamp.to_string())
-                    .header("wechatpay-nonce", h.nonce)
-                    .header("wechatpay-signature", h.signature)
-                    .header("wechatpay-serial", h.serial)
-                    .body(body)
-            }),
-            BANK => {
-                let body = bank_refund_json(&r);
-                let nonce = format!("{:032x}", rand::random::<u128>());
-                let sig = bank::Signature::sign(
-                    &sandbox.bank_secret,
-                    now.as_second(),
-                    &nonce,
-                    bank::NOTIFY,
-                    bank::NOTIFY_PATH,
-                    &body,
-                );
-                Some(
-                    sandbox
-                        .http
-                        .post(&url)
-                        .header("content-type", "application/json")
-                        .header("x-bank-timestamp", sig.timestamp.to_string())
-                        .header("x-bank-nonce", sig.nonce)
-                        .header("x-bank-signature", sig.signature)
-                        .body(body),
-                )
+        if deliver(&sandbox, &r, now).await {
+            if roll(sandbox.faults().twice) {
+                deliver(&sandbox, &r, now).await;
             }
-            _ => None,
-        };
-        let Some(request) = request else { continue };
-        match request.send().await {
-            Ok(res) if res.status().is_success() => {
-                state.store.sandbox_notified(&r.channel, &r.refund_key, Timestamp::now()).await?;
-                delivered += 1;
-            }
-            Ok(res) => tracing::debug!(status = %res.status(), key = %r.refund_key, "sandbox notification refused"),
-            Err(e) => tracing::debug!(error = %e, key = %r.refund_key, "sandbox notification not delivered"),
+            state.store.sandbox_notified(&r.channel, &r.refund_key, Timestamp::now()).await?;
+            delivered += 1;
         }
     }
     Ok(delivered)
@@ -579,7 +676,17 @@ pub fn router() -> Router<AppState> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_yuan;
+    use super::{Faults, parse_yuan};
+
+    #[test]
+    fn faults_are_read_from_a_setting() {
+        let f = Faults::parse("error:0.2, lost:0.1,twice:1").expect("faults");
+        assert_eq!(f, Faults { error: 0.2, lost: 0.1, early: 0.0, twice: 1.0 });
+        assert_eq!(Faults::parse(""), Ok(Faults::default()));
+        assert!(Faults::parse("lost:2").is_err());
+        assert!(Faults::parse("slow:0.1").is_err());
+        assert!(Faults::parse("error").is_err());
+    }
 
     #[test]
     fn yuan_amounts_are_read_exactly() {

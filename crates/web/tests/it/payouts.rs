@@ -95,7 +95,11 @@ async fn approved_by(app: &TestApp, alice: &str, rita: &str, channel: &str, orde
 
 async fn state_of(app: &TestApp, no: &str) -> String {
     let alice = app.login("alice").await;
-    app.get(&format!("/api/v1/applications/{no}"), &alice).await.body["application"]["state"]
+    state_as(app, &alice, no).await
+}
+
+async fn state_as(app: &TestApp, token: &str, no: &str) -> String {
+    app.get(&format!("/api/v1/applications/{no}"), token).await.body["application"]["state"]
         .as_str()
         .unwrap_or("")
         .to_owned()
@@ -394,4 +398,51 @@ both!(two_instances_on_one_database_never_send_a_payout_twice, |app: TestApp| as
     for no in &nos {
         assert_eq!(payouts(&app, no).await[0].state, PayoutState::Processing);
     }
+});
+
+both!(a_misbehaving_channel_still_pays_every_approval_exactly_once, |app: TestApp| async move {
+    use redress_web::sandbox::Faults;
+    let alice = app.login("alice").await;
+    let rita = app.login("rita").await;
+    let mut nos = Vec::new();
+    for (i, channel) in ["wechat_pay", "bank_card", "alipay"].iter().cycle().take(18).enumerate() {
+        nos.push(approved_by(&app, &alice, &rita, channel, &format!("CH-{i}"), "12.50").await);
+    }
+    let sandbox = app.state.payments.sandbox.clone().expect("sandbox");
+    // Errors, lost answers, callbacks before answers, and every callback twice.
+    sandbox.set_faults(Faults { error: 0.3, lost: 0.3, early: 0.3, twice: 1.0 });
+    let channels = &app.state.payments.channels;
+    let start = jiff::Timestamp::now();
+    // Run the worker as time passes (hours at a step, past every backoff) and let the sandbox
+    // settle and call back, until every payout has ended.
+    for step in 1..=40 {
+        let at = start + jiff::SignedDuration::from_hours(2 * step);
+        redress_payouts::run_once(&app.store, channels, at).await.expect("worker");
+        redress_web::sandbox::tick(&app.state).await.expect("tick");
+        let mut open = 0;
+        for no in &nos {
+            if payouts(&app, no).await.iter().any(|p| !p.state.is_final()) {
+                open += 1;
+            }
+        }
+        if open == 0 {
+            break;
+        }
+    }
+    sandbox.set_faults(Faults::default());
+    let mut books = Vec::new();
+    for ch in ["wechat_pay", "alipay", "bank_card"] {
+        books.extend(app.store.sandbox_refunds(ch).await.expect("books"));
+    }
+    for no in &nos {
+        let p = payouts(&app, no).await;
+        assert_eq!(p.len(), 1, "{no}: one payout");
+        assert_eq!(p[0].state, PayoutState::Succeeded, "{no}: {:?}", p[0]);
+        assert_eq!(state_as(&app, &alice, no).await, "refunded", "{no}");
+        // The channel paid this key once, the approved amount, however often it was asked.
+        let paid: Vec<_> = books.iter().filter(|b| b.refund_key == p[0].id).collect();
+        assert_eq!(paid.len(), 1, "{no}");
+        assert_eq!(paid[0].amount_fen, 1250, "{no}: no order gets back more than approved");
+    }
+    assert_eq!(books.len(), nos.len(), "no refund the outbox did not ask for");
 });
