@@ -124,7 +124,7 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(evidence = %state.blobs.describe(), "evidence store");
             // Part files a crash left in staging: nothing refers to them.
             state.blobs.sweep_staging(std::time::Duration::from_secs(3600)).await?;
-            serve(store, state, &listen, settings.sandbox_settle, settings.sandbox_faults).await?;
+            serve(store, state, &listen, &settings).await?;
         }
     }
     Ok(())
@@ -147,18 +147,20 @@ async fn serve(
     store: Store,
     mut state: redress_web::AppState,
     listen: &str,
-    settle: jiff::SignedDuration,
-    faults: redress_web::sandbox::Faults,
+    settings: &Settings,
 ) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     // The embedded default: payouts go to the sandbox gateway on this same server.
-    state.payments = redress_web::Payments::sandbox(&store, &format!("http://{addr}"), settle)
+    let base = format!("http://{addr}");
+    state.payments = redress_web::Payments::sandbox(&store, &base, settings.sandbox_settle)
         .await
         .map_err(|e| anyhow::anyhow!("cannot set up the sandbox payment gateway: {e}"))?;
     if let Some(sandbox) = &state.payments.sandbox {
-        sandbox.set_faults(faults);
+        sandbox.set_faults(settings.sandbox_faults);
     }
+    // Channels the settings file configures talk to the real thing.
+    settings.real_channels(&mut state.payments, &base)?;
     tokio::spawn(background(state.clone()));
     tokio::spawn(payouts(state.clone()));
     let app = redress_web::app(state);

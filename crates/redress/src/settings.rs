@@ -40,6 +40,9 @@ pub struct Common {
     /// Seconds after which the sandbox payment gateway settles a refund [default: 3]
     #[arg(long, env = "REDRESS_SANDBOX_SETTLE_SECS", global = true)]
     pub sandbox_settle_secs: Option<u64>,
+    /// This server's public address, for the channels' callbacks [default: the listen address]
+    #[arg(long, env = "REDRESS_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
     /// Make the sandbox gateway misbehave, e.g. error:0.2,lost:0.1,early:0.1,twice:0.3
     #[arg(long, env = "REDRESS_SANDBOX_FAULTS", global = true)]
     pub sandbox_faults: Option<String>,
@@ -76,6 +79,10 @@ struct FileSettings {
     report_font: Option<PathBuf>,
     sandbox_settle_secs: Option<u64>,
     sandbox_faults: Option<String>,
+    public_url: Option<String>,
+    wechat_pay: Option<WechatSettings>,
+    alipay: Option<AlipaySettings>,
+    bank_card: Option<BankSettings>,
     evidence_s3_bucket: Option<String>,
     evidence_s3_endpoint: Option<String>,
     evidence_s3_region: Option<String>,
@@ -98,6 +105,11 @@ pub struct Settings {
     pub sandbox_settle: jiff::SignedDuration,
     /// How often the sandbox gateway misbehaves (all zero by default).
     pub sandbox_faults: redress_web::sandbox::Faults,
+    pub public_url: Option<String>,
+    /// Real channels from the settings file; the others use the sandbox.
+    pub wechat_pay: Option<WechatSettings>,
+    pub alipay: Option<AlipaySettings>,
+    pub bank_card: Option<BankSettings>,
 }
 
 impl Settings {
@@ -146,6 +158,10 @@ impl Settings {
         Ok(Settings {
             evidence_limits,
             report_font: flags.report_font.clone().or(file.report_font),
+            public_url: flags.public_url.clone().or(file.public_url).filter(|s| !s.is_empty()),
+            wechat_pay: file.wechat_pay,
+            alipay: file.alipay,
+            bank_card: file.bank_card,
             sandbox_faults: redress_web::sandbox::Faults::parse(
                 &flags.sandbox_faults.clone().or(file.sandbox_faults).unwrap_or_default(),
             )
@@ -191,5 +207,107 @@ impl Settings {
             },
             None => format!("SQLite {}", self.data_dir.join("redress.db").display()),
         }
+    }
+}
+
+/// `[wechat_pay]` in the settings file: a real WeChat Pay merchant instead of the sandbox.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct WechatSettings {
+    /// [default: https://api.mch.weixin.qq.com]
+    base_url: Option<String>,
+    mchid: String,
+    /// The merchant API certificate's serial number.
+    serial_no: String,
+    /// The merchant API certificate's private key (PEM).
+    private_key_file: PathBuf,
+    /// WeChat Pay's platform public key or certificate key (PEM), and its id/serial.
+    platform_key_file: PathBuf,
+    platform_serial: String,
+    /// The 32-character APIv3 key.
+    api_v3_key: String,
+}
+
+/// `[alipay]` in the settings file: a real Alipay app instead of the sandbox.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct AlipaySettings {
+    /// [default: https://openapi.alipay.com/gateway.do]
+    gateway: Option<String>,
+    app_id: String,
+    /// The app's private key (PEM or the console's bare base64).
+    private_key_file: PathBuf,
+    /// Alipay's public key (PEM or bare base64).
+    alipay_public_key_file: PathBuf,
+}
+
+/// `[bank_card]` in the settings file: a bank speaking Redress's bank protocol.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct BankSettings {
+    base_url: String,
+    merchant_id: String,
+    /// A file holding the shared HMAC secret.
+    secret_file: PathBuf,
+}
+
+fn read(path: &std::path::Path, what: &str) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {what} {}", path.display()))
+}
+
+impl Settings {
+    /// Replaces the sandbox's client for each channel the settings file configures. `base` is
+    /// this server's own address, used for callbacks unless `public_url` is set.
+    pub fn real_channels(&self, payments: &mut redress_web::Payments, base: &str) -> anyhow::Result<()> {
+        use redress_channels::{SigningKey, VerifyingKey};
+        use std::sync::Arc;
+        let base = self.public_url.as_deref().unwrap_or(base).trim_end_matches('/').to_owned();
+        let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build()?;
+        if let Some(w) = &self.wechat_pay {
+            let key = SigningKey::from_text(&read(&w.private_key_file, "the WeChat Pay private key")?)
+                .map_err(|e| anyhow::anyhow!("wechat_pay.private_key_file: {e}"))?;
+            let platform = VerifyingKey::from_text(&read(&w.platform_key_file, "the WeChat Pay platform key")?)
+                .map_err(|e| anyhow::anyhow!("wechat_pay.platform_key_file: {e}"))?;
+            anyhow::ensure!(w.api_v3_key.len() == 32, "wechat_pay.api_v3_key must be 32 characters");
+            let config = redress_payouts::wechat::WechatConfig {
+                base_url: w.base_url.clone().unwrap_or_else(|| "https://api.mch.weixin.qq.com".into()),
+                merchant: redress_channels::wechat::Merchant {
+                    mchid: w.mchid.clone(),
+                    serial_no: w.serial_no.clone(),
+                    key,
+                },
+                platform_key: platform,
+                platform_serial: w.platform_serial.clone(),
+                api_v3_key: w.api_v3_key.as_bytes().to_vec(),
+                notify_url: format!("{base}/api/v1/channels/wechat/notify"),
+            };
+            tracing::info!(url = %config.base_url, "WeChat Pay: a real merchant");
+            payments.channels.wechat = Some(Arc::new(redress_payouts::wechat::WechatClient::new(config, http.clone())));
+        }
+        if let Some(a) = &self.alipay {
+            let config = redress_payouts::alipay::AlipayConfig {
+                gateway_url: a.gateway.clone().unwrap_or_else(|| "https://openapi.alipay.com/gateway.do".into()),
+                app_id: a.app_id.clone(),
+                app_key: SigningKey::from_text(&read(&a.private_key_file, "the Alipay app private key")?)
+                    .map_err(|e| anyhow::anyhow!("alipay.private_key_file: {e}"))?,
+                alipay_public_key: VerifyingKey::from_text(&read(&a.alipay_public_key_file, "Alipay's public key")?)
+                    .map_err(|e| anyhow::anyhow!("alipay.alipay_public_key_file: {e}"))?,
+            };
+            tracing::info!(url = %config.gateway_url, "Alipay: a real app");
+            payments.channels.alipay = Some(Arc::new(redress_payouts::alipay::AlipayClient::new(config, http.clone())));
+        }
+        if let Some(b) = &self.bank_card {
+            let secret = read(&b.secret_file, "the bank's shared secret")?.trim().as_bytes().to_vec();
+            anyhow::ensure!(secret.len() >= 16, "bank_card.secret_file must hold at least 16 characters");
+            let config = redress_payouts::bank::BankConfig {
+                base_url: b.base_url.clone(),
+                merchant_id: b.merchant_id.clone(),
+                secret,
+                notify_url: format!("{base}/api/v1/channels/bank/notify"),
+            };
+            tracing::info!(url = %config.base_url, "bank card: a real bank");
+            payments.channels.bank = Some(Arc::new(redress_payouts::bank::BankClient::new(config, http)));
+        }
+        Ok(())
     }
 }

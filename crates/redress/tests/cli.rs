@@ -455,3 +455,54 @@ fn a_case_file_is_exported_checked_offline_and_its_report_renders() {
         assert!(words.contains(&expected), "{expected:?} not in the report:\n{words}");
     }
 }
+
+#[test]
+fn real_channels_are_configuration_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("../channels/testdata");
+    let secret = d.join("bank-secret");
+    std::fs::write(&secret, "0123456789abcdef0123").expect("secret");
+    let config = |key: &Path| {
+        format!(
+            "public_url = \"https://refunds.example.com\"\n\
+             [wechat_pay]\nbase_url = \"http://127.0.0.1:9\"\nmchid = \"1900000100\"\nserial_no = \"ABC\"\n\
+             private_key_file = {:?}\nplatform_key_file = {:?}\nplatform_serial = \"PUB_KEY_ID_1\"\n\
+             api_v3_key = \"0123456789abcdef0123456789abcdef\"\n\
+             [alipay]\napp_id = \"2021000000000000\"\nprivate_key_file = {:?}\nalipay_public_key_file = {:?}\n\
+             [bank_card]\nbase_url = \"http://127.0.0.1:9\"\nmerchant_id = \"M1\"\nsecret_file = {:?}\n",
+            key,
+            keys.join("merchant_pub.pem"),
+            keys.join("merchant_key_pkcs1.pem"),
+            keys.join("merchant_pub.pem"),
+            secret
+        )
+    };
+    let good = d.join("good.toml");
+    std::fs::write(&good, config(&keys.join("merchant_key.pem"))).expect("config");
+    let (mut child, base, report) =
+        serve_demo(d, &[("REDRESS_CONFIG", good.to_str().expect("path")), ("REDRESS_LOG", "info")]);
+    for line in ["WeChat Pay: a real merchant", "Alipay: a real app", "bank card: a real bank"] {
+        assert!(report.contains(line), "{line:?} not in {report}");
+    }
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let ready = rt.block_on(async {
+        reqwest::get(format!("{base}/readyz")).await.map(|r| r.status().is_success()).unwrap_or(false)
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(ready, "serve runs with real channels configured");
+    // A key file that is not there: serve refuses to start and says which.
+    let bad = d.join("bad.toml");
+    std::fs::write(&bad, config(&d.join("missing.pem"))).expect("config");
+    let out = Command::new(env!("CARGO_BIN_EXE_redress"))
+        .arg("--data-dir")
+        .arg(d)
+        .args(["--config", bad.to_str().expect("path"), "serve", "--listen", "127.0.0.1:0"])
+        .env_remove("REDRESS_DATABASE_URL")
+        .output()
+        .expect("serve");
+    let t = text(&out);
+    assert!(!out.status.success(), "{t}");
+    assert!(t.contains("cannot read the WeChat Pay private key") && t.contains("missing.pem"), "{t}");
+}
