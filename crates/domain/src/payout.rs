@@ -183,6 +183,58 @@ impl ArrivalDays {
     }
 }
 
+/// Each channel's arrival window, as configured (`wechat_pay:0-1,alipay:0-1,bank_card:1-7`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arrivals {
+    pub wechat_pay: ArrivalDays,
+    pub alipay: ArrivalDays,
+    pub bank_card: ArrivalDays,
+}
+
+impl Default for Arrivals {
+    fn default() -> Arrivals {
+        Arrivals {
+            wechat_pay: ArrivalDays::default_for(Channel::WechatPay),
+            alipay: ArrivalDays::default_for(Channel::Alipay),
+            bank_card: ArrivalDays::default_for(Channel::BankCard),
+        }
+    }
+}
+
+impl Arrivals {
+    pub fn get(&self, channel: Channel) -> ArrivalDays {
+        match channel {
+            Channel::WechatPay => self.wechat_pay,
+            Channel::Alipay => self.alipay,
+            Channel::BankCard => self.bank_card,
+        }
+    }
+
+    /// The defaults with the channels named in `text` replaced: `channel:min-max`, comma-separated.
+    pub fn parse(text: &str) -> Result<Arrivals, String> {
+        let mut a = Arrivals::default();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (name, days) = part.split_once(':').ok_or_else(|| format!("{part}: expected channel:min-max"))?;
+            let (min, max) = days.split_once('-').ok_or_else(|| format!("{part}: expected min-max business days"))?;
+            let (min, max): (u32, u32) = (
+                min.trim().parse().map_err(|_| format!("{part}: not a number of days"))?,
+                max.trim().parse().map_err(|_| format!("{part}: not a number of days"))?,
+            );
+            if min > max || max > 60 {
+                return Err(format!("{part}: need min ≤ max ≤ 60"));
+            }
+            let days = ArrivalDays { min, max };
+            match Channel::parse(name.trim()) {
+                Some(Channel::WechatPay) => a.wechat_pay = days,
+                Some(Channel::Alipay) => a.alipay = days,
+                Some(Channel::BankCard) => a.bank_card = days,
+                None => return Err(format!("{name}: unknown channel (wechat_pay, alipay, bank_card)")),
+            }
+        }
+        Ok(a)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,6 +329,18 @@ mod tests {
         assert_eq!(secs(u32::MAX, 0.0), 3600, "no overflow");
         assert_eq!(secs(3, 1.0), 48, "spread by up to a fifth");
         assert_eq!(secs(3, 7.0), 48, "jitter is clamped");
+    }
+
+    #[test]
+    fn arrival_days_are_configurable_per_channel() {
+        let a = Arrivals::parse("bank_card:2-5, alipay:0-0").expect("parse");
+        assert_eq!(a.get(Channel::BankCard), ArrivalDays { min: 2, max: 5 });
+        assert_eq!(a.get(Channel::Alipay), ArrivalDays { min: 0, max: 0 });
+        assert_eq!(a.get(Channel::WechatPay), ArrivalDays { min: 0, max: 1 }, "the default stays");
+        assert_eq!(Arrivals::parse(""), Ok(Arrivals::default()));
+        for bad in ["bank_card:5-2", "paypal:0-1", "bank_card:1", "bank_card:a-b", "bank_card:1-99"] {
+            assert!(Arrivals::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -159,6 +159,7 @@ async fn serve(
     if let Some(sandbox) = &state.payments.sandbox {
         sandbox.set_faults(settings.sandbox_faults);
     }
+    state.payments.arrivals = settings.arrivals;
     // Channels the settings file configures talk to the real thing.
     settings.real_channels(&mut state.payments, &base)?;
     tokio::spawn(background(state.clone()));

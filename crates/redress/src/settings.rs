@@ -40,6 +40,9 @@ pub struct Common {
     /// Seconds after which the sandbox payment gateway settles a refund [default: 3]
     #[arg(long, env = "REDRESS_SANDBOX_SETTLE_SECS", global = true)]
     pub sandbox_settle_secs: Option<u64>,
+    /// Business days a refund takes to arrive, per channel [default: wechat_pay:0-1,alipay:0-1,bank_card:1-7]
+    #[arg(long, env = "REDRESS_ARRIVAL_DAYS", global = true)]
+    pub arrival_days: Option<String>,
     /// This server's public address, for the channels' callbacks [default: the listen address]
     #[arg(long, env = "REDRESS_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
@@ -80,6 +83,7 @@ struct FileSettings {
     sandbox_settle_secs: Option<u64>,
     sandbox_faults: Option<String>,
     public_url: Option<String>,
+    arrival_days: Option<String>,
     wechat_pay: Option<WechatSettings>,
     alipay: Option<AlipaySettings>,
     bank_card: Option<BankSettings>,
@@ -106,6 +110,7 @@ pub struct Settings {
     /// How often the sandbox gateway misbehaves (all zero by default).
     pub sandbox_faults: redress_web::sandbox::Faults,
     pub public_url: Option<String>,
+    pub arrivals: redress_domain::payout::Arrivals,
     /// Real channels from the settings file; the others use the sandbox.
     pub wechat_pay: Option<WechatSettings>,
     pub alipay: Option<AlipaySettings>,
@@ -159,6 +164,10 @@ impl Settings {
             evidence_limits,
             report_font: flags.report_font.clone().or(file.report_font),
             public_url: flags.public_url.clone().or(file.public_url).filter(|s| !s.is_empty()),
+            arrivals: redress_domain::payout::Arrivals::parse(
+                &flags.arrival_days.clone().or(file.arrival_days).unwrap_or_default(),
+            )
+            .map_err(|e| anyhow::anyhow!("arrival_days: {e}"))?,
             wechat_pay: file.wechat_pay,
             alipay: file.alipay,
             bank_card: file.bank_card,

@@ -505,4 +505,10 @@ fn real_channels_are_configuration_only() {
     let t = text(&out);
     assert!(!out.status.success(), "{t}");
     assert!(t.contains("cannot read the WeChat Pay private key") && t.contains("missing.pem"), "{t}");
+    // Arrival windows are settings too; a wrong one is refused with what is wrong.
+    let out = redress(d, &["--arrival-days", "bank_card:7-1", "migrate"], None);
+    let t = text(&out);
+    assert!(!out.status.success() && t.contains("arrival_days: bank_card:7-1"), "{t}");
+    let out = redress(d, &["--arrival-days", "bank_card:2-5", "migrate"], None);
+    assert!(out.status.success(), "{}", text(&out));
 }

@@ -353,13 +353,13 @@ pub struct PayoutDto {
 impl PayoutDto {
     pub fn new(
         p: &redress_store::Payout,
+        days: redress_domain::payout::ArrivalDays,
         calendar: &redress_domain::calendar::BusinessCalendar,
         lang: Lang,
         now: Timestamp,
     ) -> PayoutDto {
-        use redress_domain::payout::{ArrivalDays, PayoutState};
-        let (expected_from, expected_by) =
-            ArrivalDays::default_for(p.channel).window(p.sent_at.unwrap_or(now), calendar);
+        use redress_domain::payout::PayoutState;
+        let (expected_from, expected_by) = days.window(p.sent_at.unwrap_or(now), calendar);
         PayoutDto {
             key: p.id.clone(),
             channel: p.channel.as_str().to_owned(),
@@ -383,6 +383,13 @@ impl PayoutDto {
     ) -> Result<Vec<PayoutDto>, redress_store::StoreError> {
         let calendar = state.store.calendar().await?;
         let now = Timestamp::now();
-        Ok(state.store.payouts_of(no).await?.iter().map(|p| PayoutDto::new(p, &calendar, lang, now)).collect())
+        let arrivals = state.payments.arrivals;
+        Ok(state
+            .store
+            .payouts_of(no)
+            .await?
+            .iter()
+            .map(|p| PayoutDto::new(p, arrivals.get(p.channel), &calendar, lang, now))
+            .collect())
     }
 }

@@ -43,6 +43,8 @@ pub struct AppState {
 pub struct Payments {
     pub channels: redress_payouts::Channels,
     pub sandbox: Option<std::sync::Arc<sandbox::Sandbox>>,
+    /// When each channel's money is expected to arrive.
+    pub arrivals: redress_domain::payout::Arrivals,
 }
 
 impl Payments {
@@ -62,6 +64,7 @@ impl Payments {
                 bank: Some(Arc::new(redress_payouts::bank::BankClient::new(clients.bank, http))),
             },
             sandbox: Some(Arc::new(sandbox)),
+            arrivals: Default::default(),
         })
     }
 }
