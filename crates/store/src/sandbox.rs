@@ -111,17 +111,25 @@ impl Store {
         from_row(&row)
     }
 
-    /// Settles one refund now, if it is still processing.
-    pub async fn sandbox_settle_now(&self, channel: &str, key: &str, now: Timestamp) -> Result<(), StoreError> {
+    /// Settles one refund now as `status` (`SUCCESS`, or `CLOSED` when the channel gives up),
+    /// if it is still processing.
+    pub async fn sandbox_settle_now(
+        &self,
+        channel: &str,
+        key: &str,
+        status: &'static str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         let (channel, key) = (channel.to_owned(), key.to_owned());
         self.writing(move |s| async move {
             sqlx::query(
-                "UPDATE sandbox_refunds SET status = 'SUCCESS', settled_at = $1
+                "UPDATE sandbox_refunds SET status = $4, settled_at = $1
                  WHERE channel = $2 AND refund_key = $3 AND status = 'PROCESSING'",
             )
             .bind(ms(now))
             .bind(&channel)
             .bind(&key)
+            .bind(status)
             .execute(s.write_pool())
             .await?;
             Ok(())

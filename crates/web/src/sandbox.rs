@@ -14,7 +14,8 @@
 //! - It can be told ([`Sandbox::set_faults`], or `REDRESS_SANDBOX_FAULTS` for `serve`) to
 //!   misbehave as real channels do, each at a rate: answer a refund request with an error
 //!   without booking it (`error`), book it but lose the answer (`lost`, as a timeout looks to
-//!   the caller), call back before answering (`early`), and call back twice (`twice`).
+//!   the caller), call back before answering (`early`), call back twice (`twice`), and give up
+//!   on a refund (`closed`: WeChat Pay `CLOSED`, bank `FAILED`).
 //! - Alipay (`/sandbox/alipay/gateway.do`): `alipay.trade.refund` and
 //!   `alipay.trade.fastpay.refund.query`, RSA2-checked and RSA2-signed; like Alipay it refunds
 //!   synchronously (`fund_change: "N"` on a repeated `out_request_no`).
@@ -59,10 +60,12 @@ pub struct Faults {
     pub early: f64,
     /// Deliver each callback twice.
     pub twice: f64,
+    /// Give up on a new refund (it ends `CLOSED`; a new key is needed).
+    pub closed: f64,
 }
 
 impl Faults {
-    /// `error:0.2,lost:0.1,early:0.1,twice:0.3` (any subset).
+    /// `error:0.2,lost:0.1,early:0.1,twice:0.3,closed:0.1` (any subset).
     pub fn parse(text: &str) -> Result<Faults, String> {
         let mut f = Faults::default();
         for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -76,7 +79,8 @@ impl Faults {
                 "lost" => f.lost = rate,
                 "early" => f.early = rate,
                 "twice" => f.twice = rate,
-                other => return Err(format!("{other}: unknown fault (error, lost, early, twice)")),
+                "closed" => f.closed = rate,
+                other => return Err(format!("{other}: unknown fault (error, lost, early, twice, closed)")),
             }
         }
         Ok(f)
@@ -313,7 +317,7 @@ async fn wechat_refund(State(state): State<AppState>, headers: HeaderMap, body: 
         ..booking(WECHAT, &req.out_refund_no, now, now + sandbox.settle_after)
     };
     match state.store.sandbox_request(new).await {
-        Ok((r, _)) => match misbehave(&state, &sandbox, &r, faults).await {
+        Ok((mut r, fresh)) => match misbehave(&state, &sandbox, &mut r, fresh, faults).await {
             Some(lost) => lost,
             None => sandbox.signed(StatusCode::OK, Sandbox::refund_json(&r)),
         },
@@ -323,15 +327,28 @@ async fn wechat_refund(State(state): State<AppState>, headers: HeaderMap, body: 
 
 /// After booking a request: call back before answering (`early`) and lose the answer (`lost`,
 /// returned as the response to send instead).
-async fn misbehave(state: &AppState, sandbox: &Sandbox, r: &SandboxRefund, faults: Faults) -> Option<Response> {
-    if roll(faults.early) && r.status == "PROCESSING" {
-        let now = Timestamp::now();
-        if state.store.sandbox_settle_now(&r.channel, &r.refund_key, now).await.is_ok()
-            && let Ok(settled) = state.store.sandbox_refund(&r.channel, &r.refund_key).await
-            && deliver(sandbox, &settled, now).await
-        {
-            let _ = state.store.sandbox_notified(&r.channel, &r.refund_key, now).await;
-        }
+async fn misbehave(
+    state: &AppState,
+    sandbox: &Sandbox,
+    r: &mut SandboxRefund,
+    fresh: bool,
+    faults: Faults,
+) -> Option<Response> {
+    let now = Timestamp::now();
+    if fresh
+        && roll(faults.closed)
+        && state.store.sandbox_settle_now(&r.channel, &r.refund_key, "CLOSED", now).await.is_ok()
+        && let Ok(closed) = state.store.sandbox_refund(&r.channel, &r.refund_key).await
+    {
+        *r = closed;
+    }
+    if roll(faults.early)
+        && r.status == "PROCESSING"
+        && state.store.sandbox_settle_now(&r.channel, &r.refund_key, "SUCCESS", now).await.is_ok()
+        && let Ok(settled) = state.store.sandbox_refund(&r.channel, &r.refund_key).await
+        && deliver(sandbox, &settled, now).await
+    {
+        let _ = state.store.sandbox_notified(&r.channel, &r.refund_key, now).await;
     }
     roll(faults.lost).then(|| (StatusCode::BAD_GATEWAY, "sandbox: the answer was lost").into_response())
 }
@@ -471,7 +488,7 @@ async fn bank_refund(State(state): State<AppState>, headers: HeaderMap, body: By
         ..booking(BANK, &req.request_no, now, now + sandbox.settle_after)
     };
     match state.store.sandbox_request(new).await {
-        Ok((r, _)) => match misbehave(&state, &sandbox, &r, faults).await {
+        Ok((mut r, fresh)) => match misbehave(&state, &sandbox, &mut r, fresh, faults).await {
             Some(lost) => lost,
             None => bank_answer(&sandbox, path, StatusCode::OK, bank_refund_json(&r)),
         },
@@ -681,7 +698,7 @@ mod tests {
     #[test]
     fn faults_are_read_from_a_setting() {
         let f = Faults::parse("error:0.2, lost:0.1,twice:1").expect("faults");
-        assert_eq!(f, Faults { error: 0.2, lost: 0.1, early: 0.0, twice: 1.0 });
+        assert_eq!(f, Faults { error: 0.2, lost: 0.1, early: 0.0, twice: 1.0, closed: 0.0 });
         assert_eq!(Faults::parse(""), Ok(Faults::default()));
         assert!(Faults::parse("lost:2").is_err());
         assert!(Faults::parse("slow:0.1").is_err());

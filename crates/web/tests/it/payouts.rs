@@ -5,7 +5,7 @@ use crate::helpers::TestApp;
 use redress_domain::ids::ApplicationNo;
 use redress_domain::money::Fen;
 use redress_domain::order::Channel;
-use redress_domain::payout::{ChannelStatus, PayoutState};
+use redress_domain::payout::PayoutState;
 use serde_json::json;
 
 async fn payouts(app: &TestApp, no: &str) -> Vec<redress_store::Payout> {
@@ -301,17 +301,21 @@ both!(an_approval_is_refunded_to_the_bank_card_and_the_bank_calls_back, |app: Te
     assert_eq!((books.len(), books[0].amount_fen), (1, 3000));
 });
 
-/// Approves, sends, and has the channel give up on it (as a CLOSED answer does).
+/// Approves and sends it to a channel that gives up on it (`CLOSED`).
 async fn failed(app: &TestApp, order: &str) -> String {
+    use redress_web::sandbox::Faults;
     let no = approved(app, order, "20").await;
+    let sandbox = app.state.payments.sandbox.clone().expect("sandbox");
+    sandbox.set_faults(Faults { closed: 1.0, ..Faults::default() });
     let channels = &app.state.payments.channels;
     redress_payouts::run_once(&app.store, channels, jiff::Timestamp::now()).await.expect("worker");
+    sandbox.set_faults(Faults::default());
     let p = &payouts(app, &no).await[0];
-    let now = jiff::Timestamp::now();
-    let r =
-        app.store.payout_reported(&p.id, ChannelStatus::Closed, None, Some("CLOSED"), now, now).await.expect("report");
-    assert!(r.moved);
+    assert_eq!((p.state, p.reason.as_deref()), (PayoutState::Closed, Some("CLOSED")), "{p:?}");
     assert_eq!(state_of(app, &no).await, "refund_failed");
+    // The channel's notification of it changes nothing more.
+    redress_web::sandbox::tick(&app.state).await.expect("tick");
+    assert_eq!(payouts(app, &no).await[0].state, PayoutState::Closed);
     no
 }
 
@@ -410,7 +414,7 @@ both!(a_misbehaving_channel_still_pays_every_approval_exactly_once, |app: TestAp
     }
     let sandbox = app.state.payments.sandbox.clone().expect("sandbox");
     // Errors, lost answers, callbacks before answers, and every callback twice.
-    sandbox.set_faults(Faults { error: 0.3, lost: 0.3, early: 0.3, twice: 1.0 });
+    sandbox.set_faults(Faults { error: 0.3, lost: 0.3, early: 0.3, twice: 1.0, closed: 0.0 });
     let channels = &app.state.payments.channels;
     let start = jiff::Timestamp::now();
     // Run the worker as time passes (hours at a step, past every backoff) and let the sandbox
