@@ -12,7 +12,6 @@
 //!   `fund_change: "N"`.
 
 use crate::keys::{SigningKey, VerifyingKey};
-use redress_domain::money::Fen;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::collections::BTreeMap;
@@ -72,12 +71,6 @@ pub struct Response {
     /// The query's answer: `REFUND_SUCCESS` when done.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refund_status: Option<String>,
-}
-
-/// Yuan with two decimals, as `refund_amount` is written.
-pub fn yuan(f: Fen) -> String {
-    let sign = if f.0 < 0 { "-" } else { "" };
-    format!("{sign}{}.{:02}", f.0.unsigned_abs() / 100, f.0.unsigned_abs() % 100)
 }
 
 /// The text `sign` covers.
@@ -163,6 +156,7 @@ pub fn signed_response(method: &str, response: &Response, key: &SigningKey) -> S
 mod tests {
     use super::*;
     use crate::keys::tests::{PKCS1, PUBLIC, bare};
+    use redress_domain::money::Fen;
 
     /// Computed with Python `cryptography` (see testdata/README.md).
     const REQUEST_SIGNATURE: &str = "HTXsYiVAEbQVV7QKMd9UybKc3Id1MOWLYR1blcfGMhrDarsVMrXokXasPQCxNioEVj/ftAmUnV0AZz+5IGVNhh44UFzJaih+E9NHEKe+TpzlN/ToYGfL7h/0Cm490PlUUv9s3vQpHThkx9rivE3vR3Op8f322TWa6ss44G5iVCG+E/pPoTBQy/zSnspbF0GEe92HnRfvtoF2EmflaoiM0p7YJLWAdR+ioPVU3z7Z4eLwxrbSRYZiX4G+t2HE2Eh6l4l9udTJ1xZLLXRq0LPdQlN/uqMIWseHks4/AjZrteaz0amflWWyGLhuRv32Nokq61tFvvGy2OgJQuMeQ4fQWw==";
@@ -176,7 +170,7 @@ mod tests {
         let biz = serde_json::to_string(&RefundBiz {
             trade_no: None,
             out_trade_no: "T1".into(),
-            refund_amount: yuan(Fen(2550)),
+            refund_amount: Fen(2550).yuan_string(),
             out_request_no: "RF-20261125-ABCDEF-P1".into(),
             refund_reason: None,
         })
@@ -233,7 +227,7 @@ mod tests {
     #[test]
     fn amounts_are_written_in_yuan() {
         assert_eq!(
-            (yuan(Fen(2550)), yuan(Fen(5)), yuan(Fen(100000)), yuan(Fen(0))),
+            (Fen(2550).yuan_string(), Fen(5).yuan_string(), Fen(100000).yuan_string(), Fen(0).yuan_string()),
             ("25.50".into(), "0.05".into(), "1000.00".into(), "0.00".into())
         );
     }

@@ -608,6 +608,34 @@ impl Application {
         self.step(State::Refunded, actor, now, EventKind::Refunded, |_| {})
     }
 
+    /// The steps that follow a payout's new state: money on its way (`refunding`), arrived
+    /// (`refunded`), or stuck (`refund_failed`, with the channel's reason). None for a payout
+    /// not yet sent.
+    pub fn follow_payout(
+        &self,
+        payout: crate::payout::PayoutState,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<Vec<(Application, Event)>, ApplicationError> {
+        use crate::payout::PayoutState;
+        let system = Actor::system();
+        let mut steps = Vec::new();
+        let mut current = self.clone();
+        if matches!(current.state, State::Approved | State::RefundFailed) && payout != PayoutState::Created {
+            let step = current.start_refund(&system, now)?;
+            current = step.0.clone();
+            steps.push(step);
+        }
+        if current.state == State::Refunding {
+            match payout {
+                PayoutState::Succeeded => steps.push(current.refund_succeeded(&system, now)?),
+                PayoutState::Abnormal | PayoutState::Closed => steps.push(current.refund_failed(&system, reason, now)?),
+                PayoutState::Created | PayoutState::Processing => {}
+            }
+        }
+        Ok(steps)
+    }
+
     /// Staff send a failed refund again: a new payout (written with this event) goes out; the
     /// application stays `refund_failed` until the channel has it.
     pub fn retry_refund(&self, staff: &Actor, now: Timestamp) -> Step {

@@ -6,7 +6,7 @@
 
 use crate::{Answer, ChannelError, RefundChannel, RefundOrder};
 use redress_channels::alipay::{
-    QueryBiz, REFUND, REFUND_QUERY, RefundBiz, Response, SUCCESS, signed_params, verify_response, yuan,
+    QueryBiz, REFUND, REFUND_QUERY, RefundBiz, Response, SUCCESS, signed_params, verify_response,
 };
 use redress_channels::{SigningKey, VerifyingKey};
 use redress_domain::payout::ChannelStatus;
@@ -67,7 +67,7 @@ impl RefundChannel for AlipayClient {
             let biz = RefundBiz {
                 trade_no: (!o.transaction_id.is_empty()).then(|| o.transaction_id.to_owned()),
                 out_trade_no: if o.transaction_id.is_empty() { o.order_no.to_owned() } else { String::new() },
-                refund_amount: yuan(o.amount),
+                refund_amount: o.amount.yuan_string(),
                 out_request_no: o.key.to_owned(),
                 refund_reason: Some("售后退款".to_owned()),
             };

@@ -5,7 +5,7 @@
 
 use crate::{Store, StoreError, from_ms, ms};
 use jiff::Timestamp;
-use redress_domain::application::{Actor, Application, Event, State};
+use redress_domain::application::Application;
 use redress_domain::ids::ApplicationNo;
 use redress_domain::money::Fen;
 use redress_domain::order::Channel;
@@ -126,31 +126,6 @@ pub struct Reported {
     pub payout: Payout,
     /// Whether it moved the payout forward (a repeat or older news does not).
     pub moved: bool,
-}
-
-/// The application's steps that follow a payout's new state: money on its way (`refunding`),
-/// arrived (`refunded`), or stuck (`refund_failed`, with the channel's reason).
-fn follow(
-    a: &Application,
-    state: PayoutState,
-    reason: &str,
-    now: Timestamp,
-) -> Result<Vec<(Application, Event)>, StoreError> {
-    let system = Actor::system();
-    let mut steps: Vec<(Application, Event)> = Vec::new();
-    let current = |steps: &Vec<(Application, Event)>| steps.last().map(|(a, _)| a.clone()).unwrap_or_else(|| a.clone());
-    if matches!(current(&steps).state, State::Approved | State::RefundFailed) && state != PayoutState::Created {
-        steps.push(current(&steps).start_refund(&system, now)?);
-    }
-    let cur = current(&steps);
-    if cur.state == State::Refunding {
-        match state {
-            PayoutState::Succeeded => steps.push(cur.refund_succeeded(&system, now)?),
-            PayoutState::Abnormal | PayoutState::Closed => steps.push(cur.refund_failed(&system, reason, now)?),
-            PayoutState::Created | PayoutState::Processing => {}
-        }
-    }
-    Ok(steps)
 }
 
 impl Store {
@@ -290,7 +265,7 @@ impl Store {
             .await?;
             let no = ApplicationNo::parse(&p.application_no).map_err(StoreError::corrupt)?;
             let a = s.fetch_app(Some(&mut *tx), &no).await?;
-            let steps = follow(&a, next, &reason_text, now)?;
+            let steps = a.follow_payout(next, &reason_text, now)?;
             if let Some((last, _)) = steps.last() {
                 crate::applications::save(&mut tx, &a.no, a.version, last, now).await?;
                 for (step, event) in &steps {

@@ -618,7 +618,7 @@ async fn alipay_gateway(
             let Ok(b) = serde_json::from_str::<alipay::RefundBiz>(&biz) else {
                 return answer(fail("40004", "ACQ.INVALID_PARAMETER", "biz_content"));
             };
-            let fen = parse_yuan(&b.refund_amount);
+            let fen = redress_domain::money::Fen::parse_yuan(&b.refund_amount).ok().map(|f| f.get());
             if fen.is_none_or(|f| f <= 0) || !(1..=64).contains(&b.out_request_no.len()) {
                 return answer(fail("40004", "ACQ.INVALID_PARAMETER", "refund_amount or out_request_no"));
             }
@@ -639,7 +639,7 @@ async fn alipay_gateway(
                     trade_no: Some(trade),
                     out_trade_no: Some(b.out_trade_no),
                     fund_change: Some(if fresh { "Y" } else { "N" }.into()),
-                    refund_fee: Some(alipay::yuan(redress_domain::money::Fen(r.amount_fen))),
+                    refund_fee: Some(redress_domain::money::Fen(r.amount_fen).yuan_string()),
                     ..Default::default()
                 }),
                 Err(_) => answer(fail("20000", "ACQ.SYSTEM_ERROR", "系统繁忙")),
@@ -655,7 +655,7 @@ async fn alipay_gateway(
                     msg: "Success".into(),
                     trade_no: Some(r.trade_ref),
                     out_request_no: Some(r.refund_key),
-                    refund_amount: Some(alipay::yuan(redress_domain::money::Fen(r.amount_fen))),
+                    refund_amount: Some(redress_domain::money::Fen(r.amount_fen).yuan_string()),
                     refund_status: Some("REFUND_SUCCESS".into()),
                     ..Default::default()
                 }),
@@ -672,16 +672,6 @@ async fn alipay_gateway(
     }
 }
 
-/// `25.50` → 2550; anything else → `None`.
-fn parse_yuan(s: &str) -> Option<i64> {
-    let (yuan, fen) = s.split_once('.').unwrap_or((s, "0"));
-    if fen.len() > 2 || yuan.is_empty() || !yuan.bytes().chain(fen.bytes()).all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let fen: i64 = format!("{fen:0<2}").parse().ok()?;
-    yuan.parse::<i64>().ok()?.checked_mul(100)?.checked_add(fen)
-}
-
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/sandbox/bank/refunds", post(bank_refund))
@@ -693,7 +683,11 @@ pub fn router() -> Router<AppState> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Faults, parse_yuan};
+    use super::Faults;
+
+    fn parse_yuan(s: &str) -> Option<i64> {
+        redress_domain::money::Fen::parse_yuan(s).ok().map(|f| f.get())
+    }
 
     #[test]
     fn faults_are_read_from_a_setting() {
