@@ -13,6 +13,7 @@ pub mod money;
 pub mod order;
 pub mod payout;
 pub mod policy;
+pub mod reconcile;
 
 use serde::{Deserialize, Serialize};
 

@@ -63,7 +63,17 @@ pub enum ChannelStatus {
 }
 
 impl ChannelStatus {
-    fn state(self) -> PayoutState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelStatus::Processing => "processing",
+            ChannelStatus::Succeeded => "succeeded",
+            ChannelStatus::Abnormal => "abnormal",
+            ChannelStatus::Closed => "closed",
+        }
+    }
+
+    /// The payout state this status means.
+    pub fn state(self) -> PayoutState {
         match self {
             ChannelStatus::Processing => PayoutState::Processing,
             ChannelStatus::Succeeded => PayoutState::Succeeded,

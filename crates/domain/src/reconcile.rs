@@ -1,0 +1,255 @@
+//! Reconciliation (PRODUCT.md §4): Redress's payouts for one business day set against the
+//! channel's own statement for that day, listing every difference.
+//!
+//! A channel's statement for day D (Asia/Shanghai) lists the refunds it settled on D. Redress's
+//! side of day D is every payout of that channel that arrived (succeeded) on D, plus whatever
+//! Redress knows about each key the statement names, whatever its day. Then:
+//!
+//! - a refund on the statement under a key Redress never issued: **unknown to Redress** (money
+//!   left that no approval explains);
+//! - a key on the statement twice: **duplicate** (the channel refunded a key twice);
+//! - a payout Redress says arrived on D that the statement does not list: **missing at the
+//!   channel**;
+//! - the same key with other amounts: **amount**;
+//! - the same key, but the channel's status is not Redress's state (the channel says it
+//!   succeeded and Redress has not learned it yet, or says otherwise): **state**.
+//!
+//! Redress records a payout's arrival when it learns of it; a refund settled seconds before
+//! midnight and learned after it is listed as missing on D and matched on D+1's statement only
+//! by key — reconciling the next day shows it as matched.
+
+use crate::calendar::shanghai;
+use crate::money::Fen;
+use crate::payout::{ChannelStatus, PayoutState};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One refund on a channel's statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementEntry {
+    /// The idempotency key Redress sent (`out_refund_no`, `out_request_no`, `request_no`).
+    pub key: String,
+    /// The channel's own number for the refund.
+    pub channel_ref: String,
+    pub amount: Fen,
+    pub status: ChannelStatus,
+    /// When the channel settled it.
+    pub at: Timestamp,
+}
+
+/// A payout as Redress knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ours {
+    pub key: String,
+    pub amount: Fen,
+    pub state: PayoutState,
+    /// When Redress learned that it arrived.
+    pub arrived_at: Option<Timestamp>,
+}
+
+/// One difference between Redress and the channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Mismatch {
+    UnknownToRedress { key: String, channel_ref: String, amount: Fen },
+    Duplicate { key: String, times: usize },
+    MissingAtChannel { key: String, amount: Fen },
+    Amount { key: String, ours: Fen, theirs: Fen },
+    State { key: String, ours: PayoutState, theirs: ChannelStatus },
+}
+
+impl Mismatch {
+    pub fn key(&self) -> &str {
+        match self {
+            Mismatch::UnknownToRedress { key, .. }
+            | Mismatch::Duplicate { key, .. }
+            | Mismatch::MissingAtChannel { key, .. }
+            | Mismatch::Amount { key, .. }
+            | Mismatch::State { key, .. } => key,
+        }
+    }
+}
+
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Mismatch::UnknownToRedress { key, channel_ref, amount } => {
+                write!(f, "unknown_to_redress {key}: the channel refunded {amount} ({channel_ref}) under a key Redress never issued")
+            }
+            Mismatch::Duplicate { key, times } => {
+                write!(f, "duplicate {key}: the statement lists this key {times} times")
+            }
+            Mismatch::MissingAtChannel { key, amount } => {
+                write!(f, "missing_at_channel {key}: Redress recorded {amount} arriving this day; the statement does not list it")
+            }
+            Mismatch::Amount { key, ours, theirs } => {
+                write!(f, "amount {key}: Redress {ours}, the channel {theirs}")
+            }
+            Mismatch::State { key, ours, theirs } => {
+                write!(f, "state {key}: Redress says {}, the channel says {}", ours.as_str(), theirs.as_str())
+            }
+        }
+    }
+}
+
+/// What was compared, and what differs (ordered by key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reconciliation {
+    pub date: Date,
+    pub at_channel: usize,
+    pub in_redress: usize,
+    pub matched: usize,
+    pub mismatches: Vec<Mismatch>,
+}
+
+/// The business day (Asia/Shanghai) a moment falls on.
+pub fn business_date(at: Timestamp) -> Date {
+    shanghai().to_datetime(at).date()
+}
+
+/// Sets the statement of `date` against Redress's payouts. `ours` holds the payouts that
+/// arrived on `date` and those the statement's keys name (in any order; repeats are ignored).
+pub fn reconcile(date: Date, statement: &[StatementEntry], ours: &[Ours]) -> Reconciliation {
+    let ours: BTreeMap<&str, &Ours> = ours.iter().map(|o| (o.key.as_str(), o)).collect();
+    let mut theirs: BTreeMap<&str, Vec<&StatementEntry>> = BTreeMap::new();
+    for e in statement {
+        theirs.entry(e.key.as_str()).or_default().push(e);
+    }
+    let mut mismatches = Vec::new();
+    let mut matched = 0;
+    for (key, entries) in &theirs {
+        if entries.len() > 1 {
+            mismatches.push(Mismatch::Duplicate { key: (*key).to_owned(), times: entries.len() });
+        }
+        let e = entries[0];
+        let Some(o) = ours.get(key) else {
+            mismatches.push(Mismatch::UnknownToRedress {
+                key: e.key.clone(),
+                channel_ref: e.channel_ref.clone(),
+                amount: e.amount,
+            });
+            continue;
+        };
+        let mut same = entries.len() == 1;
+        if o.amount != e.amount {
+            mismatches.push(Mismatch::Amount { key: e.key.clone(), ours: o.amount, theirs: e.amount });
+            same = false;
+        }
+        if o.state != e.status.state() {
+            mismatches.push(Mismatch::State { key: e.key.clone(), ours: o.state, theirs: e.status });
+            same = false;
+        }
+        if same {
+            matched += 1;
+        }
+    }
+    let arrived: BTreeSet<&str> = ours
+        .values()
+        .filter(|o| o.state == PayoutState::Succeeded && o.arrived_at.is_some_and(|t| business_date(t) == date))
+        .map(|o| o.key.as_str())
+        .collect();
+    for key in &arrived {
+        if !theirs.contains_key(key) {
+            let o = ours[key];
+            mismatches.push(Mismatch::MissingAtChannel { key: o.key.clone(), amount: o.amount });
+        }
+    }
+    mismatches.sort_by(|a, b| a.key().cmp(b.key()));
+    Reconciliation { date, at_channel: statement.len(), in_redress: arrived.len(), matched, mismatches }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day() -> Date {
+        jiff::civil::date(2026, 11, 24)
+    }
+
+    /// 10:00 on the day, Beijing time.
+    fn on_day(hour: i8) -> Timestamp {
+        shanghai().to_timestamp(day().at(hour, 0, 0, 0)).expect("time")
+    }
+
+    fn entry(key: &str, fen: i64) -> StatementEntry {
+        StatementEntry {
+            key: key.into(),
+            channel_ref: format!("ch-{key}"),
+            amount: Fen(fen),
+            status: ChannelStatus::Succeeded,
+            at: on_day(10),
+        }
+    }
+
+    fn ours(key: &str, fen: i64, state: PayoutState, arrived: Option<Timestamp>) -> Ours {
+        Ours { key: key.into(), amount: Fen(fen), state, arrived_at: arrived }
+    }
+
+    #[test]
+    fn the_same_refunds_on_both_sides_match() {
+        let r = reconcile(
+            day(),
+            &[entry("A-P1", 2500), entry("B-P1", 100)],
+            &[ours("B-P1", 100, PayoutState::Succeeded, Some(on_day(11))), ours("A-P1", 2500, PayoutState::Succeeded, Some(on_day(10)))],
+        );
+        assert_eq!(r.mismatches, vec![]);
+        assert_eq!((r.at_channel, r.in_redress, r.matched), (2, 2, 2));
+    }
+
+    #[test]
+    fn every_kind_of_difference_is_listed_once_by_key() {
+        let statement = [
+            entry("A-P1", 2500),
+            entry("B-P1", 900),
+            entry("C-P1", 300),
+            entry("X-P1", 700),
+            entry("D-P1", 100),
+            entry("D-P1", 100),
+        ];
+        let redress = [
+            ours("A-P1", 2500, PayoutState::Succeeded, Some(on_day(10))),
+            ours("B-P1", 1000, PayoutState::Succeeded, Some(on_day(10))),
+            ours("C-P1", 300, PayoutState::Processing, None),
+            ours("D-P1", 100, PayoutState::Succeeded, Some(on_day(9))),
+            ours("E-P1", 400, PayoutState::Succeeded, Some(on_day(23))),
+            // Arrived the day before: not this day's business.
+            ours("F-P1", 400, PayoutState::Succeeded, Some(on_day(10) - jiff::SignedDuration::from_hours(24))),
+        ];
+        let r = reconcile(day(), &statement, &redress);
+        assert_eq!(
+            r.mismatches,
+            vec![
+                Mismatch::Amount { key: "B-P1".into(), ours: Fen(1000), theirs: Fen(900) },
+                Mismatch::State { key: "C-P1".into(), ours: PayoutState::Processing, theirs: ChannelStatus::Succeeded },
+                Mismatch::Duplicate { key: "D-P1".into(), times: 2 },
+                Mismatch::MissingAtChannel { key: "E-P1".into(), amount: Fen(400) },
+                Mismatch::UnknownToRedress { key: "X-P1".into(), channel_ref: "ch-X-P1".into(), amount: Fen(700) },
+            ]
+        );
+        assert_eq!(r.matched, 1);
+        assert_eq!(r.in_redress, 4, "A, B, D, E arrived that day");
+    }
+
+    #[test]
+    fn the_business_day_is_beijing_time() {
+        // 2026-11-24 16:30 UTC is 00:30 on the 25th in Beijing.
+        let t: Timestamp = "2026-11-24T16:30:00Z".parse().expect("ts");
+        assert_eq!(business_date(t), jiff::civil::date(2026, 11, 25));
+        let r = reconcile(day(), &[], &[ours("A-P1", 1, PayoutState::Succeeded, Some(t))]);
+        assert_eq!(r.mismatches, vec![], "it arrived on the 25th");
+    }
+
+    #[test]
+    fn a_refund_the_channel_closed_matches_a_closed_payout() {
+        let closed = StatementEntry { status: ChannelStatus::Closed, ..entry("A-P1", 100) };
+        let r = reconcile(day(), &[closed.clone()], &[ours("A-P1", 100, PayoutState::Closed, None)]);
+        assert_eq!(r.mismatches, vec![]);
+        let r = reconcile(day(), &[closed], &[ours("A-P1", 100, PayoutState::Succeeded, Some(on_day(8)))]);
+        assert_eq!(
+            r.mismatches,
+            vec![Mismatch::State { key: "A-P1".into(), ours: PayoutState::Succeeded, theirs: ChannelStatus::Closed }]
+        );
+    }
+}
