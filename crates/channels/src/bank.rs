@@ -13,11 +13,17 @@
 //!   `TIMESTAMP\nNONCE\nMETHOD\nPATH\nBODY\n`)); an answer is signed with METHOD `ANSWER` and
 //!   the request's path, a notification with METHOD `NOTIFY` and PATH `/notify`. A timestamp
 //!   more than five minutes away is refused, and so is a notification nonce seen before.
+//! - `GET {base}/statements/{YYYY-MM-DD}` answers the day's statement (a signed answer like any
+//!   other): UTF-8 CSV, the header line `request_no,bank_ref,amount_fen,status,settled_at`,
+//!   then one line per refund the bank settled that day (Asia/Shanghai), `status` as above and
+//!   `settled_at` in RFC 3339. 404 for a day whose statement is not ready.
 
 use aws_lc_rs::hmac;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use redress_domain::money::Fen;
 use redress_domain::payout::ChannelStatus;
+use redress_domain::reconcile::StatementEntry;
 use serde::{Deserialize, Serialize};
 
 pub const REFUNDS_PATH: &str = "/refunds";
@@ -26,6 +32,8 @@ pub const ANSWER: &str = "ANSWER";
 pub const NOTIFY: &str = "NOTIFY";
 pub const NOTIFY_PATH: &str = "/notify";
 pub const TOLERANCE_SECS: i64 = 300;
+pub const STATEMENTS_PATH: &str = "/statements";
+const STATEMENT_HEADER: [&str; 5] = ["request_no", "bank_ref", "amount_fen", "status", "settled_at"];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefundRequest {
@@ -55,6 +63,49 @@ pub fn status(s: &str) -> Option<ChannelStatus> {
         "FAILED" => Some(ChannelStatus::Closed),
         _ => None,
     }
+}
+
+/// A day's statement as the bank writes it; `refunds` are settled ones (`settled_at` set).
+pub fn statement_csv(refunds: &[(Refund, jiff::Timestamp)]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut rows = vec![STATEMENT_HEADER.map(str::to_owned).to_vec()];
+    for (r, at) in refunds {
+        rows.push(vec![
+            r.request_no.clone(),
+            r.bank_ref.clone(),
+            r.amount_fen.to_string(),
+            r.status.clone(),
+            at.to_string(),
+        ]);
+    }
+    for row in rows {
+        // Writing to memory cannot fail.
+        let _ = w.write_record(&row);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// Reads a day's statement.
+pub fn parse_statement(text: &str) -> Result<Vec<StatementEntry>, String> {
+    let mut r = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
+    let header = r.headers().map_err(|e| e.to_string())?;
+    if header.iter().ne(STATEMENT_HEADER) {
+        return Err(format!("unexpected header {:?}", header.iter().collect::<Vec<_>>()));
+    }
+    let mut out = Vec::new();
+    for (i, rec) in r.records().enumerate() {
+        let rec = rec.map_err(|e| e.to_string())?;
+        let line = i + 2;
+        let field = |n: usize| rec.get(n).ok_or_else(|| format!("line {line}: missing {}", STATEMENT_HEADER[n]));
+        out.push(StatementEntry {
+            key: field(0)?.to_owned(),
+            channel_ref: field(1)?.to_owned(),
+            amount: Fen(field(2)?.parse().map_err(|_| format!("line {line}: amount_fen is not a number"))?),
+            status: status(field(3)?).ok_or_else(|| format!("line {line}: unknown status"))?,
+            at: field(4)?.parse().map_err(|_| format!("line {line}: settled_at is not a time"))?,
+        });
+    }
+    Ok(out)
 }
 
 /// The three signature headers.
@@ -109,5 +160,29 @@ mod tests {
         );
         assert_eq!(status("RETURNED"), Some(ChannelStatus::Abnormal));
         assert_eq!(status("FAILED"), Some(ChannelStatus::Closed));
+    }
+
+    #[test]
+    fn a_statement_reads_back_what_was_written() {
+        let at: jiff::Timestamp = "2026-11-24T02:00:00Z".parse().expect("ts");
+        let refund = |key: &str, fen: i64, status: &str| Refund {
+            request_no: key.into(),
+            bank_ref: format!("B{key}"),
+            amount_fen: fen,
+            status: status.into(),
+            reason: None,
+        };
+        let text = statement_csv(&[(refund("RF-1-P1", 2500, "SUCCEEDED"), at), (refund("RF-2-P1", 7, "FAILED"), at)]);
+        assert!(text.starts_with("request_no,bank_ref,amount_fen,status,settled_at\n"), "{text}");
+        let read = parse_statement(&text).expect("statement");
+        assert_eq!(read.len(), 2);
+        assert_eq!(
+            (read[0].key.as_str(), read[0].amount, read[0].status),
+            ("RF-1-P1", Fen(2500), ChannelStatus::Succeeded)
+        );
+        assert_eq!((read[1].channel_ref.as_str(), read[1].status, read[1].at), ("BRF-2-P1", ChannelStatus::Closed, at));
+        assert!(parse_statement("key,amount\nA,1\n").is_err(), "another header");
+        let bad = text.replace("2500", "25.00");
+        assert!(parse_statement(&bad).expect_err("amount").contains("line 2"), "names the line");
     }
 }

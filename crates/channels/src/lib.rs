@@ -7,6 +7,7 @@
 pub mod alipay;
 pub mod bank;
 mod keys;
+pub mod statements;
 pub mod wechat;
 
 pub use keys::{KeyError, SigningKey, VerifyingKey};

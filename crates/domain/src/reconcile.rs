@@ -1,26 +1,30 @@
 //! Reconciliation (PRODUCT.md §4): Redress's payouts for one business day set against the
 //! channel's own statement for that day, listing every difference.
 //!
-//! A channel's statement for day D (Asia/Shanghai) lists the refunds it settled on D. Redress's
-//! side of day D is every payout of that channel that arrived (succeeded) on D, plus whatever
-//! Redress knows about each key the statement names, whatever its day. Then:
+//! A channel's statement for day D (Asia/Shanghai) lists refunds by one of two days
+//! ([`Basis`]): WeChat Pay's refund bill lists the refunds it *accepted* on D, with their
+//! status when the bill was made (a snapshot: a refund still processing then is `PROCESSING`
+//! on it for ever); Alipay's and the bank's list the refunds *settled* on D. Redress's side of D
+//! is every payout of that channel whose matching moment (the channel's first answer, or the
+//! arrival) fell on D, plus whatever Redress knows about each key the statement names. Then:
 //!
 //! - a refund on the statement under a key Redress never issued: **unknown to Redress** (money
 //!   left that no approval explains);
 //! - a key on the statement twice: **duplicate** (the channel refunded a key twice);
-//! - a payout Redress says arrived on D that the statement does not list: **missing at the
-//!   channel**;
+//! - a payout of that day the statement does not list: **missing at the channel**;
 //! - the same key with other amounts: **amount**;
-//! - the same key, but the channel's status is not Redress's state (the channel says it
-//!   succeeded and Redress has not learned it yet, or says otherwise): **state**.
+//! - the same key, but Redress's state contradicts the channel's status: **state**. A final
+//!   status (succeeded, closed) must be Redress's state too; a snapshot that is not final
+//!   (processing, abnormal) agrees with any state Redress has since moved on to, and disagrees
+//!   only when Redress is behind it (it never learned the channel took the refund).
 //!
-//! Redress records a payout's arrival when it learns of it; a refund settled seconds before
-//! midnight and learned after it is listed as missing on D and matched on D+1's statement only
-//! by key — reconciling the next day shows it as matched.
+//! Redress records those moments when it learns of them; a refund the channel settled seconds
+//! before midnight and Redress learned of after it is listed as missing on D and is matched by
+//! key on D+1's statement.
 
 use crate::calendar::shanghai;
 use crate::money::Fen;
-use crate::payout::{ChannelStatus, PayoutState};
+use crate::payout::{ChannelStatus, PayoutState, advance};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Serialize;
@@ -39,14 +43,41 @@ pub struct StatementEntry {
     pub at: Timestamp,
 }
 
+/// Which of a refund's days a channel's statement lists it on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    /// The day the channel accepted the refund (WeChat Pay's refund bill).
+    Accepted,
+    /// The day the money arrived (Alipay, the bank).
+    Settled,
+}
+
 /// A payout as Redress knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ours {
     pub key: String,
     pub amount: Fen,
     pub state: PayoutState,
+    /// When the channel first answered that it took the refund (None: it never did).
+    pub accepted_at: Option<Timestamp>,
     /// When Redress learned that it arrived.
     pub arrived_at: Option<Timestamp>,
+}
+
+impl Ours {
+    /// Whether the channel's statement of `date` should list it.
+    fn due(&self, date: Date, basis: Basis) -> bool {
+        let on = |t: Option<Timestamp>| t.is_some_and(|t| business_date(t) == date);
+        match basis {
+            Basis::Accepted => self.state != PayoutState::Created && on(self.accepted_at),
+            Basis::Settled => self.state == PayoutState::Succeeded && on(self.arrived_at),
+        }
+    }
+}
+
+/// Whether Redress's state contradicts the channel's status.
+fn contradicts(ours: PayoutState, theirs: ChannelStatus) -> bool {
+    ours != theirs.state() && (theirs.state().is_final() || advance(ours, theirs).is_some())
 }
 
 /// One difference between Redress and the channel.
@@ -76,13 +107,19 @@ impl std::fmt::Display for Mismatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Mismatch::UnknownToRedress { key, channel_ref, amount } => {
-                write!(f, "unknown_to_redress {key}: the channel refunded {amount} ({channel_ref}) under a key Redress never issued")
+                write!(
+                    f,
+                    "unknown_to_redress {key}: the channel refunded {amount} ({channel_ref}) under a key Redress never issued"
+                )
             }
             Mismatch::Duplicate { key, times } => {
                 write!(f, "duplicate {key}: the statement lists this key {times} times")
             }
             Mismatch::MissingAtChannel { key, amount } => {
-                write!(f, "missing_at_channel {key}: Redress recorded {amount} arriving this day; the statement does not list it")
+                write!(
+                    f,
+                    "missing_at_channel {key}: Redress recorded {amount} arriving this day; the statement does not list it"
+                )
             }
             Mismatch::Amount { key, ours, theirs } => {
                 write!(f, "amount {key}: Redress {ours}, the channel {theirs}")
@@ -109,9 +146,9 @@ pub fn business_date(at: Timestamp) -> Date {
     shanghai().to_datetime(at).date()
 }
 
-/// Sets the statement of `date` against Redress's payouts. `ours` holds the payouts that
-/// arrived on `date` and those the statement's keys name (in any order; repeats are ignored).
-pub fn reconcile(date: Date, statement: &[StatementEntry], ours: &[Ours]) -> Reconciliation {
+/// Sets the statement of `date` against Redress's payouts. `ours` holds at least the payouts
+/// the statement should list and those its keys name (in any order; repeats are ignored).
+pub fn reconcile(date: Date, basis: Basis, statement: &[StatementEntry], ours: &[Ours]) -> Reconciliation {
     let ours: BTreeMap<&str, &Ours> = ours.iter().map(|o| (o.key.as_str(), o)).collect();
     let mut theirs: BTreeMap<&str, Vec<&StatementEntry>> = BTreeMap::new();
     for e in statement {
@@ -137,7 +174,7 @@ pub fn reconcile(date: Date, statement: &[StatementEntry], ours: &[Ours]) -> Rec
             mismatches.push(Mismatch::Amount { key: e.key.clone(), ours: o.amount, theirs: e.amount });
             same = false;
         }
-        if o.state != e.status.state() {
+        if contradicts(o.state, e.status) {
             mismatches.push(Mismatch::State { key: e.key.clone(), ours: o.state, theirs: e.status });
             same = false;
         }
@@ -145,19 +182,15 @@ pub fn reconcile(date: Date, statement: &[StatementEntry], ours: &[Ours]) -> Rec
             matched += 1;
         }
     }
-    let arrived: BTreeSet<&str> = ours
-        .values()
-        .filter(|o| o.state == PayoutState::Succeeded && o.arrived_at.is_some_and(|t| business_date(t) == date))
-        .map(|o| o.key.as_str())
-        .collect();
-    for key in &arrived {
+    let due: BTreeSet<&str> = ours.values().filter(|o| o.due(date, basis)).map(|o| o.key.as_str()).collect();
+    for key in &due {
         if !theirs.contains_key(key) {
             let o = ours[key];
             mismatches.push(Mismatch::MissingAtChannel { key: o.key.clone(), amount: o.amount });
         }
     }
     mismatches.sort_by(|a, b| a.key().cmp(b.key()));
-    Reconciliation { date, at_channel: statement.len(), in_redress: arrived.len(), matched, mismatches }
+    Reconciliation { date, at_channel: statement.len(), in_redress: due.len(), matched, mismatches }
 }
 
 #[cfg(test)]
@@ -184,15 +217,19 @@ mod tests {
     }
 
     fn ours(key: &str, fen: i64, state: PayoutState, arrived: Option<Timestamp>) -> Ours {
-        Ours { key: key.into(), amount: Fen(fen), state, arrived_at: arrived }
+        Ours { key: key.into(), amount: Fen(fen), state, accepted_at: arrived, arrived_at: arrived }
     }
 
     #[test]
     fn the_same_refunds_on_both_sides_match() {
         let r = reconcile(
             day(),
+            Basis::Settled,
             &[entry("A-P1", 2500), entry("B-P1", 100)],
-            &[ours("B-P1", 100, PayoutState::Succeeded, Some(on_day(11))), ours("A-P1", 2500, PayoutState::Succeeded, Some(on_day(10)))],
+            &[
+                ours("B-P1", 100, PayoutState::Succeeded, Some(on_day(11))),
+                ours("A-P1", 2500, PayoutState::Succeeded, Some(on_day(10))),
+            ],
         );
         assert_eq!(r.mismatches, vec![]);
         assert_eq!((r.at_channel, r.in_redress, r.matched), (2, 2, 2));
@@ -217,7 +254,7 @@ mod tests {
             // Arrived the day before: not this day's business.
             ours("F-P1", 400, PayoutState::Succeeded, Some(on_day(10) - jiff::SignedDuration::from_hours(24))),
         ];
-        let r = reconcile(day(), &statement, &redress);
+        let r = reconcile(day(), Basis::Settled, &statement, &redress);
         assert_eq!(
             r.mismatches,
             vec![
@@ -237,19 +274,71 @@ mod tests {
         // 2026-11-24 16:30 UTC is 00:30 on the 25th in Beijing.
         let t: Timestamp = "2026-11-24T16:30:00Z".parse().expect("ts");
         assert_eq!(business_date(t), jiff::civil::date(2026, 11, 25));
-        let r = reconcile(day(), &[], &[ours("A-P1", 1, PayoutState::Succeeded, Some(t))]);
+        let r = reconcile(day(), Basis::Settled, &[], &[ours("A-P1", 1, PayoutState::Succeeded, Some(t))]);
         assert_eq!(r.mismatches, vec![], "it arrived on the 25th");
     }
 
     #[test]
     fn a_refund_the_channel_closed_matches_a_closed_payout() {
         let closed = StatementEntry { status: ChannelStatus::Closed, ..entry("A-P1", 100) };
-        let r = reconcile(day(), &[closed.clone()], &[ours("A-P1", 100, PayoutState::Closed, None)]);
+        let r = reconcile(day(), Basis::Settled, &[closed.clone()], &[ours("A-P1", 100, PayoutState::Closed, None)]);
         assert_eq!(r.mismatches, vec![]);
-        let r = reconcile(day(), &[closed], &[ours("A-P1", 100, PayoutState::Succeeded, Some(on_day(8)))]);
+        let r =
+            reconcile(day(), Basis::Settled, &[closed], &[ours("A-P1", 100, PayoutState::Succeeded, Some(on_day(8)))]);
         assert_eq!(
             r.mismatches,
             vec![Mismatch::State { key: "A-P1".into(), ours: PayoutState::Succeeded, theirs: ChannelStatus::Closed }]
         );
+    }
+
+    #[test]
+    fn a_snapshot_still_processing_agrees_with_what_redress_learned_since() {
+        // WeChat Pay's bill lists the refunds accepted that day, as they stood when it was made.
+        let processing = StatementEntry { status: ChannelStatus::Processing, ..entry("A-P1", 100) };
+        let accepted = Some(on_day(22));
+        let arrived_next_day = Some(on_day(22) + jiff::SignedDuration::from_hours(4));
+        for state in [PayoutState::Processing, PayoutState::Succeeded, PayoutState::Abnormal, PayoutState::Closed] {
+            let o = Ours {
+                key: "A-P1".into(),
+                amount: Fen(100),
+                state,
+                accepted_at: accepted,
+                arrived_at: arrived_next_day,
+            };
+            let r = reconcile(day(), Basis::Accepted, std::slice::from_ref(&processing), &[o]);
+            assert_eq!(r.mismatches, vec![], "{state:?}");
+            assert_eq!((r.in_redress, r.matched), (1, 1));
+        }
+        // Redress never learned that the channel took it.
+        let behind = Ours {
+            key: "A-P1".into(),
+            amount: Fen(100),
+            state: PayoutState::Created,
+            accepted_at: None,
+            arrived_at: None,
+        };
+        let r = reconcile(day(), Basis::Accepted, &[processing], &[behind]);
+        assert_eq!(
+            r.mismatches,
+            vec![Mismatch::State { key: "A-P1".into(), ours: PayoutState::Created, theirs: ChannelStatus::Processing }]
+        );
+        // Accepted on the day but missing from that day's bill; arrival days do not count here.
+        let o = Ours {
+            key: "B-P1".into(),
+            amount: Fen(5),
+            state: PayoutState::Processing,
+            accepted_at: accepted,
+            arrived_at: None,
+        };
+        let r = reconcile(day(), Basis::Accepted, &[], &[o]);
+        assert_eq!(r.mismatches, vec![Mismatch::MissingAtChannel { key: "B-P1".into(), amount: Fen(5) }]);
+        let o = Ours {
+            key: "C-P1".into(),
+            amount: Fen(5),
+            state: PayoutState::Succeeded,
+            accepted_at: Some(on_day(10) - jiff::SignedDuration::from_hours(24)),
+            arrived_at: Some(on_day(10)),
+        };
+        assert_eq!(reconcile(day(), Basis::Accepted, &[], &[o]).mismatches, vec![]);
     }
 }
