@@ -71,6 +71,9 @@ pub struct Response {
     /// The query's answer: `REFUND_SUCCESS` when done.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refund_status: Option<String>,
+    /// `alipay.data.dataservice.bill.downloadurl.query`: where the bill is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bill_download_url: Option<String>,
 }
 
 /// The text `sign` covers.

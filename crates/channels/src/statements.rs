@@ -473,9 +473,8 @@ mod tests {
         let line = refund_line("RF-20261124-AAAAAA-P1", 1999);
         let zip_bytes = alipay::write("20880000000000000156", date, &[line], t("2026-11-25T02:00:00Z")).expect("zip");
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&zip_bytes)).expect("a ZIP");
-        let names: Vec<String> = (0..zip.len())
-            .map(|i| alipay::entry_name(zip.by_index(i).expect("entry").name_raw()))
-            .collect();
+        let names: Vec<String> =
+            (0..zip.len()).map(|i| alipay::entry_name(zip.by_index(i).expect("entry").name_raw())).collect();
         assert_eq!(
             names,
             ["20880000000000000156_20261124_业务明细.csv", "20880000000000000156_20261124_业务明细(汇总).csv"]

@@ -24,6 +24,7 @@
 
 use crate::calendar::shanghai;
 use crate::money::Fen;
+use crate::order::Channel;
 use crate::payout::{ChannelStatus, PayoutState, advance};
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -50,6 +51,16 @@ pub enum Basis {
     Accepted,
     /// The day the money arrived (Alipay, the bank).
     Settled,
+}
+
+impl Basis {
+    /// How a channel's statement lists refunds.
+    pub fn of(channel: Channel) -> Basis {
+        match channel {
+            Channel::WechatPay => Basis::Accepted,
+            Channel::Alipay | Channel::BankCard => Basis::Settled,
+        }
+    }
 }
 
 /// A payout as Redress knows it.
@@ -267,6 +278,10 @@ mod tests {
         );
         assert_eq!(r.matched, 1);
         assert_eq!(r.in_redress, 4, "A, B, D, E arrived that day");
+        let said: Vec<String> = r.mismatches.iter().map(ToString::to_string).collect();
+        assert_eq!(said[0], "amount B-P1: Redress ¥10.00, the channel ¥9.00");
+        assert_eq!(said[1], "state C-P1: Redress says processing, the channel says succeeded");
+        assert!(said[4].starts_with("unknown_to_redress X-P1: the channel refunded ¥7.00 (ch-X-P1)"), "{}", said[4]);
     }
 
     #[test]
@@ -281,7 +296,12 @@ mod tests {
     #[test]
     fn a_refund_the_channel_closed_matches_a_closed_payout() {
         let closed = StatementEntry { status: ChannelStatus::Closed, ..entry("A-P1", 100) };
-        let r = reconcile(day(), Basis::Settled, &[closed.clone()], &[ours("A-P1", 100, PayoutState::Closed, None)]);
+        let r = reconcile(
+            day(),
+            Basis::Settled,
+            std::slice::from_ref(&closed),
+            &[ours("A-P1", 100, PayoutState::Closed, None)],
+        );
         assert_eq!(r.mismatches, vec![]);
         let r =
             reconcile(day(), Basis::Settled, &[closed], &[ours("A-P1", 100, PayoutState::Succeeded, Some(on_day(8)))]);

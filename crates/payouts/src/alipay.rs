@@ -8,8 +8,10 @@ use crate::{Answer, ChannelError, RefundChannel, RefundOrder};
 use redress_channels::alipay::{
     QueryBiz, REFUND, REFUND_QUERY, RefundBiz, Response, SUCCESS, signed_params, verify_response,
 };
+use redress_channels::statements::alipay::{BILL_URL_QUERY, BillBiz};
 use redress_channels::{SigningKey, VerifyingKey};
 use redress_domain::payout::ChannelStatus;
+use redress_domain::reconcile::StatementEntry;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -102,6 +104,31 @@ impl RefundChannel for AlipayClient {
                 }
                 _ => Answer::Unknown,
             })
+        })
+    }
+
+    fn statement<'a>(
+        &'a self,
+        date: jiff::civil::Date,
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<StatementEntry>, ChannelError>> + Send + 'a>> {
+        Box::pin(async move {
+            let biz = BillBiz { bill_type: "trade".into(), bill_date: date.to_string() };
+            let json = serde_json::to_string(&biz).map_err(|e| ChannelError::Protocol(e.to_string()))?;
+            let r = self.call(BILL_URL_QUERY, json).await?;
+            if r.code != SUCCESS {
+                if r.sub_code.as_deref() == Some("isp.bill_not_exist") {
+                    return Ok(Vec::new());
+                }
+                return Err(Self::failure(r));
+            }
+            let url = r.bill_download_url.ok_or_else(|| ChannelError::Protocol("no bill_download_url".into()))?;
+            // The download itself is not signed: the URL came in a signed answer.
+            let res = self.http.get(url).send().await.map_err(ChannelError::from_reqwest)?;
+            if !res.status().is_success() {
+                return Err(ChannelError::Unavailable(format!("bill download: {}", res.status())));
+            }
+            let bytes = res.bytes().await.map_err(ChannelError::from_reqwest)?;
+            redress_channels::statements::alipay::parse(&bytes).map_err(ChannelError::Protocol)
         })
     }
 }

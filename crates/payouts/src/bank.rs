@@ -1,7 +1,8 @@
 //! The bank-card client (protocol, Redress's own, in `redress_channels::bank`).
 
 use crate::{Answer, ChannelError, RefundChannel, RefundOrder};
-use redress_channels::bank::{ANSWER, REFUNDS_PATH, Refund, RefundRequest, Signature, status};
+use redress_channels::bank::{ANSWER, REFUNDS_PATH, Refund, RefundRequest, STATEMENTS_PATH, Signature, status};
+use redress_domain::reconcile::StatementEntry;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -35,7 +36,8 @@ impl BankClient {
         BankClient { config, http }
     }
 
-    async fn call(&self, method: &str, path: &str, body: String) -> Result<Answer, ChannelError> {
+    /// Sends a signed request; the answer's status and text once its signature is checked.
+    async fn exchange(&self, method: &str, path: &str, body: String) -> Result<(u16, String), ChannelError> {
         let now = jiff::Timestamp::now().as_second();
         let nonce = format!("{:032x}", rand::random::<u128>());
         let sig = Signature::sign(&self.config.secret, now, &nonce, method, path, &body);
@@ -59,6 +61,11 @@ impl BankClient {
         if !verified {
             return Err(ChannelError::BadSignature("the bank's answer is not signed with the shared secret".into()));
         }
+        Ok((http, text))
+    }
+
+    async fn call(&self, method: &str, path: &str, body: String) -> Result<Answer, ChannelError> {
+        let (http, text) = self.exchange(method, path, body).await?;
         match http {
             200 => {
                 let r: Refund = serde_json::from_str(&text).map_err(|e| ChannelError::Protocol(e.to_string()))?;
@@ -97,5 +104,18 @@ impl RefundChannel for BankClient {
         o: RefundOrder<'a>,
     ) -> Pin<Box<dyn Future<Output = Result<Answer, ChannelError>> + Send + 'a>> {
         Box::pin(async move { self.call("GET", &format!("{REFUNDS_PATH}/{}", o.key), String::new()).await })
+    }
+
+    fn statement<'a>(
+        &'a self,
+        date: jiff::civil::Date,
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<StatementEntry>, ChannelError>> + Send + 'a>> {
+        Box::pin(async move {
+            let (http, text) = self.exchange("GET", &format!("{STATEMENTS_PATH}/{date}"), String::new()).await?;
+            match http {
+                200 => redress_channels::bank::parse_statement(&text).map_err(ChannelError::Protocol),
+                _ => Err(ChannelError::Unavailable(format!("{http} {}", text.chars().take(200).collect::<String>()))),
+            }
+        })
     }
 }

@@ -17,6 +17,7 @@ use jiff::{SignedDuration, Timestamp};
 use redress_domain::money::Fen;
 use redress_domain::order::Channel;
 use redress_domain::payout::{ChannelStatus, PayoutState, check_limits, retry_delay};
+use redress_domain::reconcile::{Basis, Ours, Reconciliation, StatementEntry};
 use redress_store::{Payout, Store};
 use std::future::Future;
 use std::pin::Pin;
@@ -87,6 +88,11 @@ pub trait RefundChannel: Send + Sync {
         &'a self,
         o: RefundOrder<'a>,
     ) -> Pin<Box<dyn Future<Output = Result<Answer, ChannelError>> + Send + 'a>>;
+    /// The channel's statement of a business day (an empty one for a day without refunds).
+    fn statement<'a>(
+        &'a self,
+        date: jiff::civil::Date,
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<StatementEntry>, ChannelError>> + Send + 'a>>;
 }
 
 /// The configured channels.
@@ -103,7 +109,8 @@ impl Channels {
         Channel::ALL.into_iter().filter(|c| self.get(*c).is_some()).collect()
     }
 
-    fn get(&self, c: Channel) -> Option<&dyn RefundChannel> {
+    /// The client of a channel, if it is configured.
+    pub fn get(&self, c: Channel) -> Option<&dyn RefundChannel> {
         match c {
             Channel::WechatPay => self.wechat.as_deref().map(|c| c as &dyn RefundChannel),
             Channel::Alipay => self.alipay.as_deref().map(|c| c as &dyn RefundChannel),
@@ -199,6 +206,55 @@ async fn work(store: &Store, channels: &Channels, p: &Payout) -> Result<(), redr
         Ok(Answer::Unknown) | Err(_) => store.payout_later(&p.id, later(p), Timestamp::now()).await?,
     }
     Ok(())
+}
+
+/// Why a reconciliation could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ReconcileError {
+    #[error("{0} is not configured")]
+    NotConfigured(&'static str),
+    #[error("the channel's statement could not be had: {0}")]
+    Channel(#[from] ChannelError),
+    #[error(transparent)]
+    Store(#[from] redress_store::StoreError),
+}
+
+/// Fetches the channel's statement of `date` and sets Redress's payouts against it.
+pub async fn reconcile(
+    store: &Store,
+    channels: &Channels,
+    channel: Channel,
+    date: jiff::civil::Date,
+) -> Result<Reconciliation, ReconcileError> {
+    let client = channels.get(channel).ok_or(ReconcileError::NotConfigured(channel.as_str()))?;
+    let statement = client.statement(date).await?;
+    let tz = redress_domain::calendar::shanghai();
+    let at = |d: jiff::civil::Date| tz.to_timestamp(d.to_datetime(jiff::civil::Time::midnight()));
+    let (from, to) = match (at(date), date.tomorrow().and_then(at)) {
+        (Ok(from), Ok(to)) => (from, to),
+        _ => return Err(ReconcileError::Channel(ChannelError::Protocol(format!("{date}: no such day")))),
+    };
+    let mut ours = store.payouts_answered_or_arrived(channel, from, to).await?;
+    let known: std::collections::BTreeSet<String> = ours.iter().map(|p| p.id.clone()).collect();
+    let named: std::collections::BTreeSet<&str> = statement.iter().map(|e| e.key.as_str()).collect();
+    for key in named.into_iter().filter(|k| !known.contains(*k)) {
+        match store.payout(key).await {
+            Ok(p) if p.channel == channel => ours.push(p),
+            Ok(_) | Err(redress_store::StoreError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let ours: Vec<Ours> = ours
+        .into_iter()
+        .map(|p| Ours {
+            key: p.id,
+            amount: p.amount,
+            state: p.state,
+            accepted_at: p.channel_ref.as_ref().and(p.sent_at),
+            arrived_at: p.settled_at.filter(|_| p.state == PayoutState::Succeeded),
+        })
+        .collect();
+    Ok(redress_domain::reconcile::reconcile(date, Basis::of(channel), &statement, &ours))
 }
 
 fn outcome(a: &Result<Answer, ChannelError>) -> String {

@@ -5,9 +5,11 @@
 
 use crate::{Answer, ChannelError, RefundChannel, RefundOrder};
 use redress_channels::VerifyingKey;
+use redress_channels::statements::wechat::{BILL_PATH, BillAnswer, NO_STATEMENT, hash, parse};
 use redress_channels::wechat::{
     Authorization, ErrorBody, Merchant, REFUNDS_PATH, Refund, RefundRequest, RequestAmount, RequestLine, SignedHeaders,
 };
+use redress_domain::reconcile::StatementEntry;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -36,23 +38,27 @@ impl WechatClient {
         WechatClient { config, http }
     }
 
-    async fn call(&self, method: &str, path: &str, body: String) -> Result<(u16, String), ChannelError> {
+    /// Sends a request signed over `path` (with its query) to `url`.
+    async fn send(&self, method: &str, url: &str, path: &str, body: String) -> Result<reqwest::Response, ChannelError> {
         let now = jiff::Timestamp::now().as_second();
         let nonce = format!("{:032X}", rand::random::<u128>());
         let line = RequestLine { method, path_with_query: path, body: &body };
         let auth = Authorization::sign(&self.config.merchant, line, now, &nonce);
-        let url = format!("{}{path}", self.config.base_url);
         let req = match method {
             "POST" => self.http.post(url).header("content-type", "application/json").body(body.clone()),
             _ => self.http.get(url),
         };
-        let res = req
-            .header("authorization", auth.header())
+        req.header("authorization", auth.header())
             .header("accept", "application/json")
             .header("user-agent", "Redress")
             .send()
             .await
-            .map_err(ChannelError::from_reqwest)?;
+            .map_err(ChannelError::from_reqwest)
+    }
+
+    /// A signed exchange: the answer's status and text once its signature is checked.
+    async fn call(&self, method: &str, path: &str, body: String) -> Result<(u16, String), ChannelError> {
+        let res = self.send(method, &format!("{}{path}", self.config.base_url), path, body).await?;
         let status = res.status().as_u16();
         let header = |name: &str| res.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let signed = (
@@ -108,6 +114,18 @@ fn reason_of(r: &Refund) -> Option<String> {
     }
 }
 
+/// The path and query WeChat Pay signs for an absolute URL it gave out (the base URL's own
+/// path, such as the sandbox's `/sandbox/wechat`, is not part of it).
+fn signed_path(base_url: &str, url: &str) -> Result<String, ChannelError> {
+    let u = reqwest::Url::parse(url).map_err(|e| ChannelError::Protocol(format!("download_url: {e}")))?;
+    let prefix = reqwest::Url::parse(base_url).map(|b| b.path().trim_end_matches('/').to_owned()).unwrap_or_default();
+    let path = u.path().strip_prefix(prefix.as_str()).unwrap_or(u.path());
+    Ok(match u.query() {
+        Some(q) => format!("{path}?{q}"),
+        None => path.to_owned(),
+    })
+}
+
 impl RefundChannel for WechatClient {
     fn refund<'a>(
         &'a self,
@@ -137,5 +155,58 @@ impl RefundChannel for WechatClient {
             let (status, text) = self.call("GET", &path, String::new()).await?;
             Self::read(status, &text)
         })
+    }
+
+    fn statement<'a>(
+        &'a self,
+        date: jiff::civil::Date,
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<StatementEntry>, ChannelError>> + Send + 'a>> {
+        Box::pin(async move {
+            let path = format!("{BILL_PATH}?bill_date={date}&bill_type=REFUND");
+            let (status, text) = self.call("GET", &path, String::new()).await?;
+            if status != 200 {
+                let e: ErrorBody = serde_json::from_str(&text)
+                    .unwrap_or(ErrorBody { code: status.to_string(), message: text.chars().take(200).collect() });
+                if e.code == NO_STATEMENT {
+                    return Ok(Vec::new());
+                }
+                return Err(ChannelError::Unavailable(format!("{} {}", e.code, e.message)));
+            }
+            let bill: BillAnswer = serde_json::from_str(&text).map_err(|e| ChannelError::Protocol(e.to_string()))?;
+            let signed = signed_path(&self.config.base_url, &bill.download_url)?;
+            // The file comes unsigned (as WeChat Pay documents): it is believed only if its hash
+            // is the one the signed answer gave.
+            let res = self.send("GET", &bill.download_url, &signed, String::new()).await?;
+            if !res.status().is_success() {
+                return Err(ChannelError::Unavailable(format!("bill download: {}", res.status())));
+            }
+            let bytes = res.bytes().await.map_err(ChannelError::from_reqwest)?;
+            if !bill.hash_type.eq_ignore_ascii_case("SHA1") || !hash(&bytes).eq_ignore_ascii_case(&bill.hash_value) {
+                return Err(ChannelError::BadSignature("the bill's SHA-1 is not the signed hash_value".into()));
+            }
+            let text =
+                std::str::from_utf8(&bytes).map_err(|_| ChannelError::Protocol("the bill is not UTF-8".into()))?;
+            parse(text).map_err(ChannelError::Protocol)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_download_url_is_signed_over_its_path_below_the_base() {
+        let p = super::signed_path(
+            "http://127.0.0.1:8080/sandbox/wechat",
+            "http://127.0.0.1:8080/sandbox/wechat/v3/billdownload/file?token=abc",
+        );
+        assert_eq!(p, Ok("/v3/billdownload/file?token=abc".to_owned()));
+        let p = super::signed_path(
+            "https://api.mch.weixin.qq.com",
+            "https://api.mch.weixin.qq.com/v3/billdownload/file?token=6XIv5TUPto7pByrTQKhd6kwvyKLG2uY2wMMR8cNXqaA_Cv_isgaUtBzp4QtiozLO",
+        );
+        assert_eq!(
+            p.as_deref(),
+            Ok("/v3/billdownload/file?token=6XIv5TUPto7pByrTQKhd6kwvyKLG2uY2wMMR8cNXqaA_Cv_isgaUtBzp4QtiozLO")
+        );
     }
 }

@@ -43,6 +43,20 @@ enum Command {
     /// Export a case file.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Compare Redress's payouts of one business day with the channel's statement of that day,
+    /// listing every mismatch (exit status 1 when there is any).
+    Reconcile {
+        /// wechat_pay, alipay or bank_card.
+        #[arg(long)]
+        channel: String,
+        /// The business day (Asia/Shanghai), YYYY-MM-DD.
+        #[arg(long)]
+        date: String,
+        /// Where the running server's sandbox gateway is, for channels the settings file does
+        /// not configure [default: http:// + the listen address]
+        #[arg(long)]
+        sandbox_url: Option<String>,
+    },
     /// Check a case file offline: every file against the manifest, the audit entries against
     /// themselves and the evidence they vouch for. Exit status 1 when anything does not match.
     Verify {
@@ -90,6 +104,11 @@ async fn main() -> anyhow::Result<()> {
         Command::Verify { .. } => unreachable!("handled above"),
         Command::Export(ExportCommand::Case { no, out, lang }) => {
             export_case(&settings, store, &no, &out, &lang).await?;
+        }
+        Command::Reconcile { channel, date, sandbox_url } => {
+            if !reconcile(&settings, store, &channel, &date, sandbox_url).await? {
+                std::process::exit(1);
+            }
         }
         Command::Migrate => {
             println!("database is up to date ({})", settings.describe_database());
@@ -202,6 +221,51 @@ async fn export_case(
     tmp.persist(out).with_context(|| format!("cannot write {}", out.display()))?;
     println!("case file of {no} written to {}", out.display());
     Ok(())
+}
+
+/// `redress reconcile`: prints what was compared and every mismatch; whether all matched.
+async fn reconcile(
+    settings: &Settings,
+    store: Store,
+    channel: &str,
+    date: &str,
+    sandbox_url: Option<String>,
+) -> anyhow::Result<bool> {
+    use redress_domain::reconcile::Basis;
+    let channel = redress_domain::order::Channel::parse(channel)
+        .with_context(|| format!("--channel {channel}: expected wechat_pay, alipay or bank_card"))?;
+    let date: jiff::civil::Date =
+        date.parse().map_err(|_| anyhow::anyhow!("--date {date}: expected a day as YYYY-MM-DD"))?;
+    let today = redress_domain::reconcile::business_date(jiff::Timestamp::now());
+    anyhow::ensure!(date <= today, "--date {date}: that day has not begun yet (today is {today} in Asia/Shanghai)");
+    let listen = settings.listen.clone().unwrap_or_else(|| settings::DEFAULT_LISTEN.to_owned());
+    let base = sandbox_url.unwrap_or_else(|| format!("http://{listen}"));
+    let base = base.trim_end_matches('/');
+    let mut payments = redress_web::Payments::sandbox(&store, base, settings.sandbox_settle)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot set up the sandbox payment gateway: {e}"))?;
+    settings.real_channels(&mut payments, base)?;
+    let r = redress_payouts::reconcile(&store, &payments.channels, channel, date).await?;
+    let basis = match Basis::of(channel) {
+        Basis::Accepted => "refunds the channel accepted that day",
+        Basis::Settled => "refunds the channel settled that day",
+    };
+    println!(
+        "{} on {date} (Asia/Shanghai; {basis}): {} on the channel's statement, {} in Redress, {} matched",
+        channel.as_str(),
+        r.at_channel,
+        r.in_redress,
+        r.matched
+    );
+    if r.mismatches.is_empty() {
+        println!("everything matches");
+        return Ok(true);
+    }
+    for m in &r.mismatches {
+        println!("MISMATCH {m}");
+    }
+    println!("{} mismatches", r.mismatches.len());
+    Ok(false)
 }
 
 /// `redress verify case.zip`: prints what was checked and every mismatch.

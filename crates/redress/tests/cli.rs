@@ -512,3 +512,51 @@ fn real_channels_are_configuration_only() {
     let out = redress(d, &["--arrival-days", "bank_card:2-5", "migrate"], None);
     assert!(out.status.success(), "{}", text(&out));
 }
+
+#[test]
+fn reconcile_compares_the_demo_payouts_with_the_sandbox_statements() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let (mut child, base, _) = serve_demo(d, &[("REDRESS_SANDBOX_SETTLE_SECS", "0")]);
+    let today = jiff::Timestamp::now().in_tz("Asia/Shanghai").expect("tz").date().to_string();
+    let run = |channel: &str| {
+        redress(d, &["reconcile", "--channel", channel, "--date", &today, "--sandbox-url", &base], None)
+    };
+    // The demo's approved applications are paid within seconds of the start: wait until every
+    // channel's statement matches (a refund in flight shows as a mismatch until it lands).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut outputs = Vec::new();
+    for channel in ["wechat_pay", "alipay", "bank_card"] {
+        loop {
+            let out = run(channel);
+            if out.status.success() || std::time::Instant::now() > deadline {
+                outputs.push((channel, out));
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(300));
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut compared = 0;
+    for (channel, out) in &outputs {
+        let t = text(out);
+        assert!(out.status.success() && t.contains("everything matches"), "{channel}: {t}");
+        let first = t.lines().next().unwrap_or_default();
+        assert!(first.starts_with(&format!("{channel} on {today} (Asia/Shanghai;")), "{first}");
+        compared +=
+            first.split(", ").find_map(|p| p.strip_suffix(" matched")?.parse::<u32>().ok()).expect("how many matched");
+    }
+    assert!(compared >= 2, "the demo's refunds were compared: {compared}");
+    // With the server gone, the statement cannot be had: said plainly, exit status not 0.
+    let out = run("wechat_pay");
+    assert!(!out.status.success());
+    assert!(text(&out).contains("the channel's statement could not be had"), "{}", text(&out));
+    // Mistakes are refused before anything is asked.
+    let out = redress(d, &["reconcile", "--channel", "paypal", "--date", &today], None);
+    assert!(!out.status.success() && text(&out).contains("expected wechat_pay, alipay or bank_card"), "{}", text(&out));
+    let out = redress(d, &["reconcile", "--channel", "alipay", "--date", "2999-01-01"], None);
+    assert!(!out.status.success() && text(&out).contains("that day has not begun yet"), "{}", text(&out));
+    let out = redress(d, &["reconcile", "--channel", "alipay", "--date", "24/11/2026"], None);
+    assert!(!out.status.success() && text(&out).contains("expected a day as YYYY-MM-DD"), "{}", text(&out));
+}

@@ -319,4 +319,25 @@ impl Store {
             .ok_or(StoreError::NotFound)?;
         from_row(&row)
     }
+
+    /// A channel's payouts the channel first answered, or that arrived, in `[from, to)` (for
+    /// reconciliation).
+    pub async fn payouts_answered_or_arrived(
+        &self,
+        channel: Channel,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<Payout>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM payouts WHERE channel = $1
+               AND ((sent_at >= $2 AND sent_at < $3) OR (settled_at >= $2 AND settled_at < $3))
+             ORDER BY id"
+        )))
+        .bind(channel.as_str())
+        .bind(ms(from))
+        .bind(ms(to))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(from_row).collect()
+    }
 }

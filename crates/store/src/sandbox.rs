@@ -191,6 +191,28 @@ impl Store {
         rows.iter().map(from_row).collect()
     }
 
+    /// A channel's refunds made (`by_settlement` false) or settled (true) in `[from, to)`, for
+    /// the sandbox's statements.
+    pub async fn sandbox_refunds_between(
+        &self,
+        channel: &str,
+        by_settlement: bool,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<SandboxRefund>, StoreError> {
+        let column = if by_settlement { "settled_at" } else { "created_at" };
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM sandbox_refunds WHERE channel = $1 AND {column} >= $2 AND {column} < $3
+             ORDER BY {column}, refund_key"
+        )))
+        .bind(channel)
+        .bind(ms(from))
+        .bind(ms(to))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(from_row).collect()
+    }
+
     /// Accepts a callback's nonce once: `false` when the channel already used it (a replay).
     pub async fn channel_nonce_fresh(&self, channel: &str, nonce: &str, now: Timestamp) -> Result<bool, StoreError> {
         let (channel, nonce) = (channel.to_owned(), nonce.to_owned());

@@ -30,6 +30,7 @@ use axum::routing::{get, post};
 use jiff::{SignedDuration, Timestamp};
 use redress_channels::alipay;
 use redress_channels::bank;
+use redress_channels::statements;
 use redress_channels::wechat::{
     self, Authorization, ErrorBody, Merchant, REFUNDS_PATH, Refund, RefundAmount, RefundNotice, RefundRequest,
     RequestLine, SignedHeaders,
@@ -48,6 +49,8 @@ const WECHAT: &str = "wechat_pay";
 const ALIPAY: &str = "alipay";
 const BANK: &str = "bank_card";
 const ALIPAY_APP_ID: &str = "2021000000000000";
+/// The sandbox's Alipay account (partner id, with Alipay's `0156` suffix).
+const ALIPAY_PID: &str = "20880000000000000156";
 
 /// How often the sandbox misbehaves, each a rate from 0 to 1.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -121,6 +124,10 @@ pub struct Sandbox {
     pub settle_after: SignedDuration,
     faults: std::sync::Mutex<Faults>,
     http: reqwest::Client,
+    /// This server's address, for the bill download URLs it hands out.
+    base: String,
+    /// Bills made and not yet fetched, by download token (the newest few).
+    bills: std::sync::Mutex<std::collections::VecDeque<(String, Vec<u8>)>>,
 }
 
 impl Sandbox {
@@ -158,6 +165,8 @@ impl Sandbox {
                 .to_vec(),
             settle_after,
             faults: std::sync::Mutex::new(Faults::default()),
+            base: base.trim_end_matches('/').to_owned(),
+            bills: std::sync::Mutex::new(std::collections::VecDeque::new()),
             http: reqwest::Client::builder()
                 .timeout(std::time::Duration::from_secs(5))
                 .build()
@@ -197,6 +206,22 @@ impl Sandbox {
 
     fn faults(&self) -> Faults {
         *self.faults.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Keeps a bill for download; its token.
+    fn keep_bill(&self, bytes: Vec<u8>) -> String {
+        let token = format!("{:032x}", rand::random::<u128>());
+        let mut bills = self.bills.lock().unwrap_or_else(|e| e.into_inner());
+        if bills.len() >= 16 {
+            bills.pop_front();
+        }
+        bills.push_back((token.clone(), bytes));
+        token
+    }
+
+    fn bill(&self, token: &str) -> Option<Vec<u8>> {
+        let bills = self.bills.lock().unwrap_or_else(|e| e.into_inner());
+        bills.iter().find(|(t, _)| t == token).map(|(_, b)| b.clone())
     }
 
     /// An answer signed as the platform signs.
@@ -408,20 +433,23 @@ fn wechat_notification(sandbox: &Sandbox, r: &SandboxRefund, now: Timestamp) -> 
 /// A bank refund as the bank protocol writes it (`SUCCESS` → `SUCCEEDED`, `PROCESSING` →
 /// `ACCEPTED`).
 fn bank_refund_json(r: &SandboxRefund) -> String {
+    serde_json::to_string(&bank_record(r)).unwrap_or_default()
+}
+
+fn bank_record(r: &SandboxRefund) -> bank::Refund {
     let status = match r.status.as_str() {
         "SUCCESS" => "SUCCEEDED",
         "PROCESSING" => "ACCEPTED",
         "ABNORMAL" => "RETURNED",
         _ => "FAILED",
     };
-    let refund = bank::Refund {
+    bank::Refund {
         request_no: r.refund_key.clone(),
         bank_ref: r.refund_id.clone(),
         amount_fen: r.amount_fen,
         status: status.into(),
         reason: None,
-    };
-    serde_json::to_string(&refund).unwrap_or_default()
+    }
 }
 
 /// A bank answer, signed with the shared secret over `ANSWER` and the request's path.
@@ -668,12 +696,187 @@ async fn alipay_gateway(
                 Err(_) => answer(fail("20000", "ACQ.SYSTEM_ERROR", "系统繁忙")),
             }
         }
+        statements::alipay::BILL_URL_QUERY => match alipay_bill_url(&state, &sandbox, &biz).await {
+            Ok(url) => answer(alipay::Response {
+                code: alipay::SUCCESS.into(),
+                msg: "Success".into(),
+                bill_download_url: Some(url),
+                ..Default::default()
+            }),
+            Err((sub_code, sub_msg)) => answer(fail("40004", sub_code, sub_msg)),
+        },
         _ => answer(fail("40004", "isv.invalid-method", "不存在的方法名")),
+    }
+}
+
+/// The moments a business day spans, and the day itself, from `YYYY-MM-DD`.
+fn business_day(text: &str) -> Option<(jiff::civil::Date, Timestamp, Timestamp)> {
+    let date: jiff::civil::Date = text.parse().ok()?;
+    let tz = redress_domain::calendar::shanghai();
+    let from = tz.to_timestamp(date.to_datetime(jiff::civil::Time::midnight())).ok()?;
+    let to = tz.to_timestamp(date.tomorrow().ok()?.to_datetime(jiff::civil::Time::midnight())).ok()?;
+    Some((date, from, to))
+}
+
+#[derive(Deserialize)]
+struct BillQuery {
+    bill_date: String,
+    #[serde(default)]
+    bill_type: String,
+}
+
+/// `GET /v3/bill/tradebill?bill_date=…&bill_type=REFUND`: the refunds accepted that day.
+async fn wechat_tradebill(State(state): State<AppState>, headers: HeaderMap, uri: axum::http::Uri) -> Response {
+    let sandbox = match sandbox_of(&state) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let path = format!("{}?{}", statements::wechat::BILL_PATH, uri.query().unwrap_or_default());
+    if let Err(r) = sandbox.authorized(&headers, RequestLine { method: "GET", path_with_query: &path, body: "" }) {
+        return r;
+    }
+    let Ok(axum::extract::Query(q)) = axum::extract::Query::<BillQuery>::try_from_uri(&uri) else {
+        return sandbox.error(StatusCode::BAD_REQUEST, "PARAM_ERROR", "bill_date is required");
+    };
+    let Some((_, from, to)) = business_day(&q.bill_date) else {
+        return sandbox.error(StatusCode::BAD_REQUEST, "PARAM_ERROR", "bill_date must be YYYY-MM-DD");
+    };
+    if q.bill_type != "REFUND" {
+        return sandbox.error(StatusCode::BAD_REQUEST, "PARAM_ERROR", "the sandbox keeps refund bills only");
+    }
+    let refunds = match state.store.sandbox_refunds_between(WECHAT, false, from, to).await {
+        Ok(r) => r,
+        Err(e) => return sandbox.error(StatusCode::INTERNAL_SERVER_ERROR, "SYSTEM_ERROR", &e.to_string()),
+    };
+    if refunds.is_empty() {
+        return sandbox.error(StatusCode::BAD_REQUEST, statements::wechat::NO_STATEMENT, "请求的账单文件不存在");
+    }
+    let lines: Vec<statements::wechat::Line> = refunds
+        .iter()
+        .map(|r| statements::wechat::Line {
+            appid: "wx0000000000sandbox".into(),
+            mchid: sandbox.mchid.clone(),
+            transaction_id: r.trade_ref.clone(),
+            out_trade_no: String::new(),
+            refund_id: r.refund_id.clone(),
+            out_refund_no: r.refund_key.clone(),
+            refund: redress_domain::money::Fen(r.amount_fen),
+            requested: r.created_at,
+            succeeded: r.settled_at.filter(|_| r.status == "SUCCESS"),
+            status: r.status.clone(),
+        })
+        .collect();
+    let file = statements::wechat::write(&lines).into_bytes();
+    let answer = statements::wechat::BillAnswer {
+        hash_type: "SHA1".into(),
+        hash_value: statements::wechat::hash(&file),
+        download_url: format!(
+            "{}/sandbox/wechat{}?token={}",
+            sandbox.base,
+            statements::wechat::DOWNLOAD_PATH,
+            sandbox.keep_bill(file)
+        ),
+    };
+    sandbox.signed(StatusCode::OK, serde_json::to_string(&answer).unwrap_or_default())
+}
+
+/// `GET /v3/billdownload/file?token=…`: signed request, unsigned file (as WeChat Pay does).
+async fn wechat_bill_download(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    let sandbox = match sandbox_of(&state) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let query = query.unwrap_or_default();
+    let path = format!("{}?{query}", statements::wechat::DOWNLOAD_PATH);
+    if let Err(r) = sandbox.authorized(&headers, RequestLine { method: "GET", path_with_query: &path, body: "" }) {
+        return r;
+    }
+    let token = query.strip_prefix("token=").unwrap_or_default();
+    match sandbox.bill(token) {
+        Some(bytes) => ([("content-type", "application/octet-stream")], bytes).into_response(),
+        None => sandbox.error(StatusCode::NOT_FOUND, "RESOURCE_NOT_EXISTS", "no such bill, or it expired"),
+    }
+}
+
+/// `GET /sandbox/alipay/bill/{token}`: the bill ZIP a `bill_download_url` points at.
+async fn alipay_bill_download(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    let sandbox = match sandbox_of(&state) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    match sandbox.bill(&token) {
+        Some(bytes) => ([("content-type", "application/zip")], bytes).into_response(),
+        None => (StatusCode::NOT_FOUND, "no such bill, or it expired").into_response(),
+    }
+}
+
+/// `alipay.data.dataservice.bill.downloadurl.query`: the bill of the refunds made that day
+/// (Alipay refunds synchronously), as a URL to a ZIP.
+async fn alipay_bill_url(
+    state: &AppState,
+    sandbox: &Sandbox,
+    biz: &str,
+) -> Result<String, (&'static str, &'static str)> {
+    let b: statements::alipay::BillBiz =
+        serde_json::from_str(biz).map_err(|_| ("ACQ.INVALID_PARAMETER", "biz_content"))?;
+    let (date, from, to) = business_day(&b.bill_date).ok_or(("isv.invalid-parameter", "bill_date"))?;
+    if b.bill_type != "trade" {
+        return Err(("isv.invalid-parameter", "the sandbox keeps trade bills only"));
+    }
+    let refunds = state
+        .store
+        .sandbox_refunds_between(ALIPAY, false, from, to)
+        .await
+        .map_err(|_| ("isp.unknow-error", "系统繁忙"))?;
+    let lines: Vec<statements::alipay::Line> = refunds
+        .iter()
+        .map(|r| statements::alipay::Line {
+            trade_no: r.trade_ref.clone(),
+            out_trade_no: String::new(),
+            out_request_no: r.refund_key.clone(),
+            refund: redress_domain::money::Fen(r.amount_fen),
+            paid_at: r.created_at,
+            refunded_at: r.created_at,
+        })
+        .collect();
+    let zip = statements::alipay::write(ALIPAY_PID, date, &lines, Timestamp::now())
+        .map_err(|_| ("isp.unknow-error", "系统繁忙"))?;
+    Ok(format!("{}/sandbox/alipay/bill/{}", sandbox.base, sandbox.keep_bill(zip)))
+}
+
+/// `GET /sandbox/bank/statements/{date}`: the refunds the bank settled that day.
+async fn bank_statement(State(state): State<AppState>, headers: HeaderMap, Path(date): Path<String>) -> Response {
+    let sandbox = match sandbox_of(&state) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let path = format!("{}/{date}", bank::STATEMENTS_PATH);
+    if !bank_signed(&sandbox, &headers, "GET", &path, "") {
+        return bank_answer(&sandbox, &path, StatusCode::UNAUTHORIZED, r#"{"error":"bad signature"}"#.into());
+    }
+    let Some((_, from, to)) = business_day(&date) else {
+        return bank_answer(&sandbox, &path, StatusCode::BAD_REQUEST, r#"{"error":"date must be YYYY-MM-DD"}"#.into());
+    };
+    match state.store.sandbox_refunds_between(BANK, true, from, to).await {
+        Ok(refunds) => {
+            let rows: Vec<(bank::Refund, Timestamp)> =
+                refunds.iter().filter_map(|r| Some((bank_record(r), r.settled_at?))).collect();
+            bank_answer(&sandbox, &path, StatusCode::OK, bank::statement_csv(&rows))
+        }
+        Err(_) => bank_answer(&sandbox, &path, StatusCode::SERVICE_UNAVAILABLE, r#"{"error":"busy"}"#.into()),
     }
 }
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/sandbox/bank/statements/{date}", get(bank_statement))
+        .route("/sandbox/alipay/bill/{token}", get(alipay_bill_download))
+        .route("/sandbox/wechat/v3/bill/tradebill", get(wechat_tradebill))
+        .route("/sandbox/wechat/v3/billdownload/file", get(wechat_bill_download))
         .route("/sandbox/bank/refunds", post(bank_refund))
         .route("/sandbox/bank/refunds/{key}", get(bank_query))
         .route("/sandbox/alipay/gateway.do", post(alipay_gateway))

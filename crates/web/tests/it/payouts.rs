@@ -450,3 +450,115 @@ both!(a_misbehaving_channel_still_pays_every_approval_exactly_once, |app: TestAp
     }
     assert_eq!(books.len(), nos.len(), "no refund the outbox did not ask for");
 });
+
+/// Works the outbox and lets the sandbox settle and call back until nothing is left to do.
+async fn settle_all(app: &TestApp) {
+    let channels = &app.state.payments.channels;
+    for _ in 0..20 {
+        let worked = redress_payouts::run_once(&app.store, channels, jiff::Timestamp::now()).await.expect("worker");
+        let delivered = redress_web::sandbox::tick(&app.state).await.expect("tick");
+        if worked == 0 && delivered == 0 {
+            return;
+        }
+    }
+    panic!("the payouts did not settle");
+}
+
+both!(reconciliation_lists_every_mismatch_with_the_channels_statements, |app: TestApp| async move {
+    use redress_domain::reconcile::Mismatch;
+    let alice = app.login("alice").await;
+    let rita = app.login("rita").await;
+    let channels = app.state.payments.channels.clone();
+    let today = redress_domain::reconcile::business_date(jiff::Timestamp::now());
+    for (i, channel) in ["wechat_pay", "alipay", "bank_card", "wechat_pay", "alipay", "bank_card"].iter().enumerate() {
+        approved_by(&app, &alice, &rita, channel, &format!("RC-{i}"), &format!("{}.50", 10 + i)).await;
+    }
+    settle_all(&app).await;
+    for channel in Channel::ALL {
+        let r = redress_payouts::reconcile(&app.store, &channels, channel, today).await.expect("reconcile");
+        assert_eq!(r.mismatches, vec![], "{channel:?}");
+        assert_eq!((r.at_channel, r.in_redress, r.matched), (2, 2, 2), "{channel:?}");
+    }
+
+    // The channel refunds another amount than Redress asked for (the sandbox already holds the
+    // key with 3.00 when Redress sends 12.50 under it).
+    let wrong = approved_by(&app, &alice, &rita, "alipay", "RC-6", "12.50").await;
+    let now = jiff::Timestamp::now();
+    let booked = redress_store::SandboxRefund {
+        channel: "alipay".into(),
+        refund_key: format!("{wrong}-P1"),
+        refund_id: "2026ALIPAYTRADE".into(),
+        trade_ref: "2026ALIPAYTRADE".into(),
+        amount_fen: 300,
+        total_fen: 300,
+        status: "SUCCESS".into(),
+        notify_url: None,
+        requests: 1,
+        created_at: now,
+        settle_at: now,
+        settled_at: None,
+        notified_at: None,
+    };
+    app.store.sandbox_request(booked.clone()).await.expect("book");
+    // A refund under a key Redress never issued.
+    let stranger =
+        redress_store::SandboxRefund { refund_key: "RF-20261124-ZZZZZZ-P1".into(), amount_fen: 999, ..booked };
+    app.store.sandbox_request(stranger).await.expect("book");
+    settle_all(&app).await;
+    // WeChat Pay settles a refund whose notification Redress never gets.
+    let behind = approved_by(&app, &alice, &rita, "wechat_pay", "RC-7", "11.00").await;
+    redress_payouts::run_once(&app.store, &channels, jiff::Timestamp::now()).await.expect("worker");
+    let behind_key = format!("{behind}-P1");
+    app.store.sandbox_settle_now("wechat_pay", &behind_key, "SUCCESS", jiff::Timestamp::now()).await.expect("settle");
+    // Redress believes a bank refund arrived that the bank never made.
+    let ghost = approved_by(&app, &alice, &rita, "bank_card", "RC-8", "13.00").await;
+    let ghost_key = format!("{ghost}-P1");
+    let later = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1);
+    app.store
+        .payout_reported(
+            &ghost_key,
+            redress_domain::payout::ChannelStatus::Succeeded,
+            Some("BK-GHOST"),
+            None,
+            later,
+            jiff::Timestamp::now(),
+        )
+        .await
+        .expect("report");
+
+    let alipay = redress_payouts::reconcile(&app.store, &channels, Channel::Alipay, today).await.expect("alipay");
+    let mut expected = vec![
+        Mismatch::Amount { key: format!("{wrong}-P1"), ours: Fen(1250), theirs: Fen(300) },
+        Mismatch::UnknownToRedress {
+            key: "RF-20261124-ZZZZZZ-P1".into(),
+            channel_ref: "2026ALIPAYTRADE".into(),
+            amount: Fen(999),
+        },
+    ];
+    expected.sort_by(|a, b| a.key().cmp(b.key()));
+    assert_eq!(alipay.mismatches, expected);
+    assert_eq!((alipay.at_channel, alipay.matched), (4, 2));
+    let wechat = redress_payouts::reconcile(&app.store, &channels, Channel::WechatPay, today).await.expect("wechat");
+    assert_eq!(
+        wechat.mismatches,
+        vec![Mismatch::State {
+            key: behind_key,
+            ours: PayoutState::Processing,
+            theirs: redress_domain::payout::ChannelStatus::Succeeded
+        }]
+    );
+    let bank = redress_payouts::reconcile(&app.store, &channels, Channel::BankCard, today).await.expect("bank");
+    assert_eq!(bank.mismatches, vec![Mismatch::MissingAtChannel { key: ghost_key, amount: Fen(1300) }]);
+    // A day without refunds: WeChat Pay has no bill for it; nothing to compare, nothing wrong.
+    let quiet = today.checked_sub(jiff::Span::new().days(400)).expect("day");
+    for channel in Channel::ALL {
+        let r = redress_payouts::reconcile(&app.store, &channels, channel, quiet).await.expect("quiet day");
+        assert_eq!((r.at_channel, r.in_redress, r.mismatches.len()), (0, 0, 0), "{channel:?}");
+    }
+    // Each key was refunded once at the sandbox, whatever was asked.
+    for channel in ["wechat_pay", "alipay", "bank_card"] {
+        let books = app.store.sandbox_refunds(channel).await.expect("books");
+        let distinct: std::collections::BTreeSet<_> = books.iter().map(|b| &b.refund_key).collect();
+        assert_eq!(distinct.len(), books.len(), "{channel}");
+    }
+});
