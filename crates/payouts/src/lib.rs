@@ -119,12 +119,25 @@ impl Channels {
     }
 }
 
+/// How many payouts a worker takes at a time.
+pub const BATCH: usize = 20;
+
 /// How long a worker holds a payout it took.
 pub const LEASE: SignedDuration = SignedDuration::from_secs(60);
 
 /// Takes the payouts that are due and works each once; returns how many it worked.
 pub async fn run_once(store: &Store, channels: &Channels, now: Timestamp) -> Result<usize, redress_store::StoreError> {
-    let due = store.claim_due_payouts(&channels.configured(), now, LEASE, 20).await?;
+    run_once_leased(store, channels, now, LEASE).await
+}
+
+/// As [`run_once`], holding what it takes for `lease`.
+pub async fn run_once_leased(
+    store: &Store,
+    channels: &Channels,
+    now: Timestamp,
+    lease: SignedDuration,
+) -> Result<usize, redress_store::StoreError> {
+    let due = store.claim_due_payouts(&channels.configured(), now, lease, BATCH).await?;
     let n = due.len();
     for p in due {
         if let Err(e) = work(store, channels, &p).await {

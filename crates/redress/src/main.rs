@@ -182,7 +182,7 @@ async fn serve(
     // Channels the settings file configures talk to the real thing.
     settings.real_channels(&mut state.payments, &base)?;
     tokio::spawn(background(state.clone()));
-    tokio::spawn(payouts(state.clone()));
+    tokio::spawn(payouts(state.clone(), settings.payout_lease));
     let app = redress_web::app(state);
     tracing::info!(%addr, "Redress is listening");
     println!("Redress is listening on http://{addr}");
@@ -322,18 +322,27 @@ async fn background(state: redress_web::AppState) {
 }
 
 /// Every second: send the payouts that are due, then let the sandbox gateway settle and call
-/// back.
-async fn payouts(state: redress_web::AppState) {
+/// back — again at once while there is a full batch of either.
+async fn payouts(state: redress_web::AppState, lease: jiff::SignedDuration) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        if let Err(e) = redress_payouts::run_once(&state.store, &state.payments.channels, jiff::Timestamp::now()).await
-        {
-            tracing::warn!(error = %e, "payout worker failed; retrying");
-        }
-        if let Err(e) = redress_web::sandbox::tick(&state).await {
-            tracing::warn!(error = %e, "sandbox gateway failed; retrying");
+        loop {
+            let now = jiff::Timestamp::now();
+            let worked = redress_payouts::run_once_leased(&state.store, &state.payments.channels, now, lease)
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "payout worker failed; retrying");
+                    0
+                });
+            let delivered = redress_web::sandbox::tick(&state).await.unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "sandbox gateway failed; retrying");
+                0
+            });
+            if worked < redress_payouts::BATCH && delivered < redress_web::sandbox::NOTIFY_BATCH {
+                break;
+            }
         }
     }
 }

@@ -40,6 +40,10 @@ pub struct Common {
     /// Seconds after which the sandbox payment gateway settles a refund [default: 3]
     #[arg(long, env = "REDRESS_SANDBOX_SETTLE_SECS", global = true)]
     pub sandbox_settle_secs: Option<u64>,
+    /// Seconds a payout worker holds a payout it took; after a crash, others take it over
+    /// after this long [default: 60]
+    #[arg(long, env = "REDRESS_PAYOUT_LEASE_SECS", global = true)]
+    pub payout_lease_secs: Option<u64>,
     /// Business days a refund takes to arrive, per channel [default: wechat_pay:0-1,alipay:0-1,bank_card:1-7]
     #[arg(long, env = "REDRESS_ARRIVAL_DAYS", global = true)]
     pub arrival_days: Option<String>,
@@ -81,6 +85,7 @@ struct FileSettings {
     evidence_allow_mp4: Option<bool>,
     report_font: Option<PathBuf>,
     sandbox_settle_secs: Option<u64>,
+    payout_lease_secs: Option<u64>,
     sandbox_faults: Option<String>,
     public_url: Option<String>,
     arrival_days: Option<String>,
@@ -107,6 +112,7 @@ pub struct Settings {
     pub report_font: Option<PathBuf>,
     /// How long the sandbox gateway takes to settle a refund.
     pub sandbox_settle: jiff::SignedDuration,
+    pub payout_lease: jiff::SignedDuration,
     /// How often the sandbox gateway misbehaves (all zero by default).
     pub sandbox_faults: redress_web::sandbox::Faults,
     pub public_url: Option<String>,
@@ -175,6 +181,11 @@ impl Settings {
                 &flags.sandbox_faults.clone().or(file.sandbox_faults).unwrap_or_default(),
             )
             .map_err(|e| anyhow::anyhow!("sandbox_faults: {e}"))?,
+            payout_lease: match flags.payout_lease_secs.or(file.payout_lease_secs) {
+                Some(0) => anyhow::bail!("payout_lease_secs must be at least 1"),
+                Some(n) => jiff::SignedDuration::from_secs(i64::try_from(n).unwrap_or(i64::MAX)),
+                None => redress_payouts::LEASE,
+            },
             sandbox_settle: jiff::SignedDuration::from_secs(
                 i64::try_from(flags.sandbox_settle_secs.or(file.sandbox_settle_secs).unwrap_or(3)).unwrap_or(i64::MAX),
             ),

@@ -1,32 +1,12 @@
 //! The `redress` binary: admin commands, settings precedence, and `serve --demo` giving a
 //! living Redress on an empty data directory with no other configuration.
 
-use std::io::{BufRead, BufReader, Write};
+mod support;
+
+use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
-fn redress(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_redress"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env_remove("REDRESS_DATABASE_URL")
-        .env_remove("REDRESS_DATA_DIR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn redress");
-    if let Some(input) = stdin {
-        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().expect("wait")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
+use std::process::Command;
+use support::{redress, serve_demo, text};
 
 #[test]
 fn admin_commands() {
@@ -91,34 +71,6 @@ fn settings_file_is_used_when_no_flag_says_otherwise() {
         .output()
         .expect("run");
     assert!(!out.status.success() && text(&out).contains("invalid settings"), "{}", text(&out));
-}
-
-/// Starts `serve --demo` on a free port; returns the child, its address and what it printed
-/// before listening.
-fn serve_demo(data_dir: &Path, env: &[(&str, &str)]) -> (std::process::Child, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_redress"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
-        .env_remove("REDRESS_DATABASE_URL")
-        .env("REDRESS_LOG", "warn")
-        .envs(env.iter().copied())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut addr = None;
-    let mut report = String::new();
-    for line in BufReader::new(stdout).lines() {
-        let line = line.expect("line");
-        if let Some(a) = line.strip_prefix("Redress is listening on ") {
-            addr = Some(a.to_owned());
-            break;
-        }
-        report.push_str(&line);
-        report.push('\n');
-    }
-    (child, addr.expect("the server says where it listens"), report)
 }
 
 #[test]

@@ -595,6 +595,9 @@ async fn deliver(sandbox: &Sandbox, r: &SandboxRefund, now: Timestamp) -> bool {
     }
 }
 
+/// How many notifications one [`tick`] delivers at most.
+pub const NOTIFY_BATCH: usize = 50;
+
 /// Settles what is due and delivers notifications not yet accepted; `serve` runs it every
 /// fraction of a second. Returns how many notifications were accepted.
 pub async fn tick(state: &AppState) -> Result<usize, StoreError> {
@@ -602,7 +605,7 @@ pub async fn tick(state: &AppState) -> Result<usize, StoreError> {
     let now = Timestamp::now();
     state.store.sandbox_settle_due(now).await?;
     let mut delivered = 0;
-    for r in state.store.sandbox_unnotified(50).await? {
+    for r in state.store.sandbox_unnotified(NOTIFY_BATCH).await? {
         if deliver(&sandbox, &r, now).await {
             if roll(sandbox.faults().twice) {
                 deliver(&sandbox, &r, now).await;
