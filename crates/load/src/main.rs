@@ -78,6 +78,26 @@ enum Command {
         #[arg(long, default_value_t = 5 * 1024 * 1024)]
         size: usize,
     },
+    /// Payouts end to end through the sandbox gateway: `count` applications approved by a
+    /// reviewer over HTTP, then timed from each approval (its payout written) to its refund
+    /// recorded (the application `refunded`), read from the database. Run the server with
+    /// REDRESS_SANDBOX_SETTLE_SECS=0 to leave the channel's own delay out.
+    Payouts {
+        #[command(flatten)]
+        server: Server,
+        #[arg(long, env = "REDRESS_LOAD_MERCHANT_TOKEN")]
+        merchant_token: String,
+        /// The server's database (sqlite://…/redress.db or postgres://…), read for the times.
+        #[arg(long)]
+        database_url: String,
+        #[arg(long, default_value = "wang")]
+        reviewer: String,
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+        /// Reviewers approving at once.
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+    },
     /// Raw durable single-row INSERT transactions per second.
     Raw {
         /// sqlite://path?mode=rwc or postgres://…
@@ -207,6 +227,16 @@ async fn main() -> anyhow::Result<()> {
                 .await?;
                 stats.print("submit");
             }
+        }
+        Command::Payouts {
+            server: Server { url, buyer, password },
+            merchant_token,
+            database_url,
+            reviewer,
+            count,
+            concurrency,
+        } => {
+            payouts(&url, &buyer, &password, &merchant_token, &database_url, &reviewer, count, concurrency).await?;
         }
         Command::Get { server: Server { url, buyer, password }, path, concurrency, requests } => {
             let client = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
@@ -355,6 +385,97 @@ async fn raw_pool(url: &str, connections: usize) -> anyhow::Result<sqlx::AnyPool
         .await
         .with_context(|| format!("cannot connect to {url}"))?;
     Ok(pool)
+}
+
+/// `redress-load payouts`: see [`Command::Payouts`].
+#[allow(clippy::too_many_arguments)]
+async fn payouts(
+    url: &str,
+    buyer: &str,
+    password: &str,
+    merchant: &str,
+    database_url: &str,
+    reviewer: &str,
+    count: usize,
+    concurrency: usize,
+) -> anyhow::Result<()> {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
+    let token = login(&client, url, buyer, password).await?;
+    let staff = login(&client, url, reviewer, password).await?;
+    let run_id: u32 = rand::rng().random();
+    let drafts: Vec<String> = prepare(&client, url, merchant, buyer, &token, run_id, 1, count).await?.concat();
+    let send = {
+        let (client, url) = (client.clone(), url.to_owned());
+        move |path: String, token: String| {
+            let (client, url) = (client.clone(), url.clone());
+            async move {
+                let res = client.post(format!("{url}{path}")).bearer_auth(&token).json(&json!({})).send().await?;
+                if !res.status().is_success() {
+                    bail!("{path}: {} {}", res.status(), res.text().await.unwrap_or_default());
+                }
+                anyhow::Ok(())
+            }
+        }
+    };
+    for chunk in drafts.chunks(16) {
+        let submits = chunk.iter().map(|no| send(format!("/api/v1/applications/{no}/submit"), token.clone()));
+        futures_util::future::try_join_all(submits).await?;
+    }
+    let drafts = Arc::new(drafts);
+    let per_worker = count.div_ceil(concurrency);
+    let approvals = run(concurrency, per_worker * concurrency, {
+        let (drafts, staff) = (drafts.clone(), staff.clone());
+        move |w, j| {
+            let no = drafts.get(w * per_worker + j).cloned();
+            let (claim, approve) = (send.clone(), send.clone());
+            let staff = staff.clone();
+            async move {
+                let Some(no) = no else { return Ok(()) };
+                claim(format!("/api/v1/review/applications/{no}/claim"), staff.clone()).await?;
+                approve(format!("/api/v1/review/applications/{no}/approve"), staff).await
+            }
+        }
+    })
+    .await?;
+    approvals.print("approve");
+    // Every refund recorded: read the times the server wrote.
+    let pool = raw_pool(database_url, 1).await?;
+    let pattern = format!("LOAD-{run_id:08x}-%");
+    let deadline = Instant::now() + Duration::from_secs(600);
+    let rows = loop {
+        let rows =
+            sqlx::query("SELECT created_at, settled_at FROM payouts WHERE order_no LIKE $1 AND state = 'succeeded'")
+                .bind(&pattern)
+                .fetch_all(&pool)
+                .await?;
+        if rows.len() >= count {
+            break rows;
+        }
+        if Instant::now() > deadline {
+            bail!("{} of {count} payouts succeeded after 10 minutes", rows.len());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    use sqlx::Row;
+    let mut first = i64::MAX;
+    let mut last = i64::MIN;
+    let mut latencies = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let (created, settled): (i64, i64) = (r.try_get("created_at")?, r.try_get("settled_at")?);
+        first = first.min(created);
+        last = last.max(settled);
+        latencies.push(Duration::from_millis(u64::try_from(settled - created).unwrap_or(0)));
+    }
+    let span = Duration::from_millis(u64::try_from(last - first).unwrap_or(0).max(1));
+    let stats = Stats::new(concurrency, span, latencies);
+    println!(
+        "payouts\tn={}\t{:.1} settled/s (first approval to last refund)\tapproval→refunded p50={:.0}ms\tp99={:.0}ms",
+        stats.count,
+        stats.count as f64 / span.as_secs_f64(),
+        stats.pct(0.50),
+        stats.pct(0.99)
+    );
+    Ok(())
 }
 
 async fn login(client: &reqwest::Client, url: &str, user: &str, password: &str) -> anyhow::Result<String> {

@@ -13,6 +13,7 @@ pub mod alipay;
 pub mod bank;
 pub mod wechat;
 
+use futures_util::StreamExt;
 use jiff::{SignedDuration, Timestamp};
 use redress_domain::money::Fen;
 use redress_domain::order::Channel;
@@ -122,6 +123,9 @@ impl Channels {
 /// How many payouts a worker takes at a time.
 pub const BATCH: usize = 20;
 
+/// How many payouts a worker sends at once.
+pub const CONCURRENCY: usize = 8;
+
 /// How long a worker holds a payout it took.
 pub const LEASE: SignedDuration = SignedDuration::from_secs(60);
 
@@ -139,11 +143,14 @@ pub async fn run_once_leased(
 ) -> Result<usize, redress_store::StoreError> {
     let due = store.claim_due_payouts(&channels.configured(), now, lease, BATCH).await?;
     let n = due.len();
-    for p in due {
-        if let Err(e) = work(store, channels, &p).await {
-            tracing::warn!(payout = %p.id, error = %e, "payout not worked; it will be taken again");
-        }
-    }
+    // Each payout is its own conversation with its channel: they go on side by side.
+    futures_util::stream::iter(due)
+        .for_each_concurrent(CONCURRENCY, |p| async move {
+            if let Err(e) = work(store, channels, &p).await {
+                tracing::warn!(payout = %p.id, error = %e, "payout not worked; it will be taken again");
+            }
+        })
+        .await;
     Ok(n)
 }
 

@@ -321,13 +321,18 @@ async fn background(state: redress_web::AppState) {
     }
 }
 
-/// Every second: send the payouts that are due, then let the sandbox gateway settle and call
-/// back — again at once while there is a full batch of either.
+/// Every second, and whenever this server writes a payout: send the payouts that are due, then
+/// let the sandbox gateway settle and call back — again at once while there is a full batch of
+/// either.
 async fn payouts(state: redress_web::AppState, lease: jiff::SignedDuration) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let wake = state.payments.wake.clone();
     loop {
-        tick.tick().await;
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = wake.notified() => {}
+        }
         loop {
             let now = jiff::Timestamp::now();
             let worked = redress_payouts::run_once_leased(&state.store, &state.payments.channels, now, lease)

@@ -45,6 +45,8 @@ pub struct Payments {
     pub sandbox: Option<std::sync::Arc<sandbox::Sandbox>>,
     /// When each channel's money is expected to arrive.
     pub arrivals: redress_domain::payout::Arrivals,
+    /// Wakes this server's payout worker (it also looks every second, for other servers' work).
+    pub wake: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl Payments {
@@ -65,7 +67,15 @@ impl Payments {
             },
             sandbox: Some(Arc::new(sandbox)),
             arrivals: Default::default(),
+            wake: Default::default(),
         })
+    }
+
+    /// After an application changed: an approval (or a retry) wrote a payout for the worker.
+    pub fn written(&self, a: &redress_domain::application::Application) {
+        if a.state == redress_domain::application::State::Approved {
+            self.wake.notify_one();
+        }
     }
 }
 

@@ -27,6 +27,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use futures_util::StreamExt;
 use jiff::{SignedDuration, Timestamp};
 use redress_channels::alipay;
 use redress_channels::bank;
@@ -604,15 +605,26 @@ pub async fn tick(state: &AppState) -> Result<usize, StoreError> {
     let Some(sandbox) = state.payments.sandbox.clone() else { return Ok(0) };
     let now = Timestamp::now();
     state.store.sandbox_settle_due(now).await?;
-    let mut delivered = 0;
-    for r in state.store.sandbox_unnotified(NOTIFY_BATCH).await? {
-        if deliver(&sandbox, &r, now).await {
+    // Callbacks go out side by side, as a channel's would.
+    let due = state.store.sandbox_unnotified(NOTIFY_BATCH).await?;
+    let sandbox = &sandbox;
+    let results = futures_util::stream::iter(due)
+        .map(|r| async move {
+            if !deliver(sandbox, &r, now).await {
+                return Ok(0);
+            }
             if roll(sandbox.faults().twice) {
-                deliver(&sandbox, &r, now).await;
+                deliver(sandbox, &r, now).await;
             }
             state.store.sandbox_notified(&r.channel, &r.refund_key, Timestamp::now()).await?;
-            delivered += 1;
-        }
+            Ok::<usize, StoreError>(1)
+        })
+        .buffer_unordered(8)
+        .collect::<Vec<_>>()
+        .await;
+    let mut delivered = 0;
+    for r in results {
+        delivered += r?;
     }
     Ok(delivered)
 }

@@ -200,6 +200,7 @@ pub async fn submit(
     let no = application_no(&no)?;
     let now = Timestamp::now();
     let a = state.store.submit(&no, &user, now).await?;
+    state.payments.written(&a);
     Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
 }
 

@@ -153,6 +153,7 @@ pub async fn approve(
     let amount = req.amount.as_ref().map(AmountInput::parse).transpose()?;
     let now = Timestamp::now();
     let a = state.store.approve(&no, &user, amount, now).await?;
+    state.payments.written(&a);
     Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
 }
 
@@ -197,6 +198,7 @@ pub async fn retry_refund(
     let no = application_no(&no)?;
     let now = Timestamp::now();
     let a = state.store.retry_refund(&no, &user, now).await?;
+    state.payments.written(&a);
     Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
 }
 

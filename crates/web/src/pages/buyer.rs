@@ -240,7 +240,10 @@ async fn finish(state: &AppState, v: Viewer, draft: Application, form: ApplyForm
         return Ok(Redirect::to(&format!("/applications/{}/edit?done=saved", draft.no)).into_response());
     }
     match state.store.submit(&draft.no, &v.user, Timestamp::now()).await {
-        Ok(a) => Ok(Redirect::to(&format!("/applications/{}?done=submitted", a.no)).into_response()),
+        Ok(a) => {
+            state.payments.written(&a);
+            Ok(Redirect::to(&format!("/applications/{}?done=submitted", a.no)).into_response())
+        }
         Err(e) => form_page(state, v, draft.order_no.as_str(), Some(&draft.no), form, Some(e.into())).await,
     }
 }

@@ -219,7 +219,10 @@ pub async fn act(
         _ => return Err(ApiError::not_found()),
     };
     match done {
-        Ok(_) => Ok(Redirect::to(&format!("/desk/{no}?done={action}")).into_response()),
+        Ok(a) => {
+            state.payments.written(&a);
+            Ok(Redirect::to(&format!("/desk/{no}?done={action}")).into_response())
+        }
         Err(e) => detail_page(&state, v, &no, form, Some(e)).await,
     }
 }
