@@ -50,6 +50,70 @@ async fn lock_blob(s: &Store, tx: &mut crate::db::WriteTx, sha256: &str) -> Resu
     Ok(())
 }
 
+/// The application (locked on PostgreSQL), how many files its buyer attached, and the last
+/// file's number.
+async fn evidence_facts(
+    s: &Store,
+    conn: &mut sqlx::AnyConnection,
+    no: &ApplicationNo,
+) -> Result<(Application, i64, i64), StoreError> {
+    let lock = if s.backend() == Backend::Postgres { " FOR UPDATE" } else { "" };
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {APP_COLUMNS} FROM applications WHERE no = $1{lock}")))
+        .bind(no.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let a = app_from_row(&row)?;
+    let row = sqlx::query(
+        "SELECT COUNT(CASE WHEN source = 'buyer' THEN 1 END) AS n, COALESCE(MAX(seq), 0) AS last
+         FROM evidence WHERE application_no = $1",
+    )
+    .bind(no.as_str())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((a, row.try_get("n")?, row.try_get("last")?))
+}
+
+async fn insert_evidence(conn: &mut sqlx::AnyConnection, ev: Evidence) -> Result<Evidence, StoreError> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO evidence ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    )))
+    .bind(&ev.id)
+    .bind(&ev.application_no)
+    .bind(ev.seq)
+    .bind(&ev.file.sha256)
+    .bind(i64::try_from(ev.file.size).unwrap_or(i64::MAX))
+    .bind(ev.file.media_type.mime())
+    .bind(ev.file.kind.as_str())
+    .bind(&ev.file.caption)
+    .bind(&ev.file.filename)
+    .bind(&ev.uploaded_by)
+    .bind(ms(ev.uploaded_at))
+    .bind(if ev.system { "system" } else { "buyer" })
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| match e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Exists("snapshot"),
+        other => other.into(),
+    })?;
+    Ok(ev)
+}
+
+impl Evidence {
+    /// A new file of the system's, the application's `seq`-th.
+    fn system(no: &ApplicationNo, seq: i64, file: EvidenceFile, now: Timestamp) -> Evidence {
+        Evidence {
+            id: format!("EV{:016X}", rand::random::<u64>()),
+            application_no: no.to_string(),
+            seq,
+            file,
+            uploaded_by: "system".to_owned(),
+            uploaded_at: now,
+            system: true,
+        }
+    }
+}
+
 const COLUMNS: &str =
     "id, application_no, seq, sha256, size, media_type, kind, caption, filename, uploaded_by, uploaded_at, source";
 
@@ -117,15 +181,40 @@ impl Store {
         .await
     }
 
-    /// Attaches Redress's own snapshot (`source = 'system'`): whatever the state, outside the
-    /// buyer's limit.
-    pub async fn add_system_evidence(
+    /// Attaches Redress's own snapshots (`source = 'system'`): whatever the state, outside the
+    /// buyer's limit. Several applications in one transaction (one durable
+    /// commit for a whole pass of `serve`'s snapshots); each attachment succeeds or fails on
+    /// its own (a savepoint each): `Exists` when the application already has its snapshot.
+    pub async fn add_system_evidence_batch(
         &self,
-        no: &ApplicationNo,
-        file: EvidenceFile,
+        items: Vec<(ApplicationNo, EvidenceFile)>,
         now: Timestamp,
-    ) -> Result<Evidence, StoreError> {
-        self.attach(no, None, file, Limits::default(), now, None).await
+    ) -> Result<Vec<Result<Evidence, StoreError>>, StoreError> {
+        self.writing(move |s| async move {
+            let mut tx = s.write().await?;
+            let mut out = Vec::with_capacity(items.len());
+            for (no, file) in items {
+                let mut one = sqlx::Acquire::begin(&mut *tx).await?;
+                let done = async {
+                    let (_, _, last) = evidence_facts(&s, &mut *one, &no).await?;
+                    insert_evidence(&mut *one, Evidence::system(&no, last + 1, file, now)).await
+                }
+                .await;
+                match done {
+                    Ok(ev) => {
+                        one.commit().await?;
+                        out.push(Ok(ev));
+                    }
+                    Err(e) => {
+                        one.rollback().await?;
+                        out.push(Err(e));
+                    }
+                }
+            }
+            tx.commit().await?;
+            Ok(out)
+        })
+        .await
     }
 
     /// `buyer`: a buyer's upload, checked; `None`: the system's.
@@ -141,22 +230,7 @@ impl Store {
         let no = no.clone();
         self.writing(move |s| async move {
             let mut tx = s.write().await?;
-            let lock = if s.backend() == Backend::Postgres { " FOR UPDATE" } else { "" };
-            let row =
-                sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {APP_COLUMNS} FROM applications WHERE no = $1{lock}")))
-                    .bind(no.as_str())
-                    .fetch_optional(&mut **tx)
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
-            let a = app_from_row(&row)?;
-            let row = sqlx::query(
-                "SELECT COUNT(CASE WHEN source = 'buyer' THEN 1 END) AS n, COALESCE(MAX(seq), 0) AS last
-                 FROM evidence WHERE application_no = $1",
-            )
-            .bind(no.as_str())
-            .fetch_one(&mut **tx)
-            .await?;
-            let (held, last): (i64, i64) = (row.try_get("n")?, row.try_get("last")?);
+            let (a, held, last) = evidence_facts(&s, &mut **tx, &no).await?;
             if let Some(buyer) = &buyer {
                 own(&a, buyer)?;
                 if !accepts_files(a.state) {
@@ -170,36 +244,15 @@ impl Store {
                 lock_blob(&s, &mut tx, &file.sha256).await?;
                 put().await.map_err(StoreError::Internal)?;
             }
-            let ev = Evidence {
-                id: format!("EV{:016X}", rand::random::<u64>()),
-                application_no: no.to_string(),
-                seq: last + 1,
-                file,
-                uploaded_by: buyer.as_ref().map_or_else(|| "system".to_owned(), |b| b.username.to_string()),
-                uploaded_at: now,
-                system: buyer.is_none(),
+            let ev = match &buyer {
+                Some(b) => Evidence {
+                    uploaded_by: b.username.to_string(),
+                    system: false,
+                    ..Evidence::system(&no, last + 1, file, now)
+                },
+                None => Evidence::system(&no, last + 1, file, now),
             };
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO evidence ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-            )))
-            .bind(&ev.id)
-            .bind(&ev.application_no)
-            .bind(ev.seq)
-            .bind(&ev.file.sha256)
-            .bind(i64::try_from(ev.file.size).unwrap_or(i64::MAX))
-            .bind(ev.file.media_type.mime())
-            .bind(ev.file.kind.as_str())
-            .bind(&ev.file.caption)
-            .bind(&ev.file.filename)
-            .bind(&ev.uploaded_by)
-            .bind(ms(ev.uploaded_at))
-            .bind(if ev.system { "system" } else { "buyer" })
-            .execute(&mut **tx)
-            .await
-            .map_err(|e| match e {
-                sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Exists("snapshot"),
-                other => other.into(),
-            })?;
+            let ev = insert_evidence(&mut **tx, ev).await?;
             tx.commit().await?;
             Ok(ev)
         })

@@ -144,18 +144,28 @@ pub const SNAPSHOT_BATCH: usize = 100;
 /// it took.
 pub async fn take_snapshots(state: &AppState, since: Option<Timestamp>) -> Result<usize, ApiError> {
     let missing = state.store.missing_snapshots(since.unwrap_or(Timestamp::UNIX_EPOCH), SNAPSHOT_BATCH).await?;
+    // The files first (no database writer held), then every row in one transaction.
+    let mut files = Vec::with_capacity(missing.len());
     for a in &missing {
         match take_snapshot(state, a).await {
-            Ok(()) => {}
+            Ok(file) => files.push((a.no.clone(), file)),
+            Err(e) => tracing::error!(no = %a.no, error = ?e.code, "could not take the system snapshot"),
+        }
+    }
+    let nos: Vec<_> = files.iter().map(|(no, _)| no.clone()).collect();
+    let attached = state.store.add_system_evidence_batch(files, Timestamp::now()).await?;
+    for (no, done) in nos.iter().zip(attached) {
+        match done {
+            Ok(_) => {}
             // Another instance got there first.
-            Err(e) if e.code == "exists" => {}
-            Err(e) => tracing::error!(no = %a.no, error = ?e.code, "could not attach the system snapshot"),
+            Err(redress_store::StoreError::Exists(_)) => {}
+            Err(e) => tracing::error!(no = %no, error = %e, "could not attach the system snapshot"),
         }
     }
     Ok(missing.len())
 }
 
-async fn take_snapshot(state: &AppState, a: &Application) -> ApiResult<()> {
+async fn take_snapshot(state: &AppState, a: &Application) -> ApiResult<EvidenceFile> {
     let now = Timestamp::now();
     let order = state.store.order(&a.order_no).await?;
     let policy = state.store.policy(order.policy_version).await?;
@@ -183,16 +193,14 @@ async fn take_snapshot(state: &AppState, a: &Application) -> ApiResult<()> {
     let stream = futures_util::stream::iter([Ok::<_, std::convert::Infallible>(bytes)]);
     let staged = state.blobs.stage(stream, u64::MAX).await.map_err(|e| blob_error(e, 0))?;
     let blob = state.blobs.commit(staged).await.map_err(|e| blob_error(e, 0))?;
-    let file = EvidenceFile {
+    Ok(EvidenceFile {
         sha256: blob.sha256,
         size: blob.size,
         media_type: MediaType::Json,
         kind: EvidenceKind::Other,
         caption: String::new(),
         filename: format!("redress-snapshot-{}.json", a.no),
-    };
-    state.store.add_system_evidence(&a.no, file, now).await?;
-    Ok(())
+    })
 }
 
 /// Removes from the evidence store the files of a discarded draft that nothing else refers

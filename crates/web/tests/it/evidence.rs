@@ -297,6 +297,39 @@ both!(snapshots_are_taken_once_even_for_submissions_made_elsewhere, |app: TestAp
     assert_eq!(list.body[0]["system"], true);
 });
 
+both!(a_pass_of_snapshots_is_one_transaction_where_each_stands_alone, |app: TestApp| async move {
+    use redress_domain::evidence::{EvidenceKind, MediaType};
+    use redress_store::EvidenceFile;
+    let alice = app.login("alice").await;
+    let user = app.user("alice").await;
+    let mut nos = Vec::new();
+    for order in ["EV-8", "EV-9", "EV-10"] {
+        let no = redress_domain::ids::ApplicationNo::parse(&draft(&app, &alice, order).await).expect("no");
+        nos.push(app.store.submit(&no, &user, jiff::Timestamp::now()).await.expect("submit").no);
+    }
+    let file = |n: u8| EvidenceFile {
+        sha256: format!("{n:02x}").repeat(32),
+        size: 10,
+        media_type: MediaType::Json,
+        kind: EvidenceKind::Other,
+        caption: String::new(),
+        filename: format!("snapshot-{n}.json"),
+    };
+    let now = jiff::Timestamp::now();
+    let first = app.store.add_system_evidence_batch(vec![(nos[0].clone(), file(1))], now).await.expect("batch");
+    assert!(first[0].is_ok(), "{first:?}");
+    // Another instance attached the first one's already: that one is refused, the others stand.
+    let items = vec![(nos[1].clone(), file(2)), (nos[0].clone(), file(3)), (nos[2].clone(), file(4))];
+    let done = app.store.add_system_evidence_batch(items, now).await.expect("batch");
+    assert!(done[0].is_ok() && done[2].is_ok(), "{done:?}");
+    assert!(matches!(done[1], Err(redress_store::StoreError::Exists(_))), "{done:?}");
+    for (no, expected) in [(&nos[0], "snapshot-1.json"), (&nos[1], "snapshot-2.json"), (&nos[2], "snapshot-4.json")] {
+        let list = app.get(&format!("/api/v1/applications/{no}/evidence"), &alice).await;
+        assert_eq!(list.body.as_array().map(Vec::len), Some(1), "{}", list.body);
+        assert_eq!(list.body[0]["filename"], expected, "{}", list.body);
+    }
+});
+
 both!(images_and_pdfs_are_previewed_only_as_pixels_redress_drew, |app: TestApp| async move {
     let alice = app.login("alice").await;
     let bob = app.login("bob").await;
