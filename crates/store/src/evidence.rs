@@ -196,8 +196,8 @@ impl Store {
             for (no, file) in items {
                 let mut one = sqlx::Acquire::begin(&mut *tx).await?;
                 let done = async {
-                    let (_, _, last) = evidence_facts(&s, &mut *one, &no).await?;
-                    insert_evidence(&mut *one, Evidence::system(&no, last + 1, file, now)).await
+                    let (_, _, last) = evidence_facts(&s, &mut one, &no).await?;
+                    insert_evidence(&mut one, Evidence::system(&no, last + 1, file, now)).await
                 }
                 .await;
                 match done {
@@ -230,7 +230,7 @@ impl Store {
         let no = no.clone();
         self.writing(move |s| async move {
             let mut tx = s.write().await?;
-            let (a, held, last) = evidence_facts(&s, &mut **tx, &no).await?;
+            let (a, held, last) = evidence_facts(&s, &mut tx, &no).await?;
             if let Some(buyer) = &buyer {
                 own(&a, buyer)?;
                 if !accepts_files(a.state) {
@@ -252,7 +252,7 @@ impl Store {
                 },
                 None => Evidence::system(&no, last + 1, file, now),
             };
-            let ev = insert_evidence(&mut **tx, ev).await?;
+            let ev = insert_evidence(&mut tx, ev).await?;
             tx.commit().await?;
             Ok(ev)
         })
