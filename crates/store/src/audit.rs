@@ -137,28 +137,24 @@ impl Store {
 
     /// One transaction's worth: (entries appended, whether more may be waiting).
     async fn chain_batch(&self, now: Timestamp) -> Result<(u64, bool), StoreError> {
-        let mut tx = self.write().await?;
-        if self.backend() == Backend::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(CHAIN_LOCK).execute(&mut **tx).await?;
-        }
-        let head =
-            sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(&mut **tx).await?;
-        let (mut seq, mut prev) = match head {
-            Some(r) => (r.try_get::<i64, _>("seq")?, r.try_get::<String, _>("hash")?),
-            None => (0, GENESIS.to_owned()),
-        };
+        // What waits to be chained is read before the write transaction, on a reader (the scan
+        // grows with the log; the writer is not held for it). Another chainer may chain some of
+        // it first: the insert then fails as a conflict and the pass starts again.
         let events = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} {UNCHAINED_EVENTS} ORDER BY e.at, e.application_no, e.seq LIMIT {BATCH}",
             aliased(EVENT_FIELDS, "e", "")
         )))
-        .fetch_all(&mut **tx)
+        .fetch_all(&self.pool)
         .await?;
         let evidence = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} {UNCHAINED_EVIDENCE} ORDER BY v.uploaded_at, v.application_no, v.seq LIMIT {BATCH}",
             aliased(EVIDENCE_FIELDS, "v", "")
         )))
-        .fetch_all(&mut **tx)
+        .fetch_all(&self.pool)
         .await?;
+        if events.is_empty() && evidence.is_empty() {
+            return Ok((0, false));
+        }
         // Both kinds, in the order they happened.
         let mut items = Vec::with_capacity(events.len() + evidence.len());
         for row in &events {
@@ -178,6 +174,16 @@ impl Store {
             items.push((key, "evidence", record(row, EVIDENCE_FIELDS, "")?));
         }
         items.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)));
+        let mut tx = self.write().await?;
+        if self.backend() == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(CHAIN_LOCK).execute(&mut **tx).await?;
+        }
+        let head =
+            sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(&mut **tx).await?;
+        let (mut seq, mut prev) = match head {
+            Some(r) => (r.try_get::<i64, _>("seq")?, r.try_get::<String, _>("hash")?),
+            None => (0, GENESIS.to_owned()),
+        };
         for ((_, subject, ref_seq), kind, body) in items {
             seq += 1;
             let e = Entry::link(&prev, seq, ms(now), kind, &subject, ref_seq, body);
