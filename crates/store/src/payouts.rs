@@ -73,12 +73,15 @@ pub(crate) async fn create_for_approval(
     let channel: Option<String> = row.try_get("pay_channel")?;
     // An approval needs a payment: the entitlement gives nothing on an unpaid order.
     let channel = channel.ok_or_else(|| StoreError::corrupt("an approved application's order has no payment"))?;
-    // One payout on its way at a time: a retry waits until the last one has ended.
-    let open =
-        sqlx::query("SELECT 1 FROM payouts WHERE application_no = $1 AND state IN ('created', 'processing') LIMIT 1")
-            .bind(a.no.as_str())
-            .fetch_optional(&mut **tx)
-            .await?;
+    // One payout open at a time (not `PayoutState::is_final`): a retry waits until the last
+    // one has ended. An abnormal one has not (the channel may still pay it, or be told where
+    // to): sending another could pay twice, so staff route it another way instead.
+    let open = sqlx::query(
+        "SELECT 1 FROM payouts WHERE application_no = $1 AND state IN ('created', 'processing', 'abnormal') LIMIT 1",
+    )
+    .bind(a.no.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
     if open.is_some() {
         return Err(StoreError::Exists("payout"));
     }

@@ -14,8 +14,9 @@
 //! - It can be told ([`Sandbox::set_faults`], or `REDRESS_SANDBOX_FAULTS` for `serve`) to
 //!   misbehave as real channels do, each at a rate: answer a refund request with an error
 //!   without booking it (`error`), book it but lose the answer (`lost`, as a timeout looks to
-//!   the caller), call back before answering (`early`), call back twice (`twice`), and give up
-//!   on a refund (`closed`: WeChat Pay `CLOSED`, bank `FAILED`).
+//!   the caller), call back before answering (`early`), call back twice (`twice`), give up
+//!   on a refund (`closed`: WeChat Pay `CLOSED`, bank `FAILED`), and fail to reach the payer's
+//!   account (`abnormal`: WeChat Pay `ABNORMAL`, bank `RETURNED`).
 //! - Alipay (`/sandbox/alipay/gateway.do`): `alipay.trade.refund` and
 //!   `alipay.trade.fastpay.refund.query`, RSA2-checked and RSA2-signed; like Alipay it refunds
 //!   synchronously (`fund_change: "N"` on a repeated `out_request_no`).
@@ -66,10 +67,13 @@ pub struct Faults {
     pub twice: f64,
     /// Give up on a new refund (it ends `CLOSED`; a new key is needed).
     pub closed: f64,
+    /// Cannot reach the payer's account (WeChat Pay `ABNORMAL`, bank `RETURNED`: a frozen or
+    /// cancelled card); not final, staff route it another way.
+    pub abnormal: f64,
 }
 
 impl Faults {
-    /// `error:0.2,lost:0.1,early:0.1,twice:0.3,closed:0.1` (any subset).
+    /// `error:0.2,lost:0.1,early:0.1,twice:0.3,closed:0.1,abnormal:0.1` (any subset).
     pub fn parse(text: &str) -> Result<Faults, String> {
         let mut f = Faults::default();
         for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -84,7 +88,8 @@ impl Faults {
                 "early" => f.early = rate,
                 "twice" => f.twice = rate,
                 "closed" => f.closed = rate,
-                other => return Err(format!("{other}: unknown fault (error, lost, early, twice, closed)")),
+                "abnormal" => f.abnormal = rate,
+                other => return Err(format!("{other}: unknown fault (error, lost, early, twice, closed, abnormal)")),
             }
         }
         Ok(f)
@@ -361,12 +366,19 @@ async fn misbehave(
     faults: Faults,
 ) -> Option<Response> {
     let now = Timestamp::now();
+    let ends = if roll(faults.closed) {
+        Some("CLOSED")
+    } else if roll(faults.abnormal) {
+        Some("ABNORMAL")
+    } else {
+        None
+    };
     if fresh
-        && roll(faults.closed)
-        && state.store.sandbox_settle_now(&r.channel, &r.refund_key, "CLOSED", now).await.is_ok()
-        && let Ok(closed) = state.store.sandbox_refund(&r.channel, &r.refund_key).await
+        && let Some(status) = ends
+        && state.store.sandbox_settle_now(&r.channel, &r.refund_key, status, now).await.is_ok()
+        && let Ok(ended) = state.store.sandbox_refund(&r.channel, &r.refund_key).await
     {
-        *r = closed;
+        *r = ended;
     }
     if roll(faults.early)
         && r.status == "PROCESSING"
@@ -910,7 +922,8 @@ mod tests {
     #[test]
     fn faults_are_read_from_a_setting() {
         let f = Faults::parse("error:0.2, lost:0.1,twice:1").expect("faults");
-        assert_eq!(f, Faults { error: 0.2, lost: 0.1, early: 0.0, twice: 1.0, closed: 0.0 });
+        assert_eq!(f, Faults { error: 0.2, lost: 0.1, twice: 1.0, ..Faults::default() });
+        assert_eq!(Faults::parse("abnormal:0.5").map(|f| f.abnormal), Ok(0.5));
         assert_eq!(Faults::parse(""), Ok(Faults::default()));
         assert!(Faults::parse("lost:2").is_err());
         assert!(Faults::parse("slow:0.1").is_err());

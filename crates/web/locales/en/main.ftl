@@ -9,6 +9,7 @@ error-not-ready = The service is starting or cannot reach its database.
 error-conflict = Someone else changed this application a moment ago. Reload it and try again.
 error-immutable = { $what } cannot be changed once recorded.
 error-exists = { $what } already exists.
+error-payout-open = This application's last refund has not ended at the channel: it is on its way, or the channel cannot reach the payer's account (route that one another way, or record it paid another way). Nothing was sent.
 error-unknown-policy = Policy version { $version } has not been published.
 error-not-paid = This order has not been paid.
 error-not-eligible = No refund application is possible on this order.

@@ -9,6 +9,7 @@ error-not-ready = 服务正在启动或无法连接数据库。
 error-conflict = 该申请刚刚被其他人修改,请刷新后重试。
 error-immutable = { $what }一经记录,不可更改。
 error-exists = { $what }已存在。
+error-payout-open = 该申请的上一笔退款在渠道尚未结束：仍在途中，或渠道无法到达付款人账户（请改走其他途径，或登记为已通过其他方式退款）。本次未发起退款。
 error-unknown-policy = 规则版本 { $version } 尚未发布。
 error-not-paid = 该订单尚未付款。
 error-not-eligible = 该订单无法申请退款。

@@ -176,5 +176,6 @@ payouts-reason = 渠道返回：
 payouts-attempts = 已与渠道往来 { $count } 次
 desk-retry-refund = 重新发起退款
 desk-retry-refund-hint = 以新的退款单号向渠道重新打款；失败的那笔保留在记录中。
+desk-retry-blocked = 上一笔退款在渠道尚未结束（渠道无法到达付款人账户）。再次打款可能重复退款：请改走其他途径，再登记为已通过其他方式退款。
 desk-settle-outside = 登记为线下已退款
 desk-settle-outside-note = 退款方式说明（记入审计记录）

@@ -106,6 +106,8 @@ struct DetailPage {
     in_review_by_other: bool,
     /// The refund failed: staff may send it again or record it paid another way.
     refund_failed: bool,
+    /// A payout has not ended at the channel (sending another could pay twice).
+    payout_open: bool,
 }
 
 impl DetailPage {
@@ -166,6 +168,7 @@ async fn detail_page(state: &AppState, mut v: Viewer, no: &str, form: StaffForm,
         can_decide: view.application.in_review_by() == Some(v.user.username.as_str()),
         in_review_by_other: view.application.in_review_by().is_some_and(|r| r != v.user.username.as_str()),
         refund_failed: view.application.state == AppState_::RefundFailed,
+        payout_open: state.store.payouts_of(&no).await?.iter().any(|p| !p.state.is_final()),
         app: ApplicationDto::new(&view.application, lang, now),
         order: OrderDto::new(&view.order, latest_delivered(&ledger), &order_now, lang),
         ent: EntitlementDto::new(&ent, lang),

@@ -344,7 +344,7 @@ both!(staff_send_a_failed_refund_again_or_record_it_paid_another_way, |app: Test
     assert_eq!((p[0].state, p[1].state), (PayoutState::Closed, PayoutState::Created));
     assert_eq!(p[1].id, format!("{no}-P2"), "a new key: the closed one can never pay");
     let again = app.post(&path("retry-refund"), &rita, json!({})).await;
-    assert_eq!(again.status, 409, "one payout on its way at a time: {}", again.body);
+    assert_eq!((again.status.as_u16(), again.code()), (409, "payout-open"), "one payout at a time: {}", again.body);
     let channels = &app.state.payments.channels;
     redress_payouts::run_once(&app.store, channels, jiff::Timestamp::now()).await.expect("worker");
     redress_web::sandbox::tick(&app.state).await.expect("tick");
@@ -364,6 +364,56 @@ both!(staff_send_a_failed_refund_again_or_record_it_paid_another_way, |app: Test
     assert_eq!((last["kind"].as_str(), last["actor"].as_str()), (Some("settled_outside"), Some("rita")));
     assert_eq!(last["data"]["note"], "已通过对公转账退回，流水号 88001");
     assert_eq!(payouts(&app, &no).await.len(), 1, "no payout for money paid another way");
+});
+
+both!(a_refund_the_channel_cannot_deliver_is_routed_another_way_not_sent_again, |app: TestApp| async move {
+    use redress_web::sandbox::Faults;
+    let alice = app.login("alice").await;
+    let rita = app.login("rita").await;
+    let sandbox = app.state.payments.sandbox.clone().expect("sandbox");
+    let channels = &app.state.payments.channels;
+    for (channel, order, reason) in [("wechat_pay", "AB-1", "ABNORMAL: 支付用户零钱"), ("bank_card", "AB-2", "")]
+    {
+        let no = approved_by(&app, &alice, &rita, channel, order, "20").await;
+        sandbox.set_faults(Faults { abnormal: 1.0, ..Faults::default() });
+        redress_payouts::run_once(&app.store, channels, jiff::Timestamp::now()).await.expect("worker");
+        sandbox.set_faults(Faults::default());
+        redress_web::sandbox::tick(&app.state).await.expect("tick");
+        let p = &payouts(&app, &no).await[0];
+        assert_eq!(p.state, PayoutState::Abnormal, "{channel}: {p:?}");
+        if !reason.is_empty() {
+            assert_eq!(p.reason.as_deref(), Some(reason), "staff see the channel's words");
+        }
+        assert_eq!(state_of(&app, &no).await, "refund_failed", "{channel}");
+        // Another payout could pay twice (the channel may still deliver this one): refused,
+        // with what to do instead, and nothing written.
+        let desk = app
+            .client
+            .get(format!("{}/desk/{no}", app.base))
+            .header("cookie", format!("redress_session={rita}"))
+            .send()
+            .await
+            .expect("desk")
+            .text()
+            .await
+            .expect("html");
+        assert!(
+            desk.contains("data-retry-blocked") && !desk.contains(&format!("/desk/{no}/retry-refund")),
+            "{channel}"
+        );
+        assert!(desk.contains(&format!("/desk/{no}/settle-outside")), "{channel}");
+        let path = |action: &str| format!("/api/v1/review/applications/{no}/{action}");
+        let r = app.post(&path("retry-refund"), &rita, json!({})).await;
+        assert_eq!((r.status.as_u16(), r.code()), (409, "payout-open"), "{}", r.body);
+        assert!(r.body["message"].as_str().is_some_and(|m| m.contains("其他途径")), "{}", r.body);
+        assert_eq!(payouts(&app, &no).await.len(), 1);
+        assert_eq!(state_of(&app, &no).await, "refund_failed");
+        let r = app.post(&path("settle-outside"), &rita, json!({"note": "已改为对公转账，流水号 99001"})).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(state_of(&app, &no).await, "refunded");
+        let books = app.store.sandbox_refunds(channel).await.expect("books");
+        assert_eq!(books.iter().filter(|b| b.refund_key.starts_with(&no)).count(), 1, "{channel}: one request");
+    }
 });
 
 both!(two_instances_on_one_database_never_send_a_payout_twice, |app: TestApp| async move {
@@ -414,7 +464,7 @@ both!(a_misbehaving_channel_still_pays_every_approval_exactly_once, |app: TestAp
     }
     let sandbox = app.state.payments.sandbox.clone().expect("sandbox");
     // Errors, lost answers, callbacks before answers, and every callback twice.
-    sandbox.set_faults(Faults { error: 0.3, lost: 0.3, early: 0.3, twice: 1.0, closed: 0.0 });
+    sandbox.set_faults(Faults { error: 0.3, lost: 0.3, early: 0.3, twice: 1.0, ..Faults::default() });
     let channels = &app.state.payments.channels;
     let start = jiff::Timestamp::now();
     // Run the worker as time passes (hours at a step, past every backoff) and let the sandbox
