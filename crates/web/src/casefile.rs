@@ -218,11 +218,13 @@ fn decision(a: &redress_domain::application::Application, lang: Lang) -> Vec<Blo
     blocks
 }
 
-fn size_label(bytes: u64) -> String {
+/// A file's size as people read it: whole KB (rounded up) below a megabyte, then MB with one
+/// decimal. The pages and the case report show the same label.
+pub(crate) fn size_label(bytes: u64) -> String {
     if bytes >= 1024 * 1024 {
         format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
     } else {
-        format!("{:.1} KB", bytes as f64 / 1024.0)
+        format!("{} KB", bytes.div_ceil(1024))
     }
 }
 
@@ -285,4 +287,16 @@ pub async fn case_file(
 ) -> ApiResult<Response> {
     let lang = q.lang.as_deref().and_then(Lang::from_tag).unwrap_or(lang);
     download(&state, &user, &no, lang).await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes_read_as_whole_kilobytes_then_megabytes() {
+        assert_eq!(super::size_label(1), "1 KB");
+        assert_eq!(super::size_label(1024), "1 KB");
+        assert_eq!(super::size_label(1025), "2 KB");
+        assert_eq!(super::size_label(1024 * 1024 - 1), "1024 KB");
+        assert_eq!(super::size_label(5 * 1024 * 1024 + 200 * 1024), "5.2 MB");
+    }
 }

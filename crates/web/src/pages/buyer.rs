@@ -492,11 +492,7 @@ impl Files {
     }
 
     pub fn size(&self, e: &EvidenceDto) -> String {
-        if e.size >= 1024 * 1024 {
-            format!("{:.1} MB", e.size as f64 / (1024.0 * 1024.0))
-        } else {
-            format!("{} KB", e.size.div_ceil(1024))
-        }
+        crate::casefile::size_label(e.size)
     }
 }
 
