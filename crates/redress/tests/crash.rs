@@ -307,7 +307,7 @@ async fn money_is_paid_exactly_once_through_twenty_sigkills() {
     let worked_again = payouts.iter().filter(|p| p.attempts > 1).count();
     assert!(worked_again > 0, "no kill landed while a payout was being worked: nothing was proved");
     eprintln!(
-        "{APPLICATIONS} applications, {KILLS} kills ({in_flight_at_kill} with payouts in flight, {unanswered} approvals \
-         cut off), {worked_again} payouts worked again after a crash: each refunded once"
+        "{APPLICATIONS} applications, {KILLS} kills ({in_flight_at_kill} with payouts in flight, {unanswered} approval requests \
+         unanswered), {worked_again} payouts worked again after a crash: each refunded once"
     );
 }
