@@ -178,6 +178,7 @@ pub(crate) async fn insert_event(
         EventKind::RefundRetried => {
             crate::payouts::create_for_approval(tx, a, a.approved.unwrap_or(a.requested), e.at).await?
         }
+        EventKind::SettledOutside { .. } => crate::payouts::none_on_its_way(tx, a).await?,
         _ => {}
     }
     let body = serde_json::to_string(e).map_err(StoreError::corrupt)?;

@@ -58,6 +58,21 @@ fn from_row(r: &AnyRow) -> Result<Payout, StoreError> {
     })
 }
 
+/// Refuses (`Exists("payout-in-flight")`) while a payout of the application is on its way to
+/// the channel (created or processing): recording the refund as paid another way then could
+/// pay twice. An abnormal one is exactly what staff route another way.
+pub(crate) async fn none_on_its_way(tx: &mut Transaction<'static, Any>, a: &Application) -> Result<(), StoreError> {
+    let on_its_way =
+        sqlx::query("SELECT 1 FROM payouts WHERE application_no = $1 AND state IN ('created', 'processing') LIMIT 1")
+            .bind(a.no.as_str())
+            .fetch_optional(&mut **tx)
+            .await?;
+    if on_its_way.is_some() {
+        return Err(StoreError::Exists("payout-in-flight"));
+    }
+    Ok(())
+}
+
 /// Writes the payout instruction of an approval of `amount`, in the approval's transaction: to
 /// the channel the order was paid through, with the next key of the application, due now.
 pub(crate) async fn create_for_approval(

@@ -181,6 +181,7 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict => ApiError::new(StatusCode::CONFLICT, "conflict"),
             StoreError::Immutable(what) => ApiError::new(StatusCode::CONFLICT, "immutable").arg("what", what),
             StoreError::Exists("payout") => ApiError::new(StatusCode::CONFLICT, "payout-open"),
+            StoreError::Exists("payout-in-flight") => ApiError::new(StatusCode::CONFLICT, "payout-in-flight"),
             StoreError::Exists(what) => ApiError::new(StatusCode::CONFLICT, "exists").arg("what", what),
             StoreError::UnknownPolicy(v) => {
                 ApiError::field("policy_version", "unknown-policy").arg("version", v.to_string())

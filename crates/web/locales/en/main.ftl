@@ -10,6 +10,7 @@ error-conflict = Someone else changed this application a moment ago. Reload it a
 error-immutable = { $what } cannot be changed once recorded.
 error-exists = { $what } already exists.
 error-payout-open = This application's last refund has not ended at the channel: it is on its way, or the channel cannot reach the payer's account (route that one another way, or record it paid another way). Nothing was sent.
+error-payout-in-flight = A refund of this application is on its way at the channel: recording it as paid another way now could pay the buyer twice. Wait for the channel's answer. Nothing was recorded.
 error-unknown-policy = Policy version { $version } has not been published.
 error-not-paid = This order has not been paid.
 error-not-eligible = No refund application is possible on this order.

@@ -182,6 +182,7 @@ payouts-attempts = { $count ->
 }
 desk-retry-refund = Send the refund again
 desk-retry-refund-hint = A new payment goes to the channel with a new refund number; the failed one stays on record.
-desk-retry-blocked = The last refund has not ended at the channel (it cannot reach the payer's account). Sending another could pay twice: route this one another way, then record it paid another way.
+desk-retry-blocked = The last refund cannot reach the payer's account at the channel (not ended: the channel may still pay it). Sending another could pay twice: route this one another way, then record it paid another way.
+desk-refund-in-flight = A refund of this application is on its way at the channel. Wait for its answer before doing anything else here.
 desk-settle-outside = Record as paid another way
 desk-settle-outside-note = How it was paid (kept in the audit trail)

@@ -10,6 +10,7 @@ error-conflict = 该申请刚刚被其他人修改,请刷新后重试。
 error-immutable = { $what }一经记录,不可更改。
 error-exists = { $what }已存在。
 error-payout-open = 该申请的上一笔退款在渠道尚未结束：仍在途中，或渠道无法到达付款人账户（请改走其他途径，或登记为已通过其他方式退款）。本次未发起退款。
+error-payout-in-flight = 该申请有一笔退款正在渠道处理中：此时登记为已通过其他方式退款可能造成重复退款。请等待渠道结果。本次未作登记。
 error-unknown-policy = 规则版本 { $version } 尚未发布。
 error-not-paid = 该订单尚未付款。
 error-not-eligible = 该订单无法申请退款。

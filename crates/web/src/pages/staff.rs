@@ -106,8 +106,10 @@ struct DetailPage {
     in_review_by_other: bool,
     /// The refund failed: staff may send it again or record it paid another way.
     refund_failed: bool,
-    /// A payout has not ended at the channel (sending another could pay twice).
-    payout_open: bool,
+    /// A payout is on its way to the channel (created or processing): wait for it.
+    payout_in_flight: bool,
+    /// A payout the channel cannot deliver (not ended): route it another way, do not resend.
+    payout_abnormal: bool,
 }
 
 impl DetailPage {
@@ -160,6 +162,7 @@ async fn detail_page(state: &AppState, mut v: Viewer, no: &str, form: StaffForm,
     let (status, errors) = v.page.failure(err.as_ref());
     let files = Files::of(state, &v.user, &no, lang, false).await?;
     let payouts = crate::dto::PayoutDto::of(state, &no, lang).await?;
+    let payout_states: Vec<_> = state.store.payouts_of(&no).await?.iter().map(|p| p.state).collect();
     let page = DetailPage {
         files,
         payouts,
@@ -168,7 +171,8 @@ async fn detail_page(state: &AppState, mut v: Viewer, no: &str, form: StaffForm,
         can_decide: view.application.in_review_by() == Some(v.user.username.as_str()),
         in_review_by_other: view.application.in_review_by().is_some_and(|r| r != v.user.username.as_str()),
         refund_failed: view.application.state == AppState_::RefundFailed,
-        payout_open: state.store.payouts_of(&no).await?.iter().any(|p| !p.state.is_final()),
+        payout_in_flight: payout_states.iter().any(|s| s.needs_work()),
+        payout_abnormal: payout_states.contains(&redress_domain::payout::PayoutState::Abnormal),
         app: ApplicationDto::new(&view.application, lang, now),
         order: OrderDto::new(&view.order, latest_delivered(&ledger), &order_now, lang),
         ent: EntitlementDto::new(&ent, lang),

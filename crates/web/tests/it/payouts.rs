@@ -345,6 +345,21 @@ both!(staff_send_a_failed_refund_again_or_record_it_paid_another_way, |app: Test
     assert_eq!(p[1].id, format!("{no}-P2"), "a new key: the closed one can never pay");
     let again = app.post(&path("retry-refund"), &rita, json!({})).await;
     assert_eq!((again.status.as_u16(), again.code()), (409, "payout-open"), "one payout at a time: {}", again.body);
+    // Nor recorded as paid another way while P2 is on its way: that could pay twice.
+    let r = app.post(&path("settle-outside"), &rita, json!({"note": "已转账"})).await;
+    assert_eq!((r.status.as_u16(), r.code()), (409, "payout-in-flight"), "{}", r.body);
+    assert_eq!(state_of(&app, &no).await, "refund_failed", "nothing recorded");
+    let desk = app
+        .client
+        .get(format!("{}/desk/{no}", app.base))
+        .header("cookie", format!("redress_session={rita}"))
+        .send()
+        .await
+        .expect("desk")
+        .text()
+        .await
+        .expect("html");
+    assert!(desk.contains("data-refund-in-flight") && !desk.contains(&format!("/desk/{no}/settle-outside")));
     let channels = &app.state.payments.channels;
     redress_payouts::run_once(&app.store, channels, jiff::Timestamp::now()).await.expect("worker");
     redress_web::sandbox::tick(&app.state).await.expect("tick");
