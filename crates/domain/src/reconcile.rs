@@ -13,14 +13,16 @@
 //! - a key on the statement twice: **duplicate** (the channel refunded a key twice);
 //! - a payout of that day the statement does not list: **missing at the channel**;
 //! - the same key with other amounts: **amount**;
-//! - the same key, but Redress's state contradicts the channel's status: **state**. A final
-//!   status (succeeded, closed) must be Redress's state too; a snapshot that is not final
-//!   (processing, abnormal) agrees with any state Redress has since moved on to, and disagrees
-//!   only when Redress is behind it (it never learned the channel took the refund).
+//! - the same key, but Redress's state contradicts the channel's status: **state**. On a
+//!   statement of settled refunds the status is how the refund stands: Redress must say the
+//!   same (a bank's `RETURNED` against Redress's `succeeded` is money that came back). On
+//!   WeChat Pay's snapshot bill a final status (succeeded, closed) must be Redress's state
+//!   too, and one that was not final then (processing, abnormal) agrees with any state Redress
+//!   has since moved on to — it disagrees only when Redress is behind it.
 //!
-//! Redress records those moments when it learns of them; a refund the channel settled seconds
-//! before midnight and Redress learned of after it is listed as missing on D and is matched by
-//! key on D+1's statement.
+//! Redress records those moments when it learns of them, which can be later than the channel's
+//! (a lost answer, a retry's backoff): a refund the channel listed on D that Redress learned of
+//! on D+1 is matched by key on D and listed as missing at the channel on D+1.
 
 use crate::calendar::shanghai;
 use crate::money::Fen;
@@ -86,9 +88,14 @@ impl Ours {
     }
 }
 
-/// Whether Redress's state contradicts the channel's status.
-fn contradicts(ours: PayoutState, theirs: ChannelStatus) -> bool {
-    ours != theirs.state() && (theirs.state().is_final() || advance(ours, theirs).is_some())
+/// Whether Redress's state contradicts the channel's status. A statement of settled refunds
+/// says how each stands now: Redress must say the same. A bill of accepted refunds is a
+/// snapshot: a status that was not final then agrees with any state Redress moved on to.
+fn contradicts(ours: PayoutState, theirs: ChannelStatus, basis: Basis) -> bool {
+    match basis {
+        Basis::Settled => ours != theirs.state(),
+        Basis::Accepted => ours != theirs.state() && (theirs.state().is_final() || advance(ours, theirs).is_some()),
+    }
 }
 
 /// One difference between Redress and the channel.
@@ -185,7 +192,7 @@ pub fn reconcile(date: Date, basis: Basis, statement: &[StatementEntry], ours: &
             mismatches.push(Mismatch::Amount { key: e.key.clone(), ours: o.amount, theirs: e.amount });
             same = false;
         }
-        if contradicts(o.state, e.status) {
+        if contradicts(o.state, e.status, basis) {
             mismatches.push(Mismatch::State { key: e.key.clone(), ours: o.state, theirs: e.status });
             same = false;
         }
@@ -309,6 +316,23 @@ mod tests {
             r.mismatches,
             vec![Mismatch::State { key: "A-P1".into(), ours: PayoutState::Succeeded, theirs: ChannelStatus::Closed }]
         );
+    }
+
+    #[test]
+    fn a_settled_statement_says_how_a_refund_stands_now() {
+        // The bank returned it (the card was closed): money came back, whatever Redress says.
+        let returned = StatementEntry { status: ChannelStatus::Abnormal, ..entry("A-P1", 100) };
+        for state in [PayoutState::Succeeded, PayoutState::Closed, PayoutState::Processing] {
+            let r =
+                reconcile(day(), Basis::Settled, std::slice::from_ref(&returned), &[ours("A-P1", 100, state, None)]);
+            assert_eq!(
+                r.mismatches,
+                vec![Mismatch::State { key: "A-P1".into(), ours: state, theirs: ChannelStatus::Abnormal }],
+                "{state:?}"
+            );
+        }
+        let r = reconcile(day(), Basis::Settled, &[returned], &[ours("A-P1", 100, PayoutState::Abnormal, None)]);
+        assert_eq!(r.mismatches, vec![]);
     }
 
     #[test]

@@ -175,8 +175,10 @@ async fn work(store: &Store, channels: &Channels, p: &Payout) -> Result<(), redr
         amount: p.amount,
         paid: payment.amount,
     };
-    // Sent before (this is not its first attempt) or already accepted: ask first.
-    let asked_before = p.attempts > 1 || p.state == PayoutState::Processing;
+    // Sent before (this is not its first attempt) or already answered: ask first. Only a
+    // payout the channel never saw is sent; an abnormal one is only ever asked about, until
+    // the channel says how it ended.
+    let asked_before = p.attempts > 1 || p.state != PayoutState::Created;
     if asked_before {
         let answer = channel.query(o).await;
         store.record_payout_attempt(&p.id, "query", &outcome(&answer), &detail(&answer), Timestamp::now()).await?;

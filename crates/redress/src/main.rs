@@ -257,6 +257,11 @@ async fn reconcile(
         r.in_redress,
         r.matched
     );
+    if date == today {
+        println!(
+            "note: {date} is not over yet; a channel's statement of it may be incomplete (real channels publish it the next morning)"
+        );
+    }
     if r.mismatches.is_empty() {
         println!("everything matches");
         return Ok(true);

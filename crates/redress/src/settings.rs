@@ -182,7 +182,9 @@ impl Settings {
             )
             .map_err(|e| anyhow::anyhow!("sandbox_faults: {e}"))?,
             payout_lease: match flags.payout_lease_secs.or(file.payout_lease_secs) {
-                Some(0) => anyhow::bail!("payout_lease_secs must be at least 1"),
+                Some(n) if !(1..=86_400).contains(&n) => {
+                    anyhow::bail!("payout_lease_secs must be between 1 and 86400 (a day), not {n}")
+                }
                 Some(n) => jiff::SignedDuration::from_secs(i64::try_from(n).unwrap_or(i64::MAX)),
                 None => redress_payouts::LEASE,
             },

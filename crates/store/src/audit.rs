@@ -123,8 +123,8 @@ impl Store {
             let n = self.writing(move |s| async move { s.chain_batch(now).await }).await;
             let (n, more) = match n {
                 Ok(r) => r,
-                // Another writer appended first (it can only happen without the lock, e.g. a
-                // chainer of an older version): start again from the new head.
+                // Another instance's chainer appended some of what this pass read (candidates are
+                // read before the lock): start again from the new head.
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e),
             };

@@ -147,8 +147,8 @@ pub struct Reported {
 }
 
 impl Store {
-    /// Takes up to `limit` payouts of `channels` that are due (created, or processing and due
-    /// for a query),
+    /// Takes up to `limit` payouts of `channels` that are due (created; or processing or
+    /// abnormal — not ended — and due for a query),
     /// for `lease`: each is pushed `lease` into the future and its attempts counted, so another
     /// worker — in this process or another instance on the same database — does not take it
     /// meanwhile (on PostgreSQL rows another worker is taking are skipped, not waited for).
@@ -168,7 +168,7 @@ impl Store {
             let mut tx = s.write().await?;
             let skip = if s.backend() == crate::Backend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT id FROM payouts WHERE state IN ('created', 'processing') AND next_attempt_at <= $1
+                "SELECT id FROM payouts WHERE state IN ('created', 'processing', 'abnormal') AND next_attempt_at <= $1
                    AND channel IN ({names})
                  ORDER BY next_attempt_at LIMIT {limit}{skip}"
             )))

@@ -71,9 +71,11 @@ impl Payments {
         })
     }
 
-    /// After an application changed: an approval (or a retry) wrote a payout for the worker.
+    /// After an application changed: an approval or a retry may have written a payout for the
+    /// worker (waking it when none was costs one empty look at the outbox).
     pub fn written(&self, a: &redress_domain::application::Application) {
-        if a.state == redress_domain::application::State::Approved {
+        use redress_domain::application::State;
+        if matches!(a.state, State::Approved | State::RefundFailed) {
             self.wake.notify_one();
         }
     }

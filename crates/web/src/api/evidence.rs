@@ -133,7 +133,7 @@ async fn short_text(mut field: Field<'_>, name: &'static str) -> Result<String, 
 }
 
 /// How many snapshots one pass of [`take_snapshots`] takes at most.
-pub const SNAPSHOT_BATCH: usize = 100;
+pub const SNAPSHOT_BATCH: usize = 50;
 
 /// Attaches Redress's own snapshot to every submission that lacks one: the order as it stands,
 /// the policy version the buyer accepted (its clauses and when it was accepted) and the
@@ -151,6 +151,9 @@ pub async fn take_snapshots(state: &AppState, since: Option<Timestamp>) -> Resul
             Ok(file) => files.push((a.no.clone(), file)),
             Err(e) => tracing::error!(no = %a.no, error = ?e.code, "could not take the system snapshot"),
         }
+    }
+    if files.is_empty() {
+        return Ok(missing.len());
     }
     let nos: Vec<_> = files.iter().map(|(no, _)| no.clone()).collect();
     let attached = state.store.add_system_evidence_batch(files, Timestamp::now()).await?;
