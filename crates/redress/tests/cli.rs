@@ -512,3 +512,15 @@ fn reconcile_compares_the_demo_payouts_with_the_sandbox_statements() {
     let out = redress(d, &["reconcile", "--channel", "alipay", "--date", "24/11/2026"], None);
     assert!(!out.status.success() && text(&out).contains("expected a day as YYYY-MM-DD"), "{}", text(&out));
 }
+
+#[test]
+fn the_payout_lease_is_refused_outside_a_second_to_a_day() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for bad in ["0", "86401"] {
+        let out = redress(dir.path(), &["--payout-lease-secs", bad, "migrate"], None);
+        let t = text(&out);
+        assert!(!out.status.success() && t.contains("payout_lease_secs must be between 1 and 86400"), "{bad}: {t}");
+    }
+    let out = redress(dir.path(), &["--payout-lease-secs", "30", "migrate"], None);
+    assert!(out.status.success(), "{}", text(&out));
+}
