@@ -9,7 +9,7 @@
 //! arrival) fell on D, plus whatever Redress knows about each key the statement names. Then:
 //!
 //! - a refund on the statement under a key Redress never issued: **unknown to Redress** (money
-//!   left that no approval explains);
+//!   left that no approval explains), or issued for another channel: **other channel**;
 //! - a key on the statement twice: **duplicate** (the channel refunded a key twice);
 //! - a payout of that day the statement does not list: **missing at the channel**;
 //! - the same key with other amounts: **amount**;
@@ -75,11 +75,16 @@ pub struct Ours {
     pub accepted_at: Option<Timestamp>,
     /// When Redress learned that it arrived.
     pub arrived_at: Option<Timestamp>,
+    /// Set when Redress issued this key for another channel than the statement's.
+    pub other_channel: Option<Channel>,
 }
 
 impl Ours {
     /// Whether the channel's statement of `date` should list it.
     fn due(&self, date: Date, basis: Basis) -> bool {
+        if self.other_channel.is_some() {
+            return false;
+        }
         let on = |t: Option<Timestamp>| t.is_some_and(|t| business_date(t) == date);
         match basis {
             Basis::Accepted => self.state != PayoutState::Created && on(self.accepted_at),
@@ -103,6 +108,7 @@ fn contradicts(ours: PayoutState, theirs: ChannelStatus, basis: Basis) -> bool {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Mismatch {
     UnknownToRedress { key: String, channel_ref: String, amount: Fen },
+    OtherChannel { key: String, amount: Fen, issued_for: Channel },
     Duplicate { key: String, times: usize },
     MissingAtChannel { key: String, amount: Fen },
     Amount { key: String, ours: Fen, theirs: Fen },
@@ -113,6 +119,7 @@ impl Mismatch {
     pub fn key(&self) -> &str {
         match self {
             Mismatch::UnknownToRedress { key, .. }
+            | Mismatch::OtherChannel { key, .. }
             | Mismatch::Duplicate { key, .. }
             | Mismatch::MissingAtChannel { key, .. }
             | Mismatch::Amount { key, .. }
@@ -128,6 +135,13 @@ impl std::fmt::Display for Mismatch {
                 write!(
                     f,
                     "unknown_to_redress {key}: the channel refunded {amount} ({channel_ref}) under a key Redress never issued"
+                )
+            }
+            Mismatch::OtherChannel { key, amount, issued_for } => {
+                write!(
+                    f,
+                    "other_channel {key}: the channel refunded {amount} under a key Redress issued for {}",
+                    issued_for.as_str()
                 )
             }
             Mismatch::Duplicate { key, times } => {
@@ -187,6 +201,10 @@ pub fn reconcile(date: Date, basis: Basis, statement: &[StatementEntry], ours: &
             });
             continue;
         };
+        if let Some(issued_for) = o.other_channel {
+            mismatches.push(Mismatch::OtherChannel { key: e.key.clone(), amount: e.amount, issued_for });
+            continue;
+        }
         let mut same = entries.len() == 1;
         if o.amount != e.amount {
             mismatches.push(Mismatch::Amount { key: e.key.clone(), ours: o.amount, theirs: e.amount });
@@ -235,7 +253,14 @@ mod tests {
     }
 
     fn ours(key: &str, fen: i64, state: PayoutState, arrived: Option<Timestamp>) -> Ours {
-        Ours { key: key.into(), amount: Fen(fen), state, accepted_at: arrived, arrived_at: arrived }
+        Ours {
+            key: key.into(),
+            amount: Fen(fen),
+            state,
+            accepted_at: arrived,
+            arrived_at: arrived,
+            other_channel: None,
+        }
     }
 
     #[test]
@@ -342,47 +367,41 @@ mod tests {
         let accepted = Some(on_day(22));
         let arrived_next_day = Some(on_day(22) + jiff::SignedDuration::from_hours(4));
         for state in [PayoutState::Processing, PayoutState::Succeeded, PayoutState::Abnormal, PayoutState::Closed] {
-            let o = Ours {
-                key: "A-P1".into(),
-                amount: Fen(100),
-                state,
-                accepted_at: accepted,
-                arrived_at: arrived_next_day,
-            };
+            let o = Ours { arrived_at: arrived_next_day, ..ours("A-P1", 100, state, accepted) };
             let r = reconcile(day(), Basis::Accepted, std::slice::from_ref(&processing), &[o]);
             assert_eq!(r.mismatches, vec![], "{state:?}");
             assert_eq!((r.in_redress, r.matched), (1, 1));
         }
         // Redress never learned that the channel took it.
-        let behind = Ours {
-            key: "A-P1".into(),
-            amount: Fen(100),
-            state: PayoutState::Created,
-            accepted_at: None,
-            arrived_at: None,
-        };
+        let behind = ours("A-P1", 100, PayoutState::Created, None);
         let r = reconcile(day(), Basis::Accepted, &[processing], &[behind]);
         assert_eq!(
             r.mismatches,
             vec![Mismatch::State { key: "A-P1".into(), ours: PayoutState::Created, theirs: ChannelStatus::Processing }]
         );
         // Accepted on the day but missing from that day's bill; arrival days do not count here.
-        let o = Ours {
-            key: "B-P1".into(),
-            amount: Fen(5),
-            state: PayoutState::Processing,
-            accepted_at: accepted,
-            arrived_at: None,
-        };
+        let o = Ours { arrived_at: None, ..ours("B-P1", 5, PayoutState::Processing, accepted) };
         let r = reconcile(day(), Basis::Accepted, &[], &[o]);
         assert_eq!(r.mismatches, vec![Mismatch::MissingAtChannel { key: "B-P1".into(), amount: Fen(5) }]);
         let o = Ours {
-            key: "C-P1".into(),
-            amount: Fen(5),
-            state: PayoutState::Succeeded,
             accepted_at: Some(on_day(10) - jiff::SignedDuration::from_hours(24)),
-            arrived_at: Some(on_day(10)),
+            ..ours("C-P1", 5, PayoutState::Succeeded, Some(on_day(10)))
         };
         assert_eq!(reconcile(day(), Basis::Accepted, &[], &[o]).mismatches, vec![]);
+    }
+
+    #[test]
+    fn a_key_issued_for_another_channel_is_named_as_such() {
+        let elsewhere = Ours {
+            other_channel: Some(Channel::BankCard),
+            ..ours("A-P1", 100, PayoutState::Succeeded, Some(on_day(9)))
+        };
+        let r = reconcile(day(), Basis::Settled, &[entry("A-P1", 100)], &[elsewhere]);
+        assert_eq!(
+            r.mismatches,
+            vec![Mismatch::OtherChannel { key: "A-P1".into(), amount: Fen(100), issued_for: Channel::BankCard }]
+        );
+        assert_eq!(r.in_redress, 0, "not this channel's to pay");
+        assert!(r.mismatches[0].to_string().contains("issued for bank_card"));
     }
 }

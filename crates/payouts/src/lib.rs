@@ -261,8 +261,8 @@ pub async fn reconcile(
     let named: std::collections::BTreeSet<&str> = statement.iter().map(|e| e.key.as_str()).collect();
     for key in named.into_iter().filter(|k| !known.contains(*k)) {
         match store.payout(key).await {
-            Ok(p) if p.channel == channel => ours.push(p),
-            Ok(_) | Err(redress_store::StoreError::NotFound) => {}
+            Ok(p) => ours.push(p),
+            Err(redress_store::StoreError::NotFound) => {}
             Err(e) => return Err(e.into()),
         }
     }
@@ -274,6 +274,7 @@ pub async fn reconcile(
             state: p.state,
             accepted_at: p.channel_ref.as_ref().and(p.sent_at),
             arrived_at: p.settled_at.filter(|_| p.state == PayoutState::Succeeded),
+            other_channel: (p.channel != channel).then_some(p.channel),
         })
         .collect();
     Ok(redress_domain::reconcile::reconcile(date, Basis::of(channel), &statement, &ours))

@@ -577,7 +577,7 @@ both!(reconciliation_lists_every_mismatch_with_the_channels_statements, |app: Te
     app.store.sandbox_request(booked.clone()).await.expect("book");
     // A refund under a key Redress never issued.
     let stranger =
-        redress_store::SandboxRefund { refund_key: "RF-20261124-ZZZZZZ-P1".into(), amount_fen: 999, ..booked };
+        redress_store::SandboxRefund { refund_key: "RF-20261124-ZZZZZZ-P1".into(), amount_fen: 999, ..booked.clone() };
     app.store.sandbox_request(stranger).await.expect("book");
     settle_all(&app).await;
     // WeChat Pay settles a refund whose notification Redress never gets.
@@ -601,6 +601,10 @@ both!(reconciliation_lists_every_mismatch_with_the_channels_statements, |app: Te
         .await
         .expect("report");
 
+    // Alipay refunds a key Redress issued for the bank.
+    let astray = redress_store::SandboxRefund { refund_key: ghost_key.clone(), amount_fen: 1300, ..booked };
+    app.store.sandbox_request(astray).await.expect("book");
+
     let alipay = redress_payouts::reconcile(&app.store, &channels, Channel::Alipay, today).await.expect("alipay");
     let mut expected = vec![
         Mismatch::Amount { key: format!("{wrong}-P1"), ours: Fen(1250), theirs: Fen(300) },
@@ -609,10 +613,11 @@ both!(reconciliation_lists_every_mismatch_with_the_channels_statements, |app: Te
             channel_ref: "2026ALIPAYTRADE".into(),
             amount: Fen(999),
         },
+        Mismatch::OtherChannel { key: ghost_key.clone(), amount: Fen(1300), issued_for: Channel::BankCard },
     ];
     expected.sort_by(|a, b| a.key().cmp(b.key()));
     assert_eq!(alipay.mismatches, expected);
-    assert_eq!((alipay.at_channel, alipay.matched), (4, 2));
+    assert_eq!((alipay.at_channel, alipay.matched), (5, 2));
     let wechat = redress_payouts::reconcile(&app.store, &channels, Channel::WechatPay, today).await.expect("wechat");
     assert_eq!(
         wechat.mismatches,
