@@ -11,6 +11,8 @@
 //! - a refund on the statement under a key Redress never issued: **unknown to Redress** (money
 //!   left that no approval explains), or issued for another channel: **other channel**;
 //! - a key on the statement twice: **duplicate** (the channel refunded a key twice);
+//! - a refund the channel paid that staff had also recorded as paid another way (an abnormal
+//!   one the channel delivered after all): **paid twice**;
 //! - a payout of that day the statement does not list: **missing at the channel**;
 //! - the same key with other amounts: **amount**;
 //! - the same key, but Redress's state contradicts the channel's status: **state**. On a
@@ -77,6 +79,8 @@ pub struct Ours {
     pub arrived_at: Option<Timestamp>,
     /// Set when Redress issued this key for another channel than the statement's.
     pub other_channel: Option<Channel>,
+    /// Staff recorded the application's refund as paid another way.
+    pub paid_another_way: bool,
 }
 
 impl Ours {
@@ -109,6 +113,7 @@ fn contradicts(ours: PayoutState, theirs: ChannelStatus, basis: Basis) -> bool {
 pub enum Mismatch {
     UnknownToRedress { key: String, channel_ref: String, amount: Fen },
     OtherChannel { key: String, amount: Fen, issued_for: Channel },
+    PaidTwice { key: String, amount: Fen },
     Duplicate { key: String, times: usize },
     MissingAtChannel { key: String, amount: Fen },
     Amount { key: String, ours: Fen, theirs: Fen },
@@ -120,6 +125,7 @@ impl Mismatch {
         match self {
             Mismatch::UnknownToRedress { key, .. }
             | Mismatch::OtherChannel { key, .. }
+            | Mismatch::PaidTwice { key, .. }
             | Mismatch::Duplicate { key, .. }
             | Mismatch::MissingAtChannel { key, .. }
             | Mismatch::Amount { key, .. }
@@ -143,6 +149,9 @@ impl std::fmt::Display for Mismatch {
                     "other_channel {key}: the channel refunded {amount} under a key Redress issued for {}",
                     issued_for.as_str()
                 )
+            }
+            Mismatch::PaidTwice { key, amount } => {
+                write!(f, "paid_twice {key}: the channel paid {amount} that staff also recorded as paid another way")
             }
             Mismatch::Duplicate { key, times } => {
                 write!(f, "duplicate {key}: the statement lists this key {times} times")
@@ -206,6 +215,10 @@ pub fn reconcile(date: Date, basis: Basis, statement: &[StatementEntry], ours: &
             continue;
         }
         let mut same = entries.len() == 1;
+        if o.paid_another_way && e.status == ChannelStatus::Succeeded {
+            mismatches.push(Mismatch::PaidTwice { key: e.key.clone(), amount: e.amount });
+            same = false;
+        }
         if o.amount != e.amount {
             mismatches.push(Mismatch::Amount { key: e.key.clone(), ours: o.amount, theirs: e.amount });
             same = false;
@@ -260,6 +273,7 @@ mod tests {
             accepted_at: arrived,
             arrived_at: arrived,
             other_channel: None,
+            paid_another_way: false,
         }
     }
 
@@ -388,6 +402,19 @@ mod tests {
             ..ours("C-P1", 5, PayoutState::Succeeded, Some(on_day(10)))
         };
         assert_eq!(reconcile(day(), Basis::Accepted, &[], &[o]).mismatches, vec![]);
+    }
+
+    #[test]
+    fn money_the_channel_paid_after_staff_paid_it_another_way_is_paid_twice() {
+        // Abnormal, routed another way by staff; then the channel delivered it after all.
+        let late = Ours { paid_another_way: true, ..ours("A-P1", 100, PayoutState::Succeeded, Some(on_day(9))) };
+        let r = reconcile(day(), Basis::Settled, &[entry("A-P1", 100)], std::slice::from_ref(&late));
+        assert_eq!(r.mismatches, vec![Mismatch::PaidTwice { key: "A-P1".into(), amount: Fen(100) }]);
+        assert_eq!(r.matched, 0);
+        // Still abnormal at the channel: nothing paid twice (yet).
+        let stuck = StatementEntry { status: ChannelStatus::Abnormal, ..entry("A-P1", 100) };
+        let o = Ours { state: PayoutState::Abnormal, ..late };
+        assert_eq!(reconcile(day(), Basis::Settled, &[stuck], &[o]).mismatches, vec![]);
     }
 
     #[test]

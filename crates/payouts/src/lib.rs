@@ -266,6 +266,7 @@ pub async fn reconcile(
             Err(e) => return Err(e.into()),
         }
     }
+    let outside = store.settled_outside().await?;
     let ours: Vec<Ours> = ours
         .into_iter()
         .map(|p| Ours {
@@ -275,6 +276,7 @@ pub async fn reconcile(
             accepted_at: p.channel_ref.as_ref().and(p.sent_at),
             arrived_at: p.settled_at.filter(|_| p.state == PayoutState::Succeeded),
             other_channel: (p.channel != channel).then_some(p.channel),
+            paid_another_way: outside.contains(&p.application_no),
         })
         .collect();
     Ok(redress_domain::reconcile::reconcile(date, Basis::of(channel), &statement, &ours))

@@ -358,4 +358,12 @@ impl Store {
         .await?;
         rows.iter().map(from_row).collect()
     }
+
+    /// The applications whose refund staff recorded as paid another way.
+    pub async fn settled_outside(&self) -> Result<std::collections::BTreeSet<String>, StoreError> {
+        let rows = sqlx::query("SELECT DISTINCT application_no FROM application_events WHERE kind = 'settled_outside'")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok(r.try_get::<String, _>("application_no")?)).collect()
+    }
 }

@@ -111,8 +111,9 @@ impl Store {
         from_row(&row)
     }
 
-    /// Settles one refund now as `status` (`SUCCESS`, or `CLOSED` when the channel gives up),
-    /// if it is still processing.
+    /// Settles one refund now as `status` (`SUCCESS`, `ABNORMAL`, or `CLOSED` when the channel
+    /// gives up), if it has not ended (processing, or abnormal: a channel may still deliver an
+    /// abnormal refund, or give it up).
     pub async fn sandbox_settle_now(
         &self,
         channel: &str,
@@ -124,7 +125,7 @@ impl Store {
         self.writing(move |s| async move {
             sqlx::query(
                 "UPDATE sandbox_refunds SET status = $4, settled_at = $1
-                 WHERE channel = $2 AND refund_key = $3 AND status = 'PROCESSING'",
+                 WHERE channel = $2 AND refund_key = $3 AND status IN ('PROCESSING', 'ABNORMAL')",
             )
             .bind(ms(now))
             .bind(&channel)
