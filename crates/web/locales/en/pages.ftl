@@ -184,5 +184,6 @@ desk-retry-refund = Send the refund again
 desk-retry-refund-hint = A new payment goes to the channel with a new refund number; the failed one stays on record.
 desk-retry-blocked = The last refund cannot reach the payer's account at the channel (not ended: the channel may still pay it). Sending another could pay twice: route this one another way, then record it paid another way.
 desk-refund-in-flight = A refund of this application is on its way at the channel. Wait for its answer before doing anything else here.
+desk-paid-twice = The channel paid this refund after it was recorded as paid another way: the buyer has been paid twice. Recover the extra payment and note how on the case.
 desk-settle-outside = Record as paid another way
 desk-settle-outside-note = How it was paid (kept in the audit trail)

@@ -178,5 +178,6 @@ desk-retry-refund = 重新发起退款
 desk-retry-refund-hint = 以新的退款单号向渠道重新打款；失败的那笔保留在记录中。
 desk-retry-blocked = 上一笔退款在渠道无法到达付款人账户（尚未结束：渠道仍可能付款）。再次打款可能重复退款：请改走其他途径，再登记为已通过其他方式退款。
 desk-refund-in-flight = 该申请有一笔退款正在渠道处理中，请等待渠道结果后再处理。
+desk-paid-twice = 该退款已登记为通过其他方式退款，之后渠道又完成了退款：买家已被重复退款。请追回多付款项，并在案件中说明处理方式。
 desk-settle-outside = 登记为线下已退款
 desk-settle-outside-note = 退款方式说明（记入审计记录）

@@ -110,6 +110,8 @@ struct DetailPage {
     payout_in_flight: bool,
     /// A payout the channel cannot deliver (not ended): route it another way, do not resend.
     payout_abnormal: bool,
+    /// The channel paid a refund staff had recorded as paid another way.
+    paid_twice: bool,
 }
 
 impl DetailPage {
@@ -173,6 +175,11 @@ async fn detail_page(state: &AppState, mut v: Viewer, no: &str, form: StaffForm,
         refund_failed: view.application.state == AppState_::RefundFailed,
         payout_in_flight: payout_states.iter().any(|s| s.needs_work()),
         payout_abnormal: payout_states.contains(&redress_domain::payout::PayoutState::Abnormal),
+        paid_twice: payout_states.contains(&redress_domain::payout::PayoutState::Succeeded)
+            && view
+                .timeline
+                .iter()
+                .any(|t| matches!(t.event.kind, redress_domain::application::EventKind::SettledOutside { .. })),
         app: ApplicationDto::new(&view.application, lang, now),
         order: OrderDto::new(&view.order, latest_delivered(&ledger), &order_now, lang),
         ent: EntitlementDto::new(&ent, lang),

@@ -451,6 +451,17 @@ both!(a_refund_the_channel_cannot_deliver_is_routed_another_way_not_sent_again, 
         let r = redress_payouts::reconcile(&app.store, channels, c, today).await.expect("reconcile");
         let twice = redress_domain::reconcile::Mismatch::PaidTwice { key, amount: Fen(2000) };
         assert!(r.mismatches.contains(&twice), "{channel}: {:?}", r.mismatches);
+        let desk = app
+            .client
+            .get(format!("{}/desk/{no}", app.base))
+            .header("cookie", format!("redress_session={rita}"))
+            .send()
+            .await
+            .expect("desk")
+            .text()
+            .await
+            .expect("html");
+        assert!(desk.contains("data-paid-twice") && desk.contains("重复退款"), "{channel}: staff are told");
     }
 });
 
