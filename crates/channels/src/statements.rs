@@ -9,7 +9,8 @@ use redress_domain::calendar::shanghai;
 use redress_domain::money::Fen;
 use redress_domain::reconcile::StatementEntry;
 
-/// `yyyy-MM-dd HH:mm:ss`, Beijing time, as both channels write times.
+/// `yyyy-MM-dd HH:mm:ss`, Beijing time, as both channels write times (Alipay's request
+/// `timestamp` too).
 pub fn beijing_time(t: jiff::Timestamp) -> String {
     shanghai().to_datetime(t).strftime("%Y-%m-%d %H:%M:%S").to_string()
 }

@@ -187,6 +187,12 @@ pub fn business_date(at: Timestamp) -> Date {
     shanghai().to_datetime(at).date()
 }
 
+/// The moments a business day spans: from its midnight to the next, Asia/Shanghai.
+pub fn day_span(date: Date) -> Option<(Timestamp, Timestamp)> {
+    let midnight = |d: Date| shanghai().to_timestamp(d.to_datetime(jiff::civil::Time::midnight())).ok();
+    Some((midnight(date)?, midnight(date.tomorrow().ok()?)?))
+}
+
 /// Sets the statement of `date` against Redress's payouts. `ours` holds at least the payouts
 /// the statement should list and those its keys name (in any order; repeats are ignored).
 pub fn reconcile(date: Date, basis: Basis, statement: &[StatementEntry], ours: &[Ours]) -> Reconciliation {
@@ -335,6 +341,8 @@ mod tests {
         // 2026-11-24 16:30 UTC is 00:30 on the 25th in Beijing.
         let t: Timestamp = "2026-11-24T16:30:00Z".parse().expect("ts");
         assert_eq!(business_date(t), jiff::civil::date(2026, 11, 25));
+        let (from, to) = day_span(jiff::civil::date(2026, 11, 25)).expect("span");
+        assert_eq!((from.to_string(), to.to_string()), ("2026-11-24T16:00:00Z".into(), "2026-11-25T16:00:00Z".into()));
         let r = reconcile(day(), Basis::Settled, &[], &[ours("A-P1", 1, PayoutState::Succeeded, Some(t))]);
         assert_eq!(r.mismatches, vec![], "it arrived on the 25th");
     }

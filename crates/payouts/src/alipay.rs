@@ -36,8 +36,7 @@ impl AlipayClient {
     }
 
     async fn call(&self, method: &str, biz: String) -> Result<Response, ChannelError> {
-        let now = jiff::Timestamp::now().to_zoned_datetime(redress_domain::calendar::shanghai());
-        let timestamp = now.strftime("%Y-%m-%d %H:%M:%S").to_string();
+        let timestamp = redress_channels::statements::beijing_time(jiff::Timestamp::now());
         let params = signed_params(&self.config.app_key, &self.config.app_id, method, &timestamp, None, &biz);
         let res =
             self.http.post(&self.config.gateway_url).form(&params).send().await.map_err(ChannelError::from_reqwest)?;

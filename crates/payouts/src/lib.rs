@@ -250,12 +250,8 @@ pub async fn reconcile(
 ) -> Result<Reconciliation, ReconcileError> {
     let client = channels.get(channel).ok_or(ReconcileError::NotConfigured(channel.as_str()))?;
     let statement = client.statement(date).await?;
-    let tz = redress_domain::calendar::shanghai();
-    let at = |d: jiff::civil::Date| tz.to_timestamp(d.to_datetime(jiff::civil::Time::midnight()));
-    let (from, to) = match (at(date), date.tomorrow().and_then(at)) {
-        (Ok(from), Ok(to)) => (from, to),
-        _ => return Err(ReconcileError::Channel(ChannelError::Protocol(format!("{date}: no such day")))),
-    };
+    let (from, to) = redress_domain::reconcile::day_span(date)
+        .ok_or_else(|| ReconcileError::Channel(ChannelError::Protocol(format!("{date}: no such day"))))?;
     let mut ours = store.payouts_answered_or_arrived(channel, from, to).await?;
     let known: std::collections::BTreeSet<String> = ours.iter().map(|p| p.id.clone()).collect();
     let named: std::collections::BTreeSet<&str> = statement.iter().map(|e| e.key.as_str()).collect();

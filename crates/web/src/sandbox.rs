@@ -739,9 +739,7 @@ async fn alipay_gateway(
 /// The moments a business day spans, and the day itself, from `YYYY-MM-DD`.
 fn business_day(text: &str) -> Option<(jiff::civil::Date, Timestamp, Timestamp)> {
     let date: jiff::civil::Date = text.parse().ok()?;
-    let tz = redress_domain::calendar::shanghai();
-    let from = tz.to_timestamp(date.to_datetime(jiff::civil::Time::midnight())).ok()?;
-    let to = tz.to_timestamp(date.tomorrow().ok()?.to_datetime(jiff::civil::Time::midnight())).ok()?;
+    let (from, to) = redress_domain::reconcile::day_span(date)?;
     Some((date, from, to))
 }
 

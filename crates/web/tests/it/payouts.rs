@@ -93,6 +93,12 @@ async fn approved_by(app: &TestApp, alice: &str, rita: &str, channel: &str, orde
     no
 }
 
+/// The review desk's page of an application, as `token` sees it.
+async fn desk_page(app: &TestApp, token: &str, no: &str) -> String {
+    let req = app.client.get(format!("{}/desk/{no}", app.base)).header("cookie", format!("redress_session={token}"));
+    req.send().await.expect("desk").text().await.expect("html")
+}
+
 async fn state_of(app: &TestApp, no: &str) -> String {
     let alice = app.login("alice").await;
     state_as(app, &alice, no).await
@@ -323,16 +329,7 @@ both!(staff_send_a_failed_refund_again_or_record_it_paid_another_way, |app: Test
     let rita = app.login("rita").await;
     let alice = app.login("alice").await;
     let no = failed(&app, "WX-9").await;
-    let desk = app
-        .client
-        .get(format!("{}/desk/{no}", app.base))
-        .header("cookie", format!("redress_session={rita}"))
-        .send()
-        .await
-        .expect("desk")
-        .text()
-        .await
-        .expect("html");
+    let desk = desk_page(&app, &rita, &no).await;
     assert!(desk.contains(&format!("/desk/{no}/retry-refund")) && desk.contains(&format!("/desk/{no}/settle-outside")));
     assert!(desk.contains("渠道返回") && desk.contains("CLOSED"), "staff see the channel's words");
     let path = |action: &str| format!("/api/v1/review/applications/{no}/{action}");
@@ -349,16 +346,7 @@ both!(staff_send_a_failed_refund_again_or_record_it_paid_another_way, |app: Test
     let r = app.post(&path("settle-outside"), &rita, json!({"note": "已转账"})).await;
     assert_eq!((r.status.as_u16(), r.code()), (409, "payout-in-flight"), "{}", r.body);
     assert_eq!(state_of(&app, &no).await, "refund_failed", "nothing recorded");
-    let desk = app
-        .client
-        .get(format!("{}/desk/{no}", app.base))
-        .header("cookie", format!("redress_session={rita}"))
-        .send()
-        .await
-        .expect("desk")
-        .text()
-        .await
-        .expect("html");
+    let desk = desk_page(&app, &rita, &no).await;
     assert!(desk.contains("data-refund-in-flight") && !desk.contains(&format!("/desk/{no}/settle-outside")));
     let channels = &app.state.payments.channels;
     redress_payouts::run_once(&app.store, channels, jiff::Timestamp::now()).await.expect("worker");
@@ -402,16 +390,7 @@ both!(a_refund_the_channel_cannot_deliver_is_routed_another_way_not_sent_again, 
         assert_eq!(state_of(&app, &no).await, "refund_failed", "{channel}");
         // Another payout could pay twice (the channel may still deliver this one): refused,
         // with what to do instead, and nothing written.
-        let desk = app
-            .client
-            .get(format!("{}/desk/{no}", app.base))
-            .header("cookie", format!("redress_session={rita}"))
-            .send()
-            .await
-            .expect("desk")
-            .text()
-            .await
-            .expect("html");
+        let desk = desk_page(&app, &rita, &no).await;
         assert!(
             desk.contains("data-retry-blocked") && !desk.contains(&format!("/desk/{no}/retry-refund")),
             "{channel}"
@@ -451,16 +430,7 @@ both!(a_refund_the_channel_cannot_deliver_is_routed_another_way_not_sent_again, 
         let r = redress_payouts::reconcile(&app.store, channels, c, today).await.expect("reconcile");
         let twice = redress_domain::reconcile::Mismatch::PaidTwice { key, amount: Fen(2000) };
         assert!(r.mismatches.contains(&twice), "{channel}: {:?}", r.mismatches);
-        let desk = app
-            .client
-            .get(format!("{}/desk/{no}", app.base))
-            .header("cookie", format!("redress_session={rita}"))
-            .send()
-            .await
-            .expect("desk")
-            .text()
-            .await
-            .expect("html");
+        let desk = desk_page(&app, &rita, &no).await;
         assert!(desk.contains("data-paid-twice") && desk.contains("重复退款"), "{channel}: staff are told");
     }
 });
