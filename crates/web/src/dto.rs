@@ -381,15 +381,18 @@ impl PayoutDto {
         no: &redress_domain::ids::ApplicationNo,
         lang: Lang,
     ) -> Result<Vec<PayoutDto>, redress_store::StoreError> {
+        PayoutDto::list(state, &state.store.payouts_of(no).await?, lang).await
+    }
+
+    /// These payouts, as [`PayoutDto::of`] shows them.
+    pub async fn list(
+        state: &crate::AppState,
+        payouts: &[redress_store::Payout],
+        lang: Lang,
+    ) -> Result<Vec<PayoutDto>, redress_store::StoreError> {
         let calendar = state.store.calendar().await?;
         let now = Timestamp::now();
         let arrivals = state.payments.arrivals;
-        Ok(state
-            .store
-            .payouts_of(no)
-            .await?
-            .iter()
-            .map(|p| PayoutDto::new(p, arrivals.get(p.channel), &calendar, lang, now))
-            .collect())
+        Ok(payouts.iter().map(|p| PayoutDto::new(p, arrivals.get(p.channel), &calendar, lang, now)).collect())
     }
 }

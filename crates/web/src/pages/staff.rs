@@ -163,8 +163,9 @@ async fn detail_page(state: &AppState, mut v: Viewer, no: &str, form: StaffForm,
     let lang = v.page.lang;
     let (status, errors) = v.page.failure(err.as_ref());
     let files = Files::of(state, &v.user, &no, lang, false).await?;
-    let payouts = crate::dto::PayoutDto::of(state, &no, lang).await?;
-    let payout_states: Vec<_> = state.store.payouts_of(&no).await?.iter().map(|p| p.state).collect();
+    let stored = state.store.payouts_of(&no).await?;
+    let payouts = crate::dto::PayoutDto::list(state, &stored, lang).await?;
+    let payout_states: Vec<_> = stored.iter().map(|p| p.state).collect();
     let page = DetailPage {
         files,
         payouts,
