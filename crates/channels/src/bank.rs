@@ -1,5 +1,5 @@
 //! The bank-card channel. Banks publish no common refund protocol, so Redress defines one here,
-//! asynchronous like the others and with the same rules (../../shared/PROTOCOLS.md):
+//! asynchronous like the others and with the same rules (docs/channels.md):
 //!
 //! - `POST {base}/refunds` with JSON [`RefundRequest`]; `request_no` is the idempotency key (a
 //!   repeat returns the first refund and moves nothing more).
@@ -66,7 +66,7 @@ pub fn status(s: &str) -> Option<ChannelStatus> {
 }
 
 /// A day's statement as the bank writes it; `refunds` are settled ones (`settled_at` set).
-pub fn statement_csv(refunds: &[(Refund, jiff::Timestamp)]) -> String {
+pub fn statement_csv(refunds: &[(Refund, jiff::Timestamp)]) -> Result<String, String> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut rows = vec![STATEMENT_HEADER.map(str::to_owned).to_vec()];
     for (r, at) in refunds {
@@ -79,10 +79,10 @@ pub fn statement_csv(refunds: &[(Refund, jiff::Timestamp)]) -> String {
         ]);
     }
     for row in rows {
-        // Writing to memory cannot fail.
-        let _ = w.write_record(&row);
+        w.write_record(&row).map_err(|e| e.to_string())?;
     }
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+    let bytes = w.into_inner().map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map_err(|e| e.to_string())
 }
 
 /// Reads a day's statement.
@@ -172,7 +172,8 @@ mod tests {
             status: status.into(),
             reason: None,
         };
-        let text = statement_csv(&[(refund("RF-1-P1", 2500, "SUCCEEDED"), at), (refund("RF-2-P1", 7, "FAILED"), at)]);
+        let text = statement_csv(&[(refund("RF-1-P1", 2500, "SUCCEEDED"), at), (refund("RF-2-P1", 7, "FAILED"), at)])
+            .expect("a statement");
         assert!(text.starts_with("request_no,bank_ref,amount_fen,status,settled_at\n"), "{text}");
         let read = parse_statement(&text).expect("statement");
         assert_eq!(read.len(), 2);

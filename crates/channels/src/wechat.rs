@@ -1,4 +1,4 @@
-//! WeChat Pay API v3, domestic refunds (../../shared/PROTOCOLS.md; WeChat Pay's public API
+//! WeChat Pay API v3, domestic refunds (docs/channels.md; WeChat Pay's public API
 //! documentation for `/v3/refund/domestic/refunds`).
 //!
 //! - Requests carry `Authorization: WECHATPAY2-SHA256-RSA2048 mchid="…",nonce_str="…",

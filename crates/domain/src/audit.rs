@@ -1,4 +1,4 @@
-//! The audit chain (PRODUCT.md §5): an append-only list of entries, each carrying the SHA-256
+//! The audit chain (docs/product.md §5): an append-only list of entries, each carrying the SHA-256
 //! of the one before it, so that editing, deleting or reordering anything already chained is
 //! detected by walking the list.
 //!

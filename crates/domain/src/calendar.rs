@@ -100,8 +100,8 @@ fn parse_dates(year: i16, values: &[String]) -> Result<BTreeSet<Date>, CalendarE
     Ok(out)
 }
 
-/// The Shanghai calendar date of an instant.
-fn shanghai_date(at: Timestamp) -> Date {
+/// The Shanghai calendar day `at` falls on.
+pub fn shanghai_date(at: Timestamp) -> Date {
     at.to_zoned_datetime(shanghai()).date()
 }
 

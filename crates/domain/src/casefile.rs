@@ -1,4 +1,4 @@
-//! A case file (PRODUCT.md §5): what an exported ZIP must hold to be checked offline, and the
+//! A case file (docs/product.md §5): what an exported ZIP must hold to be checked offline, and the
 //! check itself.
 //!
 //! The archive holds `manifest.json` ([`Manifest`]), a report, every evidence file, and

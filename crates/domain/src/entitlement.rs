@@ -1,4 +1,4 @@
-//! The entitlement engine (PRODUCT.md §2): from the order, its delivery ledger, the buyer's
+//! The entitlement engine (docs/product.md §2): from the order, its delivery ledger, the buyer's
 //! account events, the policy version the buyer accepted and the current time, decide whether
 //! a refund is owed, how much at most, how much to suggest, which clauses say so, and say why
 //! in zh-CN and English. Pure and deterministic: the buyer's preview and the reviewer's panel

@@ -1,4 +1,4 @@
-//! Evidence (PRODUCT.md §3 step 3, §5): what a file is, decided from its bytes; which names
+//! Evidence (docs/product.md §3 step 3, §5): what a file is, decided from its bytes; which names
 //! are safe to keep; when an application takes new files; the limits.
 //!
 //! The rule for a file's type: the bytes decide. A file whose bytes are not JPEG, PNG or PDF
@@ -172,6 +172,18 @@ impl EvidenceError {
 /// not once it is decided or withdrawn.
 pub fn accepts_files(state: State) -> bool {
     matches!(state, State::Draft | State::Submitted | State::InReview | State::InfoRequested | State::Appealed)
+}
+
+/// Whether a buyer may attach one more file to an application in `state` that holds `held`
+/// files of theirs already.
+pub fn may_attach(state: State, held: i64, limits: &Limits) -> Result<(), EvidenceError> {
+    if !accepts_files(state) {
+        return Err(EvidenceError::Closed);
+    }
+    if held >= i64::from(limits.max_files) {
+        return Err(EvidenceError::TooManyFiles { max: limits.max_files });
+    }
+    Ok(())
 }
 
 /// Whether a file of type `t` ends as its format says it must, from its last bytes: a PNG

@@ -40,6 +40,12 @@ impl ApplicationNo {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Whether the number carries `date` (a submitted application's number is dated the
+    /// Shanghai day it was submitted).
+    pub fn is_dated(&self, date: Date) -> bool {
+        self.0.get(3..11) == Some(date.strftime("%Y%m%d").to_string().as_str())
+    }
 }
 
 macro_rules! string_id {

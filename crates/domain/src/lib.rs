@@ -1,12 +1,12 @@
-//! Redress's domain: the rules of PRODUCT.md as pure functions and types. No I/O, no async,
+//! Redress's domain: the rules of docs/product.md as pure functions and types. No I/O, no async,
 //! no SQL, no HTTP — the store, the web layer and the CLI are adapters around this crate.
-#![forbid(unsafe_code)]
 
 pub mod application;
 pub mod audit;
 pub mod calendar;
 pub mod casefile;
 pub mod entitlement;
+mod enums;
 pub mod evidence;
 pub mod ids;
 pub mod money;

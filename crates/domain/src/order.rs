@@ -1,5 +1,5 @@
 //! Orders, payments, the delivery ledger and account events: the facts an application is
-//! judged against (PRODUCT.md §2). Merchants push them; nobody types a shortfall.
+//! judged against (docs/product.md §2). Merchants push them; nobody types a shortfall.
 
 use crate::ids::{OrderNo, Username};
 use crate::money::Fen;

@@ -1,4 +1,4 @@
-//! Payouts (PRODUCT.md §4): money going back along the original channel, exactly once.
+//! Payouts (docs/product.md §4): money going back along the original channel, exactly once.
 //!
 //! A payout is written in the same transaction as the approval that causes it (the outbox) and
 //! has its own state machine, apart from the application's:
@@ -19,7 +19,7 @@ use crate::order::Channel;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-crate::application::str_enum!(
+crate::enums::str_enum!(
     /// Where a payout stands.
     PayoutState {
         Created = "created",
@@ -49,6 +49,49 @@ impl PayoutState {
     /// The worker still has something to do: send it, or ask the channel how it went.
     pub fn needs_work(self) -> bool {
         matches!(self, PayoutState::Created | PayoutState::Processing)
+    }
+}
+
+/// Money went out twice: staff recorded the refund as paid another way, and the channel paid
+/// it as well. The desk and reconciliation both ask this.
+pub fn paid_twice(paid_another_way: bool, channel: PayoutState) -> bool {
+    paid_another_way && channel == PayoutState::Succeeded
+}
+
+/// What an application's payouts are, as a decision needs them: the channel its order was paid
+/// through and the state of each payout so far, oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PayoutHistory {
+    /// `None` for an order without a payment (nothing can be paid back on it).
+    pub channel: Option<Channel>,
+    pub states: Vec<PayoutState>,
+}
+
+impl PayoutHistory {
+    /// On its way to the channel (created or processing): recording the refund as paid
+    /// another way now could pay twice.
+    pub fn in_flight(&self) -> bool {
+        self.states.iter().any(|s| s.needs_work())
+    }
+
+    /// Not ended (an abnormal one included: the channel may still pay it, or be told where
+    /// to). One payout is open at a time: sending another could pay twice.
+    pub fn open(&self) -> bool {
+        self.states.iter().any(|s| !s.is_final())
+    }
+
+    pub fn abnormal(&self) -> bool {
+        self.states.contains(&PayoutState::Abnormal)
+    }
+
+    /// Whether the channel paid a refund that was also `paid_another_way`.
+    pub fn paid_twice(&self, paid_another_way: bool) -> bool {
+        self.states.iter().any(|s| paid_twice(paid_another_way, *s))
+    }
+
+    /// The number the next payout of the application takes (1, 2, …).
+    pub fn next_n(&self) -> u32 {
+        u32::try_from(self.states.len()).unwrap_or(u32::MAX - 1) + 1
     }
 }
 
@@ -168,7 +211,7 @@ pub fn retry_delay(attempts: u32, jitter: f64) -> SignedDuration {
     SignedDuration::from_secs(base + spread)
 }
 
-/// When the money is expected to arrive, in business days after it was sent (PRODUCT.md §4,
+/// When the money is expected to arrive, in business days after it was sent (docs/product.md §4,
 /// configurable per channel).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArrivalDays {

@@ -1,5 +1,5 @@
 //! Policy versions: human-readable clauses plus the machine-readable rules the entitlement
-//! engine applies (PRODUCT.md §2). A published version never changes; orders pin the version
+//! engine applies (docs/product.md §2). A published version never changes; orders pin the version
 //! the buyer accepted, so a later version never applies retroactively.
 
 use crate::Text;
@@ -113,7 +113,7 @@ impl Policy {
         toml::to_string(self).unwrap_or_default()
     }
 
-    /// Version 1 as Redress ships it: the rules the seed names.
+    /// Version 1 as Redress ships it: the rules docs/product.md §2 names.
     pub fn seed_v1() -> Policy {
         Policy::from_toml(SEED_V1).expect("the shipped policy v1 is valid")
     }

@@ -1,4 +1,4 @@
-//! Reconciliation (PRODUCT.md §4): Redress's payouts for one business day set against the
+//! Reconciliation (docs/product.md §4): Redress's payouts for one business day set against the
 //! channel's own statement for that day, listing every difference.
 //!
 //! A channel's statement for day D (Asia/Shanghai) lists refunds by one of two days
@@ -221,7 +221,7 @@ pub fn reconcile(date: Date, basis: Basis, statement: &[StatementEntry], ours: &
             continue;
         }
         let mut same = entries.len() == 1;
-        if o.paid_another_way && e.status == ChannelStatus::Succeeded {
+        if crate::payout::paid_twice(o.paid_another_way, e.status.state()) {
             mismatches.push(Mismatch::PaidTwice { key: e.key.clone(), amount: e.amount });
             same = false;
         }

@@ -6,7 +6,6 @@
 //! * `raw` measures the ceiling: durable single-row INSERT transactions per second on the same
 //!   database with the settings Redress itself runs with (SQLite WAL + synchronous=FULL,
 //!   PostgreSQL synchronous_commit=on).
-#![forbid(unsafe_code)]
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};

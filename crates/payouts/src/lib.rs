@@ -1,4 +1,4 @@
-//! The payout worker (PRODUCT.md §4): takes due payouts from the outbox the approvals wrote,
+//! The payout worker (docs/product.md §4): takes due payouts from the outbox the approvals wrote,
 //! sends each to its channel with its idempotency key, and records every exchange.
 //!
 //! Exactly once: the key is fixed before the first send and every retry uses it, so the
@@ -7,7 +7,6 @@
 //! dies mid-send, the lease runs out and the next worker first *asks* the channel about the key
 //! before sending again. A timeout is not a failure: the payout is asked about later. A
 //! channel's answer only ever moves a payout forward.
-#![forbid(unsafe_code)]
 
 pub mod alipay;
 pub mod bank;

@@ -7,6 +7,7 @@
 
 use anyhow::{Context, bail};
 use jiff::{SignedDuration, Timestamp};
+use redress_app::{App, Clock};
 use redress_domain::application::{DraftInput, Reason, RejectCode, Role};
 use redress_domain::ids::{OrderNo, Username};
 use redress_domain::money::Fen;
@@ -207,17 +208,24 @@ pub async fn load(store: &Store, now: Timestamp) -> anyhow::Result<String> {
     };
     let (lin, zhao, emma, zhou, wang, li) =
         (u("lin").await?, u("zhao").await?, u("emma").await?, u("zhou").await?, u("wang").await?, u("li").await?);
-    let draft = |buyer: &User, order: usize, reason: Reason, amount: Option<i64>, text: &str, at: Timestamp| {
+    // The history is written through the same use cases as everything else, each at its own
+    // moment in the past: the application's clock is set before each step.
+    let clock = Clock::manual(now);
+    let app = App::new(store.clone(), clock.clone());
+    let app = &app;
+    let at = |t: Timestamp| clock.set(t);
+    let draft = |buyer: &User, order: usize, reason: Reason, amount: Option<i64>, text: &str, t: Timestamp| {
         let order = orders[order].no.clone();
         let buyer = buyer.clone();
         let text = text.to_owned();
+        at(t);
         async move {
             let amount = match amount {
                 Some(f) => Fen(f),
-                None => store.entitlement(&order, &buyer, None, at).await?.max_refundable,
+                None => app.entitlement(&order, &buyer, None).await?.max_refundable,
             };
             let input = DraftInput { reason, description: text, amount };
-            anyhow::Ok(store.create_draft(&order, &buyer, input, at).await?)
+            anyhow::Ok(app.create_draft(&order, &buyer, input).await?)
         }
     };
 
@@ -234,7 +242,8 @@ pub async fn load(store: &Store, now: Timestamp) -> anyhow::Result<String> {
     // Auto-approved under rule 5 (platform data, ¥18.00 ≤ threshold; seed: 500 bought, 200 delivered).
     let a = draft(&lin, 1, Reason::QuantityShort, Some(1800), "购买500个小红书赞,3天后仅到账200个。", ago(now, 200))
         .await?;
-    store.submit(&a.no, &lin, ago(now, 200)).await?;
+    at(ago(now, 200));
+    app.submit(&a.no, &lin).await?;
     // In review.
     let a = draft(
         &lin,
@@ -245,42 +254,47 @@ pub async fn load(store: &Store, now: Timestamp) -> anyhow::Result<String> {
         ago(now, 50),
     )
     .await?;
-    let a = store.submit(&a.no, &lin, ago(now, 50)).await?;
-    store.claim(&a.no, &wang, ago(now, 30)).await?;
+    at(ago(now, 50));
+    let a = app.submit(&a.no, &lin).await?;
+    at(ago(now, 30));
+    app.claim(&a.no, &wang).await?;
     // Withdrawn.
     let a = draft(&lin, 3, Reason::NoReason, None, "", ago(now, 20)).await?;
-    let a = store.submit(&a.no, &lin, ago(now, 20)).await?;
+    at(ago(now, 20));
+    let a = app.submit(&a.no, &lin).await?;
     if a.state == redress_domain::application::State::Submitted {
-        store.withdraw(&a.no, &lin, ago(now, 19)).await?;
+        at(ago(now, 19));
+        app.withdraw(&a.no, &lin).await?;
     }
     // Submitted (third-party data: a human decides).
     let a = draft(&zhao, 10, Reason::QuantityShort, None, "第三方监测显示截止时只到账450个赞。", ago(now, 26)).await?;
-    store.submit(&a.no, &zhao, ago(now, 26)).await?;
+    at(ago(now, 26));
+    app.submit(&a.no, &zhao).await?;
     // Submitted long ago: overdue in the queue.
     let a =
         draft(&zhao, 13, Reason::NotDeliveredOnTime, None, "B站粉丝一周只涨了50个,远未达到承诺。", ago(now, 24 * 8))
             .await?;
-    store.submit(&a.no, &zhao, ago(now, 24 * 8)).await?;
+    at(ago(now, 24 * 8));
+    app.submit(&a.no, &zhao).await?;
     // Approved in part by a reviewer.
     let a = draft(&zhao, 11, Reason::QuantityShort, None, "只到账250个赞,申请全额退款。", ago(now, 24 * 15)).await?;
-    let a = store.submit(&a.no, &zhao, ago(now, 24 * 15)).await?;
-    store.claim(&a.no, &wang, ago(now, 24 * 14)).await?;
-    store.approve(&a.no, &wang, Some(Fen(1500)), ago(now, 24 * 14 - 1)).await?;
+    at(ago(now, 24 * 15));
+    let a = app.submit(&a.no, &zhao).await?;
+    at(ago(now, 24 * 14));
+    app.claim(&a.no, &wang).await?;
+    at(ago(now, 24 * 14 - 1));
+    app.approve(&a.no, &wang, Some(Fen(1500))).await?;
     // Rejected, then appealed (waiting for a level-2 reviewer).
     let a = draft(&zhao, 12, Reason::ServiceInterrupted, Some(8000), "服务中途停止,要求全额退款。", ago(now, 24 * 18))
         .await?;
-    let a = store.submit(&a.no, &zhao, ago(now, 24 * 18)).await?;
-    store.claim(&a.no, &wang, ago(now, 24 * 17)).await?;
-    store
-        .reject(
-            &a.no,
-            &wang,
-            RejectCode::InsufficientEvidence,
-            "平台数据显示已交付70%,请提供服务中断的证据。",
-            ago(now, 24 * 17 - 2),
-        )
-        .await?;
-    store.appeal(&a.no, &zhao, "附上客服承认服务中断的聊天记录,请复核。", ago(now, 24 * 5)).await?;
+    at(ago(now, 24 * 18));
+    let a = app.submit(&a.no, &zhao).await?;
+    at(ago(now, 24 * 17));
+    app.claim(&a.no, &wang).await?;
+    at(ago(now, 24 * 17 - 2));
+    app.reject(&a.no, &wang, RejectCode::InsufficientEvidence, "平台数据显示已交付70%,请提供服务中断的证据。").await?;
+    at(ago(now, 24 * 5));
+    app.appeal(&a.no, &zhao, "附上客服承认服务中断的聊天记录,请复核。").await?;
     // Information requested.
     let a = draft(
         &emma,
@@ -291,33 +305,40 @@ pub async fn load(store: &Store, now: Timestamp) -> anyhow::Result<String> {
         ago(now, 24 * 3),
     )
     .await?;
-    let a = store.submit(&a.no, &emma, ago(now, 24 * 3)).await?;
-    store.claim(&a.no, &wang, ago(now, 24 * 2)).await?;
-    store.request_info(&a.no, &wang, "请上传截止时间的后台点赞数截图(含时间戳)。", ago(now, 24 * 2 - 1)).await?;
+    at(ago(now, 24 * 3));
+    let a = app.submit(&a.no, &emma).await?;
+    at(ago(now, 24 * 2));
+    app.claim(&a.no, &wang).await?;
+    at(ago(now, 24 * 2 - 1));
+    app.request_info(&a.no, &wang, "请上传截止时间的后台点赞数截图(含时间戳)。").await?;
     // Rejected: the service was completed.
     let a =
         draft(&emma, 21, Reason::Other, Some(3000), "The likes disappeared a week later.", ago(now, 24 * 20)).await?;
-    let a = store.submit(&a.no, &emma, ago(now, 24 * 20)).await?;
-    store.claim(&a.no, &wang, ago(now, 24 * 19)).await?;
-    store
-        .reject(&a.no, &wang, RejectCode::ServiceCompleted, "平台数据显示截止前已全部交付。", ago(now, 24 * 19 - 1))
-        .await?;
+    at(ago(now, 24 * 20));
+    let a = app.submit(&a.no, &emma).await?;
+    at(ago(now, 24 * 19));
+    app.claim(&a.no, &wang).await?;
+    at(ago(now, 24 * 19 - 1));
+    app.reject(&a.no, &wang, RejectCode::ServiceCompleted, "平台数据显示截止前已全部交付。").await?;
     // Rejected, appealed, approved by the level-2 reviewer.
     let a = draft(&emma, 22, Reason::NotDeliveredOnTime, None, "Views stalled at 35%.", ago(now, 24 * 20)).await?;
-    let a = store.submit(&a.no, &emma, ago(now, 24 * 20)).await?;
-    store.claim(&a.no, &wang, ago(now, 24 * 19)).await?;
-    store
-        .reject(&a.no, &wang, RejectCode::InsufficientEvidence, "请提供第三方监测数据。", ago(now, 24 * 19 - 2))
-        .await?;
-    store
-        .appeal(&a.no, &emma, "Attached the analytics export showing 3,500 views at the deadline.", ago(now, 24 * 10))
-        .await?;
-    store.claim(&a.no, &li, ago(now, 24 * 9)).await?;
-    store.approve(&a.no, &li, None, ago(now, 24 * 9 - 1)).await?;
+    at(ago(now, 24 * 20));
+    let a = app.submit(&a.no, &emma).await?;
+    at(ago(now, 24 * 19));
+    app.claim(&a.no, &wang).await?;
+    at(ago(now, 24 * 19 - 2));
+    app.reject(&a.no, &wang, RejectCode::InsufficientEvidence, "请提供第三方监测数据。").await?;
+    at(ago(now, 24 * 10));
+    app.appeal(&a.no, &emma, "Attached the analytics export showing 3,500 views at the deadline.").await?;
+    at(ago(now, 24 * 9));
+    app.claim(&a.no, &li).await?;
+    at(ago(now, 24 * 9 - 1));
+    app.approve(&a.no, &li, None).await?;
     // Banned for a violation: no automatic entitlement, a reviewer decides.
     let a = draft(&zhou, 28, Reason::AccountRisk, None, "账号被封后服务停止,申请退还未交付部分。", ago(now, 24 * 2))
         .await?;
-    store.submit(&a.no, &zhou, ago(now, 24 * 2)).await?;
+    at(ago(now, 24 * 2));
+    app.submit(&a.no, &zhou).await?;
 
     let chained = store.chain_pending(now).await?;
     let token = store.create_api_token("demo-merchant", now).await?;

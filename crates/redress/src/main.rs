@@ -1,5 +1,4 @@
 //! `redress`: one binary wiring the domain, the store and the web adapter into subcommands.
-#![forbid(unsafe_code)]
 
 mod admin;
 mod demo;
@@ -332,7 +331,7 @@ async fn background(state: redress_web::AppState) {
 async fn payouts(state: redress_web::AppState, lease: jiff::SignedDuration) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let wake = state.payments.wake.clone();
+    let wake = state.app.payouts_due();
     loop {
         tokio::select! {
             _ = tick.tick() => {}
@@ -359,7 +358,10 @@ async fn payouts(state: redress_web::AppState, lease: jiff::SignedDuration) {
 
 async fn shutdown() {
     let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for Ctrl-C; stop with SIGTERM");
+            std::future::pending::<()>().await;
+        }
     };
     #[cfg(unix)]
     let term = async {

@@ -210,7 +210,8 @@ impl Settings {
 
     /// What the web layer and the commands that act like it (`export case`) work with.
     pub fn app_state(&self, store: redress_store::Store) -> anyhow::Result<redress_web::AppState> {
-        let mut state = redress_web::AppState::new(store, self.blobs()?);
+        let app = redress_app::App::new(store, redress_app::Clock::System);
+        let mut state = redress_web::AppState::new(app, self.blobs()?);
         state.evidence_limits = self.evidence_limits;
         state.report_font_path = self.report_font.clone();
         Ok(state)

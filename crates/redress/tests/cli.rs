@@ -110,8 +110,8 @@ fn serve_demo_on_an_empty_data_dir() {
             .await?;
         Ok::<_, reqwest::Error>((ready, orders, apps, queue))
     });
-    let _ = child.kill();
-    let _ = child.wait();
+    child.kill().ok(); // it may have exited already
+    child.wait().expect("the server exits");
     let (ready, orders, apps, queue) = result.expect("http");
     assert!(ready.is_success());
     assert_eq!(orders.as_array().map(Vec::len), Some(10), "lin has 10 demo orders");
@@ -214,8 +214,8 @@ fn serve_keeps_evidence_in_the_configured_bucket() {
             .await?;
         Ok::<_, reqwest::Error>(up)
     });
-    let _ = child.kill();
-    let _ = child.wait();
+    child.kill().ok(); // it may have exited already
+    child.wait().expect("the server exits");
     let up = result.expect("http");
     let sha = up["sha256"].as_str().unwrap_or_else(|| panic!("uploaded: {up}"));
     // Read back from the bucket directly.
@@ -268,8 +268,8 @@ fn evidence_limits_are_settings() {
         }
         Ok::<_, reqwest::Error>(codes)
     });
-    let _ = child.kill();
-    let _ = child.wait();
+    child.kill().ok(); // it may have exited already
+    child.wait().expect("the server exits");
     let codes = result.expect("http");
     assert_eq!((codes[0].0, codes[0].1.as_str()), (413, "evidence-too-large"), "{codes:?}");
     assert!(codes[0].2.as_str().unwrap_or("").contains("1.0 MB"), "{codes:?}");
@@ -316,8 +316,8 @@ fn a_case_file_is_exported_checked_offline_and_its_report_renders() {
         let (token, _) = lin_and_her_draft(&c, &base).await?;
         c.get(format!("{base}/api/v1/applications")).bearer_auth(&token).send().await?.json::<serde_json::Value>().await
     });
-    let _ = child.kill();
-    let _ = child.wait();
+    child.kill().ok(); // it may have exited already
+    child.wait().expect("the server exits");
     let apps = apps.expect("lin's applications");
     let no = apps
         .as_array()
@@ -441,8 +441,8 @@ fn real_channels_are_configuration_only() {
     let ready = rt.block_on(async {
         reqwest::get(format!("{base}/readyz")).await.map(|r| r.status().is_success()).unwrap_or(false)
     });
-    let _ = child.kill();
-    let _ = child.wait();
+    child.kill().ok(); // it may have exited already
+    child.wait().expect("the server exits");
     assert!(ready, "serve runs with real channels configured");
     // A key file that is not there: serve refuses to start and says which.
     let bad = d.join("bad.toml");
@@ -488,8 +488,8 @@ fn reconcile_compares_the_demo_payouts_with_the_sandbox_statements() {
             std::thread::sleep(std::time::Duration::from_millis(300));
         }
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    child.kill().ok(); // it may have exited already
+    child.wait().expect("the server exits");
     let mut compared = 0;
     for (channel, out) in &outputs {
         let t = text(out);

@@ -56,8 +56,10 @@ static WRITER: std::sync::LazyLock<tokio::runtime::Handle> = std::sync::LazyLock
         .name("redress-sqlite-writer".into())
         .spawn(move || match tokio::runtime::Builder::new_current_thread().enable_all().build() {
             Ok(rt) => {
-                let _ = tx.send(rt.handle().clone());
-                rt.block_on(std::future::pending::<()>());
+                // The receiver waits right below until this is sent.
+                if tx.send(rt.handle().clone()).is_ok() {
+                    rt.block_on(std::future::pending::<()>());
+                }
             }
             Err(e) => panic!("cannot start the SQLite writer runtime: {e}"),
         })

@@ -17,17 +17,11 @@ pub enum StoreError {
     Exists(&'static str),
     #[error("unknown policy version {0}")]
     UnknownPolicy(u32),
-    /// An appeal would hold an amount that other applications have taken meanwhile.
-    #[error("the order's balance no longer covers this application")]
-    BalanceTaken,
     /// The database is saturated (SQLite busy, no pooled connection free).
     #[error("the database is busy")]
     Busy,
     #[error("the order has not been paid")]
     NotPaid,
-    /// No application is possible; the entitlement engine's explanation says why.
-    #[error("{}", .0.en)]
-    NotEligible(redress_domain::Text),
     #[error(transparent)]
     Application(#[from] ApplicationError),
     #[error(transparent)]

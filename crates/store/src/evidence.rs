@@ -1,12 +1,12 @@
 //! Evidence rows: which file (by content address) belongs to which application, what kind
 //! it is and who gave it. The bytes are in `redress-blobs`.
 
-use crate::applications::{APP_COLUMNS, app_from_row, own};
+use crate::applications::row::{APP_COLUMNS, app_from_row};
 use crate::db::Backend;
 use crate::{Store, StoreError, User, from_ms, ms};
 use jiff::Timestamp;
 use redress_domain::application::Application;
-use redress_domain::evidence::{EvidenceError, EvidenceKind, Limits, MediaType, accepts_files};
+use redress_domain::evidence::{EvidenceKind, MediaType};
 use redress_domain::ids::ApplicationNo;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -39,6 +39,10 @@ pub struct EvidenceFile {
 /// (see [`Store::add_evidence`]); an error is a message for the log.
 pub type BlobAction =
     Box<dyn FnOnce() -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send>> + Send>;
+
+/// Whether an upload may be attached, given the application and how many files its buyer has
+/// attached so far (run inside the attaching transaction).
+pub type Check = Box<dyn FnOnce(&Application, i64) -> Result<(), StoreError> + Send>;
 
 /// Serialises everything done to one content address in the database's eyes: on PostgreSQL a
 /// transaction-scoped advisory lock on the address (two-key form, apart from the chainer's
@@ -139,9 +143,10 @@ fn from_row(row: &AnyRow) -> Result<Evidence, StoreError> {
 }
 
 impl Store {
-    /// Attaches a stored file to the buyer's own application, if it still takes files and
-    /// holds fewer than the limit. Concurrent uploads to one application are serialised, so
-    /// the limit holds.
+    /// Attaches a stored file uploaded by `buyer`, if `check` accepts it given the application
+    /// and how many files its buyer has attached so far (the caller's rule: whose it is,
+    /// whether it still takes files, the limit). Concurrent uploads to one application are
+    /// serialised, so what `check` saw is what is written against.
     ///
     /// `put` puts the bytes in place: it runs inside the transaction that inserts the row,
     /// holding the lock on those bytes, so no removal of a discarded draft's files
@@ -151,11 +156,11 @@ impl Store {
         no: &ApplicationNo,
         buyer: &User,
         file: EvidenceFile,
-        limits: Limits,
+        check: Check,
         now: Timestamp,
         put: BlobAction,
     ) -> Result<Evidence, StoreError> {
-        self.attach(no, Some(buyer.clone()), file, limits, now, Some(put)).await
+        self.attach(no, Some((buyer.clone(), check)), file, now, Some(put)).await
     }
 
     /// Removes bytes nothing refers to (a discarded draft's file) with `remove`, under the same
@@ -221,9 +226,8 @@ impl Store {
     async fn attach(
         &self,
         no: &ApplicationNo,
-        buyer: Option<User>,
+        buyer: Option<(User, Check)>,
         file: EvidenceFile,
-        limits: Limits,
         now: Timestamp,
         put: Option<BlobAction>,
     ) -> Result<Evidence, StoreError> {
@@ -231,15 +235,13 @@ impl Store {
         self.writing(move |s| async move {
             let mut tx = s.write().await?;
             let (a, held, last) = evidence_facts(&s, &mut tx, &no).await?;
-            if let Some(buyer) = &buyer {
-                own(&a, buyer)?;
-                if !accepts_files(a.state) {
-                    return Err(StoreError::Evidence(EvidenceError::Closed));
+            let buyer = match buyer {
+                Some((buyer, check)) => {
+                    check(&a, held)?;
+                    Some(buyer)
                 }
-                if held >= i64::from(limits.max_files) {
-                    return Err(StoreError::Evidence(EvidenceError::TooManyFiles { max: limits.max_files }));
-                }
-            }
+                None => None,
+            };
             if let Some(put) = put {
                 lock_blob(&s, &mut tx, &file.sha256).await?;
                 put().await.map_err(StoreError::Internal)?;
@@ -259,9 +261,8 @@ impl Store {
         .await
     }
 
-    /// The files of an application `viewer` may see, oldest first.
-    pub async fn evidence_of(&self, no: &ApplicationNo, viewer: &User) -> Result<Vec<Evidence>, StoreError> {
-        self.application_for(no, viewer).await?;
+    /// The files of an application, oldest first (who may see them is the caller's to decide).
+    pub async fn evidence_of(&self, no: &ApplicationNo) -> Result<Vec<Evidence>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM evidence WHERE application_no = $1 ORDER BY seq"
         )))
@@ -271,9 +272,8 @@ impl Store {
         rows.iter().map(from_row).collect()
     }
 
-    /// One file of an application `viewer` may see.
-    pub async fn evidence_item(&self, no: &ApplicationNo, id: &str, viewer: &User) -> Result<Evidence, StoreError> {
-        self.application_for(no, viewer).await?;
+    /// One file of an application.
+    pub async fn evidence_item(&self, no: &ApplicationNo, id: &str) -> Result<Evidence, StoreError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM evidence WHERE application_no = $1 AND id = $2"
         )))
@@ -289,11 +289,12 @@ impl Store {
     pub async fn missing_snapshots(&self, since: Timestamp, limit: usize) -> Result<Vec<Application>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {APP_COLUMNS} FROM applications a
-             WHERE a.submitted_at >= $1 AND a.state <> 'draft'
+             WHERE a.submitted_at >= $1 AND a.state <> $2
                AND NOT EXISTS (SELECT 1 FROM evidence v WHERE v.application_no = a.no AND v.source = 'system')
              ORDER BY a.submitted_at LIMIT {limit}"
         )))
         .bind(ms(since))
+        .bind(redress_domain::application::State::Draft.as_str())
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(app_from_row).collect()

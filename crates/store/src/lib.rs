@@ -1,14 +1,12 @@
 //! Redress's persistence: one code path over SQLite (the embedded default) and PostgreSQL
 //! (scale-out), through sqlx's `Any` driver with plain SQL both accept. Every write that
 //! matters is one transaction; the domain crate decides, this crate records.
-#![forbid(unsafe_code)]
 
 mod applications;
 mod audit;
 mod db;
 mod error;
 mod evidence;
-mod hold;
 mod ingest;
 mod orders;
 mod payouts;
@@ -17,16 +15,15 @@ mod sandbox;
 mod settings;
 mod users;
 
-pub use applications::{ApplicationView, QueueFilter, TimelineEntry};
+pub use applications::{Held, HoldFacts, OrderFacts, QueueFilter, TimelineEntry};
 pub use audit::AuditReport;
 pub use db::{Backend, POSTGRES_SETTINGS, SQLITE_PRAGMAS, Store};
 pub use error::StoreError;
-pub use evidence::{BlobAction, Evidence, EvidenceFile};
+pub use evidence::{BlobAction, Check, Evidence, EvidenceFile};
 pub use ingest::Upserted;
-pub use orders::OrderSummary;
 pub use payouts::{Payout, Reported};
 pub use sandbox::SandboxRefund;
-pub use users::{NewUser, User};
+pub use users::{NewUser, SESSION_EXPIRY_BATCH, User};
 
 use jiff::Timestamp;
 

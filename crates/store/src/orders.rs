@@ -1,11 +1,11 @@
-//! Reading orders: one order, a buyer's order list with balances and entitlements, the
+//! Reading orders: one order, a buyer's orders with the facts of their entitlements, the
 //! delivery ledger and account events. (What merchants push is in `ingest`.)
 
+use crate::OrderFacts;
 use crate::{Store, StoreError, from_ms};
 use jiff::Timestamp;
-use redress_domain::application::{Application, State, claimed};
-use redress_domain::entitlement::{self, Entitlement, Facts};
-use redress_domain::ids::{OrderNo, Username};
+use redress_domain::application::{Claim, State};
+use redress_domain::ids::{ApplicationNo, OrderNo, Username};
 use redress_domain::money::Fen;
 use redress_domain::order::{
     AccountEvent, AccountEventKind, Channel, DeliveryReading, DeliverySource, Order, Payment, Service,
@@ -14,20 +14,22 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Row, Transaction};
 use std::collections::HashMap;
 
-/// An order with what is left to refund on it and what the policy gives now.
-#[derive(Debug, Clone)]
-pub struct OrderSummary {
-    pub order: Order,
-    /// Latest delivered quantity on the ledger.
-    pub delivered: u64,
-    pub entitlement: Entitlement,
-}
-
 const ORDER_COLUMNS: &str = "order_no, buyer, service_name, platform, unit, promised, deadline, policy_version, \
      policy_accepted_at, pay_channel, pay_transaction_id, paid_fen, paid_at";
 
 pub(crate) fn order_columns() -> &'static str {
     ORDER_COLUMNS
+}
+
+/// The order's columns prefixed with `alias.`, leaving out `skip` (columns a join already
+/// has under the same name).
+pub(crate) fn order_columns_of(alias: &str, skip: &[&str]) -> String {
+    ORDER_COLUMNS
+        .split(", ")
+        .filter(|c| !skip.contains(c))
+        .map(|c| format!("{alias}.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub(crate) fn order_from_row(row: &AnyRow) -> Result<Order, StoreError> {
@@ -77,9 +79,9 @@ impl Store {
         account_events_in(&mut *self.pool.acquire().await?, buyer).await
     }
 
-    /// A buyer's orders, newest payment first, each with its entitlement as of `now`.
-    /// Reads in one transaction so balances and applications agree.
-    pub async fn buyer_orders(&self, buyer: &Username, now: Timestamp) -> Result<Vec<OrderSummary>, StoreError> {
+    /// A buyer's orders, newest payment first, each with the facts its entitlement is worked
+    /// out from. Read in one transaction so balances and applications agree.
+    pub async fn buyer_order_facts(&self, buyer: &Username) -> Result<Vec<OrderFacts>, StoreError> {
         let mut tx = self.pool.begin().await?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {ORDER_COLUMNS} FROM orders WHERE buyer = $1 ORDER BY paid_at DESC, order_no"
@@ -88,16 +90,24 @@ impl Store {
         .fetch_all(&mut *tx)
         .await?;
         let claiming = crate::states_sql(State::takes_balance);
-        let apps = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {} FROM applications WHERE buyer = $1 AND state IN ({claiming})",
-            crate::applications::APP_COLUMNS
+        let mut claims: HashMap<String, Vec<Claim>> = HashMap::new();
+        let claim_rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT no, order_no, state, requested_fen, approved_fen FROM applications
+             WHERE buyer = $1 AND state IN ({claiming})"
         )))
         .bind(buyer.as_str())
         .fetch_all(&mut *tx)
-        .await?
-        .iter()
-        .map(crate::applications::app_from_row)
-        .collect::<Result<Vec<_>, _>>()?;
+        .await?;
+        for r in &claim_rows {
+            let no: String = r.try_get("no")?;
+            let state: String = r.try_get("state")?;
+            claims.entry(r.try_get("order_no")?).or_default().push(Claim {
+                no: ApplicationNo::parse(&no).map_err(|_| StoreError::corrupt("application no"))?,
+                state: State::parse(&state).ok_or_else(|| StoreError::corrupt("state"))?,
+                requested: Fen(r.try_get("requested_fen")?),
+                approved: r.try_get::<Option<i64>, _>("approved_fen")?.map(Fen),
+            });
+        }
         let mut ledgers: HashMap<String, Vec<DeliveryReading>> = HashMap::new();
         let readings = sqlx::query(
             "SELECT d.order_no, d.at, d.source, d.delivered FROM deliveries d JOIN orders o ON o.order_no = d.order_no
@@ -109,42 +119,21 @@ impl Store {
         for r in &readings {
             ledgers.entry(r.try_get("order_no")?).or_default().push(reading_from_row(r)?);
         }
-        let events = account_events_in(&mut tx, buyer).await?;
+        let account_events = account_events_in(&mut tx, buyer).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             let order = order_from_row(row)?;
             let policy = self.policy_in(&mut tx, order.policy_version).await?;
-            let ledger = ledgers.remove(order.no.as_str()).unwrap_or_default();
-            let claimed = claimed(apps.iter().filter(|a| a.order_no == order.no));
-            let entitlement = entitlement::assess(&Facts {
-                order: &order,
-                ledger: &ledger,
-                account_events: &events,
-                policy: &policy,
-                claimed,
-                now,
+            out.push(OrderFacts {
+                ledger: ledgers.remove(order.no.as_str()).unwrap_or_default(),
+                claims: claims.remove(order.no.as_str()).unwrap_or_default(),
+                account_events: account_events.clone(),
+                policy,
+                order,
             });
-            let delivered = redress_domain::order::latest_delivered(&ledger);
-            out.push(OrderSummary { order, delivered, entitlement });
         }
         tx.commit().await?;
         Ok(out)
-    }
-
-    /// The applications on an order that take something out of its balance, read inside `tx`.
-    pub(crate) async fn claims_on_order(
-        tx: &mut Transaction<'static, Any>,
-        order_no: &str,
-    ) -> Result<Vec<Application>, StoreError> {
-        let claiming = crate::states_sql(State::takes_balance);
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {} FROM applications WHERE order_no = $1 AND state IN ({claiming})",
-            crate::applications::APP_COLUMNS
-        )))
-        .bind(order_no)
-        .fetch_all(&mut **tx)
-        .await?;
-        rows.iter().map(crate::applications::app_from_row).collect()
     }
 }
 
@@ -211,19 +200,25 @@ pub(crate) async fn account_events_in(
 }
 
 fn reading_from_row(row: &AnyRow) -> Result<DeliveryReading, StoreError> {
-    let source: String = row.try_get("source")?;
+    delivery_reading(from_ms(row.try_get("at")?), &row.try_get::<String, _>("source")?, row.try_get("delivered")?)
+}
+
+pub(crate) fn delivery_reading(at: Timestamp, source: &str, delivered: i64) -> Result<DeliveryReading, StoreError> {
     Ok(DeliveryReading {
-        at: from_ms(row.try_get("at")?),
-        delivered: u64::try_from(row.try_get::<i64, _>("delivered")?).unwrap_or(0),
-        source: DeliverySource::parse(&source).ok_or_else(|| StoreError::corrupt("delivery source"))?,
+        at,
+        delivered: u64::try_from(delivered).unwrap_or(0),
+        source: DeliverySource::parse(source).ok_or_else(|| StoreError::corrupt("delivery source"))?,
     })
 }
 
 pub(crate) fn account_event_from_row(row: &AnyRow) -> Result<AccountEvent, StoreError> {
-    let kind: String = row.try_get("kind")?;
+    account_event(from_ms(row.try_get("at")?), &row.try_get::<String, _>("kind")?, row.try_get("source")?)
+}
+
+pub(crate) fn account_event(at: Timestamp, kind: &str, source: String) -> Result<AccountEvent, StoreError> {
     Ok(AccountEvent {
-        at: from_ms(row.try_get("at")?),
-        kind: AccountEventKind::parse(&kind).ok_or_else(|| StoreError::corrupt("account event kind"))?,
-        source: row.try_get("source")?,
+        at,
+        kind: AccountEventKind::parse(kind).ok_or_else(|| StoreError::corrupt("account event kind"))?,
+        source,
     })
 }

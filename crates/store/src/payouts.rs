@@ -1,17 +1,18 @@
-//! Payouts in the database (rules in `redress_domain::payout`). An approval writes its payout
-//! instruction in its own transaction ([`create_for_approval`], called wherever an approval's
-//! event is written), so an approval without its payout, or a payout without its approval,
-//! cannot exist.
+//! Payouts in the database (rules in `redress_domain::payout`). A payout is written in the
+//! transaction of the decision that sets it in motion ([`insert_new`], called by the
+//! applications' `write_decision`), so an approval without its payout, or a payout without
+//! its approval, cannot exist.
 
+use crate::db::WriteTx;
 use crate::{Store, StoreError, from_ms, ms};
 use jiff::Timestamp;
-use redress_domain::application::Application;
+use redress_domain::application::{Application, Decision, NewPayout};
 use redress_domain::ids::ApplicationNo;
 use redress_domain::money::Fen;
 use redress_domain::order::Channel;
-use redress_domain::payout::{ChannelStatus, PayoutState, advance, payout_key};
+use redress_domain::payout::{ChannelStatus, PayoutHistory, PayoutState, advance};
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
 
 /// A payout as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,73 +59,61 @@ fn from_row(r: &AnyRow) -> Result<Payout, StoreError> {
     })
 }
 
-/// Refuses (`Exists("payout-in-flight")`) while a payout of the application is on its way to
-/// the channel (created or processing): recording the refund as paid another way then could
-/// pay twice. An abnormal one is exactly what staff route another way.
-pub(crate) async fn none_on_its_way(tx: &mut Transaction<'static, Any>, a: &Application) -> Result<(), StoreError> {
-    let on_its_way =
-        sqlx::query("SELECT 1 FROM payouts WHERE application_no = $1 AND state IN ('created', 'processing') LIMIT 1")
-            .bind(a.no.as_str())
-            .fetch_optional(&mut **tx)
-            .await?;
-    if on_its_way.is_some() {
-        return Err(StoreError::Exists("payout-in-flight"));
-    }
-    Ok(())
-}
-
-/// Writes the payout instruction of an approval of `amount`, in the approval's transaction: to
-/// the channel the order was paid through, with the next key of the application, due now.
-pub(crate) async fn create_for_approval(
-    tx: &mut Transaction<'static, Any>,
+/// Writes a payout a decision set in motion (in the decision's transaction): due now.
+pub(crate) async fn insert_new(
+    tx: &mut WriteTx,
     a: &Application,
-    amount: Fen,
+    p: &NewPayout,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let row = sqlx::query("SELECT pay_channel FROM orders WHERE order_no = $1")
-        .bind(a.order_no.as_str())
-        .fetch_one(&mut **tx)
-        .await?;
-    let channel: Option<String> = row.try_get("pay_channel")?;
-    // An approval needs a payment: the entitlement gives nothing on an unpaid order.
-    let channel = channel.ok_or_else(|| StoreError::corrupt("an approved application's order has no payment"))?;
-    // One payout open at a time (not `PayoutState::is_final`): a retry waits until the last
-    // one has ended. An abnormal one has not (the channel may still pay it, or be told where
-    // to): sending another could pay twice, so staff route it another way instead.
-    let open = sqlx::query(
-        "SELECT 1 FROM payouts WHERE application_no = $1 AND state IN ('created', 'processing', 'abnormal') LIMIT 1",
-    )
-    .bind(a.no.as_str())
-    .fetch_optional(&mut **tx)
-    .await?;
-    if open.is_some() {
-        return Err(StoreError::Exists("payout"));
-    }
-    let n: i64 = sqlx::query("SELECT COALESCE(MAX(n), 0) + 1 AS n FROM payouts WHERE application_no = $1")
-        .bind(a.no.as_str())
-        .fetch_one(&mut **tx)
-        .await?
-        .try_get("n")?;
-    let key = payout_key(&a.no, u32::try_from(n).unwrap_or(u32::MAX));
     sqlx::query(
         "INSERT INTO payouts (id, application_no, n, order_no, channel, amount_fen, state, attempts, next_attempt_at,
                               created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8, $8)",
     )
-    .bind(&key)
+    .bind(&p.key)
     .bind(a.no.as_str())
-    .bind(n)
+    .bind(i64::from(p.n))
     .bind(a.order_no.as_str())
-    .bind(channel)
-    .bind(amount.0)
+    .bind(p.channel.as_str())
+    .bind(p.amount.0)
     .bind(PayoutState::Created.as_str())
     .bind(ms(now))
-    .execute(&mut **tx)
+    .execute(&mut ***tx)
     .await?;
     Ok(())
 }
 
 impl Store {
+    /// What a decision about application `no` needs of its payouts: its order's channel and
+    /// the state of each payout so far.
+    pub async fn payout_history(&self, no: &ApplicationNo) -> Result<PayoutHistory, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let channel: Option<String> = sqlx::query(
+            "SELECT o.pay_channel FROM applications a JOIN orders o ON o.order_no = a.order_no WHERE a.no = $1",
+        )
+        .bind(no.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?
+        .try_get("pay_channel")?;
+        let channel = match channel {
+            Some(c) => Some(Channel::parse(&c).ok_or_else(|| StoreError::corrupt("channel"))?),
+            None => None,
+        };
+        let states = sqlx::query("SELECT state FROM payouts WHERE application_no = $1 ORDER BY n")
+            .bind(no.as_str())
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| {
+                let s: String = r.try_get("state")?;
+                PayoutState::parse(&s).ok_or_else(|| StoreError::corrupt("payout state"))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(PayoutHistory { channel, states })
+    }
+
     /// An application's payouts, oldest first (visibility is the caller's: the application's
     /// buyer or staff).
     pub async fn payouts_of(&self, no: &ApplicationNo) -> Result<Vec<Payout>, StoreError> {
@@ -284,11 +273,9 @@ impl Store {
             let no = ApplicationNo::parse(&p.application_no).map_err(StoreError::corrupt)?;
             let a = s.fetch_app(Some(&mut *tx), &no).await?;
             let steps = a.follow_payout(next, &reason_text, now)?;
-            if let Some((last, _)) = steps.last() {
-                crate::applications::save(&mut tx, &a.no, a.version, last, now).await?;
-                for (step, event) in &steps {
-                    crate::applications::insert_event(&mut tx, step, event).await?;
-                }
+            if !steps.is_empty() {
+                let d = Decision::of(&a, steps, &PayoutHistory::default())?;
+                crate::applications::write_decision(&mut tx, &d, now).await?;
             }
             tx.commit().await?;
             Ok(Reported { payout: p, moved: true })

@@ -27,6 +27,9 @@ pub struct NewUser<'a> {
     pub locale: &'a str,
 }
 
+/// How many expired sessions one pass of the expiry job removes.
+pub const SESSION_EXPIRY_BATCH: usize = 500;
+
 /// How long a bearer session lives.
 pub const SESSION_TTL: SignedDuration = SignedDuration::from_hours(12);
 
@@ -110,9 +113,7 @@ impl Store {
         let user = user_from_row(&row)?;
         let token = new_token("rds_");
         let expires = now + SESSION_TTL;
-        // Opening a session also sweeps expired ones, in the same write.
         let mut tx = self.write().await?;
-        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(ms(now)).execute(&mut **tx).await?;
         sqlx::query("INSERT INTO sessions (token_hash, username, created_at, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(token_hash(&token))
             .bind(user.username.as_str())
@@ -135,6 +136,19 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(user_from_row).transpose()
+    }
+
+    /// Removes up to [`SESSION_EXPIRY_BATCH`] sessions that expired by `now` (expired ones
+    /// are never honoured anyway; this keeps the table to the live ones). How many it removed.
+    pub async fn expire_sessions(&self, now: Timestamp) -> Result<usize, StoreError> {
+        let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM sessions WHERE token_hash IN
+               (SELECT token_hash FROM sessions WHERE expires_at <= $1 LIMIT {SESSION_EXPIRY_BATCH})"
+        )))
+        .bind(ms(now))
+        .execute(self.write_pool())
+        .await?;
+        Ok(usize::try_from(done.rows_affected()).unwrap_or(usize::MAX))
     }
 
     pub async fn logout(&self, token: &str) -> Result<(), StoreError> {

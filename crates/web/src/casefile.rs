@@ -1,4 +1,4 @@
-//! Case files (PRODUCT.md §5, issue 4 item 6): gathers an application's order, policy,
+//! Case files (docs/product.md §5): gathers an application's order, policy,
 //! entitlement, ledger, timeline, decision, evidence and audit entries, writes the report in the
 //! reader's language and the ZIP (`redress-casefile`), for the buyer who owns it and for staff,
 //! on the API, the pages and `redress export case`.
@@ -12,7 +12,6 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use jiff::Timestamp;
 use redress_casefile::{Block, CaseWriter, Report, Section};
 use redress_domain::application::State as AppStatus;
 use redress_domain::casefile::{AuditProof, ChainHead};
@@ -37,8 +36,8 @@ pub async fn write_case_file(
     lang: Lang,
     out: std::fs::File,
 ) -> ApiResult<std::fs::File> {
-    let now = Timestamp::now();
-    let view = state.store.view(no, viewer).await?;
+    let now = state.app.now();
+    let view = state.app.view(no, viewer).await?;
     let a = &view.application;
     if a.state == AppStatus::Draft {
         return Err(ApiError::new(StatusCode::CONFLICT, "case-draft"));
@@ -49,8 +48,8 @@ pub async fn write_case_file(
     let order = &view.order;
     let policy = state.store.policy(order.policy_version).await?;
     let ledger = state.store.deliveries(&order.no).await?;
-    let ent = state.store.entitlement(&order.no, viewer, Some(no), now).await?;
-    let evidence = state.store.evidence_of(no, viewer).await?;
+    let ent = state.app.entitlement(&order.no, viewer, Some(no)).await?;
+    let evidence = state.app.evidence_of(no, viewer).await?;
     let (entries, head) = state.store.audit_entries_of(no.as_str()).await?;
     let (head_seq, head_hash) = head.unwrap_or((0, redress_domain::audit::GENESIS.to_owned()));
     let t = |id: &str| lang.t(id);

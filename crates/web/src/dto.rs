@@ -4,11 +4,12 @@
 
 use crate::i18n::Lang;
 use jiff::Timestamp;
+use redress_app::OrderSummary;
 use redress_domain::application::{Application, Event};
 use redress_domain::entitlement::Entitlement;
 use redress_domain::money::{AmountError, Fen};
 use redress_domain::order::{DeliveryReading, Order};
-use redress_store::{OrderSummary, TimelineEntry, User};
+use redress_store::{TimelineEntry, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -391,7 +392,7 @@ impl PayoutDto {
         lang: Lang,
     ) -> Result<Vec<PayoutDto>, redress_store::StoreError> {
         let calendar = state.store.calendar().await?;
-        let now = Timestamp::now();
+        let now = state.app.now();
         let arrivals = state.payments.arrivals;
         Ok(payouts.iter().map(|p| PayoutDto::new(p, arrivals.get(p.channel), &calendar, lang, now)).collect())
     }

@@ -157,20 +157,36 @@ impl From<AmountError> for ApiError {
 impl From<ApplicationError> for ApiError {
     fn from(e: ApplicationError) -> ApiError {
         let status = match &e {
-            ApplicationError::IllegalTransition { .. } | ApplicationError::ClaimedByOther => StatusCode::CONFLICT,
+            ApplicationError::IllegalTransition { .. }
+            | ApplicationError::ClaimedByOther
+            | ApplicationError::DraftExists(_)
+            | ApplicationError::PayoutOpen
+            | ApplicationError::PayoutInFlight => StatusCode::CONFLICT,
             ApplicationError::NotAReviewer | ApplicationError::NeedsSeniorReviewer | ApplicationError::SameReviewer => {
                 StatusCode::FORBIDDEN
             }
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
         let mut err = ApiError::new(status, e.code());
-        if let ApplicationError::IllegalTransition { from, .. } = &e {
-            err = err.arg("state", from.as_str());
+        match &e {
+            ApplicationError::IllegalTransition { from, .. } => err = err.arg("state", from.as_str()),
+            ApplicationError::DraftExists(no) => err = err.arg("no", no.as_str()),
+            ApplicationError::NotEligible(text) => err.explanation = Some(text.clone()),
+            _ => {}
         }
         if let Some(field) = e.field() {
             err.fields.push(FieldError::new(field, e.code()));
         }
         err
+    }
+}
+
+impl From<redress_app::Error> for ApiError {
+    fn from(e: redress_app::Error) -> ApiError {
+        match e {
+            redress_app::Error::Refused(e) => e.into(),
+            redress_app::Error::Store(e) => e.into(),
+        }
     }
 }
 
@@ -180,18 +196,12 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => ApiError::not_found(),
             StoreError::Conflict => ApiError::new(StatusCode::CONFLICT, "conflict"),
             StoreError::Immutable(what) => ApiError::new(StatusCode::CONFLICT, "immutable").arg("what", what),
-            StoreError::Exists("payout") => ApiError::new(StatusCode::CONFLICT, "payout-open"),
-            StoreError::Exists("payout-in-flight") => ApiError::new(StatusCode::CONFLICT, "payout-in-flight"),
             StoreError::Exists(what) => ApiError::new(StatusCode::CONFLICT, "exists").arg("what", what),
             StoreError::UnknownPolicy(v) => {
                 ApiError::field("policy_version", "unknown-policy").arg("version", v.to_string())
             }
             StoreError::NotPaid => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "not-paid"),
-            StoreError::BalanceTaken => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "appeal-balance-taken"),
             StoreError::Busy => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy"),
-            StoreError::NotEligible(text) => {
-                ApiError { explanation: Some(text), ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "not-eligible") }
-            }
             StoreError::Application(e) => e.into(),
             StoreError::Amount(e) => e.into(),
             StoreError::Evidence(e) => e.into(),
@@ -244,20 +254,7 @@ mod tests {
                 }
             }
         }
-        let domain = [
-            E::IllegalTransition { from: redress_domain::application::State::Draft, action: "x" },
-            E::ClaimedByOther,
-            E::NotAReviewer,
-            E::NeedsSeniorReviewer,
-            E::SameReviewer,
-            E::AppealWindowClosed,
-            E::AppealLimitReached,
-            E::AboveRequested,
-            E::ExplanationRequired,
-            E::TextRequired("x"),
-            E::TextTooLong("x"),
-        ];
-        codes.extend(domain.iter().map(|e| e.code().to_owned()));
+        codes.extend(E::examples().iter().map(|e| e.code().to_owned()));
         for a in [
             AmountError::Malformed,
             AmountError::TooManyDecimals,

@@ -7,7 +7,6 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
-use jiff::Timestamp;
 use redress_domain::application::Role;
 use redress_domain::ids::{ApplicationNo, OrderNo};
 use redress_store::User;
@@ -74,7 +73,7 @@ impl FromRequestParts<AppState> for AuthUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
-        match state.store.session_user(token, Timestamp::now()).await? {
+        match state.store.session_user(token, state.app.now()).await? {
             Some(user) => Ok(AuthUser(user)),
             None => Err(ApiError::unauthorized()),
         }

@@ -1,6 +1,5 @@
 //! Redress's HTTP adapter: parse the request, call the store and the domain, render JSON.
 //! No business rule lives here.
-#![forbid(unsafe_code)]
 // `ApiError` carries field errors and arguments for translation; it is built once per failed
 // request, so its size on the error path does not matter.
 #![allow(clippy::result_large_err)]
@@ -27,6 +26,8 @@ use tower_http::trace::TraceLayer;
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
+    /// The use cases (every write goes through them).
+    pub app: redress_app::App,
     pub store: Store,
     pub blobs: redress_blobs::Blobs,
     pub evidence_limits: redress_domain::evidence::Limits,
@@ -45,8 +46,6 @@ pub struct Payments {
     pub sandbox: Option<std::sync::Arc<sandbox::Sandbox>>,
     /// When each channel's money is expected to arrive.
     pub arrivals: redress_domain::payout::Arrivals,
-    /// Wakes this server's payout worker (it also looks every second, for other servers' work).
-    pub wake: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl Payments {
@@ -67,24 +66,15 @@ impl Payments {
             },
             sandbox: Some(Arc::new(sandbox)),
             arrivals: Default::default(),
-            wake: Default::default(),
         })
-    }
-
-    /// After an application changed: an approval or a retry may have written a payout for the
-    /// worker (waking it when none was costs one empty look at the outbox).
-    pub fn written(&self, a: &redress_domain::application::Application) {
-        use redress_domain::application::State;
-        if matches!(a.state, State::Approved | State::RefundFailed) {
-            self.wake.notify_one();
-        }
     }
 }
 
 impl AppState {
-    pub fn new(store: Store, blobs: redress_blobs::Blobs) -> AppState {
+    pub fn new(app: redress_app::App, blobs: redress_blobs::Blobs) -> AppState {
         AppState {
-            store,
+            store: app.store.clone(),
+            app,
             blobs,
             evidence_limits: Default::default(),
             throttle: Default::default(),

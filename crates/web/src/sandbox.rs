@@ -1,4 +1,4 @@
-//! The sandbox gateway (PRODUCT.md §4): a stand-in for the payment channels that ships with
+//! The sandbox gateway (docs/product.md §4): a stand-in for the payment channels that ships with
 //! Redress and is its embedded default, so money moves end to end without credentials. It
 //! speaks the channels' own protocols under `/sandbox/…` with keys of its own, kept in the
 //! database (generated on first start), and books every refund in the database, one per
@@ -338,7 +338,7 @@ async fn wechat_refund(State(state): State<AppState>, headers: HeaderMap, body: 
     if roll(faults.error) {
         return sandbox.error(StatusCode::INTERNAL_SERVER_ERROR, "SYSTEM_ERROR", "sandbox: told to fail");
     }
-    let now = Timestamp::now();
+    let now = state.app.now();
     let new = SandboxRefund {
         refund_id: format!("5030{:026}", rand::random::<u64>()),
         trade_ref: req.transaction_id.clone().or(req.out_trade_no.clone()).unwrap_or_default(),
@@ -365,7 +365,7 @@ async fn misbehave(
     fresh: bool,
     faults: Faults,
 ) -> Option<Response> {
-    let now = Timestamp::now();
+    let now = state.app.now();
     let ends = if roll(faults.closed) {
         Some("CLOSED")
     } else if roll(faults.abnormal) {
@@ -386,7 +386,10 @@ async fn misbehave(
         && let Ok(settled) = state.store.sandbox_refund(&r.channel, &r.refund_key).await
         && deliver(sandbox, &settled, now).await
     {
-        let _ = state.store.sandbox_notified(&r.channel, &r.refund_key, now).await;
+        // Not marked notified, the gateway calls back again later: the callback is idempotent.
+        if let Err(e) = state.store.sandbox_notified(&r.channel, &r.refund_key, now).await {
+            tracing::warn!(key = %r.refund_key, error = %e, "sandbox: could not mark a callback sent");
+        }
     }
     roll(faults.lost).then(|| (StatusCode::BAD_GATEWAY, "sandbox: the answer was lost").into_response())
 }
@@ -519,7 +522,7 @@ async fn bank_refund(State(state): State<AppState>, headers: HeaderMap, body: By
     if roll(faults.error) {
         return bank_answer(&sandbox, path, StatusCode::SERVICE_UNAVAILABLE, r#"{"error":"told to fail"}"#.into());
     }
-    let now = Timestamp::now();
+    let now = state.app.now();
     let new = SandboxRefund {
         refund_id: format!("BK{:018}", rand::random::<u64>() % 1_000_000_000_000_000_000),
         trade_ref: req.original_txn.clone(),
@@ -615,7 +618,7 @@ pub const NOTIFY_BATCH: usize = 50;
 /// fraction of a second. Returns how many notifications were accepted.
 pub async fn tick(state: &AppState) -> Result<usize, StoreError> {
     let Some(sandbox) = state.payments.sandbox.clone() else { return Ok(0) };
-    let now = Timestamp::now();
+    let now = state.app.now();
     state.store.sandbox_settle_due(now).await?;
     // Callbacks go out side by side, as a channel's would.
     let due = state.store.sandbox_unnotified(NOTIFY_BATCH).await?;
@@ -628,7 +631,7 @@ pub async fn tick(state: &AppState) -> Result<usize, StoreError> {
             if roll(sandbox.faults().twice) {
                 deliver(sandbox, &r, now).await;
             }
-            state.store.sandbox_notified(&r.channel, &r.refund_key, Timestamp::now()).await?;
+            state.store.sandbox_notified(&r.channel, &r.refund_key, state.app.now()).await?;
             Ok::<usize, StoreError>(1)
         })
         .buffer_unordered(8)
@@ -677,7 +680,7 @@ async fn alipay_gateway(
             if fen.is_none_or(|f| f <= 0) || !(1..=64).contains(&b.out_request_no.len()) {
                 return answer(fail("40004", "ACQ.INVALID_PARAMETER", "refund_amount or out_request_no"));
             }
-            let now = Timestamp::now();
+            let now = state.app.now();
             let trade = b.trade_no.clone().unwrap_or_else(|| b.out_trade_no.clone());
             let new = SandboxRefund {
                 refund_id: trade.clone(),
@@ -868,7 +871,7 @@ async fn alipay_bill_url(
             refunded_at: r.created_at,
         })
         .collect();
-    let zip = statements::alipay::write(ALIPAY_PID, date, &lines, Timestamp::now())
+    let zip = statements::alipay::write(ALIPAY_PID, date, &lines, state.app.now())
         .map_err(|_| ("isp.unknow-error", "系统繁忙"))?;
     Ok(format!("{}/sandbox/alipay/bill/{}", sandbox.base, sandbox.keep_bill(zip)))
 }
@@ -890,7 +893,12 @@ async fn bank_statement(State(state): State<AppState>, headers: HeaderMap, Path(
         Ok(refunds) => {
             let rows: Vec<(bank::Refund, Timestamp)> =
                 refunds.iter().filter_map(|r| Some((bank_record(r), r.settled_at?))).collect();
-            bank_answer(&sandbox, &path, StatusCode::OK, bank::statement_csv(&rows))
+            match bank::statement_csv(&rows) {
+                Ok(csv) => bank_answer(&sandbox, &path, StatusCode::OK, csv),
+                Err(_) => {
+                    bank_answer(&sandbox, &path, StatusCode::INTERNAL_SERVER_ERROR, r#"{"error":"statement"}"#.into())
+                }
+            }
         }
         Err(_) => bank_answer(&sandbox, &path, StatusCode::SERVICE_UNAVAILABLE, r#"{"error":"busy"}"#.into()),
     }

@@ -1,6 +1,8 @@
 use super::*;
+use crate::calendar::BusinessCalendar;
 use crate::money::RefundAmount;
 use crate::policy::Policy;
+use crate::policy::Rules;
 use jiff::civil::date;
 use proptest::prelude::*;
 
@@ -94,7 +96,7 @@ fn appeal_window_and_limit() {
     assert_eq!(a.appeal(&buyer(), "again", now, &r, &cal).unwrap_err(), ApplicationError::AppealLimitReached);
 }
 
-/// The edges of PRODUCT.md §3, written out independently of the implementation.
+/// The edges of docs/product.md §3, written out independently of the implementation.
 const LEGAL: &[(State, State)] = &[
     (State::Draft, State::Submitted),
     (State::Submitted, State::InReview),
@@ -150,8 +152,10 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-/// Applies `op` the way the store does: amounts that hold balance are checked against the
-/// balance left by the order's other applications first.
+/// Applies `op` to the transitions alone, checking the amounts that hold balance against the
+/// balance the order's other applications leave (as `decide::submit` and `decide::appeal` do).
+/// The headline property, over the real use cases and a real store, is
+/// `crates/app/tests/refunds_never_exceed_payment.rs`.
 fn apply(a: &Application, op: &Op, others: Fen, paid: Fen, cal: &BusinessCalendar) -> Step {
     let now = ts("2026-11-25T02:00:00Z");
     let r = rules();
@@ -185,10 +189,10 @@ fn apply(a: &Application, op: &Op, others: Fen, paid: Fen, cal: &BusinessCalenda
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
-    /// Whatever sequence of applications and decisions, what an order's applications commit
-    /// and hold never exceeds what was paid, and no illegal transition is accepted.
+    /// Whatever sequence of transitions, what an order's applications commit and hold never
+    /// exceeds what was paid, and no illegal transition is accepted.
     #[test]
-    fn refunds_never_exceed_payment(
+    fn transitions_keep_within_payment(
         paid in 1i64..10_000,
         amounts in proptest::collection::vec(1i64..6000, 1..5),
         ops in proptest::collection::vec((0usize..5, op()), 1..80),

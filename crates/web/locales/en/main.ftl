@@ -14,6 +14,7 @@ error-payout-in-flight = A refund of this application is on its way at the chann
 error-unknown-policy = Policy version { $version } has not been published.
 error-not-paid = This order has not been paid.
 error-not-eligible = No refund application is possible on this order.
+error-draft-exists = You already have a draft for this order ({ $no }): continue that one, or delete it first. Nothing was saved.
 error-json-malformed = The request body is not valid JSON.
 error-json-invalid = The request body does not have the expected fields; see the field errors.
 error-json-content-type = Send the body as JSON with Content-Type: application/json.

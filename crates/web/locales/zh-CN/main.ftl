@@ -14,6 +14,7 @@ error-payout-in-flight = 该申请有一笔退款正在渠道处理中：此时�
 error-unknown-policy = 规则版本 { $version } 尚未发布。
 error-not-paid = 该订单尚未付款。
 error-not-eligible = 该订单无法申请退款。
+error-draft-exists = 您在该订单已有一份草稿（{ $no }）：请继续编辑那份草稿，或先将其删除。本次未保存。
 error-json-malformed = 请求内容不是有效的 JSON。
 error-json-invalid = 请求内容缺少或包含错误的字段,请查看字段错误。
 error-json-content-type = 请以 JSON 格式发送,并设置 Content-Type: application/json。

@@ -1,4 +1,4 @@
-//! A buyer's refund applications (seed steps 2–4): drafts, submit, track, withdraw, answer an
+//! A buyer's refund applications (docs/product.md §3, steps 2–4): drafts, submit, track, withdraw, answer an
 //! information request, appeal. Staff may read any application here too; everyone else gets
 //! 404 for a number that is not theirs.
 
@@ -9,7 +9,6 @@ use crate::extract::{AuthUser, Buyer, Json, application_no, order_no};
 use crate::i18n::Lang;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use jiff::Timestamp;
 use redress_domain::application::{DraftInput, Reason};
 use redress_domain::money::Fen;
 use serde::{Deserialize, Serialize};
@@ -83,8 +82,8 @@ pub async fn list(
     Buyer(user): Buyer,
     lang: Lang,
 ) -> ApiResult<axum::Json<Vec<ApplicationDto>>> {
-    let now = Timestamp::now();
-    let apps = state.store.applications_of_buyer(&user.username).await?;
+    let now = state.app.now();
+    let apps = state.app.applications_of(&user).await?;
     Ok(axum::Json(apps.iter().map(|a| ApplicationDto::new(a, lang, now)).collect()))
 }
 
@@ -100,13 +99,13 @@ pub async fn create_draft(
 ) -> ApiResult<(StatusCode, AppJson)> {
     let order = order_no(&req.order_no)?;
     let (reason, amount) = parse_form(&req.reason, req.amount.as_ref())?;
-    let now = Timestamp::now();
     let amount = match amount {
         Some(a) => a,
-        None => state.store.entitlement(&order, &user, None, now).await?.max_refundable,
+        None => state.app.entitlement(&order, &user, None).await?.max_refundable,
     };
     let input = DraftInput { reason, description: req.description, amount };
-    let a = state.store.create_draft(&order, &user, input, now).await?;
+    let a = state.app.create_draft(&order, &user, input).await?;
+    let now = state.app.now();
     Ok((StatusCode::CREATED, axum::Json(ApplicationDto::new(&a, lang, now))))
 }
 
@@ -132,10 +131,10 @@ pub async fn detail(
     Path(no): Path<String>,
 ) -> ApiResult<axum::Json<ApplicationDetailDto>> {
     let no = application_no(&no)?;
-    let now = Timestamp::now();
-    let view = state.store.view(&no, &user).await?;
-    let ent = state.store.entitlement(&view.order.no, &user, Some(&no), now).await?;
-    let order_now = state.store.entitlement(&view.order.no, &user, None, now).await?;
+    let now = state.app.now();
+    let view = state.app.view(&no, &user).await?;
+    let ent = state.app.entitlement(&view.order.no, &user, Some(&no)).await?;
+    let order_now = state.app.entitlement(&view.order.no, &user, None).await?;
     let ledger = state.store.deliveries(&view.order.no).await?;
     let delivered = redress_domain::order::latest_delivered(&ledger);
     Ok(axum::Json(ApplicationDetailDto {
@@ -159,7 +158,7 @@ pub async fn update_draft(
     Json(req): Json<DraftPatch>,
 ) -> ApiResult<AppJson> {
     let no = application_no(&no)?;
-    let current = state.store.application_for(&no, &user).await?;
+    let current = state.app.application_for(&no, &user).await?;
     let reason_text = req.reason.unwrap_or_else(|| current.reason.as_str().to_owned());
     let (reason, amount) = parse_form(&reason_text, req.amount.as_ref())?;
     let input = DraftInput {
@@ -167,8 +166,8 @@ pub async fn update_draft(
         description: req.description.unwrap_or(current.description),
         amount: amount.unwrap_or(current.requested),
     };
-    let now = Timestamp::now();
-    let a = state.store.update_draft(&no, &user, input, now).await?;
+    let a = state.app.update_draft(&no, &user, input).await?;
+    let now = state.app.now();
     Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
 }
 
@@ -182,7 +181,7 @@ pub async fn delete_draft(
     Path(no): Path<String>,
 ) -> ApiResult<StatusCode> {
     let no = application_no(&no)?;
-    let files = state.store.delete_draft(&no, &user).await?;
+    let files = state.app.delete_draft(&no, &user).await?;
     crate::api::evidence::forget(&state, files).await;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -198,9 +197,8 @@ pub async fn submit(
     Path(no): Path<String>,
 ) -> ApiResult<AppJson> {
     let no = application_no(&no)?;
-    let now = Timestamp::now();
-    let a = state.store.submit(&no, &user, now).await?;
-    state.payments.written(&a);
+    let a = state.app.submit(&no, &user).await?;
+    let now = state.app.now();
     Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
 }
 
@@ -215,8 +213,8 @@ pub async fn withdraw(
     Path(no): Path<String>,
 ) -> ApiResult<AppJson> {
     let no = application_no(&no)?;
-    let now = Timestamp::now();
-    let a = state.store.withdraw(&no, &user, now).await?;
+    let a = state.app.withdraw(&no, &user).await?;
+    let now = state.app.now();
     Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
 }
 
@@ -233,8 +231,8 @@ pub async fn supplement(
     Json(req): Json<MessageRequest>,
 ) -> ApiResult<AppJson> {
     let no = application_no(&no)?;
-    let now = Timestamp::now();
-    let a = state.store.supplement(&no, &user, &req.message, now).await?;
+    let a = state.app.supplement(&no, &user, &req.message).await?;
+    let now = state.app.now();
     Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
 }
 
@@ -250,7 +248,7 @@ pub async fn appeal(
     Json(req): Json<AppealRequest>,
 ) -> ApiResult<AppJson> {
     let no = application_no(&no)?;
-    let now = Timestamp::now();
-    let a = state.store.appeal(&no, &user, &req.text, now).await?;
+    let a = state.app.appeal(&no, &user, &req.text).await?;
+    let now = state.app.now();
     Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
 }

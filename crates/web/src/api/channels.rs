@@ -9,7 +9,6 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use jiff::Timestamp;
 use redress_channels::wechat::{self, Notification, RefundNotice, SignedHeaders};
 use redress_store::StoreError;
 
@@ -36,12 +35,15 @@ async fn apply(
     if amount_fen != payout.amount.0 {
         return refuse(StatusCode::BAD_REQUEST, "the notification does not match the payout");
     }
-    let now = Timestamp::now();
+    let now = state.app.now();
     let retry = now + redress_payouts::LEASE;
     match state.store.payout_reported(&payout.id, report, Some(channel_ref), reason, retry, now).await {
         Ok(_) => {
             let outcome = format!("{report:?}").to_lowercase();
-            let _ = state.store.record_payout_attempt(&payout.id, "callback", &outcome, event, now).await;
+            // The report itself is recorded; a lost line in the exchange log is only logged.
+            if let Err(e) = state.store.record_payout_attempt(&payout.id, "callback", &outcome, event, now).await {
+                tracing::warn!(payout = %payout.id, error = %e, "could not record a channel's callback");
+            }
             StatusCode::NO_CONTENT.into_response()
         }
         Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
@@ -50,7 +52,7 @@ async fn apply(
 
 /// Accepts a callback's nonce once.
 async fn fresh(state: &AppState, channel: &str, nonce: &str) -> Result<(), Response> {
-    match state.store.channel_nonce_fresh(channel, nonce, Timestamp::now()).await {
+    match state.store.channel_nonce_fresh(channel, nonce, state.app.now()).await {
         Ok(true) => Ok(()),
         Ok(false) => Err(refuse(StatusCode::UNAUTHORIZED, "replayed nonce")),
         Err(e) => Err(refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string())),
@@ -73,7 +75,7 @@ pub async fn bank_notify(State(state): State<AppState>, headers: HeaderMap, body
     let Ok(timestamp) = ts.parse::<i64>() else { return refuse(StatusCode::UNAUTHORIZED, "bad timestamp") };
     let text = String::from_utf8_lossy(&body);
     let sig = bank::Signature { timestamp, nonce: nonce.clone(), signature };
-    if !sig.verify(&client.config.secret, bank::NOTIFY, bank::NOTIFY_PATH, &text, Timestamp::now().as_second()) {
+    if !sig.verify(&client.config.secret, bank::NOTIFY, bank::NOTIFY_PATH, &text, state.app.now().as_second()) {
         return refuse(StatusCode::UNAUTHORIZED, "bad signature or timestamp");
     }
     if let Err(r) = fresh(&state, "bank_card", &nonce).await {
@@ -104,7 +106,7 @@ pub async fn wechat_notify(State(state): State<AppState>, headers: HeaderMap, bo
     let Ok(timestamp) = ts.parse::<i64>() else { return refuse(StatusCode::UNAUTHORIZED, "bad timestamp") };
     let text = String::from_utf8_lossy(&body);
     let signed = SignedHeaders { timestamp, nonce: nonce.clone(), signature, serial };
-    if let Err(e) = signed.verify(&cfg.platform_key, &cfg.platform_serial, &text, Timestamp::now().as_second()) {
+    if let Err(e) = signed.verify(&cfg.platform_key, &cfg.platform_serial, &text, state.app.now().as_second()) {
         return refuse(StatusCode::UNAUTHORIZED, &e.to_string());
     }
     if let Err(r) = fresh(&state, "wechat_pay", &nonce).await {

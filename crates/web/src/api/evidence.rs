@@ -17,7 +17,7 @@ use futures_util::TryStreamExt;
 use jiff::Timestamp;
 use redress_blobs::BlobError;
 use redress_domain::application::Application;
-use redress_domain::evidence::{EvidenceError, EvidenceKind, MediaType, accepts_files, clean_filename, decide_type};
+use redress_domain::evidence::{EvidenceError, EvidenceKind, MediaType, clean_filename, decide_type};
 use redress_store::{Evidence, EvidenceFile, User};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -156,7 +156,7 @@ pub async fn take_snapshots(state: &AppState, since: Option<Timestamp>) -> Resul
         return Ok(missing.len());
     }
     let nos: Vec<_> = files.iter().map(|(no, _)| no.clone()).collect();
-    let attached = state.store.add_system_evidence_batch(files, Timestamp::now()).await?;
+    let attached = state.store.add_system_evidence_batch(files, state.app.now()).await?;
     for (no, done) in nos.iter().zip(attached) {
         match done {
             Ok(_) => {}
@@ -169,7 +169,7 @@ pub async fn take_snapshots(state: &AppState, since: Option<Timestamp>) -> Resul
 }
 
 async fn take_snapshot(state: &AppState, a: &Application) -> ApiResult<EvidenceFile> {
-    let now = Timestamp::now();
+    let now = state.app.now();
     let order = state.store.order(&a.order_no).await?;
     let policy = state.store.policy(order.policy_version).await?;
     let ledger = state.store.deliveries(&a.order_no).await?;
@@ -246,13 +246,7 @@ pub async fn upload(
 pub(crate) async fn receive(state: &AppState, user: &User, no: &str, mut form: Multipart) -> ApiResult<Evidence> {
     let no = application_no(no)?;
     let limits = state.evidence_limits;
-    let a = state.store.application_for(&no, user).await?;
-    if a.buyer != user.username {
-        return Err(ApiError::not_found());
-    }
-    if !accepts_files(a.state) {
-        return Err(EvidenceError::Closed.into());
-    }
+    state.app.upload_target(&no, user, &limits).await?;
     let (mut kind, mut caption, mut file) = (None, String::new(), None);
     let mut fields = 0;
     while let Some(field) = form.next_field().await.map_err(multipart_error)? {
@@ -298,7 +292,7 @@ pub(crate) async fn receive(state: &AppState, user: &User, no: &str, mut form: M
     let blobs = state.blobs.clone();
     let put: redress_store::BlobAction =
         Box::new(move || Box::pin(async move { blobs.commit(staged).await.map(|_| ()).map_err(|e| e.to_string()) }));
-    match state.store.add_evidence(&no, user, new, limits, Timestamp::now(), put).await {
+    match state.app.attach_evidence(&no, user, new, limits, put).await {
         Ok(e) => Ok(e),
         Err(e) => {
             // Nothing half-written: bytes put in place before a failed insert go again.
@@ -318,7 +312,7 @@ pub async fn list(
     Path(no): Path<String>,
 ) -> ApiResult<axum::Json<Vec<EvidenceDto>>> {
     let no = application_no(&no)?;
-    let items = state.store.evidence_of(&no, &user).await?;
+    let items = state.app.evidence_of(&no, &user).await?;
     Ok(axum::Json(items.iter().map(|e| EvidenceDto::new(e, lang)).collect()))
 }
 
@@ -337,7 +331,7 @@ pub async fn download(
 /// A file of an application `user` may see, as an attachment that cannot run anything.
 pub(crate) async fn file_response(state: &AppState, user: &User, no: &str, id: &str) -> ApiResult<Response> {
     let no = application_no(no)?;
-    let e = state.store.evidence_item(&no, id, user).await?;
+    let e = state.app.evidence_item(&no, id, user).await?;
     let bytes = state.blobs.get(&e.file.sha256).await.map_err(|err| blob_error(err, 0))?;
     let ascii: String =
         e.file.filename.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();

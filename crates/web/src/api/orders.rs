@@ -1,4 +1,4 @@
-//! A buyer's orders (seed step 1: 个人中心 / 订单管理), the entitlement preview shown before
+//! A buyer's orders (docs/product.md §3, step 1: 个人中心 / 订单管理), the entitlement preview shown before
 //! submitting, and the policy the buyer accepted (the help page).
 
 use crate::AppState;
@@ -8,7 +8,6 @@ use crate::extract::{AuthUser, Buyer, order_no};
 use crate::i18n::Lang;
 use axum::Json;
 use axum::extract::{Path, State};
-use jiff::Timestamp;
 use redress_domain::policy::Policy;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -21,7 +20,7 @@ pub async fn list_orders(
     Buyer(user): Buyer,
     lang: Lang,
 ) -> ApiResult<Json<Vec<OrderDto>>> {
-    let orders = state.store.buyer_orders(&user.username, Timestamp::now()).await?;
+    let orders = state.app.buyer_orders(&user).await?;
     Ok(Json(orders.iter().map(|o| OrderDto::from_summary(o, lang)).collect()))
 }
 
@@ -43,7 +42,7 @@ pub async fn order_detail(
     Path(no): Path<String>,
 ) -> ApiResult<Json<OrderDetailDto>> {
     let no = order_no(&no)?;
-    let ent = state.store.entitlement(&no, &user, None, Timestamp::now()).await?;
+    let ent = state.app.entitlement(&no, &user, None).await?;
     let order = state.store.order(&no).await?;
     let ledger = state.store.deliveries(&no).await?;
     let delivered = redress_domain::order::latest_delivered(&ledger);
@@ -65,7 +64,7 @@ pub async fn entitlement(
     Path(no): Path<String>,
 ) -> ApiResult<Json<EntitlementDto>> {
     let no = order_no(&no)?;
-    let ent = state.store.entitlement(&no, &user, None, Timestamp::now()).await?;
+    let ent = state.app.entitlement(&no, &user, None).await?;
     Ok(Json(EntitlementDto::new(&ent, lang)))
 }
 

@@ -149,7 +149,7 @@ pub(crate) async fn image_response(
     request: &HeaderMap,
 ) -> ApiResult<Response> {
     let no = application_no(no)?;
-    let e = state.store.evidence_item(&no, id, user).await?;
+    let e = state.app.evidence_item(&no, id, user).await?;
     if !e.file.media_type.previewable() {
         return Err(ApiError::not_found());
     }
@@ -168,7 +168,8 @@ pub(crate) async fn image_response(
     let media_type = e.file.media_type;
     let (tx, rx) = tokio::sync::oneshot::channel();
     let spawned = std::thread::Builder::new().name("preview".into()).stack_size(PREVIEW_STACK).spawn(move || {
-        let _ = tx.send(render(&bytes, media_type, size));
+        // The request waiting for it may have gone (the client hung up): nothing to tell it.
+        tx.send(render(&bytes, media_type, size)).ok();
     });
     if let Err(err) = spawned {
         tracing::error!(error = %err, "preview thread");

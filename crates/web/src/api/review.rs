@@ -8,7 +8,6 @@ use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
 use crate::extract::{Json, Staff, application_no};
 use crate::i18n::Lang;
 use axum::extract::{Path, Query, State};
-use jiff::Timestamp;
 use redress_domain::application::{Reason, RejectCode, State as AppState_};
 use redress_domain::order::Channel;
 use redress_store::QueueFilter;
@@ -47,8 +46,8 @@ pub async fn queue(
     Query(q): Query<QueueQuery>,
 ) -> ApiResult<axum::Json<Vec<QueueItemDto>>> {
     let filter = queue_filter(&q)?;
-    let now = Timestamp::now();
-    let items = state.store.review_queue(&filter).await?;
+    let now = state.app.now();
+    let items = state.app.review_queue(&filter).await?;
     Ok(axum::Json(
         items
             .iter()
@@ -102,8 +101,8 @@ pub async fn claim(
     Path(no): Path<String>,
 ) -> ApiResult<AppJson> {
     let no = application_no(&no)?;
-    let now = Timestamp::now();
-    let a = state.store.claim(&no, &user, now).await?;
+    let a = state.app.claim(&no, &user).await?;
+    let now = state.app.now();
     Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
 }
 
@@ -126,8 +125,8 @@ pub async fn request_info(
     Json(req): Json<InfoRequest>,
 ) -> ApiResult<AppJson> {
     let no = application_no(&no)?;
-    let now = Timestamp::now();
-    let a = state.store.request_info(&no, &user, &req.message, now).await?;
+    let a = state.app.request_info(&no, &user, &req.message).await?;
+    let now = state.app.now();
     Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
 }
 
@@ -151,9 +150,8 @@ pub async fn approve(
 ) -> ApiResult<AppJson> {
     let no = application_no(&no)?;
     let amount = req.amount.as_ref().map(AmountInput::parse).transpose()?;
-    let now = Timestamp::now();
-    let a = state.store.approve(&no, &user, amount, now).await?;
-    state.payments.written(&a);
+    let a = state.app.approve(&no, &user, amount).await?;
+    let now = state.app.now();
     Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
 }
 
@@ -180,8 +178,8 @@ pub async fn reject(
 ) -> ApiResult<AppJson> {
     let no = application_no(&no)?;
     let code = RejectCode::parse(&req.code).ok_or_else(|| ApiError::field("code", "reject-code-unknown"))?;
-    let now = Timestamp::now();
-    let a = state.store.reject(&no, &user, code, &req.text, now).await?;
+    let a = state.app.reject(&no, &user, code, &req.text).await?;
+    let now = state.app.now();
     Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
 }
 
@@ -196,9 +194,8 @@ pub async fn retry_refund(
     Path(no): Path<String>,
 ) -> ApiResult<AppJson> {
     let no = application_no(&no)?;
-    let now = Timestamp::now();
-    let a = state.store.retry_refund(&no, &user, now).await?;
-    state.payments.written(&a);
+    let a = state.app.retry_refund(&no, &user).await?;
+    let now = state.app.now();
     Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
 }
 
@@ -220,7 +217,7 @@ pub async fn settle_outside(
     Json(req): Json<SettleRequest>,
 ) -> ApiResult<AppJson> {
     let no = application_no(&no)?;
-    let now = Timestamp::now();
-    let a = state.store.settle_outside(&no, &user, &req.note, now).await?;
+    let a = state.app.settle_outside(&no, &user, &req.note).await?;
+    let now = state.app.now();
     Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
 }

@@ -35,7 +35,7 @@ pub async fn login(
 ) -> ApiResult<(StatusCode, axum::Json<SessionDto>)> {
     let name = req.username.trim().to_lowercase();
     state.throttle.check(&name, addr).map_err(crate::pages::auth::throttled)?;
-    match state.store.login(&name, &req.password, Timestamp::now()).await? {
+    match state.store.login(&name, &req.password, state.app.now()).await? {
         Some((token, user, expires_at)) => {
             Ok((StatusCode::CREATED, axum::Json(SessionDto { token, expires_at, user: (&user).into() })))
         }

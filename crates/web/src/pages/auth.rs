@@ -13,7 +13,6 @@ use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use jiff::Timestamp;
 use serde::Deserialize;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -108,7 +107,7 @@ pub async fn login(
     if let Err(seconds) = state.throttle.check(&username, addr) {
         return Ok(again(StatusCode::TOO_MANY_REQUESTS, throttled(seconds)));
     }
-    let Some((token, user, _)) = state.store.login(&username, &form.password, Timestamp::now()).await? else {
+    let Some((token, user, _)) = state.store.login(&username, &form.password, state.app.now()).await? else {
         return Ok(again(StatusCode::UNAUTHORIZED, ApiError::new(StatusCode::UNAUTHORIZED, "login-failed")));
     };
     // A new session id at every login; the one the browser had before is ended.

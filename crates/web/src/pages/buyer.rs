@@ -1,4 +1,4 @@
-//! The buyer's pages, in the seed's order: orders (个人中心 / 订单管理), the refund form with its
+//! The buyer's pages, in the order of docs/product.md §3: orders (个人中心 / 订单管理), the refund form with its
 //! live entitlement explanation and server-side drafts, application records, the detail page
 //! with its timeline (withdraw, supplement, appeal), and the help page with the accepted policy.
 
@@ -71,8 +71,8 @@ impl OrdersPage {
 
 pub async fn orders(State(state): State<AppState>, v: Viewer, q: Query<DoneQuery>) -> PageResult {
     v.require_buyer()?;
-    let summaries = state.store.buyer_orders(&v.user.username, Timestamp::now()).await?;
-    let apps = state.store.applications_of_buyer(&v.user.username).await?;
+    let summaries = state.app.buyer_orders(&v.user).await?;
+    let apps = state.app.applications_of(&v.user).await?;
     let mut p = v.page;
     q.apply(&mut p, "");
     let page = OrdersPage {
@@ -156,8 +156,7 @@ async fn form_page(
     err: Option<ApiError>,
 ) -> PageResult {
     let order_no = order_no(order)?;
-    let now = Timestamp::now();
-    let ent = state.store.entitlement(&order_no, &v.user, no, now).await?;
+    let ent = state.app.entitlement(&order_no, &v.user, no).await?;
     let order = state.store.order(&order_no).await?;
     let delivered = latest_delivered(&state.store.deliveries(&order_no).await?);
     let mut p = v.page;
@@ -181,12 +180,12 @@ async fn form_page(
 
 pub async fn new_form(State(state): State<AppState>, v: Viewer, Path(order): Path<String>) -> PageResult {
     v.require_buyer()?;
-    let apps = state.store.applications_of_buyer(&v.user.username).await?;
+    let apps = state.app.applications_of(&v.user).await?;
     if let Some(no) = drafts_by_order(&apps).get(&order) {
         return Ok(Redirect::to(&format!("/applications/{no}/edit")).into_response());
     }
     let no = order_no(&order)?;
-    let ent = state.store.entitlement(&no, &v.user, None, Timestamp::now()).await?;
+    let ent = state.app.entitlement(&no, &v.user, None).await?;
     let form = ApplyForm { amount: ent.max_refundable.yuan_string(), ..ApplyForm::default() };
     form_page(&state, v, &order, None, form, None).await
 }
@@ -196,10 +195,10 @@ fn is_autosave(headers: &HeaderMap) -> bool {
     headers.contains_key("x-redress-autosave")
 }
 
-fn autosaved(no: &ApplicationNo, p: &Page) -> Response {
+fn autosaved(no: &ApplicationNo, p: &Page, now: Timestamp) -> Response {
     let body = serde_json::json!({
         "edit": format!("/applications/{no}/edit"),
-        "message": p.t1("page-draft-autosaved", "date", &p.time(&Timestamp::now())),
+        "message": p.t1("page-draft-autosaved", "date", &p.time(&now)),
     });
     axum::Json(body).into_response()
 }
@@ -222,14 +221,13 @@ pub async fn create(
         Err(e) if is_autosave(&headers) => return Ok(autosave_failed(&e, &v.page)),
         Err(e) => return form_page(&state, v, &order, None, form, Some(e)).await,
     };
-    let now = Timestamp::now();
-    let draft = match state.store.create_draft(&order_no, &v.user, input, now).await {
+    let draft = match state.app.create_draft(&order_no, &v.user, input).await {
         Ok(d) => d,
         Err(e) if is_autosave(&headers) => return Ok(autosave_failed(&e.into(), &v.page)),
         Err(e) => return form_page(&state, v, &order, None, form, Some(e.into())).await,
     };
     if is_autosave(&headers) {
-        return Ok(autosaved(&draft.no, &v.page));
+        return Ok(autosaved(&draft.no, &v.page, state.app.now()));
     }
     finish(&state, v, draft, form).await
 }
@@ -239,11 +237,8 @@ async fn finish(state: &AppState, v: Viewer, draft: Application, form: ApplyForm
     if form.action != "submit" {
         return Ok(Redirect::to(&format!("/applications/{}/edit?done=saved", draft.no)).into_response());
     }
-    match state.store.submit(&draft.no, &v.user, Timestamp::now()).await {
-        Ok(a) => {
-            state.payments.written(&a);
-            Ok(Redirect::to(&format!("/applications/{}?done=submitted", a.no)).into_response())
-        }
+    match state.app.submit(&draft.no, &v.user).await {
+        Ok(a) => Ok(Redirect::to(&format!("/applications/{}?done=submitted", a.no)).into_response()),
         Err(e) => form_page(state, v, draft.order_no.as_str(), Some(&draft.no), form, Some(e.into())).await,
     }
 }
@@ -256,7 +251,7 @@ pub async fn edit_form(
 ) -> PageResult {
     v.require_buyer()?;
     let no = application_no(&no)?;
-    let a = state.store.application_for(&no, &v.user).await?;
+    let a = state.app.application_for(&no, &v.user).await?;
     if a.state != AppState_::Draft {
         return Ok(Redirect::to(&format!("/applications/{no}")).into_response());
     }
@@ -273,9 +268,9 @@ pub async fn edit(
 ) -> PageResult {
     v.require_buyer()?;
     let no = application_no(&no)?;
-    let a = state.store.application_for(&no, &v.user).await?;
+    let a = state.app.application_for(&no, &v.user).await?;
     if form.action == "delete" {
-        let files = state.store.delete_draft(&no, &v.user).await?;
+        let files = state.app.delete_draft(&no, &v.user).await?;
         crate::api::evidence::forget(&state, files).await;
         return Ok(Redirect::to("/orders?done=deleted").into_response());
     }
@@ -285,8 +280,8 @@ pub async fn edit(
         Err(e) if is_autosave(&headers) => return Ok(autosave_failed(&e, &v.page)),
         Err(e) => return form_page(&state, v, &order, Some(&no), form, Some(e)).await,
     };
-    match state.store.update_draft(&no, &v.user, input, Timestamp::now()).await {
-        Ok(_) if is_autosave(&headers) => Ok(autosaved(&no, &v.page)),
+    match state.app.update_draft(&no, &v.user, input).await {
+        Ok(_) if is_autosave(&headers) => Ok(autosaved(&no, &v.page, state.app.now())),
         Ok(draft) => finish(&state, v, draft, form).await,
         Err(e) if is_autosave(&headers) => Ok(autosave_failed(&e.into(), &v.page)),
         Err(e) => form_page(&state, v, &order, Some(&no), form, Some(e.into())).await,
@@ -302,8 +297,8 @@ struct ApplicationsPage {
 
 pub async fn applications(State(state): State<AppState>, v: Viewer) -> PageResult {
     v.require_buyer()?;
-    let now = Timestamp::now();
-    let mut apps = state.store.applications_of_buyer(&v.user.username).await?;
+    let now = state.app.now();
+    let mut apps = state.app.applications_of(&v.user).await?;
     apps.sort_by_key(|a| std::cmp::Reverse(a.created_at));
     let p = v.page;
     let page = ApplicationsPage { apps: apps.iter().map(|a| ApplicationDto::new(a, p.lang, now)).collect(), p };
@@ -339,10 +334,10 @@ impl DetailPage {
 
 async fn detail_page(state: &AppState, mut v: Viewer, no: &str, text: String, err: Option<ApiError>) -> PageResult {
     let no = application_no(no)?;
-    let now = Timestamp::now();
-    let view = state.store.view(&no, &v.user).await?;
-    let ent = state.store.entitlement(&view.order.no, &v.user, Some(&no), now).await?;
-    let order_now = state.store.entitlement(&view.order.no, &v.user, None, now).await?;
+    let now = state.app.now();
+    let view = state.app.view(&no, &v.user).await?;
+    let ent = state.app.entitlement(&view.order.no, &v.user, Some(&no)).await?;
+    let order_now = state.app.entitlement(&view.order.no, &v.user, None).await?;
     let delivered = latest_delivered(&state.store.deliveries(&view.order.no).await?);
     let lang = v.page.lang;
     let (status, errors) = v.page.failure(err.as_ref());
@@ -384,6 +379,25 @@ pub struct TextForm {
     text: String,
 }
 
+/// What a buyer does to an application from its page (`/applications/{no}/{action}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BuyerAction {
+    Withdraw,
+    Supplement,
+    Appeal,
+}
+
+impl BuyerAction {
+    fn parse(s: &str) -> Option<BuyerAction> {
+        match s {
+            "withdraw" => Some(BuyerAction::Withdraw),
+            "supplement" => Some(BuyerAction::Supplement),
+            "appeal" => Some(BuyerAction::Appeal),
+            _ => None,
+        }
+    }
+}
+
 /// Withdraw, answer an information request, or appeal.
 pub async fn act(
     State(state): State<AppState>,
@@ -393,12 +407,10 @@ pub async fn act(
 ) -> PageResult {
     v.require_buyer()?;
     let app_no = application_no(&no)?;
-    let now = Timestamp::now();
-    let done = match action.as_str() {
-        "withdraw" => state.store.withdraw(&app_no, &v.user, now).await,
-        "supplement" => state.store.supplement(&app_no, &v.user, &form.text, now).await,
-        "appeal" => state.store.appeal(&app_no, &v.user, &form.text, now).await,
-        _ => return Err(ApiError::not_found()),
+    let done = match BuyerAction::parse(&action).ok_or_else(ApiError::not_found)? {
+        BuyerAction::Withdraw => state.app.withdraw(&app_no, &v.user).await,
+        BuyerAction::Supplement => state.app.supplement(&app_no, &v.user, &form.text).await,
+        BuyerAction::Appeal => state.app.appeal(&app_no, &v.user, &form.text).await,
     };
     match done {
         Ok(_) => Ok(Redirect::to(&format!("/applications/{no}?done={action}")).into_response()),
@@ -422,7 +434,7 @@ impl HelpPage {
 /// How refunds work, and the policy version each of the buyer's orders was bought under.
 pub async fn help(State(state): State<AppState>, v: Viewer) -> PageResult {
     v.require_buyer()?;
-    let orders = state.store.buyer_orders(&v.user.username, Timestamp::now()).await?;
+    let orders = state.app.buyer_orders(&v.user).await?;
     let mut by_version: BTreeMap<u32, Vec<(String, Timestamp)>> = BTreeMap::new();
     for s in &orders {
         by_version
@@ -463,8 +475,8 @@ impl Files {
         lang: Lang,
         buyer: bool,
     ) -> Result<Files, ApiError> {
-        let a = state.store.application_for(no, user).await?;
-        let items = state.store.evidence_of(no, user).await?;
+        let a = state.app.application_for(no, user).await?;
+        let items = state.app.evidence_of(no, user).await?;
         Ok(Files {
             items: items.iter().map(|e| EvidenceDto::new(e, lang)).collect(),
             base: if buyer { format!("/applications/{no}/files") } else { format!("/desk/{no}/files") },
@@ -507,7 +519,7 @@ pub async fn upload(
 ) -> PageResult {
     v.require_buyer()?;
     let app_no = application_no(&no)?;
-    let a = state.store.application_for(&app_no, &v.user).await?;
+    let a = state.app.application_for(&app_no, &v.user).await?;
     let js = headers.contains_key("x-redress-upload");
     let page =
         if a.state == AppState_::Draft { format!("/applications/{no}/edit") } else { format!("/applications/{no}") };

@@ -1,4 +1,4 @@
-//! The website: pages rendered on the server for buyers (the seed's four steps) and staff (the
+//! The website: pages rendered on the server for buyers (the four steps of docs/product.md §3) and staff (the
 //! review desk). Pages call the same store functions as the JSON API and reuse its DTOs; the
 //! templates are askama files under `templates/`, and every word in them comes from
 //! `locales/*/pages.ftl`. Pages work without JavaScript; `assets/app.js` only enhances them.
@@ -203,7 +203,7 @@ impl FromRequestParts<AppState> for Viewer {
         let user = match session_token(&parts.headers) {
             Some(token) => state
                 .store
-                .session_user(&token, Timestamp::now())
+                .session_user(&token, state.app.now())
                 .await
                 .map_err(|e| ApiError::from(e).into_response())?,
             None => None,

@@ -14,7 +14,6 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use jiff::Timestamp;
 use redress_domain::application::{Reason, RejectCode, State as AppState_};
 use redress_domain::order::{Channel, latest_delivered};
 use serde::Deserialize;
@@ -56,10 +55,10 @@ pub async fn queue(State(state): State<AppState>, v: Viewer, Query(mut q): Query
         }
     }
     let mut p = v.page;
-    let now = Timestamp::now();
+    let now = state.app.now();
     let (status, items, errors) = match queue_filter(&q) {
         Ok(filter) => {
-            let items = state.store.review_queue(&filter).await?;
+            let items = state.app.review_queue(&filter).await?;
             let items = items
                 .iter()
                 .map(|(a, c)| (ApplicationDto::new(a, p.lang, now), p.t(&format!("channel-{}", c.as_str()))))
@@ -155,17 +154,22 @@ pub struct StaffForm {
 
 async fn detail_page(state: &AppState, mut v: Viewer, no: &str, form: StaffForm, err: Option<ApiError>) -> PageResult {
     let no = application_no(no)?;
-    let now = Timestamp::now();
-    let view = state.store.view(&no, &v.user).await?;
-    let ent = state.store.entitlement(&view.order.no, &v.user, Some(&no), now).await?;
-    let order_now = state.store.entitlement(&view.order.no, &v.user, None, now).await?;
+    let now = state.app.now();
+    let view = state.app.view(&no, &v.user).await?;
+    let ent = state.app.entitlement(&view.order.no, &v.user, Some(&no)).await?;
+    let order_now = state.app.entitlement(&view.order.no, &v.user, None).await?;
     let ledger = state.store.deliveries(&view.order.no).await?;
     let lang = v.page.lang;
     let (status, errors) = v.page.failure(err.as_ref());
     let files = Files::of(state, &v.user, &no, lang, false).await?;
     let stored = state.store.payouts_of(&no).await?;
     let payouts = crate::dto::PayoutDto::list(state, &stored, lang).await?;
-    let payout_states: Vec<_> = stored.iter().map(|p| p.state).collect();
+    let history =
+        redress_domain::payout::PayoutHistory { channel: None, states: stored.iter().map(|p| p.state).collect() };
+    let paid_another_way = view
+        .timeline
+        .iter()
+        .any(|t| matches!(t.event.kind, redress_domain::application::EventKind::SettledOutside { .. }));
     let page = DetailPage {
         files,
         payouts,
@@ -174,13 +178,9 @@ async fn detail_page(state: &AppState, mut v: Viewer, no: &str, form: StaffForm,
         can_decide: view.application.in_review_by() == Some(v.user.username.as_str()),
         in_review_by_other: view.application.in_review_by().is_some_and(|r| r != v.user.username.as_str()),
         refund_failed: view.application.state == AppState_::RefundFailed,
-        payout_in_flight: payout_states.iter().any(|s| s.needs_work()),
-        payout_abnormal: payout_states.contains(&redress_domain::payout::PayoutState::Abnormal),
-        paid_twice: payout_states.contains(&redress_domain::payout::PayoutState::Succeeded)
-            && view
-                .timeline
-                .iter()
-                .any(|t| matches!(t.event.kind, redress_domain::application::EventKind::SettledOutside { .. })),
+        payout_in_flight: history.in_flight(),
+        payout_abnormal: history.abnormal(),
+        paid_twice: history.paid_twice(paid_another_way),
         app: ApplicationDto::new(&view.application, lang, now),
         order: OrderDto::new(&view.order, latest_delivered(&ledger), &order_now, lang),
         ent: EntitlementDto::new(&ent, lang),
@@ -205,6 +205,31 @@ pub async fn detail(
     detail_page(&state, v, &no, StaffForm::default(), None).await
 }
 
+/// What staff do to an application from the desk (`/desk/{no}/{action}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StaffAction {
+    Claim,
+    RequestInfo,
+    Approve,
+    Reject,
+    RetryRefund,
+    SettleOutside,
+}
+
+impl StaffAction {
+    fn parse(s: &str) -> Option<StaffAction> {
+        match s {
+            "claim" => Some(StaffAction::Claim),
+            "request-info" => Some(StaffAction::RequestInfo),
+            "approve" => Some(StaffAction::Approve),
+            "reject" => Some(StaffAction::Reject),
+            "retry-refund" => Some(StaffAction::RetryRefund),
+            "settle-outside" => Some(StaffAction::SettleOutside),
+            _ => None,
+        }
+    }
+}
+
 /// Claim, request information, approve (full, or partial with an amount) or reject.
 pub async fn act(
     State(state): State<AppState>,
@@ -214,30 +239,26 @@ pub async fn act(
 ) -> PageResult {
     v.require_staff()?;
     let app_no = application_no(&no)?;
-    let now = Timestamp::now();
-    let done: Result<_, ApiError> = match action.as_str() {
-        "claim" => state.store.claim(&app_no, &v.user, now).await.map_err(Into::into),
-        "request-info" => state.store.request_info(&app_no, &v.user, &form.message, now).await.map_err(Into::into),
-        "approve" => {
+    let app = &state.app;
+    let done: Result<_, ApiError> = match StaffAction::parse(&action).ok_or_else(ApiError::not_found)? {
+        StaffAction::Claim => app.claim(&app_no, &v.user).await.map_err(Into::into),
+        StaffAction::RequestInfo => app.request_info(&app_no, &v.user, &form.message).await.map_err(Into::into),
+        StaffAction::Approve => {
             let amount = form.amount.trim();
             match (!amount.is_empty()).then(|| AmountInput::Text(amount.to_owned()).parse()).transpose() {
-                Ok(amount) => state.store.approve(&app_no, &v.user, amount, now).await.map_err(Into::into),
+                Ok(amount) => app.approve(&app_no, &v.user, amount).await.map_err(Into::into),
                 Err(e) => Err(e.into()),
             }
         }
-        "retry-refund" => state.store.retry_refund(&app_no, &v.user, now).await.map_err(Into::into),
-        "settle-outside" => state.store.settle_outside(&app_no, &v.user, &form.text, now).await.map_err(Into::into),
-        "reject" => match RejectCode::parse(&form.code) {
-            Some(code) => state.store.reject(&app_no, &v.user, code, &form.text, now).await.map_err(Into::into),
+        StaffAction::RetryRefund => app.retry_refund(&app_no, &v.user).await.map_err(Into::into),
+        StaffAction::SettleOutside => app.settle_outside(&app_no, &v.user, &form.text).await.map_err(Into::into),
+        StaffAction::Reject => match RejectCode::parse(&form.code) {
+            Some(code) => app.reject(&app_no, &v.user, code, &form.text).await.map_err(Into::into),
             None => Err(ApiError::field("code", "reject-code-unknown")),
         },
-        _ => return Err(ApiError::not_found()),
     };
     match done {
-        Ok(a) => {
-            state.payments.written(&a);
-            Ok(Redirect::to(&format!("/desk/{no}?done={action}")).into_response())
-        }
+        Ok(_) => Ok(Redirect::to(&format!("/desk/{no}?done={action}")).into_response()),
         Err(e) => detail_page(&state, v, &no, form, Some(e)).await,
     }
 }

@@ -43,30 +43,37 @@ both!(two_reviewers_deciding_at_once, |app: TestApp| async move {
     }
 });
 
-both!(concurrent_submissions_never_exceed_the_payment, |app: TestApp| async move {
+both!(concurrent_holds_never_exceed_the_payment, |app: TestApp| async move {
+    // A buyer has one draft per order, so what races for an order's balance is a submission
+    // and an appeal: each holds its amount again.
     let alice = app.login("alice").await;
+    let rita = app.login("rita").await;
     for i in 0..6 {
         let order = format!("S-{i}");
         app.order(&order, "alice", 1000, 50_000, 5, Some((600, "third_party"))).await;
-        let mut drafts = vec![];
-        for _ in 0..2 {
-            let r = app
-                .post(
-                    "/api/v1/applications",
-                    &alice,
-                    json!({"order_no": order, "reason": "quantity_short", "amount": "300"}),
-                )
-                .await;
-            drafts.push(r.body["no"].as_str().expect("no").to_owned());
-        }
-        // ¥300 + ¥300 > ¥500 paid: only one may be submitted.
-        let (first, second) = (
-            format!("/api/v1/applications/{}/submit", drafts[0]),
-            format!("/api/v1/applications/{}/submit", drafts[1]),
+        let rejected = app.submitted(&alice, &order, "300").await;
+        let base = format!("/api/v1/review/applications/{rejected}");
+        assert_eq!(app.post(&format!("{base}/claim"), &rita, json!({})).await.status, StatusCode::OK);
+        let r = app.post(&format!("{base}/reject"), &rita, json!({"code": "other", "text": "no"})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let r = app
+            .post(
+                "/api/v1/applications",
+                &alice,
+                json!({"order_no": order, "reason": "quantity_short", "amount": "300"}),
+            )
+            .await;
+        let draft = r.body["no"].as_str().expect("no").to_owned();
+        // ¥300 + ¥300 > ¥500 paid: only one may hold its amount.
+        let (submit, appeal) =
+            (format!("/api/v1/applications/{draft}/submit"), format!("/api/v1/applications/{rejected}/appeal"));
+        let (a, b) = tokio::join!(
+            app.post(&submit, &alice, json!({})),
+            app.post(&appeal, &alice, json!({"text": "please look again"}))
         );
-        let (a, b) = tokio::join!(app.post(&first, &alice, json!({})), app.post(&second, &alice, json!({})));
         let ok = [&a, &b].iter().filter(|r| r.status == StatusCode::OK).count();
-        let over = [&a, &b].iter().filter(|r| r.code() == "amount-above-balance").count();
+        let over =
+            [&a, &b].iter().filter(|r| ["amount-above-balance", "appeal-balance-taken"].contains(&r.code())).count();
         assert_eq!((ok, over), (1, 1), "{} / {}", a.body, b.body);
         let orders = app.get("/api/v1/orders", &alice).await;
         let o = orders.body.as_array().expect("orders").iter().find(|o| o["order_no"] == order).expect("order").clone();

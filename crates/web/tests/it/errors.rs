@@ -140,7 +140,7 @@ both!(appeal_after_the_deadline, |app: TestApp| async move {
     app.order("E-3", "alice", 1000, 50_000, 40, Some((600, "third_party"))).await;
     let alice = app.user("alice").await;
     let rita = app.user("rita").await;
-    // Decided 16 days ago (the policy allows appeals for 15), through the store with a past clock.
+    // Decided 16 days ago (the policy allows appeals for 15), through the use cases with a past clock.
     let then = Timestamp::now() - SignedDuration::from_hours(24 * 20);
     let input = redress_domain::application::DraftInput {
         reason: redress_domain::application::Reason::QuantityShort,
@@ -148,11 +148,12 @@ both!(appeal_after_the_deadline, |app: TestApp| async move {
         amount: redress_domain::money::Fen(1000),
     };
     let order = redress_domain::ids::OrderNo::parse("E-3").expect("order");
-    let a = app.store.create_draft(&order, &alice, input, then).await.expect("draft");
-    let a = app.store.submit(&a.no, &alice, then).await.expect("submit");
-    app.store.claim(&a.no, &rita, then).await.expect("claim");
-    let decided = Timestamp::now() - SignedDuration::from_hours(24 * 16);
-    let a = app.store.reject(&a.no, &rita, RejectCode::Other, "no", decided).await.expect("reject");
+    let past = app.at(then);
+    let a = past.create_draft(&order, &alice, input).await.expect("draft");
+    let a = past.submit(&a.no, &alice).await.expect("submit");
+    past.claim(&a.no, &rita).await.expect("claim");
+    past.clock().set(Timestamp::now() - SignedDuration::from_hours(24 * 16));
+    let a = past.reject(&a.no, &rita, RejectCode::Other, "no").await.expect("reject");
     let no: &ApplicationNo = &a.no;
     let token = app.login("alice").await;
     let before = app.snapshot().await;

@@ -284,7 +284,7 @@ both!(snapshots_are_taken_once_even_for_submissions_made_elsewhere, |app: TestAp
     let user = app.user("alice").await;
     let when = jiff::Timestamp::now() - jiff::SignedDuration::from_mins(50);
     let no = redress_domain::ids::ApplicationNo::parse(&no).expect("no");
-    let a = app.store.submit(&no, &user, when).await.expect("submit");
+    let a = app.at(when).submit(&no, &user).await.expect("submit");
     let list = app.get(&format!("/api/v1/applications/{}/evidence", a.no), &alice).await;
     assert_eq!(list.body.as_array().map(Vec::len), Some(0));
     use redress_web::api::evidence::take_snapshots;
@@ -305,7 +305,7 @@ both!(a_pass_of_snapshots_is_one_transaction_where_each_stands_alone, |app: Test
     let mut nos = Vec::new();
     for order in ["EV-8", "EV-9", "EV-10"] {
         let no = redress_domain::ids::ApplicationNo::parse(&draft(&app, &alice, order).await).expect("no");
-        nos.push(app.store.submit(&no, &user, jiff::Timestamp::now()).await.expect("submit").no);
+        nos.push(app.state.app.submit(&no, &user).await.expect("submit").no);
     }
     let file = |n: u8| EvidenceFile {
         sha256: format!("{n:02x}").repeat(32),

@@ -164,3 +164,31 @@ both!(an_admin_calendar_moves_review_due_dates, |app: TestApp| async move {
     assert!(due > submitted + SignedDuration::from_hours(24 * 21), "due {due} skips the three weeks of holidays");
     assert_ne!(due, BusinessCalendar::china_default().add_business_days(submitted, 3));
 });
+
+both!(one_draft_per_order_on_the_api_as_on_the_pages, |app: TestApp| async move {
+    app.order("DY-9", "alice", 1000, 5000, 1, None).await;
+    let alice = app.login("alice").await;
+    let first = app.post("/api/v1/applications", &alice, json!({"order_no": "DY-9", "reason": "no_reason"})).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let draft = first.body["no"].as_str().expect("no").to_owned();
+    let before = app.snapshot().await;
+    for (lang, words) in [("en", "already have a draft"), ("zh-CN", "已有一份草稿")] {
+        let r = app
+            .call_lang(
+                Method::POST,
+                "/api/v1/applications",
+                Some(&alice),
+                Some(json!({"order_no": "DY-9", "reason": "quantity_short", "amount": "10.00"})),
+                Some(lang),
+            )
+            .await;
+        assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "draft-exists"), "{}", r.body);
+        let message = r.body["message"].as_str().unwrap_or("");
+        assert!(message.contains(words) && message.contains(&draft), "{lang}: {message}");
+    }
+    assert_eq!(app.snapshot().await, before, "nothing written");
+    // Once the draft is submitted, a new one may be started on what is left.
+    app.post(&format!("/api/v1/applications/{draft}/submit"), &alice, json!({})).await;
+    let r = app.post("/api/v1/applications", &alice, json!({"order_no": "DY-9", "reason": "no_reason"})).await;
+    assert_ne!(r.code(), "draft-exists", "{}", r.body);
+});

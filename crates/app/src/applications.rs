@@ -1,0 +1,214 @@
+//! A buyer's refund applications: drafts, submission, withdrawal, answering an information
+//! request, appeal; and an application with its order and timeline, as its buyer or staff see
+//! it.
+
+use crate::orders::assess;
+use crate::{App, Error, Result, actor, own};
+use jiff::Timestamp;
+use rand::RngExt;
+use redress_domain::application::{self as decide, Application, ApplicationError, Decision, DraftInput, Step};
+use redress_domain::calendar::{BusinessCalendar, shanghai_date};
+use redress_domain::ids::{ApplicationNo, OrderNo};
+use redress_domain::order::Order;
+use redress_domain::payout::PayoutHistory;
+use redress_store::{Held, StoreError, TimelineEntry, User};
+
+/// An application with its order and timeline, as its buyer or staff see it.
+#[derive(Debug, Clone)]
+pub struct ApplicationView {
+    pub application: Application,
+    pub order: Order,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// How often a write guarded by the order's facts is decided again after losing a race
+/// before giving up (`busy`): only an order changed constantly gets there.
+const HOLD_ATTEMPTS: usize = 8;
+
+impl App {
+    pub async fn view(&self, no: &ApplicationNo, viewer: &User) -> Result<ApplicationView> {
+        let application = self.application_for(no, viewer).await?;
+        let order = self.store.order(&application.order_no).await?;
+        let timeline = self.store.timeline(no).await?;
+        Ok(ApplicationView { application, order, timeline })
+    }
+
+    /// A buyer's applications, newest first.
+    pub async fn applications_of(&self, buyer: &User) -> Result<Vec<Application>> {
+        Ok(self.store.applications_of_buyer(&buyer.username).await?)
+    }
+
+    /// The buyer's draft on an order, if there is one (one draft per order).
+    pub async fn draft_on(&self, order_no: &OrderNo, buyer: &User) -> Result<Option<ApplicationNo>> {
+        Ok(self.store.draft_on(order_no, &buyer.username).await?)
+    }
+
+    /// Saves a new draft: on the buyer's own order, open to applications, within what may be
+    /// asked for, and the buyer's only draft on the order.
+    pub async fn create_draft(&self, order_no: &OrderNo, buyer: &User, input: DraftInput) -> Result<Application> {
+        if buyer.role.is_staff() {
+            return Err(Error::not_found());
+        }
+        let facts = self.order_facts_for(order_no, buyer).await?;
+        let now = self.now();
+        let ent = assess(&facts, None, now);
+        let existing = self.store.draft_on(order_no, &buyer.username).await?;
+        for _ in 0..HOLD_ATTEMPTS {
+            let no = ApplicationNo::generate(shanghai_date(now), &mut rand::rng());
+            let draft = decide::new_draft(
+                no,
+                buyer.username.clone(),
+                &ent,
+                existing.clone(),
+                order_no.clone(),
+                input.clone(),
+                now,
+            )?;
+            match self.store.insert_draft(draft.clone(), now).await {
+                Ok(None) => return Ok(draft),
+                Ok(Some(no)) => return Err(ApplicationError::DraftExists(no).into()),
+                // The random number was taken: draw another.
+                Err(StoreError::Exists("application_no")) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Exists("application_no").into())
+    }
+
+    pub async fn update_draft(&self, no: &ApplicationNo, buyer: &User, input: DraftInput) -> Result<Application> {
+        let a = self.application_for(no, buyer).await?;
+        own(&a, buyer)?;
+        let facts = self.store.order_facts(&a.order_no).await?;
+        let now = self.now();
+        let next = decide::edit_draft(&a, input, &assess(&facts, Some(no), now))?;
+        self.store.save_draft(next.clone(), a.version, now).await?;
+        Ok(next)
+    }
+
+    /// Deletes a draft; returns the content addresses of the files it held, for the caller
+    /// to remove from the evidence store when nothing else refers to them.
+    pub async fn delete_draft(&self, no: &ApplicationNo, buyer: &User) -> Result<Vec<String>> {
+        let a = self.application_for(no, buyer).await?;
+        own(&a, buyer)?;
+        a.check_deletable()?;
+        Ok(self.store.delete_draft(no, a.version).await?)
+    }
+
+    /// Submits a draft: checks the amount against the balance, starts the review clock, dates
+    /// the number, and applies rule 5 (auto-approval, with its payout) — all committed
+    /// together, against the order's facts as they were read (a lost race decides again).
+    pub async fn submit(&self, no: &ApplicationNo, buyer: &User) -> Result<Application> {
+        let calendar = self.store.calendar().await?;
+        self.hold(no, buyer, |facts, now| {
+            let channel = facts.order.order.payment.as_ref().map(|p| p.channel);
+            let fresh = ApplicationNo::generate(shanghai_date(now), &mut rand::rng());
+            let ent = assess(&facts.order, None, now);
+            decide::submit(
+                &facts.application,
+                &actor(buyer),
+                &ent,
+                &facts.order.policy.rules,
+                &calendar,
+                channel,
+                fresh,
+                now,
+            )
+        })
+        .await
+    }
+
+    /// Appeals a rejection: the amount is held again, so it must still fit the balance.
+    pub async fn appeal(&self, no: &ApplicationNo, buyer: &User, text: &str) -> Result<Application> {
+        let calendar = self.store.calendar().await?;
+        self.hold(no, buyer, |facts, now| {
+            let ent = assess(&facts.order, None, now);
+            decide::appeal(&facts.application, &actor(buyer), text, &ent, &facts.order.policy.rules, &calendar, now)
+        })
+        .await
+    }
+
+    /// A decision on the order's facts, written only if they are unchanged; decided again
+    /// (after a short random pause, so racing buyers do not collide in step) when they
+    /// changed.
+    async fn hold(
+        &self,
+        no: &ApplicationNo,
+        buyer: &User,
+        decide: impl Fn(&redress_store::HoldFacts, Timestamp) -> Result<Decision, ApplicationError>,
+    ) -> Result<Application> {
+        for attempt in 0..HOLD_ATTEMPTS {
+            let facts = match self.store.hold_facts(no).await {
+                // After a lost race the winner may have renumbered the draft: say so, not 404.
+                Err(StoreError::NotFound) if attempt > 0 => return Err(StoreError::Conflict.into()),
+                other => other?,
+            };
+            own(&facts.application, buyer)?;
+            let now = self.now();
+            let d = decide(&facts, now)?;
+            let (next, wrote_payout) = (d.next.clone(), d.creates_payout());
+            match self.store.apply_held(d, facts.order_version, now).await? {
+                Held::Written => {
+                    if wrote_payout {
+                        self.wrote_payout();
+                    }
+                    return Ok(next);
+                }
+                Held::Lost => {
+                    let pause = std::time::Duration::from_millis(rand::rng().random_range(1..10));
+                    tokio::time::sleep(pause).await;
+                }
+            }
+        }
+        Err(StoreError::Busy.into())
+    }
+
+    pub async fn withdraw(&self, no: &ApplicationNo, buyer: &User) -> Result<Application> {
+        self.buyer_step(no, buyer, |a, who, now, _| a.withdraw(who, now)).await
+    }
+
+    /// Answers an information request; the review clock resumes.
+    pub async fn supplement(&self, no: &ApplicationNo, buyer: &User, message: &str) -> Result<Application> {
+        self.buyer_step(no, buyer, |a, who, now, cal| a.supplement(who, message, now, cal)).await
+    }
+
+    async fn buyer_step(
+        &self,
+        no: &ApplicationNo,
+        buyer: &User,
+        step: impl FnOnce(&Application, &redress_domain::application::Actor, Timestamp, &BusinessCalendar) -> Step,
+    ) -> Result<Application> {
+        self.transition(no, buyer, true, step).await
+    }
+
+    /// One step that does not change what the order's applications hold: decided on the
+    /// application as read, written guarded by its version (a concurrent change loses with
+    /// `conflict`). The payouts are read only when the step moves money. `buyer_only`: staff
+    /// may see the application but not act as its buyer (not found, as for anyone else).
+    pub(crate) async fn transition(
+        &self,
+        no: &ApplicationNo,
+        who: &User,
+        buyer_only: bool,
+        step: impl FnOnce(&Application, &redress_domain::application::Actor, Timestamp, &BusinessCalendar) -> Step,
+    ) -> Result<Application> {
+        let calendar = self.store.calendar().await?;
+        let a = self.application_for(no, who).await?;
+        if buyer_only {
+            own(&a, who)?;
+        }
+        let now = self.now();
+        let step = step(&a, &actor(who), now, &calendar)?;
+        let payouts = if Decision::touches_payouts(&step.1) {
+            self.store.payout_history(no).await?
+        } else {
+            PayoutHistory::default()
+        };
+        let d = Decision::of(&a, vec![step], &payouts)?;
+        let wrote_payout = d.creates_payout();
+        let next = self.store.apply(d, now).await?;
+        if wrote_payout {
+            self.wrote_payout();
+        }
+        Ok(next)
+    }
+}

@@ -1,0 +1,86 @@
+//! Redress's use cases. Every write a person, a merchant system, a channel or a timer causes
+//! is one function here, called by the API, the pages, the CLI and the workers alike; so are
+//! the reads they share. Each loads the facts from the store, asks the domain to decide, and
+//! has the store apply the decision atomically; what the decision sets in motion (a payout)
+//! is woken here. Time comes from the application's [`Clock`].
+
+mod applications;
+mod clock;
+mod evidence;
+mod orders;
+mod review;
+
+pub use applications::ApplicationView;
+pub use clock::Clock;
+pub use orders::OrderSummary;
+
+use jiff::Timestamp;
+use redress_domain::application::{Actor, Application, ApplicationError};
+use redress_store::{Store, StoreError, User};
+use std::sync::Arc;
+
+/// What can go wrong in a use case: a rule refused it (nothing was written), or the store
+/// could not (not found, a concurrent change, the database).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Refused(#[from] ApplicationError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Error {
+    pub fn not_found() -> Error {
+        Error::Store(StoreError::NotFound)
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The application: the store, the clock, and the wake-up of this server's payout worker.
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+    clock: Clock,
+    payouts_due: Arc<tokio::sync::Notify>,
+}
+
+impl App {
+    pub fn new(store: Store, clock: Clock) -> App {
+        App { store, clock, payouts_due: Default::default() }
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Notified when a decision of this server wrote a payout (the worker also looks every
+    /// second, for other servers' work).
+    pub fn payouts_due(&self) -> Arc<tokio::sync::Notify> {
+        self.payouts_due.clone()
+    }
+
+    fn wrote_payout(&self) {
+        self.payouts_due.notify_one();
+    }
+
+    /// An application as `viewer` may see it; someone else's is not found, never forbidden,
+    /// so numbers cannot be probed.
+    pub async fn application_for(&self, no: &redress_domain::ids::ApplicationNo, viewer: &User) -> Result<Application> {
+        let a = self.store.application(no).await?;
+        if a.visible_to(&viewer.username, viewer.role) { Ok(a) } else { Err(Error::not_found()) }
+    }
+}
+
+pub(crate) fn actor(user: &User) -> Actor {
+    Actor { name: user.username.to_string(), role: user.role }
+}
+
+/// Refuses anyone but the application's own buyer (for buyer-only actions), as not found.
+pub(crate) fn own(a: &Application, buyer: &User) -> Result<()> {
+    if a.buyer == buyer.username { Ok(()) } else { Err(Error::not_found()) }
+}

@@ -1,0 +1,67 @@
+//! Orders as buyers and staff see them: each with its entitlement, worked out by the domain
+//! from the facts the store read.
+
+use crate::{App, Error, Result};
+use jiff::Timestamp;
+use redress_domain::application::claimed_by;
+use redress_domain::entitlement::{self, Entitlement, Facts};
+use redress_domain::ids::{ApplicationNo, OrderNo};
+use redress_domain::order::{Order, latest_delivered};
+use redress_store::{OrderFacts, User};
+
+/// An order with what is left to refund on it and what the policy gives now.
+#[derive(Debug, Clone)]
+pub struct OrderSummary {
+    pub order: Order,
+    /// Latest delivered quantity on the ledger.
+    pub delivered: u64,
+    pub entitlement: Entitlement,
+}
+
+/// The entitlement on an order's facts as of `now`, leaving out application `except`.
+pub(crate) fn assess(f: &OrderFacts, except: Option<&ApplicationNo>, now: Timestamp) -> Entitlement {
+    entitlement::assess(&Facts {
+        order: &f.order,
+        ledger: &f.ledger,
+        account_events: &f.account_events,
+        policy: &f.policy,
+        claimed: claimed_by(&f.claims, except),
+        now,
+    })
+}
+
+impl App {
+    /// The facts of an order its buyer or staff may see (anyone else: not found).
+    pub(crate) async fn order_facts_for(&self, order_no: &OrderNo, viewer: &User) -> Result<OrderFacts> {
+        let facts = self.store.order_facts(order_no).await?;
+        if viewer.role.is_staff() || viewer.username == facts.order.buyer { Ok(facts) } else { Err(Error::not_found()) }
+    }
+
+    /// The entitlement on `order_no` now, leaving out `except` (the application being edited
+    /// or decided), for its buyer or staff.
+    pub async fn entitlement(
+        &self,
+        order_no: &OrderNo,
+        viewer: &User,
+        except: Option<&ApplicationNo>,
+    ) -> Result<Entitlement> {
+        let facts = self.order_facts_for(order_no, viewer).await?;
+        Ok(assess(&facts, except, self.now()))
+    }
+
+    /// A buyer's orders, newest payment first, each with its entitlement now.
+    pub async fn buyer_orders(&self, buyer: &User) -> Result<Vec<OrderSummary>> {
+        let now = self.now();
+        Ok(self
+            .store
+            .buyer_order_facts(&buyer.username)
+            .await?
+            .into_iter()
+            .map(|f| OrderSummary {
+                entitlement: assess(&f, None, now),
+                delivered: latest_delivered(&f.ledger),
+                order: f.order,
+            })
+            .collect())
+    }
+}

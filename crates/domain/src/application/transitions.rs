@@ -1,0 +1,405 @@
+//! The transitions of §3: each is a function from the current application to the next one
+//! plus the timeline event that records it. Anything else is an [`ApplicationError`] and
+//! changes nothing.
+
+use super::*;
+use crate::calendar::BusinessCalendar;
+use crate::policy::Rules;
+use jiff::SignedDuration;
+
+/// A transition: the next application and the event that records it.
+pub type Step = Result<(Application, Event), ApplicationError>;
+
+/// The states each action starts from.
+const WITHDRAWABLE: &[State] = &[State::Draft, State::Submitted, State::InfoRequested];
+const SUPPLEMENTABLE: &[State] = &[State::InfoRequested];
+const APPEALABLE: &[State] = &[State::Rejected];
+const CLAIMABLE: &[State] = &[State::Submitted, State::Appealed];
+
+impl Application {
+    /// Waiting for staff past its review due time (the clock is paused while information is
+    /// requested from the buyer).
+    pub fn is_overdue(&self, now: Timestamp) -> bool {
+        self.state.is_open() && self.state != State::InfoRequested && self.review_due_at.is_some_and(|due| due < now)
+    }
+}
+
+/// What a buyer fills in on the form (docs/product.md §3, step 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DraftInput {
+    pub reason: Reason,
+    pub description: String,
+    pub amount: Fen,
+}
+
+impl DraftInput {
+    /// Checks the form on its own; the amount against the balance is checked by the caller
+    /// with [`crate::money::RefundAmount`] because only it knows the balance.
+    pub fn check(&self) -> Result<(), ApplicationError> {
+        check_text("description", &self.description, false)?;
+        if self.reason == Reason::Other && self.description.trim().is_empty() {
+            return Err(ApplicationError::ExplanationRequired);
+        }
+        if self.amount <= Fen::ZERO {
+            return Err(ApplicationError::Amount(AmountError::NotPositive));
+        }
+        Ok(())
+    }
+}
+
+fn check_text(field: &'static str, text: &str, required: bool) -> Result<(), ApplicationError> {
+    if required && text.trim().is_empty() {
+        Err(ApplicationError::TextRequired(field))
+    } else if text.chars().count() > MAX_TEXT_CHARS {
+        Err(ApplicationError::TextTooLong(field))
+    } else {
+        Ok(())
+    }
+}
+
+impl Application {
+    pub fn new_draft(
+        no: ApplicationNo,
+        order_no: OrderNo,
+        buyer: Username,
+        input: DraftInput,
+        now: Timestamp,
+    ) -> Result<Application, ApplicationError> {
+        input.check()?;
+        Ok(Application {
+            no,
+            order_no,
+            buyer,
+            state: State::Draft,
+            reason: input.reason,
+            description: input.description,
+            requested: input.amount,
+            approved: None,
+            reject_code: None,
+            reject_text: None,
+            reviewer: None,
+            first_reviewer: None,
+            round: Round::First,
+            appeals: 0,
+            created_at: now,
+            submitted_at: None,
+            review_due_at: None,
+            paused_days_left: None,
+            decided_at: None,
+            version: 0,
+        })
+    }
+
+    /// Whether the state lets the buyer withdraw (pages show the action only then; the
+    /// transition itself still decides).
+    pub fn can_withdraw(&self) -> bool {
+        WITHDRAWABLE.contains(&self.state)
+    }
+
+    /// Whether the state waits for the buyer's information.
+    pub fn can_supplement(&self) -> bool {
+        SUPPLEMENTABLE.contains(&self.state)
+    }
+
+    /// Whether the state is one an appeal starts from (the policy's limit and window still apply).
+    pub fn can_appeal(&self) -> bool {
+        APPEALABLE.contains(&self.state)
+    }
+
+    /// Who holds the application for review, while it is in review (only they decide it).
+    pub fn in_review_by(&self) -> Option<&str> {
+        if self.state == State::InReview { self.reviewer.as_deref() } else { None }
+    }
+
+    /// Whether the state waits for a reviewer to take it (who may is decided by `claim`).
+    pub fn can_claim(&self) -> bool {
+        CLAIMABLE.contains(&self.state)
+    }
+
+    fn require(&self, allowed: &[State], action: &'static str) -> Result<(), ApplicationError> {
+        if allowed.contains(&self.state) {
+            Ok(())
+        } else {
+            Err(ApplicationError::IllegalTransition { from: self.state, action })
+        }
+    }
+
+    fn step(
+        &self,
+        to: State,
+        actor: &Actor,
+        at: Timestamp,
+        kind: EventKind,
+        change: impl FnOnce(&mut Application),
+    ) -> Step {
+        let mut next = self.clone();
+        change(&mut next);
+        next.state = to;
+        next.version += 1;
+        Ok((next, Event { at, actor: actor.clone(), from: self.state, to, kind }))
+    }
+
+    /// Only a draft may be deleted: a submitted application is withdrawn, never deleted.
+    pub fn check_deletable(&self) -> Result<(), ApplicationError> {
+        self.require(&[State::Draft], "deleted")
+    }
+
+    /// Who may see the application: its buyer; staff once it has been submitted (a draft is
+    /// the buyer's own notes).
+    pub fn visible_to(&self, name: &Username, role: Role) -> bool {
+        &self.buyer == name || (role.is_staff() && self.state != State::Draft)
+    }
+
+    pub fn update_draft(&self, input: DraftInput) -> Result<Application, ApplicationError> {
+        self.require(&[State::Draft], "edited")?;
+        input.check()?;
+        let mut next = self.clone();
+        next.reason = input.reason;
+        next.description = input.description;
+        next.requested = input.amount;
+        next.version += 1;
+        Ok(next)
+    }
+
+    /// Submits a draft whose amount the caller has checked against the balance.
+    pub fn submit(&self, buyer: &Actor, now: Timestamp, rules: &Rules, calendar: &BusinessCalendar) -> Step {
+        self.require(&[State::Draft], "submitted")?;
+        let due = calendar.add_business_days(now, rules.review_business_days);
+        let kind = EventKind::Submitted { amount: self.requested, reason: self.reason };
+        self.step(State::Submitted, buyer, now, kind, |a| {
+            a.submitted_at = Some(now);
+            a.review_due_at = Some(due);
+        })
+    }
+
+    pub fn claim(&self, reviewer: &Actor, now: Timestamp) -> Step {
+        if !reviewer.role.reviews() {
+            return Err(ApplicationError::NotAReviewer);
+        }
+        if self.state == State::InReview && self.reviewer.as_deref() != Some(&reviewer.name) {
+            return Err(ApplicationError::ClaimedByOther);
+        }
+        self.require(CLAIMABLE, "claimed")?;
+        if self.round == Round::Appeal {
+            if reviewer.role != Role::SeniorReviewer {
+                return Err(ApplicationError::NeedsSeniorReviewer);
+            }
+            // Neither the first decider nor whoever decided the previous appeal.
+            if self.first_reviewer.as_deref() == Some(&reviewer.name)
+                || self.reviewer.as_deref() == Some(&reviewer.name)
+            {
+                return Err(ApplicationError::SameReviewer);
+            }
+        }
+        let name = reviewer.name.clone();
+        self.step(State::InReview, reviewer, now, EventKind::Claimed, |a| a.reviewer = Some(name))
+    }
+
+    fn require_holder(&self, reviewer: &Actor, action: &'static str) -> Result<(), ApplicationError> {
+        if !reviewer.role.reviews() {
+            return Err(ApplicationError::NotAReviewer);
+        }
+        self.require(&[State::InReview], action)?;
+        if self.reviewer.as_deref() != Some(&reviewer.name) {
+            return Err(ApplicationError::ClaimedByOther);
+        }
+        Ok(())
+    }
+
+    /// Pauses the review clock and asks the buyer for more.
+    pub fn request_info(&self, reviewer: &Actor, message: &str, now: Timestamp, calendar: &BusinessCalendar) -> Step {
+        self.require_holder(reviewer, "sent an information request")?;
+        check_text("message", message, true)?;
+        let left = self.review_due_at.map(|due| calendar.business_days_left(now, due));
+        let kind = EventKind::InfoRequested { message: message.trim().to_owned() };
+        self.step(State::InfoRequested, reviewer, now, kind, |a| a.paused_days_left = left)
+    }
+
+    /// The buyer answers an information request; the clock resumes with what was left (at least a day).
+    pub fn supplement(&self, buyer: &Actor, message: &str, now: Timestamp, calendar: &BusinessCalendar) -> Step {
+        self.require(SUPPLEMENTABLE, "supplemented")?;
+        check_text("message", message, true)?;
+        let left = self.paused_days_left.unwrap_or(1).max(1);
+        let due = calendar.add_business_days(now, left);
+        let kind = EventKind::Supplemented { message: message.trim().to_owned() };
+        self.step(State::Submitted, buyer, now, kind, |a| {
+            a.review_due_at = Some(due);
+            a.paused_days_left = None;
+        })
+    }
+
+    /// Approves `amount` (full when it equals what was asked).
+    pub fn approve(&self, reviewer: &Actor, amount: Fen, now: Timestamp) -> Step {
+        self.require_holder(reviewer, "approved")?;
+        self.approve_unchecked(reviewer, amount, now, None)
+    }
+
+    /// Rule 5: the system approves an objective entitlement without a human.
+    pub fn auto_approve(&self, rule: &str, now: Timestamp) -> Step {
+        self.require(&[State::Submitted], "approved automatically")?;
+        self.approve_unchecked(&Actor::system(), self.requested, now, Some(rule.to_owned()))
+    }
+
+    fn approve_unchecked(&self, actor: &Actor, amount: Fen, now: Timestamp, auto_rule: Option<String>) -> Step {
+        if amount <= Fen::ZERO {
+            return Err(ApplicationError::Amount(AmountError::NotPositive));
+        }
+        if amount > self.requested {
+            return Err(ApplicationError::AboveRequested);
+        }
+        let partial = amount < self.requested;
+        let first_round = self.round == Round::First;
+        let name = actor.name.clone();
+        self.step(State::Approved, actor, now, EventKind::Approved { amount, partial, auto_rule }, |a| {
+            a.approved = Some(amount);
+            a.decided_at = Some(now);
+            if first_round {
+                a.first_reviewer = Some(name);
+            }
+        })
+    }
+
+    pub fn reject(&self, reviewer: &Actor, code: RejectCode, text: &str, now: Timestamp) -> Step {
+        self.require_holder(reviewer, "rejected")?;
+        check_text("text", text, true)?;
+        let first_round = self.round == Round::First;
+        let name = reviewer.name.clone();
+        let text = text.trim().to_owned();
+        let kind = EventKind::Rejected { code, text: text.clone() };
+        self.step(State::Rejected, reviewer, now, kind, |a| {
+            a.reject_code = Some(code);
+            a.reject_text = Some(text);
+            a.decided_at = Some(now);
+            if first_round {
+                a.first_reviewer = Some(name);
+            }
+        })
+    }
+
+    /// Appeals a rejection. The caller has checked that the order's balance still covers the
+    /// amount (an appeal holds it again).
+    pub fn appeal(
+        &self,
+        buyer: &Actor,
+        text: &str,
+        now: Timestamp,
+        rules: &Rules,
+        calendar: &BusinessCalendar,
+    ) -> Step {
+        self.require(APPEALABLE, "appealed")?;
+        check_text("text", text, true)?;
+        if self.appeals >= rules.appeal_limit {
+            return Err(ApplicationError::AppealLimitReached);
+        }
+        let decided = self.decided_at.unwrap_or(now);
+        if now.duration_since(decided) > SignedDuration::from_hours(24 * i64::from(rules.appeal_window_days)) {
+            return Err(ApplicationError::AppealWindowClosed);
+        }
+        let due = calendar.add_business_days(now, rules.review_business_days);
+        let kind = EventKind::Appealed { text: text.trim().to_owned() };
+        self.step(State::Appealed, buyer, now, kind, |a| {
+            a.appeals += 1;
+            a.round = Round::Appeal;
+            a.review_due_at = Some(due);
+            a.decided_at = None;
+            a.reject_code = None;
+            a.reject_text = None;
+        })
+    }
+
+    pub fn withdraw(&self, buyer: &Actor, now: Timestamp) -> Step {
+        self.require(WITHDRAWABLE, "withdrawn")?;
+        self.step(State::Withdrawn, buyer, now, EventKind::Withdrawn, |_| {})
+    }
+
+    pub fn start_refund(&self, actor: &Actor, now: Timestamp) -> Step {
+        self.require(&[State::Approved, State::RefundFailed], "refunded")?;
+        self.step(State::Refunding, actor, now, EventKind::RefundStarted, |_| {})
+    }
+
+    pub fn refund_succeeded(&self, actor: &Actor, now: Timestamp) -> Step {
+        self.require(&[State::Refunding], "marked refunded")?;
+        self.step(State::Refunded, actor, now, EventKind::Refunded, |_| {})
+    }
+
+    /// The steps that follow a payout's new state: money on its way (`refunding`), arrived
+    /// (`refunded`), or stuck (`refund_failed`, with the channel's reason). None for a payout
+    /// not yet sent.
+    pub fn follow_payout(
+        &self,
+        payout: crate::payout::PayoutState,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<Vec<(Application, Event)>, ApplicationError> {
+        use crate::payout::PayoutState;
+        let system = Actor::system();
+        let mut steps = Vec::new();
+        let mut current = self.clone();
+        if matches!(current.state, State::Approved | State::RefundFailed) && payout != PayoutState::Created {
+            let step = current.start_refund(&system, now)?;
+            current = step.0.clone();
+            steps.push(step);
+        }
+        if current.state == State::Refunding {
+            match payout {
+                PayoutState::Succeeded => steps.push(current.refund_succeeded(&system, now)?),
+                PayoutState::Abnormal | PayoutState::Closed => steps.push(current.refund_failed(&system, reason, now)?),
+                PayoutState::Created | PayoutState::Processing => {}
+            }
+        }
+        Ok(steps)
+    }
+
+    /// Staff send a failed refund again: a new payout (written with this event) goes out; the
+    /// application stays `refund_failed` until the channel has it.
+    pub fn retry_refund(&self, staff: &Actor, now: Timestamp) -> Step {
+        if !staff.role.reviews() {
+            return Err(ApplicationError::NotAReviewer);
+        }
+        self.require(&[State::RefundFailed], "sent again")?;
+        self.step(State::RefundFailed, staff, now, EventKind::RefundRetried, |_| {})
+    }
+
+    /// Staff record that a failed refund was paid another way, saying how.
+    pub fn settle_outside(&self, staff: &Actor, note: &str, now: Timestamp) -> Step {
+        if !staff.role.reviews() {
+            return Err(ApplicationError::NotAReviewer);
+        }
+        self.require(&[State::RefundFailed], "settled outside the channel")?;
+        check_text("note", note, true)?;
+        let kind = EventKind::SettledOutside { note: note.trim().to_owned() };
+        self.step(State::Refunded, staff, now, kind, |_| {})
+    }
+
+    pub fn refund_failed(&self, actor: &Actor, reason: &str, now: Timestamp) -> Step {
+        self.require(&[State::Refunding], "marked failed")?;
+        let kind = EventKind::RefundFailed { reason: reason.to_owned() };
+        self.step(State::RefundFailed, actor, now, kind, |_| {})
+    }
+}
+
+/// What one application on an order holds or commits of its balance, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    pub no: ApplicationNo,
+    pub state: State,
+    pub requested: Fen,
+    pub approved: Option<Fen>,
+}
+
+impl Claim {
+    pub fn of(a: &Application) -> Claim {
+        Claim { no: a.no.clone(), state: a.state, requested: a.requested, approved: a.approved }
+    }
+}
+
+/// The sum of what `claims` take out of their order's balance, leaving out application
+/// `except` (the one being edited or decided).
+pub fn claimed_by(claims: &[Claim], except: Option<&ApplicationNo>) -> Fen {
+    claims.iter().filter(|c| Some(&c.no) != except).map(|c| c.state.claim(c.requested, c.approved)).sum()
+}
+
+/// The sum of what an order's applications take out of its balance.
+pub fn claimed<'a>(apps: impl IntoIterator<Item = &'a Application>) -> Fen {
+    apps.into_iter().map(|a| a.state.claim(a.requested, a.approved)).sum()
+}

@@ -1,0 +1,261 @@
+//! Applying what the domain decided. Every write here is one transaction: the application's
+//! new row (guarded by the version it was decided on), its timeline events and the payout it
+//! sets in motion commit together, or nothing does. No rule is checked here; the guards only
+//! make sure the facts a decision was made on are still the facts written against.
+
+use super::row::{
+    AnyQuery, EVENT_COLUMNS, INSERT_APP, INSERT_EVENT, SAVE_APP, app_params, bind_app, bind_event, event_rows,
+    save_app_sql,
+};
+use crate::db::WriteTx;
+use crate::{Backend, Store, StoreError};
+use jiff::Timestamp;
+use redress_domain::application::{Application, Decision, State};
+use redress_domain::ids::{ApplicationNo, Username};
+use sqlx::Row;
+
+/// What a guarded write found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Held {
+    Written,
+    /// The order's facts changed (or the new number was taken) since they were read: decide
+    /// again.
+    Lost,
+}
+
+/// Writes `a` over the stored row if the stored row is still `prev_no` at `prev_version`.
+async fn save(
+    tx: &mut WriteTx,
+    prev_no: &ApplicationNo,
+    prev_version: i64,
+    a: &Application,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let done = bind_app(sqlx::query(sqlx::AssertSqlSafe(SAVE_APP.as_str())), a, now)
+        .bind(prev_no.to_string())
+        .bind(prev_version)
+        .execute(&mut ***tx)
+        .await?;
+    if done.rows_affected() == 1 { Ok(()) } else { Err(StoreError::Conflict) }
+}
+
+/// The application's row, its events and its payout, in `tx`.
+pub(crate) async fn write_decision(tx: &mut WriteTx, d: &Decision, now: Timestamp) -> Result<(), StoreError> {
+    save(tx, &d.prev_no, d.prev_version, &d.next, now).await?;
+    for (seq, e, body) in event_rows(&d.events, d.next.version)? {
+        bind_event(sqlx::query(sqlx::AssertSqlSafe(INSERT_EVENT.as_str())), &d.next.no, seq, e, body)
+            .execute(&mut ***tx)
+            .await?;
+    }
+    if let Some(p) = &d.payout {
+        crate::payouts::insert_new(tx, &d.next, p, now).await?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Applies a decision that does not change what the order's applications hold: the
+    /// version guard makes a concurrent change lose with `Conflict`.
+    pub async fn apply(&self, d: Decision, now: Timestamp) -> Result<Application, StoreError> {
+        self.writing(move |store| async move {
+            let mut tx = store.write().await?;
+            write_decision(&mut tx, &d, now).await?;
+            tx.commit().await?;
+            Ok(d.next)
+        })
+        .await
+    }
+
+    /// Applies a decision that changes what the order's applications hold (a submission, an
+    /// appeal), made on the order's facts at `order_version`: written only if the order's
+    /// `lock_version` is still that (every write that changes those facts bumps it) and a new
+    /// number is still free; else [`Held::Lost`] and nothing is written.
+    ///
+    /// One transaction on SQLite (on the single write connection); one statement on
+    /// PostgreSQL (data-modifying CTEs: each round trip to a database server costs as much
+    /// CPU as the commit), or a transaction there too when the decision writes a payout.
+    pub async fn apply_held(&self, d: Decision, order_version: i64, now: Timestamp) -> Result<Held, StoreError> {
+        match self.backend() {
+            Backend::Sqlite => {
+                self.writing(move |store| async move { held_in_transaction(&store, &d, order_version, now).await })
+                    .await
+            }
+            Backend::Postgres if d.payout.is_some() => held_in_transaction(self, &d, order_version, now).await,
+            Backend::Postgres => held_in_one_statement(self, &d, order_version, now).await,
+        }
+    }
+
+    /// Inserts a new draft. `Ok(Some(no))`: the buyer has draft `no` on the order already
+    /// (written by a concurrent request), and nothing was written. The order's row is locked
+    /// first, so two drafts on one order cannot pass the check at once.
+    pub async fn insert_draft(&self, draft: Application, now: Timestamp) -> Result<Option<ApplicationNo>, StoreError> {
+        self.writing(move |store| async move {
+            let mut tx = store.write().await?;
+            crate::orders::lock_order(&mut tx, draft.order_no.as_str()).await?;
+            if let Some(no) = draft_on(&mut tx, &draft.order_no, &draft.buyer).await? {
+                return Ok(Some(no));
+            }
+            let taken = sqlx::query("SELECT 1 FROM applications WHERE no = $1")
+                .bind(draft.no.as_str())
+                .fetch_optional(&mut **tx)
+                .await?;
+            if taken.is_some() {
+                return Err(StoreError::Exists("application_no"));
+            }
+            bind_app(sqlx::query(sqlx::AssertSqlSafe(INSERT_APP.as_str())), &draft, now).execute(&mut **tx).await?;
+            tx.commit().await?;
+            Ok(None)
+        })
+        .await
+    }
+
+    /// Saves a changed draft over `prev_version`.
+    pub async fn save_draft(&self, next: Application, prev_version: i64, now: Timestamp) -> Result<(), StoreError> {
+        self.writing(move |store| async move {
+            let mut tx = store.write().await?;
+            save(&mut tx, &next.no, prev_version, &next, now).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Deletes a draft at `version` and its evidence rows (drafts have no timeline, so nothing
+    /// the audit log refers to is lost). Returns the content addresses of the files it held,
+    /// for the caller to remove from the evidence store when nothing else refers to them.
+    pub async fn delete_draft(&self, no: &ApplicationNo, version: i64) -> Result<Vec<String>, StoreError> {
+        let no = no.clone();
+        self.writing(move |s| async move {
+            let mut tx = s.write().await?;
+            let draft = State::Draft.as_str();
+            let files: Vec<String> = sqlx::query("SELECT DISTINCT sha256 FROM evidence WHERE application_no = $1")
+                .bind(no.as_str())
+                .fetch_all(&mut **tx)
+                .await?
+                .iter()
+                .map(|r| r.try_get("sha256"))
+                .collect::<Result<_, _>>()?;
+            sqlx::query(
+                "DELETE FROM evidence WHERE application_no = $1
+                   AND EXISTS (SELECT 1 FROM applications WHERE no = $1 AND state = $2)",
+            )
+            .bind(no.as_str())
+            .bind(draft)
+            .execute(&mut **tx)
+            .await?;
+            let done = sqlx::query("DELETE FROM applications WHERE no = $1 AND version = $2 AND state = $3")
+                .bind(no.as_str())
+                .bind(version)
+                .bind(draft)
+                .execute(&mut **tx)
+                .await?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::Conflict);
+            }
+            tx.commit().await?;
+            Ok(files)
+        })
+        .await
+    }
+}
+
+/// The buyer's draft on an order, if there is one.
+pub(crate) async fn draft_on(
+    conn: &mut sqlx::AnyConnection,
+    order_no: &redress_domain::ids::OrderNo,
+    buyer: &Username,
+) -> Result<Option<ApplicationNo>, StoreError> {
+    let row = sqlx::query("SELECT no FROM applications WHERE order_no = $1 AND buyer = $2 AND state = $3 LIMIT 1")
+        .bind(order_no.as_str())
+        .bind(buyer.as_str())
+        .bind(State::Draft.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+    match row {
+        Some(r) => Ok(Some(ApplicationNo::parse(&r.try_get::<String, _>("no")?).map_err(StoreError::corrupt)?)),
+        None => Ok(None),
+    }
+}
+
+async fn held_in_transaction(
+    store: &Store,
+    d: &Decision,
+    order_version: i64,
+    now: Timestamp,
+) -> Result<Held, StoreError> {
+    let mut tx = store.write().await?;
+    let bumped =
+        sqlx::query("UPDATE orders SET lock_version = lock_version + 1 WHERE order_no = $1 AND lock_version = $2")
+            .bind(d.next.order_no.as_str())
+            .bind(order_version)
+            .execute(&mut **tx)
+            .await?;
+    let taken = d.next.no != d.prev_no
+        && sqlx::query("SELECT 1 FROM applications WHERE no = $1")
+            .bind(d.next.no.as_str())
+            .fetch_optional(&mut **tx)
+            .await?
+            .is_some();
+    if bumped.rows_affected() == 0 || taken {
+        return Ok(Held::Lost);
+    }
+    write_decision(&mut tx, d, now).await?;
+    tx.commit().await?;
+    Ok(Held::Written)
+}
+
+/// The held write as one statement: bump the order's version if unchanged (and the new number
+/// free), save the application if its version is unchanged, record the events — each only if
+/// the one before succeeded. For decisions without a payout.
+async fn held_in_one_statement(
+    store: &Store,
+    d: &Decision,
+    order_version: i64,
+    now: Timestamp,
+) -> Result<Held, StoreError> {
+    // Parameters: the application's columns and `updated_at`, then (as in `save_app_sql`) its
+    // previous number and version, then the order and its version, the new number, and nine
+    // per event.
+    let cols = app_params();
+    let (p_prev_no, p_order, p_order_version, p_new_no) = (cols + 1, cols + 3, cols + 4, cols + 5);
+    let rows = event_rows(&d.events, d.next.version)?;
+    let selects: Vec<String> = (0..rows.len())
+        .map(|i| {
+            let b = p_new_no + 1 + i * 9;
+            let casts = ["TEXT", "BIGINT", "BIGINT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT"];
+            let values: Vec<String> =
+                casts.iter().enumerate().map(|(k, ty)| format!("CAST(${} AS {ty})", b + k)).collect();
+            format!("SELECT {} FROM saved", values.join(", "))
+        })
+        .collect();
+    let save = save_app_sql(" AND EXISTS (SELECT 1 FROM bump)");
+    let sql = format!(
+        "WITH bump AS (
+            UPDATE orders SET lock_version = lock_version + 1
+            WHERE order_no = ${p_order} AND lock_version = ${p_order_version}
+              AND NOT EXISTS (SELECT 1 FROM applications WHERE no = ${p_new_no} AND no <> ${p_prev_no})
+            RETURNING 1
+         ), saved AS ({save} RETURNING 1
+         ), events AS (
+            INSERT INTO application_events ({EVENT_COLUMNS}) {} RETURNING 1
+         )
+         SELECT (SELECT COUNT(*) FROM bump) AS bumped, (SELECT COUNT(*) FROM saved) AS saved",
+        selects.join(" UNION ALL ")
+    );
+    let mut q: AnyQuery<'_> = bind_app(sqlx::query(sqlx::AssertSqlSafe(sql)), &d.next, now)
+        .bind(d.prev_no.to_string())
+        .bind(d.prev_version)
+        .bind(d.next.order_no.to_string())
+        .bind(order_version)
+        .bind(d.next.no.to_string());
+    for (seq, e, body) in rows {
+        q = bind_event(q, &d.next.no, seq, e, body);
+    }
+    let row = q.fetch_one(store.write_pool()).await?;
+    let (bumped, saved): (i64, i64) = (row.try_get("bumped")?, row.try_get("saved")?);
+    match (bumped, saved) {
+        (0, _) => Ok(Held::Lost),
+        (_, 0) => Err(StoreError::Conflict),
+        _ => Ok(Held::Written),
+    }
+}
