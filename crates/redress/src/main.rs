@@ -1,13 +1,11 @@
 //! `redress`: one binary wiring the domain, the store and the web adapter into subcommands.
 
-mod admin;
-mod demo;
-mod settings;
-
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use redress::settings::{self, Common, Settings};
+use redress::startup::{Redress, open_store};
+use redress::{admin, demo};
 use redress_store::Store;
-use settings::{Common, Settings};
 
 #[derive(Parser)]
 #[command(name = "redress", version, about = "Redress: refunds and after-sales for metered online services")]
@@ -98,7 +96,7 @@ async fn main() -> anyhow::Result<()> {
         // Offline: no database.
         return verify_case(file);
     }
-    let store = open(&settings).await?;
+    let store = open_store(&settings).await?;
     match cli.command {
         Command::Verify { .. } => unreachable!("handled above"),
         Command::Export(ExportCommand::Case { no, out, lang }) => {
@@ -138,54 +136,24 @@ async fn main() -> anyhow::Result<()> {
                 println!("{report}");
             }
             let listen = listen.or(settings.listen.clone()).unwrap_or_else(|| settings::DEFAULT_LISTEN.to_owned());
-            let state = settings.app_state(store.clone())?;
-            tracing::info!(evidence = %state.blobs.describe(), "evidence store");
-            // Part files a crash left in staging: nothing refers to them.
-            state.blobs.sweep_staging(std::time::Duration::from_secs(3600)).await?;
-            serve(store, state, &listen, &settings).await?;
+            serve(store, &listen, &settings).await?;
         }
     }
     Ok(())
 }
 
-/// Opens the configured database and brings its schema up to date.
-async fn open(settings: &Settings) -> anyhow::Result<Store> {
-    if settings.database_url.is_none() {
-        std::fs::create_dir_all(&settings.data_dir)
-            .with_context(|| format!("cannot create data directory {}", settings.data_dir.display()))?;
-    }
-    let url = settings.database_url();
-    let store =
-        Store::connect(&url, None).await.with_context(|| format!("cannot open {}", settings.describe_database()))?;
-    store.migrate().await.context("database migration failed")?;
-    Ok(store)
-}
-
-async fn serve(
-    store: Store,
-    mut state: redress_web::AppState,
-    listen: &str,
-    settings: &Settings,
-) -> anyhow::Result<()> {
+async fn serve(store: Store, listen: &str, settings: &Settings) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
-    // The embedded default: payouts go to the sandbox gateway on this same server.
-    let base = format!("http://{addr}");
-    state.payments = redress_web::Payments::sandbox(&store, &base, settings.sandbox_settle)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot set up the sandbox payment gateway: {e}"))?;
-    if let Some(sandbox) = &state.payments.sandbox {
-        sandbox.set_faults(settings.sandbox_faults);
-    }
-    state.payments.arrivals = settings.arrivals;
-    // Channels the settings file configures talk to the real thing.
-    settings.real_channels(&mut state.payments, &base)?;
-    tokio::spawn(background(state.clone()));
-    tokio::spawn(payouts(state.clone(), settings.payout_lease));
-    let app = redress_web::app(state);
-    tracing::info!(%addr, "Redress is listening");
+    let redress = Redress::build(settings, store.clone(), Some(&format!("http://{addr}"))).await?;
+    let blobs = &redress.state.blobs;
+    tracing::info!(evidence = %blobs.describe(), "evidence store");
+    // Part files a crash left in staging: nothing refers to them.
+    blobs.sweep_staging(std::time::Duration::from_secs(3600)).await?;
+    redress.jobs.spawn();
+    tracing::info!(%addr, jobs = ?redress.jobs.names(), "Redress is listening");
     println!("Redress is listening on http://{addr}");
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+    axum::serve(listener, redress.router().into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown())
         .await?;
     store.close().await;
@@ -203,7 +171,7 @@ async fn export_case(
     let lang = redress_web::i18n::Lang::from_tag(lang).context("--lang must be zh-CN or en")?;
     let no = redress_domain::ids::ApplicationNo::parse(no)
         .map_err(|_| anyhow::anyhow!("{no} is not an application number (RF-YYYYMMDD-XXXXXX)"))?;
-    let state = settings.app_state(store)?;
+    let state = Redress::build(settings, store, None).await?.state;
     let operator = redress_store::User {
         username: redress_domain::ids::Username::parse("redress-cli").context("operator name")?,
         display_name: "redress export".to_owned(),
@@ -240,10 +208,7 @@ async fn reconcile(
     let listen = settings.listen.clone().unwrap_or_else(|| settings::DEFAULT_LISTEN.to_owned());
     let base = sandbox_url.unwrap_or_else(|| format!("http://{listen}"));
     let base = base.trim_end_matches('/');
-    let mut payments = redress_web::Payments::sandbox(&store, base, settings.sandbox_settle)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot set up the sandbox payment gateway: {e}"))?;
-    settings.real_channels(&mut payments, base)?;
+    let payments = Redress::build(settings, store.clone(), Some(base)).await?.state.payments;
     let r = redress_payouts::reconcile(&store, &payments.channels, channel, date).await?;
     let basis = match Basis::of(channel) {
         Basis::Accepted => "refunds the channel accepted that day",
@@ -300,60 +265,6 @@ fn verify_case(path: &std::path::Path) -> anyhow::Result<()> {
     }
     println!("{} mismatches", v.mismatches.len());
     std::process::exit(1);
-}
-
-/// Every second: attach the system snapshots of new submissions, then append new records to
-/// the audit chain. The first pass looks at every submission; later ones at the last ten
-/// minutes (a submission's time is set before its transaction commits).
-async fn background(state: redress_web::AppState) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut since = None;
-    loop {
-        tick.tick().await;
-        let started = jiff::Timestamp::now();
-        match redress_web::api::evidence::take_snapshots(&state, since).await {
-            Ok(n) if n < redress_web::api::evidence::SNAPSHOT_BATCH => {
-                since = Some(started - jiff::SignedDuration::from_mins(10));
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = ?e.code, "taking system snapshots failed; retrying"),
-        }
-        if let Err(e) = state.store.chain_pending(jiff::Timestamp::now()).await {
-            tracing::warn!(error = %e, "audit chaining failed; retrying");
-        }
-    }
-}
-
-/// Every second, and whenever this server writes a payout: send the payouts that are due, then
-/// let the sandbox gateway settle and call back — again at once while there is a full batch of
-/// either.
-async fn payouts(state: redress_web::AppState, lease: jiff::SignedDuration) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let wake = state.app.payouts_due();
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = wake.notified() => {}
-        }
-        loop {
-            let now = jiff::Timestamp::now();
-            let worked = redress_payouts::run_once_leased(&state.store, &state.payments.channels, now, lease)
-                .await
-                .unwrap_or_else(|e| {
-                    tracing::warn!(error = %e, "payout worker failed; retrying");
-                    0
-                });
-            let delivered = redress_web::sandbox::tick(&state).await.unwrap_or_else(|e| {
-                tracing::warn!(error = %e, "sandbox gateway failed; retrying");
-                0
-            });
-            if worked < redress_payouts::BATCH && delivered < redress_web::sandbox::NOTIFY_BATCH {
-                break;
-            }
-        }
-    }
 }
 
 async fn shutdown() {

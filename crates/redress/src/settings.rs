@@ -10,7 +10,7 @@ pub const DEFAULT_DATA_DIR: &str = "./redress-data";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
 /// Flags every subcommand that touches data takes.
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Default)]
 pub struct Common {
     /// Folder for the SQLite database and evidence files [default: ./redress-data]
     #[arg(long, env = "REDRESS_DATA_DIR", global = true)]
@@ -53,6 +53,10 @@ pub struct Common {
     /// Make the sandbox gateway misbehave, e.g. error:0.2,lost:0.1,early:0.1,twice:0.3
     #[arg(long, env = "REDRESS_SANDBOX_FAULTS", global = true)]
     pub sandbox_faults: Option<String>,
+    /// Tests only: start the clock at this time (RFC 3339) and let it stand until moved
+    /// (`POST /test/clock`). Refused unless REDRESS_TESTING=1 says the server is a test fixture.
+    #[arg(long, env = "REDRESS_TEST_CLOCK", global = true, hide = true)]
+    pub test_clock: Option<String>,
     /// Keep evidence files in this S3 bucket instead of the data folder
     #[arg(long, env = "REDRESS_EVIDENCE_S3_BUCKET", global = true)]
     pub evidence_s3_bucket: Option<String>,
@@ -121,6 +125,13 @@ pub struct Settings {
     pub wechat_pay: Option<WechatSettings>,
     pub alipay: Option<AlipaySettings>,
     pub bank_card: Option<BankSettings>,
+    /// A clock standing at this time until moved (test fixtures only).
+    pub test_clock: Option<jiff::Timestamp>,
+}
+
+/// Whether this process was started as a test fixture (`REDRESS_TESTING=1`).
+fn testing() -> bool {
+    std::env::var("REDRESS_TESTING").is_ok_and(|v| v == "1")
 }
 
 impl Settings {
@@ -166,7 +177,15 @@ impl Settings {
             max_files: flags.evidence_max_files.or(file.evidence_max_files).unwrap_or(defaults.max_files),
             allow_mp4: flags.evidence_allow_mp4.or(file.evidence_allow_mp4).unwrap_or(defaults.allow_mp4),
         };
+        let test_clock = match flags.test_clock.as_deref().filter(|s| !s.is_empty()) {
+            None => None,
+            Some(_) if !testing() => anyhow::bail!(
+                "test_clock is for test fixtures only: a server keeps the system's time (set REDRESS_TESTING=1 only in a test)"
+            ),
+            Some(t) => Some(t.parse().map_err(|e| anyhow::anyhow!("test_clock {t}: expected an RFC 3339 time ({e})"))?),
+        };
         Ok(Settings {
+            test_clock,
             evidence_limits,
             report_font: flags.report_font.clone().or(file.report_font),
             public_url: flags.public_url.clone().or(file.public_url).filter(|s| !s.is_empty()),
@@ -208,13 +227,13 @@ impl Settings {
         }
     }
 
-    /// What the web layer and the commands that act like it (`export case`) work with.
-    pub fn app_state(&self, store: redress_store::Store) -> anyhow::Result<redress_web::AppState> {
-        let app = redress_app::App::new(store, redress_app::Clock::System);
-        let mut state = redress_web::AppState::new(app, self.blobs()?);
-        state.evidence_limits = self.evidence_limits;
-        state.report_font_path = self.report_font.clone();
-        Ok(state)
+    /// Where "now" comes from: the system's clock, or a clock that stands at `test_clock`
+    /// until moved (only for a server started as a test fixture).
+    pub fn clock(&self) -> anyhow::Result<redress_app::Clock> {
+        match self.test_clock {
+            None => Ok(redress_app::Clock::System),
+            Some(at) => Ok(redress_app::Clock::manual(at)),
+        }
     }
 
     pub fn database_url(&self) -> String {

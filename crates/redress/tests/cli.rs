@@ -524,3 +524,42 @@ fn the_payout_lease_is_refused_outside_a_second_to_a_day() {
     let out = redress(dir.path(), &["--payout-lease-secs", "30", "migrate"], None);
     assert!(out.status.success(), "{}", text(&out));
 }
+
+#[test]
+fn a_test_clock_is_refused_outside_a_test_fixture_and_moves_inside_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let out = redress(d, &["serve", "--listen", "127.0.0.1:0", "--test-clock", "2026-12-01T02:00:00Z"], None);
+    assert!(!out.status.success() && text(&out).contains("test fixtures only"), "{}", text(&out));
+
+    let (mut child, base, _) =
+        support::serve(d, &[], &[("REDRESS_TESTING", "1"), ("REDRESS_TEST_CLOCK", "2026-12-01T02:00:00Z")]);
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let moved = rt.block_on(async {
+        let c = reqwest::Client::new();
+        let r: serde_json::Value = c
+            .post(format!("{base}/test/clock"))
+            .json(&serde_json::json!({"advance_secs": 3600}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        anyhow::Ok(r)
+    });
+    child.kill().ok(); // it may have exited already
+    child.wait().expect("the server exits");
+    assert_eq!(moved.expect("clock")["now"], "2026-12-01T03:00:00Z");
+
+    // A normal server has no such route.
+    let (mut child, base, _) = support::serve(d, &[], &[]);
+    let status = rt.block_on(async {
+        reqwest::Client::new()
+            .post(format!("{base}/test/clock"))
+            .json(&serde_json::json!({"advance_secs": 1}))
+            .send()
+            .await
+    });
+    child.kill().ok();
+    child.wait().expect("the server exits");
+    assert_eq!(status.expect("answer").status(), reqwest::StatusCode::NOT_FOUND);
+}

@@ -112,6 +112,12 @@ pub fn app(state: AppState) -> Router {
     let csrf = tower_http::csrf::CsrfLayer::new().with_rejection_response(|_| {
         axum::response::IntoResponse::into_response(error::ApiError::new(StatusCode::FORBIDDEN, "cross-origin"))
     });
+    // A server started as a test fixture (a manual clock) can be told what time it is.
+    let router = if state.app.clock().is_manual() {
+        router.route("/test/clock", axum::routing::post(api::testing::clock))
+    } else {
+        router
+    };
     router
         .merge(pages::router())
         .merge(sandbox::router())

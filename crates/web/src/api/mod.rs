@@ -10,6 +10,7 @@ pub mod orders;
 pub mod preview;
 pub mod review;
 pub mod session;
+pub mod testing;
 
 use crate::AppState;
 use axum::extract::DefaultBodyLimit;

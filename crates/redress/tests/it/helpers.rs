@@ -39,10 +39,12 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub store: Store,
     pub merchant: String,
-    /// The evidence store's folder.
+    /// The server's data folder (its evidence files are in `evidence/`).
     pub evidence: tempfile::TempDir,
-    /// The server's state, for what `serve`'s background pass does.
+    /// The server's state, built as `serve` builds it.
     pub state: redress_web::AppState,
+    /// The jobs `serve` runs, stepped by the tests one pass at a time.
+    pub jobs: redress::jobs::Jobs,
     /// The PostgreSQL schema of this test's database (none on SQLite).
     pub schema: Option<String>,
     _dir: Option<tempfile::TempDir>,
@@ -107,16 +109,22 @@ impl TestApp {
             store.create_user(u, now).await.expect("user");
         }
         let merchant = store.create_api_token("test-merchant", now).await.expect("token");
-        let evidence = tempfile::tempdir().expect("evidence dir");
+        let evidence = tempfile::tempdir().expect("data dir");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let app = redress_app::App::new(store.clone(), redress_app::Clock::System);
-        let mut state = redress_web::AppState::new(app, redress_blobs::Blobs::local(evidence.path()));
-        // The sandbox gateway on this same server, settling at once, as `serve` sets it up.
-        state.payments = redress_web::Payments::sandbox(&store, &format!("http://{addr}"), SignedDuration::ZERO)
+        // Built as `serve` builds it, from test settings: the sandbox gateway on this same
+        // server, settling at once.
+        let flags = redress::settings::Common {
+            data_dir: Some(evidence.path().to_path_buf()),
+            sandbox_settle_secs: Some(0),
+            ..Default::default()
+        };
+        let settings = redress::settings::Settings::resolve(&flags).expect("test settings");
+        let built = redress::startup::Redress::build(&settings, store.clone(), Some(&format!("http://{addr}")))
             .await
-            .expect("sandbox");
-        let app = redress_web::app(state.clone());
+            .expect("build");
+        let (state, jobs) = (built.state.clone(), built.jobs.clone());
+        let app = built.router();
         tokio::spawn(async move {
             axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await
         });
@@ -127,6 +135,7 @@ impl TestApp {
             merchant,
             evidence,
             state,
+            jobs,
             schema: None,
             _dir: dir,
         }
@@ -134,7 +143,7 @@ impl TestApp {
 
     /// Takes the system snapshots of new submissions, as `serve` does every second.
     pub async fn take_snapshots(&self) -> usize {
-        redress_web::api::evidence::take_snapshots(&self.state, None).await.expect("snapshots")
+        self.run("snapshots").await
     }
 
     pub async fn login(&self, name: &str) -> String {
@@ -255,6 +264,16 @@ impl TestApp {
         let r = self.post(&format!("/api/v1/applications/{no}/submit"), token, json!({})).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         r.body["no"].as_str().expect("no").to_owned()
+    }
+
+    /// The evidence store's folder.
+    pub fn evidence_root(&self) -> std::path::PathBuf {
+        self.evidence.path().join("evidence")
+    }
+
+    /// One pass of the job `serve` runs under `name`; how many items it handled.
+    pub async fn run(&self, name: &str) -> usize {
+        self.jobs.run(name).await.unwrap_or_else(|e| panic!("job {name}: {e}"))
     }
 
     /// The use cases on this test's database with a clock standing at `at` (for writes dated

@@ -113,26 +113,25 @@ async fn state_as(app: &TestApp, token: &str, no: &str) -> String {
 
 both!(an_approval_is_paid_through_wechat_pay_once, |app: TestApp| async move {
     let no = approved(&app, "WX-1", "25.50").await;
-    let channels = &app.state.payments.channels;
     // The worker sends it: the sandbox checks the signature and answers PROCESSING.
-    let worked = redress_payouts::run_once(&app.store, channels, jiff::Timestamp::now()).await.expect("worker");
+    let worked = app.run("payouts").await;
     assert_eq!(worked, 1);
     let p = &payouts(&app, &no).await[0];
     assert_eq!(p.state, PayoutState::Processing, "{p:?}");
     assert!(p.channel_ref.as_deref().is_some_and(|r| r.starts_with("5030")), "{p:?}");
     assert_eq!(state_of(&app, &no).await, "refunding");
     // The sandbox settles and posts its signed, encrypted notification; Redress accepts it.
-    let delivered = redress_web::sandbox::tick(&app.state).await.expect("tick");
+    let delivered = app.run("sandbox").await;
     assert_eq!(delivered, 1);
     let p = &payouts(&app, &no).await[0];
     assert_eq!((p.state, p.settled_at.is_some()), (PayoutState::Succeeded, true));
     assert_eq!(state_of(&app, &no).await, "refunded");
     // Nothing more to do, and the sandbox paid the key once, the approved amount.
-    assert_eq!(redress_payouts::run_once(&app.store, channels, jiff::Timestamp::now()).await.expect("worker"), 0);
+    assert_eq!(app.run("payouts").await, 0);
     let books = app.store.sandbox_refunds("wechat_pay").await.expect("books");
     assert_eq!(books.len(), 1);
     assert_eq!((books[0].refund_key.as_str(), books[0].amount_fen, books[0].requests), (p.id.as_str(), 2550, 1));
-    assert_eq!(redress_web::sandbox::tick(&app.state).await.expect("tick"), 0, "notified once");
+    assert_eq!(app.run("sandbox").await, 0, "notified once");
     // The buyer and staff see where the money is.
     let alice = app.login("alice").await;
     let d = app.get(&format!("/api/v1/applications/{no}"), &alice).await;
@@ -181,8 +180,7 @@ both!(a_worker_that_dies_mid_send_is_followed_by_a_query_not_a_second_refund, |a
 
 both!(forged_replayed_and_unknown_callbacks_change_nothing, |app: TestApp| async move {
     let no = approved(&app, "WX-3", "10").await;
-    let channels = &app.state.payments.channels;
-    redress_payouts::run_once(&app.store, channels, jiff::Timestamp::now()).await.expect("worker");
+    app.run("payouts").await;
     // Callbacks crafted without the platform's key.
     let post = |body: String, headers: Vec<(&'static str, String)>| {
         let mut req = app.client.post(format!("{}/api/v1/channels/wechat/notify", app.base)).body(body);
@@ -251,7 +249,7 @@ both!(forged_replayed_and_unknown_callbacks_change_nothing, |app: TestApp| async
 both!(an_approval_is_refunded_through_alipay_at_once_and_once, |app: TestApp| async move {
     let no = approved_via(&app, "alipay", "ALI-1", "12.34").await;
     let channels = &app.state.payments.channels;
-    assert_eq!(redress_payouts::run_once(&app.store, channels, jiff::Timestamp::now()).await.expect("worker"), 1);
+    assert_eq!(app.run("payouts").await, 1);
     let p = &payouts(&app, &no).await[0];
     assert_eq!(
         (p.state, p.channel, p.channel_ref.as_deref()),
@@ -279,12 +277,11 @@ both!(an_approval_is_refunded_through_alipay_at_once_and_once, |app: TestApp| as
 
 both!(an_approval_is_refunded_to_the_bank_card_and_the_bank_calls_back, |app: TestApp| async move {
     let no = approved_via(&app, "bank_card", "BK-1", "30").await;
-    let channels = &app.state.payments.channels;
-    assert_eq!(redress_payouts::run_once(&app.store, channels, jiff::Timestamp::now()).await.expect("worker"), 1);
+    assert_eq!(app.run("payouts").await, 1);
     let p = &payouts(&app, &no).await[0];
     assert_eq!((p.state, p.channel), (PayoutState::Processing, Channel::BankCard));
     assert_eq!(state_of(&app, &no).await, "refunding");
-    assert_eq!(redress_web::sandbox::tick(&app.state).await.expect("tick"), 1, "the bank's notification accepted");
+    assert_eq!(app.run("sandbox").await, 1, "the bank's notification accepted");
     assert_eq!(payouts(&app, &no).await[0].state, PayoutState::Succeeded);
     assert_eq!(state_of(&app, &no).await, "refunded");
     // A notification with a wrong secret changes nothing.
@@ -313,14 +310,13 @@ async fn failed(app: &TestApp, order: &str) -> String {
     let no = approved(app, order, "20").await;
     let sandbox = app.state.payments.sandbox.clone().expect("sandbox");
     sandbox.set_faults(Faults { closed: 1.0, ..Faults::default() });
-    let channels = &app.state.payments.channels;
-    redress_payouts::run_once(&app.store, channels, jiff::Timestamp::now()).await.expect("worker");
+    app.run("payouts").await;
     sandbox.set_faults(Faults::default());
     let p = &payouts(app, &no).await[0];
     assert_eq!((p.state, p.reason.as_deref()), (PayoutState::Closed, Some("CLOSED")), "{p:?}");
     assert_eq!(state_of(app, &no).await, "refund_failed");
     // The channel's notification of it changes nothing more.
-    redress_web::sandbox::tick(&app.state).await.expect("tick");
+    app.run("sandbox").await;
     assert_eq!(payouts(app, &no).await[0].state, PayoutState::Closed);
     no
 }
@@ -348,9 +344,8 @@ both!(staff_send_a_failed_refund_again_or_record_it_paid_another_way, |app: Test
     assert_eq!(state_of(&app, &no).await, "refund_failed", "nothing recorded");
     let desk = desk_page(&app, &rita, &no).await;
     assert!(desk.contains("data-refund-in-flight") && !desk.contains(&format!("/desk/{no}/settle-outside")));
-    let channels = &app.state.payments.channels;
-    redress_payouts::run_once(&app.store, channels, jiff::Timestamp::now()).await.expect("worker");
-    redress_web::sandbox::tick(&app.state).await.expect("tick");
+    app.run("payouts").await;
+    app.run("sandbox").await;
     assert_eq!(state_of(&app, &no).await, "refunded");
     let books = app.store.sandbox_refunds("wechat_pay").await.expect("books");
     assert_eq!(books.iter().filter(|b| b.refund_key.starts_with(&no)).count(), 2, "P1 and P2, once each");
@@ -379,9 +374,9 @@ both!(a_refund_the_channel_cannot_deliver_is_routed_another_way_not_sent_again, 
     {
         let no = approved_by(&app, &alice, &rita, channel, order, "20").await;
         sandbox.set_faults(Faults { abnormal: 1.0, ..Faults::default() });
-        redress_payouts::run_once(&app.store, channels, jiff::Timestamp::now()).await.expect("worker");
+        app.run("payouts").await;
         sandbox.set_faults(Faults::default());
-        redress_web::sandbox::tick(&app.state).await.expect("tick");
+        app.run("sandbox").await;
         let p = &payouts(&app, &no).await[0];
         assert_eq!(p.state, PayoutState::Abnormal, "{channel}: {p:?}");
         if !reason.is_empty() {
@@ -491,7 +486,7 @@ both!(a_misbehaving_channel_still_pays_every_approval_exactly_once, |app: TestAp
     for step in 1..=40 {
         let at = start + jiff::SignedDuration::from_hours(2 * step);
         redress_payouts::run_once(&app.store, channels, at).await.expect("worker");
-        redress_web::sandbox::tick(&app.state).await.expect("tick");
+        app.run("sandbox").await;
         let mut open = 0;
         for no in &nos {
             if payouts(&app, no).await.iter().any(|p| !p.state.is_final()) {
@@ -522,10 +517,9 @@ both!(a_misbehaving_channel_still_pays_every_approval_exactly_once, |app: TestAp
 
 /// Works the outbox and lets the sandbox settle and call back until nothing is left to do.
 async fn settle_all(app: &TestApp) {
-    let channels = &app.state.payments.channels;
     for _ in 0..20 {
-        let worked = redress_payouts::run_once(&app.store, channels, jiff::Timestamp::now()).await.expect("worker");
-        let delivered = redress_web::sandbox::tick(&app.state).await.expect("tick");
+        let worked = app.run("payouts").await;
+        let delivered = app.run("sandbox").await;
         if worked == 0 && delivered == 0 {
             return;
         }

@@ -88,7 +88,7 @@ pub async fn draft(app: &TestApp, token: &str, order: &str) -> String {
 /// Files in the evidence folder (the staging folder excluded).
 fn stored_files(app: &TestApp) -> usize {
     let mut n = 0;
-    let mut dirs = vec![app.evidence.path().to_path_buf()];
+    let mut dirs = vec![app.evidence_root()];
     while let Some(d) = dirs.pop() {
         for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
             let p = e.path();
@@ -103,7 +103,7 @@ fn stored_files(app: &TestApp) -> usize {
 }
 
 fn staging_empty(app: &TestApp) -> bool {
-    std::fs::read_dir(app.evidence.path().join(".staging")).map(|d| d.count() == 0).unwrap_or(true)
+    std::fs::read_dir(app.evidence_root().join(".staging")).map(|d| d.count() == 0).unwrap_or(true)
 }
 
 both!(the_bad_input_table, |app: TestApp| async move {

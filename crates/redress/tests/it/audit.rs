@@ -38,8 +38,8 @@ async fn sql(app: &TestApp, statements: &[&str]) {
 both!(tampering_with_chained_rows_is_detected_where_it_happens, |app: TestApp| async move {
     let events = history(&app).await;
     assert_eq!(verify(&app).await.pending, events, "nothing chained before the chainer runs");
-    assert_eq!(app.store.chain_pending(Timestamp::now()).await.expect("chain"), events as u64);
-    assert_eq!(app.store.chain_pending(Timestamp::now()).await.expect("chain again"), 0, "each event once");
+    assert_eq!(app.run("audit").await as i64, events);
+    assert_eq!(app.run("audit").await, 0, "each event once");
     let intact = verify(&app).await;
     assert_eq!((intact.verified, intact.broken.clone(), intact.pending), (events, None, 0));
 
@@ -157,7 +157,7 @@ both!(concurrent_chainers_never_fork_the_chain, |app: TestApp| async move {
         t.await.expect("task");
     }
     assert_eq!(app.take_snapshots().await, 12);
-    app.store.chain_pending(Timestamp::now()).await.expect("chain the rest");
+    app.run("audit").await;
     let r = verify(&app).await;
     assert_eq!((r.verified, r.broken, r.pending), (24, None, 0), "12 submissions and their snapshots");
 });
@@ -171,7 +171,7 @@ both!(evidence_is_chained_once_submitted_and_its_rows_are_guarded, |app: TestApp
         .await;
     let draft = r.body["no"].as_str().expect("no").to_owned();
     assert_eq!(upload(&app, &alice, &draft, "a.png", "image/png", PNG.to_vec(), "chat_log").await.status, 201);
-    app.store.chain_pending(Timestamp::now()).await.expect("chain");
+    app.run("audit").await;
     let r = verify(&app).await;
     assert_eq!((r.verified, r.pending), (0, 0), "a draft's files wait for the submission");
 
@@ -182,7 +182,7 @@ both!(evidence_is_chained_once_submitted_and_its_rows_are_guarded, |app: TestApp
     assert_eq!(verify(&app).await.pending, 3, "the submission and two files");
     assert_eq!(app.take_snapshots().await, 1);
     assert_eq!(verify(&app).await.pending, 4, "and the snapshot");
-    app.store.chain_pending(Timestamp::now()).await.expect("chain");
+    app.run("audit").await;
     let intact = verify(&app).await;
     assert_eq!((intact.verified, intact.broken.clone(), intact.pending), (4, None, 0));
 

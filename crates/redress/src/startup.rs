@@ -1,0 +1,62 @@
+//! The composition root: everything `serve` runs, built from the settings in one place — the
+//! use cases with their clock, the evidence store, the payment channels (the sandbox gateway
+//! unless the settings name a real channel), and the jobs. `serve`, the commands that act
+//! like it (`export case`, `reconcile`) and the integration tests all build it here.
+
+use crate::jobs::Jobs;
+use crate::settings::Settings;
+use anyhow::Context;
+use redress_store::Store;
+use redress_web::{AppState, Payments};
+
+/// A built Redress: what the HTTP application serves, and the jobs that run beside it.
+pub struct Redress {
+    pub state: AppState,
+    pub jobs: Jobs,
+}
+
+/// Opens the configured database (creating the data folder for SQLite) and brings its
+/// schema up to date.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    if settings.database_url.is_none() {
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("cannot create data directory {}", settings.data_dir.display()))?;
+    }
+    let url = settings.database_url();
+    let store =
+        Store::connect(&url, None).await.with_context(|| format!("cannot open {}", settings.describe_database()))?;
+    store.migrate().await.context("database migration failed")?;
+    Ok(store)
+}
+
+impl Redress {
+    /// Builds Redress on `store`. `base` is this server's own address: the sandbox gateway is
+    /// served there and the channels call back there (unless `public_url` says otherwise).
+    /// `None` for commands that pay nothing out (`export case`): no channels, no jobs.
+    pub async fn build(settings: &Settings, store: Store, base: Option<&str>) -> anyhow::Result<Redress> {
+        let app = redress_app::App::new(store.clone(), settings.clock()?);
+        let mut state = AppState::new(app, settings.blobs()?);
+        state.evidence_limits = settings.evidence_limits;
+        state.report_font_path = settings.report_font.clone();
+        let Some(base) = base else {
+            return Ok(Redress { jobs: Jobs::none(), state });
+        };
+        // The embedded default: every channel is the sandbox gateway on this same server.
+        state.payments = Payments::sandbox(&store, base, settings.sandbox_settle)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot set up the sandbox payment gateway: {e}"))?;
+        if let Some(sandbox) = &state.payments.sandbox {
+            sandbox.set_faults(settings.sandbox_faults);
+        }
+        state.payments.arrivals = settings.arrivals;
+        // Channels the settings file configures talk to the real thing.
+        settings.real_channels(&mut state.payments, base)?;
+        let jobs = Jobs::of(&state, settings.payout_lease);
+        Ok(Redress { state, jobs })
+    }
+
+    /// The HTTP application.
+    pub fn router(&self) -> axum::Router {
+        redress_web::app(self.state.clone())
+    }
+}
