@@ -8,6 +8,7 @@ mod applications;
 mod clock;
 mod evidence;
 mod orders;
+mod payouts;
 mod review;
 
 pub use applications::ApplicationView;

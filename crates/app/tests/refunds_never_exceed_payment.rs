@@ -205,8 +205,7 @@ impl World {
             Op::SettleOutside => app.settle_outside(&no, &holder, "paid by bank transfer").await?,
             Op::Channel(status) => {
                 let Some(p) = self.store.payouts_of(&no).await?.pop() else { return Ok(()) };
-                let now = app.now();
-                self.store.payout_reported(&p.id, *status, Some("ref"), Some("frozen card"), now, now).await?;
+                app.payout_reported(&p.id, *status, Some("ref"), Some("frozen card"), app.now()).await?;
                 self.store.application(&no).await?
             }
             Op::Draft(_) | Op::Wait(_) => unreachable!("handled above"),

@@ -134,6 +134,60 @@ pub fn advance(current: PayoutState, report: ChannelStatus) -> Option<PayoutStat
     if current.is_final() || next.rank() <= current.rank() { None } else { Some(next) }
 }
 
+/// A payout as it is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payout {
+    /// The idempotency key the channel sees.
+    pub id: String,
+    pub application_no: String,
+    /// The application's n-th payout.
+    pub n: i64,
+    pub order_no: String,
+    pub channel: Channel,
+    pub amount: Fen,
+    pub state: PayoutState,
+    pub attempts: i64,
+    pub next_attempt_at: Timestamp,
+    pub channel_ref: Option<String>,
+    pub reason: Option<String>,
+    pub created_at: Timestamp,
+    pub sent_at: Option<Timestamp>,
+    pub settled_at: Option<Timestamp>,
+}
+
+/// What a channel's report does to a payout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reported {
+    /// Nothing moved (a repeat, or older news): ask again at `retry_at`, unless it has ended.
+    Unchanged { retry_at: Option<Timestamp> },
+    /// The payout's next row.
+    Moved(Box<Payout>),
+}
+
+/// A channel's `report` on `p` at `now` (with its reference and, for an abnormal or closed
+/// refund, its reason), to be asked about again at `retry_at` while not final.
+pub fn on_report(
+    p: &Payout,
+    report: ChannelStatus,
+    channel_ref: Option<&str>,
+    reason: Option<&str>,
+    retry_at: Timestamp,
+    now: Timestamp,
+) -> Reported {
+    let Some(next) = advance(p.state, report) else {
+        return Reported::Unchanged { retry_at: (!p.state.is_final()).then_some(retry_at) };
+    };
+    let mut p = p.clone();
+    p.state = next;
+    p.channel_ref = channel_ref.map(str::to_owned).or(p.channel_ref);
+    p.reason =
+        if matches!(next, PayoutState::Abnormal | PayoutState::Closed) { reason.map(str::to_owned) } else { None };
+    p.sent_at = p.sent_at.or(Some(now));
+    p.settled_at = next.is_final().then_some(now);
+    p.next_attempt_at = retry_at;
+    Reported::Moved(Box::new(p))
+}
+
 /// The most characters a channel takes in an idempotency key (WeChat Pay's `out_refund_no`).
 pub const MAX_KEY_CHARS: usize = 64;
 

@@ -14,6 +14,7 @@ pub mod wechat;
 
 use futures_util::StreamExt;
 use jiff::{SignedDuration, Timestamp};
+use redress_app::App;
 use redress_domain::money::Fen;
 use redress_domain::order::Channel;
 use redress_domain::payout::{ChannelStatus, PayoutState, check_limits, retry_delay};
@@ -128,24 +129,24 @@ pub const CONCURRENCY: usize = 8;
 /// How long a worker holds a payout it took.
 pub const LEASE: SignedDuration = SignedDuration::from_secs(60);
 
-/// Takes the payouts that are due and works each once; returns how many it worked.
-pub async fn run_once(store: &Store, channels: &Channels, now: Timestamp) -> Result<usize, redress_store::StoreError> {
-    run_once_leased(store, channels, now, LEASE).await
+/// Takes the payouts that are due now (by the application's clock) and works each once;
+/// returns how many it worked.
+pub async fn run_once(app: &App, channels: &Channels) -> Result<usize, redress_app::Error> {
+    run_once_leased(app, channels, LEASE).await
 }
 
 /// As [`run_once`], holding what it takes for `lease`.
 pub async fn run_once_leased(
-    store: &Store,
+    app: &App,
     channels: &Channels,
-    now: Timestamp,
     lease: SignedDuration,
-) -> Result<usize, redress_store::StoreError> {
-    let due = store.claim_due_payouts(&channels.configured(), now, lease, BATCH).await?;
+) -> Result<usize, redress_app::Error> {
+    let due = app.store.claim_due_payouts(&channels.configured(), app.now(), lease, BATCH).await?;
     let n = due.len();
     // Each payout is its own conversation with its channel: they go on side by side.
     futures_util::stream::iter(due)
         .for_each_concurrent(CONCURRENCY, |p| async move {
-            if let Err(e) = work(store, channels, &p).await {
+            if let Err(e) = work(app, channels, &p).await {
                 tracing::warn!(payout = %p.id, error = %e, "payout not worked; it will be taken again");
             }
         })
@@ -153,11 +154,12 @@ pub async fn run_once_leased(
     Ok(n)
 }
 
-fn later(p: &Payout) -> Timestamp {
-    Timestamp::now() + retry_delay(u32::try_from(p.attempts).unwrap_or(u32::MAX), rand::random::<f64>())
+fn later(app: &App, p: &Payout) -> Timestamp {
+    app.now() + retry_delay(u32::try_from(p.attempts).unwrap_or(u32::MAX), rand::random::<f64>())
 }
 
-async fn work(store: &Store, channels: &Channels, p: &Payout) -> Result<(), redress_store::StoreError> {
+async fn work(app: &App, channels: &Channels, p: &Payout) -> Result<(), redress_app::Error> {
+    let store = &app.store;
     let Some(channel) = channels.get(p.channel) else {
         return Ok(());
     };
@@ -165,7 +167,7 @@ async fn work(store: &Store, channels: &Channels, p: &Payout) -> Result<(), redr
         .order(&redress_domain::ids::OrderNo::parse(&p.order_no).map_err(redress_store::StoreError::corrupt)?)
         .await?;
     let Some(payment) = order.payment.as_ref() else {
-        return Err(redress_store::StoreError::corrupt("a payout's order has no payment"));
+        return Err(redress_store::StoreError::corrupt("a payout's order has no payment").into());
     };
     let o = RefundOrder {
         key: &p.id,
@@ -180,51 +182,37 @@ async fn work(store: &Store, channels: &Channels, p: &Payout) -> Result<(), redr
     let asked_before = p.attempts > 1 || p.state != PayoutState::Created;
     if asked_before {
         let answer = channel.query(o).await;
-        store.record_payout_attempt(&p.id, "query", &outcome(&answer), &detail(&answer), Timestamp::now()).await?;
+        store.record_payout_attempt(&p.id, "query", &outcome(&answer), &detail(&answer), app.now()).await?;
         match answer {
             Ok(Answer::Status { status, channel_ref, reason }) => {
-                store
-                    .payout_reported(
-                        &p.id,
-                        status,
-                        channel_ref.as_deref(),
-                        reason.as_deref(),
-                        later(p),
-                        Timestamp::now(),
-                    )
-                    .await?;
+                app.payout_reported(&p.id, status, channel_ref.as_deref(), reason.as_deref(), later(app, p)).await?;
                 return Ok(());
             }
             Ok(Answer::Unknown) if p.state == PayoutState::Created => {}
             Ok(Answer::Unknown) | Err(_) => {
-                store.payout_later(&p.id, later(p), Timestamp::now()).await?;
+                store.payout_later(&p.id, later(app, p), app.now()).await?;
                 return Ok(());
             }
         }
     }
     let earlier = store.refunds_requested_for_order(&p.order_no, &p.id).await?;
-    if let Err(e) = check_limits(p.channel, payment.amount, p.amount, payment.paid_at, Timestamp::now(), earlier, &p.id)
-    {
-        store.record_payout_attempt(&p.id, "check", "refused", &e.to_string(), Timestamp::now()).await?;
-        store.payout_reported(&p.id, ChannelStatus::Closed, None, Some(e.code()), later(p), Timestamp::now()).await?;
+    if let Err(e) = check_limits(p.channel, payment.amount, p.amount, payment.paid_at, app.now(), earlier, &p.id) {
+        store.record_payout_attempt(&p.id, "check", "refused", &e.to_string(), app.now()).await?;
+        app.payout_reported(&p.id, ChannelStatus::Closed, None, Some(e.code()), later(app, p)).await?;
         return Ok(());
     }
     let answer = channel.refund(o).await;
-    store.record_payout_attempt(&p.id, "refund", &outcome(&answer), &detail(&answer), Timestamp::now()).await?;
+    store.record_payout_attempt(&p.id, "refund", &outcome(&answer), &detail(&answer), app.now()).await?;
     match answer {
         Ok(Answer::Status { status, channel_ref, reason }) => {
-            store
-                .payout_reported(&p.id, status, channel_ref.as_deref(), reason.as_deref(), later(p), Timestamp::now())
-                .await?;
+            app.payout_reported(&p.id, status, channel_ref.as_deref(), reason.as_deref(), later(app, p)).await?;
         }
         Err(ChannelError::Refused { code, message }) => {
             let reason = format!("{code}: {message}");
-            store
-                .payout_reported(&p.id, ChannelStatus::Closed, None, Some(&reason), later(p), Timestamp::now())
-                .await?;
+            app.payout_reported(&p.id, ChannelStatus::Closed, None, Some(&reason), later(app, p)).await?;
         }
         // No answer, or one not to be believed: ask again later, with the same key.
-        Ok(Answer::Unknown) | Err(_) => store.payout_later(&p.id, later(p), Timestamp::now()).await?,
+        Ok(Answer::Unknown) | Err(_) => store.payout_later(&p.id, later(app, p), app.now()).await?,
     }
     Ok(())
 }

@@ -182,8 +182,8 @@ impl Job for Payouts {
 
     fn pass(&self) -> Pass<'_> {
         Box::pin(async move {
-            let (store, channels) = (&self.state.store, &self.state.payments.channels);
-            let n = redress_payouts::run_once_leased(store, channels, self.state.app.now(), self.lease).await?;
+            let n =
+                redress_payouts::run_once_leased(&self.state.app, &self.state.payments.channels, self.lease).await?;
             if n > 0 {
                 self.then.notify_one();
             }

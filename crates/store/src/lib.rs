@@ -21,7 +21,8 @@ pub use db::{Backend, POSTGRES_SETTINGS, SQLITE_PRAGMAS, Store};
 pub use error::StoreError;
 pub use evidence::{BlobAction, Check, Evidence, EvidenceFile};
 pub use ingest::Upserted;
-pub use payouts::{Payout, Reported};
+pub use payouts::{ReportDecision, Reported};
+pub use redress_domain::payout::Payout;
 pub use sandbox::SandboxRefund;
 pub use users::{NewUser, SESSION_EXPIRY_BATCH, User};
 

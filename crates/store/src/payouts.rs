@@ -10,30 +10,9 @@ use redress_domain::application::{Application, Decision, NewPayout};
 use redress_domain::ids::ApplicationNo;
 use redress_domain::money::Fen;
 use redress_domain::order::Channel;
-use redress_domain::payout::{ChannelStatus, PayoutHistory, PayoutState, advance};
+use redress_domain::payout::{Payout, PayoutHistory, PayoutState, Reported as Report};
 use sqlx::Row;
 use sqlx::any::AnyRow;
-
-/// A payout as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Payout {
-    /// The idempotency key the channel sees.
-    pub id: String,
-    pub application_no: String,
-    /// The application's n-th payout.
-    pub n: i64,
-    pub order_no: String,
-    pub channel: Channel,
-    pub amount: Fen,
-    pub state: PayoutState,
-    pub attempts: i64,
-    pub next_attempt_at: Timestamp,
-    pub channel_ref: Option<String>,
-    pub reason: Option<String>,
-    pub created_at: Timestamp,
-    pub sent_at: Option<Timestamp>,
-    pub settled_at: Option<Timestamp>,
-}
 
 const COLUMNS: &str = "id, application_no, n, order_no, channel, amount_fen, state, attempts, next_attempt_at, \
                        channel_ref, reason, created_at, sent_at, settled_at";
@@ -84,6 +63,19 @@ pub(crate) async fn insert_new(
     Ok(())
 }
 
+/// What one report from a channel did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reported {
+    pub payout: Payout,
+    /// Whether it moved the payout forward (a repeat or older news does not).
+    pub moved: bool,
+}
+
+/// Decides what a channel's report does, given the payout (locked) and its application: the
+/// payout's next row, and the application's steps that follow (see `redress_app`).
+pub type ReportDecision =
+    Box<dyn FnOnce(&Payout, &Application) -> Result<(Report, Option<Decision>), StoreError> + Send>;
+
 impl Store {
     /// What a decision about application `no` needs of its payouts: its order's channel and
     /// the state of each payout so far.
@@ -125,14 +117,6 @@ impl Store {
         .await?;
         rows.iter().map(from_row).collect()
     }
-}
-
-/// What one report from a channel did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reported {
-    pub payout: Payout,
-    /// Whether it moved the payout forward (a repeat or older news does not).
-    pub moved: bool,
 }
 
 impl Store {
@@ -213,20 +197,16 @@ impl Store {
         .await
     }
 
-    /// Applies a channel's report to payout `id` — only ever forward (see
-    /// `redress_domain::payout::advance`) — and moves its application along in the same
-    /// transaction. `retry_at`: when to ask the channel again if the payout is still not
-    /// final.
+    /// Applies a channel's report to payout `id` as `decide` decides it, in one transaction
+    /// with the payout's row locked: the payout's next row (or only its next attempt) and the
+    /// application's steps that follow.
     pub async fn payout_reported(
         &self,
         id: &str,
-        report: ChannelStatus,
-        channel_ref: Option<&str>,
-        reason: Option<&str>,
-        retry_at: Timestamp,
         now: Timestamp,
+        decide: ReportDecision,
     ) -> Result<Reported, StoreError> {
-        let (id, channel_ref, reason) = (id.to_owned(), channel_ref.map(str::to_owned), reason.map(str::to_owned));
+        let id = id.to_owned();
         self.writing(move |s| async move {
             let mut tx = s.write().await?;
             let lock = if s.backend() == crate::Backend::Postgres { " FOR UPDATE" } else { "" };
@@ -235,50 +215,47 @@ impl Store {
                 .fetch_optional(&mut **tx)
                 .await?
                 .ok_or(StoreError::NotFound)?;
-            let mut p = from_row(&row)?;
-            let Some(next) = advance(p.state, report) else {
-                if !p.state.is_final() {
-                    sqlx::query("UPDATE payouts SET next_attempt_at = $1, updated_at = $2 WHERE id = $3")
-                        .bind(ms(retry_at))
-                        .bind(ms(now))
-                        .bind(&id)
-                        .execute(&mut **tx)
-                        .await?;
-                    p.next_attempt_at = retry_at;
-                }
-                tx.commit().await?;
-                return Ok(Reported { payout: p, moved: false });
-            };
-            let reason_text = reason.clone().unwrap_or_default();
-            p.state = next;
-            p.channel_ref = channel_ref.or(p.channel_ref);
-            p.reason = if matches!(next, PayoutState::Abnormal | PayoutState::Closed) { reason } else { None };
-            p.sent_at = p.sent_at.or(Some(now));
-            p.settled_at = if next.is_final() { Some(now) } else { None };
-            p.next_attempt_at = retry_at;
-            sqlx::query(
-                "UPDATE payouts SET state = $1, channel_ref = $2, reason = $3, sent_at = $4, settled_at = $5,
-                        next_attempt_at = $6, updated_at = $7 WHERE id = $8",
-            )
-            .bind(next.as_str())
-            .bind(&p.channel_ref)
-            .bind(&p.reason)
-            .bind(p.sent_at.map(ms))
-            .bind(p.settled_at.map(ms))
-            .bind(ms(retry_at))
-            .bind(ms(now))
-            .bind(&id)
-            .execute(&mut **tx)
-            .await?;
+            let p = from_row(&row)?;
             let no = ApplicationNo::parse(&p.application_no).map_err(StoreError::corrupt)?;
             let a = s.fetch_app(Some(&mut *tx), &no).await?;
-            let steps = a.follow_payout(next, &reason_text, now)?;
-            if !steps.is_empty() {
-                let d = Decision::of(&a, steps, &PayoutHistory::default())?;
+            let (report, follows) = decide(&p, &a)?;
+            let reported = match report {
+                Report::Unchanged { retry_at } => {
+                    let mut p = p;
+                    if let Some(at) = retry_at {
+                        sqlx::query("UPDATE payouts SET next_attempt_at = $1, updated_at = $2 WHERE id = $3")
+                            .bind(ms(at))
+                            .bind(ms(now))
+                            .bind(&id)
+                            .execute(&mut **tx)
+                            .await?;
+                        p.next_attempt_at = at;
+                    }
+                    Reported { payout: p, moved: false }
+                }
+                Report::Moved(next) => {
+                    sqlx::query(
+                        "UPDATE payouts SET state = $1, channel_ref = $2, reason = $3, sent_at = $4, settled_at = $5,
+                                next_attempt_at = $6, updated_at = $7 WHERE id = $8",
+                    )
+                    .bind(next.state.as_str())
+                    .bind(&next.channel_ref)
+                    .bind(&next.reason)
+                    .bind(next.sent_at.map(ms))
+                    .bind(next.settled_at.map(ms))
+                    .bind(ms(next.next_attempt_at))
+                    .bind(ms(now))
+                    .bind(&id)
+                    .execute(&mut **tx)
+                    .await?;
+                    Reported { payout: *next, moved: true }
+                }
+            };
+            if let Some(d) = follows {
                 crate::applications::write_decision(&mut tx, &d, now).await?;
             }
             tx.commit().await?;
-            Ok(Reported { payout: p, moved: true })
+            Ok(reported)
         })
         .await
     }

@@ -169,10 +169,10 @@ both!(a_worker_that_dies_mid_send_is_followed_by_a_query_not_a_second_refund, |a
     use redress_payouts::RefundChannel;
     wechat.refund(order).await.expect("sent");
     // Nobody else takes it while the lease runs.
-    assert_eq!(redress_payouts::run_once(&app.store, channels, now).await.expect("worker"), 0);
+    assert_eq!(redress_payouts::run_once(&app.at(now), channels).await.expect("worker"), 0);
     // After the lease, the next worker asks before sending, and learns it is on its way.
     let later = now + redress_payouts::LEASE + jiff::SignedDuration::from_secs(1);
-    assert_eq!(redress_payouts::run_once(&app.store, channels, later).await.expect("worker"), 1);
+    assert_eq!(redress_payouts::run_once(&app.at(later), channels).await.expect("worker"), 1);
     assert_eq!(payouts(&app, &no).await[0].state, PayoutState::Processing);
     let books = app.store.sandbox_refunds("wechat_pay").await.expect("books");
     assert_eq!((books.len(), books[0].requests), (1, 1), "asked about, not sent again");
@@ -405,7 +405,7 @@ both!(a_refund_the_channel_cannot_deliver_is_routed_another_way_not_sent_again, 
         assert_eq!((mine.len(), mine[0].requests), (1, 1), "{channel}: one refund, asked for once");
         // It is not ended: the worker keeps asking the channel about it (never sending it again).
         let later = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(2);
-        let asked = redress_payouts::run_once(&app.store, channels, later).await.expect("worker");
+        let asked = redress_payouts::run_once(&app.at(later), channels).await.expect("worker");
         assert_eq!(asked, 1, "{channel}: the abnormal payout is asked about");
         let p = &payouts(&app, &no).await[0];
         assert_eq!(p.state, PayoutState::Abnormal, "{channel}");
@@ -417,7 +417,7 @@ both!(a_refund_the_channel_cannot_deliver_is_routed_another_way_not_sent_again, 
         let key = format!("{no}-P1");
         app.store.sandbox_settle_now(channel, &key, "SUCCESS", jiff::Timestamp::now()).await.expect("deliver");
         let much_later = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(8);
-        redress_payouts::run_once(&app.store, channels, much_later).await.expect("worker");
+        redress_payouts::run_once(&app.at(much_later), channels).await.expect("worker");
         assert_eq!(payouts(&app, &no).await[0].state, PayoutState::Succeeded, "{channel}");
         assert_eq!(state_of(&app, &no).await, "refunded");
         let today = redress_domain::reconcile::business_date(jiff::Timestamp::now());
@@ -446,10 +446,11 @@ both!(two_instances_on_one_database_never_send_a_payout_twice, |app: TestApp| as
     let channels = app.state.payments.channels.clone();
     let worker = |store: redress_store::Store| {
         let channels = channels.clone();
+        let app = redress_app::App::new(store, redress_app::Clock::System);
         tokio::spawn(async move {
             let mut taken = 0;
             loop {
-                let n = redress_payouts::run_once(&store, &channels, jiff::Timestamp::now()).await.expect("worker");
+                let n = redress_payouts::run_once(&app, &channels).await.expect("worker");
                 if n == 0 {
                     return taken;
                 }
@@ -485,7 +486,7 @@ both!(a_misbehaving_channel_still_pays_every_approval_exactly_once, |app: TestAp
     // settle and call back, until every payout has ended.
     for step in 1..=40 {
         let at = start + jiff::SignedDuration::from_hours(2 * step);
-        redress_payouts::run_once(&app.store, channels, at).await.expect("worker");
+        redress_payouts::run_once(&app.at(at), channels).await.expect("worker");
         app.run("sandbox").await;
         let mut open = 0;
         for no in &nos {
@@ -570,22 +571,16 @@ both!(reconciliation_lists_every_mismatch_with_the_channels_statements, |app: Te
     settle_all(&app).await;
     // WeChat Pay settles a refund whose notification Redress never gets.
     let behind = approved_by(&app, &alice, &rita, "wechat_pay", "RC-7", "11.00").await;
-    redress_payouts::run_once(&app.store, &channels, jiff::Timestamp::now()).await.expect("worker");
+    redress_payouts::run_once(&app.state.app, &channels).await.expect("worker");
     let behind_key = format!("{behind}-P1");
     app.store.sandbox_settle_now("wechat_pay", &behind_key, "SUCCESS", jiff::Timestamp::now()).await.expect("settle");
     // Redress believes a bank refund arrived that the bank never made.
     let ghost = approved_by(&app, &alice, &rita, "bank_card", "RC-8", "13.00").await;
     let ghost_key = format!("{ghost}-P1");
     let later = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1);
-    app.store
-        .payout_reported(
-            &ghost_key,
-            redress_domain::payout::ChannelStatus::Succeeded,
-            Some("BK-GHOST"),
-            None,
-            later,
-            jiff::Timestamp::now(),
-        )
+    app.state
+        .app
+        .payout_reported(&ghost_key, redress_domain::payout::ChannelStatus::Succeeded, Some("BK-GHOST"), None, later)
         .await
         .expect("report");
 

@@ -37,7 +37,7 @@ async fn apply(
     }
     let now = state.app.now();
     let retry = now + redress_payouts::LEASE;
-    match state.store.payout_reported(&payout.id, report, Some(channel_ref), reason, retry, now).await {
+    match state.app.payout_reported(&payout.id, report, Some(channel_ref), reason, retry).await {
         Ok(_) => {
             let outcome = format!("{report:?}").to_lowercase();
             // The report itself is recorded; a lost line in the exchange log is only logged.
