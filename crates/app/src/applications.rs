@@ -6,11 +6,13 @@ use crate::orders::assess;
 use crate::{App, Error, Result, actor, own};
 use jiff::Timestamp;
 use rand::RngExt;
+use redress_domain::application::EventKind;
 use redress_domain::application::{self as decide, Application, ApplicationError, Decision, DraftInput, Step};
 use redress_domain::calendar::{BusinessCalendar, shanghai_date};
+use redress_domain::entitlement::Entitlement;
 use redress_domain::ids::{ApplicationNo, OrderNo};
-use redress_domain::order::Order;
-use redress_domain::payout::PayoutHistory;
+use redress_domain::order::{DeliveryReading, Order, latest_delivered};
+use redress_domain::payout::{Payout, PayoutHistory};
 use redress_store::{Held, StoreError, TimelineEntry, User};
 
 /// An application with its order and timeline, as its buyer or staff see it.
@@ -19,6 +21,39 @@ pub struct ApplicationView {
     pub application: Application,
     pub order: Order,
     pub timeline: Vec<TimelineEntry>,
+}
+
+/// An application's detail, as the API, the buyer's page and the desk show it: read once.
+#[derive(Debug, Clone)]
+pub struct ApplicationDetail {
+    pub view: ApplicationView,
+    /// The order's entitlement without this application's own hold (what it could ask for).
+    pub entitlement: Entitlement,
+    /// The order's entitlement as it stands now (this application included).
+    pub order_now: Entitlement,
+    pub ledger: Vec<DeliveryReading>,
+    /// Its payouts, oldest first.
+    pub payouts: Vec<Payout>,
+}
+
+impl ApplicationDetail {
+    /// The latest delivered quantity on the ledger.
+    pub fn delivered(&self) -> u64 {
+        latest_delivered(&self.ledger)
+    }
+
+    /// Where its payouts stand (in flight, abnormal, paid twice), for the desk.
+    pub fn payout_history(&self) -> PayoutHistory {
+        PayoutHistory {
+            channel: self.view.order.payment.as_ref().map(|p| p.channel),
+            states: self.payouts.iter().map(|p| p.state).collect(),
+        }
+    }
+
+    /// Whether staff recorded the refund as paid another way.
+    pub fn paid_another_way(&self) -> bool {
+        self.view.timeline.iter().any(|t| matches!(t.event.kind, EventKind::SettledOutside { .. }))
+    }
 }
 
 /// How often a write guarded by the order's facts is decided again after losing a race
@@ -31,6 +66,21 @@ impl App {
         let order = self.store.order(&application.order_no).await?;
         let timeline = self.store.timeline(no).await?;
         Ok(ApplicationView { application, order, timeline })
+    }
+
+    /// An application's detail as `viewer` may see it, from one read of the order's facts.
+    pub async fn detail(&self, no: &ApplicationNo, viewer: &User) -> Result<ApplicationDetail> {
+        let view = self.view(no, viewer).await?;
+        let facts = self.store.order_facts(&view.order.no).await?;
+        let now = self.now();
+        let payouts = self.store.payouts_of(no).await?;
+        Ok(ApplicationDetail {
+            entitlement: assess(&facts, Some(no), now),
+            order_now: assess(&facts, None, now),
+            ledger: facts.ledger,
+            payouts,
+            view,
+        })
     }
 
     /// A buyer's applications, newest first.

@@ -11,7 +11,7 @@ mod orders;
 mod payouts;
 mod review;
 
-pub use applications::ApplicationView;
+pub use applications::{ApplicationDetail, ApplicationView};
 pub use clock::Clock;
 pub use orders::OrderSummary;
 

@@ -115,14 +115,14 @@ impl Job for Snapshots {
     }
 
     fn batch(&self) -> usize {
-        redress_web::api::evidence::SNAPSHOT_BATCH
+        redress_web::files::SNAPSHOT_BATCH
     }
 
     fn pass(&self) -> Pass<'_> {
         Box::pin(async move {
             let started = self.state.app.now();
             let since = *self.since.lock().unwrap_or_else(|e| e.into_inner());
-            let n = redress_web::api::evidence::take_snapshots(&self.state, since)
+            let n = redress_web::files::take_snapshots(&self.state, since)
                 .await
                 .map_err(|e| anyhow::anyhow!("taking system snapshots failed: {}", e.code))?;
             if n < self.batch() {

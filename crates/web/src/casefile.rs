@@ -4,6 +4,7 @@
 //! on the API, the pages and `redress export case`.
 
 use crate::AppState;
+use crate::codes::ErrorCode;
 use crate::dto::TimelineDto;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AuthUser, application_no};
@@ -40,10 +41,10 @@ pub async fn write_case_file(
     let view = state.app.view(no, viewer).await?;
     let a = &view.application;
     if a.state == AppStatus::Draft {
-        return Err(ApiError::new(StatusCode::CONFLICT, "case-draft"));
+        return Err(ApiError::new(StatusCode::CONFLICT, ErrorCode::CaseDraft));
     }
     let font = state.report_font()?;
-    crate::api::evidence::take_snapshots(state, a.submitted_at).await?;
+    crate::files::take_snapshots(state, a.submitted_at).await?;
     state.store.chain_pending(now).await?;
     let order = &view.order;
     let policy = state.store.policy(order.policy_version).await?;
@@ -177,7 +178,7 @@ pub async fn write_case_file(
     for e in &evidence {
         let bytes = state.blobs.get(&e.file.sha256).await.map_err(|err| {
             tracing::error!(error = %err, sha = %e.file.sha256, "evidence file missing from the store");
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
         })?;
         let (seq, name) = (e.seq, e.file.filename.clone());
         w = blocking(move || {
@@ -229,7 +230,7 @@ pub(crate) fn size_label(bytes: u64) -> String {
 
 fn internal(e: redress_casefile::CaseError) -> ApiError {
     tracing::error!(error = %e, "case file");
-    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal")
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
 }
 
 async fn blocking<T: Send + 'static>(
@@ -239,7 +240,7 @@ async fn blocking<T: Send + 'static>(
         Ok(r) => r.map_err(internal),
         Err(e) => {
             tracing::error!(error = %e, "case file task");
-            Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal"))
+            Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal))
         }
     }
 }

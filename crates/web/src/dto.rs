@@ -9,6 +9,8 @@ use redress_domain::application::{Application, Event};
 use redress_domain::entitlement::Entitlement;
 use redress_domain::money::{AmountError, Fen};
 use redress_domain::order::{DeliveryReading, Order};
+use redress_domain::policy::Policy;
+use redress_store::Evidence;
 use redress_store::{TimelineEntry, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -395,5 +397,81 @@ impl PayoutDto {
         let now = state.app.now();
         let arrivals = state.payments.arrivals;
         Ok(payouts.iter().map(|p| PayoutDto::new(p, arrivals.get(p.channel), &calendar, lang, now)).collect())
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EvidenceDto {
+    pub id: String,
+    pub kind: String,
+    pub kind_label: String,
+    pub media_type: String,
+    pub size: u64,
+    pub sha256: String,
+    pub filename: String,
+    pub caption: String,
+    pub uploaded_by: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub uploaded_at: Timestamp,
+    /// Redress's own snapshot taken at submission, not a buyer's file.
+    pub system: bool,
+    /// Where to download it.
+    pub href: String,
+    /// Whether the pages show a thumbnail and a preview (images rebuilt from their pixels, a
+    /// PDF's first page drawn by Redress).
+    pub previewable: bool,
+}
+
+impl EvidenceDto {
+    pub fn new(e: &Evidence, lang: Lang) -> EvidenceDto {
+        EvidenceDto {
+            id: e.id.clone(),
+            kind: e.file.kind.as_str().to_owned(),
+            kind_label: lang.t(&format!("evidence-kind-{}", e.file.kind.as_str())),
+            media_type: e.file.media_type.mime().to_owned(),
+            size: e.file.size,
+            sha256: e.file.sha256.clone(),
+            filename: e.file.filename.clone(),
+            caption: e.file.caption.clone(),
+            uploaded_by: e.uploaded_by.clone(),
+            uploaded_at: e.uploaded_at,
+            system: e.system,
+            href: format!("/api/v1/applications/{}/evidence/{}", e.application_no, e.id),
+            previewable: e.file.media_type.previewable(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PolicyDto {
+    pub version: u32,
+    pub title: String,
+    pub clauses: Vec<ClauseDto>,
+    /// The machine-readable rules as published.
+    #[schema(value_type = Object)]
+    pub rules: serde_json::Value,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ClauseDto {
+    pub id: String,
+    pub text: String,
+}
+
+impl PolicyDto {
+    pub fn new(p: &Policy, lang: Lang) -> PolicyDto {
+        PolicyDto {
+            version: p.version,
+            title: p.title.get(lang.tag()).to_owned(),
+            clauses: p
+                .clauses
+                .iter()
+                .map(|c| ClauseDto {
+                    id: c.id.clone(),
+                    text: if lang == Lang::En { c.en.clone() } else { c.zh.clone() },
+                })
+                .collect(),
+            rules: serde_json::to_value(&p.rules).unwrap_or_default(),
+        }
     }
 }

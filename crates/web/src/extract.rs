@@ -2,6 +2,7 @@
 //! identities behind bearer tokens (buyer and staff sessions, merchant API tokens).
 
 use crate::AppState;
+use crate::codes::ErrorCode;
 use crate::error::{ApiError, FieldError};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -23,19 +24,19 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
             Ok(axum::Json(v)) => Ok(Json(v)),
             Err(JsonRejection::JsonDataError(e)) => {
                 let text = e.body_text();
-                let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "json-invalid");
+                let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::JsonInvalid);
                 if let Some(f) = field_of(&text) {
                     err.fields.push(f);
                 }
                 Err(err.detail(text))
             }
             Err(JsonRejection::MissingJsonContentType(_)) => {
-                Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "json-content-type"))
+                Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::JsonContentType))
             }
             Err(JsonRejection::BytesRejection(_)) => {
-                Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body-too-large"))
+                Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::BodyTooLarge))
             }
-            Err(e) => Err(ApiError::new(StatusCode::BAD_REQUEST, "json-malformed").detail(e.body_text())),
+            Err(e) => Err(ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::JsonMalformed).detail(e.body_text())),
         }
     }
 }
@@ -46,14 +47,14 @@ fn field_of(text: &str) -> Option<FieldError> {
     let rest = text.split_once("target type: ").map_or(text, |(_, r)| r);
     let quoted = |marker: &str| rest.split_once(marker).and_then(|(_, r)| r.split('`').next()).map(str::to_owned);
     if let Some(name) = quoted("missing field `") {
-        return Some(FieldError::new(name, "field-missing"));
+        return Some(FieldError::new(name, ErrorCode::FieldMissing));
     }
     if let Some(name) = quoted("unknown field `") {
-        return Some(FieldError::new(name, "field-unknown"));
+        return Some(FieldError::new(name, ErrorCode::FieldUnknown));
     }
     let (path, _) = rest.split_once(": ")?;
     let plausible = !path.is_empty() && path.chars().all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c));
-    plausible.then(|| FieldError::new(path, "field-invalid"))
+    plausible.then(|| FieldError::new(path, ErrorCode::FieldInvalid))
 }
 
 fn bearer(parts: &Parts) -> Option<&str> {

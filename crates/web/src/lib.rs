@@ -6,16 +6,25 @@
 
 pub mod api;
 pub mod casefile;
+pub mod codes;
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod files;
+pub mod forms;
 pub mod i18n;
 pub mod pages;
 pub mod sandbox;
+pub mod throttle;
 
+use crate::codes::ErrorCode;
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
+use error::ApiError;
+use i18n::Lang;
 use redress_store::Store;
+use std::sync::Arc;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -31,7 +40,7 @@ pub struct AppState {
     pub store: Store,
     pub blobs: redress_blobs::Blobs,
     pub evidence_limits: redress_domain::evidence::Limits,
-    pub throttle: std::sync::Arc<pages::auth::LoginThrottle>,
+    pub throttle: std::sync::Arc<throttle::LoginThrottle>,
     /// The case report's font file; `None` looks in the usual places.
     pub report_font_path: Option<std::path::PathBuf>,
     report_font: std::sync::Arc<std::sync::OnceLock<redress_casefile::ReportFont>>,
@@ -94,7 +103,7 @@ impl AppState {
             Ok(f) => Ok(self.report_font.get_or_init(|| f).clone()),
             Err(e) => {
                 tracing::error!(error = %e, "no font for case reports");
-                Err(error::ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "case-font-missing"))
+                Err(error::ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::CaseFontMissing))
             }
         }
     }
@@ -110,7 +119,7 @@ pub fn app(state: AppState) -> Router {
     // A state-changing request from a page on another origin is refused (Fetch Metadata and
     // Origin); API clients that are not browsers send neither header and are not affected.
     let csrf = tower_http::csrf::CsrfLayer::new().with_rejection_response(|_| {
-        axum::response::IntoResponse::into_response(error::ApiError::new(StatusCode::FORBIDDEN, "cross-origin"))
+        axum::response::IntoResponse::into_response(error::ApiError::new(StatusCode::FORBIDDEN, ErrorCode::CrossOrigin))
     });
     // A server started as a test fixture (a manual clock) can be told what time it is.
     let router = if state.app.clock().is_manual() {
@@ -125,7 +134,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/channels/bank/notify", axum::routing::post(api::channels::bank_notify))
         .fallback(|| async { error::ApiError::not_found() })
         .method_not_allowed_fallback(|| async {
-            error::ApiError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed")
+            error::ApiError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed)
         })
         .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::max(JSON_BODY_LIMIT))
@@ -141,10 +150,26 @@ pub fn app(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(CatchPanicLayer::new())
         // Outside the limits, timeout and panic catcher, so their answers are structured too.
-        .layer(axum::middleware::from_fn(error::translate))
+        .layer(axum::middleware::from_fn(translate))
         .layer(TraceLayer::new_for_http())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// Middleware: turns an [`ApiError`] left in a response into its JSON body, translated.
+pub async fn translate(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let lang = Lang::of(req.headers());
+    let wants_html = pages::wants_html(&req);
+    let mut res = next.run(req).await;
+    if let Some(err) = res.extensions_mut().remove::<Arc<ApiError>>() {
+        if wants_html {
+            return pages::error_page(&err, lang);
+        }
+        let mut out = (err.status, axum::Json(err.render(lang))).into_response();
+        out.headers_mut().insert(header::CONTENT_LANGUAGE, header::HeaderValue::from_static(lang.tag()));
+        return out;
+    }
+    res
 }
 
 pub use api::openapi;

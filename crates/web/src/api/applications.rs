@@ -4,13 +4,13 @@
 
 use crate::AppState;
 use crate::dto::{AmountInput, ApplicationDto, EntitlementDto, OrderDto, TimelineDto};
-use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{AuthUser, Buyer, Json, application_no, order_no};
+use crate::forms::parse_form;
 use crate::i18n::Lang;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use redress_domain::application::{DraftInput, Reason};
-use redress_domain::money::Fen;
+use redress_domain::application::DraftInput;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -47,31 +47,6 @@ pub struct MessageRequest {
 #[serde(deny_unknown_fields)]
 pub struct AppealRequest {
     pub text: String,
-}
-
-/// Parses reason and amount together so the form shows every problem at once.
-pub(crate) fn parse_form(reason: &str, amount: Option<&AmountInput>) -> Result<(Reason, Option<Fen>), ApiError> {
-    let mut fields = vec![];
-    let reason = Reason::parse(reason);
-    if reason.is_none() {
-        fields.push(FieldError::new("reason", "reason-unknown"));
-    }
-    let amount = match amount.map(AmountInput::parse) {
-        Some(Ok(f)) if f <= Fen::ZERO => {
-            fields.push(FieldError::new("amount", "amount-not-positive"));
-            None
-        }
-        Some(Ok(f)) => Some(f),
-        Some(Err(e)) => {
-            fields.push(FieldError::new("amount", e.code()));
-            None
-        }
-        None => None,
-    };
-    match reason {
-        Some(r) if fields.is_empty() => Ok((r, amount)),
-        _ => Err(ApiError::invalid(fields)),
-    }
 }
 
 /// My applications, newest first.
@@ -131,18 +106,14 @@ pub async fn detail(
     Path(no): Path<String>,
 ) -> ApiResult<axum::Json<ApplicationDetailDto>> {
     let no = application_no(&no)?;
+    let d = state.app.detail(&no, &user).await?;
     let now = state.app.now();
-    let view = state.app.view(&no, &user).await?;
-    let ent = state.app.entitlement(&view.order.no, &user, Some(&no)).await?;
-    let order_now = state.app.entitlement(&view.order.no, &user, None).await?;
-    let ledger = state.store.deliveries(&view.order.no).await?;
-    let delivered = redress_domain::order::latest_delivered(&ledger);
     Ok(axum::Json(ApplicationDetailDto {
-        application: ApplicationDto::new(&view.application, lang, now),
-        order: OrderDto::new(&view.order, delivered, &order_now, lang),
-        timeline: view.timeline.iter().map(|t| TimelineDto::new(t, lang)).collect(),
-        entitlement: EntitlementDto::new(&ent, lang),
-        payouts: crate::dto::PayoutDto::of(&state, &no, lang).await?,
+        application: ApplicationDto::new(&d.view.application, lang, now),
+        order: OrderDto::new(&d.view.order, d.delivered(), &d.order_now, lang),
+        timeline: d.view.timeline.iter().map(|t| TimelineDto::new(t, lang)).collect(),
+        entitlement: EntitlementDto::new(&d.entitlement, lang),
+        payouts: crate::dto::PayoutDto::list(&state, &d.payouts, lang).await?,
     }))
 }
 
@@ -182,7 +153,7 @@ pub async fn delete_draft(
 ) -> ApiResult<StatusCode> {
     let no = application_no(&no)?;
     let files = state.app.delete_draft(&no, &user).await?;
-    crate::api::evidence::forget(&state, files).await;
+    crate::files::forget(&state, files).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,6 +1,7 @@
 //! Liveness and readiness for load balancers and orchestrators.
 
 use crate::AppState;
+use crate::codes::ErrorCode;
 use crate::error::{ApiError, ApiResult};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -19,7 +20,7 @@ pub async fn readyz(State(state): State<AppState>) -> ApiResult<&'static str> {
         Ok(()) => Ok("ready"),
         Err(e) => {
             tracing::warn!(error = %e, "database not ready");
-            Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not-ready"))
+            Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::NotReady))
         }
     }
 }

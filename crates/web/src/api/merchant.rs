@@ -5,6 +5,7 @@
 //! integer fen.
 
 use crate::AppState;
+use crate::codes::ErrorCode;
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
 use crate::extract::{Json, Merchant, order_no};
 use axum::extract::{Path, State};
@@ -65,15 +66,15 @@ fn text_ok(s: &str, max: usize) -> bool {
 fn parse_payment(p: &PaymentIn, fields: &mut Vec<FieldError>) -> Option<Payment> {
     let channel = Channel::parse(&p.channel);
     if channel.is_none() {
-        fields.push(FieldError::new("payment.channel", "channel-unknown"));
+        fields.push(FieldError::new("payment.channel", ErrorCode::ChannelUnknown));
     }
     if !text_ok(&p.transaction_id, 64) {
-        fields.push(FieldError::new("payment.transaction_id", "text-required"));
+        fields.push(FieldError::new("payment.transaction_id", ErrorCode::TextRequired));
     }
     if p.amount_fen <= 0 {
-        fields.push(FieldError::new("payment.amount_fen", "amount-not-positive"));
+        fields.push(FieldError::new("payment.amount_fen", ErrorCode::AmountNotPositive));
     } else if p.amount_fen > MAX_FEN {
-        fields.push(FieldError::new("payment.amount_fen", "amount-too-large"));
+        fields.push(FieldError::new("payment.amount_fen", ErrorCode::AmountTooLarge));
     }
     Some(Payment {
         channel: channel?,
@@ -93,11 +94,12 @@ pub async fn upsert_order(
     Path(no): Path<String>,
     Json(o): Json<OrderIn>,
 ) -> ApiResult<(StatusCode, axum::Json<UpsertResult>)> {
-    let no = redress_domain::ids::OrderNo::parse(&no).map_err(|_| ApiError::field("order_no", "order-no-malformed"))?;
+    let no = redress_domain::ids::OrderNo::parse(&no)
+        .map_err(|_| ApiError::field("order_no", ErrorCode::OrderNoMalformed))?;
     let mut fields = vec![];
     let buyer = Username::parse(&o.buyer).ok();
     if buyer.is_none() {
-        fields.push(FieldError::new("buyer", "username-malformed"));
+        fields.push(FieldError::new("buyer", ErrorCode::UsernameMalformed));
     }
     for (field, value) in [
         ("service.name", &o.service.name),
@@ -105,11 +107,11 @@ pub async fn upsert_order(
         ("service.unit", &o.service.unit),
     ] {
         if !text_ok(value, 200) {
-            fields.push(FieldError::new(field, "text-required"));
+            fields.push(FieldError::new(field, ErrorCode::TextRequired));
         }
     }
     if o.service.promised == 0 || o.service.promised > i64::MAX as u64 {
-        fields.push(FieldError::new("service.promised", "quantity-invalid"));
+        fields.push(FieldError::new("service.promised", ErrorCode::QuantityInvalid));
     }
     let payment = o.payment.as_ref().map(|p| parse_payment(p, &mut fields));
     let (Some(buyer), true) = (buyer, fields.is_empty()) else {
@@ -189,7 +191,7 @@ pub async fn add_deliveries(
 ) -> ApiResult<axum::Json<DeliveriesResult>> {
     let no = order_no(&no)?;
     if d.readings.is_empty() || d.readings.len() > 1000 {
-        return Err(ApiError::field("readings", "readings-count"));
+        return Err(ApiError::field("readings", ErrorCode::ReadingsCount));
     }
     let mut readings = Vec::with_capacity(d.readings.len());
     let mut fields = vec![];
@@ -198,8 +200,8 @@ pub async fn add_deliveries(
             Some(source) if r.delivered <= i64::MAX as u64 => {
                 readings.push(DeliveryReading { at: r.at, delivered: r.delivered, source })
             }
-            Some(_) => fields.push(FieldError::new("readings.delivered", "quantity-invalid")),
-            None => fields.push(FieldError::new("readings.source", "source-unknown")),
+            Some(_) => fields.push(FieldError::new("readings.delivered", ErrorCode::QuantityInvalid)),
+            None => fields.push(FieldError::new("readings.source", ErrorCode::SourceUnknown)),
         }
     }
     if !fields.is_empty() {
@@ -233,18 +235,18 @@ pub async fn account_event(
 ) -> ApiResult<(StatusCode, axum::Json<UpsertResult>)> {
     let mut fields = vec![];
     if !text_ok(&id, 64) {
-        fields.push(FieldError::new("event_id", "text-required"));
+        fields.push(FieldError::new("event_id", ErrorCode::TextRequired));
     }
     let buyer = Username::parse(&e.buyer).ok();
     if buyer.is_none() {
-        fields.push(FieldError::new("buyer", "username-malformed"));
+        fields.push(FieldError::new("buyer", ErrorCode::UsernameMalformed));
     }
     let kind = AccountEventKind::parse(&e.kind);
     if kind.is_none() {
-        fields.push(FieldError::new("kind", "account-event-unknown"));
+        fields.push(FieldError::new("kind", ErrorCode::AccountEventUnknown));
     }
     if !text_ok(&e.source, 100) {
-        fields.push(FieldError::new("source", "text-required"));
+        fields.push(FieldError::new("source", ErrorCode::TextRequired));
     }
     let (Some(buyer), Some(kind), true) = (buyer, kind, fields.is_empty()) else {
         return Err(ApiError::invalid(fields));
@@ -278,7 +280,7 @@ pub async fn publish_policy(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
     let policy = if json { Policy::from_json(&body) } else { Policy::from_toml(&body) }
-        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "policy-invalid").detail(e.to_string()))?;
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::PolicyInvalid).detail(e.to_string()))?;
     let created = state.store.publish_policy(&policy, &by, state.app.now()).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, axum::Json(PublishResult { version: policy.version, created })))

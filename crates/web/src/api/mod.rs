@@ -7,7 +7,6 @@ pub mod evidence;
 pub mod health;
 pub mod merchant;
 pub mod orders;
-pub mod preview;
 pub mod review;
 pub mod session;
 pub mod testing;

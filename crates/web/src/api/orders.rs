@@ -2,13 +2,13 @@
 //! submitting, and the policy the buyer accepted (the help page).
 
 use crate::AppState;
+use crate::dto::PolicyDto;
 use crate::dto::{DeliveryDto, EntitlementDto, OrderDto};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{AuthUser, Buyer, order_no};
 use crate::i18n::Lang;
 use axum::Json;
 use axum::extract::{Path, State};
-use redress_domain::policy::Policy;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -66,40 +66,6 @@ pub async fn entitlement(
     let no = order_no(&no)?;
     let ent = state.app.entitlement(&no, &user, None).await?;
     Ok(Json(EntitlementDto::new(&ent, lang)))
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct PolicyDto {
-    pub version: u32,
-    pub title: String,
-    pub clauses: Vec<ClauseDto>,
-    /// The machine-readable rules as published.
-    #[schema(value_type = Object)]
-    pub rules: serde_json::Value,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ClauseDto {
-    pub id: String,
-    pub text: String,
-}
-
-impl PolicyDto {
-    pub fn new(p: &Policy, lang: Lang) -> PolicyDto {
-        PolicyDto {
-            version: p.version,
-            title: p.title.get(lang.tag()).to_owned(),
-            clauses: p
-                .clauses
-                .iter()
-                .map(|c| ClauseDto {
-                    id: c.id.clone(),
-                    text: if lang == Lang::En { c.en.clone() } else { c.zh.clone() },
-                })
-                .collect(),
-            rules: serde_json::to_value(&p.rules).unwrap_or_default(),
-        }
-    }
 }
 
 /// A published policy version (the help page shows the one the buyer accepted).

@@ -3,31 +3,18 @@
 //! only lets a level-2 reviewer who made no earlier decision on it claim one.
 
 use crate::AppState;
+use crate::codes::ErrorCode;
 use crate::dto::{AmountInput, ApplicationDto};
-use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Staff, application_no};
+use crate::forms::{QueueQuery, queue_filter};
 use crate::i18n::Lang;
 use axum::extract::{Path, Query, State};
-use redress_domain::application::{Reason, RejectCode, State as AppState_};
-use redress_domain::order::Channel;
-use redress_store::QueueFilter;
+use redress_domain::application::RejectCode;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 type AppJson = axum::Json<ApplicationDto>;
-
-#[derive(Deserialize, IntoParams, Default)]
-pub struct QueueQuery {
-    /// A state; default: everything waiting for staff (submitted, in_review, info_requested, appealed).
-    pub state: Option<String>,
-    pub reason: Option<String>,
-    /// wechat_pay, alipay, bank_card
-    pub channel: Option<String>,
-    /// Yuan.
-    pub min_amount: Option<String>,
-    /// Yuan.
-    pub max_amount: Option<String>,
-}
 
 #[derive(Serialize, ToSchema)]
 pub struct QueueItemDto {
@@ -61,35 +48,6 @@ pub async fn queue(
 
 /// The queue's filters, checked: an unknown state, reason or channel, or a malformed amount,
 /// is a field error.
-pub(crate) fn queue_filter(q: &QueueQuery) -> Result<QueueFilter, ApiError> {
-    let mut fields = vec![];
-    let mut parse = |field: &'static str, code: &'static str, v: &Option<String>, ok: fn(&str) -> bool| {
-        if let Some(v) = v
-            && !ok(v)
-        {
-            fields.push(FieldError::new(field, code));
-        }
-    };
-    parse("state", "state-unknown", &q.state, |s| AppState_::parse(s).is_some());
-    parse("reason", "reason-unknown", &q.reason, |s| Reason::parse(s).is_some());
-    parse("channel", "channel-unknown", &q.channel, |s| Channel::parse(s).is_some());
-    parse("min_amount", "amount-malformed", &q.min_amount, |s| redress_domain::money::Fen::parse_yuan(s).is_ok());
-    parse("max_amount", "amount-malformed", &q.max_amount, |s| redress_domain::money::Fen::parse_yuan(s).is_ok());
-    if !fields.is_empty() {
-        return Err(ApiError::invalid(fields));
-    }
-    let yuan =
-        |v: &Option<String>| v.as_deref().and_then(|s| redress_domain::money::Fen::parse_yuan(s).ok()).map(|f| f.0);
-    Ok(QueueFilter {
-        state: q.state.as_deref().and_then(AppState_::parse),
-        reason: q.reason.as_deref().and_then(Reason::parse),
-        channel: q.channel.as_deref().and_then(Channel::parse),
-        min_fen: yuan(&q.min_amount),
-        max_fen: yuan(&q.max_amount),
-        limit: 500,
-    })
-}
-
 /// Take an application (or an appeal) for review.
 #[utoipa::path(post, path = "/api/v1/review/applications/{no}/claim", tag = "staff", security(("session" = [])),
     params(("no" = String, Path)),
@@ -177,7 +135,7 @@ pub async fn reject(
     Json(req): Json<RejectRequest>,
 ) -> ApiResult<AppJson> {
     let no = application_no(&no)?;
-    let code = RejectCode::parse(&req.code).ok_or_else(|| ApiError::field("code", "reject-code-unknown"))?;
+    let code = RejectCode::parse(&req.code).ok_or_else(|| ApiError::field("code", ErrorCode::RejectCodeUnknown))?;
     let a = state.app.reject(&no, &user, code, &req.text).await?;
     let now = state.app.now();
     Ok(axum::Json(ApplicationDto::new(&a, lang, now)))

@@ -1,6 +1,7 @@
 //! Bearer sessions for the JSON API: `POST /api/v1/session` with a username and password.
 
 use crate::AppState;
+use crate::codes::ErrorCode;
 use crate::dto::UserDto;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{AuthUser, ClientAddr, Json};
@@ -34,12 +35,12 @@ pub async fn login(
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<SessionDto>)> {
     let name = req.username.trim().to_lowercase();
-    state.throttle.check(&name, addr).map_err(crate::pages::auth::throttled)?;
+    state.throttle.check(&name, addr).map_err(crate::throttle::throttled)?;
     match state.store.login(&name, &req.password, state.app.now()).await? {
         Some((token, user, expires_at)) => {
             Ok((StatusCode::CREATED, axum::Json(SessionDto { token, expires_at, user: (&user).into() })))
         }
-        None => Err(ApiError::new(StatusCode::UNAUTHORIZED, "login-failed")),
+        None => Err(ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::LoginFailed)),
     }
 }
 

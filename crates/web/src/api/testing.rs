@@ -3,6 +3,7 @@
 //! waiting. Mounted only when the clock is manual; a normal server has no such route.
 
 use crate::AppState;
+use crate::codes::ErrorCode;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
 use axum::extract::State;
@@ -26,7 +27,7 @@ pub async fn clock(
     match (req.advance_secs, req.set) {
         (Some(secs), None) if secs >= 0 => clock.advance(jiff::SignedDuration::from_secs(secs)),
         (None, Some(at)) => clock.set(at),
-        _ => return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-input")),
+        _ => return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidInput)),
     }
     Ok(axum::Json(serde_json::json!({ "now": state.app.now() })))
 }

@@ -4,12 +4,13 @@
 
 use super::{FieldErrors, Form, Page, Viewer, render};
 use crate::AppState;
-use crate::api::applications::parse_form;
-use crate::api::evidence::EvidenceDto;
-use crate::api::orders::{ClauseDto, PolicyDto};
+use crate::codes::ErrorCode;
+use crate::dto::EvidenceDto;
 use crate::dto::{AmountInput, ApplicationDto, EntitlementDto, OrderDto, TimelineDto};
+use crate::dto::{ClauseDto, PolicyDto};
 use crate::error::ApiError;
 use crate::extract::{application_no, order_no};
+use crate::forms::parse_form;
 use crate::i18n::Lang;
 use askama::Template;
 use axum::extract::Multipart;
@@ -141,7 +142,7 @@ impl ApplyForm {
     fn input(&self) -> Result<DraftInput, ApiError> {
         let amount = (!self.amount.trim().is_empty()).then(|| AmountInput::Text(self.amount.trim().to_owned()));
         let (reason, amount) = parse_form(&self.reason, amount.as_ref())?;
-        let amount = amount.ok_or_else(|| ApiError::field("amount", "amount-malformed"))?;
+        let amount = amount.ok_or_else(|| ApiError::field("amount", ErrorCode::AmountMalformed))?;
         Ok(DraftInput { reason, description: self.description.clone(), amount })
     }
 }
@@ -271,7 +272,7 @@ pub async fn edit(
     let a = state.app.application_for(&no, &v.user).await?;
     if form.action == "delete" {
         let files = state.app.delete_draft(&no, &v.user).await?;
-        crate::api::evidence::forget(&state, files).await;
+        crate::files::forget(&state, files).await;
         return Ok(Redirect::to("/orders?done=deleted").into_response());
     }
     let order = a.order_no.to_string();
@@ -334,16 +335,13 @@ impl DetailPage {
 
 async fn detail_page(state: &AppState, mut v: Viewer, no: &str, text: String, err: Option<ApiError>) -> PageResult {
     let no = application_no(no)?;
+    let d = state.app.detail(&no, &v.user).await?;
     let now = state.app.now();
-    let view = state.app.view(&no, &v.user).await?;
-    let ent = state.app.entitlement(&view.order.no, &v.user, Some(&no)).await?;
-    let order_now = state.app.entitlement(&view.order.no, &v.user, None).await?;
-    let delivered = latest_delivered(&state.store.deliveries(&view.order.no).await?);
     let lang = v.page.lang;
     let (status, errors) = v.page.failure(err.as_ref());
     let files = Files::of(state, &v.user, &no, lang, true).await?;
-    let a = &view.application;
-    let payouts = crate::dto::PayoutDto::of(state, &no, lang).await?;
+    let (view, a) = (&d.view, &d.view.application);
+    let payouts = crate::dto::PayoutDto::list(state, &d.payouts, lang).await?;
     let page = DetailPage {
         files,
         payouts,
@@ -352,8 +350,8 @@ async fn detail_page(state: &AppState, mut v: Viewer, no: &str, text: String, er
         can_supplement: a.can_supplement(),
         can_appeal: a.can_appeal(),
         app: ApplicationDto::new(a, lang, now),
-        order: OrderDto::new(&view.order, delivered, &order_now, lang),
-        ent: EntitlementDto::new(&ent, lang),
+        order: OrderDto::new(&view.order, d.delivered(), &d.order_now, lang),
+        ent: EntitlementDto::new(&d.entitlement, lang),
         timeline: view.timeline.iter().map(|t| TimelineDto::new(t, lang)).collect(),
         text,
         errors,
@@ -523,7 +521,7 @@ pub async fn upload(
     let js = headers.contains_key("x-redress-upload");
     let page =
         if a.state == AppState_::Draft { format!("/applications/{no}/edit") } else { format!("/applications/{no}") };
-    match crate::api::evidence::receive(&state, &v.user, &no, form).await {
+    match crate::files::receive(&state, &v.user, &no, form).await {
         Ok(_) if js => Ok(axum::Json(serde_json::json!({ "next": format!("{page}?done=uploaded") })).into_response()),
         Ok(_) => Ok(Redirect::to(&format!("{page}?done=uploaded")).into_response()),
         Err(e) if js => {
@@ -538,7 +536,7 @@ pub async fn upload(
 
 /// A file, for its buyer.
 pub async fn file(State(state): State<AppState>, v: Viewer, Path((no, id)): Path<(String, String)>) -> PageResult {
-    crate::api::evidence::file_response(&state, &v.user, &no, &id).await
+    crate::files::file_response(&state, &v.user, &no, &id).await
 }
 
 /// An image file's thumbnail or preview, rebuilt from its pixels (see `api::preview`).
@@ -548,8 +546,8 @@ pub async fn file_view(
     headers: axum::http::HeaderMap,
     Path((no, id, size)): Path<(String, String, String)>,
 ) -> PageResult {
-    let size = crate::api::preview::Size::parse(&size).ok_or_else(ApiError::not_found)?;
-    crate::api::preview::image_response(&state, &v.user, &no, &id, size, &headers).await
+    let size = crate::files::preview::Size::parse(&size).ok_or_else(ApiError::not_found)?;
+    crate::files::preview::image_response(&state, &v.user, &no, &id, size, &headers).await
 }
 
 /// The case file (ZIP), in the page's language.

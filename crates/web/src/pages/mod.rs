@@ -12,8 +12,10 @@ pub mod buyer;
 pub mod staff;
 
 use crate::AppState;
+use crate::codes::ErrorCode;
 use crate::dto::TimelineDto;
 use crate::error::ApiError;
+use crate::files::encode;
 use crate::i18n::Lang;
 use askama::Template;
 use axum::Router;
@@ -159,10 +161,6 @@ impl Page {
     }
 }
 
-pub fn encode(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
-}
-
 /// A path to return to after login or a language switch: only a path on this site.
 pub fn safe_back(back: Option<&str>) -> String {
     match back {
@@ -239,12 +237,12 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
         match axum::Form::<T>::from_request(req, state).await {
             Ok(axum::Form(v)) => Ok(Form(v)),
             Err(FormRejection::InvalidFormContentType(_)) => {
-                Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "form-content-type"))
+                Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::FormContentType))
             }
             Err(FormRejection::BytesRejection(_)) => {
-                Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body-too-large"))
+                Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::BodyTooLarge))
             }
-            Err(e) => Err(ApiError::new(StatusCode::BAD_REQUEST, "form-malformed").detail(e.body_text())),
+            Err(e) => Err(ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::FormMalformed).detail(e.body_text())),
         }
     }
 }

@@ -6,16 +6,17 @@
 use super::buyer::{DoneQuery, Files};
 use super::{FieldErrors, Form, Page, Viewer, render};
 use crate::AppState;
-use crate::api::review::{QueueQuery, queue_filter};
+use crate::codes::ErrorCode;
 use crate::dto::{AmountInput, ApplicationDto, DeliveryDto, EntitlementDto, OrderDto, TimelineDto};
 use crate::error::ApiError;
 use crate::extract::application_no;
+use crate::forms::{QueueQuery, queue_filter};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use redress_domain::application::{Reason, RejectCode, State as AppState_};
-use redress_domain::order::{Channel, latest_delivered};
+use redress_domain::order::Channel;
 use serde::Deserialize;
 
 type PageResult = Result<Response, ApiError>;
@@ -155,21 +156,13 @@ pub struct StaffForm {
 async fn detail_page(state: &AppState, mut v: Viewer, no: &str, form: StaffForm, err: Option<ApiError>) -> PageResult {
     let no = application_no(no)?;
     let now = state.app.now();
-    let view = state.app.view(&no, &v.user).await?;
-    let ent = state.app.entitlement(&view.order.no, &v.user, Some(&no)).await?;
-    let order_now = state.app.entitlement(&view.order.no, &v.user, None).await?;
-    let ledger = state.store.deliveries(&view.order.no).await?;
+    let d = state.app.detail(&no, &v.user).await?;
+    let view = &d.view;
     let lang = v.page.lang;
     let (status, errors) = v.page.failure(err.as_ref());
     let files = Files::of(state, &v.user, &no, lang, false).await?;
-    let stored = state.store.payouts_of(&no).await?;
-    let payouts = crate::dto::PayoutDto::list(state, &stored, lang).await?;
-    let history =
-        redress_domain::payout::PayoutHistory { channel: None, states: stored.iter().map(|p| p.state).collect() };
-    let paid_another_way = view
-        .timeline
-        .iter()
-        .any(|t| matches!(t.event.kind, redress_domain::application::EventKind::SettledOutside { .. }));
+    let payouts = crate::dto::PayoutDto::list(state, &d.payouts, lang).await?;
+    let history = d.payout_history();
     let page = DetailPage {
         files,
         payouts,
@@ -180,11 +173,11 @@ async fn detail_page(state: &AppState, mut v: Viewer, no: &str, form: StaffForm,
         refund_failed: view.application.state == AppState_::RefundFailed,
         payout_in_flight: history.in_flight(),
         payout_abnormal: history.abnormal(),
-        paid_twice: history.paid_twice(paid_another_way),
+        paid_twice: history.paid_twice(d.paid_another_way()),
         app: ApplicationDto::new(&view.application, lang, now),
-        order: OrderDto::new(&view.order, latest_delivered(&ledger), &order_now, lang),
-        ent: EntitlementDto::new(&ent, lang),
-        ledger: ledger.iter().map(DeliveryDto::from).collect(),
+        order: OrderDto::new(&view.order, d.delivered(), &d.order_now, lang),
+        ent: EntitlementDto::new(&d.entitlement, lang),
+        ledger: d.ledger.iter().map(DeliveryDto::from).collect(),
         timeline: view.timeline.iter().map(|t| TimelineDto::new(t, lang)).collect(),
         form,
         errors,
@@ -254,7 +247,7 @@ pub async fn act(
         StaffAction::SettleOutside => app.settle_outside(&app_no, &v.user, &form.text).await.map_err(Into::into),
         StaffAction::Reject => match RejectCode::parse(&form.code) {
             Some(code) => app.reject(&app_no, &v.user, code, &form.text).await.map_err(Into::into),
-            None => Err(ApiError::field("code", "reject-code-unknown")),
+            None => Err(ApiError::field("code", ErrorCode::RejectCodeUnknown)),
         },
     };
     match done {
@@ -266,7 +259,7 @@ pub async fn act(
 /// A file, for staff.
 pub async fn file(State(state): State<AppState>, v: Viewer, Path((no, id)): Path<(String, String)>) -> PageResult {
     v.require_staff()?;
-    crate::api::evidence::file_response(&state, &v.user, &no, &id).await
+    crate::files::file_response(&state, &v.user, &no, &id).await
 }
 
 /// An image file's thumbnail or preview, for staff.
@@ -277,8 +270,8 @@ pub async fn file_view(
     Path((no, id, size)): Path<(String, String, String)>,
 ) -> PageResult {
     v.require_staff()?;
-    let size = crate::api::preview::Size::parse(&size).ok_or_else(ApiError::not_found)?;
-    crate::api::preview::image_response(&state, &v.user, &no, &id, size, &headers).await
+    let size = crate::files::preview::Size::parse(&size).ok_or_else(ApiError::not_found)?;
+    crate::files::preview::image_response(&state, &v.user, &no, &id, size, &headers).await
 }
 
 /// The case file (ZIP), for staff.

@@ -13,6 +13,7 @@
 //! (the bytes behind an id never change, so the ETag is the file's SHA-256 and the size).
 
 use crate::AppState;
+use crate::codes::ErrorCode;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::application_no;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -162,9 +163,10 @@ pub(crate) async fn image_response(
     }
     let bytes = state.blobs.get(&e.file.sha256).await.map_err(|err| {
         tracing::error!(error = %err, sha = %e.file.sha256, "evidence file missing from the store");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal")
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
     })?;
-    let _permit = DECODERS.acquire().await.map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "internal"))?;
+    let _permit =
+        DECODERS.acquire().await.map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Internal))?;
     let media_type = e.file.media_type;
     let (tx, rx) = tokio::sync::oneshot::channel();
     let spawned = std::thread::Builder::new().name("preview".into()).stack_size(PREVIEW_STACK).spawn(move || {
@@ -173,7 +175,7 @@ pub(crate) async fn image_response(
     });
     if let Err(err) = spawned {
         tracing::error!(error = %err, "preview thread");
-        return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "internal"));
+        return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Internal));
     }
     let (encoded, out_type) = match rx.await {
         Ok(Ok(done)) => done,
@@ -181,11 +183,11 @@ pub(crate) async fn image_response(
             // Accepted as evidence (its type and ending checked) but not drawable here: the
             // page falls back to the download link.
             tracing::warn!(error = %err, id, "cannot preview a file");
-            return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "preview-unavailable"));
+            return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::PreviewUnavailable));
         }
         Err(_) => {
             tracing::error!(id, "the preview thread stopped without an answer");
-            return Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal"));
+            return Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal));
         }
     };
     let mut res = encoded.into_response();

@@ -1,0 +1,237 @@
+//! Evidence files, for the API and the pages alike: an upload received as a stream (staged,
+//! hashed, typed from its bytes, attached under the use case's rules), a file served as an
+//! attachment that cannot run anything, a discarded draft's files removed, Redress's own
+//! snapshot of each new submission, and (in [`preview`]) the thumbnails and previews drawn
+//! from a file's pixels.
+
+pub mod preview;
+
+use crate::AppState;
+use crate::codes::ErrorCode;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::application_no;
+use axum::extract::Multipart;
+use axum::extract::multipart::{Field, MultipartError};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::TryStreamExt;
+use jiff::Timestamp;
+use redress_blobs::BlobError;
+use redress_domain::application::Application;
+use redress_domain::evidence::{EvidenceKind, MediaType, clean_filename, decide_type};
+use redress_store::{Evidence, EvidenceFile, User};
+
+/// The longest text field an upload form takes.
+const MAX_TEXT_BYTES: usize = 2000;
+/// Fields an upload form may have.
+const MAX_FIELDS: usize = 8;
+
+fn blob_error(e: BlobError, max: u64) -> ApiError {
+    match e {
+        BlobError::TooLarge { .. } => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::EvidenceTooLarge)
+            .arg("size", format!("{:.1}", max as f64 / (1024.0 * 1024.0))),
+        BlobError::Read(detail) => ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::UploadInterrupted).detail(detail),
+        BlobError::NotFound(_) | BlobError::BadAddress(_) => ApiError::not_found(),
+        other => {
+            tracing::error!(error = %other, "evidence store");
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
+        }
+    }
+}
+
+fn multipart_error(e: MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::BodyTooLarge)
+    } else {
+        ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::MultipartMalformed).detail(e.body_text())
+    }
+}
+
+/// A text field, refused past [`MAX_TEXT_BYTES`] without reading further.
+async fn short_text(mut field: Field<'_>, name: &'static str) -> Result<String, ApiError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+        if bytes.len() + chunk.len() > MAX_TEXT_BYTES {
+            return Err(ApiError::field(name, ErrorCode::FieldTooLong));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes).map_err(|_| ApiError::field(name, ErrorCode::FieldInvalid))
+}
+
+/// How many snapshots one pass of [`take_snapshots`] takes at most.
+pub const SNAPSHOT_BATCH: usize = 50;
+
+/// Attaches Redress's own snapshot to every submission that lacks one: the order as it stands,
+/// the policy version the buyer accepted (its clauses and when it was accepted) and the
+/// delivery ledger, as JSON, marked as system-generated. `serve` runs it every second, so a
+/// submission gets its snapshot within about a second and the request pays nothing for it;
+/// applications made outside the web layer (the demo's, an import) get theirs the same way.
+/// `since` bounds the scan to submissions from then on (`None`: all of them). Returns how many
+/// it took.
+pub async fn take_snapshots(state: &AppState, since: Option<Timestamp>) -> Result<usize, ApiError> {
+    let missing = state.store.missing_snapshots(since.unwrap_or(Timestamp::UNIX_EPOCH), SNAPSHOT_BATCH).await?;
+    // The files first (no database writer held), then every row in one transaction.
+    let mut files = Vec::with_capacity(missing.len());
+    for a in &missing {
+        match take_snapshot(state, a).await {
+            Ok(file) => files.push((a.no.clone(), file)),
+            Err(e) => tracing::error!(no = %a.no, error = ?e.code, "could not take the system snapshot"),
+        }
+    }
+    if files.is_empty() {
+        return Ok(missing.len());
+    }
+    let nos: Vec<_> = files.iter().map(|(no, _)| no.clone()).collect();
+    let attached = state.store.add_system_evidence_batch(files, state.app.now()).await?;
+    for (no, done) in nos.iter().zip(attached) {
+        match done {
+            Ok(_) => {}
+            // Another instance got there first.
+            Err(redress_store::StoreError::Exists(_)) => {}
+            Err(e) => tracing::error!(no = %no, error = %e, "could not attach the system snapshot"),
+        }
+    }
+    Ok(missing.len())
+}
+
+async fn take_snapshot(state: &AppState, a: &Application) -> ApiResult<EvidenceFile> {
+    let now = state.app.now();
+    let order = state.store.order(&a.order_no).await?;
+    let policy = state.store.policy(order.policy_version).await?;
+    let ledger = state.store.deliveries(&a.order_no).await?;
+    let body = serde_json::json!({
+        "redress_snapshot": 1,
+        "application_no": a.no.to_string(),
+        "taken_at": now,
+        "application": {
+            "reason": a.reason.as_str(),
+            "requested_fen": a.requested.0,
+            "submitted_at": a.submitted_at,
+            "description": a.description,
+        },
+        "order": order,
+        "policy": {
+            "version": policy.version,
+            "title": policy.title,
+            "clauses": policy.clauses,
+            "accepted_at": order.policy_accepted_at,
+        },
+        "delivery_ledger": ledger,
+    });
+    let bytes = axum::body::Bytes::from(serde_json::to_vec_pretty(&body).unwrap_or_default());
+    let stream = futures_util::stream::iter([Ok::<_, std::convert::Infallible>(bytes)]);
+    let staged = state.blobs.stage(stream, u64::MAX).await.map_err(|e| blob_error(e, 0))?;
+    let blob = state.blobs.commit(staged).await.map_err(|e| blob_error(e, 0))?;
+    Ok(EvidenceFile {
+        sha256: blob.sha256,
+        size: blob.size,
+        media_type: MediaType::Json,
+        kind: EvidenceKind::Other,
+        caption: String::new(),
+        filename: format!("redress-snapshot-{}.json", a.no),
+    })
+}
+
+/// Removes from the evidence store the files of a discarded draft that nothing else refers
+/// to, under the store's lock on those bytes (an upload attaching the same bytes elsewhere at
+/// that moment keeps them). A failure only leaves an unreferenced file behind, so it is
+/// logged, not reported.
+pub async fn forget(state: &AppState, files: Vec<String>) {
+    for sha in files {
+        let blobs = state.blobs.clone();
+        let target = sha.clone();
+        let remove: redress_store::BlobAction =
+            Box::new(move || Box::pin(async move { blobs.delete(&target).await.map_err(|e| e.to_string()) }));
+        if let Err(e) = state.store.remove_blob_if_unreferenced(&sha, remove).await {
+            tracing::warn!(error = %e, %sha, "could not remove a discarded draft's file");
+        }
+    }
+}
+
+fn sniff(head: &[u8]) -> Option<MediaType> {
+    infer::get(head).and_then(|t| MediaType::from_mime(t.mime_type()))
+}
+
+/// Receives one upload for the buyer's application `no` (the API's and the pages').
+pub(crate) async fn receive(state: &AppState, user: &User, no: &str, mut form: Multipart) -> ApiResult<Evidence> {
+    let no = application_no(no)?;
+    let limits = state.evidence_limits;
+    state.app.upload_target(&no, user, &limits).await?;
+    let (mut kind, mut caption, mut file) = (None, String::new(), None);
+    let mut fields = 0;
+    while let Some(field) = form.next_field().await.map_err(multipart_error)? {
+        fields += 1;
+        if fields > MAX_FIELDS {
+            return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::MultipartTooManyFields));
+        }
+        match field.name().unwrap_or("") {
+            "kind" => kind = Some(short_text(field, "kind").await?),
+            "caption" => caption = short_text(field, "caption").await?,
+            "file" if file.is_some() => return Err(ApiError::field("file", ErrorCode::EvidenceOneFile)),
+            "file" => {
+                let name = field.file_name().unwrap_or("").to_owned();
+                let declared = field.content_type().map(str::to_owned);
+                let body = Box::pin(field.map_err(|e| e.body_text()));
+                let staged =
+                    state.blobs.stage(body, limits.max_bytes).await.map_err(|e| blob_error(e, limits.max_bytes))?;
+                file = Some((name, declared, staged));
+            }
+            _ => return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::MultipartFieldUnknown)),
+        }
+    }
+    let kind = match kind.as_deref().map(str::trim) {
+        Some(k) => EvidenceKind::parse(k).ok_or_else(|| ApiError::field("kind", ErrorCode::EvidenceKindUnknown))?,
+        None => return Err(ApiError::field("kind", ErrorCode::EvidenceKindUnknown)),
+    };
+    let Some((name, declared, staged)) = file else {
+        return Err(ApiError::field("file", ErrorCode::EvidenceFileMissing));
+    };
+    let filename = clean_filename(&name)?;
+    let media_type =
+        decide_type(sniff(&staged.head), &staged.tail, staged.size, &filename, declared.as_deref(), &limits)?;
+    let sha256 = staged.sha256.clone();
+    let new = EvidenceFile {
+        sha256: sha256.clone(),
+        size: staged.size,
+        media_type,
+        kind,
+        caption: caption.trim().to_owned(),
+        filename,
+    };
+    // The bytes go to their address inside the transaction that records them.
+    let blobs = state.blobs.clone();
+    let put: redress_store::BlobAction =
+        Box::new(move || Box::pin(async move { blobs.commit(staged).await.map(|_| ()).map_err(|e| e.to_string()) }));
+    match state.app.attach_evidence(&no, user, new, limits, put).await {
+        Ok(e) => Ok(e),
+        Err(e) => {
+            // Nothing half-written: bytes put in place before a failed insert go again.
+            forget(state, vec![sha256]).await;
+            Err(e.into())
+        }
+    }
+}
+
+/// A file of an application `user` may see, as an attachment that cannot run anything.
+pub(crate) async fn file_response(state: &AppState, user: &User, no: &str, id: &str) -> ApiResult<Response> {
+    let no = application_no(no)?;
+    let e = state.app.evidence_item(&no, id, user).await?;
+    let bytes = state.blobs.get(&e.file.sha256).await.map_err(|err| blob_error(err, 0))?;
+    let ascii: String =
+        e.file.filename.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
+    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", encode(&e.file.filename));
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(e.file.media_type.mime()));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
+    Ok(res)
+}
+
+/// A file name as it goes into a `filename*=` header or a URL.
+pub fn encode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
