@@ -121,6 +121,22 @@ impl FromRequestParts<AppState> for Merchant {
 }
 
 /// Parses an application number from the path; a malformed one is simply not found.
+/// A path parameter parsed into its type (`Path<ApplicationNo>`, `Path<(ApplicationNo,
+/// String)>`…). One that does not parse names nothing here: 404, as for a number that does not
+/// exist, so numbers cannot be probed by their shape.
+pub struct Path<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Path(value)),
+            Err(_) => Err(ApiError::not_found()),
+        }
+    }
+}
+
 pub fn application_no(s: &str) -> Result<ApplicationNo, ApiError> {
     ApplicationNo::parse(s).map_err(|_| ApiError::not_found())
 }

@@ -177,6 +177,11 @@ both!(errors_outside_handlers_are_structured, |app: TestApp| async move {
     assert_eq!((r.status, r.code()), (StatusCode::NOT_FOUND, "not-found"));
     let r = app.call(Method::PUT, "/api/v1/orders", Some(&alice), None).await;
     assert_eq!((r.status, r.code()), (StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed"));
+    // A number of the wrong shape names nothing: the same structured 404 as one that is not there.
+    for path in ["/api/v1/applications/RF-2026-1", "/api/v1/applications/RF-20261301-ABCDEF/evidence/1"] {
+        let r = app.call_lang(Method::GET, path, Some(&alice), None, Some("zh-CN")).await;
+        assert_eq!((r.status, r.code()), (StatusCode::NOT_FOUND, "not-found"), "{path}: {}", r.body);
+    }
     let big = format!("{{\"order_no\": \"{}\"}}", "x".repeat(redress_web::JSON_BODY_LIMIT));
     let res = app
         .client

@@ -5,12 +5,13 @@
 use crate::AppState;
 use crate::dto::{AmountInput, ApplicationDto, EntitlementDto, OrderDto, TimelineDto};
 use crate::error::{ApiResult, ErrorBody};
-use crate::extract::{AuthUser, Buyer, Json, application_no, order_no};
+use crate::extract::{AuthUser, Buyer, Json, Path, order_no};
 use crate::forms::parse_form;
 use crate::i18n::Lang;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use redress_domain::application::DraftInput;
+use redress_domain::ids::ApplicationNo;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -103,9 +104,8 @@ pub async fn detail(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     lang: Lang,
-    Path(no): Path<String>,
+    Path(no): Path<ApplicationNo>,
 ) -> ApiResult<axum::Json<ApplicationDetailDto>> {
-    let no = application_no(&no)?;
     let d = state.app.detail(&no, &user).await?;
     let now = state.app.now();
     Ok(axum::Json(ApplicationDetailDto {
@@ -125,10 +125,9 @@ pub async fn update_draft(
     State(state): State<AppState>,
     Buyer(user): Buyer,
     lang: Lang,
-    Path(no): Path<String>,
+    Path(no): Path<ApplicationNo>,
     Json(req): Json<DraftPatch>,
 ) -> ApiResult<AppJson> {
-    let no = application_no(&no)?;
     let current = state.app.application_for(&no, &user).await?;
     let reason_text = req.reason.unwrap_or_else(|| current.reason.as_str().to_owned());
     let (reason, amount) = parse_form(&reason_text, req.amount.as_ref())?;
@@ -149,9 +148,8 @@ pub async fn update_draft(
 pub async fn delete_draft(
     State(state): State<AppState>,
     Buyer(user): Buyer,
-    Path(no): Path<String>,
+    Path(no): Path<ApplicationNo>,
 ) -> ApiResult<StatusCode> {
-    let no = application_no(&no)?;
     let files = state.app.delete_draft(&no, &user).await?;
     crate::files::forget(&state, files).await;
     Ok(StatusCode::NO_CONTENT)
@@ -165,9 +163,8 @@ pub async fn submit(
     State(state): State<AppState>,
     Buyer(user): Buyer,
     lang: Lang,
-    Path(no): Path<String>,
+    Path(no): Path<ApplicationNo>,
 ) -> ApiResult<AppJson> {
-    let no = application_no(&no)?;
     let a = state.app.submit(&no, &user).await?;
     let now = state.app.now();
     Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
@@ -181,9 +178,8 @@ pub async fn withdraw(
     State(state): State<AppState>,
     Buyer(user): Buyer,
     lang: Lang,
-    Path(no): Path<String>,
+    Path(no): Path<ApplicationNo>,
 ) -> ApiResult<AppJson> {
-    let no = application_no(&no)?;
     let a = state.app.withdraw(&no, &user).await?;
     let now = state.app.now();
     Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
@@ -198,10 +194,9 @@ pub async fn supplement(
     State(state): State<AppState>,
     Buyer(user): Buyer,
     lang: Lang,
-    Path(no): Path<String>,
+    Path(no): Path<ApplicationNo>,
     Json(req): Json<MessageRequest>,
 ) -> ApiResult<AppJson> {
-    let no = application_no(&no)?;
     let a = state.app.supplement(&no, &user, &req.message).await?;
     let now = state.app.now();
     Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
@@ -215,10 +210,9 @@ pub async fn appeal(
     State(state): State<AppState>,
     Buyer(user): Buyer,
     lang: Lang,
-    Path(no): Path<String>,
+    Path(no): Path<ApplicationNo>,
     Json(req): Json<AppealRequest>,
 ) -> ApiResult<AppJson> {
-    let no = application_no(&no)?;
     let a = state.app.appeal(&no, &user, &req.text).await?;
     let now = state.app.now();
     Ok(axum::Json(ApplicationDto::new(&a, lang, now)))

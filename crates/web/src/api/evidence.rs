@@ -8,12 +8,13 @@
 use crate::AppState;
 use crate::dto::EvidenceDto;
 use crate::error::{ApiResult, ErrorBody};
-use crate::extract::{AuthUser, Buyer, application_no};
+use crate::extract::{AuthUser, Buyer, Path};
 use crate::files::{file_response, receive};
 use crate::i18n::Lang;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use redress_domain::ids::ApplicationNo;
 use utoipa::ToSchema;
 
 /// The longest text field of an upload form, in bytes.
@@ -38,7 +39,7 @@ pub async fn upload(
     State(state): State<AppState>,
     Buyer(user): Buyer,
     lang: Lang,
-    Path(no): Path<String>,
+    Path(no): Path<ApplicationNo>,
     form: Multipart,
 ) -> ApiResult<(StatusCode, axum::Json<EvidenceDto>)> {
     let e = receive(&state, &user, &no, form).await?;
@@ -52,9 +53,8 @@ pub async fn list(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     lang: Lang,
-    Path(no): Path<String>,
+    Path(no): Path<ApplicationNo>,
 ) -> ApiResult<axum::Json<Vec<EvidenceDto>>> {
-    let no = application_no(&no)?;
     let items = state.app.evidence_of(&no, &user).await?;
     Ok(axum::Json(items.iter().map(|e| EvidenceDto::new(e, lang)).collect()))
 }
@@ -66,7 +66,7 @@ pub async fn list(
 pub async fn download(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path((no, id)): Path<(String, String)>,
+    Path((no, id)): Path<(ApplicationNo, String)>,
 ) -> ApiResult<Response> {
     file_response(&state, &user, &no, &id).await
 }

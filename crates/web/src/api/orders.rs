@@ -5,10 +5,11 @@ use crate::AppState;
 use crate::dto::PolicyDto;
 use crate::dto::{DeliveryDto, EntitlementDto, OrderDto};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{AuthUser, Buyer, order_no};
+use crate::extract::{AuthUser, Buyer, Path};
 use crate::i18n::Lang;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
+use redress_domain::ids::OrderNo;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -39,9 +40,8 @@ pub async fn order_detail(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     lang: Lang,
-    Path(no): Path<String>,
+    Path(no): Path<OrderNo>,
 ) -> ApiResult<Json<OrderDetailDto>> {
-    let no = order_no(&no)?;
     let ent = state.app.entitlement(&no, &user, None).await?;
     let order = state.store.order(&no).await?;
     let ledger = state.store.deliveries(&no).await?;
@@ -61,9 +61,8 @@ pub async fn entitlement(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     lang: Lang,
-    Path(no): Path<String>,
+    Path(no): Path<OrderNo>,
 ) -> ApiResult<Json<EntitlementDto>> {
-    let no = order_no(&no)?;
     let ent = state.app.entitlement(&no, &user, None).await?;
     Ok(Json(EntitlementDto::new(&ent, lang)))
 }

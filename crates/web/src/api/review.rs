@@ -6,11 +6,12 @@ use crate::AppState;
 use crate::codes::ErrorCode;
 use crate::dto::{AmountInput, ApplicationDto};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{Json, Staff, application_no};
+use crate::extract::{Json, Path, Staff};
 use crate::forms::{QueueQuery, queue_filter};
 use crate::i18n::Lang;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use redress_domain::application::RejectCode;
+use redress_domain::ids::ApplicationNo;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -56,9 +57,8 @@ pub async fn claim(
     State(state): State<AppState>,
     Staff(user): Staff,
     lang: Lang,
-    Path(no): Path<String>,
+    Path(no): Path<ApplicationNo>,
 ) -> ApiResult<AppJson> {
-    let no = application_no(&no)?;
     let a = state.app.claim(&no, &user).await?;
     let now = state.app.now();
     Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
@@ -79,10 +79,9 @@ pub async fn request_info(
     State(state): State<AppState>,
     Staff(user): Staff,
     lang: Lang,
-    Path(no): Path<String>,
+    Path(no): Path<ApplicationNo>,
     Json(req): Json<InfoRequest>,
 ) -> ApiResult<AppJson> {
-    let no = application_no(&no)?;
     let a = state.app.request_info(&no, &user, &req.message).await?;
     let now = state.app.now();
     Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
@@ -103,10 +102,9 @@ pub async fn approve(
     State(state): State<AppState>,
     Staff(user): Staff,
     lang: Lang,
-    Path(no): Path<String>,
+    Path(no): Path<ApplicationNo>,
     Json(req): Json<ApproveRequest>,
 ) -> ApiResult<AppJson> {
-    let no = application_no(&no)?;
     let amount = req.amount.as_ref().map(AmountInput::parse).transpose()?;
     let a = state.app.approve(&no, &user, amount).await?;
     let now = state.app.now();
@@ -131,10 +129,9 @@ pub async fn reject(
     State(state): State<AppState>,
     Staff(user): Staff,
     lang: Lang,
-    Path(no): Path<String>,
+    Path(no): Path<ApplicationNo>,
     Json(req): Json<RejectRequest>,
 ) -> ApiResult<AppJson> {
-    let no = application_no(&no)?;
     let code = RejectCode::parse(&req.code).ok_or_else(|| ApiError::field("code", ErrorCode::RejectCodeUnknown))?;
     let a = state.app.reject(&no, &user, code, &req.text).await?;
     let now = state.app.now();
@@ -149,9 +146,8 @@ pub async fn retry_refund(
     State(state): State<AppState>,
     Staff(user): Staff,
     lang: Lang,
-    Path(no): Path<String>,
+    Path(no): Path<ApplicationNo>,
 ) -> ApiResult<AppJson> {
-    let no = application_no(&no)?;
     let a = state.app.retry_refund(&no, &user).await?;
     let now = state.app.now();
     Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
@@ -171,10 +167,9 @@ pub async fn settle_outside(
     State(state): State<AppState>,
     Staff(user): Staff,
     lang: Lang,
-    Path(no): Path<String>,
+    Path(no): Path<ApplicationNo>,
     Json(req): Json<SettleRequest>,
 ) -> ApiResult<AppJson> {
-    let no = application_no(&no)?;
     let a = state.app.settle_outside(&no, &user, &req.note).await?;
     let now = state.app.now();
     Ok(axum::Json(ApplicationDto::new(&a, lang, now)))

@@ -9,7 +9,6 @@ pub mod preview;
 use crate::AppState;
 use crate::codes::ErrorCode;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::application_no;
 use axum::extract::Multipart;
 use axum::extract::multipart::{Field, MultipartError};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -19,6 +18,7 @@ use jiff::Timestamp;
 use redress_blobs::BlobError;
 use redress_domain::application::Application;
 use redress_domain::evidence::{EvidenceKind, MediaType, clean_filename, decide_type};
+use redress_domain::ids::ApplicationNo;
 use redress_store::{Evidence, EvidenceFile, User};
 
 /// The longest text field an upload form takes.
@@ -154,8 +154,13 @@ fn sniff(head: &[u8]) -> Option<MediaType> {
 }
 
 /// Receives one upload for the buyer's application `no` (the API's and the pages').
-pub(crate) async fn receive(state: &AppState, user: &User, no: &str, mut form: Multipart) -> ApiResult<Evidence> {
-    let no = application_no(no)?;
+pub(crate) async fn receive(
+    state: &AppState,
+    user: &User,
+    no: &ApplicationNo,
+    mut form: Multipart,
+) -> ApiResult<Evidence> {
+    let no = no.clone();
     let limits = state.evidence_limits;
     state.app.upload_target(&no, user, &limits).await?;
     let (mut kind, mut caption, mut file) = (None, String::new(), None);
@@ -214,9 +219,8 @@ pub(crate) async fn receive(state: &AppState, user: &User, no: &str, mut form: M
 }
 
 /// A file of an application `user` may see, as an attachment that cannot run anything.
-pub(crate) async fn file_response(state: &AppState, user: &User, no: &str, id: &str) -> ApiResult<Response> {
-    let no = application_no(no)?;
-    let e = state.app.evidence_item(&no, id, user).await?;
+pub(crate) async fn file_response(state: &AppState, user: &User, no: &ApplicationNo, id: &str) -> ApiResult<Response> {
+    let e = state.app.evidence_item(no, id, user).await?;
     let bytes = state.blobs.get(&e.file.sha256).await.map_err(|err| blob_error(err, 0))?;
     let ascii: String =
         e.file.filename.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();

@@ -9,12 +9,12 @@ use crate::dto::EvidenceDto;
 use crate::dto::{AmountInput, ApplicationDto, EntitlementDto, OrderDto, TimelineDto};
 use crate::dto::{ClauseDto, PolicyDto};
 use crate::error::ApiError;
-use crate::extract::{application_no, order_no};
+use crate::extract::{Path, application_no, order_no};
 use crate::forms::parse_form;
 use crate::i18n::Lang;
 use askama::Template;
 use axum::extract::Multipart;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::Timestamp;
@@ -521,7 +521,7 @@ pub async fn upload(
     let js = headers.contains_key("x-redress-upload");
     let page =
         if a.state == AppState_::Draft { format!("/applications/{no}/edit") } else { format!("/applications/{no}") };
-    match crate::files::receive(&state, &v.user, &no, form).await {
+    match crate::files::receive(&state, &v.user, &app_no, form).await {
         Ok(_) if js => Ok(axum::Json(serde_json::json!({ "next": format!("{page}?done=uploaded") })).into_response()),
         Ok(_) => Ok(Redirect::to(&format!("{page}?done=uploaded")).into_response()),
         Err(e) if js => {
@@ -535,7 +535,11 @@ pub async fn upload(
 }
 
 /// A file, for its buyer.
-pub async fn file(State(state): State<AppState>, v: Viewer, Path((no, id)): Path<(String, String)>) -> PageResult {
+pub async fn file(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path((no, id)): Path<(ApplicationNo, String)>,
+) -> PageResult {
     crate::files::file_response(&state, &v.user, &no, &id).await
 }
 

@@ -9,13 +9,14 @@ use crate::AppState;
 use crate::codes::ErrorCode;
 use crate::dto::{AmountInput, ApplicationDto, DeliveryDto, EntitlementDto, OrderDto, TimelineDto};
 use crate::error::ApiError;
-use crate::extract::application_no;
+use crate::extract::{Path, application_no};
 use crate::forms::{QueueQuery, queue_filter};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use redress_domain::application::{Reason, RejectCode, State as AppState_};
+use redress_domain::ids::ApplicationNo;
 use redress_domain::order::Channel;
 use serde::Deserialize;
 
@@ -257,7 +258,11 @@ pub async fn act(
 }
 
 /// A file, for staff.
-pub async fn file(State(state): State<AppState>, v: Viewer, Path((no, id)): Path<(String, String)>) -> PageResult {
+pub async fn file(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path((no, id)): Path<(ApplicationNo, String)>,
+) -> PageResult {
     v.require_staff()?;
     crate::files::file_response(&state, &v.user, &no, &id).await
 }
