@@ -111,9 +111,14 @@ const UNCHAINED_EVENTS: &str = "FROM application_events e WHERE NOT EXISTS (SELE
 
 /// Evidence not in the chain yet, once its application is submitted (a draft's files may be
 /// discarded with the draft, and a draft's number changes when it is submitted).
-const UNCHAINED_EVIDENCE: &str = "FROM evidence v JOIN applications ap ON ap.no = v.application_no
-     WHERE ap.state <> 'draft' AND NOT EXISTS (SELECT 1 FROM audit_log a
-      WHERE a.kind = 'evidence' AND a.subject = v.application_no AND a.ref_seq = v.seq)";
+static UNCHAINED_EVIDENCE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "FROM evidence v JOIN applications ap ON ap.no = v.application_no
+         WHERE ap.state <> '{}' AND NOT EXISTS (SELECT 1 FROM audit_log a
+          WHERE a.kind = 'evidence' AND a.subject = v.application_no AND a.ref_seq = v.seq)",
+        redress_domain::application::State::Draft.as_str()
+    )
+});
 
 impl Store {
     /// Appends every timeline event not yet chained; returns how many.
@@ -147,8 +152,9 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let evidence = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {} {UNCHAINED_EVIDENCE} ORDER BY v.uploaded_at, v.application_no, v.seq LIMIT {BATCH}",
-            aliased(EVIDENCE_FIELDS, "v", "")
+            "SELECT {} {} ORDER BY v.uploaded_at, v.application_no, v.seq LIMIT {BATCH}",
+            aliased(EVIDENCE_FIELDS, "v", ""),
+            UNCHAINED_EVIDENCE.as_str()
         )))
         .fetch_all(&self.pool)
         .await?;
@@ -255,7 +261,7 @@ impl Store {
             }
         }
         let mut pending = 0;
-        for unchained in [UNCHAINED_EVENTS, UNCHAINED_EVIDENCE] {
+        for unchained in [UNCHAINED_EVENTS, UNCHAINED_EVIDENCE.as_str()] {
             let n: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n {unchained}")))
                 .fetch_one(&self.pool)
                 .await?

@@ -31,12 +31,17 @@ use jiff::Timestamp;
 /// `'a', 'b', …`: the states for which `pick` holds, for SQL `IN` lists. Generated from the
 /// domain so a query's notion of "open" or "takes balance" cannot drift from the rule's.
 pub(crate) fn states_sql(pick: impl Fn(redress_domain::application::State) -> bool) -> String {
-    redress_domain::application::State::ALL
-        .iter()
-        .filter(|s| pick(**s))
-        .map(|s| format!("'{}'", s.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ")
+    quoted(redress_domain::application::State::ALL.iter().filter(|s| pick(**s)).map(|s| s.as_str()))
+}
+
+/// `'a', 'b', …`: the payout states for which `pick` holds, for SQL `IN` lists (generated
+/// from the domain, as [`states_sql`]).
+pub(crate) fn payout_states_sql(pick: impl Fn(redress_domain::payout::PayoutState) -> bool) -> String {
+    quoted(redress_domain::payout::PayoutState::ALL.iter().filter(|s| pick(**s)).map(|s| s.as_str()))
+}
+
+fn quoted<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    names.map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ")
 }
 
 /// Timestamps are stored as epoch milliseconds (UTC).

@@ -135,13 +135,14 @@ impl Store {
         if channels.is_empty() {
             return Ok(Vec::new());
         }
-        // Channel names are Redress's own constants, not input.
+        // Channel names and states are Redress's own constants, not input.
         let names = channels.iter().map(|c| format!("'{}'", c.as_str())).collect::<Vec<_>>().join(", ");
+        let open = crate::payout_states_sql(|s| !s.is_final());
         self.writing(move |s| async move {
             let mut tx = s.write().await?;
             let skip = if s.backend() == crate::Backend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT id FROM payouts WHERE state IN ('created', 'processing', 'abnormal') AND next_attempt_at <= $1
+                "SELECT id FROM payouts WHERE state IN ({open}) AND next_attempt_at <= $1
                    AND channel IN ({names})
                  ORDER BY next_attempt_at LIMIT {limit}{skip}"
             )))
@@ -265,10 +266,10 @@ impl Store {
     pub async fn payout_later(&self, id: &str, at: Timestamp, now: Timestamp) -> Result<(), StoreError> {
         let id = id.to_owned();
         self.writing(move |s| async move {
-            sqlx::query(
-                "UPDATE payouts SET next_attempt_at = $1, updated_at = $2
-                 WHERE id = $3 AND state IN ('created', 'processing', 'abnormal')",
-            )
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE payouts SET next_attempt_at = $1, updated_at = $2 WHERE id = $3 AND state IN ({})",
+                crate::payout_states_sql(|s| !s.is_final())
+            )))
             .bind(ms(at))
             .bind(ms(now))
             .bind(&id)
@@ -282,10 +283,11 @@ impl Store {
     /// How many refunds of an order its channel has been asked for, besides payout `except`.
     pub async fn refunds_requested_for_order(&self, order_no: &str, except: &str) -> Result<u32, StoreError> {
         let n: i64 = sqlx::query(
-            "SELECT COUNT(*) AS n FROM payouts WHERE order_no = $1 AND id <> $2 AND (state <> 'created' OR attempts > 0)",
+            "SELECT COUNT(*) AS n FROM payouts WHERE order_no = $1 AND id <> $2 AND (state <> $3 OR attempts > 0)",
         )
         .bind(order_no)
         .bind(except)
+        .bind(PayoutState::Created.as_str())
         .fetch_one(&self.pool)
         .await?
         .try_get("n")?;
@@ -325,7 +327,9 @@ impl Store {
 
     /// The applications whose refund staff recorded as paid another way.
     pub async fn settled_outside(&self) -> Result<std::collections::BTreeSet<String>, StoreError> {
-        let rows = sqlx::query("SELECT DISTINCT application_no FROM application_events WHERE kind = 'settled_outside'")
+        let kind = redress_domain::application::EventKind::SettledOutside { note: String::new() }.name();
+        let rows = sqlx::query("SELECT DISTINCT application_no FROM application_events WHERE kind = $1")
+            .bind(kind)
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(|r| Ok(r.try_get::<String, _>("application_no")?)).collect()

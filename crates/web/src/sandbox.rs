@@ -1,3 +1,8 @@
+//! Longer than 500 lines, knowingly: it is three fake gateways (WeChat Pay, Alipay, the bank)
+//! that share one set of books, faults and notification loop, and it leaves the web crate for
+//! a crate of its own (with its storage) in the sandbox's own issue; split before that, it
+//! would only be split twice. Each gateway is a section below, in the order listed here.
+//!
 //! The sandbox gateway (docs/product.md §4): a stand-in for the payment channels that ships with
 //! Redress and is its embedded default, so money moves end to end without credentials. It
 //! speaks the channels' own protocols under `/sandbox/…` with keys of its own, kept in the

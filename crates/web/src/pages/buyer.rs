@@ -2,16 +2,15 @@
 //! live entitlement explanation and server-side drafts, application records, the detail page
 //! with its timeline (withdraw, supplement, appeal), and the help page with the accepted policy.
 
-use super::{FieldErrors, Form, Page, Viewer, render};
+use super::files::Files;
+use super::{DoneQuery, FieldErrors, Form, Page, Viewer, render};
 use crate::AppState;
 use crate::codes::ErrorCode;
-use crate::dto::EvidenceDto;
 use crate::dto::{AmountInput, ApplicationDto, EntitlementDto, OrderDto, TimelineDto};
 use crate::dto::{ClauseDto, PolicyDto};
 use crate::error::ApiError;
 use crate::extract::{Path, application_no, order_no};
 use crate::forms::parse_form;
-use crate::i18n::Lang;
 use askama::Template;
 use axum::extract::Multipart;
 use axum::extract::{Query, State};
@@ -19,42 +18,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::Timestamp;
 use redress_domain::application::{Application, DraftInput, Reason, State as AppState_};
-use redress_domain::evidence::{EvidenceKind, accepts_files};
 use redress_domain::ids::ApplicationNo;
 use redress_domain::order::latest_delivered;
-use redress_store::User;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 
 type PageResult = Result<Response, ApiError>;
-
-/// Confirmations a page shows after an action (`?done=…`); anything else is ignored.
-const DONE: &[&str] = &[
-    "saved",
-    "submitted",
-    "deleted",
-    "withdraw",
-    "supplement",
-    "appeal",
-    "claim",
-    "request-info",
-    "approve",
-    "reject",
-];
-
-#[derive(Deserialize, Default)]
-pub struct DoneQuery {
-    done: Option<String>,
-}
-
-impl DoneQuery {
-    /// Puts the confirmation for `?done=` on the page.
-    pub fn apply(&self, p: &mut Page, no: &str) {
-        if let Some(done) = self.done.as_deref().filter(|d| DONE.contains(d)) {
-            p.notice = Some(p.t1(&format!("done-{done}"), "no", no));
-        }
-    }
-}
 
 #[derive(Template)]
 #[template(path = "buyer/orders.html")]
@@ -446,64 +415,6 @@ pub async fn help(State(state): State<AppState>, v: Viewer) -> PageResult {
         policies.push((PolicyDto::new(&policy, v.page.lang), accepted));
     }
     Ok(render(StatusCode::OK, &HelpPage { p: v.page, policies }))
-}
-
-/// The files of an application as a page shows them, and the upload form when it takes more.
-#[derive(Default)]
-pub struct Files {
-    pub items: Vec<EvidenceDto>,
-    /// `…/files`: uploads post here, file `id` is at `…/files/{id}`.
-    pub base: String,
-    pub can_upload: bool,
-    pub kinds: Vec<(String, String)>,
-    /// The limits, in words.
-    pub hint: String,
-    /// The file picker's `accept`.
-    pub accept: String,
-    /// Where the case file (ZIP) downloads from; none for a draft.
-    pub case_file: Option<String>,
-}
-
-impl Files {
-    /// `buyer`: the buyer's page (links under `/applications`, may upload); else the desk's.
-    pub async fn of(
-        state: &AppState,
-        user: &User,
-        no: &ApplicationNo,
-        lang: Lang,
-        buyer: bool,
-    ) -> Result<Files, ApiError> {
-        let a = state.app.application_for(no, user).await?;
-        let items = state.app.evidence_of(no, user).await?;
-        Ok(Files {
-            items: items.iter().map(|e| EvidenceDto::new(e, lang)).collect(),
-            base: if buyer { format!("/applications/{no}/files") } else { format!("/desk/{no}/files") },
-            can_upload: buyer && a.buyer == user.username && accepts_files(a.state),
-            kinds: EvidenceKind::ALL
-                .iter()
-                .map(|k| (k.as_str().to_owned(), lang.t(&format!("evidence-kind-{}", k.as_str()))))
-                .collect(),
-            hint: lang.t_args(
-                if state.evidence_limits.allow_mp4 { "files-hint-mp4" } else { "files-hint" },
-                &[
-                    ("size", (state.evidence_limits.max_bytes / (1024 * 1024)).to_string()),
-                    ("count", state.evidence_limits.max_files.to_string()),
-                ],
-            ),
-            accept: if state.evidence_limits.allow_mp4 {
-                ".jpg,.jpeg,.png,.pdf,.mp4,image/jpeg,image/png,application/pdf,video/mp4"
-            } else {
-                ".jpg,.jpeg,.png,.pdf,image/jpeg,image/png,application/pdf"
-            }
-            .to_owned(),
-            case_file: (a.state != redress_domain::application::State::Draft)
-                .then(|| if buyer { format!("/applications/{no}/case-file") } else { format!("/desk/{no}/case-file") }),
-        })
-    }
-
-    pub fn size(&self, e: &EvidenceDto) -> String {
-        crate::casefile::size_label(e.size)
-    }
 }
 
 /// Upload a file from the refund form or the application page (a plain multipart form, or

@@ -9,6 +9,7 @@
 
 pub mod auth;
 pub mod buyer;
+pub mod files;
 pub mod staff;
 
 use crate::AppState;
@@ -296,6 +297,34 @@ async fn asset(Path(file): Path<String>) -> Result<Response, ApiError> {
         _ => return Err(ApiError::not_found()),
     };
     Ok(([(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response())
+}
+
+/// Confirmations a page shows after an action (`?done=…`); anything else is ignored.
+const DONE: &[&str] = &[
+    "saved",
+    "submitted",
+    "deleted",
+    "withdraw",
+    "supplement",
+    "appeal",
+    "claim",
+    "request-info",
+    "approve",
+    "reject",
+];
+
+#[derive(serde::Deserialize, Default)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+impl DoneQuery {
+    /// Puts the confirmation for `?done=` on the page.
+    pub fn apply(&self, p: &mut Page, no: &str) {
+        if let Some(done) = self.done.as_deref().filter(|d| DONE.contains(d)) {
+            p.notice = Some(p.t1(&format!("done-{done}"), "no", no));
+        }
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 //! words side by side, where staff claim, ask for information, approve or reject. Appeals use
 //! the same actions; the domain decides who may act on what.
 
-use super::buyer::{DoneQuery, Files};
+use super::DoneQuery;
+use super::files::Files;
 use super::{FieldErrors, Form, Page, Viewer, render};
 use crate::AppState;
 use crate::codes::ErrorCode;
