@@ -8,6 +8,7 @@ mod db;
 mod error;
 mod evidence;
 mod ingest;
+mod lease;
 mod orders;
 mod payouts;
 mod policies;

@@ -121,10 +121,8 @@ impl Store {
 
 impl Store {
     /// Takes up to `limit` payouts of `channels` that are due (created; or processing or
-    /// abnormal — not ended — and due for a query),
-    /// for `lease`: each is pushed `lease` into the future and its attempts counted, so another
-    /// worker — in this process or another instance on the same database — does not take it
-    /// meanwhile (on PostgreSQL rows another worker is taking are skipped, not waited for).
+    /// abnormal — not ended — and due for a query) for `lease`, with the queue's one claim
+    /// mechanism ([`crate::lease`]).
     pub async fn claim_due_payouts(
         &self,
         channels: &[Channel],
@@ -137,32 +135,12 @@ impl Store {
         }
         // Channel names and states are Redress's own constants, not input.
         let names = channels.iter().map(|c| format!("'{}'", c.as_str())).collect::<Vec<_>>().join(", ");
-        let open = crate::payout_states_sql(|s| !s.is_final());
+        let open = format!("state IN ({}) AND channel IN ({names})", crate::payout_states_sql(|s| !s.is_final()));
         self.writing(move |s| async move {
             let mut tx = s.write().await?;
-            let skip = if s.backend() == crate::Backend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT id FROM payouts WHERE state IN ({open}) AND next_attempt_at <= $1
-                   AND channel IN ({names})
-                 ORDER BY next_attempt_at LIMIT {limit}{skip}"
-            )))
-            .bind(ms(now))
-            .fetch_all(&mut **tx)
-            .await?;
-            let mut taken = Vec::with_capacity(rows.len());
-            for r in &rows {
-                let id: String = r.try_get("id")?;
-                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "UPDATE payouts SET next_attempt_at = $1, attempts = attempts + 1, updated_at = $2
-                     WHERE id = $3 RETURNING {COLUMNS}"
-                )))
-                .bind(ms(now + lease))
-                .bind(ms(now))
-                .bind(&id)
-                .fetch_one(&mut **tx)
-                .await?;
-                taken.push(from_row(&row)?);
-            }
+            let queue = crate::lease::Queue { table: "payouts", key: "id", open: &open, columns: COLUMNS };
+            let rows = crate::lease::claim_due(&s, &mut tx, &queue, now, lease, limit).await?;
+            let taken = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
             tx.commit().await?;
             Ok(taken)
         })
