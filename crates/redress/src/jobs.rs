@@ -1,6 +1,6 @@
 //! The background jobs `serve` runs, in one place, on one scheduler. Each job is a pass that
 //! does what is due now and says how much it did; the scheduler runs it every `every`, at once
-//! when it is woken, and again at once while a pass fills its batch. Tests step the same job
+//! when it is woken, and — for jobs that drain — again at once while a pass fills its batch. Tests step the same job
 //! objects one pass at a time ([`Jobs::run`]) instead of waiting for the scheduler.
 //!
 //! Several instances may share a database: each job says how its work is claimed, so that
@@ -21,8 +21,14 @@ pub trait Job: Send + Sync {
     fn name(&self) -> &'static str;
     /// A pass: does what is due now; how many items it handled.
     fn pass(&self) -> Pass<'_>;
-    /// A pass that handled this many (a full batch) is followed by another at once.
+    /// A pass that handled this many is a full batch.
     fn batch(&self) -> usize;
+    /// Whether a full batch is followed by another pass at once (work that is waited for, such
+    /// as money on its way), rather than at the next tick (work that may lag a little, and
+    /// would otherwise compete with requests for the database's writer).
+    fn drain(&self) -> bool {
+        false
+    }
     /// How often the scheduler looks without being woken.
     fn every(&self) -> Duration {
         Duration::from_secs(1)
@@ -89,7 +95,7 @@ async fn schedule(job: Arc<dyn Job>) {
         }
         loop {
             match job.pass().await {
-                Ok(n) if n >= job.batch() => continue,
+                Ok(n) if n >= job.batch() && job.drain() => continue,
                 Ok(_) => break,
                 Err(e) => {
                     tracing::warn!(job = job.name(), error = %e, "job failed; retrying");
@@ -176,6 +182,10 @@ impl Job for Payouts {
         redress_payouts::BATCH
     }
 
+    fn drain(&self) -> bool {
+        true
+    }
+
     fn wake(&self) -> Option<Arc<Notify>> {
         Some(self.state.app.payouts_due())
     }
@@ -207,6 +217,10 @@ impl Job for SandboxNotifier {
 
     fn batch(&self) -> usize {
         redress_web::sandbox::NOTIFY_BATCH
+    }
+
+    fn drain(&self) -> bool {
+        true
     }
 
     fn wake(&self) -> Option<Arc<Notify>> {

@@ -110,7 +110,7 @@ const LEGAL: &[(State, State)] = &[
     (State::Refunding, State::Refunded),
     (State::Refunding, State::RefundFailed),
     (State::RefundFailed, State::Refunding),
-    // Issue 5: staff mark a failed refund paid outside the channel, with a note.
+    // Staff mark a failed refund paid outside the channel, with a note.
     (State::RefundFailed, State::Refunded),
     (State::Draft, State::Withdrawn),
     (State::Submitted, State::Withdrawn),
