@@ -1,6 +1,7 @@
 //! The background jobs `serve` runs, in one place, on one scheduler. Each job is a pass that
-//! does what is due now and says how much it did; the scheduler runs it every `every`, at once
-//! when it is woken, and — for jobs that drain — again at once while a pass fills its batch. Tests step the same job
+//! does what is due now and says how much it did; the scheduler runs each lane's jobs in turn
+//! every tick, at once when one of them is woken, and — for jobs that drain — a job again at
+//! once while its pass fills its batch. Tests step the same job
 //! objects one pass at a time ([`Jobs::run`]) instead of waiting for the scheduler.
 //!
 //! Several instances may share a database: each job says how its work is claimed, so that
@@ -37,6 +38,22 @@ pub trait Job: Send + Sync {
     fn wake(&self) -> Option<Arc<Notify>> {
         None
     }
+    /// Jobs of one lane run one after the other, in the order listed, on the lane's tick (its
+    /// first job's `every`), so related work follows in order (a snapshot is chained in the
+    /// pass that takes it; a refund the worker sent is settled and called back at once) and
+    /// the lanes' writes do not all queue for the database's writer at the same moment.
+    fn lane(&self) -> Lane;
+}
+
+/// The scheduler's lanes (one task each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// What keeps the records: system snapshots, then the audit chain.
+    Records,
+    /// Money on its way: the payout worker, then the sandbox's settlements and callbacks.
+    Money,
+    /// Housekeeping: expired sessions.
+    Housekeeping,
 }
 
 /// Every job of a server.
@@ -48,15 +65,14 @@ pub struct Jobs {
 impl Jobs {
     /// The jobs of the application `state` describes (the sandbox's only when it is in use).
     pub fn of(state: &AppState, payout_lease: SignedDuration) -> Jobs {
-        let sandbox_due = Arc::new(Notify::new());
         let mut jobs: Vec<Arc<dyn Job>> = vec![
             Arc::new(Snapshots { state: state.clone(), since: Mutex::new(None) }),
             Arc::new(AuditChain { state: state.clone() }),
-            Arc::new(Payouts { state: state.clone(), lease: payout_lease, then: sandbox_due.clone() }),
+            Arc::new(Payouts { state: state.clone(), lease: payout_lease }),
             Arc::new(Sessions { state: state.clone() }),
         ];
         if state.payments.sandbox.is_some() {
-            jobs.push(Arc::new(SandboxNotifier { state: state.clone(), due: sandbox_due }));
+            jobs.push(Arc::new(SandboxNotifier { state: state.clone() }));
         }
         Jobs { jobs }
     }
@@ -76,30 +92,35 @@ impl Jobs {
         job.pass().await
     }
 
-    /// Starts the scheduler: one task per job, for as long as the runtime runs.
+    /// Starts the scheduler: one task per lane, for as long as the runtime runs.
     pub fn spawn(&self) {
-        for job in &self.jobs {
-            tokio::spawn(schedule(job.clone()));
+        for lane in [Lane::Records, Lane::Money, Lane::Housekeeping] {
+            let jobs: Vec<_> = self.jobs.iter().filter(|j| j.lane() == lane).cloned().collect();
+            if !jobs.is_empty() {
+                tokio::spawn(schedule(jobs));
+            }
         }
     }
 }
 
-async fn schedule(job: Arc<dyn Job>) {
-    let mut tick = tokio::time::interval(job.every());
+async fn schedule(jobs: Vec<Arc<dyn Job>>) {
+    let mut tick = tokio::time::interval(jobs[0].every());
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let wake = job.wake().unwrap_or_default();
+    let wake = jobs.iter().find_map(|j| j.wake()).unwrap_or_default();
     loop {
         tokio::select! {
             _ = tick.tick() => {}
             _ = wake.notified() => {}
         }
-        loop {
-            match job.pass().await {
-                Ok(n) if n >= job.batch() && job.drain() => continue,
-                Ok(_) => break,
-                Err(e) => {
-                    tracing::warn!(job = job.name(), error = %e, "job failed; retrying");
-                    break;
+        for job in &jobs {
+            loop {
+                match job.pass().await {
+                    Ok(n) if n >= job.batch() && job.drain() => continue,
+                    Ok(_) => break,
+                    Err(e) => {
+                        tracing::warn!(job = job.name(), error = %e, "job failed; retrying");
+                        break;
+                    }
                 }
             }
         }
@@ -118,6 +139,10 @@ struct Snapshots {
 impl Job for Snapshots {
     fn name(&self) -> &'static str {
         "snapshots"
+    }
+
+    fn lane(&self) -> Lane {
+        Lane::Records
     }
 
     fn batch(&self) -> usize {
@@ -151,6 +176,10 @@ impl Job for AuditChain {
         "audit"
     }
 
+    fn lane(&self) -> Lane {
+        Lane::Records
+    }
+
     fn batch(&self) -> usize {
         usize::MAX
     }
@@ -166,16 +195,19 @@ impl Job for AuditChain {
 /// Sends due payouts to their channels. Claimed row by row under a lease: a worker pushes each
 /// payout it takes `lease` into the future (`FOR UPDATE SKIP LOCKED` on PostgreSQL), so no
 /// other instance takes it meanwhile, and after a crash another takes it over when the lease
-/// ends. Woken at once by this server's approvals; then wakes the sandbox's notifier.
+/// ends. Woken at once by this server's approvals.
 struct Payouts {
     state: AppState,
     lease: SignedDuration,
-    then: Arc<Notify>,
 }
 
 impl Job for Payouts {
     fn name(&self) -> &'static str {
         "payouts"
+    }
+
+    fn lane(&self) -> Lane {
+        Lane::Money
     }
 
     fn batch(&self) -> usize {
@@ -192,12 +224,7 @@ impl Job for Payouts {
 
     fn pass(&self) -> Pass<'_> {
         Box::pin(async move {
-            let n =
-                redress_payouts::run_once_leased(&self.state.app, &self.state.payments.channels, self.lease).await?;
-            if n > 0 {
-                self.then.notify_one();
-            }
-            Ok(n)
+            Ok(redress_payouts::run_once_leased(&self.state.app, &self.state.payments.channels, self.lease).await?)
         })
     }
 }
@@ -207,12 +234,15 @@ impl Job for Payouts {
 /// records its callback, so one instance sends each.
 struct SandboxNotifier {
     state: AppState,
-    due: Arc<Notify>,
 }
 
 impl Job for SandboxNotifier {
     fn name(&self) -> &'static str {
         "sandbox"
+    }
+
+    fn lane(&self) -> Lane {
+        Lane::Money
     }
 
     fn batch(&self) -> usize {
@@ -221,10 +251,6 @@ impl Job for SandboxNotifier {
 
     fn drain(&self) -> bool {
         true
-    }
-
-    fn wake(&self) -> Option<Arc<Notify>> {
-        Some(self.due.clone())
     }
 
     fn pass(&self) -> Pass<'_> {
@@ -241,6 +267,10 @@ struct Sessions {
 impl Job for Sessions {
     fn name(&self) -> &'static str {
         "sessions"
+    }
+
+    fn lane(&self) -> Lane {
+        Lane::Housekeeping
     }
 
     fn batch(&self) -> usize {

@@ -111,7 +111,7 @@ async fn main() -> anyhow::Result<()> {
             println!("database is up to date ({})", settings.describe_database());
         }
         Command::Demo => {
-            let report = demo::load(&store, jiff::Timestamp::now()).await?;
+            let report = demo::load(&store, settings.clock()?.now()).await?;
             println!("{report}");
         }
         Command::Admin(cmd) => admin::run(&store, cmd).await?,
@@ -132,7 +132,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Serve { listen, demo } => {
             if demo && !store.has_users().await? {
-                let report = demo::load(&store, jiff::Timestamp::now()).await?;
+                let report = demo::load(&store, settings.clock()?.now()).await?;
                 println!("{report}");
             }
             let listen = listen.or(settings.listen.clone()).unwrap_or_else(|| settings::DEFAULT_LISTEN.to_owned());
@@ -203,7 +203,7 @@ async fn reconcile(
         .with_context(|| format!("--channel {channel}: expected wechat_pay, alipay or bank_card"))?;
     let date: jiff::civil::Date =
         date.parse().map_err(|_| anyhow::anyhow!("--date {date}: expected a day as YYYY-MM-DD"))?;
-    let today = redress_domain::reconcile::business_date(jiff::Timestamp::now());
+    let today = redress_domain::reconcile::business_date(settings.clock()?.now());
     anyhow::ensure!(date <= today, "--date {date}: that day has not begun yet (today is {today} in Asia/Shanghai)");
     let listen = settings.listen.clone().unwrap_or_else(|| settings::DEFAULT_LISTEN.to_owned());
     let base = sandbox_url.unwrap_or_else(|| format!("http://{listen}"));
