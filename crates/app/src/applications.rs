@@ -70,16 +70,18 @@ impl App {
 
     /// An application's detail as `viewer` may see it, from one read of the order's facts.
     pub async fn detail(&self, no: &ApplicationNo, viewer: &User) -> Result<ApplicationDetail> {
-        let view = self.view(no, viewer).await?;
-        let facts = self.store.order_facts(&view.order.no).await?;
-        let now = self.now();
+        let application = self.application_for(no, viewer).await?;
+        // The order comes with its facts: read once.
+        let facts = self.store.order_facts(&application.order_no).await?;
+        let timeline = self.store.timeline(no).await?;
         let payouts = self.store.payouts_of(no).await?;
+        let now = self.now();
         Ok(ApplicationDetail {
             entitlement: assess(&facts, Some(no), now),
             order_now: assess(&facts, None, now),
             ledger: facts.ledger,
             payouts,
-            view,
+            view: ApplicationView { application, order: facts.order, timeline },
         })
     }
 

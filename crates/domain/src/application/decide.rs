@@ -72,15 +72,6 @@ impl Decision {
         matches!(event.kind, EventKind::Approved { .. } | EventKind::RefundRetried | EventKind::SettledOutside { .. })
     }
 
-    /// A decision of one step.
-    pub fn step(
-        before: &Application,
-        step: Result<(Application, Event), ApplicationError>,
-        payouts: &PayoutHistory,
-    ) -> Result<Decision, ApplicationError> {
-        Decision::of(before, vec![step?], payouts)
-    }
-
     /// Whether the payout worker has new work once this is written.
     pub fn creates_payout(&self) -> bool {
         self.payout.is_some()

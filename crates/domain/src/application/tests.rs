@@ -202,7 +202,9 @@ proptest! {
         let mut apps: Vec<Application> = amounts.iter().map(|x| draft(*x)).collect();
         for (i, op) in ops {
             let i = i % apps.len();
-            let others = claimed(apps.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, a)| a));
+            let claims: Vec<Claim> =
+                apps.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, a)| Claim::of(a)).collect();
+            let others = claimed_by(&claims, None);
             let before = apps[i].clone();
             match apply(&before, &op, others, paid, &cal) {
                 Ok((next, event)) => {

@@ -398,8 +398,3 @@ impl Claim {
 pub fn claimed_by(claims: &[Claim], except: Option<&ApplicationNo>) -> Fen {
     claims.iter().filter(|c| Some(&c.no) != except).map(|c| c.state.claim(c.requested, c.approved)).sum()
 }
-
-/// The sum of what an order's applications take out of its balance.
-pub fn claimed<'a>(apps: impl IntoIterator<Item = &'a Application>) -> Fen {
-    apps.into_iter().map(|a| a.state.claim(a.requested, a.approved)).sum()
-}
