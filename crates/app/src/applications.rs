@@ -10,7 +10,7 @@ use redress_domain::application::EventKind;
 use redress_domain::application::{self as decide, Application, ApplicationError, Decision, DraftInput, Step};
 use redress_domain::calendar::{BusinessCalendar, shanghai_date};
 use redress_domain::entitlement::Entitlement;
-use redress_domain::ids::{ApplicationNo, OrderNo};
+use redress_domain::ids::{ApplicationId, ApplicationNo, ApplicationRef, OrderNo};
 use redress_domain::order::{DeliveryReading, Order, latest_delivered};
 use redress_domain::payout::{Payout, PayoutHistory};
 use redress_store::{Held, StoreError, TimelineEntry, User};
@@ -61,28 +61,39 @@ impl ApplicationDetail {
 const HOLD_ATTEMPTS: usize = 8;
 
 impl App {
-    pub async fn view(&self, no: &ApplicationNo, viewer: &User) -> Result<ApplicationView> {
+    pub async fn view(&self, no: &ApplicationRef, viewer: &User) -> Result<ApplicationView> {
         let application = self.application_for(no, viewer).await?;
         let order = self.store.order(&application.order_no).await?;
-        let timeline = self.store.timeline(no).await?;
+        let timeline = self.timeline_of(&application).await?;
         Ok(ApplicationView { application, order, timeline })
     }
 
     /// An application's detail as `viewer` may see it, from one read of the order's facts.
-    pub async fn detail(&self, no: &ApplicationNo, viewer: &User) -> Result<ApplicationDetail> {
+    pub async fn detail(&self, no: &ApplicationRef, viewer: &User) -> Result<ApplicationDetail> {
         let application = self.application_for(no, viewer).await?;
         // The order comes with its facts: read once.
         let facts = self.store.order_facts(&application.order_no).await?;
-        let timeline = self.store.timeline(no).await?;
-        let payouts = self.store.payouts_of(no).await?;
+        let timeline = self.timeline_of(&application).await?;
+        let payouts = match &application.no {
+            Some(no) => self.store.payouts_of(no).await?,
+            None => vec![],
+        };
         let now = self.now();
         Ok(ApplicationDetail {
-            entitlement: assess(&facts, Some(no), now),
+            entitlement: assess(&facts, Some(&application.id), now),
             order_now: assess(&facts, None, now),
             ledger: facts.ledger,
             payouts,
             view: ApplicationView { application, order: facts.order, timeline },
         })
+    }
+
+    /// An application's timeline (a draft has none yet).
+    async fn timeline_of(&self, a: &Application) -> Result<Vec<TimelineEntry>> {
+        match &a.no {
+            Some(no) => Ok(self.store.timeline(no).await?),
+            None => Ok(vec![]),
+        }
     }
 
     /// A buyer's applications, newest first.
@@ -91,7 +102,7 @@ impl App {
     }
 
     /// The buyer's draft on an order, if there is one (one draft per order).
-    pub async fn draft_on(&self, order_no: &OrderNo, buyer: &User) -> Result<Option<ApplicationNo>> {
+    pub async fn draft_on(&self, order_no: &OrderNo, buyer: &User) -> Result<Option<ApplicationId>> {
         Ok(self.store.draft_on(order_no, &buyer.username).await?)
     }
 
@@ -106,9 +117,9 @@ impl App {
         let ent = assess(&facts, None, now);
         let existing = self.store.draft_on(order_no, &buyer.username).await?;
         for _ in 0..HOLD_ATTEMPTS {
-            let no = ApplicationNo::generate(shanghai_date(now), &mut rand::rng());
+            let id = ApplicationId::generate(&mut rand::rng());
             let draft = decide::new_draft(
-                no,
+                id,
                 buyer.username.clone(),
                 &ent,
                 existing.clone(),
@@ -118,42 +129,42 @@ impl App {
             )?;
             match self.store.insert_draft(draft.clone(), now).await {
                 Ok(None) => return Ok(draft),
-                Ok(Some(no)) => return Err(ApplicationError::DraftExists(no).into()),
-                // The random number was taken: draw another.
-                Err(StoreError::Exists("application_no")) => continue,
+                Ok(Some(id)) => return Err(ApplicationError::DraftExists(id).into()),
+                // The random id was taken: draw another.
+                Err(StoreError::Exists("application_id")) => continue,
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(StoreError::Exists("application_no").into())
+        Err(StoreError::Exists("application_id").into())
     }
 
-    pub async fn update_draft(&self, no: &ApplicationNo, buyer: &User, input: DraftInput) -> Result<Application> {
+    pub async fn update_draft(&self, no: &ApplicationRef, buyer: &User, input: DraftInput) -> Result<Application> {
         let a = self.application_for(no, buyer).await?;
         own(&a, buyer)?;
         let facts = self.store.order_facts(&a.order_no).await?;
         let now = self.now();
-        let next = decide::edit_draft(&a, input, &assess(&facts, Some(no), now))?;
+        let next = decide::edit_draft(&a, input, &assess(&facts, Some(&a.id), now))?;
         self.store.save_draft(next.clone(), a.version, now).await?;
         Ok(next)
     }
 
     /// Deletes a draft; returns the content addresses of the files it held, for the caller
     /// to remove from the evidence store when nothing else refers to them.
-    pub async fn delete_draft(&self, no: &ApplicationNo, buyer: &User) -> Result<Vec<String>> {
+    pub async fn delete_draft(&self, no: &ApplicationRef, buyer: &User) -> Result<Vec<String>> {
         let a = self.application_for(no, buyer).await?;
         own(&a, buyer)?;
         a.check_deletable()?;
-        Ok(self.store.delete_draft(no, a.version).await?)
+        Ok(self.store.delete_draft(&a.id, a.version).await?)
     }
 
-    /// Submits a draft: checks the amount against the balance, starts the review clock, dates
-    /// the number, and applies rule 5 (auto-approval, with its payout) — all committed
+    /// Submits a draft: checks the amount against the balance, starts the review clock, gives
+    /// it its number (dated today), and applies rule 5 (auto-approval, with its payout) — all committed
     /// together, against the order's facts as they were read (a lost race decides again).
-    pub async fn submit(&self, no: &ApplicationNo, buyer: &User) -> Result<Application> {
+    pub async fn submit(&self, no: &ApplicationRef, buyer: &User) -> Result<Application> {
         let calendar = self.store.calendar().await?;
         self.hold(no, buyer, |facts, now| {
             let channel = facts.order.order.payment.as_ref().map(|p| p.channel);
-            let fresh = ApplicationNo::generate(shanghai_date(now), &mut rand::rng());
+            let number = ApplicationNo::generate(shanghai_date(now), &mut rand::rng());
             let ent = assess(&facts.order, None, now);
             decide::submit(
                 &facts.application,
@@ -162,7 +173,7 @@ impl App {
                 &facts.order.policy.rules,
                 &calendar,
                 channel,
-                fresh,
+                number,
                 now,
             )
         })
@@ -170,7 +181,7 @@ impl App {
     }
 
     /// Appeals a rejection: the amount is held again, so it must still fit the balance.
-    pub async fn appeal(&self, no: &ApplicationNo, buyer: &User, text: &str) -> Result<Application> {
+    pub async fn appeal(&self, no: &ApplicationRef, buyer: &User, text: &str) -> Result<Application> {
         let calendar = self.store.calendar().await?;
         self.hold(no, buyer, |facts, now| {
             let ent = assess(&facts.order, None, now);
@@ -184,16 +195,12 @@ impl App {
     /// changed.
     async fn hold(
         &self,
-        no: &ApplicationNo,
+        no: &ApplicationRef,
         buyer: &User,
         decide: impl Fn(&redress_store::HoldFacts, Timestamp) -> Result<Decision, ApplicationError>,
     ) -> Result<Application> {
-        for attempt in 0..HOLD_ATTEMPTS {
-            let facts = match self.store.hold_facts(no).await {
-                // After a lost race the winner may have renumbered the draft: say so, not 404.
-                Err(StoreError::NotFound) if attempt > 0 => return Err(StoreError::Conflict.into()),
-                other => other?,
-            };
+        for _ in 0..HOLD_ATTEMPTS {
+            let facts = self.store.hold_facts(no).await?;
             own(&facts.application, buyer)?;
             let now = self.now();
             let d = decide(&facts, now)?;
@@ -214,18 +221,18 @@ impl App {
         Err(StoreError::Busy.into())
     }
 
-    pub async fn withdraw(&self, no: &ApplicationNo, buyer: &User) -> Result<Application> {
+    pub async fn withdraw(&self, no: &ApplicationRef, buyer: &User) -> Result<Application> {
         self.buyer_step(no, buyer, |a, who, now, _| a.withdraw(who, now)).await
     }
 
     /// Answers an information request; the review clock resumes.
-    pub async fn supplement(&self, no: &ApplicationNo, buyer: &User, message: &str) -> Result<Application> {
+    pub async fn supplement(&self, no: &ApplicationRef, buyer: &User, message: &str) -> Result<Application> {
         self.buyer_step(no, buyer, |a, who, now, cal| a.supplement(who, message, now, cal)).await
     }
 
     async fn buyer_step(
         &self,
-        no: &ApplicationNo,
+        no: &ApplicationRef,
         buyer: &User,
         step: impl FnOnce(&Application, &redress_domain::application::Actor, Timestamp, &BusinessCalendar) -> Step,
     ) -> Result<Application> {
@@ -238,7 +245,7 @@ impl App {
     /// may see the application but not act as its buyer (not found, as for anyone else).
     pub(crate) async fn transition(
         &self,
-        no: &ApplicationNo,
+        no: &ApplicationRef,
         who: &User,
         buyer_only: bool,
         step: impl FnOnce(&Application, &redress_domain::application::Actor, Timestamp, &BusinessCalendar) -> Step,
@@ -250,7 +257,7 @@ impl App {
         }
         let now = self.now();
         let step = step(&a, &actor(who), now, &calendar)?;
-        let payouts = if Decision::touches_payouts(&step.1) {
+        let payouts = if let (true, Some(no)) = (Decision::touches_payouts(&step.1), &a.no) {
             self.store.payout_history(no).await?
         } else {
             PayoutHistory::default()

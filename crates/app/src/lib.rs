@@ -71,7 +71,11 @@ impl App {
 
     /// An application as `viewer` may see it; someone else's is not found, never forbidden,
     /// so numbers cannot be probed.
-    pub async fn application_for(&self, no: &redress_domain::ids::ApplicationNo, viewer: &User) -> Result<Application> {
+    pub async fn application_for(
+        &self,
+        no: &redress_domain::ids::ApplicationRef,
+        viewer: &User,
+    ) -> Result<Application> {
         let a = self.store.application(no).await?;
         if a.visible_to(&viewer.username, viewer.role) { Ok(a) } else { Err(Error::not_found()) }
     }

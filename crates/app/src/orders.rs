@@ -5,7 +5,7 @@ use crate::{App, Error, Result};
 use jiff::Timestamp;
 use redress_domain::application::claimed_by;
 use redress_domain::entitlement::{self, Entitlement, Facts};
-use redress_domain::ids::{ApplicationNo, OrderNo};
+use redress_domain::ids::{ApplicationId, OrderNo};
 use redress_domain::order::{Order, latest_delivered};
 use redress_store::{OrderFacts, User};
 
@@ -19,7 +19,7 @@ pub struct OrderSummary {
 }
 
 /// The entitlement on an order's facts as of `now`, leaving out application `except`.
-pub(crate) fn assess(f: &OrderFacts, except: Option<&ApplicationNo>, now: Timestamp) -> Entitlement {
+pub(crate) fn assess(f: &OrderFacts, except: Option<&ApplicationId>, now: Timestamp) -> Entitlement {
     entitlement::assess(&Facts {
         order: &f.order,
         ledger: &f.ledger,
@@ -43,7 +43,7 @@ impl App {
         &self,
         order_no: &OrderNo,
         viewer: &User,
-        except: Option<&ApplicationNo>,
+        except: Option<&ApplicationId>,
     ) -> Result<Entitlement> {
         let facts = self.order_facts_for(order_no, viewer).await?;
         Ok(assess(&facts, except, self.now()))

@@ -3,7 +3,7 @@
 
 use crate::{App, Result};
 use redress_domain::application::{Application, RejectCode};
-use redress_domain::ids::ApplicationNo;
+use redress_domain::ids::ApplicationRef;
 use redress_domain::money::Fen;
 use redress_domain::order::Channel;
 use redress_store::{QueueFilter, User};
@@ -14,24 +14,24 @@ impl App {
         Ok(self.store.review_queue(filter).await?)
     }
 
-    pub async fn claim(&self, no: &ApplicationNo, reviewer: &User) -> Result<Application> {
+    pub async fn claim(&self, no: &ApplicationRef, reviewer: &User) -> Result<Application> {
         self.transition(no, reviewer, false, |a, who, now, _| a.claim(who, now)).await
     }
 
     /// Pauses the review clock and asks the buyer for more.
-    pub async fn request_info(&self, no: &ApplicationNo, reviewer: &User, message: &str) -> Result<Application> {
+    pub async fn request_info(&self, no: &ApplicationRef, reviewer: &User, message: &str) -> Result<Application> {
         self.transition(no, reviewer, false, |a, who, now, cal| a.request_info(who, message, now, cal)).await
     }
 
     /// Approves `amount`, or the full amount asked for when `None`; the payout is written with
     /// the approval.
-    pub async fn approve(&self, no: &ApplicationNo, reviewer: &User, amount: Option<Fen>) -> Result<Application> {
+    pub async fn approve(&self, no: &ApplicationRef, reviewer: &User, amount: Option<Fen>) -> Result<Application> {
         self.transition(no, reviewer, false, |a, who, now, _| a.approve(who, amount.unwrap_or(a.requested), now)).await
     }
 
     pub async fn reject(
         &self,
-        no: &ApplicationNo,
+        no: &ApplicationRef,
         reviewer: &User,
         code: RejectCode,
         text: &str,
@@ -40,12 +40,12 @@ impl App {
     }
 
     /// Sends a failed refund again, as a new payout with a new key.
-    pub async fn retry_refund(&self, no: &ApplicationNo, staff: &User) -> Result<Application> {
+    pub async fn retry_refund(&self, no: &ApplicationRef, staff: &User) -> Result<Application> {
         self.transition(no, staff, false, |a, who, now, _| a.retry_refund(who, now)).await
     }
 
     /// Records that a failed refund was paid another way, with staff's note.
-    pub async fn settle_outside(&self, no: &ApplicationNo, staff: &User, note: &str) -> Result<Application> {
+    pub async fn settle_outside(&self, no: &ApplicationRef, staff: &User, note: &str) -> Result<Application> {
         self.transition(no, staff, false, |a, who, now, _| a.settle_outside(who, note, now)).await
     }
 }

@@ -9,7 +9,7 @@ use jiff::{SignedDuration, Timestamp};
 use proptest::prelude::*;
 use redress_app::{App, Clock, Error};
 use redress_domain::application::{Application, DraftInput, Reason, RejectCode, Role, State};
-use redress_domain::ids::{ApplicationNo, OrderNo, Username};
+use redress_domain::ids::{ApplicationRef, OrderNo, Username};
 use redress_domain::money::Fen;
 use redress_domain::order::{Channel, DeliveryReading, DeliverySource, Order, Payment, Service};
 use redress_domain::payout::{ChannelStatus, PayoutState};
@@ -88,7 +88,8 @@ struct World {
     paid: Fen,
     buyer: User,
     reviewers: Vec<User>,
-    apps: Vec<ApplicationNo>,
+    /// Each by its draft id, which stays the same once it is submitted.
+    apps: Vec<ApplicationRef>,
     _dir: tempfile::TempDir,
 }
 
@@ -171,8 +172,10 @@ impl World {
         let mut out = vec![];
         for a in self.store.applications_of_buyer(&self.buyer.username).await.expect("apps") {
             out.push(format!("{a:?}"));
-            out.push(format!("{:?}", self.store.timeline(&a.no).await.expect("timeline").len()));
-            out.push(format!("{:?}", self.store.payouts_of(&a.no).await.expect("payouts")));
+            if let Some(no) = &a.no {
+                out.push(format!("{:?}", self.store.timeline(no).await.expect("timeline").len()));
+                out.push(format!("{:?}", self.store.payouts_of(no).await.expect("payouts")));
+            }
         }
         out
     }
@@ -182,7 +185,7 @@ impl World {
         if let Op::Draft(x) = op {
             let input = DraftInput { reason: Reason::QuantityShort, description: "short".into(), amount: Fen(*x) };
             let a = app.create_draft(&self.order, &self.buyer, input).await?;
-            self.apps.push(a.no);
+            self.apps.push(ApplicationRef::Draft(a.id));
             return Ok(());
         }
         if let Op::Wait(h) = op {
@@ -204,18 +207,24 @@ impl World {
             Op::Retry => app.retry_refund(&no, &holder).await?,
             Op::SettleOutside => app.settle_outside(&no, &holder, "paid by bank transfer").await?,
             Op::Channel(status) => {
-                let Some(p) = self.store.payouts_of(&no).await?.pop() else { return Ok(()) };
+                let Some(p) = self.payouts(&no).await.pop() else { return Ok(()) };
                 app.payout_reported(&p.id, *status, Some("ref"), Some("frozen card"), app.now()).await?;
                 self.store.application(&no).await?
             }
             Op::Draft(_) | Op::Wait(_) => unreachable!("handled above"),
         };
-        if next.no != no {
-            // Submission dates the number.
-            let k = i % self.apps.len();
-            self.apps[k] = next.no;
-        }
+        // The id never changes; submission gives the number.
+        assert_eq!(ApplicationRef::Draft(next.id.clone()), no);
+        assert_eq!(next.no.is_some(), next.state != State::Draft);
         Ok(())
+    }
+
+    /// The payouts of an application (none before it has a number).
+    async fn payouts(&self, r: &ApplicationRef) -> Vec<redress_domain::payout::Payout> {
+        match self.store.application(r).await.expect("application").no {
+            Some(no) => self.store.payouts_of(&no).await.expect("payouts"),
+            None => vec![],
+        }
     }
 
     async fn check(&self) -> Result<(), TestCaseError> {
@@ -223,13 +232,15 @@ impl World {
         let held: Fen = facts.claims.iter().map(|c| c.state.claim(c.requested, c.approved)).sum();
         prop_assert!(held <= self.paid, "{} held or committed of {} paid", held, self.paid);
         let mut sent = Fen::ZERO;
-        for no in &self.apps {
-            for p in self.store.payouts_of(no).await.expect("payouts") {
+        for r in &self.apps {
+            for p in self.payouts(r).await {
                 if p.state != PayoutState::Closed {
                     sent = sent + p.amount;
                 }
             }
-            let a = self.store.application(no).await.expect("application");
+            let a = self.store.application(r).await.expect("application");
+            prop_assert_eq!(a.no.is_some(), a.state != State::Draft, "numbered exactly when submitted");
+            let Some(no) = &a.no else { continue };
             let timeline = self.store.timeline(no).await.expect("timeline");
             for t in &timeline {
                 prop_assert!(
@@ -301,7 +312,7 @@ async fn the_world_reaches_payouts_and_retries() {
     }
     assert_eq!(refused, vec![6], "only the second retry is refused");
     let no = &w.apps[0];
-    let payouts = w.store.payouts_of(no).await.expect("payouts");
+    let payouts = w.payouts(no).await;
     let states: Vec<_> = payouts.iter().map(|p| (p.n, p.state, p.amount)).collect();
     assert_eq!(states, vec![(1, PayoutState::Closed, Fen(2000)), (2, PayoutState::Succeeded, Fen(2000))]);
     assert_eq!(w.store.application(no).await.expect("application").state, State::Refunded);

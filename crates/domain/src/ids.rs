@@ -40,11 +40,102 @@ impl ApplicationNo {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
 
-    /// Whether the number carries `date` (a submitted application's number is dated the
-    /// Shanghai day it was submitted).
-    pub fn is_dated(&self, date: Date) -> bool {
-        self.0.get(3..11) == Some(date.strftime("%Y%m%d").to_string().as_str())
+/// An application's identity: given when its draft is created and never changed (the
+/// database's key). `DR-` and 14 random Crockford base32 characters (70 bits): opaque, never
+/// sequential. Applications submitted before ids existed have their number as their id, and
+/// drafts of then an id made from their old number (`DR-20260101ABC123`), of the same shape.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ApplicationId(String);
+
+/// The random part of a draft id.
+const DRAFT_ID_CHARS: usize = 14;
+
+impl ApplicationId {
+    pub fn generate<R: rand::Rng + ?Sized>(rng: &mut R) -> ApplicationId {
+        let suffix: String = (0..DRAFT_ID_CHARS).map(|_| CROCKFORD[rng.random_range(0..32usize)] as char).collect();
+        ApplicationId(format!("DR-{suffix}"))
+    }
+
+    /// A draft id, or the number of an application submitted before ids existed.
+    pub fn parse(text: &str) -> Result<ApplicationId, IdError> {
+        let upper = text.trim().to_ascii_uppercase();
+        if let Some(suffix) = upper.strip_prefix("DR-")
+            && suffix.len() == DRAFT_ID_CHARS
+            && suffix.bytes().all(|b| CROCKFORD.contains(&b))
+        {
+            return Ok(ApplicationId(upper));
+        }
+        ApplicationNo::parse(&upper).map(|no| ApplicationId(no.0))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// How an application is addressed (the API's `no` field, the pages' links): by its draft id
+/// until it is submitted, by its number from then on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum ApplicationRef {
+    Draft(ApplicationId),
+    No(ApplicationNo),
+}
+
+impl ApplicationRef {
+    pub fn parse(text: &str) -> Result<ApplicationRef, IdError> {
+        match ApplicationNo::parse(text) {
+            Ok(no) => Ok(ApplicationRef::No(no)),
+            Err(_) => ApplicationId::parse(text).map(ApplicationRef::Draft),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            ApplicationRef::Draft(id) => id.as_str(),
+            ApplicationRef::No(no) => no.as_str(),
+        }
+    }
+}
+
+impl From<ApplicationNo> for ApplicationRef {
+    fn from(no: ApplicationNo) -> ApplicationRef {
+        ApplicationRef::No(no)
+    }
+}
+
+impl From<&ApplicationNo> for ApplicationRef {
+    fn from(no: &ApplicationNo) -> ApplicationRef {
+        ApplicationRef::No(no.clone())
+    }
+}
+
+impl TryFrom<String> for ApplicationRef {
+    type Error = IdError;
+    fn try_from(s: String) -> Result<Self, IdError> {
+        ApplicationRef::parse(&s)
+    }
+}
+
+impl From<ApplicationRef> for String {
+    fn from(r: ApplicationRef) -> String {
+        r.as_str().to_owned()
+    }
+}
+
+impl fmt::Display for ApplicationRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ApplicationRef {
+    type Err = IdError;
+    fn from_str(s: &str) -> Result<Self, IdError> {
+        ApplicationRef::parse(s)
     }
 }
 
@@ -105,7 +196,7 @@ macro_rules! string_conversions {
         }
     )*};
 }
-string_conversions!(ApplicationNo, OrderNo, Username);
+string_conversions!(ApplicationNo, ApplicationId, OrderNo, Username);
 
 #[cfg(test)]
 mod tests {
@@ -119,6 +210,24 @@ mod tests {
         assert!(no.as_str().starts_with("RF-20261124-"));
         assert_eq!(ApplicationNo::parse(no.as_str()), Ok(no.clone()));
         assert_eq!(ApplicationNo::parse(&no.as_str().to_lowercase()), Ok(no));
+    }
+
+    #[test]
+    fn draft_ids_are_opaque_and_tell_themselves_from_numbers() {
+        let mut rng = rand::rng();
+        let id = ApplicationId::generate(&mut rng);
+        assert!(id.as_str().starts_with("DR-") && id.as_str().len() == 17, "{id}");
+        assert_eq!(ApplicationRef::parse(id.as_str()), Ok(ApplicationRef::Draft(id.clone())));
+        assert_eq!(ApplicationRef::parse(&id.as_str().to_lowercase()), Ok(ApplicationRef::Draft(id)));
+        let no = ApplicationNo::generate(date(2026, 11, 24), &mut rng);
+        assert_eq!(ApplicationRef::parse(no.as_str()), Ok(ApplicationRef::No(no.clone())));
+        // An id made from an old draft number in the upgrade has the same shape.
+        assert!(ApplicationId::parse("DR-20261124ABC123").is_ok());
+        // The number of an application submitted before ids existed is its id.
+        assert_eq!(ApplicationId::parse(no.as_str()).map(|i| i.to_string()), Ok(no.to_string()));
+        for bad in ["DR-", "DR-ABC", "DR-20261124ABC12I", "DR-20261124ABC1234", "XX-20261124ABC123", ""] {
+            assert!(ApplicationRef::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

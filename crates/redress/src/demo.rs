@@ -243,7 +243,7 @@ pub async fn load(store: &Store, now: Timestamp) -> anyhow::Result<String> {
     let a = draft(&lin, 1, Reason::QuantityShort, Some(1800), "购买500个小红书赞,3天后仅到账200个。", ago(now, 200))
         .await?;
     at(ago(now, 200));
-    app.submit(&a.no, &lin).await?;
+    app.submit(&a.reference(), &lin).await?;
     // In review.
     let a = draft(
         &lin,
@@ -255,46 +255,47 @@ pub async fn load(store: &Store, now: Timestamp) -> anyhow::Result<String> {
     )
     .await?;
     at(ago(now, 50));
-    let a = app.submit(&a.no, &lin).await?;
+    let a = app.submit(&a.reference(), &lin).await?;
     at(ago(now, 30));
-    app.claim(&a.no, &wang).await?;
+    app.claim(&a.reference(), &wang).await?;
     // Withdrawn.
     let a = draft(&lin, 3, Reason::NoReason, None, "", ago(now, 20)).await?;
     at(ago(now, 20));
-    let a = app.submit(&a.no, &lin).await?;
+    let a = app.submit(&a.reference(), &lin).await?;
     if a.state == redress_domain::application::State::Submitted {
         at(ago(now, 19));
-        app.withdraw(&a.no, &lin).await?;
+        app.withdraw(&a.reference(), &lin).await?;
     }
     // Submitted (third-party data: a human decides).
     let a = draft(&zhao, 10, Reason::QuantityShort, None, "第三方监测显示截止时只到账450个赞。", ago(now, 26)).await?;
     at(ago(now, 26));
-    app.submit(&a.no, &zhao).await?;
+    app.submit(&a.reference(), &zhao).await?;
     // Submitted long ago: overdue in the queue.
     let a =
         draft(&zhao, 13, Reason::NotDeliveredOnTime, None, "B站粉丝一周只涨了50个,远未达到承诺。", ago(now, 24 * 8))
             .await?;
     at(ago(now, 24 * 8));
-    app.submit(&a.no, &zhao).await?;
+    app.submit(&a.reference(), &zhao).await?;
     // Approved in part by a reviewer.
     let a = draft(&zhao, 11, Reason::QuantityShort, None, "只到账250个赞,申请全额退款。", ago(now, 24 * 15)).await?;
     at(ago(now, 24 * 15));
-    let a = app.submit(&a.no, &zhao).await?;
+    let a = app.submit(&a.reference(), &zhao).await?;
     at(ago(now, 24 * 14));
-    app.claim(&a.no, &wang).await?;
+    app.claim(&a.reference(), &wang).await?;
     at(ago(now, 24 * 14 - 1));
-    app.approve(&a.no, &wang, Some(Fen(1500))).await?;
+    app.approve(&a.reference(), &wang, Some(Fen(1500))).await?;
     // Rejected, then appealed (waiting for a level-2 reviewer).
     let a = draft(&zhao, 12, Reason::ServiceInterrupted, Some(8000), "服务中途停止,要求全额退款。", ago(now, 24 * 18))
         .await?;
     at(ago(now, 24 * 18));
-    let a = app.submit(&a.no, &zhao).await?;
+    let a = app.submit(&a.reference(), &zhao).await?;
     at(ago(now, 24 * 17));
-    app.claim(&a.no, &wang).await?;
+    app.claim(&a.reference(), &wang).await?;
     at(ago(now, 24 * 17 - 2));
-    app.reject(&a.no, &wang, RejectCode::InsufficientEvidence, "平台数据显示已交付70%,请提供服务中断的证据。").await?;
+    app.reject(&a.reference(), &wang, RejectCode::InsufficientEvidence, "平台数据显示已交付70%,请提供服务中断的证据。")
+        .await?;
     at(ago(now, 24 * 5));
-    app.appeal(&a.no, &zhao, "附上客服承认服务中断的聊天记录,请复核。").await?;
+    app.appeal(&a.reference(), &zhao, "附上客服承认服务中断的聊天记录,请复核。").await?;
     // Information requested.
     let a = draft(
         &emma,
@@ -306,39 +307,39 @@ pub async fn load(store: &Store, now: Timestamp) -> anyhow::Result<String> {
     )
     .await?;
     at(ago(now, 24 * 3));
-    let a = app.submit(&a.no, &emma).await?;
+    let a = app.submit(&a.reference(), &emma).await?;
     at(ago(now, 24 * 2));
-    app.claim(&a.no, &wang).await?;
+    app.claim(&a.reference(), &wang).await?;
     at(ago(now, 24 * 2 - 1));
-    app.request_info(&a.no, &wang, "请上传截止时间的后台点赞数截图(含时间戳)。").await?;
+    app.request_info(&a.reference(), &wang, "请上传截止时间的后台点赞数截图(含时间戳)。").await?;
     // Rejected: the service was completed.
     let a =
         draft(&emma, 21, Reason::Other, Some(3000), "The likes disappeared a week later.", ago(now, 24 * 20)).await?;
     at(ago(now, 24 * 20));
-    let a = app.submit(&a.no, &emma).await?;
+    let a = app.submit(&a.reference(), &emma).await?;
     at(ago(now, 24 * 19));
-    app.claim(&a.no, &wang).await?;
+    app.claim(&a.reference(), &wang).await?;
     at(ago(now, 24 * 19 - 1));
-    app.reject(&a.no, &wang, RejectCode::ServiceCompleted, "平台数据显示截止前已全部交付。").await?;
+    app.reject(&a.reference(), &wang, RejectCode::ServiceCompleted, "平台数据显示截止前已全部交付。").await?;
     // Rejected, appealed, approved by the level-2 reviewer.
     let a = draft(&emma, 22, Reason::NotDeliveredOnTime, None, "Views stalled at 35%.", ago(now, 24 * 20)).await?;
     at(ago(now, 24 * 20));
-    let a = app.submit(&a.no, &emma).await?;
+    let a = app.submit(&a.reference(), &emma).await?;
     at(ago(now, 24 * 19));
-    app.claim(&a.no, &wang).await?;
+    app.claim(&a.reference(), &wang).await?;
     at(ago(now, 24 * 19 - 2));
-    app.reject(&a.no, &wang, RejectCode::InsufficientEvidence, "请提供第三方监测数据。").await?;
+    app.reject(&a.reference(), &wang, RejectCode::InsufficientEvidence, "请提供第三方监测数据。").await?;
     at(ago(now, 24 * 10));
-    app.appeal(&a.no, &emma, "Attached the analytics export showing 3,500 views at the deadline.").await?;
+    app.appeal(&a.reference(), &emma, "Attached the analytics export showing 3,500 views at the deadline.").await?;
     at(ago(now, 24 * 9));
-    app.claim(&a.no, &li).await?;
+    app.claim(&a.reference(), &li).await?;
     at(ago(now, 24 * 9 - 1));
-    app.approve(&a.no, &li, None).await?;
+    app.approve(&a.reference(), &li, None).await?;
     // Banned for a violation: no automatic entitlement, a reviewer decides.
     let a = draft(&zhou, 28, Reason::AccountRisk, None, "账号被封后服务停止,申请退还未交付部分。", ago(now, 24 * 2))
         .await?;
     at(ago(now, 24 * 2));
-    app.submit(&a.no, &zhou).await?;
+    app.submit(&a.reference(), &zhou).await?;
 
     let chained = store.chain_pending(now).await?;
     let token = store.create_api_token("demo-merchant", now).await?;

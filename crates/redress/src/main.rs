@@ -170,6 +170,7 @@ async fn export_case(
 ) -> anyhow::Result<()> {
     let lang = redress_web::i18n::Lang::from_tag(lang).context("--lang must be zh-CN or en")?;
     let no = redress_domain::ids::ApplicationNo::parse(no)
+        .map(redress_domain::ids::ApplicationRef::No)
         .map_err(|_| anyhow::anyhow!("{no} is not an application number (RF-YYYYMMDD-XXXXXX)"))?;
     let state = Redress::build(settings, store, None).await?.state;
     let operator = redress_store::User {

@@ -93,10 +93,12 @@ impl Api {
         let draft = json!({"order_no": no, "reason": "quantity_short", "amount": "40", "description": "short"});
         let (s, b) = self.post("/api/v1/applications", token, draft).await.expect("draft");
         assert_eq!(s, 201, "{b}");
-        let app = b["no"].as_str().expect("no").to_owned();
-        let (s, b) = self.post(&format!("/api/v1/applications/{app}/submit"), token, json!({})).await.expect("submit");
+        let draft = b["no"].as_str().expect("no").to_owned();
+        let (s, b) =
+            self.post(&format!("/api/v1/applications/{draft}/submit"), token, json!({})).await.expect("submit");
         assert_eq!((s, b["state"].as_str()), (200, Some("submitted")), "{b}");
-        app
+        // Numbered at submission.
+        b["no"].as_str().expect("no").to_owned()
     }
 
     /// Claims and approves; whether the server said it was approved (it may have been even when
@@ -158,7 +160,11 @@ async fn states_of(store: &Store, numbers: &BTreeSet<String>) -> BTreeMap<String
     let mut out = BTreeMap::new();
     for buyer in BUYERS {
         let apps = store.applications_of_buyer(&Username::parse(buyer).expect("name")).await.expect("applications");
-        out.extend(apps.into_iter().filter(|a| numbers.contains(a.no.as_str())).map(|a| (a.no.to_string(), a.state)));
+        out.extend(
+            apps.into_iter()
+                .filter(|a| numbers.contains(a.reference().as_str()))
+                .map(|a| (a.reference().to_string(), a.state)),
+        );
     }
     out
 }

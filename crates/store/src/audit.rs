@@ -55,7 +55,8 @@ const EVENT_FIELDS: &[(&str, Col)] = &[
     ("body", Col::Text),
 ];
 
-/// Every column of an evidence row, in table order.
+/// Every column of an evidence row, in table order, with the application named by its number
+/// (as when evidence was filed under the number: see [`evidence_source`]).
 const EVIDENCE_FIELDS: &[(&str, Col)] = &[
     ("id", Col::Text),
     ("application_no", Col::Text),
@@ -89,7 +90,19 @@ fn record(row: &AnyRow, fields: &[(&str, Col)], prefix: &str) -> Result<String, 
 
 /// `t.a AS pa, t.b AS pb, …` for `fields`.
 fn aliased(fields: &[(&str, Col)], table: &str, prefix: &str) -> String {
-    fields.iter().map(|(f, _)| format!("{table}.{f} AS {prefix}{f}")).collect::<Vec<_>>().join(", ")
+    aliased_from(fields, |f| format!("{table}.{f}"), prefix)
+}
+
+/// `source(a) AS pa, …` for `fields`.
+fn aliased_from(fields: &[(&str, Col)], source: impl Fn(&str) -> String, prefix: &str) -> String {
+    fields.iter().map(|(f, _)| format!("{} AS {prefix}{f}", source(f))).collect::<Vec<_>>().join(", ")
+}
+
+/// Where an evidence record's field is read: the row `v`, except the application's number,
+/// which is its application's (`ap`). Files are filed under the application's stable id since
+/// migration 6; the chain names them by number, as it did when they were filed under it.
+fn evidence_source(field: &str) -> String {
+    if field == "application_no" { "ap.no".to_owned() } else { format!("v.{field}") }
 }
 
 fn entry_from_row(row: &AnyRow) -> Result<Entry, StoreError> {
@@ -110,12 +123,12 @@ const UNCHAINED_EVENTS: &str = "FROM application_events e WHERE NOT EXISTS (SELE
       WHERE a.kind = 'event' AND a.subject = e.application_no AND a.ref_seq = e.seq)";
 
 /// Evidence not in the chain yet, once its application is submitted (a draft's files may be
-/// discarded with the draft, and a draft's number changes when it is submitted).
+/// discarded with the draft, and a draft has no number yet).
 static UNCHAINED_EVIDENCE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
-        "FROM evidence v JOIN applications ap ON ap.no = v.application_no
+        "FROM evidence v JOIN applications ap ON ap.id = v.application_id
          WHERE ap.state <> '{}' AND NOT EXISTS (SELECT 1 FROM audit_log a
-          WHERE a.kind = 'evidence' AND a.subject = v.application_no AND a.ref_seq = v.seq)",
+          WHERE a.kind = 'evidence' AND a.subject = ap.no AND a.ref_seq = v.seq)",
         redress_domain::application::State::Draft.as_str()
     )
 });
@@ -152,8 +165,8 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let evidence = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {} {} ORDER BY v.uploaded_at, v.application_no, v.seq LIMIT {BATCH}",
-            aliased(EVIDENCE_FIELDS, "v", ""),
+            "SELECT {} {} ORDER BY v.uploaded_at, ap.no, v.seq LIMIT {BATCH}",
+            aliased_from(EVIDENCE_FIELDS, evidence_source, ""),
             UNCHAINED_EVIDENCE.as_str()
         )))
         .fetch_all(&self.pool)
@@ -231,11 +244,11 @@ impl Store {
                  FROM audit_log a
                  LEFT JOIN application_events e
                    ON a.kind = 'event' AND e.application_no = a.subject AND e.seq = a.ref_seq
-                 LEFT JOIN evidence v
-                   ON a.kind = 'evidence' AND v.application_no = a.subject AND v.seq = a.ref_seq
+                 LEFT JOIN applications ap ON a.kind = 'evidence' AND ap.no = a.subject
+                 LEFT JOIN evidence v ON v.application_id = ap.id AND v.seq = a.ref_seq
                  WHERE a.seq > $1 ORDER BY a.seq LIMIT 1000",
                 aliased(EVENT_FIELDS, "e", "e_"),
-                aliased(EVIDENCE_FIELDS, "v", "v_"),
+                aliased_from(EVIDENCE_FIELDS, evidence_source, "v_"),
             )))
             .bind(after)
             .fetch_all(&self.pool)

@@ -3,7 +3,8 @@
 use crate::error::StoreError;
 use sqlx::AnyConnection;
 use sqlx::any::AnyPoolOptions;
-use sqlx::{Any, AnyPool, Executor, Transaction};
+use sqlx::migrate::Migrator;
+use sqlx::{Any, AnyPool, Executor, Row, Transaction};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,6 +24,10 @@ pub struct Store {
     /// SQLite's single write connection (writes queue on it in order instead of polling the
     /// file lock); `None` on PostgreSQL, where writes use the pool.
     writer: Option<AnyPool>,
+    /// The SQLite database file (for the lock that serialises migrations).
+    sqlite_file: Option<std::path::PathBuf>,
+    /// The PostgreSQL schema it works in, if not the default.
+    schema: Option<String>,
 }
 
 /// A write transaction.
@@ -67,7 +72,22 @@ static WRITER: std::sync::LazyLock<tokio::runtime::Handle> = std::sync::LazyLock
     rx.recv().expect("the SQLite writer runtime starts")
 });
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+/// Migrations both backends run (`migrations/`), and each backend's own (`migrations/sqlite`,
+/// `migrations/postgres`: where they cannot share SQL, as when SQLite must rebuild a table to
+/// change its constraints). Version numbers are shared across the three folders: a backend's own
+/// migration takes a number no other folder uses.
+static SHARED: Migrator = sqlx::migrate!("./migrations");
+static SQLITE_ONLY: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_ONLY: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Every migration of `backend`, in version order.
+pub fn migrator(backend: Backend) -> Migrator {
+    let own = match backend {
+        Backend::Sqlite => &SQLITE_ONLY,
+        Backend::Postgres => &POSTGRES_ONLY,
+    };
+    Migrator::with_migrations(SHARED.iter().chain(own.iter()).cloned().collect())
+}
 
 /// Durability settings Redress runs with: an application number shown to a buyer must
 /// survive a power cut, so every commit is fsynced (WAL + synchronous=FULL on SQLite,
@@ -121,7 +141,20 @@ impl Store {
             Backend::Sqlite => (options(8).connect(url).await?, Some(options(1).connect(url).await?)),
             Backend::Postgres => (options(24).connect(url).await?, None),
         };
-        Ok(Store { pool, writer, backend, calendar_cache: Default::default(), policy_cache: Default::default() })
+        let schema_name = schema.clone();
+        let sqlite_file = match backend {
+            Backend::Sqlite => Some(sqlite_path(url)),
+            Backend::Postgres => None,
+        };
+        Ok(Store {
+            pool,
+            writer,
+            backend,
+            sqlite_file,
+            schema: schema_name,
+            calendar_cache: Default::default(),
+            policy_cache: Default::default(),
+        })
     }
 
     /// The SQLite file inside a data directory (created with the directory if missing).
@@ -133,9 +166,42 @@ impl Store {
         self.backend
     }
 
+    /// Brings the schema up to date. Instances that start at once do not race: on PostgreSQL
+    /// the migrator holds an advisory lock, on SQLite an exclusive lock on a file next to the
+    /// database (`redress.db.migrate-lock`); whoever comes second finds the work done.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        MIGRATOR.run(&self.pool).await?;
+        self.migrate_up(None).await
+    }
+
+    /// Brings the schema up to `version` only: for tests of upgrades from an older schema.
+    pub async fn migrate_to(&self, version: i64) -> Result<(), StoreError> {
+        self.migrate_up(Some(version)).await
+    }
+
+    async fn migrate_up(&self, target: Option<i64>) -> Result<(), StoreError> {
+        let _lock = match &self.sqlite_file {
+            Some(db) => Some(lock_file(format!("{}.migrate-lock", db.display()).into()).await?),
+            None => None,
+        };
+        let m = migrator(self.backend);
+        match target {
+            Some(v) => m.run_to(v, self.write_pool()).await?,
+            None => m.run(self.write_pool()).await?,
+        }
         Ok(())
+    }
+
+    /// The PostgreSQL schema it works in, when one was given.
+    pub fn schema(&self) -> Option<&str> {
+        self.schema.as_deref()
+    }
+
+    /// The migrations applied to the database, by version.
+    pub async fn applied_migrations(&self) -> Result<Vec<i64>, StoreError> {
+        let rows = sqlx::query("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok(r.try_get("version")?)).collect()
     }
 
     /// Whether the database answers (for `/readyz`).
@@ -180,6 +246,24 @@ impl Store {
         }
         self.pool.close().await;
     }
+}
+
+/// The file of a `sqlite:` URL.
+fn sqlite_path(url: &str) -> std::path::PathBuf {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    std::path::PathBuf::from(rest.split('?').next().unwrap_or(rest))
+}
+
+/// Holds an exclusive lock on `path` (created if missing) until the file is dropped.
+async fn lock_file(path: std::path::PathBuf) -> Result<std::fs::File, StoreError> {
+    let locked = tokio::task::spawn_blocking(move || {
+        let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
+        file.lock()?;
+        Ok::<_, std::io::Error>(file)
+    })
+    .await
+    .map_err(|e| StoreError::Internal(e.to_string()))?;
+    locked.map_err(|e| StoreError::Internal(format!("cannot lock the database for migration: {e}")))
 }
 
 fn quote_ident(s: &str) -> String {

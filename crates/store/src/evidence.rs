@@ -7,14 +7,14 @@ use crate::{Store, StoreError, User, from_ms, ms};
 use jiff::Timestamp;
 use redress_domain::application::Application;
 use redress_domain::evidence::{EvidenceKind, MediaType};
-use redress_domain::ids::ApplicationNo;
+use redress_domain::ids::ApplicationId;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Evidence {
     pub id: String,
-    pub application_no: String,
+    pub application_id: String,
     /// 1, 2, 3… within the application.
     pub seq: i64,
     pub file: EvidenceFile,
@@ -59,20 +59,20 @@ async fn lock_blob(s: &Store, tx: &mut crate::db::WriteTx, sha256: &str) -> Resu
 async fn evidence_facts(
     s: &Store,
     conn: &mut sqlx::AnyConnection,
-    no: &ApplicationNo,
+    id: &ApplicationId,
 ) -> Result<(Application, i64, i64), StoreError> {
     let lock = if s.backend() == Backend::Postgres { " FOR UPDATE" } else { "" };
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {APP_COLUMNS} FROM applications WHERE no = $1{lock}")))
-        .bind(no.as_str())
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {APP_COLUMNS} FROM applications WHERE id = $1{lock}")))
+        .bind(id.as_str())
         .fetch_optional(&mut *conn)
         .await?
         .ok_or(StoreError::NotFound)?;
     let a = app_from_row(&row)?;
     let row = sqlx::query(
         "SELECT COUNT(CASE WHEN source = 'buyer' THEN 1 END) AS n, COALESCE(MAX(seq), 0) AS last
-         FROM evidence WHERE application_no = $1",
+         FROM evidence WHERE application_id = $1",
     )
-    .bind(no.as_str())
+    .bind(id.as_str())
     .fetch_one(&mut *conn)
     .await?;
     Ok((a, row.try_get("n")?, row.try_get("last")?))
@@ -83,7 +83,7 @@ async fn insert_evidence(conn: &mut sqlx::AnyConnection, ev: Evidence) -> Result
         "INSERT INTO evidence ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
     )))
     .bind(&ev.id)
-    .bind(&ev.application_no)
+    .bind(&ev.application_id)
     .bind(ev.seq)
     .bind(&ev.file.sha256)
     .bind(i64::try_from(ev.file.size).unwrap_or(i64::MAX))
@@ -105,10 +105,10 @@ async fn insert_evidence(conn: &mut sqlx::AnyConnection, ev: Evidence) -> Result
 
 impl Evidence {
     /// A new file of the system's, the application's `seq`-th.
-    fn system(no: &ApplicationNo, seq: i64, file: EvidenceFile, now: Timestamp) -> Evidence {
+    fn system(id: &ApplicationId, seq: i64, file: EvidenceFile, now: Timestamp) -> Evidence {
         Evidence {
             id: format!("EV{:016X}", rand::random::<u64>()),
-            application_no: no.to_string(),
+            application_id: id.to_string(),
             seq,
             file,
             uploaded_by: "system".to_owned(),
@@ -119,14 +119,14 @@ impl Evidence {
 }
 
 const COLUMNS: &str =
-    "id, application_no, seq, sha256, size, media_type, kind, caption, filename, uploaded_by, uploaded_at, source";
+    "id, application_id, seq, sha256, size, media_type, kind, caption, filename, uploaded_by, uploaded_at, source";
 
 fn from_row(row: &AnyRow) -> Result<Evidence, StoreError> {
     let media: String = row.try_get("media_type")?;
     let kind: String = row.try_get("kind")?;
     Ok(Evidence {
         id: row.try_get("id")?,
-        application_no: row.try_get("application_no")?,
+        application_id: row.try_get("application_id")?,
         seq: row.try_get("seq")?,
         file: EvidenceFile {
             sha256: row.try_get("sha256")?,
@@ -153,14 +153,14 @@ impl Store {
     /// ([`Store::remove_blob_if_unreferenced`]) can take them between the two.
     pub async fn add_evidence(
         &self,
-        no: &ApplicationNo,
+        id: &ApplicationId,
         buyer: &User,
         file: EvidenceFile,
         check: Check,
         now: Timestamp,
         put: BlobAction,
     ) -> Result<Evidence, StoreError> {
-        self.attach(no, Some((buyer.clone(), check)), file, now, Some(put)).await
+        self.attach(id, Some((buyer.clone(), check)), file, now, Some(put)).await
     }
 
     /// Removes bytes nothing refers to (a discarded draft's file) with `remove`, under the same
@@ -192,17 +192,17 @@ impl Store {
     /// its own (a savepoint each): `Exists` when the application already has its snapshot.
     pub async fn add_system_evidence_batch(
         &self,
-        items: Vec<(ApplicationNo, EvidenceFile)>,
+        items: Vec<(ApplicationId, EvidenceFile)>,
         now: Timestamp,
     ) -> Result<Vec<Result<Evidence, StoreError>>, StoreError> {
         self.writing(move |s| async move {
             let mut tx = s.write().await?;
             let mut out = Vec::with_capacity(items.len());
-            for (no, file) in items {
+            for (id, file) in items {
                 let mut one = sqlx::Acquire::begin(&mut *tx).await?;
                 let done = async {
-                    let (_, _, last) = evidence_facts(&s, &mut one, &no).await?;
-                    insert_evidence(&mut one, Evidence::system(&no, last + 1, file, now)).await
+                    let (_, _, last) = evidence_facts(&s, &mut one, &id).await?;
+                    insert_evidence(&mut one, Evidence::system(&id, last + 1, file, now)).await
                 }
                 .await;
                 match done {
@@ -225,16 +225,16 @@ impl Store {
     /// `buyer`: a buyer's upload, checked; `None`: the system's.
     async fn attach(
         &self,
-        no: &ApplicationNo,
+        id: &ApplicationId,
         buyer: Option<(User, Check)>,
         file: EvidenceFile,
         now: Timestamp,
         put: Option<BlobAction>,
     ) -> Result<Evidence, StoreError> {
-        let no = no.clone();
+        let id = id.clone();
         self.writing(move |s| async move {
             let mut tx = s.write().await?;
-            let (a, held, last) = evidence_facts(&s, &mut tx, &no).await?;
+            let (a, held, last) = evidence_facts(&s, &mut tx, &id).await?;
             let buyer = match buyer {
                 Some((buyer, check)) => {
                     check(&a, held)?;
@@ -250,9 +250,9 @@ impl Store {
                 Some(b) => Evidence {
                     uploaded_by: b.username.to_string(),
                     system: false,
-                    ..Evidence::system(&no, last + 1, file, now)
+                    ..Evidence::system(&id, last + 1, file, now)
                 },
-                None => Evidence::system(&no, last + 1, file, now),
+                None => Evidence::system(&id, last + 1, file, now),
             };
             let ev = insert_evidence(&mut tx, ev).await?;
             tx.commit().await?;
@@ -262,22 +262,22 @@ impl Store {
     }
 
     /// The files of an application, oldest first (who may see them is the caller's to decide).
-    pub async fn evidence_of(&self, no: &ApplicationNo) -> Result<Vec<Evidence>, StoreError> {
+    pub async fn evidence_of(&self, id: &ApplicationId) -> Result<Vec<Evidence>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM evidence WHERE application_no = $1 ORDER BY seq"
+            "SELECT {COLUMNS} FROM evidence WHERE application_id = $1 ORDER BY seq"
         )))
-        .bind(no.as_str())
+        .bind(id.as_str())
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(from_row).collect()
     }
 
     /// One file of an application.
-    pub async fn evidence_item(&self, no: &ApplicationNo, id: &str) -> Result<Evidence, StoreError> {
+    pub async fn evidence_item(&self, application: &ApplicationId, id: &str) -> Result<Evidence, StoreError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM evidence WHERE application_no = $1 AND id = $2"
+            "SELECT {COLUMNS} FROM evidence WHERE application_id = $1 AND id = $2"
         )))
-        .bind(no.as_str())
+        .bind(application.as_str())
         .bind(id)
         .fetch_optional(&self.pool)
         .await?
@@ -290,7 +290,7 @@ impl Store {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {APP_COLUMNS} FROM applications a
              WHERE a.submitted_at >= $1 AND a.state <> $2
-               AND NOT EXISTS (SELECT 1 FROM evidence v WHERE v.application_no = a.no AND v.source = 'system')
+               AND NOT EXISTS (SELECT 1 FROM evidence v WHERE v.application_id = a.id AND v.source = 'system')
              ORDER BY a.submitted_at LIMIT {limit}"
         )))
         .bind(ms(since))

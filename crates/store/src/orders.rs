@@ -5,7 +5,7 @@ use crate::OrderFacts;
 use crate::{Store, StoreError, from_ms};
 use jiff::Timestamp;
 use redress_domain::application::{Claim, State};
-use redress_domain::ids::{ApplicationNo, OrderNo, Username};
+use redress_domain::ids::{ApplicationId, OrderNo, Username};
 use redress_domain::money::Fen;
 use redress_domain::order::{
     AccountEvent, AccountEventKind, Channel, DeliveryReading, DeliverySource, Order, Payment, Service,
@@ -92,17 +92,17 @@ impl Store {
         let claiming = crate::states_sql(State::takes_balance);
         let mut claims: HashMap<String, Vec<Claim>> = HashMap::new();
         let claim_rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT no, order_no, state, requested_fen, approved_fen FROM applications
+            "SELECT id, order_no, state, requested_fen, approved_fen FROM applications
              WHERE buyer = $1 AND state IN ({claiming})"
         )))
         .bind(buyer.as_str())
         .fetch_all(&mut *tx)
         .await?;
         for r in &claim_rows {
-            let no: String = r.try_get("no")?;
+            let id: String = r.try_get("id")?;
             let state: String = r.try_get("state")?;
             claims.entry(r.try_get("order_no")?).or_default().push(Claim {
-                no: ApplicationNo::parse(&no).map_err(|_| StoreError::corrupt("application no"))?,
+                id: ApplicationId::parse(&id).map_err(|_| StoreError::corrupt("application id"))?,
                 state: State::parse(&state).ok_or_else(|| StoreError::corrupt("state"))?,
                 requested: Fen(r.try_get("requested_fen")?),
                 approved: r.try_get::<Option<i64>, _>("approved_fen")?.map(Fen),

@@ -41,6 +41,7 @@ fn from_row(r: &AnyRow) -> Result<Payout, StoreError> {
 /// Writes a payout a decision set in motion (in the decision's transaction): due now.
 pub(crate) async fn insert_new(
     tx: &mut WriteTx,
+    no: &ApplicationNo,
     a: &Application,
     p: &NewPayout,
     now: Timestamp,
@@ -51,7 +52,7 @@ pub(crate) async fn insert_new(
          VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8, $8)",
     )
     .bind(&p.key)
-    .bind(a.no.as_str())
+    .bind(no.as_str())
     .bind(i64::from(p.n))
     .bind(a.order_no.as_str())
     .bind(p.channel.as_str())
@@ -196,7 +197,7 @@ impl Store {
                 .ok_or(StoreError::NotFound)?;
             let p = from_row(&row)?;
             let no = ApplicationNo::parse(&p.application_no).map_err(StoreError::corrupt)?;
-            let a = s.fetch_app(Some(&mut *tx), &no).await?;
+            let a = s.fetch_app(Some(&mut *tx), &no.into()).await?;
             let (report, follows) = decide(&p, &a)?;
             let reported = match report {
                 Report::Unchanged { retry_at } => {

@@ -7,23 +7,22 @@ use crate::AppState;
 use crate::codes::ErrorCode;
 use crate::dto::TimelineDto;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{AuthUser, application_no};
+use crate::extract::{AuthUser, application_ref};
 use crate::i18n::{Lang, local_time};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use redress_casefile::{Block, CaseWriter, Report, Section};
-use redress_domain::application::State as AppStatus;
 use redress_domain::casefile::{AuditProof, ChainHead};
-use redress_domain::ids::ApplicationNo;
+use redress_domain::ids::ApplicationRef;
 use redress_domain::order::latest_delivered;
 use redress_store::User;
 use serde::Deserialize;
 use std::io::Seek;
 
 /// The file name a case file is offered under.
-pub fn file_name(no: &ApplicationNo) -> String {
+pub fn file_name(no: &impl std::fmt::Display) -> String {
     format!("{no}-case-file.zip")
 }
 
@@ -33,24 +32,24 @@ pub fn file_name(no: &ApplicationNo) -> String {
 pub async fn write_case_file(
     state: &AppState,
     viewer: &User,
-    no: &ApplicationNo,
+    r: &ApplicationRef,
     lang: Lang,
     out: std::fs::File,
 ) -> ApiResult<std::fs::File> {
     let now = state.app.now();
-    let view = state.app.view(no, viewer).await?;
+    let view = state.app.view(r, viewer).await?;
     let a = &view.application;
-    if a.state == AppStatus::Draft {
+    let Some(no) = &a.no else {
         return Err(ApiError::new(StatusCode::CONFLICT, ErrorCode::CaseDraft));
-    }
+    };
     let font = state.report_font()?;
     crate::files::take_snapshots(state, a.submitted_at).await?;
     state.store.chain_pending(now).await?;
     let order = &view.order;
     let policy = state.store.policy(order.policy_version).await?;
     let ledger = state.store.deliveries(&order.no).await?;
-    let ent = state.app.entitlement(&order.no, viewer, Some(no)).await?;
-    let evidence = state.app.evidence_of(no, viewer).await?;
+    let ent = state.app.entitlement(&order.no, viewer, Some(&a.id)).await?;
+    let evidence = state.app.evidence_of(r, viewer).await?;
     let (entries, head) = state.store.audit_entries_of(no.as_str()).await?;
     let (head_seq, head_hash) = head.unwrap_or((0, redress_domain::audit::GENESIS.to_owned()));
     let t = |id: &str| lang.t(id);
@@ -60,7 +59,7 @@ pub async fn write_case_file(
     sections.push(Section {
         heading: t("case-application"),
         blocks: vec![
-            field("case-no", a.no.to_string()),
+            field("case-no", no.to_string()),
             field("case-buyer", a.buyer.to_string()),
             field("case-reason", t(&format!("reason-{}", a.reason.as_str()))),
             field("case-requested", a.requested.to_string()),
@@ -247,7 +246,7 @@ async fn blocking<T: Send + 'static>(
 
 /// The case file of `no` as a download.
 pub async fn download(state: &AppState, viewer: &User, no: &str, lang: Lang) -> ApiResult<Response> {
-    let no = application_no(no)?;
+    let no = application_ref(no)?;
     let tmp = tempfile::tempfile().map_err(|e| internal(e.into()))?;
     let file = write_case_file(state, viewer, &no, lang, tmp).await?;
     let len = file.metadata().map(|m| m.len()).ok();

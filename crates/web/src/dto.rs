@@ -226,7 +226,7 @@ pub struct ApplicationDto {
 impl ApplicationDto {
     pub fn new(a: &Application, lang: Lang, now: Timestamp) -> ApplicationDto {
         ApplicationDto {
-            no: a.no.to_string(),
+            no: a.reference().to_string(),
             order_no: a.order_no.to_string(),
             buyer: a.buyer.to_string(),
             state: a.state.as_str().to_owned(),
@@ -423,7 +423,8 @@ pub struct EvidenceDto {
 }
 
 impl EvidenceDto {
-    pub fn new(e: &Evidence, lang: Lang) -> EvidenceDto {
+    /// A file of application `of` (as the application is addressed).
+    pub fn new(e: &Evidence, of: &redress_domain::ids::ApplicationRef, lang: Lang) -> EvidenceDto {
         EvidenceDto {
             id: e.id.clone(),
             kind: e.file.kind.as_str().to_owned(),
@@ -436,7 +437,7 @@ impl EvidenceDto {
             uploaded_by: e.uploaded_by.clone(),
             uploaded_at: e.uploaded_at,
             system: e.system,
-            href: format!("/api/v1/applications/{}/evidence/{}", e.application_no, e.id),
+            href: format!("/api/v1/applications/{of}/evidence/{}", e.id),
             previewable: e.file.media_type.previewable(),
         }
     }

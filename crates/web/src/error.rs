@@ -275,7 +275,7 @@ mod tests {
             "delivery_reading",
             "account_event",
             "user",
-            "application_no",
+            "application_id",
         ] {
             assert!(Lang::Zh.has(&format!("what-{what}")) && Lang::En.has(&format!("what-{what}")), "what-{what}");
         }

@@ -9,7 +9,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use redress_domain::application::Role;
-use redress_domain::ids::{ApplicationNo, OrderNo};
+use redress_domain::ids::{ApplicationRef, OrderNo};
 use redress_store::User;
 use serde::de::DeserializeOwned;
 
@@ -121,7 +121,7 @@ impl FromRequestParts<AppState> for Merchant {
 }
 
 /// Parses an application number from the path; a malformed one is simply not found.
-/// A path parameter parsed into its type (`Path<ApplicationNo>`, `Path<(ApplicationNo,
+/// A path parameter parsed into its type (`Path<ApplicationRef>`, `Path<(ApplicationRef,
 /// String)>`…). One that does not parse names nothing here: 404, as for a number that does not
 /// exist, so numbers cannot be probed by their shape.
 pub struct Path<T>(pub T);
@@ -137,8 +137,8 @@ impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> 
     }
 }
 
-pub fn application_no(s: &str) -> Result<ApplicationNo, ApiError> {
-    ApplicationNo::parse(s).map_err(|_| ApiError::not_found())
+pub fn application_ref(s: &str) -> Result<ApplicationRef, ApiError> {
+    ApplicationRef::parse(s).map_err(|_| ApiError::not_found())
 }
 
 pub fn order_no(s: &str) -> Result<OrderNo, ApiError> {

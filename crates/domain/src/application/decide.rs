@@ -23,12 +23,12 @@ pub struct NewPayout {
     pub amount: Fen,
 }
 
-/// One write: the application goes from `prev_no`@`prev_version` to `next`, each step's event
-/// is recorded (its sequence number is the version its step produced), and `payout`, if any,
-/// is written with them.
+/// One write: the application goes from `prev_version` to `next`, each step's event is
+/// recorded under its number `no` (its sequence number is the version its step produced), and
+/// `payout`, if any, is written with them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
-    pub prev_no: ApplicationNo,
+    pub no: ApplicationNo,
     pub prev_version: i64,
     pub next: Application,
     pub events: Vec<Event>,
@@ -47,6 +47,9 @@ impl Decision {
     ) -> Result<Decision, ApplicationError> {
         let next = steps.last().map(|(a, _)| a.clone()).unwrap_or_else(|| before.clone());
         let events: Vec<Event> = steps.into_iter().map(|(_, e)| e).collect();
+        // Only a draft has no number, and submitting gives it one.
+        let no =
+            next.no.clone().ok_or(ApplicationError::IllegalTransition { from: State::Draft, action: "decided" })?;
         let mut payout = None;
         for e in &events {
             let amount = match &e.kind {
@@ -62,9 +65,9 @@ impl Decision {
             }
             let channel = payouts.channel.ok_or(ApplicationError::NotPaid)?;
             let n = payouts.next_n();
-            payout = Some(NewPayout { key: payout_key(&next.no, n), n, channel, amount });
+            payout = Some(NewPayout { key: payout_key(&no, n), n, channel, amount });
         }
-        Ok(Decision { prev_no: before.no.clone(), prev_version: before.version, next, events, payout })
+        Ok(Decision { no, prev_version: before.version, next, events, payout })
     }
 
     /// Whether deciding on `event` needs the application's payouts (it moves money).
@@ -82,23 +85,23 @@ impl Decision {
 /// amount within what may be asked for, and the buyer must not have a draft on the order
 /// already (`existing_draft`): they continue that one.
 pub fn new_draft(
-    no: ApplicationNo,
+    id: ApplicationId,
     buyer: Username,
     ent: &Entitlement,
-    existing_draft: Option<ApplicationNo>,
+    existing_draft: Option<ApplicationId>,
     order_no: OrderNo,
     input: DraftInput,
     now: Timestamp,
 ) -> Result<Application, ApplicationError> {
-    if let Some(no) = existing_draft {
-        return Err(ApplicationError::DraftExists(no));
+    if let Some(id) = existing_draft {
+        return Err(ApplicationError::DraftExists(id));
     }
     if ent.verdict == Verdict::NotEligible {
         return Err(ApplicationError::NotEligible(ent.explanation.clone()));
     }
     input.check()?;
     RefundAmount::new(input.amount, ent.max_refundable).map_err(ApplicationError::Amount)?;
-    Application::new_draft(no, order_no, buyer, input, now)
+    Application::new_draft(id, order_no, buyer, input, now)
 }
 
 /// A draft changed: `ent` is the order's entitlement without this draft.
@@ -110,8 +113,7 @@ pub fn edit_draft(draft: &Application, input: DraftInput, ent: &Entitlement) -> 
 
 /// Submits a draft: the order must still be open to applications and the amount fit its
 /// balance; the review clock starts; rule 5 approves it at once when it applies (and its
-/// payout is written with it). The submitted application's number is dated the day of
-/// submission: the draft's own if it already is, else `fresh`.
+/// payout is written with it). The application is numbered `no`, dated the day of submission.
 #[allow(clippy::too_many_arguments)]
 pub fn submit(
     draft: &Application,
@@ -120,7 +122,7 @@ pub fn submit(
     rules: &Rules,
     calendar: &BusinessCalendar,
     channel: Option<Channel>,
-    fresh: ApplicationNo,
+    no: ApplicationNo,
     now: Timestamp,
 ) -> Result<Decision, ApplicationError> {
     if draft.state != State::Draft {
@@ -130,11 +132,7 @@ pub fn submit(
         return Err(ApplicationError::NotEligible(ent.explanation.clone()));
     }
     RefundAmount::new(draft.requested, ent.max_refundable).map_err(ApplicationError::Amount)?;
-    let mut numbered = draft.clone();
-    if !draft.no.is_dated(crate::calendar::shanghai_date(now)) {
-        numbered.no = fresh;
-    }
-    let submitted = numbered.submit(buyer, now, rules, calendar)?;
+    let submitted = draft.submit(no, buyer, now, rules, calendar)?;
     let mut steps = vec![submitted];
     if ent.auto_approves(draft.requested) {
         let rule = ent.clauses.first().cloned().unwrap_or_default();

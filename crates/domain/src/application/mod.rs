@@ -10,7 +10,7 @@
 //! ```
 
 use crate::enums::str_enum;
-use crate::ids::{ApplicationNo, OrderNo, Username};
+use crate::ids::{ApplicationId, ApplicationNo, ApplicationRef, OrderNo, Username};
 use crate::money::{AmountError, Fen};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -192,7 +192,10 @@ pub enum Round {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Application {
-    pub no: ApplicationNo,
+    /// Given when the draft is created; never changes.
+    pub id: ApplicationId,
+    /// Given when it is submitted (dated that day); `None` while it is a draft.
+    pub no: Option<ApplicationNo>,
     pub order_no: OrderNo,
     pub buyer: Username,
     pub state: State,
@@ -216,6 +219,16 @@ pub struct Application {
     pub decided_at: Option<Timestamp>,
     /// Optimistic-concurrency guard: the store only writes if it is unchanged.
     pub version: i64,
+}
+
+impl Application {
+    /// How it is addressed: its number once submitted, its draft id before.
+    pub fn reference(&self) -> ApplicationRef {
+        match &self.no {
+            Some(no) => ApplicationRef::No(no.clone()),
+            None => ApplicationRef::Draft(self.id.clone()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -252,7 +265,7 @@ pub enum ApplicationError {
     BalanceTaken,
     /// The buyer already has a draft on this order (one draft per order: continue that one).
     #[error("there is already a draft for this order: {0}")]
-    DraftExists(ApplicationNo),
+    DraftExists(ApplicationId),
     /// A payout of the application has not ended: sending another could pay twice.
     #[error("a payout of this application has not ended yet")]
     PayoutOpen,
@@ -285,7 +298,7 @@ impl ApplicationError {
             ApplicationError::PayoutInFlight,
             ApplicationError::NotPaid,
             ApplicationError::NotEligible(crate::Text::default()),
-            ApplicationError::DraftExists(ApplicationNo::parse("RF-20260101-000000").expect("a valid number")),
+            ApplicationError::DraftExists(ApplicationId::parse("DR-00000000000000").expect("a valid id")),
         ]
     }
 

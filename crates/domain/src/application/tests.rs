@@ -22,10 +22,14 @@ fn senior(name: &str) -> Actor {
     Actor { name: name.into(), role: Role::SeniorReviewer }
 }
 
+fn number() -> ApplicationNo {
+    ApplicationNo::generate(date(2026, 11, 24), &mut rand::rng())
+}
+
 fn draft(amount: i64) -> Application {
     let mut rng = rand::rng();
     Application::new_draft(
-        ApplicationNo::generate(date(2026, 11, 24), &mut rng),
+        ApplicationId::generate(&mut rng),
         OrderNo::parse("DY-1").expect("order"),
         Username::parse("alice").expect("user"),
         DraftInput {
@@ -51,11 +55,30 @@ fn other_needs_an_explanation() {
 }
 
 #[test]
+fn a_draft_has_no_number_until_it_is_submitted_and_its_id_never_changes() {
+    let cal = BusinessCalendar::china_default();
+    let d = draft(3000);
+    assert_eq!(d.no, None);
+    assert_eq!(d.reference(), crate::ids::ApplicationRef::Draft(d.id.clone()));
+    // A decision needs the number its events are filed under: a draft has none.
+    let d2 = DraftInput { reason: Reason::QuantityShort, description: "still short".into(), amount: Fen(2000) };
+    let edited = d.update_draft(d2).expect("edit");
+    let step = (edited, d.submit(number(), &buyer(), ts("2026-11-24T02:00:00Z"), &rules(), &cal).expect("submit").1);
+    assert!(Decision::of(&d, vec![step], &crate::payout::PayoutHistory::default()).is_err());
+    let no = number();
+    let (a, _) = d.submit(no.clone(), &buyer(), ts("2026-11-24T02:00:00Z"), &rules(), &cal).expect("submit");
+    assert_eq!((a.id.clone(), a.no.clone()), (d.id.clone(), Some(no.clone())));
+    assert_eq!(a.reference(), crate::ids::ApplicationRef::No(no.clone()));
+    let (a, _) = a.claim(&reviewer("bob"), ts("2026-11-24T03:00:00Z")).expect("claim");
+    assert_eq!((a.id, a.no), (d.id, Some(no)), "later steps keep both");
+}
+
+#[test]
 fn the_whole_lifecycle_with_an_appeal() {
     let cal = BusinessCalendar::china_default();
     let r = rules();
     let now = ts("2026-11-24T02:00:00Z"); // Tuesday 10:00 in Shanghai
-    let (a, e) = draft(3000).submit(&buyer(), now, &r, &cal).expect("submit");
+    let (a, e) = draft(3000).submit(number(), &buyer(), now, &r, &cal).expect("submit");
     assert_eq!((e.from, e.to), (State::Draft, State::Submitted));
     // 3 business days after Tuesday: due at the end of Friday, Shanghai time.
     assert_eq!(a.review_due_at, Some(ts("2026-11-27T16:00:00Z")));
@@ -85,7 +108,7 @@ fn appeal_window_and_limit() {
     let cal = BusinessCalendar::china_default();
     let r = rules();
     let now = ts("2026-11-24T02:00:00Z");
-    let (a, _) = draft(100).submit(&buyer(), now, &r, &cal).expect("submit");
+    let (a, _) = draft(100).submit(number(), &buyer(), now, &r, &cal).expect("submit");
     let (a, _) = a.claim(&reviewer("bob"), now).expect("claim");
     let (rejected, _) = a.reject(&reviewer("bob"), RejectCode::Other, "no", now).expect("reject");
     let late = ts("2026-12-09T02:00:01Z");
@@ -164,7 +187,7 @@ fn apply(a: &Application, op: &Op, others: Fen, paid: Fen, cal: &BusinessCalenda
     match op {
         Op::Submit => {
             RefundAmount::new(a.requested, balance).map_err(ApplicationError::Amount)?;
-            a.submit(&buyer(), now, &r, cal)
+            a.submit(number(), &buyer(), now, &r, cal)
         }
         Op::Claim(senior_reviewer) => {
             let who = if *senior_reviewer { senior("dora") } else { reviewer("bob") };
@@ -238,7 +261,7 @@ fn no_one_reviews_their_own_decision_on_appeal() {
     let mut r = rules();
     r.appeal_limit = 2;
     let now = ts("2026-11-24T02:00:00Z");
-    let (a, _) = draft(100).submit(&buyer(), now, &r, &cal).expect("submit");
+    let (a, _) = draft(100).submit(number(), &buyer(), now, &r, &cal).expect("submit");
     let (a, _) = a.claim(&reviewer("bob"), now).expect("claim");
     let (a, _) = a.reject(&reviewer("bob"), RejectCode::Other, "no", now).expect("reject");
     let (a, _) = a.appeal(&buyer(), "1", now, &r, &cal).expect("appeal 1");

@@ -59,7 +59,7 @@ fn check_text(field: &'static str, text: &str, required: bool) -> Result<(), App
 
 impl Application {
     pub fn new_draft(
-        no: ApplicationNo,
+        id: ApplicationId,
         order_no: OrderNo,
         buyer: Username,
         input: DraftInput,
@@ -67,7 +67,8 @@ impl Application {
     ) -> Result<Application, ApplicationError> {
         input.check()?;
         Ok(Application {
-            no,
+            id,
+            no: None,
             order_no,
             buyer,
             state: State::Draft,
@@ -162,11 +163,20 @@ impl Application {
     }
 
     /// Submits a draft whose amount the caller has checked against the balance.
-    pub fn submit(&self, buyer: &Actor, now: Timestamp, rules: &Rules, calendar: &BusinessCalendar) -> Step {
+    /// Submits a draft under its number `no` (dated the day of submission).
+    pub fn submit(
+        &self,
+        no: ApplicationNo,
+        buyer: &Actor,
+        now: Timestamp,
+        rules: &Rules,
+        calendar: &BusinessCalendar,
+    ) -> Step {
         self.require(&[State::Draft], "submitted")?;
         let due = calendar.add_business_days(now, rules.review_business_days);
         let kind = EventKind::Submitted { amount: self.requested, reason: self.reason };
         self.step(State::Submitted, buyer, now, kind, |a| {
+            a.no = Some(no);
             a.submitted_at = Some(now);
             a.review_due_at = Some(due);
         })
@@ -381,7 +391,7 @@ impl Application {
 /// What one application on an order holds or commits of its balance, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claim {
-    pub no: ApplicationNo,
+    pub id: ApplicationId,
     pub state: State,
     pub requested: Fen,
     pub approved: Option<Fen>,
@@ -389,12 +399,12 @@ pub struct Claim {
 
 impl Claim {
     pub fn of(a: &Application) -> Claim {
-        Claim { no: a.no.clone(), state: a.state, requested: a.requested, approved: a.approved }
+        Claim { id: a.id.clone(), state: a.state, requested: a.requested, approved: a.approved }
     }
 }
 
 /// The sum of what `claims` take out of their order's balance, leaving out application
 /// `except` (the one being edited or decided).
-pub fn claimed_by(claims: &[Claim], except: Option<&ApplicationNo>) -> Fen {
-    claims.iter().filter(|c| Some(&c.no) != except).map(|c| c.state.claim(c.requested, c.approved)).sum()
+pub fn claimed_by(claims: &[Claim], except: Option<&ApplicationId>) -> Fen {
+    claims.iter().filter(|c| Some(&c.id) != except).map(|c| c.state.claim(c.requested, c.approved)).sum()
 }

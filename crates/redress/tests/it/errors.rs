@@ -4,7 +4,7 @@ use crate::both;
 use crate::helpers::TestApp;
 use jiff::{SignedDuration, Timestamp};
 use redress_domain::application::RejectCode;
-use redress_domain::ids::ApplicationNo;
+use redress_domain::ids::ApplicationRef;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -150,11 +150,11 @@ both!(appeal_after_the_deadline, |app: TestApp| async move {
     let order = redress_domain::ids::OrderNo::parse("E-3").expect("order");
     let past = app.at(then);
     let a = past.create_draft(&order, &alice, input).await.expect("draft");
-    let a = past.submit(&a.no, &alice).await.expect("submit");
-    past.claim(&a.no, &rita).await.expect("claim");
+    let a = past.submit(&a.reference(), &alice).await.expect("submit");
+    past.claim(&a.reference(), &rita).await.expect("claim");
     past.clock().set(Timestamp::now() - SignedDuration::from_hours(24 * 16));
-    let a = past.reject(&a.no, &rita, RejectCode::Other, "no").await.expect("reject");
-    let no: &ApplicationNo = &a.no;
+    let a = past.reject(&a.reference(), &rita, RejectCode::Other, "no").await.expect("reject");
+    let no: &ApplicationRef = &a.reference();
     let token = app.login("alice").await;
     let before = app.snapshot().await;
     let r = app

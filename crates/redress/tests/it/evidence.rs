@@ -207,10 +207,16 @@ both!(only_the_owner_uploads_and_only_while_the_application_is_open, |app: TestA
     let r = upload(&app, &alice, &no, "a.png", "image/png", PNG.to_vec(), "payment_record").await;
     assert_eq!(r.status, StatusCode::CREATED);
     let href = r.body["href"].as_str().expect("href").to_owned();
-    // Submitting renumbers the draft; its files follow.
+    // Submitting numbers the application; its files stay with it, and the draft's address
+    // still finds them.
     let s = app.post(&format!("/api/v1/applications/{no}/submit"), &alice, json!({})).await;
     assert_eq!(s.status, StatusCode::OK, "{}", s.body);
     let submitted = s.body["no"].as_str().expect("no").to_owned();
+    assert!(no.starts_with("DR-") && submitted.starts_with("RF-") && no != submitted, "{no} → {submitted}");
+    let by_draft_id = app.get(&format!("/api/v1/applications/{no}/evidence"), &alice).await;
+    assert_eq!(by_draft_id.body.as_array().map(Vec::len), Some(1), "{}", by_draft_id.body);
+    let r = app.client.get(format!("{}{href}", app.base)).bearer_auth(&alice).send().await.expect("download");
+    assert_eq!(r.status(), StatusCode::OK, "the draft's file link still works");
     let list = app.get(&format!("/api/v1/applications/{submitted}/evidence"), &alice).await;
     assert_eq!(list.body.as_array().map(Vec::len), Some(1), "the snapshot is not taken in the request");
     assert_eq!(app.take_snapshots().await, 1);
@@ -283,16 +289,16 @@ both!(snapshots_are_taken_once_even_for_submissions_made_elsewhere, |app: TestAp
     // Submitted outside the web layer (as the demo does), long ago.
     let user = app.user("alice").await;
     let when = jiff::Timestamp::now() - jiff::SignedDuration::from_mins(50);
-    let no = redress_domain::ids::ApplicationNo::parse(&no).expect("no");
+    let no = redress_domain::ids::ApplicationRef::parse(&no).expect("no");
     let a = app.at(when).submit(&no, &user).await.expect("submit");
-    let list = app.get(&format!("/api/v1/applications/{}/evidence", a.no), &alice).await;
+    let list = app.get(&format!("/api/v1/applications/{}/evidence", a.reference()), &alice).await;
     assert_eq!(list.body.as_array().map(Vec::len), Some(0));
     use redress_web::files::take_snapshots;
     let recent = Some(jiff::Timestamp::now() - jiff::SignedDuration::from_mins(10));
     assert_eq!(take_snapshots(&app.state, recent).await.ok(), Some(0), "older than the window");
     assert_eq!(take_snapshots(&app.state, None).await.ok(), Some(1));
     assert_eq!(take_snapshots(&app.state, None).await.ok(), Some(0), "once");
-    let list = app.get(&format!("/api/v1/applications/{}/evidence", a.no), &alice).await;
+    let list = app.get(&format!("/api/v1/applications/{}/evidence", a.reference()), &alice).await;
     assert_eq!(list.body.as_array().map(Vec::len), Some(1), "{}", list.body);
     assert_eq!(list.body[0]["system"], true);
 });
@@ -304,8 +310,8 @@ both!(a_pass_of_snapshots_is_one_transaction_where_each_stands_alone, |app: Test
     let user = app.user("alice").await;
     let mut nos = Vec::new();
     for order in ["EV-8", "EV-9", "EV-10"] {
-        let no = redress_domain::ids::ApplicationNo::parse(&draft(&app, &alice, order).await).expect("no");
-        nos.push(app.state.app.submit(&no, &user).await.expect("submit").no);
+        let no = redress_domain::ids::ApplicationRef::parse(&draft(&app, &alice, order).await).expect("no");
+        nos.push(app.state.app.submit(&no, &user).await.expect("submit"));
     }
     let file = |n: u8| EvidenceFile {
         sha256: format!("{n:02x}").repeat(32),
@@ -316,14 +322,15 @@ both!(a_pass_of_snapshots_is_one_transaction_where_each_stands_alone, |app: Test
         filename: format!("snapshot-{n}.json"),
     };
     let now = jiff::Timestamp::now();
-    let first = app.store.add_system_evidence_batch(vec![(nos[0].clone(), file(1))], now).await.expect("batch");
+    let first = app.store.add_system_evidence_batch(vec![(nos[0].id.clone(), file(1))], now).await.expect("batch");
     assert!(first[0].is_ok(), "{first:?}");
     // Another instance attached the first one's already: that one is refused, the others stand.
-    let items = vec![(nos[1].clone(), file(2)), (nos[0].clone(), file(3)), (nos[2].clone(), file(4))];
+    let items = vec![(nos[1].id.clone(), file(2)), (nos[0].id.clone(), file(3)), (nos[2].id.clone(), file(4))];
     let done = app.store.add_system_evidence_batch(items, now).await.expect("batch");
     assert!(done[0].is_ok() && done[2].is_ok(), "{done:?}");
     assert!(matches!(done[1], Err(redress_store::StoreError::Exists(_))), "{done:?}");
-    for (no, expected) in [(&nos[0], "snapshot-1.json"), (&nos[1], "snapshot-2.json"), (&nos[2], "snapshot-4.json")] {
+    for (a, expected) in [(&nos[0], "snapshot-1.json"), (&nos[1], "snapshot-2.json"), (&nos[2], "snapshot-4.json")] {
+        let no = a.reference();
         let list = app.get(&format!("/api/v1/applications/{no}/evidence"), &alice).await;
         assert_eq!(list.body.as_array().map(Vec::len), Some(1), "{}", list.body);
         assert_eq!(list.body[0]["filename"], expected, "{}", list.body);

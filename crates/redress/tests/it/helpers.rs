@@ -290,8 +290,10 @@ impl TestApp {
             let name = Username::parse(buyer).expect("name");
             for a in self.store.applications_of_buyer(&name).await.expect("apps") {
                 out.push(format!("{a:?}"));
-                let timeline = self.store.timeline(&a.no).await.expect("timeline");
-                out.push(format!("{:?}", timeline.iter().map(|t| (t.seq, t.event.clone())).collect::<Vec<_>>()));
+                if let Some(no) = &a.no {
+                    let timeline = self.store.timeline(no).await.expect("timeline");
+                    out.push(format!("{:?}", timeline.iter().map(|t| (t.seq, t.event.clone())).collect::<Vec<_>>()));
+                }
             }
         }
         out

@@ -15,3 +15,4 @@ mod merchant;
 mod openapi;
 mod pages;
 mod payouts;
+mod upgrade;

@@ -2,11 +2,11 @@
 //! applications hold, the delivery ledger, the buyer's account events and the order's policy.
 //! Read, never judged: the entitlement is the domain's to work out.
 
-use super::row::{app_columns_of, app_from_row};
+use super::row::{app_columns_of, app_from_row, key_of};
 use crate::orders::{account_event, account_events_in, deliveries_in, delivery_reading, fetch_order, order_from_row};
 use crate::{Backend, Store, StoreError, from_ms, states_sql};
 use redress_domain::application::{Application, Claim, State};
-use redress_domain::ids::{ApplicationNo, OrderNo, Username};
+use redress_domain::ids::{ApplicationId, ApplicationRef, OrderNo, Username};
 use redress_domain::money::Fen;
 use redress_domain::order::{AccountEvent, DeliveryReading, Order};
 use redress_domain::policy::Policy;
@@ -40,14 +40,14 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let order = fetch_order(&mut tx, order_no.as_str()).await?.ok_or(StoreError::NotFound)?;
         let claims = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT no, state, requested_fen, approved_fen FROM applications WHERE order_no = $1 AND state IN ({})",
+            "SELECT id, state, requested_fen, approved_fen FROM applications WHERE order_no = $1 AND state IN ({})",
             states_sql(State::takes_balance)
         )))
         .bind(order_no.as_str())
         .fetch_all(&mut *tx)
         .await?
         .iter()
-        .map(|r| claim(r.try_get("no")?, r.try_get("state")?, r.try_get("requested_fen")?, r.try_get("approved_fen")?))
+        .map(|r| claim(r.try_get("id")?, r.try_get("state")?, r.try_get("requested_fen")?, r.try_get("approved_fen")?))
         .collect::<Result<Vec<_>, StoreError>>()?;
         let policy = self.policy_in(&mut tx, order.policy_version).await?;
         let ledger = deliveries_in(&mut tx, order_no).await?;
@@ -57,21 +57,25 @@ impl Store {
     }
 
     /// The buyer's draft on an order, if there is one.
-    pub async fn draft_on(&self, order_no: &OrderNo, buyer: &Username) -> Result<Option<ApplicationNo>, StoreError> {
+    pub async fn draft_on(&self, order_no: &OrderNo, buyer: &Username) -> Result<Option<ApplicationId>, StoreError> {
         super::write::draft_on(&mut *self.pool.acquire().await?, order_no, buyer).await
     }
 
-    /// The facts of a submission or an appeal of `no`, in one query without locks. The
+    /// The facts of a submission or an appeal of `r`, in one query without locks. The
     /// application and the order's `lock_version` come from the same row and the rest is
     /// read with them, so anything committed after that moment is caught by the version guard
     /// of [`Store::apply_held`].
-    pub async fn hold_facts(&self, no: &ApplicationNo) -> Result<HoldFacts, StoreError> {
-        let sql = match self.backend() {
-            Backend::Sqlite => &*FACTS_SQLITE,
-            Backend::Postgres => &*FACTS_POSTGRES,
+    pub async fn hold_facts(&self, r: &ApplicationRef) -> Result<HoldFacts, StoreError> {
+        let (column, key) = key_of(r);
+        let by_id = column == "id";
+        let sql = match (self.backend(), by_id) {
+            (Backend::Sqlite, true) => &FACTS_SQLITE[0],
+            (Backend::Sqlite, false) => &FACTS_SQLITE[1],
+            (Backend::Postgres, true) => &FACTS_POSTGRES[0],
+            (Backend::Postgres, false) => &FACTS_POSTGRES[1],
         };
         let row = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(no.as_str())
+            .bind(key)
             .fetch_optional(&self.pool)
             .await?
             .ok_or(StoreError::NotFound)?;
@@ -80,7 +84,7 @@ impl Store {
         let order_version: i64 = row.try_get("lock_version")?;
         let claims = json_rows::<(String, String, i64, Option<i64>)>(&row, "claims")?
             .into_iter()
-            .map(|(no, state, requested, approved)| claim(no, state, requested, approved))
+            .map(|(id, state, requested, approved)| claim(id, state, requested, approved))
             .collect::<Result<Vec<_>, _>>()?;
         let ledger = json_rows::<(i64, String, i64)>(&row, "ledger")?
             .into_iter()
@@ -107,33 +111,41 @@ fn json_rows<T: serde::de::DeserializeOwned>(row: &sqlx::any::AnyRow, col: &str)
     }
 }
 
-fn claim(no: String, state: String, requested: i64, approved: Option<i64>) -> Result<Claim, StoreError> {
+fn claim(id: String, state: String, requested: i64, approved: Option<i64>) -> Result<Claim, StoreError> {
     Ok(Claim {
-        no: ApplicationNo::parse(&no).map_err(|_| StoreError::corrupt("application no"))?,
+        id: ApplicationId::parse(&id).map_err(|_| StoreError::corrupt("application id"))?,
         state: State::parse(&state).ok_or_else(|| StoreError::corrupt("state"))?,
         requested: Fen(requested),
         approved: approved.map(Fen),
     })
 }
 
-/// The facts query for a backend: the JSON aggregate functions are the only difference.
-fn facts_sql(agg: &str) -> String {
+/// The facts query for a backend (the JSON aggregate functions are the only difference),
+/// finding the application by `column`.
+fn facts_sql(agg: &str, column: &str) -> String {
     let rows = |cols: &str| agg.replace("{}", cols);
     format!(
         "SELECT {app_cols}, {order_cols}, o.lock_version,
                 (SELECT {claims} FROM applications c
-                  WHERE c.order_no = a.order_no AND c.no <> a.no AND c.state IN ({claiming})) AS claims,
+                  WHERE c.order_no = a.order_no AND c.id <> a.id AND c.state IN ({claiming})) AS claims,
                 (SELECT {ledger} FROM deliveries d WHERE d.order_no = a.order_no) AS ledger,
                 (SELECT {events} FROM account_events e WHERE e.buyer = a.buyer) AS events
-         FROM applications a JOIN orders o ON o.order_no = a.order_no WHERE a.no = $1",
+         FROM applications a JOIN orders o ON o.order_no = a.order_no WHERE a.{column} = $1",
         app_cols = app_columns_of("a"),
         order_cols = crate::orders::order_columns_of("o", &["order_no", "buyer"]),
         claiming = states_sql(State::takes_balance),
-        claims = rows("c.no, c.state, c.requested_fen, c.approved_fen"),
+        claims = rows("c.id, c.state, c.requested_fen, c.approved_fen"),
         ledger = rows("d.at, d.source, d.delivered"),
         events = rows("e.at, e.kind, e.source"),
     )
 }
 
-static FACTS_SQLITE: LazyLock<String> = LazyLock::new(|| facts_sql("json_group_array(json_array({}))"));
-static FACTS_POSTGRES: LazyLock<String> = LazyLock::new(|| facts_sql("CAST(json_agg(json_build_array({})) AS TEXT)"));
+/// By id, then by number.
+static FACTS_SQLITE: LazyLock<[String; 2]> = LazyLock::new(|| {
+    let agg = "json_group_array(json_array({}))";
+    [facts_sql(agg, "id"), facts_sql(agg, "no")]
+});
+static FACTS_POSTGRES: LazyLock<[String; 2]> = LazyLock::new(|| {
+    let agg = "CAST(json_agg(json_build_array({})) AS TEXT)";
+    [facts_sql(agg, "id"), facts_sql(agg, "no")]
+});

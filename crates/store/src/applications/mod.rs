@@ -12,9 +12,9 @@ pub(crate) use write::write_decision;
 
 use crate::{Store, StoreError, states_sql};
 use redress_domain::application::{Application, Event, Reason, State};
-use redress_domain::ids::{ApplicationNo, Username};
+use redress_domain::ids::{ApplicationNo, ApplicationRef, Username};
 use redress_domain::order::Channel;
-use row::{APP_COLUMNS, app_columns_of, app_from_row};
+use row::{APP_COLUMNS, app_columns_of, app_from_row, key_of};
 use sqlx::{Any, Row, Transaction};
 
 #[derive(Debug, Clone)]
@@ -38,10 +38,11 @@ impl Store {
     pub(crate) async fn fetch_app(
         &self,
         tx: Option<&mut Transaction<'static, Any>>,
-        no: &ApplicationNo,
+        r: &ApplicationRef,
     ) -> Result<Application, StoreError> {
-        let sql = sqlx::AssertSqlSafe(format!("SELECT {APP_COLUMNS} FROM applications WHERE no = $1"));
-        let q = sqlx::query(sql).bind(no.as_str());
+        let (column, key) = key_of(r);
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {APP_COLUMNS} FROM applications WHERE {column} = $1"));
+        let q = sqlx::query(sql).bind(key);
         let row = match tx {
             Some(tx) => q.fetch_optional(&mut **tx).await?,
             None => q.fetch_optional(&self.pool).await?,
@@ -49,9 +50,9 @@ impl Store {
         app_from_row(&row.ok_or(StoreError::NotFound)?)
     }
 
-    /// An application by its number (who may see it is the caller's to decide).
-    pub async fn application(&self, no: &ApplicationNo) -> Result<Application, StoreError> {
-        self.fetch_app(None, no).await
+    /// An application by its draft id or number (who may see it is the caller's to decide).
+    pub async fn application(&self, r: &ApplicationRef) -> Result<Application, StoreError> {
+        self.fetch_app(None, r).await
     }
 
     /// An application's timeline, oldest first.
@@ -74,7 +75,7 @@ impl Store {
     /// A buyer's applications, newest first (at most 500).
     pub async fn applications_of_buyer(&self, buyer: &Username) -> Result<Vec<Application>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {APP_COLUMNS} FROM applications WHERE buyer = $1 ORDER BY created_at DESC, no LIMIT 500"
+            "SELECT {APP_COLUMNS} FROM applications WHERE buyer = $1 ORDER BY created_at DESC, id LIMIT 500"
         )))
         .bind(buyer.as_str())
         .fetch_all(&self.pool)

@@ -5,14 +5,14 @@
 use crate::{StoreError, from_ms, ms};
 use jiff::Timestamp;
 use redress_domain::application::{Application, Event, Reason, RejectCode, Round, State};
-use redress_domain::ids::{ApplicationNo, OrderNo, Username};
+use redress_domain::ids::{ApplicationId, ApplicationNo, ApplicationRef, OrderNo, Username};
 use redress_domain::money::Fen;
 use sqlx::Any;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::sync::LazyLock;
 
-pub(crate) const APP_COLUMNS: &str = "no, order_no, buyer, state, reason, description, requested_fen, approved_fen, \
+pub(crate) const APP_COLUMNS: &str = "id, no, order_no, buyer, state, reason, description, requested_fen, approved_fen, \
      reject_code, reject_text, reviewer, first_reviewer, round, appeals, created_at, submitted_at, review_due_at, \
      paused_days_left, decided_at, version";
 
@@ -33,7 +33,11 @@ pub(crate) fn app_from_row(row: &AnyRow) -> Result<Application, StoreError> {
     let text = |col: &str| -> Result<String, StoreError> { Ok(row.try_get::<String, _>(col)?) };
     let bad = StoreError::corrupt;
     Ok(Application {
-        no: ApplicationNo::parse(&text("no")?).map_err(|_| bad("application no"))?,
+        id: ApplicationId::parse(&text("id")?).map_err(|_| bad("application id"))?,
+        no: match row.try_get::<Option<String>, _>("no")? {
+            Some(no) => Some(ApplicationNo::parse(&no).map_err(|_| bad("application no"))?),
+            None => None,
+        },
         order_no: OrderNo::parse(&text("order_no")?).map_err(|_| bad("order no"))?,
         buyer: Username::parse(&text("buyer")?).map_err(|_| bad("buyer"))?,
         state: State::parse(&text("state")?).ok_or_else(|| bad("state"))?,
@@ -68,7 +72,8 @@ fn round_str(r: Round) -> &'static str {
 
 /// Binds every column of [`APP_COLUMNS`], in that order, then `updated_at`.
 pub(crate) fn bind_app<'q>(q: AnyQuery<'q>, a: &Application, now: Timestamp) -> AnyQuery<'q> {
-    q.bind(a.no.to_string())
+    q.bind(a.id.to_string())
+        .bind(a.no.as_ref().map(ApplicationNo::to_string))
         .bind(a.order_no.to_string())
         .bind(a.buyer.to_string())
         .bind(a.state.as_str())
@@ -104,15 +109,15 @@ fn app_placeholders() -> String {
 pub(crate) static INSERT_APP: LazyLock<String> =
     LazyLock::new(|| format!("INSERT INTO applications ({APP_COLUMNS}, updated_at) VALUES ({})", app_placeholders()));
 
-/// Guarded by the previous number and version, bound after the columns.
+/// Guarded by the application's id and previous version, bound after the columns.
 pub(crate) static SAVE_APP: LazyLock<String> = LazyLock::new(|| save_app_sql(""));
 
-/// The guarded update of an application: the columns and `updated_at` first, then the
-/// previous number and version; `extra` adds a condition.
+/// The guarded update of an application: the columns and `updated_at` first, then its id and
+/// previous version; `extra` adds a condition.
 pub(crate) fn save_app_sql(extra: &str) -> String {
     let n = app_params();
     format!(
-        "UPDATE applications SET ({APP_COLUMNS}, updated_at) = ({}) WHERE no = ${} AND version = ${}{extra}",
+        "UPDATE applications SET ({APP_COLUMNS}, updated_at) = ({}) WHERE id = ${} AND version = ${}{extra}",
         app_placeholders(),
         n + 1,
         n + 2
@@ -122,6 +127,15 @@ pub(crate) fn save_app_sql(extra: &str) -> String {
 pub(crate) static INSERT_EVENT: LazyLock<String> = LazyLock::new(|| {
     format!("INSERT INTO application_events ({EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
 });
+
+/// The column an application is looked up by, and the value: a draft by its id, a submitted
+/// application by its number.
+pub(crate) fn key_of(r: &ApplicationRef) -> (&'static str, &str) {
+    match r {
+        ApplicationRef::Draft(id) => ("id", id.as_str()),
+        ApplicationRef::No(no) => ("no", no.as_str()),
+    }
+}
 
 /// Binds one timeline row in [`EVENT_COLUMNS`] order.
 pub(crate) fn bind_event<'q>(q: AnyQuery<'q>, no: &ApplicationNo, seq: i64, e: &Event, body: String) -> AnyQuery<'q> {

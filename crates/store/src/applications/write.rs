@@ -11,7 +11,7 @@ use crate::db::WriteTx;
 use crate::{Backend, Store, StoreError};
 use jiff::Timestamp;
 use redress_domain::application::{Application, Decision, State};
-use redress_domain::ids::{ApplicationNo, Username};
+use redress_domain::ids::{ApplicationId, Username};
 use sqlx::Row;
 
 /// What a guarded write found.
@@ -23,16 +23,10 @@ pub enum Held {
     Lost,
 }
 
-/// Writes `a` over the stored row if the stored row is still `prev_no` at `prev_version`.
-async fn save(
-    tx: &mut WriteTx,
-    prev_no: &ApplicationNo,
-    prev_version: i64,
-    a: &Application,
-    now: Timestamp,
-) -> Result<(), StoreError> {
+/// Writes `a` over the stored row if the stored row is still at `prev_version`.
+async fn save(tx: &mut WriteTx, prev_version: i64, a: &Application, now: Timestamp) -> Result<(), StoreError> {
     let done = bind_app(sqlx::query(sqlx::AssertSqlSafe(SAVE_APP.as_str())), a, now)
-        .bind(prev_no.to_string())
+        .bind(a.id.to_string())
         .bind(prev_version)
         .execute(&mut ***tx)
         .await?;
@@ -41,14 +35,14 @@ async fn save(
 
 /// The application's row, its events and its payout, in `tx`.
 pub(crate) async fn write_decision(tx: &mut WriteTx, d: &Decision, now: Timestamp) -> Result<(), StoreError> {
-    save(tx, &d.prev_no, d.prev_version, &d.next, now).await?;
+    save(tx, d.prev_version, &d.next, now).await?;
     for (seq, e, body) in event_rows(&d.events, d.next.version)? {
-        bind_event(sqlx::query(sqlx::AssertSqlSafe(INSERT_EVENT.as_str())), &d.next.no, seq, e, body)
+        bind_event(sqlx::query(sqlx::AssertSqlSafe(INSERT_EVENT.as_str())), &d.no, seq, e, body)
             .execute(&mut ***tx)
             .await?;
     }
     if let Some(p) = &d.payout {
-        crate::payouts::insert_new(tx, &d.next, p, now).await?;
+        crate::payouts::insert_new(tx, &d.no, &d.next, p, now).await?;
     }
     Ok(())
 }
@@ -85,22 +79,22 @@ impl Store {
         }
     }
 
-    /// Inserts a new draft. `Ok(Some(no))`: the buyer has draft `no` on the order already
+    /// Inserts a new draft. `Ok(Some(id))`: the buyer has draft `id` on the order already
     /// (written by a concurrent request), and nothing was written. The order's row is locked
     /// first, so two drafts on one order cannot pass the check at once.
-    pub async fn insert_draft(&self, draft: Application, now: Timestamp) -> Result<Option<ApplicationNo>, StoreError> {
+    pub async fn insert_draft(&self, draft: Application, now: Timestamp) -> Result<Option<ApplicationId>, StoreError> {
         self.writing(move |store| async move {
             let mut tx = store.write().await?;
             crate::orders::lock_order(&mut tx, draft.order_no.as_str()).await?;
-            if let Some(no) = draft_on(&mut tx, &draft.order_no, &draft.buyer).await? {
-                return Ok(Some(no));
+            if let Some(id) = draft_on(&mut tx, &draft.order_no, &draft.buyer).await? {
+                return Ok(Some(id));
             }
-            let taken = sqlx::query("SELECT 1 FROM applications WHERE no = $1")
-                .bind(draft.no.as_str())
+            let taken = sqlx::query("SELECT 1 FROM applications WHERE id = $1")
+                .bind(draft.id.as_str())
                 .fetch_optional(&mut **tx)
                 .await?;
             if taken.is_some() {
-                return Err(StoreError::Exists("application_no"));
+                return Err(StoreError::Exists("application_id"));
             }
             bind_app(sqlx::query(sqlx::AssertSqlSafe(INSERT_APP.as_str())), &draft, now).execute(&mut **tx).await?;
             tx.commit().await?;
@@ -113,7 +107,7 @@ impl Store {
     pub async fn save_draft(&self, next: Application, prev_version: i64, now: Timestamp) -> Result<(), StoreError> {
         self.writing(move |store| async move {
             let mut tx = store.write().await?;
-            save(&mut tx, &next.no, prev_version, &next, now).await?;
+            save(&mut tx, prev_version, &next, now).await?;
             tx.commit().await?;
             Ok(())
         })
@@ -123,28 +117,28 @@ impl Store {
     /// Deletes a draft at `version` and its evidence rows (drafts have no timeline, so nothing
     /// the audit log refers to is lost). Returns the content addresses of the files it held,
     /// for the caller to remove from the evidence store when nothing else refers to them.
-    pub async fn delete_draft(&self, no: &ApplicationNo, version: i64) -> Result<Vec<String>, StoreError> {
-        let no = no.clone();
+    pub async fn delete_draft(&self, id: &ApplicationId, version: i64) -> Result<Vec<String>, StoreError> {
+        let id = id.clone();
         self.writing(move |s| async move {
             let mut tx = s.write().await?;
             let draft = State::Draft.as_str();
-            let files: Vec<String> = sqlx::query("SELECT DISTINCT sha256 FROM evidence WHERE application_no = $1")
-                .bind(no.as_str())
+            let files: Vec<String> = sqlx::query("SELECT DISTINCT sha256 FROM evidence WHERE application_id = $1")
+                .bind(id.as_str())
                 .fetch_all(&mut **tx)
                 .await?
                 .iter()
                 .map(|r| r.try_get("sha256"))
                 .collect::<Result<_, _>>()?;
             sqlx::query(
-                "DELETE FROM evidence WHERE application_no = $1
-                   AND EXISTS (SELECT 1 FROM applications WHERE no = $1 AND state = $2)",
+                "DELETE FROM evidence WHERE application_id = $1
+                   AND EXISTS (SELECT 1 FROM applications WHERE id = $1 AND state = $2)",
             )
-            .bind(no.as_str())
+            .bind(id.as_str())
             .bind(draft)
             .execute(&mut **tx)
             .await?;
-            let done = sqlx::query("DELETE FROM applications WHERE no = $1 AND version = $2 AND state = $3")
-                .bind(no.as_str())
+            let done = sqlx::query("DELETE FROM applications WHERE id = $1 AND version = $2 AND state = $3")
+                .bind(id.as_str())
                 .bind(version)
                 .bind(draft)
                 .execute(&mut **tx)
@@ -164,15 +158,15 @@ pub(crate) async fn draft_on(
     conn: &mut sqlx::AnyConnection,
     order_no: &redress_domain::ids::OrderNo,
     buyer: &Username,
-) -> Result<Option<ApplicationNo>, StoreError> {
-    let row = sqlx::query("SELECT no FROM applications WHERE order_no = $1 AND buyer = $2 AND state = $3 LIMIT 1")
+) -> Result<Option<ApplicationId>, StoreError> {
+    let row = sqlx::query("SELECT id FROM applications WHERE order_no = $1 AND buyer = $2 AND state = $3 LIMIT 1")
         .bind(order_no.as_str())
         .bind(buyer.as_str())
         .bind(State::Draft.as_str())
         .fetch_optional(&mut *conn)
         .await?;
     match row {
-        Some(r) => Ok(Some(ApplicationNo::parse(&r.try_get::<String, _>("no")?).map_err(StoreError::corrupt)?)),
+        Some(r) => Ok(Some(ApplicationId::parse(&r.try_get::<String, _>("id")?).map_err(StoreError::corrupt)?)),
         None => Ok(None),
     }
 }
@@ -190,12 +184,12 @@ async fn held_in_transaction(
             .bind(order_version)
             .execute(&mut **tx)
             .await?;
-    let taken = d.next.no != d.prev_no
-        && sqlx::query("SELECT 1 FROM applications WHERE no = $1")
-            .bind(d.next.no.as_str())
-            .fetch_optional(&mut **tx)
-            .await?
-            .is_some();
+    let taken = sqlx::query("SELECT 1 FROM applications WHERE no = $1 AND id <> $2")
+        .bind(d.no.as_str())
+        .bind(d.next.id.as_str())
+        .fetch_optional(&mut **tx)
+        .await?
+        .is_some();
     if bumped.rows_affected() == 0 || taken {
         return Ok(Held::Lost);
     }
@@ -214,14 +208,13 @@ async fn held_in_one_statement(
     now: Timestamp,
 ) -> Result<Held, StoreError> {
     // Parameters: the application's columns and `updated_at`, then (as in `save_app_sql`) its
-    // previous number and version, then the order and its version, the new number, and nine
-    // per event.
+    // id and previous version, then the order and its version, its number, and nine per event.
     let cols = app_params();
-    let (p_prev_no, p_order, p_order_version, p_new_no) = (cols + 1, cols + 3, cols + 4, cols + 5);
+    let (p_id, p_order, p_order_version, p_no) = (cols + 1, cols + 3, cols + 4, cols + 5);
     let rows = event_rows(&d.events, d.next.version)?;
     let selects: Vec<String> = (0..rows.len())
         .map(|i| {
-            let b = p_new_no + 1 + i * 9;
+            let b = p_no + 1 + i * 9;
             let casts = ["TEXT", "BIGINT", "BIGINT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT"];
             let values: Vec<String> =
                 casts.iter().enumerate().map(|(k, ty)| format!("CAST(${} AS {ty})", b + k)).collect();
@@ -233,7 +226,7 @@ async fn held_in_one_statement(
         "WITH bump AS (
             UPDATE orders SET lock_version = lock_version + 1
             WHERE order_no = ${p_order} AND lock_version = ${p_order_version}
-              AND NOT EXISTS (SELECT 1 FROM applications WHERE no = ${p_new_no} AND no <> ${p_prev_no})
+              AND NOT EXISTS (SELECT 1 FROM applications WHERE no = ${p_no} AND id <> ${p_id})
             RETURNING 1
          ), saved AS ({save} RETURNING 1
          ), events AS (
@@ -243,13 +236,13 @@ async fn held_in_one_statement(
         selects.join(" UNION ALL ")
     );
     let mut q: AnyQuery<'_> = bind_app(sqlx::query(sqlx::AssertSqlSafe(sql)), &d.next, now)
-        .bind(d.prev_no.to_string())
+        .bind(d.next.id.to_string())
         .bind(d.prev_version)
         .bind(d.next.order_no.to_string())
         .bind(order_version)
-        .bind(d.next.no.to_string());
+        .bind(d.no.to_string());
     for (seq, e, body) in rows {
-        q = bind_event(q, &d.next.no, seq, e, body);
+        q = bind_event(q, &d.no, seq, e, body);
     }
     let row = q.fetch_one(store.write_pool()).await?;
     let (bumped, saved): (i64, i64) = (row.try_get("bumped")?, row.try_get("saved")?);

@@ -11,7 +11,7 @@ use crate::i18n::Lang;
 use axum::extract::State;
 use axum::http::StatusCode;
 use redress_domain::application::DraftInput;
-use redress_domain::ids::ApplicationNo;
+use redress_domain::ids::ApplicationRef;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -104,7 +104,7 @@ pub async fn detail(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     lang: Lang,
-    Path(no): Path<ApplicationNo>,
+    Path(no): Path<ApplicationRef>,
 ) -> ApiResult<axum::Json<ApplicationDetailDto>> {
     let d = state.app.detail(&no, &user).await?;
     let now = state.app.now();
@@ -125,7 +125,7 @@ pub async fn update_draft(
     State(state): State<AppState>,
     Buyer(user): Buyer,
     lang: Lang,
-    Path(no): Path<ApplicationNo>,
+    Path(no): Path<ApplicationRef>,
     Json(req): Json<DraftPatch>,
 ) -> ApiResult<AppJson> {
     let current = state.app.application_for(&no, &user).await?;
@@ -148,7 +148,7 @@ pub async fn update_draft(
 pub async fn delete_draft(
     State(state): State<AppState>,
     Buyer(user): Buyer,
-    Path(no): Path<ApplicationNo>,
+    Path(no): Path<ApplicationRef>,
 ) -> ApiResult<StatusCode> {
     let files = state.app.delete_draft(&no, &user).await?;
     crate::files::forget(&state, files).await;
@@ -163,7 +163,7 @@ pub async fn submit(
     State(state): State<AppState>,
     Buyer(user): Buyer,
     lang: Lang,
-    Path(no): Path<ApplicationNo>,
+    Path(no): Path<ApplicationRef>,
 ) -> ApiResult<AppJson> {
     let a = state.app.submit(&no, &user).await?;
     let now = state.app.now();
@@ -178,7 +178,7 @@ pub async fn withdraw(
     State(state): State<AppState>,
     Buyer(user): Buyer,
     lang: Lang,
-    Path(no): Path<ApplicationNo>,
+    Path(no): Path<ApplicationRef>,
 ) -> ApiResult<AppJson> {
     let a = state.app.withdraw(&no, &user).await?;
     let now = state.app.now();
@@ -194,7 +194,7 @@ pub async fn supplement(
     State(state): State<AppState>,
     Buyer(user): Buyer,
     lang: Lang,
-    Path(no): Path<ApplicationNo>,
+    Path(no): Path<ApplicationRef>,
     Json(req): Json<MessageRequest>,
 ) -> ApiResult<AppJson> {
     let a = state.app.supplement(&no, &user, &req.message).await?;
@@ -210,7 +210,7 @@ pub async fn appeal(
     State(state): State<AppState>,
     Buyer(user): Buyer,
     lang: Lang,
-    Path(no): Path<ApplicationNo>,
+    Path(no): Path<ApplicationRef>,
     Json(req): Json<AppealRequest>,
 ) -> ApiResult<AppJson> {
     let a = state.app.appeal(&no, &user, &req.text).await?;

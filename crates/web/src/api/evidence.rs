@@ -14,7 +14,7 @@ use crate::i18n::Lang;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use redress_domain::ids::ApplicationNo;
+use redress_domain::ids::ApplicationRef;
 use utoipa::ToSchema;
 
 /// The longest text field of an upload form, in bytes.
@@ -39,11 +39,11 @@ pub async fn upload(
     State(state): State<AppState>,
     Buyer(user): Buyer,
     lang: Lang,
-    Path(no): Path<ApplicationNo>,
+    Path(no): Path<ApplicationRef>,
     form: Multipart,
 ) -> ApiResult<(StatusCode, axum::Json<EvidenceDto>)> {
     let e = receive(&state, &user, &no, form).await?;
-    Ok((StatusCode::CREATED, axum::Json(EvidenceDto::new(&e, lang))))
+    Ok((StatusCode::CREATED, axum::Json(EvidenceDto::new(&e, &no, lang))))
 }
 
 #[utoipa::path(get, path = "/api/v1/applications/{no}/evidence", tag = "buyer", security(("session" = [])),
@@ -53,10 +53,10 @@ pub async fn list(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     lang: Lang,
-    Path(no): Path<ApplicationNo>,
+    Path(no): Path<ApplicationRef>,
 ) -> ApiResult<axum::Json<Vec<EvidenceDto>>> {
     let items = state.app.evidence_of(&no, &user).await?;
-    Ok(axum::Json(items.iter().map(|e| EvidenceDto::new(e, lang)).collect()))
+    Ok(axum::Json(items.iter().map(|e| EvidenceDto::new(e, &no, lang)).collect()))
 }
 
 /// The file, always as an attachment, with a policy that forbids running anything in it.
@@ -66,7 +66,7 @@ pub async fn list(
 pub async fn download(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path((no, id)): Path<(ApplicationNo, String)>,
+    Path((no, id)): Path<(ApplicationRef, String)>,
 ) -> ApiResult<Response> {
     file_response(&state, &user, &no, &id).await
 }

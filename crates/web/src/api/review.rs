@@ -11,7 +11,7 @@ use crate::forms::{QueueQuery, queue_filter};
 use crate::i18n::Lang;
 use axum::extract::{Query, State};
 use redress_domain::application::RejectCode;
-use redress_domain::ids::ApplicationNo;
+use redress_domain::ids::ApplicationRef;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -57,7 +57,7 @@ pub async fn claim(
     State(state): State<AppState>,
     Staff(user): Staff,
     lang: Lang,
-    Path(no): Path<ApplicationNo>,
+    Path(no): Path<ApplicationRef>,
 ) -> ApiResult<AppJson> {
     let a = state.app.claim(&no, &user).await?;
     let now = state.app.now();
@@ -79,7 +79,7 @@ pub async fn request_info(
     State(state): State<AppState>,
     Staff(user): Staff,
     lang: Lang,
-    Path(no): Path<ApplicationNo>,
+    Path(no): Path<ApplicationRef>,
     Json(req): Json<InfoRequest>,
 ) -> ApiResult<AppJson> {
     let a = state.app.request_info(&no, &user, &req.message).await?;
@@ -102,7 +102,7 @@ pub async fn approve(
     State(state): State<AppState>,
     Staff(user): Staff,
     lang: Lang,
-    Path(no): Path<ApplicationNo>,
+    Path(no): Path<ApplicationRef>,
     Json(req): Json<ApproveRequest>,
 ) -> ApiResult<AppJson> {
     let amount = req.amount.as_ref().map(AmountInput::parse).transpose()?;
@@ -129,7 +129,7 @@ pub async fn reject(
     State(state): State<AppState>,
     Staff(user): Staff,
     lang: Lang,
-    Path(no): Path<ApplicationNo>,
+    Path(no): Path<ApplicationRef>,
     Json(req): Json<RejectRequest>,
 ) -> ApiResult<AppJson> {
     let code = RejectCode::parse(&req.code).ok_or_else(|| ApiError::field("code", ErrorCode::RejectCodeUnknown))?;
@@ -146,7 +146,7 @@ pub async fn retry_refund(
     State(state): State<AppState>,
     Staff(user): Staff,
     lang: Lang,
-    Path(no): Path<ApplicationNo>,
+    Path(no): Path<ApplicationRef>,
 ) -> ApiResult<AppJson> {
     let a = state.app.retry_refund(&no, &user).await?;
     let now = state.app.now();
@@ -167,7 +167,7 @@ pub async fn settle_outside(
     State(state): State<AppState>,
     Staff(user): Staff,
     lang: Lang,
-    Path(no): Path<ApplicationNo>,
+    Path(no): Path<ApplicationRef>,
     Json(req): Json<SettleRequest>,
 ) -> ApiResult<AppJson> {
     let a = state.app.settle_outside(&no, &user, &req.note).await?;

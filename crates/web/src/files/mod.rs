@@ -18,7 +18,7 @@ use jiff::Timestamp;
 use redress_blobs::BlobError;
 use redress_domain::application::Application;
 use redress_domain::evidence::{EvidenceKind, MediaType, clean_filename, decide_type};
-use redress_domain::ids::ApplicationNo;
+use redress_domain::ids::ApplicationRef;
 use redress_store::{Evidence, EvidenceFile, User};
 
 /// The longest text field an upload form takes.
@@ -75,21 +75,21 @@ pub async fn take_snapshots(state: &AppState, since: Option<Timestamp>) -> Resul
     let mut files = Vec::with_capacity(missing.len());
     for a in &missing {
         match take_snapshot(state, a).await {
-            Ok(file) => files.push((a.no.clone(), file)),
-            Err(e) => tracing::error!(no = %a.no, error = ?e.code, "could not take the system snapshot"),
+            Ok(file) => files.push((a.id.clone(), file)),
+            Err(e) => tracing::error!(no = %a.reference(), error = ?e.code, "could not take the system snapshot"),
         }
     }
     if files.is_empty() {
         return Ok(missing.len());
     }
-    let nos: Vec<_> = files.iter().map(|(no, _)| no.clone()).collect();
+    let ids: Vec<_> = files.iter().map(|(id, _)| id.clone()).collect();
     let attached = state.store.add_system_evidence_batch(files, state.app.now()).await?;
-    for (no, done) in nos.iter().zip(attached) {
+    for (id, done) in ids.iter().zip(attached) {
         match done {
             Ok(_) => {}
             // Another instance got there first.
             Err(redress_store::StoreError::Exists(_)) => {}
-            Err(e) => tracing::error!(no = %no, error = %e, "could not attach the system snapshot"),
+            Err(e) => tracing::error!(id = %id, error = %e, "could not attach the system snapshot"),
         }
     }
     Ok(missing.len())
@@ -102,7 +102,7 @@ async fn take_snapshot(state: &AppState, a: &Application) -> ApiResult<EvidenceF
     let ledger = state.store.deliveries(&a.order_no).await?;
     let body = serde_json::json!({
         "redress_snapshot": 1,
-        "application_no": a.no.to_string(),
+        "application_no": a.reference().to_string(),
         "taken_at": now,
         "application": {
             "reason": a.reason.as_str(),
@@ -129,7 +129,7 @@ async fn take_snapshot(state: &AppState, a: &Application) -> ApiResult<EvidenceF
         media_type: MediaType::Json,
         kind: EvidenceKind::Other,
         caption: String::new(),
-        filename: format!("redress-snapshot-{}.json", a.no),
+        filename: format!("redress-snapshot-{}.json", a.reference()),
     })
 }
 
@@ -157,12 +157,12 @@ fn sniff(head: &[u8]) -> Option<MediaType> {
 pub(crate) async fn receive(
     state: &AppState,
     user: &User,
-    no: &ApplicationNo,
+    no: &ApplicationRef,
     mut form: Multipart,
 ) -> ApiResult<Evidence> {
     let no = no.clone();
     let limits = state.evidence_limits;
-    state.app.upload_target(&no, user, &limits).await?;
+    let target = state.app.upload_target(&no, user, &limits).await?;
     let (mut kind, mut caption, mut file) = (None, String::new(), None);
     let mut fields = 0;
     while let Some(field) = form.next_field().await.map_err(multipart_error)? {
@@ -208,7 +208,7 @@ pub(crate) async fn receive(
     let blobs = state.blobs.clone();
     let put: redress_store::BlobAction =
         Box::new(move || Box::pin(async move { blobs.commit(staged).await.map(|_| ()).map_err(|e| e.to_string()) }));
-    match state.app.attach_evidence(&no, user, new, limits, put).await {
+    match state.app.attach_evidence(&target.id, user, new, limits, put).await {
         Ok(e) => Ok(e),
         Err(e) => {
             // Nothing half-written: bytes put in place before a failed insert go again.
@@ -219,7 +219,7 @@ pub(crate) async fn receive(
 }
 
 /// A file of an application `user` may see, as an attachment that cannot run anything.
-pub(crate) async fn file_response(state: &AppState, user: &User, no: &ApplicationNo, id: &str) -> ApiResult<Response> {
+pub(crate) async fn file_response(state: &AppState, user: &User, no: &ApplicationRef, id: &str) -> ApiResult<Response> {
     let e = state.app.evidence_item(no, id, user).await?;
     let bytes = state.blobs.get(&e.file.sha256).await.map_err(|err| blob_error(err, 0))?;
     let ascii: String =

@@ -15,7 +15,7 @@
 use crate::AppState;
 use crate::codes::ErrorCode;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::application_no;
+use crate::extract::application_ref;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbaImage};
@@ -149,7 +149,7 @@ pub(crate) async fn image_response(
     size: Size,
     request: &HeaderMap,
 ) -> ApiResult<Response> {
-    let no = application_no(no)?;
+    let no = application_ref(no)?;
     let e = state.app.evidence_item(&no, id, user).await?;
     if !e.file.media_type.previewable() {
         return Err(ApiError::not_found());

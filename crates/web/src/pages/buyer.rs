@@ -9,7 +9,7 @@ use crate::codes::ErrorCode;
 use crate::dto::{AmountInput, ApplicationDto, EntitlementDto, OrderDto, TimelineDto};
 use crate::dto::{ClauseDto, PolicyDto};
 use crate::error::ApiError;
-use crate::extract::{Path, application_no, order_no};
+use crate::extract::{Path, application_ref, order_no};
 use crate::forms::parse_form;
 use askama::Template;
 use axum::extract::Multipart;
@@ -18,7 +18,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::Timestamp;
 use redress_domain::application::{Application, DraftInput, Reason, State as AppState_};
-use redress_domain::ids::ApplicationNo;
+use redress_domain::ids::ApplicationRef;
 use redress_domain::order::latest_delivered;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
@@ -54,7 +54,10 @@ pub async fn orders(State(state): State<AppState>, v: Viewer, q: Query<DoneQuery
 }
 
 fn drafts_by_order(apps: &[Application]) -> HashMap<String, String> {
-    apps.iter().filter(|a| a.state == AppState_::Draft).map(|a| (a.order_no.to_string(), a.no.to_string())).collect()
+    apps.iter()
+        .filter(|a| a.state == AppState_::Draft)
+        .map(|a| (a.order_no.to_string(), a.reference().to_string()))
+        .collect()
 }
 
 /// The refund form, for a new application or a draft.
@@ -121,17 +124,18 @@ async fn form_page(
     state: &AppState,
     v: Viewer,
     order: &str,
-    no: Option<&ApplicationNo>,
+    draft: Option<&Application>,
     form: ApplyForm,
     err: Option<ApiError>,
 ) -> PageResult {
     let order_no = order_no(order)?;
-    let ent = state.app.entitlement(&order_no, &v.user, no).await?;
+    let ent = state.app.entitlement(&order_no, &v.user, draft.map(|a| &a.id)).await?;
+    let no = draft.map(Application::reference);
     let order = state.store.order(&order_no).await?;
     let delivered = latest_delivered(&state.store.deliveries(&order_no).await?);
     let mut p = v.page;
     let (status, errors) = p.failure(err.as_ref());
-    let files = match no {
+    let files = match &no {
         Some(no) => Files::of(state, &v.user, no, p.lang, true).await?,
         None => Files::default(),
     };
@@ -139,7 +143,7 @@ async fn form_page(
         files,
         order: OrderDto::new(&order, delivered, &ent, p.lang),
         ent: EntitlementDto::new(&ent, p.lang),
-        no: no.map(ToString::to_string),
+        no: no.as_ref().map(ToString::to_string),
         form,
         errors,
         reasons: Reason::ALL.iter().map(|r| (r.as_str().to_owned(), p.t(&format!("reason-{}", r.as_str())))).collect(),
@@ -165,7 +169,7 @@ fn is_autosave(headers: &HeaderMap) -> bool {
     headers.contains_key("x-redress-autosave")
 }
 
-fn autosaved(no: &ApplicationNo, p: &Page, now: Timestamp) -> Response {
+fn autosaved(no: &ApplicationRef, p: &Page, now: Timestamp) -> Response {
     let body = serde_json::json!({
         "edit": format!("/applications/{no}/edit"),
         "message": p.t1("page-draft-autosaved", "date", &p.time(&now)),
@@ -197,7 +201,7 @@ pub async fn create(
         Err(e) => return form_page(&state, v, &order, None, form, Some(e.into())).await,
     };
     if is_autosave(&headers) {
-        return Ok(autosaved(&draft.no, &v.page, state.app.now()));
+        return Ok(autosaved(&draft.reference(), &v.page, state.app.now()));
     }
     finish(&state, v, draft, form).await
 }
@@ -205,11 +209,11 @@ pub async fn create(
 /// After a draft is saved: stay on it, or submit it.
 async fn finish(state: &AppState, v: Viewer, draft: Application, form: ApplyForm) -> PageResult {
     if form.action != "submit" {
-        return Ok(Redirect::to(&format!("/applications/{}/edit?done=saved", draft.no)).into_response());
+        return Ok(Redirect::to(&format!("/applications/{}/edit?done=saved", draft.reference())).into_response());
     }
-    match state.app.submit(&draft.no, &v.user).await {
-        Ok(a) => Ok(Redirect::to(&format!("/applications/{}?done=submitted", a.no)).into_response()),
-        Err(e) => form_page(state, v, draft.order_no.as_str(), Some(&draft.no), form, Some(e.into())).await,
+    match state.app.submit(&draft.reference(), &v.user).await {
+        Ok(a) => Ok(Redirect::to(&format!("/applications/{}?done=submitted", a.reference())).into_response()),
+        Err(e) => form_page(state, v, draft.order_no.as_str(), Some(&draft), form, Some(e.into())).await,
     }
 }
 
@@ -220,13 +224,13 @@ pub async fn edit_form(
     q: Query<DoneQuery>,
 ) -> PageResult {
     v.require_buyer()?;
-    let no = application_no(&no)?;
+    let no = application_ref(&no)?;
     let a = state.app.application_for(&no, &v.user).await?;
     if a.state != AppState_::Draft {
         return Ok(Redirect::to(&format!("/applications/{no}")).into_response());
     }
     q.apply(&mut v.page, no.as_str());
-    form_page(&state, v, a.order_no.as_str(), Some(&no), ApplyForm::of(&a), None).await
+    form_page(&state, v, a.order_no.as_str(), Some(&a), ApplyForm::of(&a), None).await
 }
 
 pub async fn edit(
@@ -237,7 +241,7 @@ pub async fn edit(
     Form(form): Form<ApplyForm>,
 ) -> PageResult {
     v.require_buyer()?;
-    let no = application_no(&no)?;
+    let no = application_ref(&no)?;
     let a = state.app.application_for(&no, &v.user).await?;
     if form.action == "delete" {
         let files = state.app.delete_draft(&no, &v.user).await?;
@@ -248,13 +252,13 @@ pub async fn edit(
     let input = match form.input() {
         Ok(i) => i,
         Err(e) if is_autosave(&headers) => return Ok(autosave_failed(&e, &v.page)),
-        Err(e) => return form_page(&state, v, &order, Some(&no), form, Some(e)).await,
+        Err(e) => return form_page(&state, v, &order, Some(&a), form, Some(e)).await,
     };
     match state.app.update_draft(&no, &v.user, input).await {
         Ok(_) if is_autosave(&headers) => Ok(autosaved(&no, &v.page, state.app.now())),
         Ok(draft) => finish(&state, v, draft, form).await,
         Err(e) if is_autosave(&headers) => Ok(autosave_failed(&e.into(), &v.page)),
-        Err(e) => form_page(&state, v, &order, Some(&no), form, Some(e.into())).await,
+        Err(e) => form_page(&state, v, &order, Some(&a), form, Some(e.into())).await,
     }
 }
 
@@ -303,7 +307,7 @@ impl DetailPage {
 }
 
 async fn detail_page(state: &AppState, mut v: Viewer, no: &str, text: String, err: Option<ApiError>) -> PageResult {
-    let no = application_no(no)?;
+    let no = application_ref(no)?;
     let d = state.app.detail(&no, &v.user).await?;
     let now = state.app.now();
     let lang = v.page.lang;
@@ -373,7 +377,7 @@ pub async fn act(
     Form(form): Form<TextForm>,
 ) -> PageResult {
     v.require_buyer()?;
-    let app_no = application_no(&no)?;
+    let app_no = application_ref(&no)?;
     let done = match BuyerAction::parse(&action).ok_or_else(ApiError::not_found)? {
         BuyerAction::Withdraw => state.app.withdraw(&app_no, &v.user).await,
         BuyerAction::Supplement => state.app.supplement(&app_no, &v.user, &form.text).await,
@@ -427,7 +431,7 @@ pub async fn upload(
     form: Multipart,
 ) -> PageResult {
     v.require_buyer()?;
-    let app_no = application_no(&no)?;
+    let app_no = application_ref(&no)?;
     let a = state.app.application_for(&app_no, &v.user).await?;
     let js = headers.contains_key("x-redress-upload");
     let page =
@@ -439,7 +443,7 @@ pub async fn upload(
             Ok((e.status, axum::Json(serde_json::json!({ "message": e.render(v.page.lang).message }))).into_response())
         }
         Err(e) if a.state == AppState_::Draft => {
-            form_page(&state, v, a.order_no.as_str(), Some(&app_no), ApplyForm::of(&a), Some(e)).await
+            form_page(&state, v, a.order_no.as_str(), Some(&a), ApplyForm::of(&a), Some(e)).await
         }
         Err(e) => detail_page(&state, v, &no, String::new(), Some(e)).await,
     }
@@ -449,7 +453,7 @@ pub async fn upload(
 pub async fn file(
     State(state): State<AppState>,
     v: Viewer,
-    Path((no, id)): Path<(ApplicationNo, String)>,
+    Path((no, id)): Path<(ApplicationRef, String)>,
 ) -> PageResult {
     crate::files::file_response(&state, &v.user, &no, &id).await
 }

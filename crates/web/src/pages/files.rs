@@ -6,7 +6,7 @@ use crate::dto::EvidenceDto;
 use crate::error::ApiError;
 use crate::i18n::Lang;
 use redress_domain::evidence::{EvidenceKind, accepts_files};
-use redress_domain::ids::ApplicationNo;
+use redress_domain::ids::ApplicationRef;
 use redress_store::User;
 
 /// The files of an application as a page shows them, and the upload form when it takes more.
@@ -30,14 +30,14 @@ impl Files {
     pub async fn of(
         state: &AppState,
         user: &User,
-        no: &ApplicationNo,
+        no: &ApplicationRef,
         lang: Lang,
         buyer: bool,
     ) -> Result<Files, ApiError> {
         let a = state.app.application_for(no, user).await?;
         let items = state.app.evidence_of(no, user).await?;
         Ok(Files {
-            items: items.iter().map(|e| EvidenceDto::new(e, lang)).collect(),
+            items: items.iter().map(|e| EvidenceDto::new(e, &a.reference(), lang)).collect(),
             base: if buyer { format!("/applications/{no}/files") } else { format!("/desk/{no}/files") },
             can_upload: buyer && a.buyer == user.username && accepts_files(a.state),
             kinds: EvidenceKind::ALL

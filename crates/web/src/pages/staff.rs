@@ -10,14 +10,14 @@ use crate::AppState;
 use crate::codes::ErrorCode;
 use crate::dto::{AmountInput, ApplicationDto, DeliveryDto, EntitlementDto, OrderDto, TimelineDto};
 use crate::error::ApiError;
-use crate::extract::{Path, application_no};
+use crate::extract::{Path, application_ref};
 use crate::forms::{QueueQuery, queue_filter};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use redress_domain::application::{Reason, RejectCode, State as AppState_};
-use redress_domain::ids::ApplicationNo;
+use redress_domain::ids::ApplicationRef;
 use redress_domain::order::Channel;
 use serde::Deserialize;
 
@@ -156,7 +156,7 @@ pub struct StaffForm {
 }
 
 async fn detail_page(state: &AppState, mut v: Viewer, no: &str, form: StaffForm, err: Option<ApiError>) -> PageResult {
-    let no = application_no(no)?;
+    let no = application_ref(no)?;
     let now = state.app.now();
     let d = state.app.detail(&no, &v.user).await?;
     let view = &d.view;
@@ -233,7 +233,7 @@ pub async fn act(
     Form(form): Form<StaffForm>,
 ) -> PageResult {
     v.require_staff()?;
-    let app_no = application_no(&no)?;
+    let app_no = application_ref(&no)?;
     let app = &state.app;
     let done: Result<_, ApiError> = match StaffAction::parse(&action).ok_or_else(ApiError::not_found)? {
         StaffAction::Claim => app.claim(&app_no, &v.user).await.map_err(Into::into),
@@ -262,7 +262,7 @@ pub async fn act(
 pub async fn file(
     State(state): State<AppState>,
     v: Viewer,
-    Path((no, id)): Path<(ApplicationNo, String)>,
+    Path((no, id)): Path<(ApplicationRef, String)>,
 ) -> PageResult {
     v.require_staff()?;
     crate::files::file_response(&state, &v.user, &no, &id).await
