@@ -8,7 +8,7 @@
 use jiff::{SignedDuration, Timestamp};
 use proptest::prelude::*;
 use redress_app::{App, Clock, Error};
-use redress_domain::application::{Application, DraftInput, Reason, RejectCode, Role, State};
+use redress_domain::application::{Application, ApplicationState, DraftInput, Reason, RejectCode, Role};
 use redress_domain::ids::{ApplicationRef, OrderNo, Username};
 use redress_domain::money::Fen;
 use redress_domain::order::{Channel, DeliveryReading, DeliverySource, Order, Payment, Service};
@@ -17,25 +17,25 @@ use redress_domain::policy::Policy;
 use redress_store::{NewUser, Store, User};
 
 /// The edges of the state machine (§3), written out independently.
-const LEGAL: &[(State, State)] = &[
-    (State::Draft, State::Submitted),
-    (State::Submitted, State::InReview),
-    (State::InReview, State::InfoRequested),
-    (State::InfoRequested, State::Submitted),
-    (State::InReview, State::Approved),
-    (State::InReview, State::Rejected),
-    (State::Rejected, State::Appealed),
-    (State::Appealed, State::InReview),
-    (State::Approved, State::Refunding),
-    (State::Refunding, State::Refunded),
-    (State::Refunding, State::RefundFailed),
-    (State::RefundFailed, State::Refunding),
-    (State::RefundFailed, State::RefundFailed),
-    (State::RefundFailed, State::Refunded),
-    (State::Draft, State::Withdrawn),
-    (State::Submitted, State::Withdrawn),
-    (State::InfoRequested, State::Withdrawn),
-    (State::Submitted, State::Approved),
+const LEGAL: &[(ApplicationState, ApplicationState)] = &[
+    (ApplicationState::Draft, ApplicationState::Submitted),
+    (ApplicationState::Submitted, ApplicationState::InReview),
+    (ApplicationState::InReview, ApplicationState::InfoRequested),
+    (ApplicationState::InfoRequested, ApplicationState::Submitted),
+    (ApplicationState::InReview, ApplicationState::Approved),
+    (ApplicationState::InReview, ApplicationState::Rejected),
+    (ApplicationState::Rejected, ApplicationState::Appealed),
+    (ApplicationState::Appealed, ApplicationState::InReview),
+    (ApplicationState::Approved, ApplicationState::Refunding),
+    (ApplicationState::Refunding, ApplicationState::Refunded),
+    (ApplicationState::Refunding, ApplicationState::RefundFailed),
+    (ApplicationState::RefundFailed, ApplicationState::Refunding),
+    (ApplicationState::RefundFailed, ApplicationState::RefundFailed),
+    (ApplicationState::RefundFailed, ApplicationState::Refunded),
+    (ApplicationState::Draft, ApplicationState::Withdrawn),
+    (ApplicationState::Submitted, ApplicationState::Withdrawn),
+    (ApplicationState::InfoRequested, ApplicationState::Withdrawn),
+    (ApplicationState::Submitted, ApplicationState::Approved),
 ];
 
 #[derive(Debug, Clone)]
@@ -215,7 +215,7 @@ impl World {
         };
         // The id never changes; submission gives the number.
         assert_eq!(ApplicationRef::Draft(next.id.clone()), no);
-        assert_eq!(next.no.is_some(), next.state != State::Draft);
+        assert_eq!(next.no.is_some(), next.state != ApplicationState::Draft);
         Ok(())
     }
 
@@ -239,7 +239,7 @@ impl World {
                 }
             }
             let a = self.store.application(r).await.expect("application");
-            prop_assert_eq!(a.no.is_some(), a.state != State::Draft, "numbered exactly when submitted");
+            prop_assert_eq!(a.no.is_some(), a.state != ApplicationState::Draft, "numbered exactly when submitted");
             let Some(no) = &a.no else { continue };
             let timeline = self.store.timeline(no).await.expect("timeline");
             for t in &timeline {
@@ -315,5 +315,5 @@ async fn the_world_reaches_payouts_and_retries() {
     let payouts = w.payouts(no).await;
     let states: Vec<_> = payouts.iter().map(|p| (p.n, p.state, p.amount)).collect();
     assert_eq!(states, vec![(1, PayoutState::Closed, Fen(2000)), (2, PayoutState::Succeeded, Fen(2000))]);
-    assert_eq!(w.store.application(no).await.expect("application").state, State::Refunded);
+    assert_eq!(w.store.application(no).await.expect("application").state, ApplicationState::Refunded);
 }

@@ -83,7 +83,7 @@ pub struct Facts<'a> {
     pub account_events: &'a [AccountEvent],
     pub policy: &'a Policy,
     /// Sum over this order's other applications of what they commit or hold
-    /// (see [`crate::application::State::claim`]).
+    /// (see [`crate::application::ApplicationState::claim`]).
     pub claimed: Fen,
     pub now: Timestamp,
 }

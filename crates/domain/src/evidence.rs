@@ -7,7 +7,7 @@
 //! `.jpg`). A PDF is accepted whatever it contains, JavaScript included: it is evidence, and
 //! it is never rendered as active content by Redress (served as an attachment, `nosniff`).
 
-use crate::application::State;
+use crate::application::ApplicationState;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -170,13 +170,20 @@ impl EvidenceError {
 
 /// Whether an application in `state` takes new files: while it is being prepared or decided,
 /// not once it is decided or withdrawn.
-pub fn accepts_files(state: State) -> bool {
-    matches!(state, State::Draft | State::Submitted | State::InReview | State::InfoRequested | State::Appealed)
+pub fn accepts_files(state: ApplicationState) -> bool {
+    matches!(
+        state,
+        ApplicationState::Draft
+            | ApplicationState::Submitted
+            | ApplicationState::InReview
+            | ApplicationState::InfoRequested
+            | ApplicationState::Appealed
+    )
 }
 
 /// Whether a buyer may attach one more file to an application in `state` that holds `held`
 /// files of theirs already.
-pub fn may_attach(state: State, held: i64, limits: &Limits) -> Result<(), EvidenceError> {
+pub fn may_attach(state: ApplicationState, held: i64, limits: &Limits) -> Result<(), EvidenceError> {
     if !accepts_files(state) {
         return Err(EvidenceError::Closed);
     }
@@ -338,7 +345,16 @@ mod tests {
 
     #[test]
     fn decided_applications_take_no_files() {
-        let open: Vec<State> = State::ALL.iter().copied().filter(|s| accepts_files(*s)).collect();
-        assert_eq!(open, [State::Draft, State::Submitted, State::InReview, State::InfoRequested, State::Appealed]);
+        let open: Vec<ApplicationState> = ApplicationState::ALL.iter().copied().filter(|s| accepts_files(*s)).collect();
+        assert_eq!(
+            open,
+            [
+                ApplicationState::Draft,
+                ApplicationState::Submitted,
+                ApplicationState::InReview,
+                ApplicationState::InfoRequested,
+                ApplicationState::Appealed
+            ]
+        );
     }
 }

@@ -262,7 +262,7 @@ pub async fn load(store: &Store, now: Timestamp) -> anyhow::Result<String> {
     let a = draft(&lin, 3, Reason::NoReason, None, "", ago(now, 20)).await?;
     at(ago(now, 20));
     let a = app.submit(&a.reference(), &lin).await?;
-    if a.state == redress_domain::application::State::Submitted {
+    if a.state == redress_domain::application::ApplicationState::Submitted {
         at(ago(now, 19));
         app.withdraw(&a.reference(), &lin).await?;
     }

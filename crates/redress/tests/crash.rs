@@ -8,7 +8,7 @@
 
 mod support;
 
-use redress_domain::application::State;
+use redress_domain::application::ApplicationState;
 use redress_domain::ids::{ApplicationNo, Username};
 use redress_domain::order::Channel;
 use redress_domain::payout::PayoutState;
@@ -156,7 +156,7 @@ async fn our_payouts(store: &Store) -> Vec<redress_store::Payout> {
 const BUYERS: [&str; 3] = ["lin", "zhao", "emma"];
 
 /// The states of these applications (the buyers' lists hold at most 500 each).
-async fn states_of(store: &Store, numbers: &BTreeSet<String>) -> BTreeMap<String, State> {
+async fn states_of(store: &Store, numbers: &BTreeSet<String>) -> BTreeMap<String, ApplicationState> {
     let mut out = BTreeMap::new();
     for buyer in BUYERS {
         let apps = store.applications_of_buyer(&Username::parse(buyer).expect("name")).await.expect("applications");
@@ -209,7 +209,9 @@ async fn money_is_paid_exactly_once_through_twenty_sigkills() {
         let states = states_of(&reader, &unconfirmed.iter().cloned().collect()).await;
         let mut batch: Vec<String> = unconfirmed
             .drain(..)
-            .filter(|no| states.get(no).is_some_and(|s| matches!(s, State::Submitted | State::InReview)))
+            .filter(|no| {
+                states.get(no).is_some_and(|s| matches!(s, ApplicationState::Submitted | ApplicationState::InReview))
+            })
             .collect();
         batch.extend(numbers[round * per_round..(round + 1) * per_round].iter().cloned());
         let approving = {
@@ -233,7 +235,7 @@ async fn money_is_paid_exactly_once_through_twenty_sigkills() {
             let mine: BTreeSet<String> = batch.iter().cloned().collect();
             while started.elapsed() < Duration::from_secs(5) {
                 let s = states_of(&reader, &mine).await;
-                if s.values().any(|s| matches!(s, State::Refunding | State::Refunded)) {
+                if s.values().any(|s| matches!(s, ApplicationState::Refunding | ApplicationState::Refunded)) {
                     break;
                 }
                 tokio::time::sleep(Duration::from_millis(10)).await;
@@ -241,8 +243,11 @@ async fn money_is_paid_exactly_once_through_twenty_sigkills() {
             tokio::time::sleep(Duration::from_millis(rand::random::<u64>() % 150)).await;
         }
         // Approved and not yet paid: a payout written, sent or on its way.
-        let paying =
-            states_of(&reader, &all).await.values().filter(|s| matches!(s, State::Approved | State::Refunding)).count();
+        let paying = states_of(&reader, &all)
+            .await
+            .values()
+            .filter(|s| matches!(s, ApplicationState::Approved | ApplicationState::Refunding))
+            .count();
         if paying > 0 {
             in_flight_at_kill += 1;
         }
@@ -259,15 +264,15 @@ async fn money_is_paid_exactly_once_through_twenty_sigkills() {
     // Restart, approve what is left, and let everything settle.
     server = Server::start(d, &listen, &[]).0;
     let states = states_of(&reader, &unconfirmed.iter().cloned().collect()).await;
-    for no in
-        unconfirmed.iter().filter(|no| states.get(*no).is_some_and(|s| matches!(s, State::Submitted | State::InReview)))
-    {
+    for no in unconfirmed.iter().filter(|no| {
+        states.get(*no).is_some_and(|s| matches!(s, ApplicationState::Submitted | ApplicationState::InReview))
+    }) {
         assert!(api.approve(&wang, no).await, "{no} approved after the last restart");
     }
     let deadline = Instant::now() + Duration::from_secs(240);
     loop {
         let states = states_of(&reader, &all).await;
-        if states.values().all(|s| *s == State::Refunded) {
+        if states.values().all(|s| *s == ApplicationState::Refunded) {
             break;
         }
         if Instant::now() > deadline {

@@ -129,7 +129,7 @@ static UNCHAINED_EVIDENCE: std::sync::LazyLock<String> = std::sync::LazyLock::ne
         "FROM evidence v JOIN applications ap ON ap.id = v.application_id
          WHERE ap.state <> '{}' AND NOT EXISTS (SELECT 1 FROM audit_log a
           WHERE a.kind = 'evidence' AND a.subject = ap.no AND a.ref_seq = v.seq)",
-        redress_domain::application::State::Draft.as_str()
+        redress_domain::application::ApplicationState::Draft.as_str()
     )
 });
 

@@ -294,7 +294,7 @@ impl Store {
              ORDER BY a.submitted_at LIMIT {limit}"
         )))
         .bind(ms(since))
-        .bind(redress_domain::application::State::Draft.as_str())
+        .bind(redress_domain::application::ApplicationState::Draft.as_str())
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(app_from_row).collect()

@@ -247,7 +247,7 @@ async fn write_order(
 async fn has_submissions(tx: &mut Transaction<'static, Any>, order_no: &str) -> Result<bool, StoreError> {
     Ok(sqlx::query("SELECT 1 FROM applications WHERE order_no = $1 AND state <> $2 LIMIT 1")
         .bind(order_no)
-        .bind(redress_domain::application::State::Draft.as_str())
+        .bind(redress_domain::application::ApplicationState::Draft.as_str())
         .fetch_optional(&mut **tx)
         .await?
         .is_some())

@@ -31,8 +31,8 @@ use jiff::Timestamp;
 
 /// `'a', 'b', …`: the states for which `pick` holds, for SQL `IN` lists. Generated from the
 /// domain so a query's notion of "open" or "takes balance" cannot drift from the rule's.
-pub(crate) fn states_sql(pick: impl Fn(redress_domain::application::State) -> bool) -> String {
-    quoted(redress_domain::application::State::ALL.iter().filter(|s| pick(**s)).map(|s| s.as_str()))
+pub(crate) fn states_sql(pick: impl Fn(redress_domain::application::ApplicationState) -> bool) -> String {
+    quoted(redress_domain::application::ApplicationState::ALL.iter().filter(|s| pick(**s)).map(|s| s.as_str()))
 }
 
 /// `'a', 'b', …`: the payout states for which `pick` holds, for SQL `IN` lists (generated

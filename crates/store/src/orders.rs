@@ -4,7 +4,7 @@
 use crate::OrderFacts;
 use crate::{Store, StoreError, from_ms};
 use jiff::Timestamp;
-use redress_domain::application::{Claim, State};
+use redress_domain::application::{ApplicationState, Claim};
 use redress_domain::ids::{ApplicationId, OrderNo, Username};
 use redress_domain::money::Fen;
 use redress_domain::order::{
@@ -89,7 +89,7 @@ impl Store {
         .bind(buyer.as_str())
         .fetch_all(&mut *tx)
         .await?;
-        let claiming = crate::states_sql(State::takes_balance);
+        let claiming = crate::states_sql(ApplicationState::takes_balance);
         let mut claims: HashMap<String, Vec<Claim>> = HashMap::new();
         let claim_rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT id, order_no, state, requested_fen, approved_fen FROM applications
@@ -103,7 +103,7 @@ impl Store {
             let state: String = r.try_get("state")?;
             claims.entry(r.try_get("order_no")?).or_default().push(Claim {
                 id: ApplicationId::parse(&id).map_err(|_| StoreError::corrupt("application id"))?,
-                state: State::parse(&state).ok_or_else(|| StoreError::corrupt("state"))?,
+                state: ApplicationState::parse(&state).ok_or_else(|| StoreError::corrupt("state"))?,
                 requested: Fen(r.try_get("requested_fen")?),
                 approved: r.try_get::<Option<i64>, _>("approved_fen")?.map(Fen),
             });

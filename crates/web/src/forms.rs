@@ -5,7 +5,7 @@
 use crate::codes::ErrorCode;
 use crate::dto::AmountInput;
 use crate::error::{ApiError, FieldError};
-use redress_domain::application::{Reason, State as ApplicationState};
+use redress_domain::application::{ApplicationState, Reason};
 use redress_domain::money::Fen;
 use redress_domain::order::Channel;
 use redress_store::QueueFilter;

@@ -48,8 +48,10 @@ impl Decision {
         let next = steps.last().map(|(a, _)| a.clone()).unwrap_or_else(|| before.clone());
         let events: Vec<Event> = steps.into_iter().map(|(_, e)| e).collect();
         // Only a draft has no number, and submitting gives it one.
-        let no =
-            next.no.clone().ok_or(ApplicationError::IllegalTransition { from: State::Draft, action: "decided" })?;
+        let no = next
+            .no
+            .clone()
+            .ok_or(ApplicationError::IllegalTransition { from: ApplicationState::Draft, action: "decided" })?;
         let mut payout = None;
         for e in &events {
             let amount = match &e.kind {
@@ -125,7 +127,7 @@ pub fn submit(
     no: ApplicationNo,
     now: Timestamp,
 ) -> Result<Decision, ApplicationError> {
-    if draft.state != State::Draft {
+    if draft.state != ApplicationState::Draft {
         return Err(ApplicationError::IllegalTransition { from: draft.state, action: "submitted" });
     }
     if ent.verdict == Verdict::NotEligible {

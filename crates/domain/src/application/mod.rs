@@ -16,7 +16,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 str_enum!(
-    State {
+    ApplicationState {
         Draft = "draft",
         Submitted = "submitted",
         InReview = "in_review",
@@ -76,14 +76,20 @@ impl Role {
     }
 }
 
-impl State {
+impl ApplicationState {
     /// What an application in this state takes out of the order's refundable balance: open
     /// applications hold what they ask for, approvals commit what was approved.
     pub fn claim(self, requested: Fen, approved: Option<Fen>) -> Fen {
         match self {
-            State::Submitted | State::InReview | State::InfoRequested | State::Appealed => requested,
-            State::Approved | State::Refunding | State::Refunded | State::RefundFailed => approved.unwrap_or(requested),
-            State::Draft | State::Rejected | State::Withdrawn => Fen::ZERO,
+            ApplicationState::Submitted
+            | ApplicationState::InReview
+            | ApplicationState::InfoRequested
+            | ApplicationState::Appealed => requested,
+            ApplicationState::Approved
+            | ApplicationState::Refunding
+            | ApplicationState::Refunded
+            | ApplicationState::RefundFailed => approved.unwrap_or(requested),
+            ApplicationState::Draft | ApplicationState::Rejected | ApplicationState::Withdrawn => Fen::ZERO,
         }
     }
 
@@ -94,7 +100,13 @@ impl State {
 
     /// Still waiting for a decision (counted in queues and SLA clocks).
     pub fn is_open(self) -> bool {
-        matches!(self, State::Submitted | State::InReview | State::InfoRequested | State::Appealed)
+        matches!(
+            self,
+            ApplicationState::Submitted
+                | ApplicationState::InReview
+                | ApplicationState::InfoRequested
+                | ApplicationState::Appealed
+        )
     }
 }
 
@@ -177,8 +189,8 @@ impl EventKind {
 pub struct Event {
     pub at: Timestamp,
     pub actor: Actor,
-    pub from: State,
-    pub to: State,
+    pub from: ApplicationState,
+    pub to: ApplicationState,
     #[serde(flatten)]
     pub kind: EventKind,
 }
@@ -198,7 +210,7 @@ pub struct Application {
     pub no: Option<ApplicationNo>,
     pub order_no: OrderNo,
     pub buyer: Username,
-    pub state: State,
+    pub state: ApplicationState,
     pub reason: Reason,
     pub description: String,
     pub requested: Fen,
@@ -234,7 +246,7 @@ impl Application {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApplicationError {
     #[error("an application that is {from} cannot be {action}")]
-    IllegalTransition { from: State, action: &'static str },
+    IllegalTransition { from: ApplicationState, action: &'static str },
     #[error("this application is being reviewed by someone else")]
     ClaimedByOther,
     #[error("only reviewers may do this")]
@@ -282,7 +294,7 @@ impl ApplicationError {
     /// One of each kind, for checks that every code is translated.
     pub fn examples() -> Vec<ApplicationError> {
         vec![
-            ApplicationError::IllegalTransition { from: State::Draft, action: "x" },
+            ApplicationError::IllegalTransition { from: ApplicationState::Draft, action: "x" },
             ApplicationError::ClaimedByOther,
             ApplicationError::NotAReviewer,
             ApplicationError::NeedsSeniorReviewer,

@@ -79,7 +79,7 @@ fn the_whole_lifecycle_with_an_appeal() {
     let r = rules();
     let now = ts("2026-11-24T02:00:00Z"); // Tuesday 10:00 in Shanghai
     let (a, e) = draft(3000).submit(number(), &buyer(), now, &r, &cal).expect("submit");
-    assert_eq!((e.from, e.to), (State::Draft, State::Submitted));
+    assert_eq!((e.from, e.to), (ApplicationState::Draft, ApplicationState::Submitted));
     // 3 business days after Tuesday: due at the end of Friday, Shanghai time.
     assert_eq!(a.review_due_at, Some(ts("2026-11-27T16:00:00Z")));
     let (a, _) = a.claim(&reviewer("bob"), now).expect("claim");
@@ -120,26 +120,26 @@ fn appeal_window_and_limit() {
 }
 
 /// The edges of docs/product.md §3, written out independently of the implementation.
-const LEGAL: &[(State, State)] = &[
-    (State::Draft, State::Submitted),
-    (State::Submitted, State::InReview),
-    (State::InReview, State::InfoRequested),
-    (State::InfoRequested, State::Submitted),
-    (State::InReview, State::Approved),
-    (State::InReview, State::Rejected),
-    (State::Rejected, State::Appealed),
-    (State::Appealed, State::InReview),
-    (State::Approved, State::Refunding),
-    (State::Refunding, State::Refunded),
-    (State::Refunding, State::RefundFailed),
-    (State::RefundFailed, State::Refunding),
+const LEGAL: &[(ApplicationState, ApplicationState)] = &[
+    (ApplicationState::Draft, ApplicationState::Submitted),
+    (ApplicationState::Submitted, ApplicationState::InReview),
+    (ApplicationState::InReview, ApplicationState::InfoRequested),
+    (ApplicationState::InfoRequested, ApplicationState::Submitted),
+    (ApplicationState::InReview, ApplicationState::Approved),
+    (ApplicationState::InReview, ApplicationState::Rejected),
+    (ApplicationState::Rejected, ApplicationState::Appealed),
+    (ApplicationState::Appealed, ApplicationState::InReview),
+    (ApplicationState::Approved, ApplicationState::Refunding),
+    (ApplicationState::Refunding, ApplicationState::Refunded),
+    (ApplicationState::Refunding, ApplicationState::RefundFailed),
+    (ApplicationState::RefundFailed, ApplicationState::Refunding),
     // Staff mark a failed refund paid outside the channel, with a note.
-    (State::RefundFailed, State::Refunded),
-    (State::Draft, State::Withdrawn),
-    (State::Submitted, State::Withdrawn),
-    (State::InfoRequested, State::Withdrawn),
+    (ApplicationState::RefundFailed, ApplicationState::Refunded),
+    (ApplicationState::Draft, ApplicationState::Withdrawn),
+    (ApplicationState::Submitted, ApplicationState::Withdrawn),
+    (ApplicationState::InfoRequested, ApplicationState::Withdrawn),
     // Rule 5: an objective entitlement under the threshold is approved on submission.
-    (State::Submitted, State::Approved),
+    (ApplicationState::Submitted, ApplicationState::Approved),
 ];
 
 #[derive(Debug, Clone)]
@@ -247,7 +247,7 @@ proptest! {
     fn every_state_refuses_what_it_may_not_do(state_ix in 0usize..11, op in op()) {
         let cal = BusinessCalendar::china_default();
         let mut a = draft(100);
-        a.state = State::ALL[state_ix];
+        a.state = ApplicationState::ALL[state_ix];
         a.reviewer = Some("bob".into());
         if let Ok((next, _)) = apply(&a, &op, Fen::ZERO, Fen(100), &cal) {
             prop_assert!(LEGAL.contains(&(a.state, next.state)), "illegal {:?} → {:?} by {:?}", a.state, next.state, op);
@@ -274,18 +274,18 @@ fn no_one_reviews_their_own_decision_on_appeal() {
 
 #[test]
 fn states_that_take_balance() {
-    let taking: Vec<State> = State::ALL.iter().copied().filter(|s| s.takes_balance()).collect();
+    let taking: Vec<ApplicationState> = ApplicationState::ALL.iter().copied().filter(|s| s.takes_balance()).collect();
     assert_eq!(
         taking,
         [
-            State::Submitted,
-            State::InReview,
-            State::InfoRequested,
-            State::Approved,
-            State::Appealed,
-            State::Refunding,
-            State::Refunded,
-            State::RefundFailed
+            ApplicationState::Submitted,
+            ApplicationState::InReview,
+            ApplicationState::InfoRequested,
+            ApplicationState::Approved,
+            ApplicationState::Appealed,
+            ApplicationState::Refunding,
+            ApplicationState::Refunded,
+            ApplicationState::RefundFailed
         ]
     );
 }
@@ -295,7 +295,7 @@ fn what_pages_offer_follows_what_the_transitions_accept() {
     let cal = BusinessCalendar::china_default();
     let r = rules();
     let now = ts("2026-11-24T02:00:00Z");
-    for state in State::ALL.iter().copied() {
+    for state in ApplicationState::ALL.iter().copied() {
         let mut a = draft(3000);
         a.state = state;
         a.reviewer = Some("bob".into());
@@ -305,7 +305,7 @@ fn what_pages_offer_follows_what_the_transitions_accept() {
         assert_eq!(a.can_appeal(), a.appeal(&buyer(), "wrong", now, &r, &cal).is_ok(), "appeal from {state:?}");
         // A reviewer who did not decide it before may take whatever waits for one.
         assert_eq!(a.can_claim(), a.claim(&reviewer("carol"), now).is_ok(), "claim from {state:?}");
-        assert_eq!(a.in_review_by() == Some("bob"), state == State::InReview);
+        assert_eq!(a.in_review_by() == Some("bob"), state == ApplicationState::InReview);
     }
 }
 
@@ -313,18 +313,21 @@ fn what_pages_offer_follows_what_the_transitions_accept() {
 fn staff_retry_or_settle_a_failed_refund_with_a_note() {
     let now = ts("2026-11-24T02:00:00Z");
     let mut a = draft(3000);
-    a.state = State::RefundFailed;
+    a.state = ApplicationState::RefundFailed;
     let (same, e) = a.retry_refund(&reviewer("bob"), now).expect("retry");
-    assert_eq!((e.from, e.to, e.kind.name()), (State::RefundFailed, State::RefundFailed, "refund_retried"));
+    assert_eq!(
+        (e.from, e.to, e.kind.name()),
+        (ApplicationState::RefundFailed, ApplicationState::RefundFailed, "refund_retried")
+    );
     assert_eq!(same.version, a.version + 1);
     assert_eq!(a.retry_refund(&buyer(), now).unwrap_err(), ApplicationError::NotAReviewer);
     assert!(matches!(a.settle_outside(&reviewer("bob"), "  ", now), Err(ApplicationError::TextRequired(_))));
     let (done, e) = a.settle_outside(&reviewer("bob"), "paid by bank transfer, ref 123", now).expect("settle");
     assert_eq!(
         (done.state, e.kind),
-        (State::Refunded, EventKind::SettledOutside { note: "paid by bank transfer, ref 123".into() })
+        (ApplicationState::Refunded, EventKind::SettledOutside { note: "paid by bank transfer, ref 123".into() })
     );
-    for state in [State::Approved, State::Refunding, State::Refunded] {
+    for state in [ApplicationState::Approved, ApplicationState::Refunding, ApplicationState::Refunded] {
         a.state = state;
         assert!(a.retry_refund(&reviewer("bob"), now).is_err(), "{state:?}");
         assert!(a.settle_outside(&reviewer("bob"), "x", now).is_err(), "{state:?}");

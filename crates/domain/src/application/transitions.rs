@@ -11,16 +11,19 @@ use jiff::SignedDuration;
 pub type Step = Result<(Application, Event), ApplicationError>;
 
 /// The states each action starts from.
-const WITHDRAWABLE: &[State] = &[State::Draft, State::Submitted, State::InfoRequested];
-const SUPPLEMENTABLE: &[State] = &[State::InfoRequested];
-const APPEALABLE: &[State] = &[State::Rejected];
-const CLAIMABLE: &[State] = &[State::Submitted, State::Appealed];
+const WITHDRAWABLE: &[ApplicationState] =
+    &[ApplicationState::Draft, ApplicationState::Submitted, ApplicationState::InfoRequested];
+const SUPPLEMENTABLE: &[ApplicationState] = &[ApplicationState::InfoRequested];
+const APPEALABLE: &[ApplicationState] = &[ApplicationState::Rejected];
+const CLAIMABLE: &[ApplicationState] = &[ApplicationState::Submitted, ApplicationState::Appealed];
 
 impl Application {
     /// Waiting for staff past its review due time (the clock is paused while information is
     /// requested from the buyer).
     pub fn is_overdue(&self, now: Timestamp) -> bool {
-        self.state.is_open() && self.state != State::InfoRequested && self.review_due_at.is_some_and(|due| due < now)
+        self.state.is_open()
+            && self.state != ApplicationState::InfoRequested
+            && self.review_due_at.is_some_and(|due| due < now)
     }
 }
 
@@ -71,7 +74,7 @@ impl Application {
             no: None,
             order_no,
             buyer,
-            state: State::Draft,
+            state: ApplicationState::Draft,
             reason: input.reason,
             description: input.description,
             requested: input.amount,
@@ -109,7 +112,7 @@ impl Application {
 
     /// Who holds the application for review, while it is in review (only they decide it).
     pub fn in_review_by(&self) -> Option<&str> {
-        if self.state == State::InReview { self.reviewer.as_deref() } else { None }
+        if self.state == ApplicationState::InReview { self.reviewer.as_deref() } else { None }
     }
 
     /// Whether the state waits for a reviewer to take it (who may is decided by `claim`).
@@ -117,7 +120,7 @@ impl Application {
         CLAIMABLE.contains(&self.state)
     }
 
-    fn require(&self, allowed: &[State], action: &'static str) -> Result<(), ApplicationError> {
+    fn require(&self, allowed: &[ApplicationState], action: &'static str) -> Result<(), ApplicationError> {
         if allowed.contains(&self.state) {
             Ok(())
         } else {
@@ -127,7 +130,7 @@ impl Application {
 
     fn step(
         &self,
-        to: State,
+        to: ApplicationState,
         actor: &Actor,
         at: Timestamp,
         kind: EventKind,
@@ -142,17 +145,17 @@ impl Application {
 
     /// Only a draft may be deleted: a submitted application is withdrawn, never deleted.
     pub fn check_deletable(&self) -> Result<(), ApplicationError> {
-        self.require(&[State::Draft], "deleted")
+        self.require(&[ApplicationState::Draft], "deleted")
     }
 
     /// Who may see the application: its buyer; staff once it has been submitted (a draft is
     /// the buyer's own notes).
     pub fn visible_to(&self, name: &Username, role: Role) -> bool {
-        &self.buyer == name || (role.is_staff() && self.state != State::Draft)
+        &self.buyer == name || (role.is_staff() && self.state != ApplicationState::Draft)
     }
 
     pub fn update_draft(&self, input: DraftInput) -> Result<Application, ApplicationError> {
-        self.require(&[State::Draft], "edited")?;
+        self.require(&[ApplicationState::Draft], "edited")?;
         input.check()?;
         let mut next = self.clone();
         next.reason = input.reason;
@@ -172,10 +175,10 @@ impl Application {
         rules: &Rules,
         calendar: &BusinessCalendar,
     ) -> Step {
-        self.require(&[State::Draft], "submitted")?;
+        self.require(&[ApplicationState::Draft], "submitted")?;
         let due = calendar.add_business_days(now, rules.review_business_days);
         let kind = EventKind::Submitted { amount: self.requested, reason: self.reason };
-        self.step(State::Submitted, buyer, now, kind, |a| {
+        self.step(ApplicationState::Submitted, buyer, now, kind, |a| {
             a.no = Some(no);
             a.submitted_at = Some(now);
             a.review_due_at = Some(due);
@@ -186,7 +189,7 @@ impl Application {
         if !reviewer.role.reviews() {
             return Err(ApplicationError::NotAReviewer);
         }
-        if self.state == State::InReview && self.reviewer.as_deref() != Some(&reviewer.name) {
+        if self.state == ApplicationState::InReview && self.reviewer.as_deref() != Some(&reviewer.name) {
             return Err(ApplicationError::ClaimedByOther);
         }
         self.require(CLAIMABLE, "claimed")?;
@@ -202,14 +205,14 @@ impl Application {
             }
         }
         let name = reviewer.name.clone();
-        self.step(State::InReview, reviewer, now, EventKind::Claimed, |a| a.reviewer = Some(name))
+        self.step(ApplicationState::InReview, reviewer, now, EventKind::Claimed, |a| a.reviewer = Some(name))
     }
 
     fn require_holder(&self, reviewer: &Actor, action: &'static str) -> Result<(), ApplicationError> {
         if !reviewer.role.reviews() {
             return Err(ApplicationError::NotAReviewer);
         }
-        self.require(&[State::InReview], action)?;
+        self.require(&[ApplicationState::InReview], action)?;
         if self.reviewer.as_deref() != Some(&reviewer.name) {
             return Err(ApplicationError::ClaimedByOther);
         }
@@ -222,7 +225,7 @@ impl Application {
         check_text("message", message, true)?;
         let left = self.review_due_at.map(|due| calendar.business_days_left(now, due));
         let kind = EventKind::InfoRequested { message: message.trim().to_owned() };
-        self.step(State::InfoRequested, reviewer, now, kind, |a| a.paused_days_left = left)
+        self.step(ApplicationState::InfoRequested, reviewer, now, kind, |a| a.paused_days_left = left)
     }
 
     /// The buyer answers an information request; the clock resumes with what was left (at least a day).
@@ -232,7 +235,7 @@ impl Application {
         let left = self.paused_days_left.unwrap_or(1).max(1);
         let due = calendar.add_business_days(now, left);
         let kind = EventKind::Supplemented { message: message.trim().to_owned() };
-        self.step(State::Submitted, buyer, now, kind, |a| {
+        self.step(ApplicationState::Submitted, buyer, now, kind, |a| {
             a.review_due_at = Some(due);
             a.paused_days_left = None;
         })
@@ -246,7 +249,7 @@ impl Application {
 
     /// Rule 5: the system approves an objective entitlement without a human.
     pub fn auto_approve(&self, rule: &str, now: Timestamp) -> Step {
-        self.require(&[State::Submitted], "approved automatically")?;
+        self.require(&[ApplicationState::Submitted], "approved automatically")?;
         self.approve_unchecked(&Actor::system(), self.requested, now, Some(rule.to_owned()))
     }
 
@@ -260,7 +263,7 @@ impl Application {
         let partial = amount < self.requested;
         let first_round = self.round == Round::First;
         let name = actor.name.clone();
-        self.step(State::Approved, actor, now, EventKind::Approved { amount, partial, auto_rule }, |a| {
+        self.step(ApplicationState::Approved, actor, now, EventKind::Approved { amount, partial, auto_rule }, |a| {
             a.approved = Some(amount);
             a.decided_at = Some(now);
             if first_round {
@@ -276,7 +279,7 @@ impl Application {
         let name = reviewer.name.clone();
         let text = text.trim().to_owned();
         let kind = EventKind::Rejected { code, text: text.clone() };
-        self.step(State::Rejected, reviewer, now, kind, |a| {
+        self.step(ApplicationState::Rejected, reviewer, now, kind, |a| {
             a.reject_code = Some(code);
             a.reject_text = Some(text);
             a.decided_at = Some(now);
@@ -307,7 +310,7 @@ impl Application {
         }
         let due = calendar.add_business_days(now, rules.review_business_days);
         let kind = EventKind::Appealed { text: text.trim().to_owned() };
-        self.step(State::Appealed, buyer, now, kind, |a| {
+        self.step(ApplicationState::Appealed, buyer, now, kind, |a| {
             a.appeals += 1;
             a.round = Round::Appeal;
             a.review_due_at = Some(due);
@@ -319,17 +322,17 @@ impl Application {
 
     pub fn withdraw(&self, buyer: &Actor, now: Timestamp) -> Step {
         self.require(WITHDRAWABLE, "withdrawn")?;
-        self.step(State::Withdrawn, buyer, now, EventKind::Withdrawn, |_| {})
+        self.step(ApplicationState::Withdrawn, buyer, now, EventKind::Withdrawn, |_| {})
     }
 
     pub fn start_refund(&self, actor: &Actor, now: Timestamp) -> Step {
-        self.require(&[State::Approved, State::RefundFailed], "refunded")?;
-        self.step(State::Refunding, actor, now, EventKind::RefundStarted, |_| {})
+        self.require(&[ApplicationState::Approved, ApplicationState::RefundFailed], "refunded")?;
+        self.step(ApplicationState::Refunding, actor, now, EventKind::RefundStarted, |_| {})
     }
 
     pub fn refund_succeeded(&self, actor: &Actor, now: Timestamp) -> Step {
-        self.require(&[State::Refunding], "marked refunded")?;
-        self.step(State::Refunded, actor, now, EventKind::Refunded, |_| {})
+        self.require(&[ApplicationState::Refunding], "marked refunded")?;
+        self.step(ApplicationState::Refunded, actor, now, EventKind::Refunded, |_| {})
     }
 
     /// The steps that follow a payout's new state: money on its way (`refunding`), arrived
@@ -345,12 +348,14 @@ impl Application {
         let system = Actor::system();
         let mut steps = Vec::new();
         let mut current = self.clone();
-        if matches!(current.state, State::Approved | State::RefundFailed) && payout != PayoutState::Created {
+        if matches!(current.state, ApplicationState::Approved | ApplicationState::RefundFailed)
+            && payout != PayoutState::Created
+        {
             let step = current.start_refund(&system, now)?;
             current = step.0.clone();
             steps.push(step);
         }
-        if current.state == State::Refunding {
+        if current.state == ApplicationState::Refunding {
             match payout {
                 PayoutState::Succeeded => steps.push(current.refund_succeeded(&system, now)?),
                 PayoutState::Abnormal | PayoutState::Closed => steps.push(current.refund_failed(&system, reason, now)?),
@@ -366,8 +371,8 @@ impl Application {
         if !staff.role.reviews() {
             return Err(ApplicationError::NotAReviewer);
         }
-        self.require(&[State::RefundFailed], "sent again")?;
-        self.step(State::RefundFailed, staff, now, EventKind::RefundRetried, |_| {})
+        self.require(&[ApplicationState::RefundFailed], "sent again")?;
+        self.step(ApplicationState::RefundFailed, staff, now, EventKind::RefundRetried, |_| {})
     }
 
     /// Staff record that a failed refund was paid another way, saying how.
@@ -375,16 +380,16 @@ impl Application {
         if !staff.role.reviews() {
             return Err(ApplicationError::NotAReviewer);
         }
-        self.require(&[State::RefundFailed], "settled outside the channel")?;
+        self.require(&[ApplicationState::RefundFailed], "settled outside the channel")?;
         check_text("note", note, true)?;
         let kind = EventKind::SettledOutside { note: note.trim().to_owned() };
-        self.step(State::Refunded, staff, now, kind, |_| {})
+        self.step(ApplicationState::Refunded, staff, now, kind, |_| {})
     }
 
     pub fn refund_failed(&self, actor: &Actor, reason: &str, now: Timestamp) -> Step {
-        self.require(&[State::Refunding], "marked failed")?;
+        self.require(&[ApplicationState::Refunding], "marked failed")?;
         let kind = EventKind::RefundFailed { reason: reason.to_owned() };
-        self.step(State::RefundFailed, actor, now, kind, |_| {})
+        self.step(ApplicationState::RefundFailed, actor, now, kind, |_| {})
     }
 }
 
@@ -392,7 +397,7 @@ impl Application {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claim {
     pub id: ApplicationId,
-    pub state: State,
+    pub state: ApplicationState,
     pub requested: Fen,
     pub approved: Option<Fen>,
 }

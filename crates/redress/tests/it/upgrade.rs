@@ -8,7 +8,7 @@
 
 use jiff::Timestamp;
 use redress_app::{App, Clock};
-use redress_domain::application::{DraftInput, Reason, State};
+use redress_domain::application::{ApplicationState, DraftInput, Reason};
 use redress_domain::ids::ApplicationRef;
 use redress_domain::money::Fen;
 use redress_store::{Backend, Store};
@@ -148,7 +148,7 @@ async fn check_upgrade(store: Store, url: &str, schema: Option<&str>) {
     let id = format!("DR-{}{}", &legacy_draft[3..11], &legacy_draft[12..]);
     let draft_ref = ApplicationRef::parse(&id).expect("draft id");
     let draft = store.application(&draft_ref).await.expect("the draft by its id");
-    assert_eq!((draft.state, draft.no.clone()), (State::Draft, None));
+    assert_eq!((draft.state, draft.no.clone()), (ApplicationState::Draft, None));
     assert_eq!(store.evidence_of(&draft.id).await.expect("files").len(), 1);
     let by_old_number = store.application(&ApplicationRef::parse(&legacy_draft).expect("no")).await;
     assert!(by_old_number.is_err(), "a draft is no longer found by the number it had");
@@ -167,7 +167,7 @@ async fn check_upgrade(store: Store, url: &str, schema: Option<&str>) {
         // The fixture's order may be closed to applications by now; then the refusal is
         // the domain's, and nothing was written.
         Err(redress_app::Error::Refused(e)) => {
-            assert_eq!(store.application(&draft_ref).await.expect("draft").state, State::Draft, "{e}");
+            assert_eq!(store.application(&draft_ref).await.expect("draft").state, ApplicationState::Draft, "{e}");
         }
         Err(e) => panic!("submit: {e:?}"),
     }
@@ -350,7 +350,7 @@ async fn the_schema_refuses_rows_the_domain_never_writes() {
 fn the_schema_knows_every_state_the_domain_has() {
     let sqlite = include_str!("../../../store/migrations/sqlite/0006_application_ids.sql");
     let postgres = include_str!("../../../store/migrations/postgres/0006_application_ids.sql");
-    for s in State::ALL {
+    for s in ApplicationState::ALL {
         let quoted = format!("'{}'", s.as_str());
         assert!(sqlite.contains(&quoted) && postgres.contains(&quoted), "{quoted} is missing from a CHECK");
     }

@@ -5,7 +5,7 @@
 use super::row::{app_columns_of, app_from_row, key_of};
 use crate::orders::{account_event, account_events_in, deliveries_in, delivery_reading, fetch_order, order_from_row};
 use crate::{Backend, Store, StoreError, from_ms, states_sql};
-use redress_domain::application::{Application, Claim, State};
+use redress_domain::application::{Application, ApplicationState, Claim};
 use redress_domain::ids::{ApplicationId, ApplicationRef, OrderNo, Username};
 use redress_domain::money::Fen;
 use redress_domain::order::{AccountEvent, DeliveryReading, Order};
@@ -41,7 +41,7 @@ impl Store {
         let order = fetch_order(&mut tx, order_no.as_str()).await?.ok_or(StoreError::NotFound)?;
         let claims = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT id, state, requested_fen, approved_fen FROM applications WHERE order_no = $1 AND state IN ({})",
-            states_sql(State::takes_balance)
+            states_sql(ApplicationState::takes_balance)
         )))
         .bind(order_no.as_str())
         .fetch_all(&mut *tx)
@@ -114,7 +114,7 @@ fn json_rows<T: serde::de::DeserializeOwned>(row: &sqlx::any::AnyRow, col: &str)
 fn claim(id: String, state: String, requested: i64, approved: Option<i64>) -> Result<Claim, StoreError> {
     Ok(Claim {
         id: ApplicationId::parse(&id).map_err(|_| StoreError::corrupt("application id"))?,
-        state: State::parse(&state).ok_or_else(|| StoreError::corrupt("state"))?,
+        state: ApplicationState::parse(&state).ok_or_else(|| StoreError::corrupt("state"))?,
         requested: Fen(requested),
         approved: approved.map(Fen),
     })
@@ -133,7 +133,7 @@ fn facts_sql(agg: &str, column: &str) -> String {
          FROM applications a JOIN orders o ON o.order_no = a.order_no WHERE a.{column} = $1",
         app_cols = app_columns_of("a"),
         order_cols = crate::orders::order_columns_of("o", &["order_no", "buyer"]),
-        claiming = states_sql(State::takes_balance),
+        claiming = states_sql(ApplicationState::takes_balance),
         claims = rows("c.id, c.state, c.requested_fen, c.approved_fen"),
         ledger = rows("d.at, d.source, d.delivered"),
         events = rows("e.at, e.kind, e.source"),

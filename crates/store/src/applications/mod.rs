@@ -11,7 +11,7 @@ pub use write::Held;
 pub(crate) use write::write_decision;
 
 use crate::{Store, StoreError, states_sql};
-use redress_domain::application::{Application, Event, Reason, State};
+use redress_domain::application::{Application, ApplicationState, Event, Reason};
 use redress_domain::ids::{ApplicationNo, ApplicationRef, Username};
 use redress_domain::order::Channel;
 use row::{APP_COLUMNS, app_columns_of, app_from_row, key_of};
@@ -26,7 +26,7 @@ pub struct TimelineEntry {
 #[derive(Debug, Clone, Default)]
 pub struct QueueFilter {
     /// `None`: every application waiting for staff.
-    pub state: Option<State>,
+    pub state: Option<ApplicationState>,
     pub reason: Option<Reason>,
     pub channel: Option<Channel>,
     pub min_fen: Option<i64>,
@@ -86,7 +86,7 @@ impl Store {
     /// Applications waiting for staff, the one due soonest first. Drafts are never listed.
     pub async fn review_queue(&self, f: &QueueFilter) -> Result<Vec<(Application, Channel)>, StoreError> {
         let cols = app_columns_of("a");
-        let open = states_sql(State::is_open);
+        let open = states_sql(ApplicationState::is_open);
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {cols}, o.pay_channel FROM applications a JOIN orders o ON o.order_no = a.order_no
              WHERE (CAST($1 AS TEXT) IS NULL AND a.state IN ({open})
@@ -97,13 +97,13 @@ impl Store {
                AND (CAST($5 AS BIGINT) IS NULL OR a.requested_fen <= CAST($5 AS BIGINT))
              ORDER BY a.review_due_at, a.no LIMIT $6"
         )))
-        .bind(f.state.map(State::as_str))
+        .bind(f.state.map(ApplicationState::as_str))
         .bind(f.reason.map(Reason::as_str))
         .bind(f.channel.map(Channel::as_str))
         .bind(f.min_fen)
         .bind(f.max_fen)
         .bind(if f.limit > 0 { f.limit } else { 200 })
-        .bind(State::Draft.as_str())
+        .bind(ApplicationState::Draft.as_str())
         .fetch_all(&self.pool)
         .await?;
         rows.iter()

@@ -4,7 +4,7 @@
 
 use crate::{StoreError, from_ms, ms};
 use jiff::Timestamp;
-use redress_domain::application::{Application, Event, Reason, RejectCode, Round, State};
+use redress_domain::application::{Application, ApplicationState, Event, Reason, RejectCode, Round};
 use redress_domain::ids::{ApplicationId, ApplicationNo, ApplicationRef, OrderNo, Username};
 use redress_domain::money::Fen;
 use sqlx::Any;
@@ -40,7 +40,7 @@ pub(crate) fn app_from_row(row: &AnyRow) -> Result<Application, StoreError> {
         },
         order_no: OrderNo::parse(&text("order_no")?).map_err(|_| bad("order no"))?,
         buyer: Username::parse(&text("buyer")?).map_err(|_| bad("buyer"))?,
-        state: State::parse(&text("state")?).ok_or_else(|| bad("state"))?,
+        state: ApplicationState::parse(&text("state")?).ok_or_else(|| bad("state"))?,
         reason: Reason::parse(&text("reason")?).ok_or_else(|| bad("reason"))?,
         description: text("description")?,
         requested: Fen(row.try_get("requested_fen")?),

@@ -10,7 +10,7 @@ use super::row::{
 use crate::db::WriteTx;
 use crate::{Backend, Store, StoreError};
 use jiff::Timestamp;
-use redress_domain::application::{Application, Decision, State};
+use redress_domain::application::{Application, ApplicationState, Decision};
 use redress_domain::ids::{ApplicationId, Username};
 use sqlx::Row;
 
@@ -121,7 +121,7 @@ impl Store {
         let id = id.clone();
         self.writing(move |s| async move {
             let mut tx = s.write().await?;
-            let draft = State::Draft.as_str();
+            let draft = ApplicationState::Draft.as_str();
             let files: Vec<String> = sqlx::query("SELECT DISTINCT sha256 FROM evidence WHERE application_id = $1")
                 .bind(id.as_str())
                 .fetch_all(&mut **tx)
@@ -162,7 +162,7 @@ pub(crate) async fn draft_on(
     let row = sqlx::query("SELECT id FROM applications WHERE order_no = $1 AND buyer = $2 AND state = $3 LIMIT 1")
         .bind(order_no.as_str())
         .bind(buyer.as_str())
-        .bind(State::Draft.as_str())
+        .bind(ApplicationState::Draft.as_str())
         .fetch_optional(&mut *conn)
         .await?;
     match row {

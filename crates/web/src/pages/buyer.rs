@@ -17,7 +17,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::Timestamp;
-use redress_domain::application::{Application, DraftInput, Reason, State as AppState_};
+use redress_domain::application::{Application, ApplicationState, DraftInput, Reason};
 use redress_domain::ids::ApplicationRef;
 use redress_domain::order::latest_delivered;
 use serde::Deserialize;
@@ -55,7 +55,7 @@ pub async fn orders(State(state): State<AppState>, v: Viewer, q: Query<DoneQuery
 
 fn drafts_by_order(apps: &[Application]) -> HashMap<String, String> {
     apps.iter()
-        .filter(|a| a.state == AppState_::Draft)
+        .filter(|a| a.state == ApplicationState::Draft)
         .map(|a| (a.order_no.to_string(), a.reference().to_string()))
         .collect()
 }
@@ -226,7 +226,7 @@ pub async fn edit_form(
     v.require_buyer()?;
     let no = application_ref(&no)?;
     let a = state.app.application_for(&no, &v.user).await?;
-    if a.state != AppState_::Draft {
+    if a.state != ApplicationState::Draft {
         return Ok(Redirect::to(&format!("/applications/{no}")).into_response());
     }
     q.apply(&mut v.page, no.as_str());
@@ -434,15 +434,18 @@ pub async fn upload(
     let app_no = application_ref(&no)?;
     let a = state.app.application_for(&app_no, &v.user).await?;
     let js = headers.contains_key("x-redress-upload");
-    let page =
-        if a.state == AppState_::Draft { format!("/applications/{no}/edit") } else { format!("/applications/{no}") };
+    let page = if a.state == ApplicationState::Draft {
+        format!("/applications/{no}/edit")
+    } else {
+        format!("/applications/{no}")
+    };
     match crate::files::receive(&state, &v.user, &app_no, form).await {
         Ok(_) if js => Ok(axum::Json(serde_json::json!({ "next": format!("{page}?done=uploaded") })).into_response()),
         Ok(_) => Ok(Redirect::to(&format!("{page}?done=uploaded")).into_response()),
         Err(e) if js => {
             Ok((e.status, axum::Json(serde_json::json!({ "message": e.render(v.page.lang).message }))).into_response())
         }
-        Err(e) if a.state == AppState_::Draft => {
+        Err(e) if a.state == ApplicationState::Draft => {
             form_page(&state, v, a.order_no.as_str(), Some(&a), ApplyForm::of(&a), Some(e)).await
         }
         Err(e) => detail_page(&state, v, &no, String::new(), Some(e)).await,

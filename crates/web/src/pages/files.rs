@@ -57,7 +57,7 @@ impl Files {
                 ".jpg,.jpeg,.png,.pdf,image/jpeg,image/png,application/pdf"
             }
             .to_owned(),
-            case_file: (a.state != redress_domain::application::State::Draft)
+            case_file: (a.state != redress_domain::application::ApplicationState::Draft)
                 .then(|| if buyer { format!("/applications/{no}/case-file") } else { format!("/desk/{no}/case-file") }),
         })
     }

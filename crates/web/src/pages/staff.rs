@@ -16,7 +16,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use redress_domain::application::{Reason, RejectCode, State as AppState_};
+use redress_domain::application::{ApplicationState, Reason, RejectCode};
 use redress_domain::ids::ApplicationRef;
 use redress_domain::order::Channel;
 use serde::Deserialize;
@@ -74,7 +74,7 @@ pub async fn queue(State(state): State<AppState>, v: Viewer, Query(mut q): Query
         }
     };
     let page = QueuePage {
-        states: options(&p, "state", AppState_::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str())),
+        states: options(&p, "state", ApplicationState::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str())),
         reasons: options(&p, "reason", Reason::ALL.iter().map(|r| r.as_str())),
         channels: options(&p, "channel", Channel::ALL.iter().map(|c| c.as_str())),
         items,
@@ -172,7 +172,7 @@ async fn detail_page(state: &AppState, mut v: Viewer, no: &str, form: StaffForm,
         can_claim: view.application.can_claim(),
         can_decide: view.application.in_review_by() == Some(v.user.username.as_str()),
         in_review_by_other: view.application.in_review_by().is_some_and(|r| r != v.user.username.as_str()),
-        refund_failed: view.application.state == AppState_::RefundFailed,
+        refund_failed: view.application.state == ApplicationState::RefundFailed,
         payout_in_flight: history.in_flight(),
         payout_abnormal: history.abnormal(),
         paid_twice: history.paid_twice(d.paid_another_way()),
