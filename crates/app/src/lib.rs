@@ -4,9 +4,11 @@
 //! has the store apply the decision atomically; what the decision sets in motion (a payout)
 //! is woken here. Time comes from the application's [`Clock`].
 
+mod accounts;
 mod applications;
 mod clock;
 mod evidence;
+mod merchant;
 mod orders;
 mod payouts;
 mod review;

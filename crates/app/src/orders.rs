@@ -4,10 +4,13 @@
 use crate::{App, Error, Result};
 use jiff::Timestamp;
 use redress_domain::application::claimed_by;
+use redress_domain::calendar::BusinessCalendar;
 use redress_domain::entitlement::{self, Entitlement, Facts};
 use redress_domain::ids::{ApplicationId, OrderNo};
-use redress_domain::order::{Order, latest_delivered};
+use redress_domain::order::{DeliveryReading, Order, latest_delivered};
+use redress_domain::policy::Policy;
 use redress_store::{OrderFacts, User};
+use std::sync::Arc;
 
 /// An order with what is left to refund on it and what the policy gives now.
 #[derive(Debug, Clone)]
@@ -31,6 +34,26 @@ pub(crate) fn assess(f: &OrderFacts, except: Option<&ApplicationId>, now: Timest
 }
 
 impl App {
+    /// An order (who may see it is the caller's to decide: see [`App::entitlement`]).
+    pub async fn order(&self, order_no: &OrderNo) -> Result<Order> {
+        Ok(self.store.order(order_no).await?)
+    }
+
+    /// An order's delivery ledger, oldest reading first.
+    pub async fn deliveries(&self, order_no: &OrderNo) -> Result<Vec<DeliveryReading>> {
+        Ok(self.store.deliveries(order_no).await?)
+    }
+
+    /// A published policy version.
+    pub async fn policy(&self, version: u32) -> Result<Arc<Policy>> {
+        Ok(self.store.policy(version).await?)
+    }
+
+    /// The business calendar review clocks run on.
+    pub async fn calendar(&self) -> Result<Arc<BusinessCalendar>> {
+        Ok(self.store.calendar().await?)
+    }
+
     /// The facts of an order its buyer or staff may see (anyone else: not found).
     pub(crate) async fn order_facts_for(&self, order_no: &OrderNo, viewer: &User) -> Result<OrderFacts> {
         let facts = self.store.order_facts(order_no).await?;

@@ -6,10 +6,32 @@
 use crate::{App, Result};
 use jiff::Timestamp;
 use redress_domain::application::Decision;
+use redress_domain::ids::ApplicationNo;
+use redress_domain::payout::Payout;
 use redress_domain::payout::{ChannelStatus, PayoutHistory, Reported as Report, on_report};
 use redress_store::Reported;
 
 impl App {
+    /// A payout by its key.
+    pub async fn payout(&self, key: &str) -> Result<Payout> {
+        Ok(self.store.payout(key).await?)
+    }
+
+    /// An application's payouts, oldest first.
+    pub async fn payouts_of(&self, no: &ApplicationNo) -> Result<Vec<Payout>> {
+        Ok(self.store.payouts_of(no).await?)
+    }
+
+    /// Records one exchange with a channel about payout `id` (a request, a query, a callback).
+    pub async fn record_payout_attempt(&self, id: &str, action: &str, outcome: &str, detail: &str) -> Result<()> {
+        Ok(self.store.record_payout_attempt(id, action, outcome, detail, self.now()).await?)
+    }
+
+    /// Accepts a channel callback's nonce once: `false` for a replay.
+    pub async fn callback_nonce_fresh(&self, channel: &str, nonce: &str) -> Result<bool> {
+        Ok(self.store.channel_nonce_fresh(channel, nonce, self.now()).await?)
+    }
+
     /// Applies a channel's `report` on payout `id` (with its reference and, for an abnormal or
     /// closed refund, its reason); while the payout is not final it is asked about again at
     /// `retry_at`.

@@ -46,8 +46,8 @@ pub async fn write_case_file(
     crate::files::take_snapshots(state, a.submitted_at).await?;
     state.store.chain_pending(now).await?;
     let order = &view.order;
-    let policy = state.store.policy(order.policy_version).await?;
-    let ledger = state.store.deliveries(&order.no).await?;
+    let policy = state.app.policy(order.policy_version).await?;
+    let ledger = state.app.deliveries(&order.no).await?;
     let ent = state.app.entitlement(&order.no, viewer, Some(&a.id)).await?;
     let evidence = state.app.evidence_of(r, viewer).await?;
     let (entries, head) = state.store.audit_entries_of(no.as_str()).await?;

@@ -378,22 +378,13 @@ impl PayoutDto {
         }
     }
 
-    /// Payouts of an application, for its buyer or staff.
-    pub async fn of(
-        state: &crate::AppState,
-        no: &redress_domain::ids::ApplicationNo,
-        lang: Lang,
-    ) -> Result<Vec<PayoutDto>, redress_store::StoreError> {
-        PayoutDto::list(state, &state.store.payouts_of(no).await?, lang).await
-    }
-
-    /// These payouts, as [`PayoutDto::of`] shows them.
+    /// An application's payouts, for its buyer or staff.
     pub async fn list(
         state: &crate::AppState,
-        payouts: &[redress_store::Payout],
+        payouts: &[redress_domain::payout::Payout],
         lang: Lang,
-    ) -> Result<Vec<PayoutDto>, redress_store::StoreError> {
-        let calendar = state.store.calendar().await?;
+    ) -> redress_app::Result<Vec<PayoutDto>> {
+        let calendar = state.app.calendar().await?;
         let now = state.app.now();
         let arrivals = state.payments.arrivals;
         Ok(payouts.iter().map(|p| PayoutDto::new(p, arrivals.get(p.channel), &calendar, lang, now)).collect())

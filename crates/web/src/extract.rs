@@ -74,7 +74,7 @@ impl FromRequestParts<AppState> for AuthUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
-        match state.store.session_user(token, state.app.now()).await? {
+        match state.app.session_user(token).await? {
             Some(user) => Ok(AuthUser(user)),
             None => Err(ApiError::unauthorized()),
         }
@@ -113,7 +113,7 @@ impl FromRequestParts<AppState> for Merchant {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
-        match state.store.api_token_name(token).await? {
+        match state.app.merchant(token).await? {
             Some(name) => Ok(Merchant(name)),
             None => Err(ApiError::unauthorized()),
         }

@@ -27,9 +27,9 @@ async fn apply(
     reason: Option<&str>,
     event: &str,
 ) -> Response {
-    let payout = match state.store.payout(key).await {
+    let payout = match state.app.payout(key).await {
         Ok(p) => p,
-        Err(StoreError::NotFound) => return refuse(StatusCode::NOT_FOUND, "unknown payout"),
+        Err(redress_app::Error::Store(StoreError::NotFound)) => return refuse(StatusCode::NOT_FOUND, "unknown payout"),
         Err(e) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     };
     if amount_fen != payout.amount.0 {
@@ -41,7 +41,7 @@ async fn apply(
         Ok(_) => {
             let outcome = format!("{report:?}").to_lowercase();
             // The report itself is recorded; a lost line in the exchange log is only logged.
-            if let Err(e) = state.store.record_payout_attempt(&payout.id, "callback", &outcome, event, now).await {
+            if let Err(e) = state.app.record_payout_attempt(&payout.id, "callback", &outcome, event).await {
                 tracing::warn!(payout = %payout.id, error = %e, "could not record a channel's callback");
             }
             StatusCode::NO_CONTENT.into_response()
@@ -52,7 +52,7 @@ async fn apply(
 
 /// Accepts a callback's nonce once.
 async fn fresh(state: &AppState, channel: &str, nonce: &str) -> Result<(), Response> {
-    match state.store.channel_nonce_fresh(channel, nonce, state.app.now()).await {
+    match state.app.callback_nonce_fresh(channel, nonce).await {
         Ok(true) => Ok(()),
         Ok(false) => Err(refuse(StatusCode::UNAUTHORIZED, "replayed nonce")),
         Err(e) => Err(refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string())),

@@ -16,7 +16,7 @@ pub async fn healthz() -> &'static str {
 #[utoipa::path(get, path = "/readyz", tag = "ops",
     responses((status = 200, body = String), (status = 503, body = crate::error::ErrorBody)))]
 pub async fn readyz(State(state): State<AppState>) -> ApiResult<&'static str> {
-    match state.store.ping().await {
+    match state.app.ready().await {
         Ok(()) => Ok("ready"),
         Err(e) => {
             tracing::warn!(error = %e, "database not ready");

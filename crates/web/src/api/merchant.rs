@@ -131,7 +131,7 @@ pub async fn upsert_order(
         policy_version: o.policy_version,
         policy_accepted_at: o.policy_accepted_at,
     };
-    let u = state.store.upsert_order(&order, state.app.now()).await?;
+    let u = state.app.upsert_order(&order).await?;
     Ok(outcome(no.as_str(), u))
 }
 
@@ -151,7 +151,7 @@ pub async fn set_payment(
     let (Some(payment), true) = (payment, fields.is_empty()) else {
         return Err(ApiError::invalid(fields));
     };
-    let u = state.store.set_payment(&no, &payment, state.app.now()).await?;
+    let u = state.app.set_payment(&no, &payment).await?;
     Ok((StatusCode::OK, outcome(no.as_str(), u).1))
 }
 
@@ -207,7 +207,7 @@ pub async fn add_deliveries(
     if !fields.is_empty() {
         return Err(ApiError::invalid(fields));
     }
-    let added = state.store.add_deliveries(&no, &readings, state.app.now()).await?;
+    let added = state.app.add_deliveries(&no, &readings).await?;
     Ok(axum::Json(DeliveriesResult { added }))
 }
 
@@ -252,7 +252,7 @@ pub async fn account_event(
         return Err(ApiError::invalid(fields));
     };
     let event = AccountEvent { at: e.at, kind, source: e.source.trim().to_owned() };
-    let u = state.store.add_account_event(&id, &buyer, &event, state.app.now()).await?;
+    let u = state.app.add_account_event(&id, &buyer, &event).await?;
     Ok(outcome(&id, u))
 }
 
@@ -281,7 +281,7 @@ pub async fn publish_policy(
         .is_some_and(|v| v.starts_with("application/json"));
     let policy = if json { Policy::from_json(&body) } else { Policy::from_toml(&body) }
         .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::PolicyInvalid).detail(e.to_string()))?;
-    let created = state.store.publish_policy(&policy, &by, state.app.now()).await?;
+    let created = state.app.publish_policy(&policy, &by).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, axum::Json(PublishResult { version: policy.version, created })))
 }

@@ -43,8 +43,8 @@ pub async fn order_detail(
     Path(no): Path<OrderNo>,
 ) -> ApiResult<Json<OrderDetailDto>> {
     let ent = state.app.entitlement(&no, &user, None).await?;
-    let order = state.store.order(&no).await?;
-    let ledger = state.store.deliveries(&no).await?;
+    let order = state.app.order(&no).await?;
+    let ledger = state.app.deliveries(&no).await?;
     let delivered = redress_domain::order::latest_delivered(&ledger);
     Ok(Json(OrderDetailDto {
         order: OrderDto::new(&order, delivered, &ent, lang),
@@ -78,6 +78,6 @@ pub async fn policy(
     Path(version): Path<String>,
 ) -> ApiResult<Json<PolicyDto>> {
     let version: u32 = version.parse().map_err(|_| ApiError::not_found())?;
-    let p = state.store.policy(version).await?;
+    let p = state.app.policy(version).await?;
     Ok(Json(PolicyDto::new(&p, lang)))
 }

@@ -36,7 +36,7 @@ pub async fn login(
 ) -> ApiResult<(StatusCode, axum::Json<SessionDto>)> {
     let name = req.username.trim().to_lowercase();
     state.throttle.check(&name, addr).map_err(crate::throttle::throttled)?;
-    match state.store.login(&name, &req.password, state.app.now()).await? {
+    match state.app.login(&name, &req.password).await? {
         Some((token, user, expires_at)) => {
             Ok((StatusCode::CREATED, axum::Json(SessionDto { token, expires_at, user: (&user).into() })))
         }
@@ -55,7 +55,7 @@ pub async fn logout(
     if let Some(token) =
         headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "))
     {
-        state.store.logout(token.trim()).await?;
+        state.app.logout(token.trim()).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }

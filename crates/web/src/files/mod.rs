@@ -97,9 +97,9 @@ pub async fn take_snapshots(state: &AppState, since: Option<Timestamp>) -> Resul
 
 async fn take_snapshot(state: &AppState, a: &Application) -> ApiResult<EvidenceFile> {
     let now = state.app.now();
-    let order = state.store.order(&a.order_no).await?;
-    let policy = state.store.policy(order.policy_version).await?;
-    let ledger = state.store.deliveries(&a.order_no).await?;
+    let order = state.app.order(&a.order_no).await?;
+    let policy = state.app.policy(order.policy_version).await?;
+    let ledger = state.app.deliveries(&a.order_no).await?;
     let body = serde_json::json!({
         "redress_snapshot": 1,
         "application_no": a.reference().to_string(),

@@ -64,12 +64,12 @@ pub async fn login(
     if let Err(seconds) = state.throttle.check(&username, addr) {
         return Ok(again(StatusCode::TOO_MANY_REQUESTS, throttled(seconds)));
     }
-    let Some((token, user, _)) = state.store.login(&username, &form.password, state.app.now()).await? else {
+    let Some((token, user, _)) = state.app.login(&username, &form.password).await? else {
         return Ok(again(StatusCode::UNAUTHORIZED, ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::LoginFailed)));
     };
     // A new session id at every login; the one the browser had before is ended.
     if let Some(old) = session_token(&headers) {
-        state.store.logout(&old).await?;
+        state.app.logout(&old).await?;
     }
     let mut jar = jar.add(session_cookie(token, &headers));
     // Without a choice made on this browser, pages follow the account's language.
@@ -107,7 +107,7 @@ fn over_https(headers: &HeaderMap) -> bool {
 
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap, jar: CookieJar) -> Result<Response, ApiError> {
     if let Some(token) = session_token(&headers) {
-        state.store.logout(&token).await?;
+        state.app.logout(&token).await?;
     }
     let mut gone = Cookie::from(SESSION_COOKIE);
     gone.set_path("/");

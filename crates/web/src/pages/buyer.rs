@@ -131,8 +131,8 @@ async fn form_page(
     let order_no = order_no(order)?;
     let ent = state.app.entitlement(&order_no, &v.user, draft.map(|a| &a.id)).await?;
     let no = draft.map(Application::reference);
-    let order = state.store.order(&order_no).await?;
-    let delivered = latest_delivered(&state.store.deliveries(&order_no).await?);
+    let order = state.app.order(&order_no).await?;
+    let delivered = latest_delivered(&state.app.deliveries(&order_no).await?);
     let mut p = v.page;
     let (status, errors) = p.failure(err.as_ref());
     let files = match &no {
@@ -415,7 +415,7 @@ pub async fn help(State(state): State<AppState>, v: Viewer) -> PageResult {
     }
     let mut policies = vec![];
     for (version, accepted) in by_version.into_iter().rev() {
-        let policy = state.store.policy(version).await?;
+        let policy = state.app.policy(version).await?;
         policies.push((PolicyDto::new(&policy, v.page.lang), accepted));
     }
     Ok(render(StatusCode::OK, &HelpPage { p: v.page, policies }))
