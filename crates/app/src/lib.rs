@@ -12,10 +12,12 @@ mod merchant;
 mod orders;
 mod payouts;
 mod review;
+mod snapshots;
 
 pub use applications::{ApplicationDetail, ApplicationView};
 pub use clock::Clock;
 pub use orders::OrderSummary;
+pub use snapshots::SNAPSHOT_BATCH;
 
 use jiff::Timestamp;
 use redress_domain::application::{Actor, Application, ApplicationError};
@@ -30,6 +32,9 @@ pub enum Error {
     Refused(#[from] ApplicationError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The evidence store could not keep or give back a file.
+    #[error(transparent)]
+    Blob(#[from] redress_blobs::BlobError),
 }
 
 impl Error {
@@ -40,17 +45,19 @@ impl Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// The application: the store, the clock, and the wake-up of this server's payout worker.
+/// The application: the store, the evidence store, the clock, and the wake-up of this
+/// server's payout worker.
 #[derive(Clone)]
 pub struct App {
     pub store: Store,
+    pub blobs: redress_blobs::Blobs,
     clock: Clock,
     payouts_due: Arc<tokio::sync::Notify>,
 }
 
 impl App {
-    pub fn new(store: Store, clock: Clock) -> App {
-        App { store, clock, payouts_due: Default::default() }
+    pub fn new(store: Store, blobs: redress_blobs::Blobs, clock: Clock) -> App {
+        App { store, blobs, clock, payouts_due: Default::default() }
     }
 
     pub fn now(&self) -> Timestamp {

@@ -138,7 +138,7 @@ async fn world(paid: i64, source: DeliverySource, delivered: u64) -> World {
     store.add_deliveries(&order.no, &[reading], start).await.expect("deliveries");
     let buyer = users.remove(0);
     World {
-        app: App::new(store.clone(), Clock::manual(start)),
+        app: App::new(store.clone(), redress_blobs::Blobs::local(dir.path().join("evidence")), Clock::manual(start)),
         store,
         order: order.no,
         paid: Fen(paid),

@@ -178,6 +178,13 @@ impl Blobs {
         Ok(staged)
     }
 
+    /// Stores bytes already in memory (Redress's own files): staged and committed at once.
+    pub async fn put(&self, bytes: Bytes) -> Result<BlobRef, BlobError> {
+        let stream = futures_util::stream::iter([Ok::<_, std::convert::Infallible>(bytes)]);
+        let staged = self.stage(stream, u64::MAX).await?;
+        self.commit(staged).await
+    }
+
     /// Moves a staged file to its content address (a no-op if those bytes are already there).
     pub async fn commit(&self, mut staged: Staged) -> Result<BlobRef, BlobError> {
         let blob = BlobRef { sha256: staged.sha256.clone(), size: staged.size };

@@ -163,7 +163,7 @@ fn order_of(i: usize, spec: &Spec, now: Timestamp) -> anyhow::Result<Order> {
 }
 
 /// Loads the demo into an empty database and returns a report of what is there.
-pub async fn load(store: &Store, now: Timestamp) -> anyhow::Result<String> {
+pub async fn load(store: &Store, blobs: redress_blobs::Blobs, now: Timestamp) -> anyhow::Result<String> {
     if store.has_users().await? {
         bail!("the database already has accounts; the demo loads only into an empty data dir");
     }
@@ -211,7 +211,7 @@ pub async fn load(store: &Store, now: Timestamp) -> anyhow::Result<String> {
     // The history is written through the same use cases as everything else, each at its own
     // moment in the past: the application's clock is set before each step.
     let clock = Clock::manual(now);
-    let app = App::new(store.clone(), clock.clone());
+    let app = App::new(store.clone(), blobs, clock.clone());
     let app = &app;
     let at = |t: Timestamp| clock.set(t);
     let draft = |buyer: &User, order: usize, reason: Reason, amount: Option<i64>, text: &str, t: Timestamp| {

@@ -146,16 +146,19 @@ impl Job for Snapshots {
     }
 
     fn batch(&self) -> usize {
-        redress_web::files::SNAPSHOT_BATCH
+        redress_app::SNAPSHOT_BATCH
     }
 
     fn pass(&self) -> Pass<'_> {
         Box::pin(async move {
             let started = self.state.app.now();
             let since = *self.since.lock().unwrap_or_else(|e| e.into_inner());
-            let n = redress_web::files::take_snapshots(&self.state, since)
+            let n = self
+                .state
+                .app
+                .take_snapshots(since)
                 .await
-                .map_err(|e| anyhow::anyhow!("taking system snapshots failed: {}", e.code))?;
+                .map_err(|e| anyhow::anyhow!("taking system snapshots failed: {e}"))?;
             if n < self.batch() {
                 *self.since.lock().unwrap_or_else(|e| e.into_inner()) = Some(started - SignedDuration::from_mins(10));
             }

@@ -111,7 +111,7 @@ async fn main() -> anyhow::Result<()> {
             println!("database is up to date ({})", settings.describe_database());
         }
         Command::Demo => {
-            let report = demo::load(&store, settings.clock()?.now()).await?;
+            let report = demo::load(&store, settings.blobs()?, settings.clock()?.now()).await?;
             println!("{report}");
         }
         Command::Admin(cmd) => admin::run(&store, cmd).await?,
@@ -132,7 +132,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Serve { listen, demo } => {
             if demo && !store.has_users().await? {
-                let report = demo::load(&store, settings.clock()?.now()).await?;
+                let report = demo::load(&store, settings.blobs()?, settings.clock()?.now()).await?;
                 println!("{report}");
             }
             let listen = listen.or(settings.listen.clone()).unwrap_or_else(|| settings::DEFAULT_LISTEN.to_owned());

@@ -43,7 +43,7 @@ pub async fn write_case_file(
         return Err(ApiError::new(StatusCode::CONFLICT, ErrorCode::CaseDraft));
     };
     let font = state.report_font()?;
-    crate::files::take_snapshots(state, a.submitted_at).await?;
+    state.app.take_snapshots(a.submitted_at).await?;
     state.store.chain_pending(now).await?;
     let order = &view.order;
     let policy = state.app.policy(order.policy_version).await?;

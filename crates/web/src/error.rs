@@ -6,6 +6,7 @@ pub use crate::codes::ErrorCode;
 use crate::i18n::Lang;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use redress_blobs::BlobError;
 use redress_domain::Text;
 use redress_domain::application::ApplicationError;
 use redress_domain::evidence::EvidenceError;
@@ -185,6 +186,7 @@ impl From<redress_app::Error> for ApiError {
         match e {
             redress_app::Error::Refused(e) => e.into(),
             redress_app::Error::Store(e) => e.into(),
+            redress_app::Error::Blob(e) => blob_error(e, 0),
         }
     }
 }
@@ -231,6 +233,21 @@ impl From<StoreError> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// What the evidence store's failure means to the person asking; `max` is the size limit a
+/// too-large upload passed.
+pub(crate) fn blob_error(e: BlobError, max: u64) -> ApiError {
+    match e {
+        BlobError::TooLarge { .. } => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::EvidenceTooLarge)
+            .arg("size", format!("{:.1}", max as f64 / (1024.0 * 1024.0))),
+        BlobError::Read(detail) => ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::UploadInterrupted).detail(detail),
+        BlobError::NotFound(_) | BlobError::BadAddress(_) => ApiError::not_found(),
+        other => {
+            tracing::error!(error = %other, "evidence store");
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

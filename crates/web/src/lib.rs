@@ -80,11 +80,11 @@ impl Payments {
 }
 
 impl AppState {
-    pub fn new(app: redress_app::App, blobs: redress_blobs::Blobs) -> AppState {
+    pub fn new(app: redress_app::App) -> AppState {
         AppState {
             store: app.store.clone(),
+            blobs: app.blobs.clone(),
             app,
-            blobs,
             evidence_limits: Default::default(),
             throttle: Default::default(),
             report_font_path: None,

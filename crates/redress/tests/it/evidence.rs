@@ -293,11 +293,11 @@ both!(snapshots_are_taken_once_even_for_submissions_made_elsewhere, |app: TestAp
     let a = app.at(when).submit(&no, &user).await.expect("submit");
     let list = app.get(&format!("/api/v1/applications/{}/evidence", a.reference()), &alice).await;
     assert_eq!(list.body.as_array().map(Vec::len), Some(0));
-    use redress_web::files::take_snapshots;
+    let take = |since| app.state.app.take_snapshots(since);
     let recent = Some(jiff::Timestamp::now() - jiff::SignedDuration::from_mins(10));
-    assert_eq!(take_snapshots(&app.state, recent).await.ok(), Some(0), "older than the window");
-    assert_eq!(take_snapshots(&app.state, None).await.ok(), Some(1));
-    assert_eq!(take_snapshots(&app.state, None).await.ok(), Some(0), "once");
+    assert_eq!(take(recent).await.ok(), Some(0), "older than the window");
+    assert_eq!(take(None).await.ok(), Some(1));
+    assert_eq!(take(None).await.ok(), Some(0), "once");
     let list = app.get(&format!("/api/v1/applications/{}/evidence", a.reference()), &alice).await;
     assert_eq!(list.body.as_array().map(Vec::len), Some(1), "{}", list.body);
     assert_eq!(list.body[0]["system"], true);

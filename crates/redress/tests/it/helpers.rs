@@ -279,7 +279,7 @@ impl TestApp {
     /// The use cases on this test's database with a clock standing at `at` (for writes dated
     /// in the past, as the demo makes them).
     pub fn at(&self, at: Timestamp) -> redress_app::App {
-        redress_app::App::new(self.store.clone(), redress_app::Clock::manual(at))
+        redress_app::App::new(self.store.clone(), self.state.app.blobs.clone(), redress_app::Clock::manual(at))
     }
 
     /// Everything the tests compare to prove "nothing changed": every application row and

@@ -444,9 +444,10 @@ both!(two_instances_on_one_database_never_send_a_payout_twice, |app: TestApp| as
     // A second instance: its own connections to the same database.
     let other = redress_store::Store::connect(&url, Some(&schema)).await.expect("second instance");
     let channels = app.state.payments.channels.clone();
+    let blobs = app.state.app.blobs.clone();
     let worker = |store: redress_store::Store| {
         let channels = channels.clone();
-        let app = redress_app::App::new(store, redress_app::Clock::System);
+        let app = redress_app::App::new(store, blobs.clone(), redress_app::Clock::System);
         tokio::spawn(async move {
             let mut taken = 0;
             loop {

@@ -154,7 +154,8 @@ async fn check_upgrade(store: Store, url: &str, schema: Option<&str>) {
     assert!(by_old_number.is_err(), "a draft is no longer found by the number it had");
 
     // And it goes on working: the draft is submitted (numbered now), the new events chain.
-    let app = App::new(store.clone(), Clock::System);
+    let files = tempfile::tempdir().expect("tempdir");
+    let app = App::new(store.clone(), redress_blobs::Blobs::local(files.path()), Clock::System);
     let buyer = store.user(draft.buyer.as_str()).await.expect("buyer");
     let input =
         DraftInput { reason: Reason::NotDeliveredOnTime, description: "still nothing".into(), amount: Fen(100) };

@@ -151,7 +151,7 @@ pub async fn delete_draft(
     Path(no): Path<ApplicationRef>,
 ) -> ApiResult<StatusCode> {
     let files = state.app.delete_draft(&no, &user).await?;
-    crate::files::forget(&state, files).await;
+    state.app.forget_files(files).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

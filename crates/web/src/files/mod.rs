@@ -8,15 +8,13 @@ pub mod preview;
 
 use crate::AppState;
 use crate::codes::ErrorCode;
+use crate::error::blob_error;
 use crate::error::{ApiError, ApiResult};
 use axum::extract::Multipart;
 use axum::extract::multipart::{Field, MultipartError};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::TryStreamExt;
-use jiff::Timestamp;
-use redress_blobs::BlobError;
-use redress_domain::application::Application;
 use redress_domain::evidence::{EvidenceKind, MediaType, clean_filename, decide_type};
 use redress_domain::ids::ApplicationRef;
 use redress_store::{Evidence, EvidenceFile, User};
@@ -25,19 +23,6 @@ use redress_store::{Evidence, EvidenceFile, User};
 const MAX_TEXT_BYTES: usize = 2000;
 /// Fields an upload form may have.
 const MAX_FIELDS: usize = 8;
-
-fn blob_error(e: BlobError, max: u64) -> ApiError {
-    match e {
-        BlobError::TooLarge { .. } => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::EvidenceTooLarge)
-            .arg("size", format!("{:.1}", max as f64 / (1024.0 * 1024.0))),
-        BlobError::Read(detail) => ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::UploadInterrupted).detail(detail),
-        BlobError::NotFound(_) | BlobError::BadAddress(_) => ApiError::not_found(),
-        other => {
-            tracing::error!(error = %other, "evidence store");
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
-        }
-    }
-}
 
 fn multipart_error(e: MultipartError) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -57,96 +42,6 @@ async fn short_text(mut field: Field<'_>, name: &'static str) -> Result<String, 
         bytes.extend_from_slice(&chunk);
     }
     String::from_utf8(bytes).map_err(|_| ApiError::field(name, ErrorCode::FieldInvalid))
-}
-
-/// How many snapshots one pass of [`take_snapshots`] takes at most.
-pub const SNAPSHOT_BATCH: usize = 50;
-
-/// Attaches Redress's own snapshot to every submission that lacks one: the order as it stands,
-/// the policy version the buyer accepted (its clauses and when it was accepted) and the
-/// delivery ledger, as JSON, marked as system-generated. `serve` runs it every second, so a
-/// submission gets its snapshot within about a second and the request pays nothing for it;
-/// applications made outside the web layer (the demo's, an import) get theirs the same way.
-/// `since` bounds the scan to submissions from then on (`None`: all of them). Returns how many
-/// it took.
-pub async fn take_snapshots(state: &AppState, since: Option<Timestamp>) -> Result<usize, ApiError> {
-    let missing = state.store.missing_snapshots(since.unwrap_or(Timestamp::UNIX_EPOCH), SNAPSHOT_BATCH).await?;
-    // The files first (no database writer held), then every row in one transaction.
-    let mut files = Vec::with_capacity(missing.len());
-    for a in &missing {
-        match take_snapshot(state, a).await {
-            Ok(file) => files.push((a.id.clone(), file)),
-            Err(e) => tracing::error!(no = %a.reference(), error = ?e.code, "could not take the system snapshot"),
-        }
-    }
-    if files.is_empty() {
-        return Ok(missing.len());
-    }
-    let ids: Vec<_> = files.iter().map(|(id, _)| id.clone()).collect();
-    let attached = state.store.add_system_evidence_batch(files, state.app.now()).await?;
-    for (id, done) in ids.iter().zip(attached) {
-        match done {
-            Ok(_) => {}
-            // Another instance got there first.
-            Err(redress_store::StoreError::Exists(_)) => {}
-            Err(e) => tracing::error!(id = %id, error = %e, "could not attach the system snapshot"),
-        }
-    }
-    Ok(missing.len())
-}
-
-async fn take_snapshot(state: &AppState, a: &Application) -> ApiResult<EvidenceFile> {
-    let now = state.app.now();
-    let order = state.app.order(&a.order_no).await?;
-    let policy = state.app.policy(order.policy_version).await?;
-    let ledger = state.app.deliveries(&a.order_no).await?;
-    let body = serde_json::json!({
-        "redress_snapshot": 1,
-        "application_no": a.reference().to_string(),
-        "taken_at": now,
-        "application": {
-            "reason": a.reason.as_str(),
-            "requested_fen": a.requested.0,
-            "submitted_at": a.submitted_at,
-            "description": a.description,
-        },
-        "order": order,
-        "policy": {
-            "version": policy.version,
-            "title": policy.title,
-            "clauses": policy.clauses,
-            "accepted_at": order.policy_accepted_at,
-        },
-        "delivery_ledger": ledger,
-    });
-    let bytes = axum::body::Bytes::from(serde_json::to_vec_pretty(&body).unwrap_or_default());
-    let stream = futures_util::stream::iter([Ok::<_, std::convert::Infallible>(bytes)]);
-    let staged = state.blobs.stage(stream, u64::MAX).await.map_err(|e| blob_error(e, 0))?;
-    let blob = state.blobs.commit(staged).await.map_err(|e| blob_error(e, 0))?;
-    Ok(EvidenceFile {
-        sha256: blob.sha256,
-        size: blob.size,
-        media_type: MediaType::Json,
-        kind: EvidenceKind::Other,
-        caption: String::new(),
-        filename: format!("redress-snapshot-{}.json", a.reference()),
-    })
-}
-
-/// Removes from the evidence store the files of a discarded draft that nothing else refers
-/// to, under the store's lock on those bytes (an upload attaching the same bytes elsewhere at
-/// that moment keeps them). A failure only leaves an unreferenced file behind, so it is
-/// logged, not reported.
-pub async fn forget(state: &AppState, files: Vec<String>) {
-    for sha in files {
-        let blobs = state.blobs.clone();
-        let target = sha.clone();
-        let remove: redress_store::BlobAction =
-            Box::new(move || Box::pin(async move { blobs.delete(&target).await.map_err(|e| e.to_string()) }));
-        if let Err(e) = state.store.remove_blob_if_unreferenced(&sha, remove).await {
-            tracing::warn!(error = %e, %sha, "could not remove a discarded draft's file");
-        }
-    }
 }
 
 fn sniff(head: &[u8]) -> Option<MediaType> {
@@ -212,7 +107,7 @@ pub(crate) async fn receive(
         Ok(e) => Ok(e),
         Err(e) => {
             // Nothing half-written: bytes put in place before a failed insert go again.
-            forget(state, vec![sha256]).await;
+            state.app.forget_files(vec![sha256]).await;
             Err(e.into())
         }
     }

@@ -245,7 +245,7 @@ pub async fn edit(
     let a = state.app.application_for(&no, &v.user).await?;
     if form.action == "delete" {
         let files = state.app.delete_draft(&no, &v.user).await?;
-        crate::files::forget(&state, files).await;
+        state.app.forget_files(files).await;
         return Ok(Redirect::to("/orders?done=deleted").into_response());
     }
     let order = a.order_no.to_string();
