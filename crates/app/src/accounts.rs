@@ -27,6 +27,11 @@ impl App {
         Ok(self.store.api_token_name(token).await?)
     }
 
+    /// Removes sessions past their expiry, a batch at a time; returns how many.
+    pub async fn expire_sessions(&self) -> Result<usize> {
+        Ok(self.store.expire_sessions(self.now()).await?)
+    }
+
     /// Whether the database answers (readiness).
     pub async fn ready(&self) -> Result<()> {
         Ok(self.store.ping().await?)

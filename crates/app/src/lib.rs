@@ -6,6 +6,8 @@
 
 mod accounts;
 mod applications;
+mod audit;
+mod cases;
 mod clock;
 mod evidence;
 mod merchant;
@@ -15,13 +17,18 @@ mod review;
 mod snapshots;
 
 pub use applications::{ApplicationDetail, ApplicationView};
+pub use cases::Case;
 pub use clock::Clock;
 pub use orders::OrderSummary;
+/// What the adapters see of the store: the records use cases take and give back.
+pub use redress_store::{
+    AuditReport, BlobAction, Evidence, EvidenceFile, QueueFilter, StoreError, TimelineEntry, Upserted, User,
+};
 pub use snapshots::SNAPSHOT_BATCH;
 
 use jiff::Timestamp;
 use redress_domain::application::{Actor, Application, ApplicationError};
-use redress_store::{Store, StoreError, User};
+use redress_store::Store;
 use std::sync::Arc;
 
 /// What can go wrong in a use case: a rule refused it (nothing was written), or the store

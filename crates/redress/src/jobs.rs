@@ -8,6 +8,7 @@
 //! running it on every instance at once does each piece of work once.
 
 use jiff::{SignedDuration, Timestamp};
+use redress_sandbox::Gateway;
 use redress_web::AppState;
 use std::future::Future;
 use std::pin::Pin;
@@ -64,15 +65,15 @@ pub struct Jobs {
 
 impl Jobs {
     /// The jobs of the application `state` describes (the sandbox's only when it is in use).
-    pub fn of(state: &AppState, payout_lease: SignedDuration) -> Jobs {
+    pub fn of(state: &AppState, sandbox: Option<&Gateway>, payout_lease: SignedDuration) -> Jobs {
         let mut jobs: Vec<Arc<dyn Job>> = vec![
             Arc::new(Snapshots { state: state.clone(), since: Mutex::new(None) }),
             Arc::new(AuditChain { state: state.clone() }),
             Arc::new(Payouts { state: state.clone(), lease: payout_lease }),
             Arc::new(Sessions { state: state.clone() }),
         ];
-        if state.payments.sandbox.is_some() {
-            jobs.push(Arc::new(SandboxNotifier { state: state.clone() }));
+        if let Some(gateway) = sandbox {
+            jobs.push(Arc::new(SandboxNotifier { gateway: gateway.clone() }));
         }
         Jobs { jobs }
     }
@@ -189,7 +190,7 @@ impl Job for AuditChain {
 
     fn pass(&self) -> Pass<'_> {
         Box::pin(async move {
-            let n = self.state.store.chain_pending(self.state.app.now()).await?;
+            let n = self.state.app.chain_audit().await?;
             Ok(usize::try_from(n).unwrap_or(usize::MAX))
         })
     }
@@ -236,7 +237,7 @@ impl Job for Payouts {
 /// Claimed by the sandbox's own books: a refund is marked notified in the transaction that
 /// records its callback, so one instance sends each.
 struct SandboxNotifier {
-    state: AppState,
+    gateway: Gateway,
 }
 
 impl Job for SandboxNotifier {
@@ -249,7 +250,7 @@ impl Job for SandboxNotifier {
     }
 
     fn batch(&self) -> usize {
-        redress_web::sandbox::NOTIFY_BATCH
+        redress_sandbox::NOTIFY_BATCH
     }
 
     fn drain(&self) -> bool {
@@ -257,7 +258,7 @@ impl Job for SandboxNotifier {
     }
 
     fn pass(&self) -> Pass<'_> {
-        Box::pin(async move { Ok(redress_web::sandbox::tick(&self.state).await?) })
+        Box::pin(async move { Ok(redress_sandbox::tick(&self.gateway).await?) })
     }
 }
 
@@ -285,6 +286,6 @@ impl Job for Sessions {
     }
 
     fn pass(&self) -> Pass<'_> {
-        Box::pin(async move { Ok(self.state.store.expire_sessions(self.state.app.now()).await?) })
+        Box::pin(async move { Ok(self.state.app.expire_sessions().await?) })
     }
 }

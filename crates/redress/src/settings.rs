@@ -118,7 +118,7 @@ pub struct Settings {
     pub sandbox_settle: jiff::SignedDuration,
     pub payout_lease: jiff::SignedDuration,
     /// How often the sandbox gateway misbehaves (all zero by default).
-    pub sandbox_faults: redress_web::sandbox::Faults,
+    pub sandbox_faults: redress_sandbox::Faults,
     pub public_url: Option<String>,
     pub arrivals: redress_domain::payout::Arrivals,
     /// Real channels from the settings file; the others use the sandbox.
@@ -196,7 +196,7 @@ impl Settings {
             wechat_pay: file.wechat_pay,
             alipay: file.alipay,
             bank_card: file.bank_card,
-            sandbox_faults: redress_web::sandbox::Faults::parse(
+            sandbox_faults: redress_sandbox::Faults::parse(
                 &flags.sandbox_faults.clone().or(file.sandbox_faults).unwrap_or_default(),
             )
             .map_err(|e| anyhow::anyhow!("sandbox_faults: {e}"))?,

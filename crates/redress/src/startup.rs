@@ -6,12 +6,16 @@
 use crate::jobs::Jobs;
 use crate::settings::Settings;
 use anyhow::Context;
+use redress_sandbox::{Gateway, Sandbox};
 use redress_store::Store;
 use redress_web::{AppState, Payments};
+use std::sync::Arc;
 
-/// A built Redress: what the HTTP application serves, and the jobs that run beside it.
+/// A built Redress: what the HTTP application serves, the sandbox gateway beside it when it
+/// is in use, and the jobs that run beside them.
 pub struct Redress {
     pub state: AppState,
+    pub sandbox: Option<Gateway>,
     pub jobs: Jobs,
 }
 
@@ -39,24 +43,31 @@ impl Redress {
         state.evidence_limits = settings.evidence_limits;
         state.report_font_path = settings.report_font.clone();
         let Some(base) = base else {
-            return Ok(Redress { jobs: Jobs::none(), state });
+            return Ok(Redress { jobs: Jobs::none(), sandbox: None, state });
         };
         // The embedded default: every channel is the sandbox gateway on this same server.
-        state.payments = Payments::sandbox(&store, base, settings.sandbox_settle)
+        let (sandbox, clients) = Sandbox::open(&store, base, settings.sandbox_settle)
             .await
             .map_err(|e| anyhow::anyhow!("cannot set up the sandbox payment gateway: {e}"))?;
-        if let Some(sandbox) = &state.payments.sandbox {
-            sandbox.set_faults(settings.sandbox_faults);
-        }
-        state.payments.arrivals = settings.arrivals;
+        sandbox.set_faults(settings.sandbox_faults);
+        let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build()?;
+        state.payments = Payments {
+            channels: redress_payouts::Channels {
+                wechat: Some(Arc::new(redress_payouts::wechat::WechatClient::new(clients.wechat, http.clone()))),
+                alipay: Some(Arc::new(redress_payouts::alipay::AlipayClient::new(clients.alipay, http.clone()))),
+                bank: Some(Arc::new(redress_payouts::bank::BankClient::new(clients.bank, http))),
+            },
+            arrivals: settings.arrivals,
+        };
+        let gateway = Gateway::new(sandbox, store.clone(), settings.clock()?);
         // Channels the settings file configures talk to the real thing.
         settings.real_channels(&mut state.payments, base)?;
-        let jobs = Jobs::of(&state, settings.payout_lease);
-        Ok(Redress { state, jobs })
+        let jobs = Jobs::of(&state, Some(&gateway), settings.payout_lease);
+        Ok(Redress { state, sandbox: Some(gateway), jobs })
     }
 
-    /// The HTTP application.
+    /// The HTTP application, with the sandbox gateway when it is in use.
     pub fn router(&self) -> axum::Router {
-        redress_web::app(self.state.clone())
+        redress_web::app(self.state.clone(), self.sandbox.clone().map(redress_sandbox::router))
     }
 }

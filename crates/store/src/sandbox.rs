@@ -1,6 +1,6 @@
 //! The sandbox gateway's books and the channels' replay guard.
 //!
-//! The sandbox (crates/web/src/sandbox) keeps the refunds it was asked for here, one per
+//! The sandbox (crates/sandbox) keeps the refunds it was asked for here, one per
 //! channel and idempotency key, so that however often Redress asks — retries, restarts,
 //! crashes — it refunds a key once, and anyone can count what it paid.
 

@@ -13,11 +13,12 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use redress_app::Case;
+use redress_app::User;
 use redress_casefile::{Block, CaseWriter, Report, Section};
 use redress_domain::casefile::{AuditProof, ChainHead};
 use redress_domain::ids::ApplicationRef;
 use redress_domain::order::latest_delivered;
-use redress_store::User;
 use serde::Deserialize;
 use std::io::Seek;
 
@@ -36,22 +37,16 @@ pub async fn write_case_file(
     lang: Lang,
     out: std::fs::File,
 ) -> ApiResult<std::fs::File> {
-    let now = state.app.now();
-    let view = state.app.view(r, viewer).await?;
-    let a = &view.application;
-    let Some(no) = &a.no else {
+    let Some(case) = state.app.case(r, viewer).await? else {
         return Err(ApiError::new(StatusCode::CONFLICT, ErrorCode::CaseDraft));
     };
     let font = state.report_font()?;
-    state.app.take_snapshots(a.submitted_at).await?;
-    state.store.chain_pending(now).await?;
+    let now = state.app.now();
+    let Case { view, no, policy, ledger, entitlement: ent, evidence, audit: entries, head } = case;
+    let no = &no;
+    let (head_seq, head_hash) = head;
+    let a = &view.application;
     let order = &view.order;
-    let policy = state.app.policy(order.policy_version).await?;
-    let ledger = state.app.deliveries(&order.no).await?;
-    let ent = state.app.entitlement(&order.no, viewer, Some(&a.id)).await?;
-    let evidence = state.app.evidence_of(r, viewer).await?;
-    let (entries, head) = state.store.audit_entries_of(no.as_str()).await?;
-    let (head_seq, head_hash) = head.unwrap_or((0, redress_domain::audit::GENESIS.to_owned()));
     let t = |id: &str| lang.t(id);
     let field = |id: &str, value: String| Block::Field(lang.t(id), value);
 

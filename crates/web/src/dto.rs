@@ -4,14 +4,14 @@
 
 use crate::i18n::Lang;
 use jiff::Timestamp;
+use redress_app::Evidence;
 use redress_app::OrderSummary;
+use redress_app::{TimelineEntry, User};
 use redress_domain::application::{Application, Event};
 use redress_domain::entitlement::Entitlement;
 use redress_domain::money::{AmountError, Fen};
 use redress_domain::order::{DeliveryReading, Order};
 use redress_domain::policy::Policy;
-use redress_store::Evidence;
-use redress_store::{TimelineEntry, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -355,7 +355,7 @@ pub struct PayoutDto {
 
 impl PayoutDto {
     pub fn new(
-        p: &redress_store::Payout,
+        p: &redress_domain::payout::Payout,
         days: redress_domain::payout::ArrivalDays,
         calendar: &redress_domain::calendar::BusinessCalendar,
         lang: Lang,

@@ -8,9 +8,9 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
+use redress_app::User;
 use redress_domain::application::Role;
 use redress_domain::ids::{ApplicationRef, OrderNo};
-use redress_store::User;
 use serde::de::DeserializeOwned;
 
 /// `axum::Json`, but a malformed body is a structured, translated 400/422 naming the field.

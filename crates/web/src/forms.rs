@@ -5,10 +5,10 @@
 use crate::codes::ErrorCode;
 use crate::dto::AmountInput;
 use crate::error::{ApiError, FieldError};
+use redress_app::QueueFilter;
 use redress_domain::application::{ApplicationState, Reason};
 use redress_domain::money::Fen;
 use redress_domain::order::Channel;
-use redress_store::QueueFilter;
 use serde::Deserialize;
 use utoipa::IntoParams;
 

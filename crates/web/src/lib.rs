@@ -1,5 +1,5 @@
-//! Redress's HTTP adapter: parse the request, call the store and the domain, render JSON.
-//! No business rule lives here.
+//! Redress's HTTP adapter: parse the request, call the use cases (`redress_app`), render JSON
+//! or pages. No business rule lives here, and nothing here reaches the database.
 // `ApiError` carries field errors and arguments for translation; it is built once per failed
 // request, so its size on the error path does not matter.
 #![allow(clippy::result_large_err)]
@@ -14,7 +14,6 @@ pub mod files;
 pub mod forms;
 pub mod i18n;
 pub mod pages;
-pub mod sandbox;
 pub mod throttle;
 
 use crate::codes::ErrorCode;
@@ -23,7 +22,6 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use error::ApiError;
 use i18n::Lang;
-use redress_store::Store;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -37,52 +35,27 @@ use tower_http::trace::TraceLayer;
 pub struct AppState {
     /// The use cases (every write goes through them).
     pub app: redress_app::App,
-    pub store: Store,
     pub blobs: redress_blobs::Blobs,
     pub evidence_limits: redress_domain::evidence::Limits,
     pub throttle: std::sync::Arc<throttle::LoginThrottle>,
     /// The case report's font file; `None` looks in the usual places.
     pub report_font_path: Option<std::path::PathBuf>,
     report_font: std::sync::Arc<std::sync::OnceLock<redress_casefile::ReportFont>>,
-    /// The payment channels' clients, and the sandbox gateway when it is in use.
+    /// The payment channels' clients.
     pub payments: Payments,
 }
 
-/// The payment side: channel clients for the payout worker and callbacks, and the sandbox.
+/// The payment side: channel clients for the payout worker and callbacks, and when each
+/// channel's money is expected to arrive.
 #[derive(Clone, Default)]
 pub struct Payments {
     pub channels: redress_payouts::Channels,
-    pub sandbox: Option<std::sync::Arc<sandbox::Sandbox>>,
-    /// When each channel's money is expected to arrive.
     pub arrivals: redress_domain::payout::Arrivals,
-}
-
-impl Payments {
-    /// The embedded default: every channel's client talks to the sandbox gateway served at
-    /// `base` (this server), which settles refunds after `settle`.
-    pub async fn sandbox(store: &Store, base: &str, settle: jiff::SignedDuration) -> Result<Payments, String> {
-        use std::sync::Arc;
-        let (sandbox, clients) = sandbox::Sandbox::open(store, base, settle).await?;
-        let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(10))
-            .build()
-            .map_err(|e| e.to_string())?;
-        Ok(Payments {
-            channels: redress_payouts::Channels {
-                wechat: Some(Arc::new(redress_payouts::wechat::WechatClient::new(clients.wechat, http.clone()))),
-                alipay: Some(Arc::new(redress_payouts::alipay::AlipayClient::new(clients.alipay, http.clone()))),
-                bank: Some(Arc::new(redress_payouts::bank::BankClient::new(clients.bank, http))),
-            },
-            sandbox: Some(Arc::new(sandbox)),
-            arrivals: Default::default(),
-        })
-    }
 }
 
 impl AppState {
     pub fn new(app: redress_app::App) -> AppState {
         AppState {
-            store: app.store.clone(),
             blobs: app.blobs.clone(),
             app,
             evidence_limits: Default::default(),
@@ -112,8 +85,9 @@ impl AppState {
 /// The largest JSON body the API accepts (evidence uploads will have their own limit).
 pub const JSON_BODY_LIMIT: usize = 256 * 1024;
 
-/// The whole HTTP application.
-pub fn app(state: AppState) -> Router {
+/// The whole HTTP application; `gateway`, a router with its own state, is served beside it
+/// with the same layers (the sandbox payment gateway, when it is in use).
+pub fn app(state: AppState, gateway: Option<Router>) -> Router {
     let (router, _) = api::router().split_for_parts();
     let request_id = HeaderName::from_static("x-request-id");
     // A state-changing request from a page on another origin is refused (Fetch Metadata and
@@ -129,7 +103,6 @@ pub fn app(state: AppState) -> Router {
     };
     router
         .merge(pages::router())
-        .merge(sandbox::router())
         .route("/api/v1/channels/wechat/notify", axum::routing::post(api::channels::wechat_notify))
         .route("/api/v1/channels/bank/notify", axum::routing::post(api::channels::bank_notify))
         .fallback(|| async { error::ApiError::not_found() })
@@ -137,6 +110,7 @@ pub fn app(state: AppState) -> Router {
             error::ApiError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed)
         })
         .with_state(state)
+        .merge(gateway.unwrap_or_default())
         .layer(axum::extract::DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))

@@ -45,6 +45,8 @@ pub struct TestApp {
     pub state: redress_web::AppState,
     /// The jobs `serve` runs, stepped by the tests one pass at a time.
     pub jobs: redress::jobs::Jobs,
+    /// The sandbox payment gateway the channels talk to.
+    pub sandbox: Option<redress_sandbox::Gateway>,
     /// The PostgreSQL schema of this test's database (none on SQLite).
     pub schema: Option<String>,
     _dir: Option<tempfile::TempDir>,
@@ -123,7 +125,7 @@ impl TestApp {
         let built = redress::startup::Redress::build(&settings, store.clone(), Some(&format!("http://{addr}")))
             .await
             .expect("build");
-        let (state, jobs) = (built.state.clone(), built.jobs.clone());
+        let (state, jobs, sandbox) = (built.state.clone(), built.jobs.clone(), built.sandbox.clone());
         let app = built.router();
         tokio::spawn(async move {
             axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await
@@ -136,6 +138,7 @@ impl TestApp {
             evidence,
             state,
             jobs,
+            sandbox,
             schema: None,
             _dir: dir,
         }

@@ -306,9 +306,9 @@ both!(an_approval_is_refunded_to_the_bank_card_and_the_bank_calls_back, |app: Te
 
 /// Approves and sends it to a channel that gives up on it (`CLOSED`).
 async fn failed(app: &TestApp, order: &str) -> String {
-    use redress_web::sandbox::Faults;
+    use redress_sandbox::Faults;
     let no = approved(app, order, "20").await;
-    let sandbox = app.state.payments.sandbox.clone().expect("sandbox");
+    let sandbox = app.sandbox.clone().expect("sandbox").sandbox;
     sandbox.set_faults(Faults { closed: 1.0, ..Faults::default() });
     app.run("payouts").await;
     sandbox.set_faults(Faults::default());
@@ -365,10 +365,10 @@ both!(staff_send_a_failed_refund_again_or_record_it_paid_another_way, |app: Test
 });
 
 both!(a_refund_the_channel_cannot_deliver_is_routed_another_way_not_sent_again, |app: TestApp| async move {
-    use redress_web::sandbox::Faults;
+    use redress_sandbox::Faults;
     let alice = app.login("alice").await;
     let rita = app.login("rita").await;
-    let sandbox = app.state.payments.sandbox.clone().expect("sandbox");
+    let sandbox = app.sandbox.clone().expect("sandbox").sandbox;
     let channels = &app.state.payments.channels;
     for (channel, order, reason) in [("wechat_pay", "AB-1", "ABNORMAL: 支付用户零钱"), ("bank_card", "AB-2", "")]
     {
@@ -471,14 +471,14 @@ both!(two_instances_on_one_database_never_send_a_payout_twice, |app: TestApp| as
 });
 
 both!(a_misbehaving_channel_still_pays_every_approval_exactly_once, |app: TestApp| async move {
-    use redress_web::sandbox::Faults;
+    use redress_sandbox::Faults;
     let alice = app.login("alice").await;
     let rita = app.login("rita").await;
     let mut nos = Vec::new();
     for (i, channel) in ["wechat_pay", "bank_card", "alipay"].iter().cycle().take(18).enumerate() {
         nos.push(approved_by(&app, &alice, &rita, channel, &format!("CH-{i}"), "12.50").await);
     }
-    let sandbox = app.state.payments.sandbox.clone().expect("sandbox");
+    let sandbox = app.sandbox.clone().expect("sandbox").sandbox;
     // Errors, lost answers, callbacks before answers, and every callback twice.
     sandbox.set_faults(Faults { error: 0.3, lost: 0.3, early: 0.3, twice: 1.0, ..Faults::default() });
     let channels = &app.state.payments.channels;

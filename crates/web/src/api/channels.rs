@@ -9,8 +9,8 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use redress_app::StoreError;
 use redress_channels::wechat::{self, Notification, RefundNotice, SignedHeaders};
-use redress_store::StoreError;
 
 fn refuse(status: StatusCode, why: &str) -> Response {
     tracing::warn!(%status, why, "channel callback refused");

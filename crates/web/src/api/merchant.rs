@@ -11,13 +11,13 @@ use crate::extract::{Json, Merchant, order_no};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use jiff::Timestamp;
+use redress_app::Upserted;
 use redress_domain::ids::Username;
 use redress_domain::money::{Fen, MAX_FEN};
 use redress_domain::order::{
     AccountEvent, AccountEventKind, Channel, DeliveryReading, DeliverySource, Order, Payment, Service,
 };
 use redress_domain::policy::Policy;
-use redress_store::Upserted;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

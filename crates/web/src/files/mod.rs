@@ -15,9 +15,9 @@ use axum::extract::multipart::{Field, MultipartError};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::TryStreamExt;
+use redress_app::{Evidence, EvidenceFile, User};
 use redress_domain::evidence::{EvidenceKind, MediaType, clean_filename, decide_type};
 use redress_domain::ids::ApplicationRef;
-use redress_store::{Evidence, EvidenceFile, User};
 
 /// The longest text field an upload form takes.
 const MAX_TEXT_BYTES: usize = 2000;
@@ -101,7 +101,7 @@ pub(crate) async fn receive(
     };
     // The bytes go to their address inside the transaction that records them.
     let blobs = state.blobs.clone();
-    let put: redress_store::BlobAction =
+    let put: redress_app::BlobAction =
         Box::new(move || Box::pin(async move { blobs.commit(staged).await.map(|_| ()).map_err(|e| e.to_string()) }));
     match state.app.attach_evidence(&target.id, user, new, limits, put).await {
         Ok(e) => Ok(e),

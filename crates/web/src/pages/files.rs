@@ -5,9 +5,9 @@ use crate::AppState;
 use crate::dto::EvidenceDto;
 use crate::error::ApiError;
 use crate::i18n::Lang;
+use redress_app::User;
 use redress_domain::evidence::{EvidenceKind, accepts_files};
 use redress_domain::ids::ApplicationRef;
-use redress_store::User;
 
 /// The files of an application as a page shows them, and the upload form when it takes more.
 #[derive(Default)]

@@ -26,8 +26,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jiff::Timestamp;
+use redress_app::User;
 use redress_domain::application::Role;
-use redress_store::User;
 use std::collections::HashMap;
 
 /// The cookie that carries the session token.
@@ -200,11 +200,7 @@ impl FromRequestParts<AppState> for Viewer {
         let lang = Lang::of(&parts.headers);
         let path = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
         let user = match session_token(&parts.headers) {
-            Some(token) => state
-                .store
-                .session_user(&token, state.app.now())
-                .await
-                .map_err(|e| ApiError::from(e).into_response())?,
+            Some(token) => state.app.session_user(&token).await.map_err(|e| ApiError::from(e).into_response())?,
             None => None,
         };
         match user {

@@ -1,7 +1,7 @@
 //! Longer than 500 lines, knowingly: it is three fake gateways (WeChat Pay, Alipay, the bank)
-//! that share one set of books, faults and notification loop, and it leaves the web crate for
-//! a crate of its own (with its storage) in the sandbox's own issue; split before that, it
-//! would only be split twice. Each gateway is a section below, in the order listed here.
+//! that share one set of books, faults and notification loop; its books move out of the
+//! production schema in the sandbox's own issue, and split before that, it would only be split
+//! twice. Each gateway is a section below, in the order listed here.
 //!
 //! The sandbox gateway (docs/product.md §4): a stand-in for the payment channels that ships with
 //! Redress and is its embedded default, so money moves end to end without credentials. It
@@ -26,7 +26,9 @@
 //!   `alipay.trade.fastpay.refund.query`, RSA2-checked and RSA2-signed; like Alipay it refunds
 //!   synchronously (`fund_change: "N"` on a repeated `out_request_no`).
 
-use crate::AppState;
+// Handlers answer with a ready `Response` on failure, as axum's do; boxing it buys nothing.
+#![allow(clippy::result_large_err)]
+
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -35,6 +37,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use futures_util::StreamExt;
 use jiff::{SignedDuration, Timestamp};
+use redress_app::Clock;
 use redress_channels::alipay;
 use redress_channels::bank;
 use redress_channels::statements;
@@ -315,15 +318,27 @@ fn booking(channel: &str, key: &str, now: Timestamp, settle_at: Timestamp) -> Sa
     }
 }
 
-fn sandbox_of(state: &AppState) -> Result<Arc<Sandbox>, Response> {
-    state.payments.sandbox.clone().ok_or_else(|| StatusCode::NOT_FOUND.into_response())
+/// What the gateway's routes and its notifier reach: its keys and faults, its books (in the
+/// database) and the clock.
+#[derive(Clone)]
+pub struct Gateway {
+    pub sandbox: Arc<Sandbox>,
+    store: Store,
+    clock: Clock,
 }
 
-async fn wechat_refund(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let sandbox = match sandbox_of(&state) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+impl Gateway {
+    pub fn new(sandbox: Sandbox, store: Store, clock: Clock) -> Gateway {
+        Gateway { sandbox: Arc::new(sandbox), store, clock }
+    }
+
+    fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+}
+
+async fn wechat_refund(State(state): State<Gateway>, headers: HeaderMap, body: Bytes) -> Response {
+    let sandbox = state.sandbox.clone();
     let text = String::from_utf8_lossy(&body).into_owned();
     if let Err(r) =
         sandbox.authorized(&headers, RequestLine { method: "POST", path_with_query: REFUNDS_PATH, body: &text })
@@ -343,7 +358,7 @@ async fn wechat_refund(State(state): State<AppState>, headers: HeaderMap, body: 
     if roll(faults.error) {
         return sandbox.error(StatusCode::INTERNAL_SERVER_ERROR, "SYSTEM_ERROR", "sandbox: told to fail");
     }
-    let now = state.app.now();
+    let now = state.now();
     let new = SandboxRefund {
         refund_id: format!("5030{:026}", rand::random::<u64>()),
         trade_ref: req.transaction_id.clone().or(req.out_trade_no.clone()).unwrap_or_default(),
@@ -364,13 +379,13 @@ async fn wechat_refund(State(state): State<AppState>, headers: HeaderMap, body: 
 /// After booking a request: call back before answering (`early`) and lose the answer (`lost`,
 /// returned as the response to send instead).
 async fn misbehave(
-    state: &AppState,
+    state: &Gateway,
     sandbox: &Sandbox,
     r: &mut SandboxRefund,
     fresh: bool,
     faults: Faults,
 ) -> Option<Response> {
-    let now = state.app.now();
+    let now = state.now();
     let ends = if roll(faults.closed) {
         Some("CLOSED")
     } else if roll(faults.abnormal) {
@@ -399,11 +414,8 @@ async fn misbehave(
     roll(faults.lost).then(|| (StatusCode::BAD_GATEWAY, "sandbox: the answer was lost").into_response())
 }
 
-async fn wechat_query(State(state): State<AppState>, headers: HeaderMap, Path(key): Path<String>) -> Response {
-    let sandbox = match sandbox_of(&state) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+async fn wechat_query(State(state): State<Gateway>, headers: HeaderMap, Path(key): Path<String>) -> Response {
+    let sandbox = state.sandbox.clone();
     let path = format!("{REFUNDS_PATH}/{key}");
     if let Err(r) = sandbox.authorized(&headers, RequestLine { method: "GET", path_with_query: &path, body: "" }) {
         return r;
@@ -507,11 +519,8 @@ fn bank_signed(sandbox: &Sandbox, headers: &HeaderMap, method: &str, path: &str,
     )
 }
 
-async fn bank_refund(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let sandbox = match sandbox_of(&state) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+async fn bank_refund(State(state): State<Gateway>, headers: HeaderMap, body: Bytes) -> Response {
+    let sandbox = state.sandbox.clone();
     let text = String::from_utf8_lossy(&body).into_owned();
     let path = bank::REFUNDS_PATH;
     if !bank_signed(&sandbox, &headers, "POST", path, &text) {
@@ -527,7 +536,7 @@ async fn bank_refund(State(state): State<AppState>, headers: HeaderMap, body: By
     if roll(faults.error) {
         return bank_answer(&sandbox, path, StatusCode::SERVICE_UNAVAILABLE, r#"{"error":"told to fail"}"#.into());
     }
-    let now = state.app.now();
+    let now = state.now();
     let new = SandboxRefund {
         refund_id: format!("BK{:018}", rand::random::<u64>() % 1_000_000_000_000_000_000),
         trade_ref: req.original_txn.clone(),
@@ -545,11 +554,8 @@ async fn bank_refund(State(state): State<AppState>, headers: HeaderMap, body: By
     }
 }
 
-async fn bank_query(State(state): State<AppState>, headers: HeaderMap, Path(key): Path<String>) -> Response {
-    let sandbox = match sandbox_of(&state) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+async fn bank_query(State(state): State<Gateway>, headers: HeaderMap, Path(key): Path<String>) -> Response {
+    let sandbox = state.sandbox.clone();
     let path = format!("{}/{key}", bank::REFUNDS_PATH);
     if !bank_signed(&sandbox, &headers, "GET", &path, "") {
         return bank_answer(&sandbox, &path, StatusCode::UNAUTHORIZED, r#"{"error":"bad signature"}"#.into());
@@ -621,9 +627,9 @@ pub const NOTIFY_BATCH: usize = 50;
 
 /// Settles what is due and delivers notifications not yet accepted; `serve` runs it every
 /// fraction of a second. Returns how many notifications were accepted.
-pub async fn tick(state: &AppState) -> Result<usize, StoreError> {
-    let Some(sandbox) = state.payments.sandbox.clone() else { return Ok(0) };
-    let now = state.app.now();
+pub async fn tick(state: &Gateway) -> Result<usize, StoreError> {
+    let sandbox = state.sandbox.clone();
+    let now = state.now();
     state.store.sandbox_settle_due(now).await?;
     // Callbacks go out side by side, as a channel's would.
     let due = state.store.sandbox_unnotified(NOTIFY_BATCH).await?;
@@ -636,7 +642,7 @@ pub async fn tick(state: &AppState) -> Result<usize, StoreError> {
             if roll(sandbox.faults().twice) {
                 deliver(sandbox, &r, now).await;
             }
-            state.store.sandbox_notified(&r.channel, &r.refund_key, state.app.now()).await?;
+            state.store.sandbox_notified(&r.channel, &r.refund_key, state.now()).await?;
             Ok::<usize, StoreError>(1)
         })
         .buffer_unordered(8)
@@ -651,13 +657,10 @@ pub async fn tick(state: &AppState) -> Result<usize, StoreError> {
 
 /// `POST /sandbox/alipay/gateway.do`: the open API's one gateway.
 async fn alipay_gateway(
-    State(state): State<AppState>,
+    State(state): State<Gateway>,
     axum::Form(params): axum::Form<BTreeMap<String, String>>,
 ) -> Response {
-    let sandbox = match sandbox_of(&state) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let sandbox = state.sandbox.clone();
     let method = params.get("method").cloned().unwrap_or_default();
     let answer = |r: alipay::Response| {
         let text = alipay::signed_response(&method, &r, &sandbox.platform);
@@ -685,7 +688,7 @@ async fn alipay_gateway(
             if fen.is_none_or(|f| f <= 0) || !(1..=64).contains(&b.out_request_no.len()) {
                 return answer(fail("40004", "ACQ.INVALID_PARAMETER", "refund_amount or out_request_no"));
             }
-            let now = state.app.now();
+            let now = state.now();
             let trade = b.trade_no.clone().unwrap_or_else(|| b.out_trade_no.clone());
             let new = SandboxRefund {
                 refund_id: trade.clone(),
@@ -759,11 +762,8 @@ struct BillQuery {
 }
 
 /// `GET /v3/bill/tradebill?bill_date=…&bill_type=REFUND`: the refunds accepted that day.
-async fn wechat_tradebill(State(state): State<AppState>, headers: HeaderMap, uri: axum::http::Uri) -> Response {
-    let sandbox = match sandbox_of(&state) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+async fn wechat_tradebill(State(state): State<Gateway>, headers: HeaderMap, uri: axum::http::Uri) -> Response {
+    let sandbox = state.sandbox.clone();
     let path = format!("{}?{}", statements::wechat::BILL_PATH, uri.query().unwrap_or_default());
     if let Err(r) = sandbox.authorized(&headers, RequestLine { method: "GET", path_with_query: &path, body: "" }) {
         return r;
@@ -815,14 +815,11 @@ async fn wechat_tradebill(State(state): State<AppState>, headers: HeaderMap, uri
 
 /// `GET /v3/billdownload/file?token=…`: signed request, unsigned file (as WeChat Pay does).
 async fn wechat_bill_download(
-    State(state): State<AppState>,
+    State(state): State<Gateway>,
     headers: HeaderMap,
     axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Response {
-    let sandbox = match sandbox_of(&state) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let sandbox = state.sandbox.clone();
     let query = query.unwrap_or_default();
     let path = format!("{}?{query}", statements::wechat::DOWNLOAD_PATH);
     if let Err(r) = sandbox.authorized(&headers, RequestLine { method: "GET", path_with_query: &path, body: "" }) {
@@ -836,11 +833,8 @@ async fn wechat_bill_download(
 }
 
 /// `GET /sandbox/alipay/bill/{token}`: the bill ZIP a `bill_download_url` points at.
-async fn alipay_bill_download(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    let sandbox = match sandbox_of(&state) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+async fn alipay_bill_download(State(state): State<Gateway>, Path(token): Path<String>) -> Response {
+    let sandbox = state.sandbox.clone();
     match sandbox.bill(&token) {
         Some(bytes) => ([("content-type", "application/zip")], bytes).into_response(),
         None => (StatusCode::NOT_FOUND, "no such bill, or it expired").into_response(),
@@ -850,7 +844,7 @@ async fn alipay_bill_download(State(state): State<AppState>, Path(token): Path<S
 /// `alipay.data.dataservice.bill.downloadurl.query`: the bill of the refunds made that day
 /// (Alipay refunds synchronously), as a URL to a ZIP.
 async fn alipay_bill_url(
-    state: &AppState,
+    state: &Gateway,
     sandbox: &Sandbox,
     biz: &str,
 ) -> Result<String, (&'static str, &'static str)> {
@@ -876,17 +870,14 @@ async fn alipay_bill_url(
             refunded_at: r.created_at,
         })
         .collect();
-    let zip = statements::alipay::write(ALIPAY_PID, date, &lines, state.app.now())
+    let zip = statements::alipay::write(ALIPAY_PID, date, &lines, state.now())
         .map_err(|_| ("isp.unknow-error", "系统繁忙"))?;
     Ok(format!("{}/sandbox/alipay/bill/{}", sandbox.base, sandbox.keep_bill(zip)))
 }
 
 /// `GET /sandbox/bank/statements/{date}`: the refunds the bank settled that day.
-async fn bank_statement(State(state): State<AppState>, headers: HeaderMap, Path(date): Path<String>) -> Response {
-    let sandbox = match sandbox_of(&state) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+async fn bank_statement(State(state): State<Gateway>, headers: HeaderMap, Path(date): Path<String>) -> Response {
+    let sandbox = state.sandbox.clone();
     let path = format!("{}/{date}", bank::STATEMENTS_PATH);
     if !bank_signed(&sandbox, &headers, "GET", &path, "") {
         return bank_answer(&sandbox, &path, StatusCode::UNAUTHORIZED, r#"{"error":"bad signature"}"#.into());
@@ -909,7 +900,8 @@ async fn bank_statement(State(state): State<AppState>, headers: HeaderMap, Path(
     }
 }
 
-pub fn router() -> Router<AppState> {
+/// The gateway's routes, under `/sandbox/…`.
+pub fn router(gateway: Gateway) -> Router {
     Router::new()
         .route("/sandbox/bank/statements/{date}", get(bank_statement))
         .route("/sandbox/alipay/bill/{token}", get(alipay_bill_download))
@@ -920,6 +912,7 @@ pub fn router() -> Router<AppState> {
         .route("/sandbox/alipay/gateway.do", post(alipay_gateway))
         .route("/sandbox/wechat/v3/refund/domestic/refunds", post(wechat_refund))
         .route("/sandbox/wechat/v3/refund/domestic/refunds/{key}", get(wechat_query))
+        .with_state(gateway)
 }
 
 #[cfg(test)]

@@ -1,0 +1,50 @@
+//! A case file's contents: everything about one submitted application that goes into the
+//! report and the archive — the application with its order and timeline, the policy the
+//! buyer accepted, the delivery ledger, the entitlement, the files, and the application's
+//! audit entries with the chain's head — gathered after the system snapshot and the audit
+//! chain are brought up to date, so the file holds every entry there is. Rendering it (the
+//! translated report, the PDF, the ZIP) is the adapter's.
+
+use crate::{App, ApplicationView, Result};
+use redress_domain::audit::{Entry, GENESIS};
+use redress_domain::entitlement::Entitlement;
+use redress_domain::ids::{ApplicationNo, ApplicationRef};
+use redress_domain::order::DeliveryReading;
+use redress_domain::policy::Policy;
+use redress_store::{Evidence, User};
+use std::sync::Arc;
+
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub view: ApplicationView,
+    /// The application's number (a case is of a submitted application).
+    pub no: ApplicationNo,
+    pub policy: Arc<Policy>,
+    pub ledger: Vec<DeliveryReading>,
+    /// The order's entitlement without this application's own hold.
+    pub entitlement: Entitlement,
+    pub evidence: Vec<Evidence>,
+    /// The application's audit entries, oldest first.
+    pub audit: Vec<Entry>,
+    /// The chain's head when they were read: its position and hash (the genesis if empty).
+    pub head: (i64, String),
+}
+
+impl App {
+    /// The case of `r` as `viewer` may see it; `None` for a draft, which has no case yet.
+    pub async fn case(&self, r: &ApplicationRef, viewer: &User) -> Result<Option<Case>> {
+        let view = self.view(r, viewer).await?;
+        let a = &view.application;
+        let Some(no) = a.no.clone() else { return Ok(None) };
+        self.take_snapshots(a.submitted_at).await?;
+        self.chain_audit().await?;
+        let order = &view.order;
+        let policy = self.store.policy(order.policy_version).await?;
+        let ledger = self.store.deliveries(&order.no).await?;
+        let entitlement = self.entitlement(&order.no, viewer, Some(&a.id)).await?;
+        let evidence = self.store.evidence_of(&a.id).await?;
+        let (audit, head) = self.store.audit_entries_of(no.as_str()).await?;
+        let head = head.unwrap_or((0, GENESIS.to_owned()));
+        Ok(Some(Case { view, no, policy, ledger, entitlement, evidence, audit, head }))
+    }
+}
