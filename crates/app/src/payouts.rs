@@ -7,11 +7,50 @@ use crate::{App, Result};
 use jiff::Timestamp;
 use redress_domain::application::Decision;
 use redress_domain::ids::ApplicationNo;
-use redress_domain::payout::Payout;
+use redress_domain::order::Channel;
 use redress_domain::payout::{ChannelStatus, PayoutHistory, Reported as Report, on_report};
+use redress_domain::payout::{Payout, PayoutState};
+use redress_domain::reconcile::{Basis, Ours, Reconciliation, StatementEntry};
 use redress_store::Reported;
+use redress_store::StoreError;
 
 impl App {
+    /// Sets Redress's payouts through `channel` on business day `date` against the channel's
+    /// `statement` of that day: ours are those the channel answered or settled that day, and
+    /// any other the statement names; the domain finds the mismatches (docs/product.md §4).
+    pub async fn reconcile(
+        &self,
+        channel: Channel,
+        date: jiff::civil::Date,
+        statement: &[StatementEntry],
+    ) -> Result<Reconciliation> {
+        let (from, to) = redress_domain::reconcile::day_span(date).ok_or(StoreError::NotFound)?;
+        let mut ours = self.store.payouts_answered_or_arrived(channel, from, to).await?;
+        let known: std::collections::BTreeSet<String> = ours.iter().map(|p| p.id.clone()).collect();
+        let named: std::collections::BTreeSet<&str> = statement.iter().map(|e| e.key.as_str()).collect();
+        for key in named.into_iter().filter(|k| !known.contains(*k)) {
+            match self.store.payout(key).await {
+                Ok(p) => ours.push(p),
+                Err(StoreError::NotFound) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let outside = self.store.settled_outside().await?;
+        let ours: Vec<Ours> = ours
+            .into_iter()
+            .map(|p| Ours {
+                key: p.id,
+                amount: p.amount,
+                state: p.state,
+                accepted_at: p.channel_ref.as_ref().and(p.sent_at),
+                arrived_at: p.settled_at.filter(|_| p.state == PayoutState::Succeeded),
+                other_channel: (p.channel != channel).then_some(p.channel),
+                paid_another_way: outside.contains(&p.application_no),
+            })
+            .collect();
+        Ok(redress_domain::reconcile::reconcile(date, Basis::of(channel), statement, &ours))
+    }
+
     /// A payout by its key.
     pub async fn payout(&self, key: &str) -> Result<Payout> {
         Ok(self.store.payout(key).await?)

@@ -18,8 +18,8 @@ use redress_app::App;
 use redress_domain::money::Fen;
 use redress_domain::order::Channel;
 use redress_domain::payout::{ChannelStatus, PayoutState, check_limits, retry_delay};
-use redress_domain::reconcile::{Basis, Ours, Reconciliation, StatementEntry};
-use redress_store::{Payout, Store};
+use redress_domain::reconcile::{Reconciliation, StatementEntry};
+use redress_store::Payout;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -228,41 +228,21 @@ pub enum ReconcileError {
     Store(#[from] redress_store::StoreError),
 }
 
-/// Fetches the channel's statement of `date` and sets Redress's payouts against it.
+/// Fetches the channel's statement of `date` and has Redress's payouts set against it
+/// ([`App::reconcile`]).
 pub async fn reconcile(
-    store: &Store,
+    app: &App,
     channels: &Channels,
     channel: Channel,
     date: jiff::civil::Date,
 ) -> Result<Reconciliation, ReconcileError> {
     let client = channels.get(channel).ok_or(ReconcileError::NotConfigured(channel.as_str()))?;
     let statement = client.statement(date).await?;
-    let (from, to) = redress_domain::reconcile::day_span(date)
-        .ok_or_else(|| ReconcileError::Channel(ChannelError::Protocol(format!("{date}: no such day"))))?;
-    let mut ours = store.payouts_answered_or_arrived(channel, from, to).await?;
-    let known: std::collections::BTreeSet<String> = ours.iter().map(|p| p.id.clone()).collect();
-    let named: std::collections::BTreeSet<&str> = statement.iter().map(|e| e.key.as_str()).collect();
-    for key in named.into_iter().filter(|k| !known.contains(*k)) {
-        match store.payout(key).await {
-            Ok(p) => ours.push(p),
-            Err(redress_store::StoreError::NotFound) => {}
-            Err(e) => return Err(e.into()),
-        }
+    match app.reconcile(channel, date, &statement).await {
+        Ok(r) => Ok(r),
+        Err(redress_app::Error::Store(e)) => Err(e.into()),
+        Err(e) => Err(ReconcileError::Channel(ChannelError::Protocol(e.to_string()))),
     }
-    let outside = store.settled_outside().await?;
-    let ours: Vec<Ours> = ours
-        .into_iter()
-        .map(|p| Ours {
-            key: p.id,
-            amount: p.amount,
-            state: p.state,
-            accepted_at: p.channel_ref.as_ref().and(p.sent_at),
-            arrived_at: p.settled_at.filter(|_| p.state == PayoutState::Succeeded),
-            other_channel: (p.channel != channel).then_some(p.channel),
-            paid_another_way: outside.contains(&p.application_no),
-        })
-        .collect();
-    Ok(redress_domain::reconcile::reconcile(date, Basis::of(channel), &statement, &ours))
 }
 
 fn outcome(a: &Result<Answer, ChannelError>) -> String {

@@ -209,8 +209,8 @@ async fn reconcile(
     let listen = settings.listen.clone().unwrap_or_else(|| settings::DEFAULT_LISTEN.to_owned());
     let base = sandbox_url.unwrap_or_else(|| format!("http://{listen}"));
     let base = base.trim_end_matches('/');
-    let payments = Redress::build(settings, store.clone(), Some(base)).await?.state.payments;
-    let r = redress_payouts::reconcile(&store, &payments.channels, channel, date).await?;
+    let built = Redress::build(settings, store, Some(base)).await?;
+    let r = redress_payouts::reconcile(&built.state.app, &built.state.payments.channels, channel, date).await?;
     let basis = match Basis::of(channel) {
         Basis::Accepted => "refunds the channel accepted that day",
         Basis::Settled => "refunds the channel settled that day",

@@ -422,7 +422,7 @@ both!(a_refund_the_channel_cannot_deliver_is_routed_another_way_not_sent_again, 
         assert_eq!(state_of(&app, &no).await, "refunded");
         let today = redress_domain::reconcile::business_date(jiff::Timestamp::now());
         let c = Channel::parse(channel).expect("channel");
-        let r = redress_payouts::reconcile(&app.store, channels, c, today).await.expect("reconcile");
+        let r = redress_payouts::reconcile(&app.state.app, channels, c, today).await.expect("reconcile");
         let twice = redress_domain::reconcile::Mismatch::PaidTwice { key, amount: Fen(2000) };
         assert!(r.mismatches.contains(&twice), "{channel}: {:?}", r.mismatches);
         let desk = desk_page(&app, &rita, &no).await;
@@ -540,7 +540,7 @@ both!(reconciliation_lists_every_mismatch_with_the_channels_statements, |app: Te
     }
     settle_all(&app).await;
     for channel in Channel::ALL {
-        let r = redress_payouts::reconcile(&app.store, &channels, channel, today).await.expect("reconcile");
+        let r = redress_payouts::reconcile(&app.state.app, &channels, channel, today).await.expect("reconcile");
         assert_eq!(r.mismatches, vec![], "{channel:?}");
         assert_eq!((r.at_channel, r.in_redress, r.matched), (2, 2, 2), "{channel:?}");
     }
@@ -589,7 +589,7 @@ both!(reconciliation_lists_every_mismatch_with_the_channels_statements, |app: Te
     let astray = redress_store::SandboxRefund { refund_key: ghost_key.clone(), amount_fen: 1300, ..booked };
     app.store.sandbox_request(astray).await.expect("book");
 
-    let alipay = redress_payouts::reconcile(&app.store, &channels, Channel::Alipay, today).await.expect("alipay");
+    let alipay = redress_payouts::reconcile(&app.state.app, &channels, Channel::Alipay, today).await.expect("alipay");
     let mut expected = vec![
         Mismatch::Amount { key: format!("{wrong}-P1"), ours: Fen(1250), theirs: Fen(300) },
         Mismatch::UnknownToRedress {
@@ -602,7 +602,8 @@ both!(reconciliation_lists_every_mismatch_with_the_channels_statements, |app: Te
     expected.sort_by(|a, b| a.key().cmp(b.key()));
     assert_eq!(alipay.mismatches, expected);
     assert_eq!((alipay.at_channel, alipay.matched), (5, 2));
-    let wechat = redress_payouts::reconcile(&app.store, &channels, Channel::WechatPay, today).await.expect("wechat");
+    let wechat =
+        redress_payouts::reconcile(&app.state.app, &channels, Channel::WechatPay, today).await.expect("wechat");
     assert_eq!(
         wechat.mismatches,
         vec![Mismatch::State {
@@ -611,12 +612,12 @@ both!(reconciliation_lists_every_mismatch_with_the_channels_statements, |app: Te
             theirs: redress_domain::payout::ChannelStatus::Succeeded
         }]
     );
-    let bank = redress_payouts::reconcile(&app.store, &channels, Channel::BankCard, today).await.expect("bank");
+    let bank = redress_payouts::reconcile(&app.state.app, &channels, Channel::BankCard, today).await.expect("bank");
     assert_eq!(bank.mismatches, vec![Mismatch::MissingAtChannel { key: ghost_key, amount: Fen(1300) }]);
     // A day without refunds: WeChat Pay has no bill for it; nothing to compare, nothing wrong.
     let quiet = today.checked_sub(jiff::Span::new().days(400)).expect("day");
     for channel in Channel::ALL {
-        let r = redress_payouts::reconcile(&app.store, &channels, channel, quiet).await.expect("quiet day");
+        let r = redress_payouts::reconcile(&app.state.app, &channels, channel, quiet).await.expect("quiet day");
         assert_eq!((r.at_channel, r.in_redress, r.mismatches.len()), (0, 0, 0), "{channel:?}");
     }
 });
