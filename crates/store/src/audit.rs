@@ -11,6 +11,7 @@
 //! `redress audit verify` reports those still waiting.
 
 use crate::db::Backend;
+use crate::sql::built;
 use crate::{Store, StoreError, ms};
 use jiff::Timestamp;
 use redress_domain::audit::{Break, Entry, GENESIS, Verifier};
@@ -158,17 +159,17 @@ impl Store {
         // What waits to be chained is read before the write transaction, on a reader (the scan
         // grows with the log; the writer is not held for it). Another chainer may chain some of
         // it first: the insert then fails as a conflict and the pass starts again.
-        let events = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let events = sqlx::query(built!(
             "SELECT {} {UNCHAINED_EVENTS} ORDER BY e.at, e.application_no, e.seq LIMIT {BATCH}",
             aliased(EVENT_FIELDS, "e", "")
-        )))
+        ))
         .fetch_all(&self.pool)
         .await?;
-        let evidence = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let evidence = sqlx::query(built!(
             "SELECT {} {} ORDER BY v.uploaded_at, ap.no, v.seq LIMIT {BATCH}",
             aliased_from(EVIDENCE_FIELDS, evidence_source, ""),
             UNCHAINED_EVIDENCE.as_str()
-        )))
+        ))
         .fetch_all(&self.pool)
         .await?;
         if events.is_empty() && evidence.is_empty() {
@@ -239,7 +240,7 @@ impl Store {
         let mut broken = None;
         let mut after = 0i64;
         'pages: loop {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            let rows = sqlx::query(built!(
                 "SELECT a.seq, a.at, a.kind, a.subject, a.ref_seq, a.body, a.prev_hash, a.hash, {}, {}
                  FROM audit_log a
                  LEFT JOIN application_events e
@@ -249,7 +250,7 @@ impl Store {
                  WHERE a.seq > $1 ORDER BY a.seq LIMIT 1000",
                 aliased(EVENT_FIELDS, "e", "e_"),
                 aliased_from(EVIDENCE_FIELDS, evidence_source, "v_"),
-            )))
+            ))
             .bind(after)
             .fetch_all(&self.pool)
             .await?;
@@ -274,11 +275,10 @@ impl Store {
             }
         }
         let mut pending = 0;
-        for unchained in [UNCHAINED_EVENTS, UNCHAINED_EVIDENCE.as_str()] {
-            let n: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n {unchained}")))
-                .fetch_one(&self.pool)
-                .await?
-                .try_get("n")?;
+        let counts =
+            [built!("SELECT COUNT(*) AS n {UNCHAINED_EVENTS}"), built!("SELECT COUNT(*) AS n {}", *UNCHAINED_EVIDENCE)];
+        for count in counts {
+            let n: i64 = sqlx::query(count).fetch_one(&self.pool).await?.try_get("n")?;
             pending += n;
         }
         Ok(AuditReport { verified: v.count(), head: v.head().to_owned(), broken, pending })
@@ -307,9 +307,9 @@ impl Store {
     /// play an attacker with database access, and for an operator's repairs.
     #[doc(hidden)]
     pub async fn execute_unchecked(&self, sql: &str) -> Result<u64, StoreError> {
-        let sql = sql.to_owned();
+        let unchecked = sql.to_owned();
         self.writing(move |s| async move {
-            Ok(sqlx::query(sqlx::AssertSqlSafe(sql)).execute(s.write_pool()).await?.rows_affected())
+            Ok(sqlx::query(sqlx::AssertSqlSafe(unchecked)).execute(s.write_pool()).await?.rows_affected())
         })
         .await
     }

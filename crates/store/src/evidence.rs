@@ -3,6 +3,7 @@
 
 use crate::applications::row::{APP_COLUMNS, app_from_row};
 use crate::db::Backend;
+use crate::sql::built;
 use crate::{Store, StoreError, User, from_ms, ms};
 use jiff::Timestamp;
 use redress_domain::application::Application;
@@ -61,12 +62,11 @@ async fn evidence_facts(
     conn: &mut sqlx::AnyConnection,
     id: &ApplicationId,
 ) -> Result<(Application, i64, i64), StoreError> {
-    let lock = if s.backend() == Backend::Postgres { " FOR UPDATE" } else { "" };
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {APP_COLUMNS} FROM applications WHERE id = $1{lock}")))
-        .bind(id.as_str())
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let sql = match s.backend() {
+        Backend::Postgres => built!(postgres: "SELECT {APP_COLUMNS} FROM applications WHERE id = $1 FOR UPDATE"),
+        Backend::Sqlite => built!("SELECT {APP_COLUMNS} FROM applications WHERE id = $1"),
+    };
+    let row = sqlx::query(sql).bind(id.as_str()).fetch_optional(&mut *conn).await?.ok_or(StoreError::NotFound)?;
     let a = app_from_row(&row)?;
     let row = sqlx::query(
         "SELECT COUNT(CASE WHEN source = 'buyer' THEN 1 END) AS n, COALESCE(MAX(seq), 0) AS last
@@ -79,27 +79,25 @@ async fn evidence_facts(
 }
 
 async fn insert_evidence(conn: &mut sqlx::AnyConnection, ev: Evidence) -> Result<Evidence, StoreError> {
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO evidence ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-    )))
-    .bind(&ev.id)
-    .bind(&ev.application_id)
-    .bind(ev.seq)
-    .bind(&ev.file.sha256)
-    .bind(i64::try_from(ev.file.size).unwrap_or(i64::MAX))
-    .bind(ev.file.media_type.mime())
-    .bind(ev.file.kind.as_str())
-    .bind(&ev.file.caption)
-    .bind(&ev.file.filename)
-    .bind(&ev.uploaded_by)
-    .bind(ms(ev.uploaded_at))
-    .bind(if ev.system { "system" } else { "buyer" })
-    .execute(&mut *conn)
-    .await
-    .map_err(|e| match e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Exists("snapshot"),
-        other => other.into(),
-    })?;
+    sqlx::query(built!("INSERT INTO evidence ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"))
+        .bind(&ev.id)
+        .bind(&ev.application_id)
+        .bind(ev.seq)
+        .bind(&ev.file.sha256)
+        .bind(i64::try_from(ev.file.size).unwrap_or(i64::MAX))
+        .bind(ev.file.media_type.mime())
+        .bind(ev.file.kind.as_str())
+        .bind(&ev.file.caption)
+        .bind(&ev.file.filename)
+        .bind(&ev.uploaded_by)
+        .bind(ms(ev.uploaded_at))
+        .bind(if ev.system { "system" } else { "buyer" })
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| match e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Exists("snapshot"),
+            other => other.into(),
+        })?;
     Ok(ev)
 }
 
@@ -263,38 +261,35 @@ impl Store {
 
     /// The files of an application, oldest first (who may see them is the caller's to decide).
     pub async fn evidence_of(&self, id: &ApplicationId) -> Result<Vec<Evidence>, StoreError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM evidence WHERE application_id = $1 ORDER BY seq"
-        )))
-        .bind(id.as_str())
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(built!("SELECT {COLUMNS} FROM evidence WHERE application_id = $1 ORDER BY seq"))
+            .bind(id.as_str())
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(from_row).collect()
     }
 
     /// One file of an application.
     pub async fn evidence_item(&self, application: &ApplicationId, id: &str) -> Result<Evidence, StoreError> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM evidence WHERE application_id = $1 AND id = $2"
-        )))
-        .bind(application.as_str())
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(built!("SELECT {COLUMNS} FROM evidence WHERE application_id = $1 AND id = $2"))
+            .bind(application.as_str())
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         from_row(&row)
     }
 
     /// Applications submitted since `since` that lack their system snapshot, oldest first.
     pub async fn missing_snapshots(&self, since: Timestamp, limit: usize) -> Result<Vec<Application>, StoreError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let rows = sqlx::query(built!(
             "SELECT {APP_COLUMNS} FROM applications a
              WHERE a.submitted_at >= $1 AND a.state <> $2
                AND NOT EXISTS (SELECT 1 FROM evidence v WHERE v.application_id = a.id AND v.source = 'system')
-             ORDER BY a.submitted_at LIMIT {limit}"
-        )))
+             ORDER BY a.submitted_at LIMIT $3"
+        ))
         .bind(ms(since))
         .bind(redress_domain::application::ApplicationState::Draft.as_str())
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(app_from_row).collect()

@@ -5,6 +5,7 @@
 //! they are stored with, so a resent message compares equal to what was stored.
 
 use crate::orders::{facts_changed, fetch_order, lock_order, order_columns};
+use crate::sql::built;
 use crate::{Store, StoreError, from_ms, ms};
 use jiff::Timestamp;
 use redress_domain::ids::{OrderNo, Username};
@@ -210,20 +211,21 @@ async fn write_order(
     create: bool,
 ) -> Result<bool, StoreError> {
     let sql = if create {
-        format!(
+        built!(
             "INSERT INTO orders ({}, created_at, updated_at, lock_version)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, 0)
              ON CONFLICT (order_no) DO NOTHING",
             order_columns()
         )
     } else {
-        "UPDATE orders SET buyer = $2, service_name = $3, platform = $4, unit = $5, promised = $6, deadline = $7,
-         policy_version = $8, policy_accepted_at = $9, pay_channel = $10, pay_transaction_id = $11, paid_fen = $12,
-         paid_at = $13, updated_at = $14 WHERE order_no = $1"
-            .to_owned()
+        built!(
+            "UPDATE orders SET buyer = $2, service_name = $3, platform = $4, unit = $5, promised = $6, deadline = $7,
+             policy_version = $8, policy_accepted_at = $9, pay_channel = $10, pay_transaction_id = $11, paid_fen = $12,
+             paid_at = $13, updated_at = $14 WHERE order_no = $1"
+        )
     };
     let p = o.payment.as_ref();
-    let done = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let done = sqlx::query(sql)
         .bind(o.no.as_str())
         .bind(o.buyer.as_str())
         .bind(&o.service.name)

@@ -14,6 +14,7 @@ mod payouts;
 mod policies;
 mod sandbox;
 mod settings;
+pub mod sql;
 mod users;
 
 pub use applications::{Held, HoldFacts, OrderFacts, QueueFilter, TimelineEntry};

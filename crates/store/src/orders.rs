@@ -2,6 +2,7 @@
 //! delivery ledger and account events. (What merchants push is in `ingest`.)
 
 use crate::OrderFacts;
+use crate::sql::built;
 use crate::{Store, StoreError, from_ms};
 use jiff::Timestamp;
 use redress_domain::application::{ApplicationState, Claim};
@@ -63,7 +64,7 @@ pub(crate) fn order_from_row(row: &AnyRow) -> Result<Order, StoreError> {
 
 impl Store {
     pub async fn order(&self, order_no: &OrderNo) -> Result<Order, StoreError> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ORDER_COLUMNS} FROM orders WHERE order_no = $1")))
+        let row = sqlx::query(built!("SELECT {ORDER_COLUMNS} FROM orders WHERE order_no = $1"))
             .bind(order_no.as_str())
             .fetch_optional(&self.pool)
             .await?
@@ -83,18 +84,17 @@ impl Store {
     /// out from. Read in one transaction so balances and applications agree.
     pub async fn buyer_order_facts(&self, buyer: &Username) -> Result<Vec<OrderFacts>, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {ORDER_COLUMNS} FROM orders WHERE buyer = $1 ORDER BY paid_at DESC, order_no"
-        )))
-        .bind(buyer.as_str())
-        .fetch_all(&mut *tx)
-        .await?;
-        let claiming = crate::states_sql(ApplicationState::takes_balance);
+        let rows =
+            sqlx::query(built!("SELECT {ORDER_COLUMNS} FROM orders WHERE buyer = $1 ORDER BY paid_at DESC, order_no"))
+                .bind(buyer.as_str())
+                .fetch_all(&mut *tx)
+                .await?;
         let mut claims: HashMap<String, Vec<Claim>> = HashMap::new();
-        let claim_rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let claim_rows = sqlx::query(built!(
             "SELECT id, order_no, state, requested_fen, approved_fen FROM applications
-             WHERE buyer = $1 AND state IN ({claiming})"
-        )))
+             WHERE buyer = $1 AND state IN ({})",
+            crate::states_sql(ApplicationState::takes_balance)
+        ))
         .bind(buyer.as_str())
         .fetch_all(&mut *tx)
         .await?;
@@ -141,7 +141,7 @@ pub(crate) async fn fetch_order(
     tx: &mut Transaction<'static, Any>,
     order_no: &str,
 ) -> Result<Option<Order>, StoreError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ORDER_COLUMNS} FROM orders WHERE order_no = $1")))
+    let row = sqlx::query(built!("SELECT {ORDER_COLUMNS} FROM orders WHERE order_no = $1"))
         .bind(order_no)
         .fetch_optional(&mut **tx)
         .await?;

@@ -4,6 +4,7 @@
 //! its approval, cannot exist.
 
 use crate::db::WriteTx;
+use crate::sql::built;
 use crate::{Store, StoreError, from_ms, ms};
 use jiff::Timestamp;
 use redress_domain::application::{Application, Decision, NewPayout};
@@ -110,12 +111,10 @@ impl Store {
     /// An application's payouts, oldest first (visibility is the caller's: the application's
     /// buyer or staff).
     pub async fn payouts_of(&self, no: &ApplicationNo) -> Result<Vec<Payout>, StoreError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM payouts WHERE application_no = $1 ORDER BY n"
-        )))
-        .bind(no.as_str())
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(built!("SELECT {COLUMNS} FROM payouts WHERE application_no = $1 ORDER BY n"))
+            .bind(no.as_str())
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(from_row).collect()
     }
 }
@@ -134,13 +133,23 @@ impl Store {
         if channels.is_empty() {
             return Ok(Vec::new());
         }
-        // Channel names and states are Redress's own constants, not input.
-        let names = channels.iter().map(|c| format!("'{}'", c.as_str())).collect::<Vec<_>>().join(", ");
-        let open = format!("state IN ({}) AND channel IN ({names})", crate::payout_states_sql(|s| !s.is_final()));
+        // Open: not ended, and through one of the channels (a parameter for each channel there
+        // is, the list padded by repeating its first).
+        let names: Vec<&'static str> =
+            (0..Channel::ALL.len()).map(|i| channels.get(i).unwrap_or(&channels[0]).as_str()).collect();
         self.writing(move |s| async move {
             let mut tx = s.write().await?;
-            let queue = crate::lease::Queue { table: "payouts", key: "id", open: &open, columns: COLUMNS };
-            let rows = crate::lease::claim_due(&s, &mut tx, &queue, now, lease, limit).await?;
+            let queue = crate::lease::queue!(
+                "payouts",
+                "id",
+                format!(
+                    "state IN ({}) AND channel IN ({})",
+                    crate::payout_states_sql(|s| !s.is_final()),
+                    (3..3 + Channel::ALL.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+                ),
+                COLUMNS
+            );
+            let rows = crate::lease::claim_due(&s, &mut tx, &queue, &names, now, lease, limit).await?;
             let taken = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
             tx.commit().await?;
             Ok(taken)
@@ -189,12 +198,11 @@ impl Store {
         let id = id.to_owned();
         self.writing(move |s| async move {
             let mut tx = s.write().await?;
-            let lock = if s.backend() == crate::Backend::Postgres { " FOR UPDATE" } else { "" };
-            let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM payouts WHERE id = $1{lock}")))
-                .bind(&id)
-                .fetch_optional(&mut **tx)
-                .await?
-                .ok_or(StoreError::NotFound)?;
+            let sql = match s.backend() {
+                crate::Backend::Postgres => built!(postgres: "SELECT {COLUMNS} FROM payouts WHERE id = $1 FOR UPDATE"),
+                crate::Backend::Sqlite => built!("SELECT {COLUMNS} FROM payouts WHERE id = $1"),
+            };
+            let row = sqlx::query(sql).bind(&id).fetch_optional(&mut **tx).await?.ok_or(StoreError::NotFound)?;
             let p = from_row(&row)?;
             let no = ApplicationNo::parse(&p.application_no).map_err(StoreError::corrupt)?;
             let a = s.fetch_app(Some(&mut *tx), &no.into()).await?;
@@ -245,10 +253,10 @@ impl Store {
     pub async fn payout_later(&self, id: &str, at: Timestamp, now: Timestamp) -> Result<(), StoreError> {
         let id = id.to_owned();
         self.writing(move |s| async move {
-            sqlx::query(sqlx::AssertSqlSafe(format!(
+            sqlx::query(built!(
                 "UPDATE payouts SET next_attempt_at = $1, updated_at = $2 WHERE id = $3 AND state IN ({})",
                 crate::payout_states_sql(|s| !s.is_final())
-            )))
+            ))
             .bind(ms(at))
             .bind(ms(now))
             .bind(&id)
@@ -275,7 +283,7 @@ impl Store {
 
     /// A payout by its idempotency key.
     pub async fn payout(&self, id: &str) -> Result<Payout, StoreError> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM payouts WHERE id = $1")))
+        let row = sqlx::query(built!("SELECT {COLUMNS} FROM payouts WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
@@ -291,11 +299,11 @@ impl Store {
         from: Timestamp,
         to: Timestamp,
     ) -> Result<Vec<Payout>, StoreError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let rows = sqlx::query(built!(
             "SELECT {COLUMNS} FROM payouts WHERE channel = $1
                AND ((sent_at >= $2 AND sent_at < $3) OR (settled_at >= $2 AND settled_at < $3))
              ORDER BY id"
-        )))
+        ))
         .bind(channel.as_str())
         .bind(ms(from))
         .bind(ms(to))

@@ -4,6 +4,7 @@
 //! channel and idempotency key, so that however often Redress asks — retries, restarts,
 //! crashes — it refunds a key once, and anyone can count what it paid.
 
+use crate::sql::built;
 use crate::{Store, StoreError, from_ms, ms};
 use jiff::Timestamp;
 use sqlx::Row;
@@ -86,13 +87,12 @@ impl Store {
                 .execute(&mut **tx)
                 .await?;
             }
-            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {COLUMNS} FROM sandbox_refunds WHERE channel = $1 AND refund_key = $2"
-            )))
-            .bind(&new.channel)
-            .bind(&new.refund_key)
-            .fetch_one(&mut **tx)
-            .await?;
+            let row =
+                sqlx::query(built!("SELECT {COLUMNS} FROM sandbox_refunds WHERE channel = $1 AND refund_key = $2"))
+                    .bind(&new.channel)
+                    .bind(&new.refund_key)
+                    .fetch_one(&mut **tx)
+                    .await?;
             tx.commit().await?;
             Ok((from_row(&row)?, inserted))
         })
@@ -100,14 +100,12 @@ impl Store {
     }
 
     pub async fn sandbox_refund(&self, channel: &str, key: &str) -> Result<SandboxRefund, StoreError> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM sandbox_refunds WHERE channel = $1 AND refund_key = $2"
-        )))
-        .bind(channel)
-        .bind(key)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(built!("SELECT {COLUMNS} FROM sandbox_refunds WHERE channel = $1 AND refund_key = $2"))
+            .bind(channel)
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         from_row(&row)
     }
 
@@ -142,10 +140,10 @@ impl Store {
     pub async fn sandbox_settle_due(&self, now: Timestamp) -> Result<Vec<SandboxRefund>, StoreError> {
         self.writing(move |s| async move {
             let mut tx = s.write().await?;
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            let rows = sqlx::query(built!(
                 "UPDATE sandbox_refunds SET status = 'SUCCESS', settled_at = $1
                  WHERE status = 'PROCESSING' AND settle_at <= $1 RETURNING {COLUMNS}"
-            )))
+            ))
             .bind(ms(now))
             .fetch_all(&mut **tx)
             .await?;
@@ -157,11 +155,12 @@ impl Store {
 
     /// Settled refunds whose callback has not been delivered yet (retried until it is).
     pub async fn sandbox_unnotified(&self, limit: usize) -> Result<Vec<SandboxRefund>, StoreError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let rows = sqlx::query(built!(
             "SELECT {COLUMNS} FROM sandbox_refunds
              WHERE settled_at IS NOT NULL AND notified_at IS NULL AND notify_url IS NOT NULL
-             ORDER BY settled_at LIMIT {limit}"
-        )))
+             ORDER BY settled_at LIMIT $1"
+        ))
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(from_row).collect()
@@ -183,9 +182,9 @@ impl Store {
 
     /// Every refund the sandbox recorded for a channel (for tests and reconciliation).
     pub async fn sandbox_refunds(&self, channel: &str) -> Result<Vec<SandboxRefund>, StoreError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let rows = sqlx::query(built!(
             "SELECT {COLUMNS} FROM sandbox_refunds WHERE channel = $1 ORDER BY created_at, refund_key"
-        )))
+        ))
         .bind(channel)
         .fetch_all(&self.pool)
         .await?;
@@ -201,16 +200,18 @@ impl Store {
         from: Timestamp,
         to: Timestamp,
     ) -> Result<Vec<SandboxRefund>, StoreError> {
-        let column = if by_settlement { "settled_at" } else { "created_at" };
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM sandbox_refunds WHERE channel = $1 AND {column} >= $2 AND {column} < $3
-             ORDER BY {column}, refund_key"
-        )))
-        .bind(channel)
-        .bind(ms(from))
-        .bind(ms(to))
-        .fetch_all(&self.pool)
-        .await?;
+        let sql = if by_settlement {
+            built!(
+                "SELECT {COLUMNS} FROM sandbox_refunds WHERE channel = $1 AND settled_at >= $2 AND settled_at < $3
+                 ORDER BY settled_at, refund_key"
+            )
+        } else {
+            built!(
+                "SELECT {COLUMNS} FROM sandbox_refunds WHERE channel = $1 AND created_at >= $2 AND created_at < $3
+                 ORDER BY created_at, refund_key"
+            )
+        };
+        let rows = sqlx::query(sql).bind(channel).bind(ms(from)).bind(ms(to)).fetch_all(&self.pool).await?;
         rows.iter().map(from_row).collect()
     }
 

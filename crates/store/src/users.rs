@@ -2,6 +2,7 @@
 //! and API tokens are random and only their SHA-256 is stored, so a database leak reveals no
 //! usable credential.
 
+use crate::sql::built;
 use crate::{Store, StoreError, ms};
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use jiff::{SignedDuration, Timestamp};
@@ -141,10 +142,10 @@ impl Store {
     /// Removes up to [`SESSION_EXPIRY_BATCH`] sessions that expired by `now` (expired ones
     /// are never honoured anyway; this keeps the table to the live ones). How many it removed.
     pub async fn expire_sessions(&self, now: Timestamp) -> Result<usize, StoreError> {
-        let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let done = sqlx::query(built!(
             "DELETE FROM sessions WHERE token_hash IN
                (SELECT token_hash FROM sessions WHERE expires_at <= $1 LIMIT {SESSION_EXPIRY_BATCH})"
-        )))
+        ))
         .bind(ms(now))
         .execute(self.write_pool())
         .await?;

@@ -4,6 +4,7 @@
 
 use super::row::{app_columns_of, app_from_row, key_of};
 use crate::orders::{account_event, account_events_in, deliveries_in, delivery_reading, fetch_order, order_from_row};
+use crate::sql::built;
 use crate::{Backend, Store, StoreError, from_ms, states_sql};
 use redress_domain::application::{Application, ApplicationState, Claim};
 use redress_domain::ids::{ApplicationId, ApplicationRef, OrderNo, Username};
@@ -39,10 +40,10 @@ impl Store {
     pub async fn order_facts(&self, order_no: &OrderNo) -> Result<OrderFacts, StoreError> {
         let mut tx = self.pool.begin().await?;
         let order = fetch_order(&mut tx, order_no.as_str()).await?.ok_or(StoreError::NotFound)?;
-        let claims = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let claims = sqlx::query(built!(
             "SELECT id, state, requested_fen, approved_fen FROM applications WHERE order_no = $1 AND state IN ({})",
             states_sql(ApplicationState::takes_balance)
-        )))
+        ))
         .bind(order_no.as_str())
         .fetch_all(&mut *tx)
         .await?
@@ -66,15 +67,14 @@ impl Store {
     /// read with them, so anything committed after that moment is caught by the version guard
     /// of [`Store::apply_held`].
     pub async fn hold_facts(&self, r: &ApplicationRef) -> Result<HoldFacts, StoreError> {
-        let (column, key) = key_of(r);
-        let by_id = column == "id";
-        let sql = match (self.backend(), by_id) {
+        let (by_id, key) = key_of(r);
+        let chosen = match (self.backend(), by_id) {
             (Backend::Sqlite, true) => &FACTS_SQLITE[0],
             (Backend::Sqlite, false) => &FACTS_SQLITE[1],
             (Backend::Postgres, true) => &FACTS_POSTGRES[0],
             (Backend::Postgres, false) => &FACTS_POSTGRES[1],
         };
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+        let row = sqlx::query(sqlx::AssertSqlSafe(chosen.as_str()))
             .bind(key)
             .fetch_optional(&self.pool)
             .await?
@@ -139,6 +139,9 @@ fn facts_sql(agg: &str, column: &str) -> String {
         events = rows("e.at, e.kind, e.source"),
     )
 }
+
+inventory::submit! { crate::sql::Built { only: Some(Backend::Sqlite), texts: || FACTS_SQLITE.to_vec() } }
+inventory::submit! { crate::sql::Built { only: Some(Backend::Postgres), texts: || FACTS_POSTGRES.to_vec() } }
 
 /// By id, then by number.
 static FACTS_SQLITE: LazyLock<[String; 2]> = LazyLock::new(|| {

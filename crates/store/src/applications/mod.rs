@@ -10,6 +10,7 @@ pub use facts::{HoldFacts, OrderFacts};
 pub use write::Held;
 pub(crate) use write::write_decision;
 
+use crate::sql::built;
 use crate::{Store, StoreError, states_sql};
 use redress_domain::application::{Application, ApplicationState, Event, Reason};
 use redress_domain::ids::{ApplicationNo, ApplicationRef, Username};
@@ -40,8 +41,12 @@ impl Store {
         tx: Option<&mut Transaction<'static, Any>>,
         r: &ApplicationRef,
     ) -> Result<Application, StoreError> {
-        let (column, key) = key_of(r);
-        let sql = sqlx::AssertSqlSafe(format!("SELECT {APP_COLUMNS} FROM applications WHERE {column} = $1"));
+        let (by_id, key) = key_of(r);
+        let sql = if by_id {
+            built!("SELECT {APP_COLUMNS} FROM applications WHERE id = $1")
+        } else {
+            built!("SELECT {APP_COLUMNS} FROM applications WHERE no = $1")
+        };
         let q = sqlx::query(sql).bind(key);
         let row = match tx {
             Some(tx) => q.fetch_optional(&mut **tx).await?,
@@ -74,9 +79,9 @@ impl Store {
 
     /// A buyer's applications, newest first (at most 500).
     pub async fn applications_of_buyer(&self, buyer: &Username) -> Result<Vec<Application>, StoreError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let rows = sqlx::query(built!(
             "SELECT {APP_COLUMNS} FROM applications WHERE buyer = $1 ORDER BY created_at DESC, id LIMIT 500"
-        )))
+        ))
         .bind(buyer.as_str())
         .fetch_all(&self.pool)
         .await?;
@@ -85,18 +90,18 @@ impl Store {
 
     /// Applications waiting for staff, the one due soonest first. Drafts are never listed.
     pub async fn review_queue(&self, f: &QueueFilter) -> Result<Vec<(Application, Channel)>, StoreError> {
-        let cols = app_columns_of("a");
-        let open = states_sql(ApplicationState::is_open);
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {cols}, o.pay_channel FROM applications a JOIN orders o ON o.order_no = a.order_no
-             WHERE (CAST($1 AS TEXT) IS NULL AND a.state IN ({open})
+        let rows = sqlx::query(built!(
+            "SELECT {}, o.pay_channel FROM applications a JOIN orders o ON o.order_no = a.order_no
+             WHERE (CAST($1 AS TEXT) IS NULL AND a.state IN ({})
                     OR a.state = CAST($1 AS TEXT) AND a.state <> CAST($7 AS TEXT))
                AND (CAST($2 AS TEXT) IS NULL OR a.reason = CAST($2 AS TEXT))
                AND (CAST($3 AS TEXT) IS NULL OR o.pay_channel = CAST($3 AS TEXT))
                AND (CAST($4 AS BIGINT) IS NULL OR a.requested_fen >= CAST($4 AS BIGINT))
                AND (CAST($5 AS BIGINT) IS NULL OR a.requested_fen <= CAST($5 AS BIGINT))
-             ORDER BY a.review_due_at, a.no LIMIT $6"
-        )))
+             ORDER BY a.review_due_at, a.no LIMIT $6",
+            app_columns_of("a"),
+            states_sql(ApplicationState::is_open)
+        ))
         .bind(f.state.map(ApplicationState::as_str))
         .bind(f.reason.map(Reason::as_str))
         .bind(f.channel.map(Channel::as_str))

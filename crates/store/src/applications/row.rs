@@ -124,16 +124,20 @@ pub(crate) fn save_app_sql(extra: &str) -> String {
     )
 }
 
+inventory::submit! {
+    crate::sql::Built { only: None, texts: || vec![INSERT_APP.clone(), SAVE_APP.clone(), INSERT_EVENT.clone()] }
+}
+
 pub(crate) static INSERT_EVENT: LazyLock<String> = LazyLock::new(|| {
     format!("INSERT INTO application_events ({EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
 });
 
-/// The column an application is looked up by, and the value: a draft by its id, a submitted
-/// application by its number.
-pub(crate) fn key_of(r: &ApplicationRef) -> (&'static str, &str) {
+/// Whether an application is looked up by its id (else by its number), and the value: a
+/// draft by its id, a submitted application by its number.
+pub(crate) fn key_of(r: &ApplicationRef) -> (bool, &str) {
     match r {
-        ApplicationRef::Draft(id) => ("id", id.as_str()),
-        ApplicationRef::No(no) => ("no", no.as_str()),
+        ApplicationRef::Draft(id) => (true, id.as_str()),
+        ApplicationRef::No(no) => (false, no.as_str()),
     }
 }
 

@@ -13,6 +13,7 @@ use jiff::Timestamp;
 use redress_domain::application::{Application, ApplicationState, Decision};
 use redress_domain::ids::{ApplicationId, Username};
 use sqlx::Row;
+use std::sync::LazyLock;
 
 /// What a guarded write found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -207,35 +208,10 @@ async fn held_in_one_statement(
     order_version: i64,
     now: Timestamp,
 ) -> Result<Held, StoreError> {
-    // Parameters: the application's columns and `updated_at`, then (as in `save_app_sql`) its
-    // id and previous version, then the order and its version, its number, and nine per event.
-    let cols = app_params();
-    let (p_id, p_order, p_order_version, p_no) = (cols + 1, cols + 3, cols + 4, cols + 5);
     let rows = event_rows(&d.events, d.next.version)?;
-    let selects: Vec<String> = (0..rows.len())
-        .map(|i| {
-            let b = p_no + 1 + i * 9;
-            let casts = ["TEXT", "BIGINT", "BIGINT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT"];
-            let values: Vec<String> =
-                casts.iter().enumerate().map(|(k, ty)| format!("CAST(${} AS {ty})", b + k)).collect();
-            format!("SELECT {} FROM saved", values.join(", "))
-        })
-        .collect();
-    let save = save_app_sql(" AND EXISTS (SELECT 1 FROM bump)");
-    let sql = format!(
-        "WITH bump AS (
-            UPDATE orders SET lock_version = lock_version + 1
-            WHERE order_no = ${p_order} AND lock_version = ${p_order_version}
-              AND NOT EXISTS (SELECT 1 FROM applications WHERE no = ${p_no} AND id <> ${p_id})
-            RETURNING 1
-         ), saved AS ({save} RETURNING 1
-         ), events AS (
-            INSERT INTO application_events ({EVENT_COLUMNS}) {} RETURNING 1
-         )
-         SELECT (SELECT COUNT(*) FROM bump) AS bumped, (SELECT COUNT(*) FROM saved) AS saved",
-        selects.join(" UNION ALL ")
-    );
-    let mut q: AnyQuery<'_> = bind_app(sqlx::query(sqlx::AssertSqlSafe(sql)), &d.next, now)
+    let held =
+        HELD_SQL.get(rows.len()).ok_or_else(|| StoreError::Internal("too many events in one decision".into()))?;
+    let mut q: AnyQuery<'_> = bind_app(sqlx::query(sqlx::AssertSqlSafe(held.as_str())), &d.next, now)
         .bind(d.next.id.to_string())
         .bind(d.prev_version)
         .bind(d.next.order_no.to_string())
@@ -251,4 +227,40 @@ async fn held_in_one_statement(
         (_, 0) => Err(StoreError::Conflict),
         _ => Ok(Held::Written),
     }
+}
+
+/// The held write as one statement, by how many events it records (a decision records one or
+/// two: a submission and rule 5's approval).
+static HELD_SQL: LazyLock<Vec<String>> = LazyLock::new(|| (0..=2).map(held_sql).collect());
+
+inventory::submit! { crate::sql::Built { only: Some(Backend::Postgres), texts: || HELD_SQL[1..].to_vec() } }
+
+/// Parameters: the application's columns and `updated_at`, then (as in `save_app_sql`) its id
+/// and previous version, then the order and its version, its number, and nine per event.
+fn held_sql(events: usize) -> String {
+    let cols = app_params();
+    let (p_id, p_order, p_order_version, p_no) = (cols + 1, cols + 3, cols + 4, cols + 5);
+    let selects: Vec<String> = (0..events)
+        .map(|i| {
+            let b = p_no + 1 + i * 9;
+            let casts = ["TEXT", "BIGINT", "BIGINT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT"];
+            let values: Vec<String> =
+                casts.iter().enumerate().map(|(k, ty)| format!("CAST(${} AS {ty})", b + k)).collect();
+            format!("SELECT {} FROM saved", values.join(", "))
+        })
+        .collect();
+    let save = save_app_sql(" AND EXISTS (SELECT 1 FROM bump)");
+    format!(
+        "WITH bump AS (
+            UPDATE orders SET lock_version = lock_version + 1
+            WHERE order_no = ${p_order} AND lock_version = ${p_order_version}
+              AND NOT EXISTS (SELECT 1 FROM applications WHERE no = ${p_no} AND id <> ${p_id})
+            RETURNING 1
+         ), saved AS ({save} RETURNING 1
+         ), events AS (
+            INSERT INTO application_events ({EVENT_COLUMNS}) {} RETURNING 1
+         )
+         SELECT (SELECT COUNT(*) FROM bump) AS bumped, (SELECT COUNT(*) FROM saved) AS saved",
+        selects.join(" UNION ALL ")
+    )
 }
