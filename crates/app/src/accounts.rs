@@ -3,7 +3,8 @@
 
 use crate::{App, Result};
 use jiff::Timestamp;
-use redress_store::User;
+use redress_domain::calendar::BusinessCalendar;
+use redress_store::{NewUser, User};
 
 impl App {
     /// Signs `username` in: a new session token (shown once), the user, and when it expires;
@@ -25,6 +26,31 @@ impl App {
     /// The name of the merchant system an API token belongs to, unless it was revoked.
     pub async fn merchant(&self, token: &str) -> Result<Option<String>> {
         Ok(self.store.api_token_name(token).await?)
+    }
+
+    /// Creates an account (an administrator's command).
+    pub async fn create_user(&self, user: NewUser<'_>) -> Result<User> {
+        Ok(self.store.create_user(user, self.now()).await?)
+    }
+
+    /// Whether any account exists (the demo loads only into an empty database).
+    pub async fn has_users(&self) -> Result<bool> {
+        Ok(self.store.has_users().await?)
+    }
+
+    /// Issues a merchant API token under `name`: the token, shown once (only its hash is kept).
+    pub async fn create_api_token(&self, name: &str) -> Result<String> {
+        Ok(self.store.create_api_token(name, self.now()).await?)
+    }
+
+    /// Revokes every token named `name`; returns how many.
+    pub async fn revoke_api_token(&self, name: &str) -> Result<u64> {
+        Ok(self.store.revoke_api_token(name, self.now()).await?)
+    }
+
+    /// Replaces the business calendar review clocks run on.
+    pub async fn set_calendar(&self, calendar: &BusinessCalendar) -> Result<()> {
+        Ok(self.store.set_calendar(calendar, self.now()).await?)
     }
 
     /// Removes sessions past their expiry, a batch at a time; returns how many.

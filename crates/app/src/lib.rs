@@ -22,7 +22,7 @@ pub use clock::Clock;
 pub use orders::OrderSummary;
 /// What the adapters see of the store: the records use cases take and give back.
 pub use redress_store::{
-    AuditReport, BlobAction, Evidence, EvidenceFile, QueueFilter, StoreError, TimelineEntry, Upserted, User,
+    AuditReport, BlobAction, Evidence, EvidenceFile, NewUser, QueueFilter, StoreError, TimelineEntry, Upserted, User,
 };
 pub use snapshots::SNAPSHOT_BATCH;
 

@@ -2,12 +2,11 @@
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
-use jiff::Timestamp;
+use redress_app::{App, NewUser};
 use redress_domain::application::Role;
 use redress_domain::calendar::BusinessCalendar;
 use redress_domain::ids::Username;
 use redress_domain::policy::Policy;
-use redress_store::{NewUser, Store};
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 
@@ -70,8 +69,7 @@ pub enum CalendarCommand {
     Show,
 }
 
-pub async fn run(store: &Store, cmd: AdminCommand) -> anyhow::Result<()> {
-    let now = Timestamp::now();
+pub async fn run(app: &App, cmd: AdminCommand) -> anyhow::Result<()> {
     match cmd {
         AdminCommand::User(UserCommand::Create { username, role, display_name, locale, password_stdin }) => {
             let name = Username::parse(&username)
@@ -87,47 +85,49 @@ pub async fn run(store: &Store, cmd: AdminCommand) -> anyhow::Result<()> {
                 bail!("the password must have at least 8 characters");
             }
             let display = display_name.unwrap_or_else(|| username.clone());
-            store
-                .create_user(
-                    NewUser { username: name, display_name: &display, role, password: &password, locale: &locale },
-                    now,
-                )
-                .await
-                .with_context(|| format!("cannot create user {username}"))?;
+            app.create_user(NewUser {
+                username: name,
+                display_name: &display,
+                role,
+                password: &password,
+                locale: &locale,
+            })
+            .await
+            .with_context(|| format!("cannot create user {username}"))?;
             println!("created {} {username}", role.as_str());
         }
         AdminCommand::Token(TokenCommand::Create { name }) => {
-            let token = store.create_api_token(&name, now).await?;
+            let token = app.create_api_token(&name).await?;
             eprintln!("API token for {name} (shown once; send it as Authorization: Bearer …):");
             println!("{token}");
         }
         AdminCommand::Token(TokenCommand::Revoke { name }) => {
-            let n = store.revoke_api_token(&name, now).await?;
+            let n = app.revoke_api_token(&name).await?;
             println!("revoked {n} token(s) named {name}");
         }
         AdminCommand::Policy(PolicyCommand::Publish { file }) => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let policy =
                 Policy::from_toml(&text).with_context(|| format!("{} is not a valid policy", file.display()))?;
-            if store.publish_policy(&policy, "admin-cli", now).await? {
+            if app.publish_policy(&policy, "admin-cli").await? {
                 println!("published policy version {}", policy.version);
             } else {
                 println!("policy version {} was already published with exactly this content", policy.version);
             }
         }
         AdminCommand::Policy(PolicyCommand::Show { version }) => {
-            let policy = store.policy(version).await.with_context(|| format!("policy version {version}"))?;
+            let policy = app.policy(version).await.with_context(|| format!("policy version {version}"))?;
             print!("{}", policy.to_toml());
         }
         AdminCommand::Calendar(CalendarCommand::Set { file }) => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let calendar = BusinessCalendar::from_toml(&text)
                 .with_context(|| format!("{} is not a valid calendar", file.display()))?;
-            store.set_calendar(&calendar, now).await?;
+            app.set_calendar(&calendar).await?;
             println!("business calendar replaced");
         }
         AdminCommand::Calendar(CalendarCommand::Show) => {
-            print!("{}", store.calendar().await?.to_toml());
+            print!("{}", app.calendar().await?.to_toml());
         }
     }
     Ok(())

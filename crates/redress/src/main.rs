@@ -114,9 +114,11 @@ async fn main() -> anyhow::Result<()> {
             let report = demo::load(&store, settings.blobs()?, settings.clock()?.now()).await?;
             println!("{report}");
         }
-        Command::Admin(cmd) => admin::run(&store, cmd).await?,
+        Command::Admin(cmd) => {
+            admin::run(&Redress::build(&settings, store.clone(), None).await?.state.app, cmd).await?
+        }
         Command::Audit(AuditCommand::Verify) => {
-            let report = store.verify_audit().await?;
+            let report = Redress::build(&settings, store.clone(), None).await?.state.app.verify_audit().await?;
             println!("{} entries verified; head {}", report.verified, report.head);
             if report.pending > 0 {
                 println!(

@@ -169,7 +169,7 @@ async fn every_statement_prepares_on_postgres() {
             return;
         }
     };
-    let schema = format!("st_{:016x}", rand::random::<u64>());
+    let schema = format!("t_st_{:016x}", rand::random::<u64>());
     let store = Store::connect(&url, Some(&schema)).await.expect("postgres");
     prepare_all(&store, &url, Some(&schema)).await;
 }

@@ -187,7 +187,7 @@ async fn a_version_5_sqlite_database_upgrades_and_its_chain_still_verifies() {
 #[tokio::test]
 async fn a_version_5_postgres_database_upgrades_and_its_chain_still_verifies() {
     let Some(pg) = postgres_url() else { return };
-    let schema = format!("up_{:016x}", rand::random::<u64>());
+    let schema = format!("t_up_{:016x}", rand::random::<u64>());
     let store = Store::connect(&pg, Some(&schema)).await.expect("postgres");
     store.migrate_to(5).await.expect("the schema at version 5");
     let (_dir, sqlite) = legacy_sqlite();
@@ -261,7 +261,7 @@ async fn fresh_store(backend: Backend) -> Option<(Store, Store, Option<tempfile:
         }
         Backend::Postgres => {
             let url = postgres_url()?;
-            let schema = format!("mr_{:016x}", rand::random::<u64>());
+            let schema = format!("t_mr_{:016x}", rand::random::<u64>());
             let a = Store::connect(&url, Some(&schema)).await.expect("a");
             let b = Store::connect(&url, Some(&schema)).await.expect("b");
             Some((a, b, None))
