@@ -38,10 +38,10 @@ impl App {
         let Some(no) = a.no.clone() else { return Ok(None) };
         self.take_snapshots(a.submitted_at).await?;
         self.chain_audit().await?;
-        let order = &view.order;
-        let policy = self.store.policy(order.policy_version).await?;
-        let ledger = self.store.deliveries(&order.no).await?;
-        let entitlement = self.entitlement(&order.no, viewer, Some(&a.id)).await?;
+        // The order's facts once: its policy, its ledger, and the entitlement from them.
+        let facts = self.store.order_facts(&a.order_no).await?;
+        let entitlement = crate::orders::assess(&facts, Some(&a.id), self.now());
+        let (policy, ledger) = (facts.policy, facts.ledger);
         let evidence = self.store.evidence_of(&a.id).await?;
         let (audit, head) = self.store.audit_entries_of(no.as_str()).await?;
         let head = head.unwrap_or((0, GENESIS.to_owned()));
