@@ -28,15 +28,17 @@ pub struct AlipayConfig {
 pub struct AlipayClient {
     pub config: AlipayConfig,
     http: reqwest::Client,
+    /// Requests are signed, and answers' signatures checked for freshness, at its time.
+    clock: redress_app::Clock,
 }
 
 impl AlipayClient {
-    pub fn new(config: AlipayConfig, http: reqwest::Client) -> AlipayClient {
-        AlipayClient { config, http }
+    pub fn new(config: AlipayConfig, http: reqwest::Client, clock: redress_app::Clock) -> AlipayClient {
+        AlipayClient { config, http, clock }
     }
 
     async fn call(&self, method: &str, biz: String) -> Result<Response, ChannelError> {
-        let timestamp = redress_channels::statements::beijing_time(jiff::Timestamp::now());
+        let timestamp = redress_channels::statements::beijing_time(self.clock.now());
         let params = signed_params(&self.config.app_key, &self.config.app_id, method, &timestamp, None, &biz);
         let res =
             self.http.post(&self.config.gateway_url).form(&params).send().await.map_err(ChannelError::from_reqwest)?;

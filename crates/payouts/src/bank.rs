@@ -19,6 +19,8 @@ pub struct BankConfig {
 pub struct BankClient {
     pub config: BankConfig,
     http: reqwest::Client,
+    /// Requests are signed, and answers' signatures checked for freshness, at its time.
+    clock: redress_app::Clock,
 }
 
 /// The signature headers of a response or notification, if all there.
@@ -32,13 +34,13 @@ pub fn signature_of(headers: &reqwest::header::HeaderMap) -> Option<Signature> {
 }
 
 impl BankClient {
-    pub fn new(config: BankConfig, http: reqwest::Client) -> BankClient {
-        BankClient { config, http }
+    pub fn new(config: BankConfig, http: reqwest::Client, clock: redress_app::Clock) -> BankClient {
+        BankClient { config, http, clock }
     }
 
     /// Sends a signed request; the answer's status and text once its signature is checked.
     async fn exchange(&self, method: &str, path: &str, body: String) -> Result<(u16, String), ChannelError> {
-        let now = jiff::Timestamp::now().as_second();
+        let now = self.clock.now().as_second();
         let nonce = format!("{:032x}", rand::random::<u128>());
         let sig = Signature::sign(&self.config.secret, now, &nonce, method, path, &body);
         let url = format!("{}{path}", self.config.base_url);
@@ -57,7 +59,7 @@ impl BankClient {
         let answer_sig = signature_of(res.headers());
         let text = res.text().await.map_err(ChannelError::from_reqwest)?;
         let verified = answer_sig
-            .is_some_and(|s| s.verify(&self.config.secret, ANSWER, path, &text, jiff::Timestamp::now().as_second()));
+            .is_some_and(|s| s.verify(&self.config.secret, ANSWER, path, &text, self.clock.now().as_second()));
         if !verified {
             return Err(ChannelError::BadSignature("the bank's answer is not signed with the shared secret".into()));
         }

@@ -31,16 +31,18 @@ pub struct WechatConfig {
 pub struct WechatClient {
     pub config: WechatConfig,
     http: reqwest::Client,
+    /// Requests are signed, and answers' signatures checked for freshness, at its time.
+    clock: redress_app::Clock,
 }
 
 impl WechatClient {
-    pub fn new(config: WechatConfig, http: reqwest::Client) -> WechatClient {
-        WechatClient { config, http }
+    pub fn new(config: WechatConfig, http: reqwest::Client, clock: redress_app::Clock) -> WechatClient {
+        WechatClient { config, http, clock }
     }
 
     /// Sends a request signed over `path` (with its query) to `url`.
     async fn send(&self, method: &str, url: &str, path: &str, body: String) -> Result<reqwest::Response, ChannelError> {
-        let now = jiff::Timestamp::now().as_second();
+        let now = self.clock.now().as_second();
         let nonce = format!("{:032X}", rand::random::<u128>());
         let line = RequestLine { method, path_with_query: path, body: &body };
         let auth = Authorization::sign(&self.config.merchant, line, now, &nonce);
@@ -79,7 +81,7 @@ impl WechatClient {
             serial,
         };
         headers
-            .verify(&self.config.platform_key, &self.config.platform_serial, &text, jiff::Timestamp::now().as_second())
+            .verify(&self.config.platform_key, &self.config.platform_serial, &text, self.clock.now().as_second())
             .map_err(|e| ChannelError::BadSignature(e.to_string()))?;
         Ok((status, text))
     }

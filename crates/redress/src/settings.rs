@@ -300,7 +300,12 @@ fn read(path: &std::path::Path, what: &str) -> anyhow::Result<String> {
 impl Settings {
     /// Replaces the sandbox's client for each channel the settings file configures. `base` is
     /// this server's own address, used for callbacks unless `public_url` is set.
-    pub fn real_channels(&self, payments: &mut redress_web::Payments, base: &str) -> anyhow::Result<()> {
+    pub fn real_channels(
+        &self,
+        payments: &mut redress_web::Payments,
+        base: &str,
+        clock: &redress_app::Clock,
+    ) -> anyhow::Result<()> {
         use redress_channels::{SigningKey, VerifyingKey};
         use std::sync::Arc;
         let base = self.public_url.as_deref().unwrap_or(base).trim_end_matches('/').to_owned();
@@ -324,7 +329,8 @@ impl Settings {
                 notify_url: format!("{base}/api/v1/channels/wechat/notify"),
             };
             tracing::info!(url = %config.base_url, "WeChat Pay: a real merchant");
-            payments.channels.wechat = Some(Arc::new(redress_payouts::wechat::WechatClient::new(config, http.clone())));
+            payments.channels.wechat =
+                Some(Arc::new(redress_payouts::wechat::WechatClient::new(config, http.clone(), clock.clone())));
         }
         if let Some(a) = &self.alipay {
             let config = redress_payouts::alipay::AlipayConfig {
@@ -336,7 +342,8 @@ impl Settings {
                     .map_err(|e| anyhow::anyhow!("alipay.alipay_public_key_file: {e}"))?,
             };
             tracing::info!(url = %config.gateway_url, "Alipay: a real app");
-            payments.channels.alipay = Some(Arc::new(redress_payouts::alipay::AlipayClient::new(config, http.clone())));
+            payments.channels.alipay =
+                Some(Arc::new(redress_payouts::alipay::AlipayClient::new(config, http.clone(), clock.clone())));
         }
         if let Some(b) = &self.bank_card {
             let secret = read(&b.secret_file, "the bank's shared secret")?.trim().as_bytes().to_vec();
@@ -348,7 +355,8 @@ impl Settings {
                 notify_url: format!("{base}/api/v1/channels/bank/notify"),
             };
             tracing::info!(url = %config.base_url, "bank card: a real bank");
-            payments.channels.bank = Some(Arc::new(redress_payouts::bank::BankClient::new(config, http)));
+            payments.channels.bank =
+                Some(Arc::new(redress_payouts::bank::BankClient::new(config, http, clock.clone())));
         }
         Ok(())
     }

@@ -46,22 +46,31 @@ impl Redress {
             return Ok(Redress { jobs: Jobs::none(), sandbox: None, state });
         };
         // The embedded default: every channel is the sandbox gateway on this same server.
-        let (sandbox, clients) = Sandbox::open(&store, base, settings.sandbox_settle)
+        let clock = state.app.clock().clone();
+        let (sandbox, clients) = Sandbox::open(&store, base, settings.sandbox_settle, clock.clone())
             .await
             .map_err(|e| anyhow::anyhow!("cannot set up the sandbox payment gateway: {e}"))?;
         sandbox.set_faults(settings.sandbox_faults);
         let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build()?;
         state.payments = Payments {
             channels: redress_payouts::Channels {
-                wechat: Some(Arc::new(redress_payouts::wechat::WechatClient::new(clients.wechat, http.clone()))),
-                alipay: Some(Arc::new(redress_payouts::alipay::AlipayClient::new(clients.alipay, http.clone()))),
-                bank: Some(Arc::new(redress_payouts::bank::BankClient::new(clients.bank, http))),
+                wechat: Some(Arc::new(redress_payouts::wechat::WechatClient::new(
+                    clients.wechat,
+                    http.clone(),
+                    clock.clone(),
+                ))),
+                alipay: Some(Arc::new(redress_payouts::alipay::AlipayClient::new(
+                    clients.alipay,
+                    http.clone(),
+                    clock.clone(),
+                ))),
+                bank: Some(Arc::new(redress_payouts::bank::BankClient::new(clients.bank, http, clock.clone()))),
             },
             arrivals: settings.arrivals,
         };
-        let gateway = Gateway::new(sandbox, store.clone(), settings.clock()?);
+        let gateway = Gateway::new(sandbox, store.clone());
         // Channels the settings file configures talk to the real thing.
-        settings.real_channels(&mut state.payments, base)?;
+        settings.real_channels(&mut state.payments, base, &clock)?;
         let jobs = Jobs::of(&state, Some(&gateway), settings.payout_lease);
         Ok(Redress { state, sandbox: Some(gateway), jobs })
     }

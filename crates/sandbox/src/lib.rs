@@ -136,6 +136,8 @@ pub struct Sandbox {
     bank_secret: Vec<u8>,
     /// How long after the first request a refund settles.
     pub settle_after: SignedDuration,
+    /// The application's clock: settlement, signatures and their freshness checks all read it.
+    clock: Clock,
     faults: std::sync::Mutex<Faults>,
     http: reqwest::Client,
     /// This server's address, for the bill download URLs it hands out.
@@ -152,6 +154,7 @@ impl Sandbox {
         store: &Store,
         base: &str,
         settle_after: SignedDuration,
+        clock: Clock,
     ) -> Result<(Sandbox, SandboxClients), String> {
         let fresh = || -> Result<String, String> {
             let (_, merchant_key) = SigningKey::generate().map_err(|e| e.to_string())?;
@@ -161,7 +164,7 @@ impl Sandbox {
             serde_json::to_string(&StoredKeys { merchant_key, platform_key, api_v3_key, bank_secret })
                 .map_err(|e| e.to_string())
         };
-        let text = store.setting_or_init(KEYS_SETTING, fresh()?, Timestamp::now()).await.map_err(|e| e.to_string())?;
+        let text = store.setting_or_init(KEYS_SETTING, fresh()?, clock.now()).await.map_err(|e| e.to_string())?;
         let keys: StoredKeys = serde_json::from_str(&text).map_err(|e| e.to_string())?;
         let merchant = SigningKey::from_text(&keys.merchant_key).map_err(|e| e.to_string())?;
         let platform = SigningKey::from_text(&keys.platform_key).map_err(|e| e.to_string())?;
@@ -178,6 +181,7 @@ impl Sandbox {
                 .as_bytes()
                 .to_vec(),
             settle_after,
+            clock,
             faults: std::sync::Mutex::new(Faults::default()),
             base: base.trim_end_matches('/').to_owned(),
             bills: std::sync::Mutex::new(std::collections::VecDeque::new()),
@@ -241,7 +245,7 @@ impl Sandbox {
     /// An answer signed as the platform signs.
     fn signed(&self, status: StatusCode, body: String) -> Response {
         let nonce = format!("{:032X}", rand::random::<u128>());
-        let h = SignedHeaders::sign(&self.platform, &self.platform_serial, Timestamp::now().as_second(), &nonce, &body);
+        let h = SignedHeaders::sign(&self.platform, &self.platform_serial, self.clock.now().as_second(), &nonce, &body);
         let mut res = (status, body).into_response();
         let headers = res.headers_mut();
         headers.insert("content-type", HeaderValue::from_static("application/json"));
@@ -294,7 +298,7 @@ impl Sandbox {
         if auth.mchid != self.mchid || auth.serial_no != self.merchant_serial {
             return Err(self.error(StatusCode::UNAUTHORIZED, "SIGN_ERROR", "unknown merchant or certificate serial"));
         }
-        auth.verify(&self.merchant_public, line, Timestamp::now().as_second())
+        auth.verify(&self.merchant_public, line, self.clock.now().as_second())
             .map_err(|e| self.error(StatusCode::UNAUTHORIZED, "SIGN_ERROR", &e.to_string()))
     }
 }
@@ -324,16 +328,15 @@ fn booking(channel: &str, key: &str, now: Timestamp, settle_at: Timestamp) -> Sa
 pub struct Gateway {
     pub sandbox: Arc<Sandbox>,
     store: Store,
-    clock: Clock,
 }
 
 impl Gateway {
-    pub fn new(sandbox: Sandbox, store: Store, clock: Clock) -> Gateway {
-        Gateway { sandbox: Arc::new(sandbox), store, clock }
+    pub fn new(sandbox: Sandbox, store: Store) -> Gateway {
+        Gateway { sandbox: Arc::new(sandbox), store }
     }
 
     fn now(&self) -> Timestamp {
-        self.clock.now()
+        self.sandbox.clock.now()
     }
 }
 
@@ -489,7 +492,7 @@ fn bank_record(r: &SandboxRefund) -> bank::Refund {
 fn bank_answer(sandbox: &Sandbox, path: &str, status: StatusCode, body: String) -> Response {
     let nonce = format!("{:032x}", rand::random::<u128>());
     let sig =
-        bank::Signature::sign(&sandbox.bank_secret, Timestamp::now().as_second(), &nonce, bank::ANSWER, path, &body);
+        bank::Signature::sign(&sandbox.bank_secret, sandbox.clock.now().as_second(), &nonce, bank::ANSWER, path, &body);
     let mut res = (status, [("content-type", "application/json")], body).into_response();
     for (name, value) in [
         ("x-bank-timestamp", sig.timestamp.to_string()),
@@ -515,7 +518,7 @@ fn bank_signed(sandbox: &Sandbox, headers: &HeaderMap, method: &str, path: &str,
         method,
         path,
         body,
-        Timestamp::now().as_second(),
+        sandbox.clock.now().as_second(),
     )
 }
 
