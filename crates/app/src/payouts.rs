@@ -4,7 +4,7 @@
 //! payout worker and the channels' callbacks both report through here.
 
 use crate::{App, Result};
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use redress_domain::application::Decision;
 use redress_domain::ids::ApplicationNo;
 use redress_domain::order::Channel;
@@ -59,6 +59,28 @@ impl App {
     /// An application's payouts, oldest first.
     pub async fn payouts_of(&self, no: &ApplicationNo) -> Result<Vec<Payout>> {
         Ok(self.store.payouts_of(no).await?)
+    }
+
+    /// Takes up to `limit` payouts through `channels` that are due now, each held for `lease`
+    /// (one worker at a time: the store's claim/lease, `FOR UPDATE SKIP LOCKED` on PostgreSQL).
+    pub async fn claim_due_payouts(
+        &self,
+        channels: &[Channel],
+        lease: SignedDuration,
+        limit: usize,
+    ) -> Result<Vec<Payout>> {
+        Ok(self.store.claim_due_payouts(channels, self.now(), lease, limit).await?)
+    }
+
+    /// Payout `id` had no answer to believe: it is asked about again at `at`.
+    pub async fn payout_later(&self, id: &str, at: Timestamp) -> Result<()> {
+        Ok(self.store.payout_later(id, at, self.now()).await?)
+    }
+
+    /// How many refunds of order `order_no` other than `except` a channel has been asked for
+    /// (the channels' per-order limits count them).
+    pub async fn refunds_requested_for_order(&self, order_no: &str, except: &str) -> Result<u32> {
+        Ok(self.store.refunds_requested_for_order(order_no, except).await?)
     }
 
     /// Records one exchange with a channel about payout `id` (a request, a query, a callback).

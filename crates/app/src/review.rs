@@ -14,6 +14,11 @@ impl App {
         Ok(self.store.review_queue(filter).await?)
     }
 
+    /// How many applications are in each state (the states that have any).
+    pub async fn state_counts(&self) -> Result<Vec<(String, i64)>> {
+        Ok(self.store.state_counts().await?)
+    }
+
     pub async fn claim(&self, no: &ApplicationRef, reviewer: &User) -> Result<Application> {
         self.transition(no, reviewer, false, |a, who, now, _| a.claim(who, now)).await
     }

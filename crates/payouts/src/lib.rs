@@ -17,9 +17,9 @@ use jiff::{SignedDuration, Timestamp};
 use redress_app::App;
 use redress_domain::money::Fen;
 use redress_domain::order::Channel;
+use redress_domain::payout::Payout;
 use redress_domain::payout::{ChannelStatus, PayoutState, check_limits, retry_delay};
 use redress_domain::reconcile::{Reconciliation, StatementEntry};
-use redress_store::Payout;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -141,7 +141,7 @@ pub async fn run_once_leased(
     channels: &Channels,
     lease: SignedDuration,
 ) -> Result<usize, redress_app::Error> {
-    let due = app.store.claim_due_payouts(&channels.configured(), app.now(), lease, BATCH).await?;
+    let due = app.claim_due_payouts(&channels.configured(), lease, BATCH).await?;
     let n = due.len();
     // Each payout is its own conversation with its channel: they go on side by side.
     futures_util::stream::iter(due)
@@ -159,15 +159,13 @@ fn later(app: &App, p: &Payout) -> Timestamp {
 }
 
 async fn work(app: &App, channels: &Channels, p: &Payout) -> Result<(), redress_app::Error> {
-    let store = &app.store;
     let Some(channel) = channels.get(p.channel) else {
         return Ok(());
     };
-    let order = store
-        .order(&redress_domain::ids::OrderNo::parse(&p.order_no).map_err(redress_store::StoreError::corrupt)?)
-        .await?;
+    let order =
+        app.order(&redress_domain::ids::OrderNo::parse(&p.order_no).map_err(redress_app::StoreError::corrupt)?).await?;
     let Some(payment) = order.payment.as_ref() else {
-        return Err(redress_store::StoreError::corrupt("a payout's order has no payment").into());
+        return Err(redress_app::StoreError::corrupt("a payout's order has no payment").into());
     };
     let o = RefundOrder {
         key: &p.id,
@@ -182,7 +180,7 @@ async fn work(app: &App, channels: &Channels, p: &Payout) -> Result<(), redress_
     let asked_before = p.attempts > 1 || p.state != PayoutState::Created;
     if asked_before {
         let answer = channel.query(o).await;
-        store.record_payout_attempt(&p.id, "query", &outcome(&answer), &detail(&answer), app.now()).await?;
+        app.record_payout_attempt(&p.id, "query", &outcome(&answer), &detail(&answer)).await?;
         match answer {
             Ok(Answer::Status { status, channel_ref, reason }) => {
                 app.payout_reported(&p.id, status, channel_ref.as_deref(), reason.as_deref(), later(app, p)).await?;
@@ -190,19 +188,19 @@ async fn work(app: &App, channels: &Channels, p: &Payout) -> Result<(), redress_
             }
             Ok(Answer::Unknown) if p.state == PayoutState::Created => {}
             Ok(Answer::Unknown) | Err(_) => {
-                store.payout_later(&p.id, later(app, p), app.now()).await?;
+                app.payout_later(&p.id, later(app, p)).await?;
                 return Ok(());
             }
         }
     }
-    let earlier = store.refunds_requested_for_order(&p.order_no, &p.id).await?;
+    let earlier = app.refunds_requested_for_order(&p.order_no, &p.id).await?;
     if let Err(e) = check_limits(p.channel, payment.amount, p.amount, payment.paid_at, app.now(), earlier, &p.id) {
-        store.record_payout_attempt(&p.id, "check", "refused", &e.to_string(), app.now()).await?;
+        app.record_payout_attempt(&p.id, "check", "refused", &e.to_string()).await?;
         app.payout_reported(&p.id, ChannelStatus::Closed, None, Some(e.code()), later(app, p)).await?;
         return Ok(());
     }
     let answer = channel.refund(o).await;
-    store.record_payout_attempt(&p.id, "refund", &outcome(&answer), &detail(&answer), app.now()).await?;
+    app.record_payout_attempt(&p.id, "refund", &outcome(&answer), &detail(&answer)).await?;
     match answer {
         Ok(Answer::Status { status, channel_ref, reason }) => {
             app.payout_reported(&p.id, status, channel_ref.as_deref(), reason.as_deref(), later(app, p)).await?;
@@ -212,7 +210,7 @@ async fn work(app: &App, channels: &Channels, p: &Payout) -> Result<(), redress_
             app.payout_reported(&p.id, ChannelStatus::Closed, None, Some(&reason), later(app, p)).await?;
         }
         // No answer, or one not to be believed: ask again later, with the same key.
-        Ok(Answer::Unknown) | Err(_) => store.payout_later(&p.id, later(app, p), app.now()).await?,
+        Ok(Answer::Unknown) | Err(_) => app.payout_later(&p.id, later(app, p)).await?,
     }
     Ok(())
 }
@@ -225,7 +223,7 @@ pub enum ReconcileError {
     #[error("the channel's statement could not be had: {0}")]
     Channel(#[from] ChannelError),
     #[error(transparent)]
-    Store(#[from] redress_store::StoreError),
+    Store(#[from] redress_app::StoreError),
 }
 
 /// Fetches the channel's statement of `date` and has Redress's payouts set against it

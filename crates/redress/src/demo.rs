@@ -2,12 +2,13 @@
 //! account was banned, a reviewer, a level-2 reviewer and an admin; 30 orders for promotion
 //! services on Douyin, Xiaohongshu, Kuaishou and Bilibili paid through WeChat Pay, Alipay and
 //! bank card, with delivery ledgers; policy v1; and applications in every state that can be
-//! reached today, each walked there through the same store calls the API uses (backdated),
+//! reached today, each walked there through the same use cases the API calls (backdated),
 //! so every timeline is real.
 
 use anyhow::{Context, bail};
 use jiff::{SignedDuration, Timestamp};
 use redress_app::{App, Clock};
+use redress_app::{NewUser, User};
 use redress_domain::application::{DraftInput, Reason, RejectCode, Role};
 use redress_domain::ids::{OrderNo, Username};
 use redress_domain::money::Fen;
@@ -15,7 +16,7 @@ use redress_domain::order::{
     AccountEvent, AccountEventKind, Channel, DeliveryReading, DeliverySource, Order, Payment, Service,
 };
 use redress_domain::policy::Policy;
-use redress_store::{NewUser, Store, User};
+use redress_store::Store;
 
 /// Every demo account's password.
 pub const DEMO_PASSWORD: &str = "redress-demo";
@@ -164,10 +165,16 @@ fn order_of(i: usize, spec: &Spec, now: Timestamp) -> anyhow::Result<Order> {
 
 /// Loads the demo into an empty database and returns a report of what is there.
 pub async fn load(store: &Store, blobs: redress_blobs::Blobs, now: Timestamp) -> anyhow::Result<String> {
-    if store.has_users().await? {
+    // Everything is written through the same use cases as everything else, each at its own
+    // moment in the past: the application's clock is set before each step.
+    let clock = Clock::manual(now);
+    let app = App::new(store.clone(), blobs, clock.clone());
+    let app = &app;
+    if app.has_users().await? {
         bail!("the database already has accounts; the demo loads only into an empty data dir");
     }
-    store.publish_policy(&Policy::seed_v1(), "demo", now).await?;
+    app.publish_policy(&Policy::seed_v1(), "demo").await?;
+    let mut users = std::collections::BTreeMap::new();
     for (name, display, role, locale) in USERS {
         let user = NewUser {
             username: Username::parse(name)?,
@@ -176,12 +183,12 @@ pub async fn load(store: &Store, blobs: redress_blobs::Blobs, now: Timestamp) ->
             password: DEMO_PASSWORD,
             locale,
         };
-        store.create_user(user, now).await?;
+        users.insert(*name, app.create_user(user).await?);
     }
     let mut orders = vec![];
     for (i, spec) in ORDERS.iter().enumerate() {
         let order = order_of(i, spec, now)?;
-        store.upsert_order(&order, now).await?;
+        app.upsert_order(&order).await?;
         if let (Some(per_mille), source) = (spec.4, spec.5) {
             let p = order.service.promised;
             let start = order.payment.as_ref().map_or(now, |p| p.paid_at) + SignedDuration::from_hours(6);
@@ -194,25 +201,16 @@ pub async fn load(store: &Store, blobs: redress_blobs::Blobs, now: Timestamp) ->
                     source,
                 },
             ];
-            store.add_deliveries(&order.no, &readings, now).await?;
+            app.add_deliveries(&order.no, &readings).await?;
         }
         orders.push(order);
     }
     let ban =
         AccountEvent { at: ago(now, 24 * 14), kind: AccountEventKind::BannedForViolation, source: "douyin".into() };
-    store.add_account_event("demo-ban-zhou", &Username::parse("zhou")?, &ban, now).await?;
+    app.add_account_event("demo-ban-zhou", &Username::parse("zhou")?, &ban).await?;
 
-    let u = |name: &str| {
-        let name = name.to_owned();
-        async move { store.user(&name).await.with_context(|| format!("demo user {name}")) }
-    };
-    let (lin, zhao, emma, zhou, wang, li) =
-        (u("lin").await?, u("zhao").await?, u("emma").await?, u("zhou").await?, u("wang").await?, u("li").await?);
-    // The history is written through the same use cases as everything else, each at its own
-    // moment in the past: the application's clock is set before each step.
-    let clock = Clock::manual(now);
-    let app = App::new(store.clone(), blobs, clock.clone());
-    let app = &app;
+    let u = |name: &str| users.get(name).cloned().with_context(|| format!("demo user {name}"));
+    let (lin, zhao, emma, zhou, wang, li) = (u("lin")?, u("zhao")?, u("emma")?, u("zhou")?, u("wang")?, u("li")?);
     let at = |t: Timestamp| clock.set(t);
     let draft = |buyer: &User, order: usize, reason: Reason, amount: Option<i64>, text: &str, t: Timestamp| {
         let order = orders[order].no.clone();
@@ -341,9 +339,10 @@ pub async fn load(store: &Store, blobs: redress_blobs::Blobs, now: Timestamp) ->
     at(ago(now, 24 * 2));
     app.submit(&a.reference(), &zhou).await?;
 
-    let chained = store.chain_pending(now).await?;
-    let token = store.create_api_token("demo-merchant", now).await?;
-    let counts = store.state_counts().await?;
+    at(now);
+    let chained = app.chain_audit().await?;
+    let token = app.create_api_token("demo-merchant").await?;
+    let counts = app.state_counts().await?;
     let mut report = String::from("Demo data loaded.\n\nSign in (password for every account: redress-demo):\n");
     for (name, display, role, _) in USERS {
         report.push_str(&format!("  {name:<6} {display} ({})\n", role.as_str()));
