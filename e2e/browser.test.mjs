@@ -1,5 +1,8 @@
 // The browser suite: starts Redress on a fresh data dir with demo data and drives Debian's
-// headless Chromium through the buyer's and the reviewers' pages. Run by `scripts/test` when
+// headless Chromium through the buyer's and the reviewers' pages. The server is a test
+// fixture with a manual clock (REDRESS_TESTING, REDRESS_TEST_CLOCK): time stands still until
+// the suite moves it (POST /test/clock), so deadlines and the refund's arrival are reached
+// without waiting for them. Run by `scripts/test` when
 // Chromium and e2e/node_modules are present, and always by `.ci/run`.
 //
 //   REDRESS_BIN           the redress binary (default: target/debug/redress)
@@ -24,6 +27,7 @@ const DESKTOP = { width: 1280, height: 900 };
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000'
   + '1f15c4890000000d4944415478da63f8cfc0f01f00050001ff56c72f0d0000000049454e44ae426082', 'hex');
 const CJK = /[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]/;
+const SETTLE_SECS = 3600;
 
 let redress;
 let base;
@@ -37,6 +41,9 @@ function startRedress() {
   dataDir = mkdtempSync(path.join(tmpdir(), 'redress-e2e-'));
   const child = spawn(bin, ['serve', '--demo', '--data-dir', dataDir, '--listen', '127.0.0.1:0'], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    // The sandbox settles a refund an hour after it is asked: only when the clock is moved.
+    env: { ...process.env, REDRESS_TESTING: '1', REDRESS_TEST_CLOCK: new Date().toISOString(),
+      REDRESS_SANDBOX_SETTLE_SECS: String(SETTLE_SECS) },
   });
   return new Promise((resolve, reject) => {
     let out = '';
@@ -104,6 +111,27 @@ async function stateOf(page) {
 
 async function submitAndWait(page, selector) {
   await Promise.all([page.waitForNavigation(), page.click(selector)]);
+}
+
+/** Moves the server's clock forward; its new time. */
+async function advanceClock(secs) {
+  const res = await fetch(`${base}/test/clock`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance_secs: secs }),
+  });
+  const text = await res.text();
+  assert.equal(res.status, 200, text);
+  return JSON.parse(text).now;
+}
+
+/** Reloads `page` until its application is in `state` (the jobs work in the background). */
+async function reloadUntilState(page, state, timeoutMs = 20000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await page.reload();
+    if (await stateOf(page) === state) return;
+    assert.ok(Date.now() < deadline, `${page.url()} is still ${await stateOf(page)}, not ${state}`);
+    await page.waitForTimeout(200);
+  }
 }
 
 async function noHorizontalScroll(page) {
@@ -240,8 +268,9 @@ test('the whole journey: draft, resume after logout, information, rejection, app
   await submitAndWait(desk, 'form[action$="/claim"] button');
   assert.equal(await desk.inputValue('#approve-amount'), '5.00');
   await submitAndWait(desk, 'form[action$="/approve"] button');
-  // The payout worker may already have sent it to the (sandbox) channel.
-  assert.ok(['state-approved', 'state-refunding', 'state-refunded'].includes(await stateOf(desk)));
+  // The payout worker may already have sent it to the (sandbox) channel; it has not arrived,
+  // as the clock has not moved.
+  assert.ok(['state-approved', 'state-refunding'].includes(await stateOf(desk)));
   assert.ok(await desk.isVisible('#payouts'), 'the payout is shown to staff');
   await desk.screenshot({ path: path.join(shots, 'review-desktop.png'), fullPage: true });
 
@@ -254,6 +283,12 @@ test('the whole journey: draft, resume after logout, information, rejection, app
   }
   await noHorizontalScroll(buyer);
   await buyer.screenshot({ path: path.join(shots, 'approved-phone.png'), fullPage: true });
+
+  // An hour later the channel has paid it back, and says so: the refund has arrived.
+  await advanceClock(SETTLE_SECS + 1);
+  await reloadUntilState(buyer, 'state-refunded');
+  const after = await buyer.$$eval('.timeline li', (lis) => lis.map((li) => li.className));
+  assert.ok(after.includes('event event-refunded'), `refunded in ${after}`);
   assert.deepEqual(cspViolations, []);
 });
 
@@ -345,4 +380,28 @@ test('pages work without JavaScript: apply, save, submit', async () => {
   assert.match(page.url(), /\?done=submitted$/);
   assert.ok(['state-submitted', 'state-approved', 'state-refunding', 'state-refunded'].includes(await stateOf(page)));
   await context.close();
+});
+
+// Last: it moves the clock by days, past every session and deadline of the tests above.
+test('an application nobody reviews in time is marked overdue, for staff and for the buyer', async () => {
+  const desk = await newPage(DESKTOP);
+  await login(desk, 'wang');
+  // Each waiting row: whether it is marked overdue (information requested pauses the clock).
+  const waiting = (page) => page.$$eval('tbody tr', (rs) => rs
+    .filter((r) => !r.querySelector('.state-info_requested'))
+    .map((r) => r.classList.contains('is-overdue')));
+  assert.ok((await waiting(desk)).includes(false), 'something on the queue is not overdue yet');
+  // Three weeks on, past every review's due time (business days, holidays included).
+  await advanceClock(21 * 24 * 3600);
+  await login(desk, 'wang');
+  await desk.goto(`${base}/desk`);
+  const rows = await waiting(desk);
+  assert.ok(rows.length > 0 && rows.every(Boolean), `every waiting application is overdue: ${rows}`);
+  assert.ok(await desk.isVisible('tbody tr .badge.overdue'));
+  await desk.screenshot({ path: path.join(shots, 'queue-overdue-desktop.png'), fullPage: true });
+
+  const buyer = await newPage(PHONE);
+  await login(buyer, 'zhou');
+  await buyer.goto(`${base}/applications`);
+  assert.ok(await buyer.isVisible('.badge.overdue'), "the buyer sees that the platform is late");
 });
