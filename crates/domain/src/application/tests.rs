@@ -120,27 +120,7 @@ fn appeal_window_and_limit() {
 }
 
 /// The edges of docs/product.md §3, written out independently of the implementation.
-const LEGAL: &[(ApplicationState, ApplicationState)] = &[
-    (ApplicationState::Draft, ApplicationState::Submitted),
-    (ApplicationState::Submitted, ApplicationState::InReview),
-    (ApplicationState::InReview, ApplicationState::InfoRequested),
-    (ApplicationState::InfoRequested, ApplicationState::Submitted),
-    (ApplicationState::InReview, ApplicationState::Approved),
-    (ApplicationState::InReview, ApplicationState::Rejected),
-    (ApplicationState::Rejected, ApplicationState::Appealed),
-    (ApplicationState::Appealed, ApplicationState::InReview),
-    (ApplicationState::Approved, ApplicationState::Refunding),
-    (ApplicationState::Refunding, ApplicationState::Refunded),
-    (ApplicationState::Refunding, ApplicationState::RefundFailed),
-    (ApplicationState::RefundFailed, ApplicationState::Refunding),
-    // Staff mark a failed refund paid outside the channel, with a note.
-    (ApplicationState::RefundFailed, ApplicationState::Refunded),
-    (ApplicationState::Draft, ApplicationState::Withdrawn),
-    (ApplicationState::Submitted, ApplicationState::Withdrawn),
-    (ApplicationState::InfoRequested, ApplicationState::Withdrawn),
-    // Rule 5: an objective entitlement under the threshold is approved on submission.
-    (ApplicationState::Submitted, ApplicationState::Approved),
-];
+const LEGAL: &[(ApplicationState, ApplicationState)] = include!("legal_edges.in");
 
 #[derive(Debug, Clone)]
 enum Op {
