@@ -3,6 +3,8 @@
 //! * `submit` drives a running Redress over HTTP: it signs in as a buyer, pushes one order per
 //!   worker through the merchant API, prepares the drafts, then times `POST …/submit` (the
 //!   durable write that issues an application number) at each concurrency level.
+//! * `history` writes a platform's year of history (a million applications by default) into
+//!   a database that has the demo, for measuring what grows with history (see `history.rs`).
 //! * `raw` measures the ceiling: durable single-row INSERT transactions per second on the same
 //!   database with the settings Redress itself runs with (SQLite WAL + synchronous=FULL,
 //!   PostgreSQL synchronous_commit=on).
@@ -18,6 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod common;
+mod history;
 
 #[derive(Parser)]
 #[command(name = "redress-load", about = "Load tool for Redress")]
@@ -100,6 +103,28 @@ enum Command {
         #[arg(long, default_value_t = 8)]
         concurrency: usize,
     },
+    /// Writes a platform's year of history on top of the demo data: orders, payments,
+    /// deliveries, applications with their timelines, files and payouts (the mix is in
+    /// `crates/load/src/history.rs`). Load the demo first (`redress demo`).
+    History {
+        /// The data folder (its `redress.db`, unless --database-url is given, and its evidence
+        /// folder, which gets the two files the generated rows share).
+        #[arg(long, env = "REDRESS_DATA_DIR", default_value = "redress-data")]
+        data_dir: std::path::PathBuf,
+        /// A PostgreSQL database instead of the data folder's SQLite file.
+        #[arg(long, env = "REDRESS_DATABASE_URL", hide_env_values = true)]
+        database_url: Option<String>,
+        #[arg(long, default_value_t = 1_000_000)]
+        applications: usize,
+        #[arg(long, default_value_t = 50_000)]
+        buyers: usize,
+        /// The same seed gives the same history.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Applications per transaction.
+        #[arg(long, default_value_t = 5_000)]
+        slice: usize,
+    },
     /// Raw durable single-row INSERT transactions per second.
     Raw {
         /// sqlite://path?mode=rwc or postgres://…
@@ -126,6 +151,15 @@ struct Server {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
+        Command::History { data_dir, database_url, applications, buyers, seed, slice } => {
+            let url = database_url.unwrap_or_else(|| redress_store::Store::sqlite_url(&data_dir));
+            let store =
+                redress_store::Store::connect(&url, None).await.with_context(|| format!("cannot open {url}"))?;
+            store.migrate().await?;
+            let shape = history::Shape { applications, buyers, seed, slice: slice.max(1), now: jiff::Timestamp::now() };
+            history::generate(&store, &data_dir.join("evidence"), &shape).await?;
+            store.close().await;
+        }
         Command::Submit { server: Server { url, buyer, password }, merchant_token, concurrency, requests } => {
             let client = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
             let token = login(&client, &url, &buyer, &password).await?;

@@ -1,7 +1,7 @@
 //! Evidence rows: which file (by content address) belongs to which application, what kind
 //! it is and who gave it. The bytes are in `redress-blobs`.
 
-use crate::applications::row::{APP_COLUMNS, app_from_row};
+use crate::applications::row::{APP_COLUMNS, AnyQuery, app_from_row};
 use crate::db::Backend;
 use crate::sql::built;
 use crate::{Store, StoreError, User, from_ms, ms};
@@ -79,25 +79,13 @@ async fn evidence_facts(
 }
 
 async fn insert_evidence(conn: &mut sqlx::AnyConnection, ev: Evidence) -> Result<Evidence, StoreError> {
-    sqlx::query(built!("INSERT INTO evidence ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"))
-        .bind(&ev.id)
-        .bind(&ev.application_id)
-        .bind(ev.seq)
-        .bind(&ev.file.sha256)
-        .bind(i64::try_from(ev.file.size).unwrap_or(i64::MAX))
-        .bind(ev.file.media_type.mime())
-        .bind(ev.file.kind.as_str())
-        .bind(&ev.file.caption)
-        .bind(&ev.file.filename)
-        .bind(&ev.uploaded_by)
-        .bind(ms(ev.uploaded_at))
-        .bind(if ev.system { "system" } else { "buyer" })
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| match e {
-            sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Exists("snapshot"),
-            other => other.into(),
-        })?;
+    let q = sqlx::query(built!(
+        "INSERT INTO evidence ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    ));
+    bind_evidence(q, &ev).execute(&mut *conn).await.map_err(|e| match e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Exists("snapshot"),
+        other => other.into(),
+    })?;
     Ok(ev)
 }
 
@@ -116,8 +104,24 @@ impl Evidence {
     }
 }
 
-const COLUMNS: &str =
+pub(crate) const COLUMNS: &str =
     "id, application_id, seq, sha256, size, media_type, kind, caption, filename, uploaded_by, uploaded_at, source";
+
+/// Binds an evidence row in [`COLUMNS`] order.
+pub(crate) fn bind_evidence<'q>(q: AnyQuery<'q>, ev: &Evidence) -> AnyQuery<'q> {
+    q.bind(ev.id.clone())
+        .bind(ev.application_id.clone())
+        .bind(ev.seq)
+        .bind(ev.file.sha256.clone())
+        .bind(i64::try_from(ev.file.size).unwrap_or(i64::MAX))
+        .bind(ev.file.media_type.mime())
+        .bind(ev.file.kind.as_str())
+        .bind(ev.file.caption.clone())
+        .bind(ev.file.filename.clone())
+        .bind(ev.uploaded_by.clone())
+        .bind(ms(ev.uploaded_at))
+        .bind(if ev.system { "system" } else { "buyer" })
+}
 
 fn from_row(row: &AnyRow) -> Result<Evidence, StoreError> {
     let media: String = row.try_get("media_type")?;

@@ -4,6 +4,7 @@
 //! refused and writes nothing. Incoming times are cut to the millisecond, the precision
 //! they are stored with, so a resent message compares equal to what was stored.
 
+use crate::applications::row::AnyQuery;
 use crate::orders::{facts_changed, fetch_order, lock_order, order_columns};
 use crate::sql::built;
 use crate::{Store, StoreError, from_ms, ms};
@@ -224,13 +225,18 @@ async fn write_order(
              paid_at = $13, updated_at = $14 WHERE order_no = $1"
         )
     };
+    let done = bind_order(sqlx::query(sql), o).bind(ms(now)).execute(&mut **tx).await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Binds the order's columns (`order_columns`), in that order.
+pub(crate) fn bind_order<'q>(q: AnyQuery<'q>, o: &Order) -> AnyQuery<'q> {
     let p = o.payment.as_ref();
-    let done = sqlx::query(sql)
-        .bind(o.no.as_str())
-        .bind(o.buyer.as_str())
-        .bind(&o.service.name)
-        .bind(&o.service.platform)
-        .bind(&o.service.unit)
+    q.bind(o.no.to_string())
+        .bind(o.buyer.to_string())
+        .bind(o.service.name.clone())
+        .bind(o.service.platform.clone())
+        .bind(o.service.unit.clone())
         .bind(positive(o.service.promised))
         .bind(ms(o.service.deadline))
         .bind(i64::from(o.policy_version))
@@ -239,10 +245,6 @@ async fn write_order(
         .bind(p.map(|p| p.transaction_id.clone()))
         .bind(p.map(|p| p.amount.0))
         .bind(p.map(|p| ms(p.paid_at)))
-        .bind(ms(now))
-        .execute(&mut **tx)
-        .await?;
-    Ok(done.rows_affected() == 1)
 }
 
 /// Whether any application on the order has left the draft stage.

@@ -4,6 +4,7 @@
 
 mod applications;
 mod audit;
+mod bulk;
 mod db;
 mod error;
 mod evidence;
@@ -19,6 +20,7 @@ mod users;
 
 pub use applications::{Held, HoldFacts, OrderFacts, QueueFilter, TimelineEntry};
 pub use audit::AuditReport;
+pub use bulk::{Bulk, BulkUser};
 pub use db::{Backend, POSTGRES_SETTINGS, SQLITE_PRAGMAS, Store};
 pub use error::StoreError;
 pub use evidence::{BlobAction, Check, Evidence, EvidenceFile};

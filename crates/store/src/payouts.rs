@@ -3,6 +3,7 @@
 //! applications' `write_decision`), so an approval without its payout, or a payout without
 //! its approval, cannot exist.
 
+use crate::applications::row::AnyQuery;
 use crate::db::WriteTx;
 use crate::sql::built;
 use crate::{Store, StoreError, from_ms, ms};
@@ -15,8 +16,26 @@ use redress_domain::payout::{Payout, PayoutHistory, PayoutState, Reported as Rep
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-const COLUMNS: &str = "id, application_no, n, order_no, channel, amount_fen, state, attempts, next_attempt_at, \
-                       channel_ref, reason, created_at, sent_at, settled_at";
+pub(crate) const COLUMNS: &str = "id, application_no, n, order_no, channel, amount_fen, state, attempts, \
+                       next_attempt_at, channel_ref, reason, created_at, sent_at, settled_at";
+
+/// Binds a payout in [`COLUMNS`] order.
+pub(crate) fn bind_payout<'q>(q: AnyQuery<'q>, p: &Payout) -> AnyQuery<'q> {
+    q.bind(p.id.clone())
+        .bind(p.application_no.clone())
+        .bind(p.n)
+        .bind(p.order_no.clone())
+        .bind(p.channel.as_str())
+        .bind(p.amount.0)
+        .bind(p.state.as_str())
+        .bind(p.attempts)
+        .bind(ms(p.next_attempt_at))
+        .bind(p.channel_ref.clone())
+        .bind(p.reason.clone())
+        .bind(ms(p.created_at))
+        .bind(p.sent_at.map(ms))
+        .bind(p.settled_at.map(ms))
+}
 
 fn from_row(r: &AnyRow) -> Result<Payout, StoreError> {
     let text = |c: &str| r.try_get::<String, _>(c);

@@ -197,7 +197,7 @@ static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
 });
 
 /// Argon2 is deliberately slow: it runs on the blocking pool, never on the async workers.
-async fn hash_password(password: String) -> Result<String, StoreError> {
+pub(crate) async fn hash_password(password: String) -> Result<String, StoreError> {
     tokio::task::spawn_blocking(move || Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()))
         .await
         .map_err(|_| StoreError::Hash)?

@@ -99,6 +99,8 @@ fn literals() -> (Vec<Literal>, Vec<String>) {
                 "SAVE_APP",
                 "INSERT_APP",
                 "INSERT_EVENT",
+                // A bulk INSERT of one of its table's registered sizes (`bulk.rs`).
+                "sized)",
                 "$crate::sql",
             ];
             if !allowed.iter().any(|a| arg.starts_with(a)) {

@@ -1,0 +1,224 @@
+//! Bulk loading: slices of history already built through the domain, written as they are with
+//! multi-row INSERTs, one transaction per slice (the load tool's history generator; later,
+//! imports). Nothing here decides anything: the caller made every row the way the use cases
+//! would have, and the schema's constraints still check each one. Rows reach the tables as
+//! any other write does, so every job that looks for new work (the audit chain, snapshots)
+//! finds them.
+
+use crate::applications::row::{APP_COLUMNS, AnyQuery, EVENT_COLUMNS, bind_app, bind_event};
+use crate::evidence::{COLUMNS as EVIDENCE_COLUMNS, bind_evidence};
+use crate::ingest::bind_order;
+use crate::orders::order_columns;
+use crate::payouts::{COLUMNS as PAYOUT_COLUMNS, bind_payout};
+use crate::{Backend, Evidence, Store, StoreError, ms};
+use jiff::Timestamp;
+use redress_domain::application::{Application, Event, Role};
+use redress_domain::ids::{ApplicationNo, OrderNo, Username};
+use redress_domain::order::{DeliveryReading, Order};
+use redress_domain::payout::Payout;
+use std::sync::LazyLock;
+
+/// SQLite's page cache for the writer during bulk loads: 256 MiB.
+const BULK_CACHE: &str = "PRAGMA cache_size = -262144";
+
+/// Parameters per statement: below SQLite's limit (32,766) and PostgreSQL's (65,535).
+const MAX_PARAMS: usize = 30_000;
+
+/// An account written in bulk; every account of one load shares one password hash
+/// ([`Store::password_hash`]), as hashing is slow on purpose.
+#[derive(Debug, Clone)]
+pub struct BulkUser {
+    pub username: Username,
+    pub display_name: String,
+    pub role: Role,
+    pub locale: String,
+}
+
+/// One slice of history.
+#[derive(Debug, Default)]
+pub struct Bulk {
+    pub users: Vec<BulkUser>,
+    pub orders: Vec<Order>,
+    pub deliveries: Vec<(OrderNo, DeliveryReading)>,
+    pub applications: Vec<Application>,
+    /// Timeline rows: the application's number, the event's sequence number (the version its
+    /// step produced), the event.
+    pub events: Vec<(ApplicationNo, i64, Event)>,
+    pub evidence: Vec<Evidence>,
+    pub payouts: Vec<Payout>,
+}
+
+impl Bulk {
+    /// How many rows it holds.
+    pub fn rows(&self) -> usize {
+        self.users.len()
+            + self.orders.len()
+            + self.deliveries.len()
+            + self.applications.len()
+            + self.events.len()
+            + self.evidence.len()
+            + self.payouts.len()
+    }
+}
+
+/// A table written in bulk: its name and the columns each row binds, in order.
+struct Table {
+    name: &'static str,
+    columns: String,
+}
+
+impl Table {
+    fn width(&self) -> usize {
+        self.columns.split(", ").count()
+    }
+
+    /// Rows per full statement.
+    fn per_statement(&self) -> usize {
+        (MAX_PARAMS / self.width()).max(1)
+    }
+
+    /// The row counts a statement is made for (each registered): a full statement, and the
+    /// powers of two below it, from which any remainder is made up.
+    fn sizes(&self) -> Vec<usize> {
+        let full = self.per_statement();
+        let mut smaller: Vec<usize> = (0..usize::BITS).map(|b| 1usize << b).take_while(|n| *n < full).collect();
+        smaller.reverse();
+        std::iter::once(full).chain(smaller).collect()
+    }
+
+    /// The statement for `rows` rows. SQLite takes `$N` as a *named* parameter and looks each
+    /// name up in a list (quadratic in a statement's parameters): its statements use `?`.
+    fn sql(&self, rows: usize, backend: Backend) -> String {
+        let w = self.width();
+        let values: Vec<String> = (0..rows)
+            .map(|r| {
+                let params: Vec<String> = (1..=w)
+                    .map(|c| match backend {
+                        Backend::Sqlite => "?".to_owned(),
+                        Backend::Postgres => format!("${}", r * w + c),
+                    })
+                    .collect();
+                format!("({})", params.join(", "))
+            })
+            .collect();
+        format!("INSERT INTO {} ({}) VALUES {}", self.name, self.columns, values.join(", "))
+    }
+}
+
+static USERS: LazyLock<Table> = LazyLock::new(|| Table {
+    name: "users",
+    columns: "username, display_name, role, password_hash, locale, created_at".into(),
+});
+static ORDERS: LazyLock<Table> = LazyLock::new(|| Table {
+    name: "orders",
+    columns: format!("{}, created_at, updated_at, lock_version", order_columns()),
+});
+static DELIVERIES: LazyLock<Table> =
+    LazyLock::new(|| Table { name: "deliveries", columns: "order_no, at, source, delivered, recorded_at".into() });
+static APPLICATIONS: LazyLock<Table> =
+    LazyLock::new(|| Table { name: "applications", columns: format!("{APP_COLUMNS}, updated_at") });
+static EVENTS: LazyLock<Table> =
+    LazyLock::new(|| Table { name: "application_events", columns: EVENT_COLUMNS.to_owned() });
+static EVIDENCE: LazyLock<Table> = LazyLock::new(|| Table { name: "evidence", columns: EVIDENCE_COLUMNS.to_owned() });
+static PAYOUTS: LazyLock<Table> =
+    LazyLock::new(|| Table { name: "payouts", columns: format!("{PAYOUT_COLUMNS}, updated_at") });
+
+fn tables() -> [&'static Table; 7] {
+    [&USERS, &ORDERS, &DELIVERIES, &APPLICATIONS, &EVENTS, &EVIDENCE, &PAYOUTS]
+}
+
+fn statements(backend: Backend) -> Vec<String> {
+    tables().iter().flat_map(|t| t.sizes().into_iter().map(move |n| t.sql(n, backend))).collect()
+}
+
+inventory::submit! { crate::sql::Built { only: Some(Backend::Sqlite), texts: || statements(Backend::Sqlite) } }
+inventory::submit! { crate::sql::Built { only: Some(Backend::Postgres), texts: || statements(Backend::Postgres) } }
+
+impl Store {
+    /// The hash of `password`, for accounts written in bulk.
+    pub async fn password_hash(password: &str) -> Result<String, StoreError> {
+        crate::users::hash_password(password.to_owned()).await
+    }
+
+    /// Writes `bulk` in one transaction, parents before children; `password_hash` is every
+    /// new account's. A row that is already there, or that a constraint refuses, fails the
+    /// whole slice and writes nothing of it.
+    pub async fn bulk_insert(&self, bulk: Bulk, password_hash: String, now: Timestamp) -> Result<(), StoreError> {
+        let backend = self.backend();
+        self.writing(move |store| async move {
+            if backend == Backend::Sqlite {
+                // Every slice lands all over the indexes of a large file: keep them in memory
+                // (this connection only; pages are read back from the file as needed).
+                sqlx::query(BULK_CACHE).execute(store.write_pool()).await?;
+            }
+            let mut tx = store.write().await?;
+            let conn = &mut Conn { conn: &mut tx, backend };
+            let now = ms(now);
+            insert(conn, &USERS, &bulk.users, |q, u| {
+                q.bind(u.username.to_string())
+                    .bind(u.display_name.clone())
+                    .bind(u.role.as_str())
+                    .bind(password_hash.clone())
+                    .bind(u.locale.clone())
+                    .bind(now)
+            })
+            .await?;
+            insert(conn, &ORDERS, &bulk.orders, |q, o| bind_order(q, o).bind(now).bind(now).bind(0_i64)).await?;
+            insert(conn, &DELIVERIES, &bulk.deliveries, |q, (no, r)| {
+                q.bind(no.to_string())
+                    .bind(ms(r.at))
+                    .bind(r.source.as_str())
+                    .bind(i64::try_from(r.delivered).unwrap_or(i64::MAX))
+                    .bind(now)
+            })
+            .await?;
+            insert(conn, &APPLICATIONS, &bulk.applications, |q, a| {
+                bind_app(q, a, a.decided_at.or(a.submitted_at).unwrap_or(a.created_at))
+            })
+            .await?;
+            let mut events = Vec::with_capacity(bulk.events.len());
+            for (no, seq, e) in &bulk.events {
+                events.push((no, *seq, e, serde_json::to_string(e).map_err(StoreError::corrupt)?));
+            }
+            insert(conn, &EVENTS, &events, |q, (no, seq, e, body)| bind_event(q, no, *seq, e, body.clone())).await?;
+            insert(conn, &EVIDENCE, &bulk.evidence, bind_evidence).await?;
+            insert(conn, &PAYOUTS, &bulk.payouts, |q, p| {
+                bind_payout(q, p).bind(ms(p.settled_at.or(p.sent_at).unwrap_or(p.created_at)))
+            })
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// The write transaction's connection, and which database it is.
+struct Conn<'c> {
+    conn: &'c mut sqlx::AnyConnection,
+    backend: Backend,
+}
+
+/// Inserts `rows` into `table`: full statements while they fill, then the remainder in
+/// statements of the registered sizes.
+async fn insert<T>(
+    c: &mut Conn<'_>,
+    table: &Table,
+    rows: &[T],
+    bind: impl for<'q> Fn(AnyQuery<'q>, &T) -> AnyQuery<'q>,
+) -> Result<(), StoreError> {
+    let sizes = table.sizes();
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let n = sizes.iter().copied().find(|n| *n <= rest.len()).unwrap_or(1);
+        let (chunk, after) = rest.split_at(n);
+        let sized = table.sql(n, c.backend);
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sized));
+        for row in chunk {
+            q = bind(q, row);
+        }
+        q.execute(&mut *c.conn).await?;
+        rest = after;
+    }
+    Ok(())
+}
