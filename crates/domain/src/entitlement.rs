@@ -205,13 +205,12 @@ pub fn assess(f: &Facts) -> Entitlement {
         if source == Some(DeliverySource::Platform) {
             e.auto_approvable_up_to = auto_cap(f.policy, e.suggested);
         }
-        let source_zh = match source {
-            Some(DeliverySource::Platform) => "平台数据",
-            Some(DeliverySource::ThirdParty) => "第三方监测数据",
-            Some(DeliverySource::Manual) => "人工录入",
-            None => "无交付记录",
+        let (source_zh, source_en) = match source {
+            Some(DeliverySource::Platform) => ("平台数据", "the platform's own data"),
+            Some(DeliverySource::ThirdParty) => ("第三方监测数据", "a third-party monitor"),
+            Some(DeliverySource::Manual) => ("人工录入", "entered by staff"),
+            None => ("无交付记录", "no delivery record"),
         };
-        let source_en = source.map_or("no delivery record", DeliverySource::as_str);
         e.explanation = Text::new(
             format!(
                 "截止时承诺 {promised}、实际交付 {delivered}(来源:{source_zh}),未交付 {shortfall};依第 {} 条按比例可退 {share}(四舍五入到分),扣除已退或处理中的金额后建议退款 {}。",
@@ -329,6 +328,10 @@ mod tests {
         assert_eq!(e.delivered, 200, "readings after the deadline do not count");
         assert_eq!(e.suggested, Fen(1800));
         assert_eq!(e.auto_approvable_up_to, None, "third-party data needs a human");
+        // Each language names the source in words, never by its code.
+        assert!(e.explanation.en.contains("(source: a third-party monitor)"), "{}", e.explanation.en);
+        assert!(e.explanation.zh.contains("第三方监测数据"), "{}", e.explanation.zh);
+        assert!(!e.explanation.en.contains("third_party"), "{}", e.explanation.en);
     }
 
     #[test]
