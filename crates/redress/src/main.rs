@@ -88,9 +88,12 @@ enum AuditCommand {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = Settings::resolve(&cli.common)?;
+    // Logs go to stderr (stdout is each command's own output), coloured only on a terminal.
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_new(&settings.log).unwrap_or_else(|_| "info".into()))
         .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     if let Command::Verify { file } = &cli.command {
         // Offline: no database.
@@ -133,19 +136,22 @@ async fn main() -> anyhow::Result<()> {
             println!("the chain is intact");
         }
         Command::Serve { listen, demo } => {
+            let listen = listen.or(settings.listen.clone()).unwrap_or_else(|| settings::DEFAULT_LISTEN.to_owned());
+            // Bound first: a taken port fails before the demo is loaded (and its merchant token,
+            // shown once, printed for nothing).
+            let listener =
+                tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("cannot listen on {listen}"))?;
             if demo && !store.has_users().await? {
                 let report = demo::load(&store, settings.blobs()?, settings.clock()?.now()).await?;
                 println!("{report}");
             }
-            let listen = listen.or(settings.listen.clone()).unwrap_or_else(|| settings::DEFAULT_LISTEN.to_owned());
-            serve(store, &listen, &settings).await?;
+            serve(store, listener, &settings).await?;
         }
     }
     Ok(())
 }
 
-async fn serve(store: Store, listen: &str, settings: &Settings) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+async fn serve(store: Store, listener: tokio::net::TcpListener, settings: &Settings) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let redress = Redress::build(settings, store.clone(), Some(&format!("http://{addr}"))).await?;
     let blobs = &redress.state.blobs;

@@ -432,10 +432,12 @@ fn real_channels_are_configuration_only() {
     };
     let good = d.join("good.toml");
     std::fs::write(&good, config(&keys.join("merchant_key.pem"))).expect("config");
-    let (mut child, base, report) =
-        serve_demo(d, &[("REDRESS_CONFIG", good.to_str().expect("path")), ("REDRESS_LOG", "info")]);
+    let log = d.join("serve.log");
+    let env = [("REDRESS_CONFIG", good.to_str().expect("path")), ("REDRESS_LOG", "info")];
+    let (mut child, base, _) = support::serve_logged(d, &["--demo"], &env, &log);
+    let report = std::fs::read_to_string(&log).expect("log");
     for line in ["WeChat Pay: a real merchant", "Alipay: a real app", "bank card: a real bank"] {
-        assert!(report.contains(line), "{line:?} not in {report}");
+        assert!(report.contains(line), "{line:?} not in the log: {report}");
     }
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let ready = rt.block_on(async {
@@ -562,4 +564,40 @@ fn a_test_clock_is_refused_outside_a_test_fixture_and_moves_inside_one() {
     child.kill().ok();
     child.wait().expect("the server exits");
     assert_eq!(status.expect("answer").status(), reqwest::StatusCode::NOT_FOUND);
+}
+
+#[test]
+fn logs_go_to_stderr_without_colour_when_not_on_a_terminal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    // A command with output of its own, logging at info on the way (the migration).
+    let out = Command::new(env!("CARGO_BIN_EXE_redress"))
+        .args(["--data-dir", d.to_str().expect("path"), "--log", "info", "admin", "token", "create", "shop"])
+        .env_remove("REDRESS_DATABASE_URL")
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.lines().count(), 1, "stdout is the token alone: {stdout:?}");
+    assert!(stdout.starts_with("rdm_"), "{stdout:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains('\u{1b}'), "no colour codes in a pipe: {stderr:?}");
+}
+
+#[test]
+fn serve_demo_on_a_taken_port_fails_before_loading_the_demo() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port().to_string();
+    let out = redress(d, &["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")], None);
+    let t = text(&out);
+    assert!(!out.status.success() && t.contains("cannot listen on"), "{t}");
+    assert!(!t.contains("Merchant API token"), "no token printed for a server that did not start: {t}");
+    drop(taken);
+    // The demo is loaded on the next start, which prints the token then.
+    let (mut child, _, report) = serve_demo(d, &[]);
+    child.kill().ok();
+    child.wait().expect("exit");
+    assert!(report.contains("Merchant API token"), "{report}");
 }

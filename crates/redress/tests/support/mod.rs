@@ -46,17 +46,37 @@ pub fn serve_at(
     args: &[&str],
     env: &[(&str, &str)],
 ) -> (std::process::Child, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_redress"))
-        .arg("--data-dir")
+    listening(serve_command(data_dir, listen, args, env))
+}
+
+/// As [`serve`], with its log (stderr) written to the file `log`.
+pub fn serve_logged(
+    data_dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    log: &Path,
+) -> (std::process::Child, String, String) {
+    let mut cmd = serve_command(data_dir, "127.0.0.1:0", args, env);
+    cmd.stderr(std::fs::File::create(log).expect("log file"));
+    listening(cmd)
+}
+
+fn serve_command(data_dir: &Path, listen: &str, args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_redress"));
+    cmd.arg("--data-dir")
         .arg(data_dir)
         .args(["serve", "--listen", listen])
         .args(args)
         .env_remove("REDRESS_DATABASE_URL")
         .env("REDRESS_LOG", "warn")
         .envs(env.iter().copied())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+        .stdout(Stdio::piped());
+    cmd
+}
+
+/// Spawns `cmd` and reads its stdout until it says where it listens.
+fn listening(mut cmd: Command) -> (std::process::Child, String, String) {
+    let mut child = cmd.spawn().expect("spawn");
     let stdout = child.stdout.take().expect("stdout");
     let mut addr = None;
     let mut report = String::new();
@@ -69,5 +89,13 @@ pub fn serve_at(
         report.push_str(&line);
         report.push('\n');
     }
-    (child, addr.expect("the server says where it listens"), report)
+    match addr {
+        Some(addr) => (child, addr, report),
+        None => {
+            // Not left running: it would hold the test runner's output open.
+            child.kill().ok();
+            child.wait().ok();
+            panic!("the server did not say where it listens: {report}")
+        }
+    }
 }
