@@ -5,20 +5,25 @@
 // without waiting for them. Run by `scripts/test` when
 // Chromium and e2e/node_modules are present, and always by `.ci/run`.
 //
-//   REDRESS_BIN           the redress binary (default: target/debug/redress)
+//   REDRESS_BIN           the redress binary (default: target/debug/redress, else
+//                         target/release/redress, whichever is there)
 //   REDRESS_SCREENSHOTS   where screenshots go (default: e2e/artifacts/screenshots; the README's
 //                         come from REDRESS_SCREENSHOTS=$PWD/docs/screenshots scripts/test)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
 import { chromium } from 'playwright-core';
 
 const root = path.resolve(import.meta.dirname, '..');
-const bin = process.env.REDRESS_BIN || path.join(root, 'target/debug/redress');
+const bin = process.env.REDRESS_BIN
+  || ['debug', 'release'].map((p) => path.join(root, 'target', p, 'redress')).find((b) => existsSync(b));
+if (!bin) {
+  throw new Error('no redress binary: build one (cargo build, or cargo build --release) or set REDRESS_BIN');
+}
 const shots = process.env.REDRESS_SCREENSHOTS || path.join(root, 'e2e/artifacts/screenshots');
 const PASSWORD = 'redress-demo';
 const PHONE = { width: 360, height: 780 };
