@@ -409,4 +409,6 @@ test('an application nobody reviews in time is marked overdue, for staff and for
   await login(buyer, 'zhou');
   await buyer.goto(`${base}/applications`);
   assert.ok(await buyer.isVisible('.badge.overdue'), "the buyer sees that the platform is late");
+  // Review deadlines fall at the end of a business day: shown as 24:00 of that day, with the zone.
+  assert.match(await buyer.textContent('main'), /\d{4}年\d{1,2}月\d{1,2}日 24:00（北京时间）/);
 });

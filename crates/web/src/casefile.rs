@@ -61,6 +61,10 @@ pub async fn write_case_file(
             field("case-state", t(&format!("state-{}", a.state.as_str()))),
             field("case-submitted", a.submitted_at.as_ref().map(local_time).unwrap_or_default()),
             field(
+                "case-review-due",
+                a.review_due_at.as_ref().map(|t| crate::i18n::deadline(t, lang)).unwrap_or_else(|| "—".into()),
+            ),
+            field(
                 "case-description",
                 if a.description.trim().is_empty() { t("desk-no-description") } else { a.description.clone() },
             ),

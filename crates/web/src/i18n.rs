@@ -19,6 +19,24 @@ pub fn local_time(t: &jiff::Timestamp) -> String {
     t.to_zoned_datetime(redress_domain::calendar::shanghai()).strftime("%Y-%m-%d %H:%M").to_string()
 }
 
+/// A deadline, in words that cannot be read a day late: a deadline at midnight Beijing time
+/// is the end of the day before (`2026年12月4日 24:00（北京时间）`, `4 Dec 2026, end of day
+/// (Beijing time)`), any other the day and minute, always with the zone.
+pub fn deadline(t: &jiff::Timestamp, lang: Lang) -> String {
+    let local = t.to_zoned_datetime(redress_domain::calendar::shanghai());
+    let midnight = local.hour() == 0 && local.minute() == 0 && local.second() == 0 && local.subsec_nanosecond() == 0;
+    let day = if midnight { local.date().yesterday().unwrap_or(local.date()) } else { local.date() };
+    let date = match lang {
+        Lang::Zh => day.strftime("%Y年%-m月%-d日").to_string(),
+        Lang::En => day.strftime("%-d %b %Y").to_string(),
+    };
+    if midnight {
+        lang.t_args("deadline-end-of-day", &[("date", date)])
+    } else {
+        lang.t_args("deadline-at", &[("date", date), ("time", local.strftime("%H:%M").to_string())])
+    }
+}
+
 /// The cookie that remembers the language chosen with the page switcher.
 pub const LANG_COOKIE: &str = "redress_lang";
 
@@ -173,5 +191,19 @@ mod tests {
         assert_eq!(too_many(1), "An application holds at most one file.");
         assert_eq!(too_many(20), "An application holds at most 20 files.");
         assert_eq!(Lang::Zh.t_args("error-evidence-too-many", &[("count", "1".into())]), "每个申请最多 1 个文件。");
+    }
+
+    #[test]
+    fn a_deadline_at_midnight_is_the_end_of_the_day_before_with_its_zone() {
+        // The end of 4 December in Beijing is 16:00 UTC on 4 December.
+        let end: jiff::Timestamp = "2026-12-04T16:00:00Z".parse().expect("time");
+        assert_eq!(deadline(&end, Lang::Zh), "2026年12月4日 24:00（北京时间）");
+        assert_eq!(deadline(&end, Lang::En), "4 Dec 2026, end of day (Beijing time)");
+        let afternoon: jiff::Timestamp = "2026-12-04T07:30:00Z".parse().expect("time");
+        assert_eq!(deadline(&afternoon, Lang::Zh), "2026年12月4日 15:30（北京时间）");
+        assert_eq!(deadline(&afternoon, Lang::En), "4 Dec 2026, 15:30 (Beijing time)");
+        // A second past midnight is the new day.
+        let after: jiff::Timestamp = "2026-12-04T16:00:01Z".parse().expect("time");
+        assert_eq!(deadline(&after, Lang::En), "5 Dec 2026, 00:00 (Beijing time)");
     }
 }

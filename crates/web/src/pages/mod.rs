@@ -124,6 +124,11 @@ impl Page {
         t.as_ref().map(|t| self.time(t)).unwrap_or_else(|| "—".to_owned())
     }
 
+    /// A deadline, with its zone, never read a day late ([`crate::i18n::deadline`]).
+    pub fn opt_deadline(&self, t: &Option<Timestamp>) -> String {
+        t.as_ref().map(|t| crate::i18n::deadline(t, self.lang)).unwrap_or_else(|| "—".to_owned())
+    }
+
     /// Puts a failed action's message on the page; returns the status to answer with and the
     /// errors to show by their fields (200 and none when nothing failed).
     pub fn failure(&mut self, err: Option<&ApiError>) -> (StatusCode, FieldErrors) {
