@@ -81,7 +81,11 @@ enum ExportCommand {
 #[derive(Subcommand)]
 enum AuditCommand {
     /// Walk the chain from the first entry; report the first broken link (exit status 1).
-    Verify,
+    Verify {
+        /// Print the result as one JSON object: verified, head, pending, intact, broken.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[tokio::main]
@@ -120,8 +124,26 @@ async fn main() -> anyhow::Result<()> {
         Command::Admin(cmd) => {
             admin::run(&Redress::build(&settings, store.clone(), None).await?.state.app, cmd).await?
         }
-        Command::Audit(AuditCommand::Verify) => {
+        Command::Audit(AuditCommand::Verify { json }) => {
             let report = Redress::build(&settings, store.clone(), None).await?.state.app.verify_audit().await?;
+            if json {
+                let broken = report
+                    .broken
+                    .as_ref()
+                    .map(|(seq, why)| serde_json::json!({"entry": seq, "reason": why.to_string()}));
+                let out = serde_json::json!({
+                    "verified": report.verified,
+                    "head": report.head,
+                    "pending": report.pending,
+                    "intact": report.broken.is_none(),
+                    "broken": broken,
+                });
+                println!("{out}");
+                if report.broken.is_some() {
+                    std::process::exit(1);
+                }
+                return Ok(());
+            }
             println!("{} entries verified; head {}", report.verified, report.head);
             if report.pending > 0 {
                 println!(

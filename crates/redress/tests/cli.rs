@@ -140,6 +140,34 @@ fn the_demo_is_chained_and_verifies() {
     let t = text(&out);
     assert!(out.status.success(), "{t}");
     assert!(t.contains(&format!("{chained} entries verified")) && t.contains("the chain is intact"), "{t}");
+
+    // The same, for a machine.
+    let json = |out: &std::process::Output| -> serde_json::Value {
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(out)))
+    };
+    let out = redress(d, &["audit", "verify", "--json"], None);
+    let v = json(&out);
+    assert!(out.status.success(), "{v}");
+    assert_eq!(
+        (v["verified"].as_u64(), v["pending"].as_i64(), v["intact"].as_bool()),
+        (Some(chained), Some(0), Some(true))
+    );
+    assert!(v["broken"].is_null() && v["head"].as_str().is_some_and(|h| h.len() == 64), "{v}");
+    // An edited entry: the object says where and why, and the exit status says it failed.
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let store = redress_store::Store::connect(&redress_store::Store::sqlite_url(d), None).await.expect("store");
+        store.execute_unchecked("UPDATE audit_log SET body = body || ' ' WHERE seq = 3").await.expect("edit");
+        store.close().await;
+    });
+    let out = redress(d, &["audit", "verify", "--json"], None);
+    let v = json(&out);
+    assert!(!out.status.success(), "{v}");
+    assert_eq!(
+        (v["verified"].as_u64(), v["intact"].as_bool(), v["broken"]["entry"].as_i64()),
+        (Some(2), Some(false), Some(3))
+    );
+    assert!(v["broken"]["reason"].as_str().is_some_and(|r| r.contains("edited")), "{v}");
 }
 
 /// Signs in as the demo buyer lin; returns her session token and her demo draft's number.
