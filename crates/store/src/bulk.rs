@@ -208,11 +208,13 @@ async fn insert<T>(
     bind: impl for<'q> Fn(AnyQuery<'q>, &T) -> AnyQuery<'q>,
 ) -> Result<(), StoreError> {
     let sizes = table.sizes();
+    // Each size's text is built once per call (a full one has thousands of placeholders).
+    let mut texts = std::collections::HashMap::new();
     let mut rest = rows;
     while !rest.is_empty() {
         let n = sizes.iter().copied().find(|n| *n <= rest.len()).unwrap_or(1);
         let (chunk, after) = rest.split_at(n);
-        let sized = table.sql(n, c.backend);
+        let sized = texts.entry(n).or_insert_with(|| table.sql(n, c.backend)).clone();
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sized));
         for row in chunk {
             q = bind(q, row);
