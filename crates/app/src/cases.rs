@@ -12,6 +12,7 @@ use redress_domain::ids::{ApplicationNo, ApplicationRef};
 use redress_domain::order::DeliveryReading;
 use redress_domain::policy::Policy;
 use redress_store::{Evidence, User};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 #[derive(Debug, Clone)]
@@ -26,6 +27,8 @@ pub struct Case {
     pub evidence: Vec<Evidence>,
     /// The application's audit entries, oldest first.
     pub audit: Vec<Entry>,
+    /// The records they vouch for, by entry `seq`, as the viewer may see them.
+    pub records: BTreeMap<i64, String>,
     /// The chain's head when they were read: its position and hash (the genesis if empty).
     pub head: (i64, String),
 }
@@ -43,8 +46,12 @@ impl App {
         let entitlement = crate::orders::assess(&facts, Some(&a.id), self.now());
         let (policy, ledger) = (facts.policy, facts.ledger);
         let evidence = self.store.evidence_of(&a.id).await?;
-        let (audit, head) = self.store.audit_entries_of(no.as_str()).await?;
+        let (chained, head) = self.store.audit_entries_of(no.as_str()).await?;
         let head = head.unwrap_or((0, GENESIS.to_owned()));
-        Ok(Some(Case { view, no, policy, ledger, entitlement, evidence, audit, head }))
+        // Every record of an application is the buyer's to see today: the timeline and the
+        // files. A staff-internal record would be left out here, its entry kept.
+        let records = chained.iter().filter_map(|(e, r)| Some((e.seq, r.clone()?))).collect();
+        let audit = chained.into_iter().map(|(e, _)| e).collect();
+        Ok(Some(Case { view, no, policy, ledger, entitlement, evidence, audit, records, head }))
     }
 }

@@ -176,7 +176,7 @@ pub fn verify<R: Read + Seek>(archive: R) -> Result<Verified, CaseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use redress_domain::audit::{Entry, GENESIS};
+    use redress_domain::audit::{Entry, GENESIS, digest_of};
     use redress_domain::casefile::ChainHead;
     use std::io::Cursor;
 
@@ -198,11 +198,12 @@ mod tests {
             1,
             "buyer"
         ]);
-        let e = Entry::link(GENESIS, 1, 1, "evidence", NO, 1, body.to_string());
+        let e = Entry::link(GENESIS, 1, 1, "evidence", NO, 1, digest_of(&body.to_string()));
         let proof = AuditProof {
             application_no: NO.into(),
             chain_head: ChainHead { seq: 1, hash: e.hash.clone() },
             entries: vec![e],
+            records: [(1, body.to_string())].into(),
         };
         let mut w = CaseWriter::new(Cursor::new(Vec::new()), NO, "en", jiff::Timestamp::UNIX_EPOCH);
         assert_eq!(w.add_evidence(1, "../收据\u{202e}gnp.exe", evidence).expect("add"), "evidence/01-_收据_gnp.exe");

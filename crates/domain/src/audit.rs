@@ -5,8 +5,14 @@
 //! An entry's hash is SHA-256 over the JSON array
 //! `[prev_hash, seq, at_ms, kind, subject, ref_seq, body]` (compact, in that order; JSON
 //! escapes make the encoding unambiguous). The first entry's `prev_hash` is [`GENESIS`].
-//! `body` is the canonical record of what the entry vouches for (for a timeline event: every
-//! column of its row), so an entry also proves the content of the thing it points at.
+//!
+//! An entry also proves the content of the thing it points at. Its `body` is
+//! [`digest_of`] the thing's canonical record (for a timeline event: every column of its row
+//! as a JSON array): `sha256:` and the SHA-256 of the record, in hex. The chain commits to the
+//! digest, not to a copy, so a record may later be redacted or erased under a rule that keeps
+//! its digest, and a case file may carry an entry without the record it vouches for (a
+//! staff-internal one). Entries chained before version 0.8 hold the record's text itself;
+//! they verify as they were written ([`Entry::vouches_for`]).
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -14,7 +20,15 @@ use sha2::{Digest, Sha256};
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// In an evidence entry's body (the evidence row's columns as a JSON array, in table order),
+/// How a digest body begins.
+pub const DIGEST_PREFIX: &str = "sha256:";
+
+/// The body of an entry vouching for `record`.
+pub fn digest_of(record: &str) -> String {
+    format!("{DIGEST_PREFIX}{}", hex::encode(Sha256::digest(record.as_bytes())))
+}
+
+/// In an evidence record (the evidence row's columns as a JSON array, in table order),
 /// the positions of the file's number within its application and of its SHA-256.
 pub const EVIDENCE_SEQ_FIELD: usize = 2;
 pub const EVIDENCE_SHA256_FIELD: usize = 3;
@@ -50,6 +64,17 @@ impl Entry {
             prev_hash: prev_hash.to_owned(),
             hash,
         }
+    }
+
+    /// Whether `record` is what this entry vouches for: its digest is the body, or (an entry
+    /// of the first format) it is the body.
+    pub fn vouches_for(&self, record: &str) -> bool {
+        if self.body.starts_with(DIGEST_PREFIX) { digest_of(record) == self.body } else { record == self.body }
+    }
+
+    /// The record itself, where the body is a copy of it (the first format).
+    pub fn record_in_body(&self) -> Option<&str> {
+        (!self.body.starts_with(DIGEST_PREFIX)).then_some(self.body.as_str())
     }
 
     /// The hash this entry should have, from its own fields.
@@ -121,7 +146,7 @@ impl Verifier {
         }
         match record {
             None => return Err(Break::RecordMissing),
-            Some(r) if r != e.body => return Err(Break::RecordChanged),
+            Some(r) if !e.vouches_for(r) => return Err(Break::RecordChanged),
             Some(_) => {}
         }
         self.next_seq += 1;
@@ -148,8 +173,10 @@ mod tests {
         let mut prev = GENESIS.to_owned();
         (1..=n)
             .map(|i| {
-                let e =
-                    Entry::link(&prev, i, 1_700_000_000_000 + i, "event", "RF-20261125-ABCDEF", i, format!("body {i}"));
+                // Odd entries in the first format (the record itself), even ones as digests.
+                let record = format!("body {i}");
+                let body = if i % 2 == 1 { record } else { digest_of(&record) };
+                let e = Entry::link(&prev, i, 1_700_000_000_000 + i, "event", "RF-20261125-ABCDEF", i, body);
                 prev = e.hash.clone();
                 e
             })
@@ -159,7 +186,10 @@ mod tests {
     fn verify(entries: &[Entry]) -> Result<i64, (i64, Break)> {
         let mut v = Verifier::default();
         for e in entries {
-            v.check(e, Some(&e.body)).map_err(|b| (e.seq, b))?;
+            // The record as it stands: a first-format entry's own copy (edited with it, as an
+            // attacker would), else the one the chain was built on.
+            let record = e.record_in_body().map_or_else(|| format!("body {}", e.ref_seq), str::to_owned);
+            v.check(e, Some(&record)).map_err(|b| (e.seq, b))?;
         }
         Ok(v.count())
     }
@@ -205,11 +235,19 @@ mod tests {
     }
 
     #[test]
-    fn the_record_an_entry_vouches_for_is_compared() {
+    fn the_record_an_entry_vouches_for_is_compared_in_either_format() {
         let c = chain(2);
-        let mut v = Verifier::default();
-        assert_eq!(v.check(&c[0], Some("something else")), Err(Break::RecordChanged));
-        let mut v = Verifier::default();
-        assert_eq!(v.check(&c[0], None), Err(Break::RecordMissing));
+        for e in &c {
+            let mut v = Verifier { next_seq: e.seq, head: e.prev_hash.clone() };
+            assert_eq!(v.check(e, Some("something else")), Err(Break::RecordChanged), "entry {}", e.seq);
+            let mut v = Verifier { next_seq: e.seq, head: e.prev_hash.clone() };
+            assert_eq!(v.check(e, None), Err(Break::RecordMissing));
+            let mut v = Verifier { next_seq: e.seq, head: e.prev_hash.clone() };
+            assert_eq!(v.check(e, Some(&format!("body {}", e.seq))), Ok(()));
+        }
+        assert_eq!(c[0].record_in_body(), Some("body 1"));
+        assert_eq!(c[1].record_in_body(), None);
+        // The documented digest form, computed independently.
+        assert_eq!(c[1].body, format!("sha256:{}", hex::encode(Sha256::digest(b"body 2"))));
     }
 }

@@ -53,6 +53,13 @@ pub struct AuditProof {
     pub application_no: String,
     /// The case's entries, in chain order.
     pub entries: Vec<Entry>,
+    /// The records the entries vouch for, by the entry's `seq`, where the reader may see them.
+    /// An entry commits to its record's digest ([`crate::audit`]), so each record here is
+    /// checked against its entry; an entry without one (a staff-internal record, or one
+    /// redacted since) is still checked as a link of the chain. Entries of the first format
+    /// carry their record in their body.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub records: BTreeMap<i64, String>,
     /// The last entry of the whole chain when the file was made.
     pub chain_head: ChainHead,
 }
@@ -142,7 +149,9 @@ impl fmt::Display for Mismatch {
                 write!(f, "audit entry {seq}: does not point at the hash of entry {}", seq - 1)
             }
             Mismatch::Head { seq } => write!(f, "chain head {seq} is before the case's last audit entry"),
-            Mismatch::EntryRecord { seq } => write!(f, "audit entry {seq}: its evidence record cannot be read"),
+            Mismatch::EntryRecord { seq } => {
+                write!(f, "audit entry {seq}: the record it vouches for is missing or does not match it")
+            }
             Mismatch::Unvouched { path } => write!(f, "{path}: no audit entry vouches for this evidence file"),
             Mismatch::Vouched { seq, path, entry_sha256, file_sha256 } => {
                 write!(f, "{path}: audit entry {seq} vouches for SHA-256 {entry_sha256}, the file has {file_sha256}")
@@ -208,8 +217,12 @@ pub fn check(manifest: &Manifest, proof: &AuditProof, found: &BTreeMap<String, (
                 out.push(Mismatch::EntryLink { seq: e.seq });
             }
         }
-        if e.kind == "evidence" {
-            match evidence_of(&e.body) {
+        let given = proof.records.get(&e.seq).map(String::as_str);
+        if given.is_some_and(|r| !e.vouches_for(r)) {
+            out.push(Mismatch::EntryRecord { seq: e.seq });
+        } else if e.kind == "evidence" {
+            // An evidence entry's record names the file: it must be there to vouch for one.
+            match given.or_else(|| e.record_in_body()).and_then(evidence_of) {
                 Some((evidence_seq, sha)) if evidence_seq == e.ref_seq => {
                     vouched.insert(evidence_seq, (e.seq, sha));
                 }
@@ -260,7 +273,7 @@ fn evidence_of(body: &str) -> Option<(i64, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::GENESIS;
+    use crate::audit::{GENESIS, digest_of};
 
     const NO: &str = "RF-20261125-ABCDEF";
 
@@ -268,23 +281,30 @@ mod tests {
         serde_json::json!(["id", NO, seq, sha, 3, "image/png", "other", "", "a.png", "alice", 1, "buyer"]).to_string()
     }
 
-    /// A case with one event and two evidence files, chained at 5, 6, 7 after four others.
+    /// A case with one event and two evidence files, chained at 5, 6, 7 after four others: the
+    /// event and the second file as digests with their records beside them, the first file in
+    /// the first format (the record in the body).
     fn case() -> (Manifest, AuditProof, BTreeMap<String, (String, u64)>) {
         let mut prev = GENESIS.to_owned();
         let mut entries = Vec::new();
+        let mut records = BTreeMap::new();
         for seq in 1..=7 {
-            let (kind, subject, ref_seq, body) = match seq {
+            let (kind, subject, ref_seq, record) = match seq {
                 5 => ("event", NO, 1, "[\"submitted\"]".to_owned()),
                 6 => ("evidence", NO, 1, evidence_body(1, "aa")),
                 7 => ("evidence", NO, 2, evidence_body(2, "bb")),
                 _ => ("event", "RF-20261125-OTHERS", seq, format!("other {seq}")),
             };
+            let body = if seq == 6 { record.clone() } else { digest_of(&record) };
+            if seq == 5 || seq == 7 {
+                records.insert(seq, record);
+            }
             let e = Entry::link(&prev, seq, 1000 + seq, kind, subject, ref_seq, body);
             prev = e.hash.clone();
             entries.push(e);
         }
         let head = ChainHead { seq: 7, hash: prev };
-        let proof = AuditProof { application_no: NO.into(), entries: entries.split_off(4), chain_head: head };
+        let proof = AuditProof { application_no: NO.into(), entries: entries.split_off(4), records, chain_head: head };
         let file = |path: &str, sha: &str, n: Option<i64>| ManifestFile {
             path: path.into(),
             sha256: sha.into(),
@@ -310,6 +330,28 @@ mod tests {
     fn an_intact_case_file_has_no_mismatch() {
         let (m, p, found) = case();
         assert_eq!(check(&m, &p, &found), vec![]);
+    }
+
+    #[test]
+    fn records_are_checked_against_their_digests_and_may_be_left_out() {
+        // A record that is not the one its entry vouches for.
+        let (m, mut p, found) = case();
+        p.records.insert(5, "[\"approved\"]".into());
+        assert_eq!(check(&m, &p, &found), vec![Mismatch::EntryRecord { seq: 5 }]);
+        // An event's record left out (staff-internal, or redacted): the entry is still a link.
+        let (m, mut p, found) = case();
+        p.records.remove(&5);
+        assert_eq!(check(&m, &p, &found), vec![]);
+        // An evidence entry's record left out: no file can be vouched for by it.
+        let (m, mut p, found) = case();
+        p.records.remove(&7);
+        let got = check(&m, &p, &found);
+        assert!(got.contains(&Mismatch::EntryRecord { seq: 7 }), "{got:?}");
+        assert!(got.contains(&Mismatch::Unvouched { path: "evidence/02-b.png".into() }), "{got:?}");
+        // The proof reads back as written, records included.
+        let (_, p, _) = case();
+        let back: AuditProof = serde_json::from_str(&serde_json::to_string(&p).expect("json")).expect("read");
+        assert_eq!(back, p);
     }
 
     #[test]
@@ -350,8 +392,12 @@ mod tests {
     #[test]
     fn edited_reordered_foreign_and_dropped_entries_are_named() {
         let (m, mut p, found) = case();
-        p.entries[0].body = "[\"approved\"]".into();
-        assert_eq!(check(&m, &p, &found), vec![Mismatch::EntryHash { seq: 5 }]);
+        p.entries[0].body = digest_of("[\"approved\"]");
+        assert_eq!(
+            check(&m, &p, &found),
+            vec![Mismatch::EntryHash { seq: 5 }, Mismatch::EntryRecord { seq: 5 }],
+            "an edited entry no longer hashes to itself nor vouches for its record"
+        );
 
         let (m, mut p, found) = case();
         p.entries.swap(1, 2);

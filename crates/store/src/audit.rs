@@ -14,7 +14,7 @@ use crate::db::Backend;
 use crate::sql::built;
 use crate::{Store, StoreError, ms};
 use jiff::Timestamp;
-use redress_domain::audit::{Break, Entry, GENESIS, Verifier};
+use redress_domain::audit::{Break, Entry, GENESIS, Verifier, digest_of};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -106,6 +106,32 @@ fn evidence_source(field: &str) -> String {
     if field == "application_no" { "ap.no".to_owned() } else { format!("v.{field}") }
 }
 
+/// Entries of `audit_log a`, each beside the record it vouches for (columns prefixed `e_` for
+/// an event, `v_` for evidence; NULL where gone): add the WHERE and the order.
+static WITH_RECORDS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "SELECT a.seq, a.at, a.kind, a.subject, a.ref_seq, a.body, a.prev_hash, a.hash, {}, {}
+         FROM audit_log a
+         LEFT JOIN application_events e ON a.kind = 'event' AND e.application_no = a.subject AND e.seq = a.ref_seq
+         LEFT JOIN applications ap ON a.kind = 'evidence' AND ap.no = a.subject
+         LEFT JOIN evidence v ON v.application_id = ap.id AND v.seq = a.ref_seq",
+        aliased(EVENT_FIELDS, "e", "e_"),
+        aliased_from(EVIDENCE_FIELDS, evidence_source, "v_"),
+    )
+});
+
+/// A row of [`WITH_RECORDS`]: the entry and its record's canonical text.
+fn entry_with_record(row: &AnyRow) -> Result<(Entry, Option<String>), StoreError> {
+    let entry = entry_from_row(row)?;
+    let found = |col: &str| row.try_get::<Option<String>, _>(col).map(|v| v.is_some());
+    let record = match entry.kind.as_str() {
+        "event" if found("e_application_no")? => Some(record(row, EVENT_FIELDS, "e_")?),
+        "evidence" if found("v_id")? => Some(record(row, EVIDENCE_FIELDS, "v_")?),
+        _ => None,
+    };
+    Ok((entry, record))
+}
+
 fn entry_from_row(row: &AnyRow) -> Result<Entry, StoreError> {
     Ok(Entry {
         seq: row.try_get("seq")?,
@@ -119,31 +145,60 @@ fn entry_from_row(row: &AnyRow) -> Result<Entry, StoreError> {
     })
 }
 
-/// Timeline events not in the chain yet.
-const UNCHAINED_EVENTS: &str = "FROM application_events e WHERE NOT EXISTS (SELECT 1 FROM audit_log a
-      WHERE a.kind = 'event' AND a.subject = e.application_no AND a.ref_seq = e.seq)";
+/// The draft state's name, where a statement needs it.
+fn draft() -> &'static str {
+    redress_domain::application::ApplicationState::Draft.as_str()
+}
 
-/// Evidence not in the chain yet, once its application is submitted (a draft's files may be
-/// discarded with the draft, and a draft has no number yet).
-static UNCHAINED_EVIDENCE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    format!(
-        "FROM evidence v JOIN applications ap ON ap.id = v.application_id
-         WHERE ap.state <> '{}' AND NOT EXISTS (SELECT 1 FROM audit_log a
-          WHERE a.kind = 'evidence' AND a.subject = ap.no AND a.ref_seq = v.seq)",
-        redress_domain::application::ApplicationState::Draft.as_str()
-    )
-});
+// What the chainer reads as waiting (`chain_batch`): timeline events and evidence whose `audit_pending` is
+// 1, oldest first, each through a partial index of exactly those rows, so a pass costs what
+// waits, not what has been chained. The column's default is 1: a row is waiting however it
+// reached its table (the application, a bulk load, a restore), until the transaction that
+// appends its entry sets it to 0. Evidence rows also carry the application's state: a
+// draft's files are not chained (a draft and its files may be discarded, and a draft has no
+// number) but parked (2) until the application is submitted.
+
+/// The columns of `audit_log`, and the fields of an [`Entry`] in JSON that fill them.
+const LOG_COLUMNS: &str = "seq, at, kind, subject, ref_seq, body, prev_hash, hash";
+const ENTRY_FIELDS: &str = "seq, at_ms, kind, subject, ref_seq, body, prev_hash, hash";
+
+/// Parks the waiting files of application `id` if it is still a draft, holding its row (as
+/// uploads and the submission do) so that it cannot be submitted meanwhile.
+async fn park(backend: Backend, tx: &mut crate::db::WriteTx, id: &str) -> Result<(), StoreError> {
+    let still_draft = match backend {
+        Backend::Postgres => {
+            built!(postgres: "SELECT 1 FROM applications WHERE id = $1 AND state = '{}' FOR UPDATE", draft())
+        }
+        Backend::Sqlite => built!("SELECT 1 FROM applications WHERE id = $1 AND state = '{}'", draft()),
+    };
+    if sqlx::query(still_draft).bind(id).fetch_optional(&mut ***tx).await?.is_some() {
+        sqlx::query("UPDATE evidence SET audit_pending = 2 WHERE application_id = $1 AND audit_pending = 1")
+            .bind(id)
+            .execute(&mut ***tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A row read as waiting: its chain key, its kind and its record.
+struct Waiting {
+    at: i64,
+    subject: String,
+    ref_seq: i64,
+    kind: &'static str,
+    record: String,
+}
 
 impl Store {
-    /// Appends every timeline event not yet chained; returns how many.
+    /// Appends every timeline event and evidence row waiting to be chained; returns how many.
     pub async fn chain_pending(&self, now: Timestamp) -> Result<u64, StoreError> {
         let mut total = 0;
         loop {
             let n = self.writing(move |s| async move { s.chain_batch(now).await }).await;
             let (n, more) = match n {
                 Ok(r) => r,
-                // Another instance's chainer appended some of what this pass read (candidates are
-                // read before the lock): start again from the new head.
+                // Another instance's chainer appended some of what this pass read (what waits
+                // is read before the lock): start again from the new head.
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e),
             };
@@ -155,116 +210,181 @@ impl Store {
     }
 
     /// One transaction's worth: (entries appended, whether more may be waiting).
+    ///
+    /// Nothing is skipped: a row waits (1) from its commit until the transaction that appends
+    /// its entry clears it, so every committed row is found by some pass, in whatever order
+    /// transactions commit. Nothing is chained twice: the clearing is guarded (`AND
+    /// audit_pending = 1`, every row or the transaction fails) and `audit_log` allows one entry
+    /// per (kind, subject, ref_seq), so a second chainer that read the same rows fails,
+    /// appends nothing, and reads again. A draft's file is parked (2) only while its
+    /// application is locked and still a draft; it waits again (1) in the transaction that
+    /// chains the application's submission, which commits after every file the draft got
+    /// (uploads and the submission lock the application's row).
     async fn chain_batch(&self, now: Timestamp) -> Result<(u64, bool), StoreError> {
-        // What waits to be chained is read before the write transaction, on a reader (the scan
-        // grows with the log; the writer is not held for it). Another chainer may chain some of
-        // it first: the insert then fails as a conflict and the pass starts again.
+        // Read on a reader, before the write transaction: the writer is not held for it.
         let events = sqlx::query(built!(
-            "SELECT {} {UNCHAINED_EVENTS} ORDER BY e.at, e.application_no, e.seq LIMIT {BATCH}",
+            "SELECT {} FROM application_events e WHERE e.audit_pending = 1
+             ORDER BY e.at, e.application_no, e.seq LIMIT {BATCH}",
             aliased(EVENT_FIELDS, "e", "")
         ))
         .fetch_all(&self.pool)
         .await?;
         let evidence = sqlx::query(built!(
-            "SELECT {} {} ORDER BY v.uploaded_at, ap.no, v.seq LIMIT {BATCH}",
-            aliased_from(EVIDENCE_FIELDS, evidence_source, ""),
-            UNCHAINED_EVIDENCE.as_str()
+            "SELECT {}, ap.id AS app_id, ap.state AS app_state
+             FROM evidence v JOIN applications ap ON ap.id = v.application_id WHERE v.audit_pending = 1
+             ORDER BY v.uploaded_at, v.application_id, v.seq LIMIT {BATCH}",
+            aliased_from(EVIDENCE_FIELDS, evidence_source, "")
         ))
         .fetch_all(&self.pool)
         .await?;
         if events.is_empty() && evidence.is_empty() {
             return Ok((0, false));
         }
-        // Both kinds, in the order they happened.
+        let mut more = events.len() as i64 == BATCH || evidence.len() as i64 == BATCH;
         let mut items = Vec::with_capacity(events.len() + evidence.len());
         for row in &events {
-            let key = (
-                row.try_get::<i64, _>("at")?,
-                row.try_get::<String, _>("application_no")?,
-                row.try_get::<i64, _>("seq")?,
-            );
-            items.push((key, "event", record(row, EVENT_FIELDS, "")?));
+            items.push(Waiting {
+                at: row.try_get("at")?,
+                subject: row.try_get("application_no")?,
+                ref_seq: row.try_get("seq")?,
+                kind: "event",
+                record: record(row, EVENT_FIELDS, "")?,
+            });
         }
+        let mut drafts = Vec::new();
         for row in &evidence {
-            let key = (
-                row.try_get::<i64, _>("uploaded_at")?,
-                row.try_get::<String, _>("application_no")?,
-                row.try_get::<i64, _>("seq")?,
-            );
-            items.push((key, "evidence", record(row, EVIDENCE_FIELDS, "")?));
+            if row.try_get::<String, _>("app_state")? == draft() {
+                drafts.push(row.try_get::<String, _>("app_id")?);
+                continue;
+            }
+            items.push(Waiting {
+                at: row.try_get("uploaded_at")?,
+                subject: row.try_get("application_no")?,
+                ref_seq: row.try_get("seq")?,
+                kind: "evidence",
+                record: record(row, EVIDENCE_FIELDS, "")?,
+            });
         }
-        items.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)));
+        // Both kinds, in the order they happened.
+        items.sort_by(|a, b| (a.at, &a.subject, a.ref_seq, a.kind).cmp(&(b.at, &b.subject, b.ref_seq, b.kind)));
+        drafts.dedup();
+
         let mut tx = self.write().await?;
         if self.backend() == Backend::Postgres {
             sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(CHAIN_LOCK).execute(&mut **tx).await?;
         }
+        for id in &drafts {
+            park(self.backend(), &mut tx, id).await?;
+        }
         let head =
             sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(&mut **tx).await?;
-        let (mut seq, mut prev) = match head {
-            Some(r) => (r.try_get::<i64, _>("seq")?, r.try_get::<String, _>("hash")?),
-            None => (0, GENESIS.to_owned()),
+        let (first, mut prev) = match head {
+            Some(r) => (r.try_get::<i64, _>("seq")? + 1, r.try_get::<String, _>("hash")?),
+            None => (1, GENESIS.to_owned()),
         };
-        for ((_, subject, ref_seq), kind, body) in items {
-            seq += 1;
-            let e = Entry::link(&prev, seq, ms(now), kind, &subject, ref_seq, body);
-            let inserted = sqlx::query(
-                "INSERT INTO audit_log (seq, at, kind, subject, ref_seq, body, prev_hash, hash)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(e.seq)
-            .bind(e.at_ms)
-            .bind(&e.kind)
-            .bind(&e.subject)
-            .bind(e.ref_seq)
-            .bind(&e.body)
-            .bind(&e.prev_hash)
-            .bind(&e.hash)
-            .execute(&mut **tx)
-            .await;
+        let mut entries = Vec::with_capacity(items.len());
+        let (mut n_events, mut n_evidence) = (0u64, 0u64);
+        for (i, w) in items.into_iter().enumerate() {
+            let seq = first + i as i64;
+            let e = Entry::link(&prev, seq, ms(now), w.kind, &w.subject, w.ref_seq, digest_of(&w.record));
+            prev = e.hash.clone();
+            if w.kind == "event" {
+                n_events += 1
+            } else {
+                n_evidence += 1
+            }
+            entries.push(e);
+        }
+        let last = first + entries.len() as i64 - 1;
+        if !entries.is_empty() {
+            // All of them in one statement, as a JSON array of entries.
+            let insert = match self.backend() {
+                Backend::Postgres => built!(postgres:
+                    "INSERT INTO audit_log ({LOG_COLUMNS}) SELECT {ENTRY_FIELDS}
+                     FROM jsonb_to_recordset(CAST(CAST($1 AS TEXT) AS jsonb)) AS r(seq BIGINT, at_ms BIGINT, kind TEXT,
+                       subject TEXT, ref_seq BIGINT, body TEXT, prev_hash TEXT, hash TEXT)"
+                ),
+                Backend::Sqlite => built!(sqlite:
+                    "INSERT INTO audit_log ({LOG_COLUMNS}) SELECT value ->> 'seq', value ->> 'at_ms',
+                       value ->> 'kind', value ->> 'subject', value ->> 'ref_seq', value ->> 'body',
+                       value ->> 'prev_hash', value ->> 'hash'
+                     FROM json_each($1)"
+                ),
+            };
+            let json = serde_json::to_string(&entries).map_err(|e| StoreError::Internal(e.to_string()))?;
+            let inserted = sqlx::query(insert).bind(json).execute(&mut **tx).await;
             match inserted {
                 Ok(_) => {}
                 Err(sqlx::Error::Database(d)) if d.is_unique_violation() => return Err(StoreError::Conflict),
                 Err(other) => return Err(other.into()),
             }
-            prev = e.hash;
+        }
+        // Clear what was chained, driven by the entries just appended (a range of the log's
+        // key); every one must still have been waiting.
+        if n_events > 0 {
+            let cleared = sqlx::query(
+                "UPDATE application_events SET audit_pending = 0 FROM audit_log a
+                 WHERE a.seq >= $1 AND a.seq <= $2 AND a.kind = 'event'
+                   AND application_events.application_no = a.subject AND application_events.seq = a.ref_seq
+                   AND application_events.audit_pending = 1",
+            )
+            .bind(first)
+            .bind(last)
+            .execute(&mut **tx)
+            .await?;
+            if cleared.rows_affected() != n_events {
+                return Err(StoreError::Conflict);
+            }
+            // The files of the drafts submitted in these events wait again (and are chained
+            // in the next batch).
+            let unparked = sqlx::query(built!(
+                "UPDATE evidence SET audit_pending = 1 WHERE audit_pending = 2 AND application_id IN (
+                   SELECT ap.id FROM audit_log a
+                   JOIN application_events e ON e.application_no = a.subject AND e.seq = a.ref_seq
+                   JOIN applications ap ON ap.no = a.subject
+                   WHERE a.seq >= $1 AND a.seq <= $2 AND a.kind = 'event' AND e.from_state = '{}')",
+                draft()
+            ))
+            .bind(first)
+            .bind(last)
+            .execute(&mut **tx)
+            .await?;
+            more |= unparked.rows_affected() > 0;
+        }
+        if n_evidence > 0 {
+            let cleared = sqlx::query(
+                "UPDATE evidence SET audit_pending = 0 FROM audit_log a JOIN applications ap ON ap.no = a.subject
+                 WHERE a.seq >= $1 AND a.seq <= $2 AND a.kind = 'evidence'
+                   AND evidence.application_id = ap.id AND evidence.seq = a.ref_seq AND evidence.audit_pending = 1",
+            )
+            .bind(first)
+            .bind(last)
+            .execute(&mut **tx)
+            .await?;
+            if cleared.rows_affected() != n_evidence {
+                return Err(StoreError::Conflict);
+            }
         }
         tx.commit().await?;
-        let more = events.len() as i64 == BATCH || evidence.len() as i64 == BATCH;
-        Ok(((events.len() + evidence.len()) as u64, more))
+        Ok((n_events + n_evidence, more))
     }
 
-    /// Walks the whole chain from the first entry and checks every link and every event it
+    /// Walks the whole chain from the first entry and checks every link and every record it
     /// vouches for; stops at the first break. Reads in pages, so memory stays flat.
     pub async fn verify_audit(&self) -> Result<AuditReport, StoreError> {
         let mut v = Verifier::default();
         let mut broken = None;
         let mut after = 0i64;
         'pages: loop {
-            let rows = sqlx::query(built!(
-                "SELECT a.seq, a.at, a.kind, a.subject, a.ref_seq, a.body, a.prev_hash, a.hash, {}, {}
-                 FROM audit_log a
-                 LEFT JOIN application_events e
-                   ON a.kind = 'event' AND e.application_no = a.subject AND e.seq = a.ref_seq
-                 LEFT JOIN applications ap ON a.kind = 'evidence' AND ap.no = a.subject
-                 LEFT JOIN evidence v ON v.application_id = ap.id AND v.seq = a.ref_seq
-                 WHERE a.seq > $1 ORDER BY a.seq LIMIT 1000",
-                aliased(EVENT_FIELDS, "e", "e_"),
-                aliased_from(EVIDENCE_FIELDS, evidence_source, "v_"),
-            ))
-            .bind(after)
-            .fetch_all(&self.pool)
-            .await?;
+            let rows = sqlx::query(built!("{} WHERE a.seq > $1 ORDER BY a.seq LIMIT 1000", *WITH_RECORDS))
+                .bind(after)
+                .fetch_all(&self.pool)
+                .await?;
             if rows.is_empty() {
                 break;
             }
             for row in &rows {
-                let entry = entry_from_row(row)?;
-                let found = |col: &str| row.try_get::<Option<String>, _>(col).map(|v| v.is_some());
-                let record = match entry.kind.as_str() {
-                    "event" if found("e_application_no")? => Some(record(row, EVENT_FIELDS, "e_")?),
-                    "evidence" if found("v_id")? => Some(record(row, EVIDENCE_FIELDS, "v_")?),
-                    _ => None,
-                };
+                let (entry, record) = entry_with_record(row)?;
                 if let Err(b) = v.check(&entry, record.as_deref()) {
                     // A gap is reported at the entry that is missing.
                     let at = if let Break::Gap { expected, .. } = b { expected } else { entry.seq };
@@ -274,27 +394,36 @@ impl Store {
                 after = entry.seq;
             }
         }
-        let mut pending = 0;
-        let counts =
-            [built!("SELECT COUNT(*) AS n {UNCHAINED_EVENTS}"), built!("SELECT COUNT(*) AS n {}", *UNCHAINED_EVIDENCE)];
-        for count in counts {
-            let n: i64 = sqlx::query(count).fetch_one(&self.pool).await?.try_get("n")?;
-            pending += n;
-        }
-        Ok(AuditReport { verified: v.count(), head: v.head().to_owned(), broken, pending })
+        Ok(AuditReport { verified: v.count(), head: v.head().to_owned(), broken, pending: self.audit_pending().await? })
     }
 
-    /// The chain's entries for one application, in chain order, and the chain's last entry
-    /// (read after them, so it is never before the application's last entry).
-    pub async fn audit_entries_of(&self, subject: &str) -> Result<(Vec<Entry>, Option<(i64, String)>), StoreError> {
-        let rows = sqlx::query(
-            "SELECT seq, at, kind, subject, ref_seq, body, prev_hash, hash FROM audit_log
-             WHERE subject = $1 ORDER BY seq",
-        )
-        .bind(subject)
-        .fetch_all(&self.pool)
+    /// How many timeline events and files wait to be chained, counted in the partial indexes
+    /// of what waits: the files of a submitted draft among them, not those of drafts.
+    pub async fn audit_pending(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query(built!(
+            "SELECT (SELECT COUNT(*) FROM application_events WHERE audit_pending = 1)
+                  + (SELECT COUNT(*) FROM evidence WHERE audit_pending = 1)
+                  + (SELECT COUNT(*) FROM evidence v JOIN applications ap ON ap.id = v.application_id
+                     WHERE v.audit_pending = 2 AND ap.state <> '{}') AS n",
+            draft()
+        ))
+        .fetch_one(&self.pool)
         .await?;
-        let entries = rows.iter().map(entry_from_row).collect::<Result<Vec<_>, _>>()?;
+        Ok(row.try_get("n")?)
+    }
+
+    /// The chain's entries for one application, in chain order, each with the record it
+    /// vouches for as it stands (`None` if gone), and the chain's last entry (read after them,
+    /// so it is never before the application's last entry).
+    pub async fn audit_entries_of(
+        &self,
+        subject: &str,
+    ) -> Result<(Vec<(Entry, Option<String>)>, Option<(i64, String)>), StoreError> {
+        let rows = sqlx::query(built!("{} WHERE a.subject = $1 ORDER BY a.seq", *WITH_RECORDS))
+            .bind(subject)
+            .fetch_all(&self.pool)
+            .await?;
+        let entries = rows.iter().map(entry_with_record).collect::<Result<Vec<_>, _>>()?;
         let head = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
             .fetch_optional(&self.pool)
             .await?

@@ -6,7 +6,7 @@ use crate::db::Backend;
 use crate::sql::built;
 use crate::{Store, StoreError, User, from_ms, ms};
 use jiff::Timestamp;
-use redress_domain::application::Application;
+use redress_domain::application::{Application, ApplicationState};
 use redress_domain::evidence::{EvidenceKind, MediaType};
 use redress_domain::ids::ApplicationId;
 use sqlx::Row;
@@ -78,11 +78,20 @@ async fn evidence_facts(
     Ok((a, row.try_get("n")?, row.try_get("last")?))
 }
 
-async fn insert_evidence(conn: &mut sqlx::AnyConnection, ev: Evidence) -> Result<Evidence, StoreError> {
+/// Inserts `ev`, a file of `a` (whose row the caller holds). A draft's file is parked for
+/// the audit chain until the draft is submitted; any other waits to be chained (see
+/// `audit.rs`).
+async fn insert_evidence(
+    conn: &mut sqlx::AnyConnection,
+    a: &Application,
+    ev: Evidence,
+) -> Result<Evidence, StoreError> {
     let q = sqlx::query(built!(
-        "INSERT INTO evidence ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        "INSERT INTO evidence ({COLUMNS}, audit_pending)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
     ));
-    bind_evidence(q, &ev).execute(&mut *conn).await.map_err(|e| match e {
+    let pending: i64 = if a.state == ApplicationState::Draft { 2 } else { 1 };
+    bind_evidence(q, &ev).bind(pending).execute(&mut *conn).await.map_err(|e| match e {
         sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Exists("snapshot"),
         other => other.into(),
     })?;
@@ -203,8 +212,8 @@ impl Store {
             for (id, file) in items {
                 let mut one = sqlx::Acquire::begin(&mut *tx).await?;
                 let done = async {
-                    let (_, _, last) = evidence_facts(&s, &mut one, &id).await?;
-                    insert_evidence(&mut one, Evidence::system(&id, last + 1, file, now)).await
+                    let (a, _, last) = evidence_facts(&s, &mut one, &id).await?;
+                    insert_evidence(&mut one, &a, Evidence::system(&id, last + 1, file, now)).await
                 }
                 .await;
                 match done {
@@ -256,7 +265,7 @@ impl Store {
                 },
                 None => Evidence::system(&id, last + 1, file, now),
             };
-            let ev = insert_evidence(&mut tx, ev).await?;
+            let ev = insert_evidence(&mut tx, &a, ev).await?;
             tx.commit().await?;
             Ok(ev)
         })

@@ -42,7 +42,7 @@ pub async fn write_case_file(
     };
     let font = state.report_font()?;
     let now = state.app.now();
-    let Case { view, no, policy, ledger, entitlement: ent, evidence, audit: entries, head } = case;
+    let Case { view, no, policy, ledger, entitlement: ent, evidence, audit: entries, records, head } = case;
     let no = &no;
     let (head_seq, head_hash) = head;
     let a = &view.application;
@@ -168,6 +168,7 @@ pub async fn write_case_file(
     let proof = AuditProof {
         application_no: no.to_string(),
         entries,
+        records,
         chain_head: ChainHead { seq: head_seq, hash: head_hash },
     };
 

@@ -121,7 +121,8 @@ both!(concurrent_chainers_never_fork_the_chain, |app: TestApp| async move {
     for i in 0..12 {
         app.order(&format!("CC-{i}"), "alice", 1000, 10000, 5, Some((600, "third_party"))).await;
     }
-    // Submissions and chainers at the same time.
+    // Drafts getting files, submissions and chainers at the same time: a draft's file is
+    // parked while chainers run and must still be chained once its draft is submitted.
     let mut tasks = vec![];
     for i in 0..12 {
         let (base, token) = (app.base.clone(), alice.clone());
@@ -136,6 +137,19 @@ both!(concurrent_chainers_never_fork_the_chain, |app: TestApp| async move {
                 .expect("draft");
             let body: serde_json::Value = r.json().await.expect("json");
             let no = body["no"].as_str().expect("no").to_owned();
+            let part = reqwest::multipart::Part::bytes(crate::evidence::PNG.to_vec())
+                .file_name("a.png")
+                .mime_str("image/png")
+                .expect("mime");
+            let form = reqwest::multipart::Form::new().text("kind", "chat_log").part("file", part);
+            let r = client
+                .post(format!("{base}/api/v1/applications/{no}/evidence"))
+                .bearer_auth(&token)
+                .multipart(form)
+                .send()
+                .await
+                .expect("upload");
+            assert_eq!(r.status(), 201);
             let r = client
                 .post(format!("{base}/api/v1/applications/{no}/submit"))
                 .bearer_auth(&token)
@@ -159,7 +173,7 @@ both!(concurrent_chainers_never_fork_the_chain, |app: TestApp| async move {
     assert_eq!(app.take_snapshots().await, 12);
     app.run("audit").await;
     let r = verify(&app).await;
-    assert_eq!((r.verified, r.broken, r.pending), (24, None, 0), "12 submissions and their snapshots");
+    assert_eq!((r.verified, r.broken, r.pending), (36, None, 0), "12 submissions, their files and snapshots");
 });
 
 both!(evidence_is_chained_once_submitted_and_its_rows_are_guarded, |app: TestApp| async move {
@@ -171,6 +185,17 @@ both!(evidence_is_chained_once_submitted_and_its_rows_are_guarded, |app: TestApp
         .await;
     let draft = r.body["no"].as_str().expect("no").to_owned();
     assert_eq!(upload(&app, &alice, &draft, "a.png", "image/png", PNG.to_vec(), "chat_log").await.status, 201);
+    // A file that reached the table by another path (a restore, a hand-written import), which
+    // knows nothing of the chain: it waits, and the chainer parks it as a draft's.
+    sql(
+        &app,
+        &["INSERT INTO evidence (id, application_id, seq, sha256, size, media_type, kind, caption, filename,
+               uploaded_by, uploaded_at, source)
+           SELECT 'EVSTRAY', application_id, 2, sha256, size, media_type, kind, caption, 'restored.png',
+               uploaded_by, uploaded_at + 1, source FROM evidence WHERE seq = 1"],
+    )
+    .await;
+    assert_eq!(verify(&app).await.pending, 1, "the restored file waits");
     app.run("audit").await;
     let r = verify(&app).await;
     assert_eq!((r.verified, r.pending), (0, 0), "a draft's files wait for the submission");
@@ -179,12 +204,25 @@ both!(evidence_is_chained_once_submitted_and_its_rows_are_guarded, |app: TestApp
     assert_eq!(s.status, 200, "{}", s.body);
     let no = s.body["no"].as_str().expect("no").to_owned();
     assert_eq!(upload(&app, &alice, &no, "b.png", "image/png", PNG.to_vec(), "payment_record").await.status, 201);
-    assert_eq!(verify(&app).await.pending, 3, "the submission and two files");
+    assert_eq!(verify(&app).await.pending, 4, "the submission and three files");
     assert_eq!(app.take_snapshots().await, 1);
-    assert_eq!(verify(&app).await.pending, 4, "and the snapshot");
+    assert_eq!(verify(&app).await.pending, 5, "and the snapshot");
     app.run("audit").await;
     let intact = verify(&app).await;
-    assert_eq!((intact.verified, intact.broken.clone(), intact.pending), (4, None, 0));
+    assert_eq!((intact.verified, intact.broken.clone(), intact.pending), (5, None, 0));
+
+    // A timeline event restored by hand is chained like any other.
+    sql(
+        &app,
+        &["INSERT INTO application_events (application_no, seq, at, kind, actor, actor_role, from_state, to_state, body)
+           SELECT application_no, 99, at, kind, actor, actor_role, from_state, to_state, body
+           FROM application_events WHERE seq = 1"],
+    )
+    .await;
+    assert_eq!(verify(&app).await.pending, 1);
+    app.run("audit").await;
+    let intact = verify(&app).await;
+    assert_eq!((intact.verified, intact.broken.clone(), intact.pending), (6, None, 0));
 
     // Editing an evidence row's caption, or pointing it at other bytes, is detected.
     for (attack, undo) in [

@@ -160,21 +160,34 @@ async fn check_upgrade(store: Store, url: &str, schema: Option<&str>) {
     let input =
         DraftInput { reason: Reason::NotDeliveredOnTime, description: "still nothing".into(), amount: Fen(100) };
     let draft = app.update_draft(&draft_ref, &buyer, input).await.expect("edit the legacy draft");
-    match app.submit(&draft_ref, &buyer).await {
+    let submitted = match app.submit(&draft_ref, &buyer).await {
         Ok(s) => {
             assert_eq!(s.id, draft.id);
             assert!(s.no.is_some(), "numbered at submission");
+            s.no
         }
         // The fixture's order may be closed to applications by now; then the refusal is
         // the domain's, and nothing was written.
         Err(redress_app::Error::Refused(e)) => {
             assert_eq!(store.application(&draft_ref).await.expect("draft").state, ApplicationState::Draft, "{e}");
+            None
         }
         Err(e) => panic!("submit: {e:?}"),
-    }
+    };
     store.chain_pending(Timestamp::now()).await.expect("chain");
     let report = store.verify_audit().await.expect("verify");
-    assert!(report.broken.is_none() && report.verified >= FIXTURE_CHAIN.0, "{report:?}");
+    assert!(report.broken.is_none() && report.pending == 0 && report.verified >= FIXTURE_CHAIN.0, "{report:?}");
+    // The chain goes on in the digest format after the entries of the first: the submission
+    // and the draft's file, parked until it, are chained.
+    if let Some(no) = submitted {
+        let (entries, _) = store.audit_entries_of(no.as_str()).await.expect("entries");
+        let kinds: Vec<&str> = entries.iter().map(|(e, _)| e.kind.as_str()).collect();
+        assert!(kinds.contains(&"event") && kinds.contains(&"evidence"), "{kinds:?}");
+        for (e, record) in &entries {
+            assert!(e.body.starts_with("sha256:") && e.seq > FIXTURE_CHAIN.0, "{e:?}");
+            assert!(record.as_deref().is_some_and(|r| e.vouches_for(r)), "{e:?}");
+        }
+    }
 }
 
 #[tokio::test]
