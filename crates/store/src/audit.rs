@@ -19,7 +19,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 /// Entries appended per transaction.
-const BATCH: i64 = 500;
+pub const BATCH: i64 = 500;
 
 /// An arbitrary constant naming the chainer's advisory lock on PostgreSQL.
 const CHAIN_LOCK: i64 = 0x5245_4452_4155_4449;
@@ -194,17 +194,26 @@ impl Store {
     pub async fn chain_pending(&self, now: Timestamp) -> Result<u64, StoreError> {
         let mut total = 0;
         loop {
-            let n = self.writing(move |s| async move { s.chain_batch(now).await }).await;
-            let (n, more) = match n {
-                Ok(r) => r,
-                // Another instance's chainer appended some of what this pass read (what waits
-                // is read before the lock): start again from the new head.
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e),
-            };
+            let (n, more) = self.chain_some(now).await?;
             total += n;
             if !more {
                 return Ok(total);
+            }
+        }
+    }
+
+    /// Appends one transaction's worth of what waits (at most [`BATCH`] of each kind): how
+    /// many, and whether more may be waiting.
+    pub async fn chain_some(&self, now: Timestamp) -> Result<(u64, bool), StoreError> {
+        let mut tries = 0;
+        loop {
+            match self.writing(move |s| async move { s.chain_batch(now).await }).await {
+                // Another instance's chainer appended some of what this pass read (what waits
+                // is read before the lock): read again from the new head. Again and again
+                // means rows marked waiting that are in the chain already (a hand-made
+                // change): the error goes to the job's log rather than round a loop.
+                Err(StoreError::Conflict) if tries < 8 => tries += 1,
+                done => return done,
             }
         }
     }
@@ -319,12 +328,16 @@ impl Store {
                 Err(other) => return Err(other.into()),
             }
         }
-        // Clear what was chained, driven by the entries just appended (a range of the log's
-        // key); every one must still have been waiting.
+        // Clear what was chained, driven by the entries just appended: a range of the log's
+        // key, materialised first, so that no planner reads the log by its `kind` instead
+        // (every entry of a kind: a pass would grow with the log). Every row must still have
+        // been waiting.
         if n_events > 0 {
             let cleared = sqlx::query(
-                "UPDATE application_events SET audit_pending = 0 FROM audit_log a
-                 WHERE a.seq >= $1 AND a.seq <= $2 AND a.kind = 'event'
+                "WITH appended AS MATERIALIZED (SELECT kind, subject, ref_seq FROM audit_log
+                   WHERE seq >= $1 AND seq <= $2)
+                 UPDATE application_events SET audit_pending = 0 FROM appended a
+                 WHERE a.kind = 'event'
                    AND application_events.application_no = a.subject AND application_events.seq = a.ref_seq
                    AND application_events.audit_pending = 1",
             )
@@ -338,11 +351,13 @@ impl Store {
             // The files of the drafts submitted in these events wait again (and are chained
             // in the next batch).
             let unparked = sqlx::query(built!(
-                "UPDATE evidence SET audit_pending = 1 WHERE audit_pending = 2 AND application_id IN (
-                   SELECT ap.id FROM audit_log a
+                "WITH appended AS MATERIALIZED (SELECT kind, subject, ref_seq FROM audit_log
+                   WHERE seq >= $1 AND seq <= $2)
+                 UPDATE evidence SET audit_pending = 1 WHERE audit_pending = 2 AND application_id IN (
+                   SELECT ap.id FROM appended a
                    JOIN application_events e ON e.application_no = a.subject AND e.seq = a.ref_seq
                    JOIN applications ap ON ap.no = a.subject
-                   WHERE a.seq >= $1 AND a.seq <= $2 AND a.kind = 'event' AND e.from_state = '{}')",
+                   WHERE a.kind = 'event' AND e.from_state = '{}')",
                 draft()
             ))
             .bind(first)
@@ -353,8 +368,10 @@ impl Store {
         }
         if n_evidence > 0 {
             let cleared = sqlx::query(
-                "UPDATE evidence SET audit_pending = 0 FROM audit_log a JOIN applications ap ON ap.no = a.subject
-                 WHERE a.seq >= $1 AND a.seq <= $2 AND a.kind = 'evidence'
+                "WITH appended AS MATERIALIZED (SELECT kind, subject, ref_seq FROM audit_log
+                   WHERE seq >= $1 AND seq <= $2)
+                 UPDATE evidence SET audit_pending = 0 FROM appended a JOIN applications ap ON ap.no = a.subject
+                 WHERE a.kind = 'evidence'
                    AND evidence.application_id = ap.id AND evidence.seq = a.ref_seq AND evidence.audit_pending = 1",
             )
             .bind(first)
