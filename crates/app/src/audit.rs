@@ -11,6 +11,16 @@ impl App {
         Ok(self.store.chain_pending(self.now()).await?)
     }
 
+    /// Appends one transaction's worth of what waits: how many, and whether more may wait.
+    pub async fn chain_audit_batch(&self) -> Result<(u64, bool)> {
+        Ok(self.store.chain_some(self.now()).await?)
+    }
+
+    /// How many records wait to be chained.
+    pub async fn audit_pending(&self) -> Result<i64> {
+        Ok(self.store.audit_pending().await?)
+    }
+
     /// Walks the whole chain and checks every link and every row it vouches for.
     pub async fn verify_audit(&self) -> Result<AuditReport> {
         Ok(self.store.verify_audit().await?)

@@ -153,8 +153,27 @@ fn the_demo_is_chained_and_verifies() {
         (Some(chained), Some(0), Some(true))
     );
     assert!(v["broken"].is_null() && v["head"].as_str().is_some_and(|h| h.len() == 64), "{v}");
-    // An edited entry: the object says where and why, and the exit status says it failed.
+    // A timeline event restored by hand waits; `audit chain` appends it now.
     let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let store = redress_store::Store::connect(&redress_store::Store::sqlite_url(d), None).await.expect("store");
+        store
+            .execute_unchecked(
+                "INSERT INTO application_events (application_no, seq, at, kind, actor, actor_role, from_state,
+                   to_state, body)
+                 SELECT application_no, 99, at, kind, actor, actor_role, from_state, to_state, body
+                 FROM application_events ORDER BY application_no LIMIT 1",
+            )
+            .await
+            .expect("insert");
+        store.close().await;
+    });
+    assert_eq!(json(&redress(d, &["audit", "verify", "--json"], None))["pending"].as_i64(), Some(1));
+    let out = redress(d, &["audit", "chain"], None);
+    assert!(out.status.success() && text(&out).contains("1 entries appended"), "{}", text(&out));
+    let v = json(&redress(d, &["audit", "verify", "--json"], None));
+    assert_eq!((v["verified"].as_u64(), v["pending"].as_i64()), (Some(chained + 1), Some(0)), "{v}");
+    // An edited entry: the object says where and why, and the exit status says it failed.
     rt.block_on(async {
         let store = redress_store::Store::connect(&redress_store::Store::sqlite_url(d), None).await.expect("store");
         store.execute_unchecked("UPDATE audit_log SET body = body || ' ' WHERE seq = 3").await.expect("edit");
