@@ -180,6 +180,45 @@ async fn park(backend: Backend, tx: &mut crate::db::WriteTx, id: &str) -> Result
     Ok(())
 }
 
+/// How far back in time (ms) a bounded read of what waits starts before the oldest row the
+/// last read found, for rows that commit a little after their time was stamped.
+const MARGIN_MS: i64 = 60_000;
+
+/// How often (ms of the clock) a read starts from the very beginning instead.
+const SWEEP_EVERY_MS: i64 = 60_000;
+
+/// Where the chainer's reads of what waits start, per kind (epoch ms; `None`: from the
+/// beginning). A cleared row leaves a dead entry in PostgreSQL's partial index until VACUUM
+/// removes it, and a read from the beginning walks them all; so reads start a margin before
+/// the oldest waiting row the previous read found, and only a sweep now and then (and the
+/// first read) starts from the beginning. A row older than the mark (one whose transaction
+/// committed long after it stamped its time) is found by the next sweep: nothing is skipped,
+/// only such a row may wait up to a sweep's interval.
+#[derive(Debug, Default)]
+pub(crate) struct Marks {
+    events: Option<i64>,
+    evidence: Option<i64>,
+    last_sweep: Option<i64>,
+}
+
+impl Marks {
+    /// Where this read starts, per kind.
+    fn from(&mut self, now: i64) -> (i64, i64) {
+        if self.last_sweep.is_none_or(|t| now - t >= SWEEP_EVERY_MS || now < t) {
+            self.last_sweep = Some(now);
+            self.events = None;
+            self.evidence = None;
+        }
+        (self.events.unwrap_or(i64::MIN), self.evidence.unwrap_or(i64::MIN))
+    }
+
+    /// After a read that found `oldest` first (or nothing) at `now`.
+    fn found(mark: &mut Option<i64>, oldest: Option<i64>, now: i64) {
+        let next = oldest.unwrap_or(now).saturating_sub(MARGIN_MS);
+        *mark = Some(mark.map_or(next, |m| m.max(next)));
+    }
+}
+
 /// A row read as waiting: its chain key, its kind and its record.
 struct Waiting {
     at: i64,
@@ -218,6 +257,11 @@ impl Store {
         }
     }
 
+    fn marks(&self) -> std::sync::MutexGuard<'_, Marks> {
+        // A panic while holding it leaves nothing half-done: marks are hints.
+        self.chain_marks.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// One transaction's worth: (entries appended, whether more may be waiting).
     ///
     /// Nothing is skipped: a row waits (1) from its commit until the transaction that appends
@@ -231,21 +275,32 @@ impl Store {
     /// (uploads and the submission lock the application's row).
     async fn chain_batch(&self, now: Timestamp) -> Result<(u64, bool), StoreError> {
         // Read on a reader, before the write transaction: the writer is not held for it.
+        let (events_from, evidence_from) = self.marks().from(ms(now));
         let events = sqlx::query(built!(
-            "SELECT {} FROM application_events e WHERE e.audit_pending = 1
+            "SELECT {} FROM application_events e WHERE e.audit_pending = 1 AND e.at >= $1
              ORDER BY e.at, e.application_no, e.seq LIMIT {BATCH}",
             aliased(EVENT_FIELDS, "e", "")
         ))
+        .bind(events_from)
         .fetch_all(&self.pool)
         .await?;
         let evidence = sqlx::query(built!(
             "SELECT {}, ap.id AS app_id, ap.state AS app_state
-             FROM evidence v JOIN applications ap ON ap.id = v.application_id WHERE v.audit_pending = 1
+             FROM evidence v JOIN applications ap ON ap.id = v.application_id
+             WHERE v.audit_pending = 1 AND v.uploaded_at >= $1
              ORDER BY v.uploaded_at, v.application_id, v.seq LIMIT {BATCH}",
             aliased_from(EVIDENCE_FIELDS, evidence_source, "")
         ))
+        .bind(evidence_from)
         .fetch_all(&self.pool)
         .await?;
+        {
+            let first = |rows: &[AnyRow], col: &str| rows.first().map(|r| r.try_get::<i64, _>(col)).transpose();
+            let (e, v) = (first(&events, "at")?, first(&evidence, "uploaded_at")?);
+            let mut marks = self.marks();
+            Marks::found(&mut marks.events, e, ms(now));
+            Marks::found(&mut marks.evidence, v, ms(now));
+        }
         if events.is_empty() && evidence.is_empty() {
             return Ok((0, false));
         }
@@ -349,7 +404,7 @@ impl Store {
                 return Err(StoreError::Conflict);
             }
             // The files of the drafts submitted in these events wait again (and are chained
-            // in the next batch).
+            // in the next batch, which reads back to the oldest of them).
             let unparked = sqlx::query(built!(
                 "WITH appended AS MATERIALIZED (SELECT kind, subject, ref_seq FROM audit_log
                    WHERE seq >= $1 AND seq <= $2)
@@ -357,14 +412,21 @@ impl Store {
                    SELECT ap.id FROM appended a
                    JOIN application_events e ON e.application_no = a.subject AND e.seq = a.ref_seq
                    JOIN applications ap ON ap.no = a.subject
-                   WHERE a.kind = 'event' AND e.from_state = '{}')",
+                   WHERE a.kind = 'event' AND e.from_state = '{}')
+                 RETURNING uploaded_at",
                 draft()
             ))
             .bind(first)
             .bind(last)
-            .execute(&mut **tx)
+            .fetch_all(&mut **tx)
             .await?;
-            more |= unparked.rows_affected() > 0;
+            let times = unparked.iter().map(|r| r.try_get::<i64, _>("uploaded_at")).collect::<Result<Vec<_>, _>>()?;
+            let oldest = times.into_iter().min();
+            if let Some(oldest) = oldest {
+                more = true;
+                let mut marks = self.marks();
+                marks.evidence = marks.evidence.map(|m| m.min(oldest.saturating_sub(MARGIN_MS)));
+            }
         }
         if n_evidence > 0 {
             let cleared = sqlx::query(
@@ -463,7 +525,25 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::EVIDENCE_FIELDS;
+    use super::{EVIDENCE_FIELDS, MARGIN_MS, Marks, SWEEP_EVERY_MS};
+
+    #[test]
+    fn reads_start_a_margin_before_what_waited_and_sweep_from_the_beginning_now_and_then() {
+        let mut m = Marks::default();
+        let t0 = 1_800_000_000_000;
+        assert_eq!(m.from(t0), (i64::MIN, i64::MIN), "the first read starts from the beginning");
+        Marks::found(&mut m.events, Some(t0 - 5_000), t0);
+        Marks::found(&mut m.evidence, None, t0);
+        assert_eq!(m.from(t0 + 1_000), (t0 - 5_000 - MARGIN_MS, t0 - MARGIN_MS));
+        // The mark never moves back on its own: a read finds nothing older than it.
+        Marks::found(&mut m.events, None, t0 + 1_000);
+        assert_eq!(m.from(t0 + 2_000).0, t0 + 1_000 - MARGIN_MS);
+        // A row stamped before the mark, committed late, is read by the next sweep.
+        assert_eq!(m.from(t0 + SWEEP_EVERY_MS), (i64::MIN, i64::MIN));
+        // A clock moved back (a test's) sweeps too.
+        Marks::found(&mut m.events, None, t0 + SWEEP_EVERY_MS);
+        assert_eq!(m.from(t0).0, i64::MIN);
+    }
     use redress_domain::audit::{EVIDENCE_SEQ_FIELD, EVIDENCE_SHA256_FIELD};
 
     #[test]

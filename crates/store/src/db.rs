@@ -21,6 +21,7 @@ pub struct Store {
     backend: Backend,
     pub(crate) calendar_cache: Arc<crate::settings::CalendarCache>,
     pub(crate) policy_cache: Arc<crate::policies::PolicyCache>,
+    pub(crate) chain_marks: Arc<std::sync::Mutex<crate::audit::Marks>>,
     /// SQLite's single write connection (writes queue on it in order instead of polling the
     /// file lock); `None` on PostgreSQL, where writes use the pool.
     writer: Option<AnyPool>,
@@ -163,6 +164,7 @@ impl Store {
             schema: schema_name,
             calendar_cache: Default::default(),
             policy_cache: Default::default(),
+            chain_marks: Default::default(),
         })
     }
 
