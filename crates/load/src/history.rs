@@ -173,6 +173,9 @@ pub async fn generate(store: &Store, evidence_dir: &Path, shape: &Shape) -> anyh
     maker.await??;
     bar.finish();
     eprintln!("{apps} applications, {events} timeline events, {rows} rows in {:.1} s", bar.elapsed().as_secs_f64());
+    let analyzing = std::time::Instant::now();
+    store.bulk_loaded().await?;
+    eprintln!("planner statistics gathered in {:.1} s", analyzing.elapsed().as_secs_f64());
     Ok(())
 }
 
