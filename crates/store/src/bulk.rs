@@ -116,7 +116,7 @@ static ORDERS: LazyLock<Table> = LazyLock::new(|| Table {
 static DELIVERIES: LazyLock<Table> =
     LazyLock::new(|| Table { name: "deliveries", columns: "order_no, at, source, delivered, recorded_at".into() });
 static APPLICATIONS: LazyLock<Table> =
-    LazyLock::new(|| Table { name: "applications", columns: format!("{APP_COLUMNS}, updated_at") });
+    LazyLock::new(|| Table { name: "applications", columns: format!("{APP_COLUMNS}, updated_at, snapshot_pending") });
 static EVENTS: LazyLock<Table> =
     LazyLock::new(|| Table { name: "application_events", columns: EVENT_COLUMNS.to_owned() });
 static EVIDENCE: LazyLock<Table> = LazyLock::new(|| Table { name: "evidence", columns: EVIDENCE_COLUMNS.to_owned() });
@@ -184,8 +184,12 @@ impl Store {
                     .bind(now)
             })
             .await?;
+            // An application whose system snapshot is in the slice does not wait for one.
+            let snapshotted: std::collections::HashSet<&str> =
+                bulk.evidence.iter().filter(|v| v.system).map(|v| v.application_id.as_str()).collect();
             insert(conn, &APPLICATIONS, &bulk.applications, |q, a| {
                 bind_app(q, a, a.decided_at.or(a.submitted_at).unwrap_or(a.created_at))
+                    .bind(i64::from(!snapshotted.contains(a.id.as_str())))
             })
             .await?;
             let mut events = Vec::with_capacity(bulk.events.len());

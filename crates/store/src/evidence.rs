@@ -98,6 +98,15 @@ async fn insert_evidence(
     Ok(ev)
 }
 
+/// The application has its system snapshot.
+async fn snapshot_taken(conn: &mut sqlx::AnyConnection, id: &ApplicationId) -> Result<(), StoreError> {
+    sqlx::query("UPDATE applications SET snapshot_pending = 0 WHERE id = $1 AND snapshot_pending = 1")
+        .bind(id.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 impl Evidence {
     /// A new file of the system's, the application's `seq`-th.
     fn system(id: &ApplicationId, seq: i64, file: EvidenceFile, now: Timestamp) -> Evidence {
@@ -213,7 +222,9 @@ impl Store {
                 let mut one = sqlx::Acquire::begin(&mut *tx).await?;
                 let done = async {
                     let (a, _, last) = evidence_facts(&s, &mut one, &id).await?;
-                    insert_evidence(&mut one, &a, Evidence::system(&id, last + 1, file, now)).await
+                    let ev = insert_evidence(&mut one, &a, Evidence::system(&id, last + 1, file, now)).await?;
+                    snapshot_taken(&mut one, &id).await?;
+                    Ok(ev)
                 }
                 .await;
                 match done {
@@ -223,6 +234,10 @@ impl Store {
                     }
                     Err(e) => {
                         one.rollback().await?;
+                        if matches!(e, StoreError::Exists(_)) {
+                            // It has its snapshot: it no longer waits for one.
+                            snapshot_taken(&mut tx, &id).await?;
+                        }
                         out.push(Err(e));
                     }
                 }
@@ -292,12 +307,14 @@ impl Store {
         from_row(&row)
     }
 
-    /// Applications submitted since `since` that lack their system snapshot, oldest first.
+    /// Applications submitted since `since` that wait for their system snapshot, oldest
+    /// first: read from the partial index of those waiting (`snapshot_pending`), so a pass
+    /// costs what waits. One that has its snapshot already (a restore that kept the flag) is
+    /// cleared when the attachment finds it there.
     pub async fn missing_snapshots(&self, since: Timestamp, limit: usize) -> Result<Vec<Application>, StoreError> {
         let rows = sqlx::query(built!(
             "SELECT {APP_COLUMNS} FROM applications a
-             WHERE a.submitted_at >= $1 AND a.state <> $2
-               AND NOT EXISTS (SELECT 1 FROM evidence v WHERE v.application_id = a.id AND v.source = 'system')
+             WHERE a.snapshot_pending = 1 AND a.submitted_at >= $1 AND a.state <> $2
              ORDER BY a.submitted_at LIMIT $3"
         ))
         .bind(ms(since))

@@ -222,6 +222,14 @@ both!(only_the_owner_uploads_and_only_while_the_application_is_open, |app: TestA
     assert_eq!(app.take_snapshots().await, 1);
     let list = app.get(&format!("/api/v1/applications/{submitted}/evidence"), &alice).await;
     assert_eq!(list.body.as_array().map(Vec::len), Some(2), "{}", list.body);
+    assert_eq!(app.take_snapshots().await, 0, "nothing waits for a snapshot any more");
+    // Marked as waiting by hand (a restore that kept an old flag): the next pass finds the
+    // snapshot there, attaches none, and it waits no more.
+    app.store.execute_unchecked("UPDATE applications SET snapshot_pending = 1").await.expect("mark");
+    assert_eq!(app.take_snapshots().await, 1);
+    assert_eq!(app.take_snapshots().await, 0);
+    let again = app.get(&format!("/api/v1/applications/{submitted}/evidence"), &alice).await;
+    assert_eq!(again.body.as_array().map(Vec::len), Some(2), "{}", again.body);
     assert_eq!(list.body[0]["system"], false);
     // Redress's own snapshot of the submission.
     let snap = &list.body[1];
