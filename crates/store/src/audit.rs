@@ -228,6 +228,25 @@ struct Waiting {
     record: String,
 }
 
+impl Waiting {
+    /// A waiting row of `kind`, its time in column `at` and its record of `fields`.
+    fn read(row: &AnyRow, kind: &'static str, at: &str, fields: &[(&str, Col)]) -> Result<Waiting, StoreError> {
+        Ok(Waiting {
+            at: row.try_get(at)?,
+            subject: row.try_get("application_no")?,
+            ref_seq: row.try_get("seq")?,
+            kind,
+            record: record(row, fields, "")?,
+        })
+    }
+}
+
+/// The entries a chainer's transaction has just appended (`seq` from $1 to $2), materialised
+/// by that key range first, so that no planner reads the log by its `kind` index instead
+/// (every entry of a kind: a pass would grow with the log).
+const APPENDED: &str =
+    "WITH appended AS MATERIALIZED (SELECT kind, subject, ref_seq FROM audit_log WHERE seq >= $1 AND seq <= $2)";
+
 impl Store {
     /// Appends every timeline event and evidence row waiting to be chained; returns how many.
     pub async fn chain_pending(&self, now: Timestamp) -> Result<u64, StoreError> {
@@ -307,30 +326,19 @@ impl Store {
         let mut more = events.len() as i64 == BATCH || evidence.len() as i64 == BATCH;
         let mut items = Vec::with_capacity(events.len() + evidence.len());
         for row in &events {
-            items.push(Waiting {
-                at: row.try_get("at")?,
-                subject: row.try_get("application_no")?,
-                ref_seq: row.try_get("seq")?,
-                kind: "event",
-                record: record(row, EVENT_FIELDS, "")?,
-            });
+            items.push(Waiting::read(row, "event", "at", EVENT_FIELDS)?);
         }
         let mut drafts = Vec::new();
         for row in &evidence {
             if row.try_get::<String, _>("app_state")? == draft() {
                 drafts.push(row.try_get::<String, _>("app_id")?);
-                continue;
+            } else {
+                items.push(Waiting::read(row, "evidence", "uploaded_at", EVIDENCE_FIELDS)?);
             }
-            items.push(Waiting {
-                at: row.try_get("uploaded_at")?,
-                subject: row.try_get("application_no")?,
-                ref_seq: row.try_get("seq")?,
-                kind: "evidence",
-                record: record(row, EVIDENCE_FIELDS, "")?,
-            });
         }
         // Both kinds, in the order they happened.
         items.sort_by(|a, b| (a.at, &a.subject, a.ref_seq, a.kind).cmp(&(b.at, &b.subject, b.ref_seq, b.kind)));
+        drafts.sort();
         drafts.dedup();
 
         let mut tx = self.write().await?;
@@ -383,19 +391,16 @@ impl Store {
                 Err(other) => return Err(other.into()),
             }
         }
-        // Clear what was chained, driven by the entries just appended: a range of the log's
-        // key, materialised first, so that no planner reads the log by its `kind` instead
-        // (every entry of a kind: a pass would grow with the log). Every row must still have
-        // been waiting.
+        // Clear what was chained, driven by the entries just appended ([`APPENDED`]). Every
+        // row must still have been waiting.
         if n_events > 0 {
-            let cleared = sqlx::query(
-                "WITH appended AS MATERIALIZED (SELECT kind, subject, ref_seq FROM audit_log
-                   WHERE seq >= $1 AND seq <= $2)
+            let cleared = sqlx::query(built!(
+                "{APPENDED}
                  UPDATE application_events SET audit_pending = 0 FROM appended a
                  WHERE a.kind = 'event'
                    AND application_events.application_no = a.subject AND application_events.seq = a.ref_seq
-                   AND application_events.audit_pending = 1",
-            )
+                   AND application_events.audit_pending = 1"
+            ))
             .bind(first)
             .bind(last)
             .execute(&mut **tx)
@@ -406,8 +411,7 @@ impl Store {
             // The files of the drafts submitted in these events wait again (and are chained
             // in the next batch, which reads back to the oldest of them).
             let unparked = sqlx::query(built!(
-                "WITH appended AS MATERIALIZED (SELECT kind, subject, ref_seq FROM audit_log
-                   WHERE seq >= $1 AND seq <= $2)
+                "{APPENDED}
                  UPDATE evidence SET audit_pending = 1 WHERE audit_pending = 2 AND application_id IN (
                    SELECT ap.id FROM appended a
                    JOIN application_events e ON e.application_no = a.subject AND e.seq = a.ref_seq
@@ -421,21 +425,19 @@ impl Store {
             .fetch_all(&mut **tx)
             .await?;
             let times = unparked.iter().map(|r| r.try_get::<i64, _>("uploaded_at")).collect::<Result<Vec<_>, _>>()?;
-            let oldest = times.into_iter().min();
-            if let Some(oldest) = oldest {
+            if let Some(oldest) = times.into_iter().min() {
                 more = true;
                 let mut marks = self.marks();
                 marks.evidence = marks.evidence.map(|m| m.min(oldest.saturating_sub(MARGIN_MS)));
             }
         }
         if n_evidence > 0 {
-            let cleared = sqlx::query(
-                "WITH appended AS MATERIALIZED (SELECT kind, subject, ref_seq FROM audit_log
-                   WHERE seq >= $1 AND seq <= $2)
+            let cleared = sqlx::query(built!(
+                "{APPENDED}
                  UPDATE evidence SET audit_pending = 0 FROM appended a JOIN applications ap ON ap.no = a.subject
                  WHERE a.kind = 'evidence'
-                   AND evidence.application_id = ap.id AND evidence.seq = a.ref_seq AND evidence.audit_pending = 1",
-            )
+                   AND evidence.application_id = ap.id AND evidence.seq = a.ref_seq AND evidence.audit_pending = 1"
+            ))
             .bind(first)
             .bind(last)
             .execute(&mut **tx)
