@@ -13,7 +13,7 @@ use redress_domain::entitlement::Entitlement;
 use redress_domain::ids::{ApplicationId, ApplicationNo, ApplicationRef, OrderNo};
 use redress_domain::order::{DeliveryReading, Order, latest_delivered};
 use redress_domain::payout::{Payout, PayoutHistory};
-use redress_store::{Held, StoreError, TimelineEntry, User};
+use redress_store::{AppsOf, Held, Page, PageRequest, StoreError, TimelineEntry, User};
 
 /// An application with its order and timeline, as its buyer or staff see it.
 #[derive(Debug, Clone)]
@@ -96,9 +96,9 @@ impl App {
         }
     }
 
-    /// A buyer's applications, newest first.
-    pub async fn applications_of(&self, buyer: &User) -> Result<Vec<Application>> {
-        Ok(self.store.applications_of_buyer(&buyer.username).await?)
+    /// A page of a buyer's applications, newest first, drafts included.
+    pub async fn applications_of(&self, buyer: &User, page: &PageRequest) -> Result<Page<Application>> {
+        Ok(self.store.applications_of(AppsOf::Buyer(&buyer.username), page).await?)
     }
 
     /// The buyer's draft on an order, if there is one (one draft per order).

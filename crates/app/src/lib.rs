@@ -22,7 +22,8 @@ pub use clock::Clock;
 pub use orders::OrderSummary;
 /// What the adapters see of the store: the records use cases take and give back.
 pub use redress_store::{
-    AuditReport, BlobAction, Evidence, EvidenceFile, NewUser, QueueFilter, StoreError, TimelineEntry, Upserted, User,
+    AppsOf, AuditReport, BlobAction, Cursor, DEFAULT_LIMIT, Evidence, EvidenceFile, MAX_LIMIT, NewUser, Page,
+    PageRequest, QueueFilter, QueueItem, StoreError, TimelineEntry, Upserted, User,
 };
 pub use snapshots::SNAPSHOT_BATCH;
 

@@ -9,7 +9,7 @@ use redress_domain::entitlement::{self, Entitlement, Facts};
 use redress_domain::ids::{ApplicationId, OrderNo};
 use redress_domain::order::{DeliveryReading, Order, latest_delivered};
 use redress_domain::policy::Policy;
-use redress_store::{OrderFacts, User};
+use redress_store::{OrderFacts, Page, PageRequest, User};
 use std::sync::Arc;
 
 /// An order with what is left to refund on it and what the policy gives now.
@@ -19,6 +19,8 @@ pub struct OrderSummary {
     /// Latest delivered quantity on the ledger.
     pub delivered: u64,
     pub entitlement: Entitlement,
+    /// The buyer's draft on the order, if there is one.
+    pub draft: Option<ApplicationId>,
 }
 
 /// The entitlement on an order's facts as of `now`, leaving out application `except`.
@@ -72,19 +74,20 @@ impl App {
         Ok(assess(&facts, except, self.now()))
     }
 
-    /// A buyer's orders, newest payment first, each with its entitlement now.
-    pub async fn buyer_orders(&self, buyer: &User) -> Result<Vec<OrderSummary>> {
+    /// A page of a buyer's orders, newest first, each with its entitlement now and the
+    /// buyer's draft on it.
+    pub async fn buyer_orders(&self, buyer: &User, page: &PageRequest) -> Result<Page<OrderSummary>> {
         let now = self.now();
-        Ok(self
-            .store
-            .buyer_order_facts(&buyer.username)
-            .await?
-            .into_iter()
-            .map(|f| OrderSummary {
-                entitlement: assess(&f, None, now),
-                delivered: latest_delivered(&f.ledger),
-                order: f.order,
-            })
-            .collect())
+        Ok(self.store.buyer_orders(&buyer.username, page).await?.map(|b| OrderSummary {
+            entitlement: assess(&b.facts, None, now),
+            delivered: latest_delivered(&b.facts.ledger),
+            draft: b.draft,
+            order: b.facts.order,
+        }))
+    }
+
+    /// The policy version each of a buyer's orders was bought under, newest version first.
+    pub async fn buyer_policies(&self, buyer: &User) -> Result<Vec<(u32, OrderNo, Timestamp)>> {
+        Ok(self.store.buyer_policies(&buyer.username).await?)
     }
 }

@@ -5,13 +5,18 @@ use crate::{App, Result};
 use redress_domain::application::{Application, RejectCode};
 use redress_domain::ids::ApplicationRef;
 use redress_domain::money::Fen;
-use redress_domain::order::Channel;
-use redress_store::{QueueFilter, User};
+use redress_store::{AppsOf, Page, PageRequest, QueueFilter, QueueItem, User};
 
 impl App {
-    /// Applications waiting for staff, the one due soonest first.
-    pub async fn review_queue(&self, filter: &QueueFilter) -> Result<Vec<(Application, Channel)>> {
-        Ok(self.store.review_queue(filter).await?)
+    /// A page of the applications waiting for staff, the one due soonest first.
+    pub async fn review_queue(&self, filter: &QueueFilter, page: &PageRequest) -> Result<Page<QueueItem>> {
+        Ok(self.store.review_queue(filter, page).await?)
+    }
+
+    /// Staff's search: the submitted applications with a number, on an order, or of a buyer,
+    /// newest first.
+    pub async fn search_applications(&self, by: AppsOf<'_>, page: &PageRequest) -> Result<Page<Application>> {
+        Ok(self.store.applications_of(by, page).await?)
     }
 
     /// How many applications are in each state (the states that have any).

@@ -152,7 +152,16 @@ impl World {
     /// Everything that a refused step must leave as it was.
     async fn snapshot(&self) -> Vec<String> {
         let mut out = vec![];
-        for a in self.store.applications_of_buyer(&self.buyer.username).await.expect("apps") {
+        for a in self
+            .store
+            .applications_of(
+                redress_store::AppsOf::Buyer(&self.buyer.username),
+                &redress_store::PageRequest::first(200),
+            )
+            .await
+            .expect("apps")
+            .items
+        {
             out.push(format!("{a:?}"));
             if let Some(no) = &a.no {
                 out.push(format!("{:?}", self.store.timeline(no).await.expect("timeline").len()));

@@ -484,10 +484,13 @@ mod tests {
             store.state_counts().await.expect("counts").into_iter().collect();
         assert_eq!(counts.values().sum::<i64>(), 1500);
         assert!(!counts.contains_key("draft"), "no drafts: {counts:?}");
-        let queue =
-            store.review_queue(&redress_store::QueueFilter { limit: 500, ..Default::default() }).await.expect("queue");
-        assert!(!queue.is_empty() && queue.iter().all(|(a, _)| a.state.is_open()));
-        let (a, _) = &queue[0];
+        let queue = store
+            .review_queue(&redress_store::QueueFilter::default(), &redress_store::PageRequest::first(200))
+            .await
+            .expect("queue")
+            .items;
+        assert!(!queue.is_empty() && queue.iter().all(|i| i.application.state.is_open()));
+        let a = &queue[0].application;
         let no = a.no.clone().expect("numbered");
         let timeline = store.timeline(&no).await.expect("timeline");
         assert_eq!(timeline.first().map(|t| t.event.kind.name()), Some("submitted"));

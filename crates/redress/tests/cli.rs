@@ -114,13 +114,13 @@ fn serve_demo_on_an_empty_data_dir() {
     child.wait().expect("the server exits");
     let (ready, orders, apps, queue) = result.expect("http");
     assert!(ready.is_success());
-    assert_eq!(orders.as_array().map(Vec::len), Some(10), "lin has 10 demo orders");
+    assert_eq!(orders["items"].as_array().map(Vec::len), Some(10), "lin has 10 demo orders");
     let states: std::collections::BTreeSet<&str> =
-        apps.as_array().expect("apps").iter().filter_map(|a| a["state"].as_str()).collect();
+        apps["items"].as_array().expect("apps").iter().filter_map(|a| a["state"].as_str()).collect();
     // An approved demo application may already be refunding or refunded through the sandbox.
     let paid = ["approved", "refunding", "refunded"].iter().any(|s| states.contains(s));
     assert!(states.contains("draft") && paid && states.contains("in_review"), "{states:?}");
-    let queued = queue.as_array().expect("queue");
+    let queued = queue["items"].as_array().expect("queue");
     assert!(queued.len() >= 5, "{queue}");
     assert!(queued.iter().any(|i| i["application"]["overdue"] == true), "an overdue application is in the demo");
 }
@@ -201,7 +201,8 @@ async fn lin_and_her_draft(c: &reqwest::Client, base: &str) -> Result<(String, S
     let token = login["token"].as_str().unwrap_or_default().to_owned();
     let apps: serde_json::Value =
         c.get(format!("{base}/api/v1/applications")).bearer_auth(&token).send().await?.json().await?;
-    let draft = apps.as_array().and_then(|a| a.iter().find(|a| a["state"] == "draft")).map(|a| a["no"].clone());
+    let draft =
+        apps["items"].as_array().and_then(|a| a.iter().find(|a| a["state"] == "draft")).map(|a| a["no"].clone());
     Ok((token, draft.and_then(|n| n.as_str().map(str::to_owned)).unwrap_or_default()))
 }
 
@@ -366,7 +367,7 @@ fn a_case_file_is_exported_checked_offline_and_its_report_renders() {
     child.kill().ok(); // it may have exited already
     child.wait().expect("the server exits");
     let apps = apps.expect("lin's applications");
-    let no = apps
+    let no = apps["items"]
         .as_array()
         .and_then(|a| a.iter().find(|a| a["state"] != "draft"))
         .and_then(|a| a["no"].as_str())

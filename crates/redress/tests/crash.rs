@@ -159,7 +159,12 @@ const BUYERS: [&str; 3] = ["lin", "zhao", "emma"];
 async fn states_of(store: &Store, numbers: &BTreeSet<String>) -> BTreeMap<String, ApplicationState> {
     let mut out = BTreeMap::new();
     for buyer in BUYERS {
-        let apps = store.applications_of_buyer(&Username::parse(buyer).expect("name")).await.expect("applications");
+        let buyer = Username::parse(buyer).expect("name");
+        let apps = store
+            .applications_of(redress_store::AppsOf::Buyer(&buyer), &redress_store::PageRequest::first(200))
+            .await
+            .expect("applications")
+            .items;
         out.extend(
             apps.into_iter()
                 .filter(|a| numbers.contains(a.reference().as_str()))

@@ -115,8 +115,10 @@ static ORDERS: LazyLock<Table> = LazyLock::new(|| Table {
 });
 static DELIVERIES: LazyLock<Table> =
     LazyLock::new(|| Table { name: "deliveries", columns: "order_no, at, source, delivered, recorded_at".into() });
-static APPLICATIONS: LazyLock<Table> =
-    LazyLock::new(|| Table { name: "applications", columns: format!("{APP_COLUMNS}, updated_at, snapshot_pending") });
+static APPLICATIONS: LazyLock<Table> = LazyLock::new(|| Table {
+    name: "applications",
+    columns: format!("{APP_COLUMNS}, queue_key, updated_at, snapshot_pending, pay_channel"),
+});
 static EVENTS: LazyLock<Table> =
     LazyLock::new(|| Table { name: "application_events", columns: EVENT_COLUMNS.to_owned() });
 static EVIDENCE: LazyLock<Table> = LazyLock::new(|| Table { name: "evidence", columns: EVIDENCE_COLUMNS.to_owned() });
@@ -187,9 +189,16 @@ impl Store {
             // An application whose system snapshot is in the slice does not wait for one.
             let snapshotted: std::collections::HashSet<&str> =
                 bulk.evidence.iter().filter(|v| v.system).map(|v| v.application_id.as_str()).collect();
+            // Each application's order is in its slice: its channel is copied from there.
+            let channels: std::collections::HashMap<&str, &str> = bulk
+                .orders
+                .iter()
+                .filter_map(|o| Some((o.no.as_str(), o.payment.as_ref()?.channel.as_str())))
+                .collect();
             insert(conn, &APPLICATIONS, &bulk.applications, |q, a| {
                 bind_app(q, a, a.decided_at.or(a.submitted_at).unwrap_or(a.created_at))
                     .bind(i64::from(!snapshotted.contains(a.id.as_str())))
+                    .bind(channels.get(a.order_no.as_str()).copied())
             })
             .await?;
             let mut events = Vec::with_capacity(bulk.events.len());

@@ -20,6 +20,9 @@ pub enum StoreError {
     /// The database is saturated (SQLite busy, no pooled connection free).
     #[error("the database is busy")]
     Busy,
+    /// A list's `after` cursor that this list did not give out.
+    #[error("the page cursor is not one this list gave")]
+    BadCursor,
     #[error("the order has not been paid")]
     NotPaid,
     #[error(transparent)]

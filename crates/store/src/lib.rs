@@ -10,7 +10,10 @@ mod error;
 mod evidence;
 mod ingest;
 mod lease;
+#[cfg(test)]
+mod list_plans;
 mod orders;
+mod page;
 mod payouts;
 mod policies;
 mod sandbox;
@@ -18,13 +21,15 @@ mod settings;
 pub mod sql;
 mod users;
 
-pub use applications::{Held, HoldFacts, OrderFacts, QueueFilter, TimelineEntry};
+pub use applications::{AppsOf, Held, HoldFacts, OrderFacts, QueueFilter, QueueItem, TimelineEntry};
 pub use audit::AuditReport;
 pub use bulk::{Bulk, BulkUser};
 pub use db::{Backend, POSTGRES_SETTINGS, SQLITE_PRAGMAS, Store};
 pub use error::StoreError;
 pub use evidence::{BlobAction, Check, Evidence, EvidenceFile};
 pub use ingest::Upserted;
+pub use orders::BuyerOrder;
+pub use page::{Cursor, DEFAULT_LIMIT, KeyPart, MAX_LIMIT, Page, PageRequest};
 pub use payouts::{ReportDecision, Reported};
 pub use redress_domain::payout::Payout;
 pub use sandbox::SandboxRefund;

@@ -2,6 +2,7 @@
 //! delivery ledger and account events. (What merchants push is in `ingest`.)
 
 use crate::OrderFacts;
+use crate::page::{KeyPart, Page, PageRequest};
 use crate::sql::built;
 use crate::{Store, StoreError, from_ms};
 use jiff::Timestamp;
@@ -14,6 +15,7 @@ use redress_domain::order::{
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Row, Transaction};
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 const ORDER_COLUMNS: &str = "order_no, buyer, service_name, platform, unit, promised, deadline, policy_version, \
      policy_accepted_at, pay_channel, pay_transaction_id, paid_fen, paid_at";
@@ -80,61 +82,142 @@ impl Store {
         account_events_in(&mut *self.pool.acquire().await?, buyer).await
     }
 
-    /// A buyer's orders, newest payment first, each with the facts its entitlement is worked
-    /// out from. Read in one transaction so balances and applications agree.
-    pub async fn buyer_order_facts(&self, buyer: &Username) -> Result<Vec<OrderFacts>, StoreError> {
+    /// A page of a buyer's orders, newest first, each with the facts its entitlement is worked
+    /// out from and the buyer's draft on it, if any. Read in one transaction so balances and
+    /// applications agree; what belongs to the orders is read for the page's range of the
+    /// buyer's orders only (the same index order), so a page costs the same however many
+    /// orders the buyer has.
+    pub async fn buyer_orders(&self, buyer: &Username, page: &PageRequest) -> Result<Page<BuyerOrder>, StoreError> {
+        let after = page.after.as_ref().map(|c| c.key_for(ORDERS_LIST, "it")).transpose()?;
         let mut tx = self.pool.begin().await?;
-        let rows =
-            sqlx::query(built!("SELECT {ORDER_COLUMNS} FROM orders WHERE buyer = $1 ORDER BY paid_at DESC, order_no"))
-                .bind(buyer.as_str())
-                .fetch_all(&mut *tx)
-                .await?;
+        let chosen = &ORDERS_SQL[usize::from(after.is_some())];
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(chosen.as_str())).bind(buyer.to_string());
+        if let Some(key) = after {
+            q = crate::page::bind_key(q, key);
+        }
+        let rows = q.bind(page.fetch()).fetch_all(&mut *tx).await?;
+        let mut orders = Vec::with_capacity(rows.len());
+        for row in &rows {
+            orders.push((order_from_row(row)?, row.try_get::<i64, _>("created_at")?));
+        }
+        let mut page = Page::of(orders, page, ORDERS_LIST, |(o, created)| {
+            vec![KeyPart::Int(*created), KeyPart::Text(o.no.to_string())]
+        });
+        let (Some((newest, newest_at)), Some((oldest, oldest_at))) = (page.items.first(), page.items.last()) else {
+            tx.commit().await?;
+            return Ok(Page { items: vec![], next: None });
+        };
+        // The page's range of the buyer's orders, newest and oldest included.
+        let range = |q: crate::applications::row::AnyQuery<'static>| {
+            q.bind(buyer.to_string())
+                .bind(*newest_at)
+                .bind(newest.no.to_string())
+                .bind(*oldest_at)
+                .bind(oldest.no.to_string())
+        };
         let mut claims: HashMap<String, Vec<Claim>> = HashMap::new();
-        let claim_rows = sqlx::query(built!(
-            "SELECT id, order_no, state, requested_fen, approved_fen FROM applications
-             WHERE buyer = $1 AND state IN ({})",
-            crate::states_sql(ApplicationState::takes_balance)
-        ))
-        .bind(buyer.as_str())
+        let mut drafts: HashMap<String, ApplicationId> = HashMap::new();
+        let claim_rows = range(sqlx::query(built!(
+            "SELECT a.id, a.order_no, a.state, a.requested_fen, a.approved_fen
+             FROM orders o JOIN applications a ON a.order_no = o.order_no
+             WHERE o.buyer = $1 AND (o.created_at, o.order_no) <= ($2, $3) AND (o.created_at, o.order_no) >= ($4, $5)
+               AND a.state IN ({})",
+            crate::states_sql(|s| s.takes_balance() || s == ApplicationState::Draft)
+        )))
         .fetch_all(&mut *tx)
         .await?;
         for r in &claim_rows {
             let id: String = r.try_get("id")?;
+            let id = ApplicationId::parse(&id).map_err(|_| StoreError::corrupt("application id"))?;
             let state: String = r.try_get("state")?;
-            claims.entry(r.try_get("order_no")?).or_default().push(Claim {
-                id: ApplicationId::parse(&id).map_err(|_| StoreError::corrupt("application id"))?,
-                state: ApplicationState::parse(&state).ok_or_else(|| StoreError::corrupt("state"))?,
+            let state = ApplicationState::parse(&state).ok_or_else(|| StoreError::corrupt("state"))?;
+            let order_no: String = r.try_get("order_no")?;
+            if state == ApplicationState::Draft {
+                drafts.insert(order_no, id);
+                continue;
+            }
+            claims.entry(order_no).or_default().push(Claim {
+                id,
+                state,
                 requested: Fen(r.try_get("requested_fen")?),
                 approved: r.try_get::<Option<i64>, _>("approved_fen")?.map(Fen),
             });
         }
         let mut ledgers: HashMap<String, Vec<DeliveryReading>> = HashMap::new();
-        let readings = sqlx::query(
-            "SELECT d.order_no, d.at, d.source, d.delivered FROM deliveries d JOIN orders o ON o.order_no = d.order_no
-             WHERE o.buyer = $1 ORDER BY d.at",
-        )
-        .bind(buyer.as_str())
+        let readings = range(sqlx::query(
+            "SELECT d.order_no, d.at, d.source, d.delivered FROM orders o JOIN deliveries d ON d.order_no = o.order_no
+             WHERE o.buyer = $1 AND (o.created_at, o.order_no) <= ($2, $3) AND (o.created_at, o.order_no) >= ($4, $5)
+             ORDER BY d.order_no, d.at",
+        ))
         .fetch_all(&mut *tx)
         .await?;
         for r in &readings {
             ledgers.entry(r.try_get("order_no")?).or_default().push(reading_from_row(r)?);
         }
         let account_events = account_events_in(&mut tx, buyer).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let order = order_from_row(row)?;
+        let mut out = Vec::with_capacity(page.items.len());
+        for (order, _) in std::mem::take(&mut page.items) {
             let policy = self.policy_in(&mut tx, order.policy_version).await?;
-            out.push(OrderFacts {
-                ledger: ledgers.remove(order.no.as_str()).unwrap_or_default(),
-                claims: claims.remove(order.no.as_str()).unwrap_or_default(),
-                account_events: account_events.clone(),
-                policy,
-                order,
+            out.push(BuyerOrder {
+                draft: drafts.remove(order.no.as_str()),
+                facts: OrderFacts {
+                    ledger: ledgers.remove(order.no.as_str()).unwrap_or_default(),
+                    claims: claims.remove(order.no.as_str()).unwrap_or_default(),
+                    account_events: account_events.clone(),
+                    policy,
+                    order,
+                },
             });
         }
         tx.commit().await?;
-        Ok(out)
+        Ok(Page { items: out, next: page.next })
     }
+
+    /// The policy version each of a buyer's orders was bought under, and when it was
+    /// accepted, newest version first (the help page; one index range per buyer).
+    pub async fn buyer_policies(&self, buyer: &Username) -> Result<Vec<(u32, OrderNo, Timestamp)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT policy_version, order_no, policy_accepted_at FROM orders WHERE buyer = $1
+             ORDER BY policy_version DESC, created_at DESC, order_no DESC",
+        )
+        .bind(buyer.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let no: String = r.try_get("order_no")?;
+                Ok((
+                    u32::try_from(r.try_get::<i64, _>("policy_version")?).unwrap_or(0),
+                    OrderNo::parse(&no).map_err(|_| StoreError::corrupt("order_no"))?,
+                    from_ms(r.try_get("policy_accepted_at")?),
+                ))
+            })
+            .collect()
+    }
+}
+
+/// A page of a buyer's orders, without and with a cursor: newest first, in the index on
+/// (buyer, created_at, order_no).
+pub(crate) static ORDERS_SQL: LazyLock<[String; 2]> = LazyLock::new(|| {
+    let page = |cond: &str, limit: &str| {
+        format!(
+            "SELECT {ORDER_COLUMNS}, created_at FROM orders WHERE buyer = $1{cond}
+             ORDER BY created_at DESC, order_no DESC LIMIT {limit}"
+        )
+    };
+    [page("", "$2"), page(" AND (created_at, order_no) < ($2, $3)", "$4")]
+});
+
+inventory::submit! { crate::sql::Built { only: None, texts: || ORDERS_SQL.to_vec() } }
+
+/// The name of a buyer's order list in its cursors.
+const ORDERS_LIST: &str = "orders";
+
+/// One of a buyer's orders: its facts, and the buyer's draft on it, if there is one.
+#[derive(Debug, Clone)]
+pub struct BuyerOrder {
+    pub facts: OrderFacts,
+    pub draft: Option<ApplicationId>,
 }
 
 pub(crate) async fn fetch_order(

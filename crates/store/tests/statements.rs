@@ -99,6 +99,9 @@ fn literals() -> (Vec<Literal>, Vec<String>) {
                 "SAVE_APP",
                 "INSERT_APP",
                 "INSERT_EVENT",
+                // The plan test (`list_plans.rs`): its seed, and EXPLAIN of registered lists.
+                "*s)",
+                "explain)",
                 // A bulk INSERT of one of its table's registered sizes (`bulk.rs`).
                 "sized)",
                 "$crate::sql",

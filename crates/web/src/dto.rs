@@ -190,6 +190,23 @@ fn snake<T: Serialize>(v: &T) -> String {
     serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
+/// One page of a list: its items, and the cursor of the next page — pass it as `after` —
+/// or `null` on the last page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+impl<T> Paged<T> {
+    pub fn new<U>(page: redress_app::Page<U>, f: impl FnMut(U) -> T) -> Paged<T> {
+        Paged {
+            next: page.next.as_ref().map(redress_app::Cursor::encode),
+            items: page.items.into_iter().map(f).collect(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApplicationDto {
     /// `RF-YYYYMMDD-XXXXXX`

@@ -219,6 +219,7 @@ impl From<StoreError> for ApiError {
             StoreError::UnknownPolicy(v) => {
                 ApiError::field("policy_version", ErrorCode::UnknownPolicy).arg("version", v.to_string())
             }
+            StoreError::BadCursor => ApiError::field("after", ErrorCode::CursorInvalid),
             StoreError::NotPaid => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::NotPaid),
             StoreError::Busy => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Busy),
             StoreError::Application(e) => e.into(),

@@ -5,8 +5,9 @@
 use crate::codes::ErrorCode;
 use crate::dto::AmountInput;
 use crate::error::{ApiError, FieldError};
-use redress_app::QueueFilter;
+use redress_app::{AppsOf, Cursor, DEFAULT_LIMIT, MAX_LIMIT, PageRequest, QueueFilter};
 use redress_domain::application::{ApplicationState, Reason};
+use redress_domain::ids::{ApplicationNo, OrderNo, Username};
 use redress_domain::money::Fen;
 use redress_domain::order::Channel;
 use serde::Deserialize;
@@ -48,6 +49,46 @@ pub struct QueueQuery {
     pub min_amount: Option<String>,
     /// Yuan.
     pub max_amount: Option<String>,
+    /// The username of the reviewer holding it.
+    pub assignee: Option<String>,
+}
+
+/// Which page of a list: every list takes these two (docs/api.md, "Lists").
+#[derive(Deserialize, IntoParams, Default, Clone)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// How many items (1 to 200; default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<String>,
+    /// The `next` of the page before; omit for the first page.
+    pub after: Option<String>,
+}
+
+/// The page asked for, checked: a limit outside 1–200 or a cursor this server did not give is
+/// a field error.
+pub fn page_request(q: &PageQuery) -> Result<PageRequest, ApiError> {
+    let mut fields = vec![];
+    let limit = match q.limit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => DEFAULT_LIMIT,
+        Some(s) => match s.parse::<u32>() {
+            Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
+            _ => {
+                fields.push(FieldError::new("limit", ErrorCode::LimitOutOfRange));
+                DEFAULT_LIMIT
+            }
+        },
+    };
+    let after = match q.after.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => {
+            let c = Cursor::decode(s);
+            if c.is_none() {
+                fields.push(FieldError::new("after", ErrorCode::CursorInvalid));
+            }
+            c
+        }
+    };
+    if fields.is_empty() { Ok(PageRequest { limit, after }) } else { Err(ApiError::invalid(fields)) }
 }
 
 pub fn queue_filter(q: &QueueQuery) -> Result<QueueFilter, ApiError> {
@@ -68,6 +109,7 @@ pub fn queue_filter(q: &QueueQuery) -> Result<QueueFilter, ApiError> {
     parse("max_amount", ErrorCode::AmountMalformed, &q.max_amount, |s| {
         redress_domain::money::Fen::parse_yuan(s).is_ok()
     });
+    parse("assignee", ErrorCode::UsernameMalformed, &q.assignee, |s| Username::parse(s).is_ok());
     if !fields.is_empty() {
         return Err(ApiError::invalid(fields));
     }
@@ -79,6 +121,64 @@ pub fn queue_filter(q: &QueueQuery) -> Result<QueueFilter, ApiError> {
         channel: q.channel.as_deref().and_then(Channel::parse),
         min_fen: yuan(&q.min_amount),
         max_fen: yuan(&q.max_amount),
-        limit: 500,
+        assignee: q.assignee.as_deref().and_then(|s| Username::parse(s).ok()),
     })
+}
+
+/// Two checks' results, with every field error of both when either fails.
+pub fn both<A, B>(a: Result<A, ApiError>, b: Result<B, ApiError>) -> Result<(A, B), ApiError> {
+    match (a, b) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        (Err(mut e), Err(f)) => {
+            e.fields.extend(f.fields);
+            Err(e)
+        }
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    }
+}
+
+/// Staff's search: exactly one of the three.
+#[derive(Deserialize, IntoParams, Default, Clone)]
+#[into_params(parameter_in = Query)]
+pub struct SearchQuery {
+    /// An application number (RF-…).
+    pub no: Option<String>,
+    pub order_no: Option<String>,
+    /// A buyer's username.
+    pub buyer: Option<String>,
+}
+
+/// What [`SearchQuery`] asks for, owned.
+pub enum Search {
+    No(ApplicationNo),
+    Order(OrderNo),
+    Buyer(Username),
+}
+
+impl Search {
+    pub fn as_ref(&self) -> AppsOf<'_> {
+        match self {
+            Search::No(n) => AppsOf::SearchNo(n),
+            Search::Order(o) => AppsOf::SearchOrder(o),
+            Search::Buyer(b) => AppsOf::SearchBuyer(b),
+        }
+    }
+}
+
+impl SearchQuery {
+    pub fn parse(&self) -> Result<Search, ApiError> {
+        let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        match (given(&self.no), given(&self.order_no), given(&self.buyer)) {
+            (Some(no), None, None) => {
+                ApplicationNo::parse(&no).map(Search::No).map_err(|_| ApiError::field("no", ErrorCode::FieldInvalid))
+            }
+            (None, Some(o), None) => OrderNo::parse(&o)
+                .map(Search::Order)
+                .map_err(|_| ApiError::field("order_no", ErrorCode::OrderNoMalformed)),
+            (None, None, Some(b)) => Username::parse(&b)
+                .map(Search::Buyer)
+                .map_err(|_| ApiError::field("buyer", ErrorCode::UsernameMalformed)),
+            _ => Err(ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::SearchOneOf)),
+        }
+    }
 }

@@ -313,3 +313,24 @@ fn staff_retry_or_settle_a_failed_refund_with_a_note() {
         assert!(a.settle_outside(&reviewer("bob"), "x", now).is_err(), "{state:?}");
     }
 }
+
+#[test]
+fn the_queue_key_orders_running_clocks_by_due_time_and_paused_ones_last() {
+    let cal = BusinessCalendar::china_default();
+    let now = ts("2026-11-24T02:00:00Z");
+    let d = draft(3000);
+    assert_eq!(d.queue_key(), None, "a draft waits for no one on staff");
+    let (a, _) = d.submit(number(), &buyer(), now, &rules(), &cal).expect("submit");
+    let due = a.review_due_at.expect("due");
+    assert_eq!(a.queue_key(), Some(due.as_millisecond()));
+    let (held, _) = a.claim(&reviewer("bob"), now).expect("claim");
+    assert_eq!(held.queue_key(), Some(due.as_millisecond()), "claiming keeps its place");
+    let (paused, _) = held.request_info(&reviewer("bob"), "more", now, &cal).expect("info");
+    let key = paused.queue_key().expect("still open");
+    assert!(key > ts("9000-01-01T00:00:00Z").as_millisecond(), "after every running clock");
+    assert_eq!(key, PAUSED_QUEUE_KEY + now.as_millisecond(), "paused ones by submission");
+    let (back, _) = paused.supplement(&buyer(), "here", now, &cal).expect("supplement");
+    assert_eq!(back.queue_key(), back.review_due_at.map(|t| t.as_millisecond()));
+    let (decided, _) = held.reject(&reviewer("bob"), RejectCode::Other, "no", now).expect("reject");
+    assert_eq!(decided.queue_key(), None, "a decided one leaves the queue");
+}

@@ -25,7 +25,27 @@ impl Application {
             && self.state != ApplicationState::InfoRequested
             && self.review_due_at.is_some_and(|due| due < now)
     }
+
+    /// Where it stands in the review queue, `None` when it waits for no one on staff (a
+    /// draft, or decided): the order reviewers work in, stored so the queue is read in index
+    /// order. Running clocks come first, by due time (overdue ones first of all); applications
+    /// paused for the buyer come after every running one, oldest submission first.
+    pub fn queue_key(&self) -> Option<i64> {
+        if !self.state.is_open() {
+            return None;
+        }
+        let submitted = self.submitted_at.unwrap_or(self.created_at);
+        Some(match (self.state, self.review_due_at) {
+            (ApplicationState::InfoRequested, _) => PAUSED_QUEUE_KEY + submitted.as_millisecond(),
+            (_, Some(due)) => due.as_millisecond(),
+            (_, None) => submitted.as_millisecond(),
+        })
+    }
 }
+
+/// Added to the queue key of an application paused for the buyer: greater than any time in
+/// milliseconds Redress will see (10¹⁵ ms is the year 33658), so paused ones sort last.
+pub const PAUSED_QUEUE_KEY: i64 = 1_000_000_000_000_000;
 
 /// What a buyer fills in on the form (docs/product.md §3, step 2).
 #[derive(Debug, Clone, PartialEq, Eq)]

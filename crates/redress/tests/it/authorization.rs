@@ -57,8 +57,8 @@ both!(another_buyers_identifiers_are_not_found, |app: TestApp| async move {
 
     // Bob's own lists show nothing of Alice's.
     let orders = app.get("/api/v1/orders", &bob).await;
-    assert_eq!(orders.body.as_array().map(Vec::len), Some(1));
-    assert_eq!(app.get("/api/v1/applications", &bob).await.body.as_array().map(Vec::len), Some(0));
+    assert_eq!(orders.body["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(app.get("/api/v1/applications", &bob).await.body["items"].as_array().map(Vec::len), Some(0));
 
     // Buyers cannot use the review desk or the merchant API.
     let r = app.post(&format!("/api/v1/review/applications/{submitted}/claim"), &bob, json!({})).await;

@@ -76,7 +76,13 @@ both!(concurrent_holds_never_exceed_the_payment, |app: TestApp| async move {
             [&a, &b].iter().filter(|r| ["amount-above-balance", "appeal-balance-taken"].contains(&r.code())).count();
         assert_eq!((ok, over), (1, 1), "{} / {}", a.body, b.body);
         let orders = app.get("/api/v1/orders", &alice).await;
-        let o = orders.body.as_array().expect("orders").iter().find(|o| o["order_no"] == order).expect("order").clone();
+        let o = orders.body["items"]
+            .as_array()
+            .expect("orders")
+            .iter()
+            .find(|o| o["order_no"] == order)
+            .expect("order")
+            .clone();
         assert_eq!(o["refundable_balance"]["fen"], 20_000);
     }
 });

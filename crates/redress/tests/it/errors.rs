@@ -226,7 +226,7 @@ both!(staff_do_not_see_drafts, |app: TestApp| async move {
     let rita = app.login("rita").await;
     assert_eq!(app.get(&format!("/api/v1/applications/{draft}"), &rita).await.status, StatusCode::NOT_FOUND);
     let q = app.get("/api/v1/review/queue?state=draft", &rita).await;
-    assert_eq!(q.body.as_array().map(Vec::len), Some(0), "{}", q.body);
+    assert_eq!(q.body["items"].as_array().map(Vec::len), Some(0), "{}", q.body);
     let r = app.post(&format!("/api/v1/review/applications/{draft}/claim"), &rita, json!({})).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 });

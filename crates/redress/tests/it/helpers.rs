@@ -291,7 +291,13 @@ impl TestApp {
         let mut out = vec![];
         for buyer in ["alice", "bob"] {
             let name = Username::parse(buyer).expect("name");
-            for a in self.store.applications_of_buyer(&name).await.expect("apps") {
+            for a in self
+                .store
+                .applications_of(redress_store::AppsOf::Buyer(&name), &redress_store::PageRequest::first(200))
+                .await
+                .expect("apps")
+                .items
+            {
                 out.push(format!("{a:?}"));
                 if let Some(no) = &a.no {
                     let timeline = self.store.timeline(no).await.expect("timeline");

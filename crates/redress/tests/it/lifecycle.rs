@@ -11,7 +11,7 @@ both!(draft_to_appeal_approved, |app: TestApp| async move {
     let alice = app.login("alice").await;
 
     let orders = app.get("/api/v1/orders", &alice).await;
-    assert_eq!(orders.body[0]["refundable_balance"]["fen"], 5000);
+    assert_eq!(orders.body["items"][0]["refundable_balance"]["fen"], 5000);
     let e = app.get("/api/v1/orders/DY-1/entitlement", &alice).await;
     assert_eq!((e.body["verdict"].as_str(), e.body["suggested"]["fen"].as_i64()), (Some("entitled"), Some(2000)));
     assert!(e.body["explanation_zh"].as_str().unwrap_or("").contains("¥20.00"));
@@ -36,12 +36,12 @@ both!(draft_to_appeal_approved, |app: TestApp| async move {
     let no = r.body["no"].as_str().expect("no").to_owned();
     assert!(no.starts_with("RF-") && r.body["review_due_at"].is_string());
     let balance = app.get("/api/v1/orders", &alice).await;
-    assert_eq!(balance.body[0]["refundable_balance"]["fen"], 2000, "the open application holds ¥30");
+    assert_eq!(balance.body["items"][0]["refundable_balance"]["fen"], 2000, "the open application holds ¥30");
 
     // Reviewer asks for more; buyer supplements; reviewer rejects.
     let rita = app.login("rita").await;
     let q = app.get("/api/v1/review/queue", &rita).await;
-    assert_eq!(q.body[0]["application"]["no"].as_str(), Some(no.as_str()));
+    assert_eq!(q.body["items"][0]["application"]["no"].as_str(), Some(no.as_str()));
     let base = format!("/api/v1/review/applications/{no}");
     assert_eq!(app.post(&format!("{base}/claim"), &rita, json!({})).await.status, StatusCode::OK);
     let r = app.post(&format!("{base}/request-info"), &rita, json!({"message": "请上传截止时的截图"})).await;
@@ -89,7 +89,7 @@ both!(draft_to_appeal_approved, |app: TestApp| async move {
     );
     assert_eq!(d.body["timeline"][8]["data"]["amount"], 2000);
     let orders = app.get("/api/v1/orders", &alice).await;
-    assert_eq!(orders.body[0]["refundable_balance"]["fen"], 3000);
+    assert_eq!(orders.body["items"][0]["refundable_balance"]["fen"], 3000);
 });
 
 both!(auto_approval_records_its_rule, |app: TestApp| async move {
@@ -132,7 +132,13 @@ both!(withdraw_and_delete_draft, |app: TestApp| async move {
         "submitted applications are never deleted"
     );
     let orders = app.get("/api/v1/orders", &alice).await;
-    let dy3 = orders.body.as_array().expect("orders").iter().find(|o| o["order_no"] == "DY-3").expect("DY-3").clone();
+    let dy3 = orders.body["items"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .find(|o| o["order_no"] == "DY-3")
+        .expect("DY-3")
+        .clone();
     assert_eq!(dy3["refundable_balance"]["fen"], 50_000, "a withdrawn application holds nothing");
 });
 

@@ -14,5 +14,6 @@ mod lifecycle;
 mod merchant;
 mod openapi;
 mod pages;
+mod paging;
 mod payouts;
 mod upgrade;

@@ -249,3 +249,43 @@ both!(another_buyers_application_pages_are_not_found, |app: TestApp| async move 
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(app.snapshot().await, before);
 });
+
+both!(the_desk_and_the_buyers_lists_link_their_next_pages, |app: TestApp| async move {
+    let alice = app.login("alice").await;
+    let mut numbers = vec![];
+    for i in 1..=3 {
+        app.order(&format!("PG-{i}"), "alice", 1000, 5000, 5, Some((600, "third_party"))).await;
+        numbers.push(app.submitted(&alice, &format!("PG-{i}"), "30").await);
+    }
+    let next_of = |body: &str| -> Option<String> {
+        let start = body.find("rel=\"next\"")?;
+        let href = &body[start..];
+        let href = &href[href.find("href=\"")? + 6..];
+        Some(href[..href.find('"')?].replace("&amp;", "&").replace("&#38;", "&"))
+    };
+    for (who, first) in [("rita", "/desk?limit=2&reason=quantity_short"), ("alice", "/orders?limit=2")] {
+        let session = sign_in(&app, who, &[]).await.session().expect("session");
+        let one = page(&app, Method::GET, first, Some(&session), None, &[]).await;
+        assert_eq!(one.status, StatusCode::OK, "{}", one.body);
+        let next = next_of(&one.body).unwrap_or_else(|| panic!("{first} links its next page"));
+        assert!(next.contains("after=") && next.contains("limit=2"), "{next}");
+        if who == "rita" {
+            assert!(next.contains("reason=quantity_short"), "the filters are kept: {next}");
+        }
+        let two = page(&app, Method::GET, &next, Some(&session), None, &[]).await;
+        assert_eq!(two.status, StatusCode::OK, "{}", two.body);
+        assert!(next_of(&two.body).is_none(), "three items, two pages");
+        assert!(two.body.contains(">回到第一页<") || two.body.contains(">Back to the first page<"), "{}", two.body);
+        let seen = |b: &str| numbers.iter().filter(|n| b.contains(n.as_str())).count();
+        if who == "rita" {
+            assert_eq!((seen(&one.body), seen(&two.body)), (2, 1));
+        }
+    }
+    // Staff find an application by its number from the desk.
+    let session = sign_in(&app, "rita", &[]).await.session().expect("session");
+    let found = page(&app, Method::GET, &format!("/desk?by=no&q={}", numbers[1]), Some(&session), None, &[]).await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert!(found.body.contains(&numbers[1]) && !found.body.contains(&numbers[0]), "{}", found.body);
+    let bad = page(&app, Method::GET, "/desk?after=nope", Some(&session), None, &[]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+});

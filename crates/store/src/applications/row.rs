@@ -70,7 +70,7 @@ fn round_str(r: Round) -> &'static str {
     }
 }
 
-/// Binds every column of [`APP_COLUMNS`], in that order, then `updated_at`.
+/// Binds every column of [`APP_COLUMNS`], in that order, then `queue_key` and `updated_at`.
 pub(crate) fn bind_app<'q>(q: AnyQuery<'q>, a: &Application, now: Timestamp) -> AnyQuery<'q> {
     q.bind(a.id.to_string())
         .bind(a.no.as_ref().map(ApplicationNo::to_string))
@@ -93,31 +93,39 @@ pub(crate) fn bind_app<'q>(q: AnyQuery<'q>, a: &Application, now: Timestamp) -> 
         .bind(a.paused_days_left.map(i64::from))
         .bind(a.decided_at.map(ms))
         .bind(a.version)
+        .bind(a.queue_key())
         .bind(ms(now))
 }
 
 /// How many parameters [`bind_app`] binds.
 pub(crate) fn app_params() -> usize {
-    APP_COLUMNS.split(", ").count() + 1
+    APP_COLUMNS.split(", ").count() + 2
 }
 
-/// `$1, …, $N` for the application's columns and `updated_at`.
+/// The columns an application's row is written with: [`bind_app`]'s, then the order's
+/// payment channel (copied so the review queue filters on it without a join).
+const APP_WRITE_COLUMNS: &str = "queue_key, updated_at, pay_channel";
+
+/// `$1, …, $N` for [`bind_app`]'s values, then the channel read from the order (`$3`).
 fn app_placeholders() -> String {
-    (1..=app_params()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+    let mut p: Vec<String> = (1..=app_params()).map(|i| format!("${i}")).collect();
+    p.push("(SELECT o.pay_channel FROM orders o WHERE o.order_no = $3)".into());
+    p.join(", ")
 }
 
-pub(crate) static INSERT_APP: LazyLock<String> =
-    LazyLock::new(|| format!("INSERT INTO applications ({APP_COLUMNS}, updated_at) VALUES ({})", app_placeholders()));
+pub(crate) static INSERT_APP: LazyLock<String> = LazyLock::new(|| {
+    format!("INSERT INTO applications ({APP_COLUMNS}, {APP_WRITE_COLUMNS}) VALUES ({})", app_placeholders())
+});
 
 /// Guarded by the application's id and previous version, bound after the columns.
 pub(crate) static SAVE_APP: LazyLock<String> = LazyLock::new(|| save_app_sql(""));
 
-/// The guarded update of an application: the columns and `updated_at` first, then its id and
-/// previous version; `extra` adds a condition.
+/// The guarded update of an application: the columns, `queue_key` and `updated_at` first,
+/// then its id and previous version; `extra` adds a condition.
 pub(crate) fn save_app_sql(extra: &str) -> String {
     let n = app_params();
     format!(
-        "UPDATE applications SET ({APP_COLUMNS}, updated_at) = ({}) WHERE id = ${} AND version = ${}{extra}",
+        "UPDATE applications SET ({APP_COLUMNS}, {APP_WRITE_COLUMNS}) = ({}) WHERE id = ${} AND version = ${}{extra}",
         app_placeholders(),
         n + 1,
         n + 2

@@ -217,3 +217,6 @@ payout-state-processing = With the payment channel
 payout-state-succeeded = Arrived
 payout-state-abnormal = Could not reach the account
 payout-state-closed = Closed by the channel
+error-cursor-invalid = This page link has expired or was changed. Start again from the first page.
+error-limit-out-of-range = A page holds 1 to 200 items.
+error-search-one-of = Search by exactly one of: application number, order number or buyer.

@@ -91,8 +91,8 @@ desk-filter-apply = Filter
 desk-filter-clear = Clear
 desk-any = Any
 desk-count = { $count ->
-    [one] One waiting
-   *[other] { $count } waiting, the one due soonest first
+    [one] One on this page
+   *[other] { $count } on this page, the one due soonest first
 }
 desk-col-no = Application
 desk-col-state = State
@@ -187,3 +187,17 @@ desk-refund-in-flight = A refund of this application is on its way at the channe
 desk-paid-twice = The channel paid this refund after it was recorded as paid another way: the buyer has been paid twice. Recover the extra payment and note how on the case.
 desk-settle-outside = Record as paid another way
 desk-settle-outside-note = How it was paid (kept in the audit trail)
+pager-label = Pages
+pager-next = Next page
+pager-first = Back to the first page
+desk-search = Find an application
+desk-search-by = Search by
+desk-search-no = Application number
+desk-search-order = Order number
+desk-search-buyer = Buyer
+desk-search-value = Number or name
+desk-search-go = Search
+desk-search-title = Search results
+desk-filter-assignee = Held by (username)
+desk-sort-amount = Sorted by amount asked for, smallest first.
+desk-search-none = No application matches.

@@ -214,3 +214,6 @@ payout-state-processing = 渠道处理中
 payout-state-succeeded = 已到账
 payout-state-abnormal = 无法入账
 payout-state-closed = 渠道已关闭
+error-cursor-invalid = 该分页链接已失效或被修改，请从第一页重新开始。
+error-limit-out-of-range = 每页可显示 1 至 200 条。
+error-search-one-of = 请只按一项搜索：申请编号、订单号或买家。

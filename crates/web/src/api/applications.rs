@@ -3,12 +3,12 @@
 //! 404 for a number that is not theirs.
 
 use crate::AppState;
-use crate::dto::{AmountInput, ApplicationDto, EntitlementDto, OrderDto, TimelineDto};
+use crate::dto::{AmountInput, ApplicationDto, EntitlementDto, OrderDto, Paged, TimelineDto};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{AuthUser, Buyer, Json, Path, order_no};
-use crate::forms::parse_form;
+use crate::forms::{PageQuery, page_request, parse_form};
 use crate::i18n::Lang;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use redress_domain::application::DraftInput;
 use redress_domain::ids::ApplicationRef;
@@ -50,17 +50,19 @@ pub struct AppealRequest {
     pub text: String,
 }
 
-/// My applications, newest first.
+/// A page of my applications, newest first, drafts included.
 #[utoipa::path(get, path = "/api/v1/applications", tag = "buyer", security(("session" = [])),
-    responses((status = 200, body = Vec<ApplicationDto>), (status = 401, body = ErrorBody)))]
+    params(PageQuery),
+    responses((status = 200, body = Paged<ApplicationDto>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Buyer(user): Buyer,
     lang: Lang,
-) -> ApiResult<axum::Json<Vec<ApplicationDto>>> {
+    Query(pq): Query<PageQuery>,
+) -> ApiResult<axum::Json<Paged<ApplicationDto>>> {
     let now = state.app.now();
-    let apps = state.app.applications_of(&user).await?;
-    Ok(axum::Json(apps.iter().map(|a| ApplicationDto::new(a, lang, now)).collect()))
+    let apps = state.app.applications_of(&user, &page_request(&pq)?).await?;
+    Ok(axum::Json(Paged::new(apps, |a| ApplicationDto::new(&a, lang, now))))
 }
 
 /// Start a draft (saved on the server; survives a closed browser).

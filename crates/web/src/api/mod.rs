@@ -81,6 +81,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(evidence::download))
         .routes(routes!(crate::casefile::case_file))
         .routes(routes!(review::queue))
+        .routes(routes!(review::search))
         .routes(routes!(review::claim))
         .routes(routes!(review::request_info))
         .routes(routes!(review::approve))

@@ -3,26 +3,29 @@
 
 use crate::AppState;
 use crate::dto::PolicyDto;
-use crate::dto::{DeliveryDto, EntitlementDto, OrderDto};
+use crate::dto::{DeliveryDto, EntitlementDto, OrderDto, Paged};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{AuthUser, Buyer, Path};
+use crate::forms::{PageQuery, page_request};
 use crate::i18n::Lang;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use redress_domain::ids::OrderNo;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// My orders, newest first, each with its refundable balance.
+/// A page of my orders, newest first, each with its refundable balance.
 #[utoipa::path(get, path = "/api/v1/orders", tag = "buyer", security(("session" = [])),
-    responses((status = 200, body = Vec<OrderDto>), (status = 401, body = ErrorBody)))]
+    params(PageQuery),
+    responses((status = 200, body = Paged<OrderDto>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_orders(
     State(state): State<AppState>,
     Buyer(user): Buyer,
     lang: Lang,
-) -> ApiResult<Json<Vec<OrderDto>>> {
-    let orders = state.app.buyer_orders(&user).await?;
-    Ok(Json(orders.iter().map(|o| OrderDto::from_summary(o, lang)).collect()))
+    Query(pq): Query<PageQuery>,
+) -> ApiResult<Json<Paged<OrderDto>>> {
+    let orders = state.app.buyer_orders(&user, &page_request(&pq)?).await?;
+    Ok(Json(Paged::new(orders, |o| OrderDto::from_summary(&o, lang))))
 }
 
 #[derive(Serialize, ToSchema)]

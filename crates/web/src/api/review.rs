@@ -4,10 +4,10 @@
 
 use crate::AppState;
 use crate::codes::ErrorCode;
-use crate::dto::{AmountInput, ApplicationDto};
+use crate::dto::{AmountInput, ApplicationDto, Paged};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Path, Staff};
-use crate::forms::{QueueQuery, queue_filter};
+use crate::forms::{PageQuery, QueueQuery, SearchQuery, both, page_request, queue_filter};
 use crate::i18n::Lang;
 use axum::extract::{Query, State};
 use redress_domain::application::RejectCode;
@@ -23,32 +23,47 @@ pub struct QueueItemDto {
     pub channel: String,
 }
 
-/// Applications waiting for staff, the one due soonest first; overdue ones are marked.
+/// A page of the applications waiting for staff, the one due soonest first (paused ones, waiting
+/// for the buyer, last); overdue ones are marked. With `min_amount` or `max_amount` the page is
+/// ordered by the amount asked for, smallest first. A state that waits for no one on staff
+/// lists nothing.
 #[utoipa::path(get, path = "/api/v1/review/queue", tag = "staff", security(("session" = [])),
-    params(QueueQuery),
-    responses((status = 200, body = Vec<QueueItemDto>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(QueueQuery, PageQuery),
+    responses((status = 200, body = Paged<QueueItemDto>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn queue(
     State(state): State<AppState>,
     Staff(_): Staff,
     lang: Lang,
     Query(q): Query<QueueQuery>,
-) -> ApiResult<axum::Json<Vec<QueueItemDto>>> {
-    let filter = queue_filter(&q)?;
+    Query(pq): Query<PageQuery>,
+) -> ApiResult<axum::Json<Paged<QueueItemDto>>> {
+    let (filter, page) = both(queue_filter(&q), page_request(&pq))?;
     let now = state.app.now();
-    let items = state.app.review_queue(&filter).await?;
-    Ok(axum::Json(
-        items
-            .iter()
-            .map(|(a, c)| QueueItemDto {
-                application: ApplicationDto::new(a, lang, now),
-                channel: c.as_str().to_owned(),
-            })
-            .collect(),
-    ))
+    let items = state.app.review_queue(&filter, &page).await?;
+    Ok(axum::Json(Paged::new(items, |i| QueueItemDto {
+        application: ApplicationDto::new(&i.application, lang, now),
+        channel: i.channel.as_str().to_owned(),
+    })))
 }
 
-/// The queue's filters, checked: an unknown state, reason or channel, or a malformed amount,
-/// is a field error.
+/// Search the applications (any state but draft) by exactly one of: number, order number or
+/// buyer; newest first.
+#[utoipa::path(get, path = "/api/v1/review/applications", tag = "staff", security(("session" = [])),
+    params(SearchQuery, PageQuery),
+    responses((status = 200, body = Paged<ApplicationDto>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn search(
+    State(state): State<AppState>,
+    Staff(_): Staff,
+    lang: Lang,
+    Query(q): Query<SearchQuery>,
+    Query(pq): Query<PageQuery>,
+) -> ApiResult<axum::Json<Paged<ApplicationDto>>> {
+    let (by, page) = both(q.parse(), page_request(&pq))?;
+    let now = state.app.now();
+    let apps = state.app.search_applications(by.as_ref(), &page).await?;
+    Ok(axum::Json(Paged::new(apps, |a| ApplicationDto::new(&a, lang, now))))
+}
+
 /// Take an application (or an appeal) for review.
 #[utoipa::path(post, path = "/api/v1/review/applications/{no}/claim", tag = "staff", security(("session" = [])),
     params(("no" = String, Path)),

@@ -3,14 +3,14 @@
 //! with its timeline (withdraw, supplement, appeal), and the help page with the accepted policy.
 
 use super::files::Files;
-use super::{DoneQuery, FieldErrors, Form, Page, Viewer, render};
+use super::{DoneQuery, FieldErrors, Form, Page, Pager, Viewer, render};
 use crate::AppState;
 use crate::codes::ErrorCode;
 use crate::dto::{AmountInput, ApplicationDto, EntitlementDto, OrderDto, TimelineDto};
 use crate::dto::{ClauseDto, PolicyDto};
 use crate::error::ApiError;
 use crate::extract::{Path, application_ref, order_no};
-use crate::forms::parse_form;
+use crate::forms::{PageQuery, page_request, parse_form};
 use askama::Template;
 use axum::extract::Multipart;
 use axum::extract::{Query, State};
@@ -31,6 +31,7 @@ struct OrdersPage {
     p: Page,
     orders: Vec<OrderDto>,
     drafts: HashMap<String, String>,
+    pager: Pager,
 }
 
 impl OrdersPage {
@@ -39,25 +40,28 @@ impl OrdersPage {
     }
 }
 
-pub async fn orders(State(state): State<AppState>, v: Viewer, q: Query<DoneQuery>) -> PageResult {
+pub async fn orders(
+    State(state): State<AppState>,
+    v: Viewer,
+    q: Query<DoneQuery>,
+    Query(pq): Query<PageQuery>,
+) -> PageResult {
     v.require_buyer()?;
-    let summaries = state.app.buyer_orders(&v.user).await?;
-    let apps = state.app.applications_of(&v.user).await?;
+    let page = page_request(&pq)?;
+    let summaries = state.app.buyer_orders(&v.user, &page).await?;
     let mut p = v.page;
     q.apply(&mut p, "");
     let page = OrdersPage {
-        orders: summaries.iter().map(|s| OrderDto::from_summary(s, p.lang)).collect(),
-        drafts: drafts_by_order(&apps),
+        orders: summaries.items.iter().map(|s| OrderDto::from_summary(s, p.lang)).collect(),
+        drafts: summaries
+            .items
+            .iter()
+            .filter_map(|s| Some((s.order.no.to_string(), ApplicationRef::Draft(s.draft.clone()?).to_string())))
+            .collect(),
+        pager: Pager::new("/orders", &[("limit", pq.limit.as_deref())], summaries.next.as_ref(), page.after.is_some()),
         p,
     };
     Ok(render(StatusCode::OK, &page))
-}
-
-fn drafts_by_order(apps: &[Application]) -> HashMap<String, String> {
-    apps.iter()
-        .filter(|a| a.state == ApplicationState::Draft)
-        .map(|a| (a.order_no.to_string(), a.reference().to_string()))
-        .collect()
 }
 
 /// The refund form, for a new application or a draft.
@@ -154,11 +158,10 @@ async fn form_page(
 
 pub async fn new_form(State(state): State<AppState>, v: Viewer, Path(order): Path<String>) -> PageResult {
     v.require_buyer()?;
-    let apps = state.app.applications_of(&v.user).await?;
-    if let Some(no) = drafts_by_order(&apps).get(&order) {
-        return Ok(Redirect::to(&format!("/applications/{no}/edit")).into_response());
-    }
     let no = order_no(&order)?;
+    if let Some(draft) = state.app.draft_on(&no, &v.user).await? {
+        return Ok(Redirect::to(&format!("/applications/{}/edit", ApplicationRef::Draft(draft))).into_response());
+    }
     let ent = state.app.entitlement(&no, &v.user, None).await?;
     let form = ApplyForm { amount: ent.max_refundable.yuan_string(), ..ApplyForm::default() };
     form_page(&state, v, &order, None, form, None).await
@@ -267,15 +270,20 @@ pub async fn edit(
 struct ApplicationsPage {
     p: Page,
     apps: Vec<ApplicationDto>,
+    pager: Pager,
 }
 
-pub async fn applications(State(state): State<AppState>, v: Viewer) -> PageResult {
+pub async fn applications(State(state): State<AppState>, v: Viewer, Query(pq): Query<PageQuery>) -> PageResult {
     v.require_buyer()?;
     let now = state.app.now();
-    let mut apps = state.app.applications_of(&v.user).await?;
-    apps.sort_by_key(|a| std::cmp::Reverse(a.created_at));
+    let page = page_request(&pq)?;
+    let apps = state.app.applications_of(&v.user, &page).await?;
     let p = v.page;
-    let page = ApplicationsPage { apps: apps.iter().map(|a| ApplicationDto::new(a, p.lang, now)).collect(), p };
+    let page = ApplicationsPage {
+        apps: apps.items.iter().map(|a| ApplicationDto::new(a, p.lang, now)).collect(),
+        pager: Pager::new("/applications", &[("limit", pq.limit.as_deref())], apps.next.as_ref(), page.after.is_some()),
+        p,
+    };
     Ok(render(StatusCode::OK, &page))
 }
 
@@ -405,13 +413,9 @@ impl HelpPage {
 /// How refunds work, and the policy version each of the buyer's orders was bought under.
 pub async fn help(State(state): State<AppState>, v: Viewer) -> PageResult {
     v.require_buyer()?;
-    let orders = state.app.buyer_orders(&v.user).await?;
     let mut by_version: BTreeMap<u32, Vec<(String, Timestamp)>> = BTreeMap::new();
-    for s in &orders {
-        by_version
-            .entry(s.order.policy_version)
-            .or_default()
-            .push((s.order.no.to_string(), s.order.policy_accepted_at));
+    for (version, no, accepted) in state.app.buyer_policies(&v.user).await? {
+        by_version.entry(version).or_default().push((no.to_string(), accepted));
     }
     let mut policies = vec![];
     for (version, accepted) in by_version.into_iter().rev() {

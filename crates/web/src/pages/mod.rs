@@ -328,9 +328,51 @@ impl DoneQuery {
     }
 }
 
+/// The links between a list's pages: to the next one (the same path and filters, `after` the
+/// cursor), and back to the first when this is a later one.
+#[derive(Debug, Default)]
+pub struct Pager {
+    pub next: Option<String>,
+    pub first: Option<String>,
+}
+
+impl Pager {
+    /// `filters` are the query's other parameters, kept on both links; empty ones are left out.
+    pub fn new(path: &str, filters: &[(&str, Option<&str>)], next: Option<&redress_app::Cursor>, later: bool) -> Pager {
+        let href = |after: Option<&str>| {
+            let mut q = form_urlencoded::Serializer::new(String::new());
+            for (k, v) in filters {
+                if let Some(v) = v.filter(|v| !v.is_empty()) {
+                    q.append_pair(k, v);
+                }
+            }
+            if let Some(a) = after {
+                q.append_pair("after", a);
+            }
+            let q = q.finish();
+            if q.is_empty() { path.to_owned() } else { format!("{path}?{q}") }
+        };
+        Pager { next: next.map(|c| href(Some(&c.encode()))), first: later.then(|| href(None)) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pager_links_keep_the_filters() {
+        let c = redress_app::Cursor::decode("WyJxIixbMV1d").expect("cursor");
+        let p = Pager::new(
+            "/desk",
+            &[("state", Some("submitted")), ("reason", None), ("min_amount", Some("1 2"))],
+            Some(&c),
+            true,
+        );
+        assert_eq!(p.next.as_deref(), Some("/desk?state=submitted&min_amount=1+2&after=WyJxIixbMV1d"));
+        assert_eq!(p.first.as_deref(), Some("/desk?state=submitted&min_amount=1+2"));
+        assert_eq!(Pager::new("/orders", &[], None, false).next, None);
+    }
 
     #[test]
     fn only_local_paths_are_followed_back() {

@@ -5,13 +5,13 @@
 
 use super::DoneQuery;
 use super::files::Files;
-use super::{FieldErrors, Form, Page, Viewer, render};
+use super::{FieldErrors, Form, Page, Pager, Viewer, render};
 use crate::AppState;
 use crate::codes::ErrorCode;
 use crate::dto::{AmountInput, ApplicationDto, DeliveryDto, EntitlementDto, OrderDto, TimelineDto};
 use crate::error::ApiError;
 use crate::extract::{Path, application_ref};
-use crate::forms::{QueueQuery, queue_filter};
+use crate::forms::{self, PageQuery, QueueQuery, SearchQuery, page_request, queue_filter};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -29,10 +29,15 @@ struct QueuePage {
     p: Page,
     items: Vec<(ApplicationDto, String)>,
     filter: QueueQuery,
+    search: DeskSearch,
+    /// Showing search results instead of the queue.
+    searching: bool,
+    by_amount: bool,
     errors: FieldErrors,
     states: Vec<(String, String)>,
     reasons: Vec<(String, String)>,
     channels: Vec<(String, String)>,
+    pager: Pager,
 }
 
 impl QueuePage {
@@ -45,41 +50,99 @@ impl QueuePage {
     }
 }
 
+/// The desk's search box: what to search by (`no`, `order_no`, `buyer`) and the value.
+#[derive(Deserialize, Default)]
+pub struct DeskSearch {
+    by: Option<String>,
+    q: Option<String>,
+}
+
+impl DeskSearch {
+    fn query(&self) -> Option<SearchQuery> {
+        let q = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty())?.to_owned();
+        Some(match self.by.as_deref() {
+            Some("order_no") => SearchQuery { order_no: Some(q), ..Default::default() },
+            Some("buyer") => SearchQuery { buyer: Some(q), ..Default::default() },
+            _ => SearchQuery { no: Some(q), ..Default::default() },
+        })
+    }
+}
+
 fn options(p: &Page, prefix: &str, codes: impl Iterator<Item = &'static str>) -> Vec<(String, String)> {
     codes.map(|c| (c.to_owned(), p.t(&format!("{prefix}-{c}")))).collect()
 }
 
-pub async fn queue(State(state): State<AppState>, v: Viewer, Query(mut q): Query<QueueQuery>) -> PageResult {
+pub async fn queue(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(mut q): Query<QueueQuery>,
+    Query(pq): Query<PageQuery>,
+    Query(search): Query<DeskSearch>,
+) -> PageResult {
     v.require_staff()?;
     // An empty select or box in the filter form means "any".
-    for f in [&mut q.state, &mut q.reason, &mut q.channel, &mut q.min_amount, &mut q.max_amount] {
+    for f in [&mut q.state, &mut q.reason, &mut q.channel, &mut q.min_amount, &mut q.max_amount, &mut q.assignee] {
         if f.as_deref().is_some_and(|s| s.trim().is_empty()) {
             *f = None;
         }
     }
     let mut p = v.page;
     let now = state.app.now();
-    let (status, items, errors) = match queue_filter(&q) {
-        Ok(filter) => {
-            let items = state.app.review_queue(&filter).await?;
-            let items = items
-                .iter()
-                .map(|(a, c)| (ApplicationDto::new(a, p.lang, now), p.t(&format!("channel-{}", c.as_str()))))
-                .collect();
-            (StatusCode::OK, items, FieldErrors::default())
-        }
+    let label = |p: &Page, c: redress_domain::order::Channel| p.t(&format!("channel-{}", c.as_str()));
+    let searching = search.query();
+    let result = match &searching {
+        Some(sq) => match forms::both(sq.parse(), page_request(&pq)) {
+            Ok((by, page)) => {
+                let apps = state.app.search_applications(by.as_ref(), &page).await?;
+                let next = apps.next.clone();
+                let items =
+                    apps.items.iter().map(|a| (ApplicationDto::new(a, p.lang, now), String::new())).collect::<Vec<_>>();
+                let filters =
+                    [("by", search.by.as_deref()), ("q", search.q.as_deref()), ("limit", pq.limit.as_deref())];
+                Ok((items, Pager::new("/desk", &filters, next.as_ref(), page.after.is_some())))
+            }
+            Err(e) => Err(e),
+        },
+        None => match forms::both(queue_filter(&q), page_request(&pq)) {
+            Ok((filter, page)) => {
+                let found = state.app.review_queue(&filter, &page).await?;
+                let items = found
+                    .items
+                    .iter()
+                    .map(|i| (ApplicationDto::new(&i.application, p.lang, now), label(&p, i.channel)))
+                    .collect();
+                let filters = [
+                    ("state", q.state.as_deref()),
+                    ("reason", q.reason.as_deref()),
+                    ("channel", q.channel.as_deref()),
+                    ("assignee", q.assignee.as_deref()),
+                    ("min_amount", q.min_amount.as_deref()),
+                    ("max_amount", q.max_amount.as_deref()),
+                    ("limit", pq.limit.as_deref()),
+                ];
+                Ok((items, Pager::new("/desk", &filters, found.next.as_ref(), page.after.is_some())))
+            }
+            Err(e) => Err(e),
+        },
+    };
+    let (status, items, pager, errors) = match result {
+        Ok((items, pager)) => (StatusCode::OK, items, pager, FieldErrors::default()),
         Err(e) => {
             p.error = Some(e.render(p.lang).message);
-            (e.status, vec![], FieldErrors::from_api(&e, p.lang))
+            (e.status, vec![], Pager::default(), FieldErrors::from_api(&e, p.lang))
         }
     };
     let page = QueuePage {
         states: options(&p, "state", ApplicationState::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str())),
         reasons: options(&p, "reason", Reason::ALL.iter().map(|r| r.as_str())),
         channels: options(&p, "channel", Channel::ALL.iter().map(|c| c.as_str())),
+        by_amount: q.min_amount.is_some() || q.max_amount.is_some(),
+        searching: searching.is_some(),
         items,
         filter: q,
+        search,
         errors,
+        pager,
         p,
     };
     Ok(render(status, &page))

@@ -1,0 +1,312 @@
+//! Every list is an index seek: for each list statement and filter shape the issue names, the
+//! database's own plan is read over a few thousand rows, and must walk an index in the list's
+//! order — no sort, no scan of the table — touching at most `2 × limit + 1` rows (PostgreSQL:
+//! `EXPLAIN ANALYZE`'s actual rows plus those its filters removed; SQLite: `EXPLAIN QUERY
+//! PLAN` names the index, searched on the filters, and no temporary B-tree). A change that
+//! makes a list sort or scan again fails here, on both databases.
+
+use crate::applications::{APPS_SQL, AppsOf, QUEUE_SQL, QueueFilter};
+use crate::orders::ORDERS_SQL;
+use crate::{Backend, Store};
+use redress_domain::application::{ApplicationState, Reason};
+use redress_domain::ids::{ApplicationNo, OrderNo, Username};
+use redress_domain::order::Channel;
+use sqlx::Row;
+
+const APPS: i64 = 20_000;
+const LIMIT: i64 = 10;
+
+/// A history: 20,000 applications on as many orders, a fifth of them open, over 500 buyers,
+/// three channels, four reasons, two reviewers; queue keys spread over two weeks.
+const SEED: &[&str] = &[
+    "INSERT INTO policies (version, body, published_at, published_by) VALUES (1, '{}', 0, 'test')",
+    "INSERT INTO orders (order_no, buyer, service_name, platform, unit, promised, deadline, policy_version,
+        policy_accepted_at, pay_channel, pay_transaction_id, paid_fen, paid_at, created_at, updated_at, lock_version)
+     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+     SELECT 'O-' || i, 'buyer' || (i % 500), 's', 'douyin', 'likes', 100, 0, 1, 0,
+        CASE i % 3 WHEN 0 THEN 'wechat_pay' WHEN 1 THEN 'alipay' ELSE 'bank_card' END, 't' || i, 100000, 0,
+        1700000000000 + i * 1000, 0, 0
+     FROM n",
+    "INSERT INTO applications (id, no, order_no, buyer, state, reason, description, requested_fen, reviewer, round,
+        appeals, created_at, submitted_at, updated_at, version, queue_key, pay_channel)
+     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+     SELECT 'RF-20261201-' || (100000 + i), 'RF-20261201-' || (100000 + i), 'O-' || i, 'buyer' || (i % 500),
+        CASE i % 20 WHEN 0 THEN 'submitted' WHEN 1 THEN 'in_review' WHEN 2 THEN 'info_requested'
+            WHEN 3 THEN 'appealed' WHEN 4 THEN 'rejected' WHEN 5 THEN 'withdrawn' ELSE 'refunded' END,
+        CASE i % 4 WHEN 0 THEN 'quantity_short' WHEN 1 THEN 'not_delivered_on_time' WHEN 2 THEN 'account_risk'
+            ELSE 'other' END,
+        '', 100 + (i * 37) % 100000, CASE WHEN i % 20 = 1 THEN 'rev' || (i % 2) END, 'first', 0,
+        1700000000000 + i * 1000, 1700000000000 + i * 1000, 0, 1,
+        CASE WHEN i % 20 < 4 THEN 1700000000000 + (i * 7919) % 1209600000 END,
+        CASE i % 3 WHEN 0 THEN 'wechat_pay' WHEN 1 THEN 'alipay' ELSE 'bank_card' END
+     FROM n",
+];
+
+/// A bound value.
+#[derive(Clone)]
+enum V {
+    I(i64),
+    T(&'static str),
+    S(String),
+}
+
+struct Case {
+    name: String,
+    sql: String,
+    params: Vec<V>,
+    /// The table read, and the index SQLite must name for it.
+    table: &'static str,
+    index: &'static str,
+}
+
+fn queue_case(name: &str, f: QueueFilter, after: Option<(i64, String)>, index: &'static str) -> Case {
+    let mut params = vec![];
+    if let Some(s) = f.state {
+        params.push(V::T(s.as_str()));
+    }
+    if let Some(r) = f.reason {
+        params.push(V::T(r.as_str()));
+    }
+    if let Some(c) = f.channel {
+        params.push(V::T(c.as_str()));
+    }
+    if let Some(a) = &f.assignee {
+        params.push(V::S(a.to_string()));
+    }
+    params.extend([f.min_fen, f.max_fen].into_iter().flatten().map(V::I));
+    let shape = f.shape(after.is_some());
+    if let Some((k, no)) = after {
+        params.extend([V::I(k), V::S(no)]);
+    }
+    params.push(V::I(LIMIT + 1));
+    Case { name: name.to_owned(), sql: QUEUE_SQL[shape].clone(), params, table: "applications", index }
+}
+
+fn cases(mid_key: i64, mid_no: &str) -> Vec<Case> {
+    let user = |s: &str| Username::parse(s).expect("name");
+    let mut out = vec![];
+    let shapes: Vec<(&str, QueueFilter, &'static str)> = vec![
+        ("all open", QueueFilter::default(), "applications_queue"),
+        (
+            "state",
+            QueueFilter { state: Some(ApplicationState::Submitted), ..Default::default() },
+            "applications_queue_state",
+        ),
+        (
+            "reason",
+            QueueFilter { reason: Some(Reason::QuantityShort), ..Default::default() },
+            "applications_queue_reason",
+        ),
+        ("channel", QueueFilter { channel: Some(Channel::Alipay), ..Default::default() }, "applications_queue_channel"),
+        (
+            "state + channel",
+            QueueFilter {
+                state: Some(ApplicationState::Appealed),
+                channel: Some(Channel::WechatPay),
+                ..Default::default()
+            },
+            "applications_queue_state_channel",
+        ),
+        ("assignee", QueueFilter { assignee: Some(user("rev1")), ..Default::default() }, "applications_queue_reviewer"),
+    ];
+    for (name, f, index) in shapes {
+        out.push(queue_case(name, f.clone(), None, index));
+        out.push(queue_case(&format!("{name}, next page"), f, Some((mid_key, mid_no.to_owned())), index));
+    }
+    let range = QueueFilter { min_fen: Some(5_000), max_fen: Some(60_000), ..Default::default() };
+    out.push(queue_case("amount range", range.clone(), None, "applications_queue_amount"));
+    out.push(queue_case(
+        "amount range, next page",
+        range,
+        Some((20_000, mid_no.to_owned())),
+        "applications_queue_amount",
+    ));
+    let buyer = user("buyer42");
+    let order = OrderNo::parse("O-4242").expect("order");
+    let no = ApplicationNo::parse("RF-20261201-104242").expect("no");
+    for (name, of, index) in [
+        ("buyer's applications", AppsOf::Buyer(&buyer), "applications_buyer"),
+        ("search by buyer", AppsOf::SearchBuyer(&buyer), "applications_buyer"),
+        ("search by order", AppsOf::SearchOrder(&order), "applications_order"),
+    ] {
+        for after in [false, true] {
+            let mut params = vec![V::S(of_value(&of))];
+            if after {
+                params.extend([V::I(1_700_000_000_000 + 10_042 * 1000), V::T("RF-20261201-110042")]);
+            }
+            params.push(V::I(LIMIT + 1));
+            out.push(Case {
+                name: format!("{name}{}", if after { ", next page" } else { "" }),
+                sql: APPS_SQL[of.variant() * 2 + usize::from(after)].clone(),
+                params,
+                table: "applications",
+                index,
+            });
+        }
+    }
+    out.push(Case {
+        name: "search by number".into(),
+        sql: APPS_SQL[AppsOf::SearchNo(&no).variant() * 2].clone(),
+        params: vec![V::S(no.to_string()), V::I(LIMIT + 1)],
+        table: "applications",
+        index: "",
+    });
+    for after in [false, true] {
+        let mut params = vec![V::T("buyer42")];
+        if after {
+            params.extend([V::I(1_700_000_000_000 + 10_042 * 1000), V::T("O-10042")]);
+        }
+        params.push(V::I(LIMIT + 1));
+        out.push(Case {
+            name: format!("buyer's orders{}", if after { ", next page" } else { "" }),
+            sql: ORDERS_SQL[usize::from(after)].clone(),
+            params,
+            table: "orders",
+            index: "orders_buyer",
+        });
+    }
+    out
+}
+
+fn of_value(of: &AppsOf<'_>) -> String {
+    match of {
+        AppsOf::Buyer(u) | AppsOf::SearchBuyer(u) => u.to_string(),
+        AppsOf::SearchOrder(o) => o.to_string(),
+        AppsOf::SearchNo(n) => n.to_string(),
+    }
+}
+
+/// The plan's lines (PostgreSQL: `EXPLAIN ANALYZE` text; SQLite: `EXPLAIN QUERY PLAN` details).
+async fn plan(store: &Store, case: &Case) -> Vec<String> {
+    let explain = match store.backend() {
+        Backend::Postgres => format!("EXPLAIN (ANALYZE, COSTS OFF) {}", case.sql),
+        Backend::Sqlite => format!("EXPLAIN QUERY PLAN {}", case.sql),
+    };
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(explain));
+    for p in &case.params {
+        q = match p {
+            V::I(i) => q.bind(*i),
+            V::T(t) => q.bind(*t),
+            V::S(s) => q.bind(s.clone()),
+        };
+    }
+    let rows = q.fetch_all(&store.pool).await.unwrap_or_else(|e| panic!("{}: {e}\n{}", case.name, case.sql));
+    rows.iter()
+        .map(|r| match store.backend() {
+            Backend::Postgres => r.try_get::<String, _>(0).expect("plan line"),
+            Backend::Sqlite => r.try_get::<String, _>("detail").expect("plan detail"),
+        })
+        .collect()
+}
+
+/// The number after `key` on `line` (`rows=11`, `Rows Removed by Filter: 3`).
+fn number_after(line: &str, key: &str) -> Option<i64> {
+    let rest = &line[line.find(key)? + key.len()..];
+    rest.trim_start().split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+}
+
+/// The rows a PostgreSQL plan touched in `table`: each scan node's actual rows times its
+/// loops, plus what its filters removed.
+fn rows_touched(lines: &[String], table: &str) -> i64 {
+    let on = format!(" on {table} ");
+    let mut total = 0;
+    let mut in_scan = false;
+    for line in lines {
+        if line.contains("(actual") {
+            in_scan = line.contains(&on);
+            if in_scan {
+                let loops = number_after(line, "loops=").unwrap_or(1);
+                total += number_after(line, "rows=").unwrap_or(0) * loops;
+            }
+        } else if in_scan && let Some(n) = number_after(line, "Rows Removed by Filter:") {
+            total += n;
+        }
+    }
+    total
+}
+
+async fn check_plans(store: &Store) {
+    store.migrate().await.expect("migrate");
+    for s in SEED {
+        sqlx::query(sqlx::AssertSqlSafe(*s)).execute(store.write_pool()).await.expect("seed");
+    }
+    if store.backend() == Backend::Postgres {
+        sqlx::query("ANALYZE").execute(store.write_pool()).await.expect("analyze");
+    }
+    let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM applications")
+        .fetch_one(&store.pool)
+        .await
+        .expect("count")
+        .try_get("n")
+        .expect("n");
+    assert_eq!(n, APPS);
+    // A row in the middle of the queue for the cursors.
+    let mid = sqlx::query(
+        "SELECT queue_key, no FROM applications WHERE queue_key IS NOT NULL ORDER BY no LIMIT 1 OFFSET 1000",
+    )
+    .fetch_one(&store.pool)
+    .await
+    .expect("mid");
+    let (key, no): (i64, String) = (mid.try_get(0).expect("key"), mid.try_get(1).expect("no"));
+    let mut problems = vec![];
+    for case in cases(key, &no) {
+        let lines = plan(store, &case).await;
+        let text = lines.join("\n");
+        match store.backend() {
+            Backend::Postgres => {
+                let touched = rows_touched(&lines, case.table);
+                if text.contains("Sort") || text.contains("Seq Scan") || touched > 2 * LIMIT + 1 || touched == 0 {
+                    problems.push(format!("{}: {touched} rows touched\n{text}", case.name));
+                }
+            }
+            Backend::Sqlite => {
+                let searched = lines.iter().any(|l| {
+                    l.starts_with(&format!("SEARCH {}", case.table))
+                        && (case.index.is_empty() || l.contains(&format!("INDEX {} ", case.index)))
+                });
+                let ordered_scan =
+                    lines.iter().any(|l| l == &format!("SCAN {} USING INDEX {}", case.table, case.index));
+                if text.contains("TEMP B-TREE") || !(searched || ordered_scan) {
+                    problems.push(format!("{}:\n{text}", case.name));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{:?}: lists that are not index seeks:\n\n{}", store.backend(), problems.join("\n\n"));
+}
+
+#[tokio::test]
+async fn every_list_is_an_index_seek_on_sqlite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::connect(&Store::sqlite_url(dir.path()), None).await.expect("sqlite");
+    check_plans(&store).await;
+}
+
+#[tokio::test]
+async fn every_list_is_an_index_seek_on_postgres() {
+    let url = match std::env::var("REDRESS_TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => {
+            assert!(std::env::var("REDRESS_REQUIRE_POSTGRES").is_err(), "REDRESS_TEST_DATABASE_URL is not set");
+            return;
+        }
+    };
+    let schema = format!("t_plan_{:016x}", rand::random::<u64>());
+    let store = Store::connect(&url, Some(&schema)).await.expect("postgres");
+    check_plans(&store).await;
+}
+
+#[test]
+fn rows_touched_reads_the_plan() {
+    let lines: Vec<String> = [
+        "Limit (actual time=0.1..0.2 rows=11 loops=1)",
+        "  ->  Index Scan using applications_queue_state on applications (actual time=0.1..0.2 rows=11 loops=1)",
+        "        Index Cond: (state = 'submitted'::text)",
+        "        Rows Removed by Filter: 4",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    assert_eq!(rows_touched(&lines, "applications"), 15);
+    assert_eq!(rows_touched(&lines, "orders"), 0);
+}
