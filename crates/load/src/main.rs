@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 mod history;
+mod pages;
 
 #[derive(Parser)]
 #[command(name = "redress-load", about = "Load tool for Redress")]
@@ -125,6 +126,24 @@ enum Command {
         #[arg(long, default_value_t = 5_000)]
         slice: usize,
     },
+    /// The latency of every paged list (docs/api.md) on page 1 and on page N, reached by
+    /// following the cursor: run against a server over a generated history.
+    Pages {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        #[arg(long, default_value = "wang")]
+        staff: String,
+        /// A buyer with many orders (the generated buyers are b00001 …).
+        #[arg(long, default_value = "b00001")]
+        buyer: String,
+        #[arg(long, default_value = "redress-demo")]
+        password: String,
+        #[arg(long, default_value_t = 50)]
+        page: usize,
+        /// Requests per list and page, one at a time.
+        #[arg(long, default_value_t = 300)]
+        requests: usize,
+    },
     /// Raw durable single-row INSERT transactions per second.
     Raw {
         /// sqlite://path?mode=rwc or postgres://…
@@ -196,6 +215,9 @@ async fn main() -> anyhow::Result<()> {
             concurrency,
         } => {
             payouts(&url, &buyer, &password, &merchant_token, &database_url, &reviewer, count, concurrency).await?;
+        }
+        Command::Pages { url, staff, buyer, password, page, requests } => {
+            pages::measure(&pages::Plan { url, staff, buyer, password, page: page.max(1), requests }).await?;
         }
         Command::Get { server: Server { url, buyer, password }, path, concurrency, requests } => {
             let client = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
