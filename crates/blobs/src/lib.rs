@@ -143,7 +143,22 @@ impl Blobs {
     }
 
     /// Streams `body` into a staged file, refusing it once it passes `max` bytes.
-    pub async fn stage<S, E>(&self, mut body: S, max: u64) -> Result<Staged, BlobError>
+    pub async fn stage<S, E>(&self, body: S, max: u64) -> Result<Staged, BlobError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        self.stage_seen(body, max, &mut |_| {}).await
+    }
+
+    /// [`Blobs::stage`], showing each piece to `seen` as it passes (to check a file's
+    /// structure without reading it twice).
+    pub async fn stage_seen<S, E>(
+        &self,
+        mut body: S,
+        max: u64,
+        seen: &mut (dyn FnMut(&[u8]) + Send),
+    ) -> Result<Staged, BlobError>
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
@@ -162,6 +177,7 @@ impl Blobs {
                 return Err(BlobError::TooLarge { max });
             }
             hasher.update(&chunk);
+            seen(&chunk);
             let room = HEAD_BYTES.saturating_sub(staged.head.len()).min(chunk.len());
             staged.head.extend_from_slice(&chunk[..room]);
             staged.tail.extend_from_slice(&chunk[chunk.len().saturating_sub(TAIL_BYTES)..]);

@@ -193,24 +193,206 @@ pub fn may_attach(state: ApplicationState, held: i64, limits: &Limits) -> Result
     Ok(())
 }
 
-/// Whether a file of type `t` ends as its format says it must, from its last bytes: a PNG
-/// with its IEND chunk, a JPEG with its end-of-image marker, a PDF with `%%EOF`. A truncated
-/// upload, or something else wearing a JPEG's first bytes, fails.
-pub fn looks_complete(t: MediaType, tail: &[u8]) -> bool {
-    let has = |needle: &[u8]| tail.windows(needle.len()).any(|w| w == needle);
+/// How a file ends: its last bytes, and where the image inside it ends by its own structure
+/// ([`EndScan`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Ending<'a> {
+    pub tail: &'a [u8],
+    /// The offset just past a PNG's IEND chunk or a JPEG's end-of-image marker, if the bytes
+    /// reached it.
+    pub image_end: Option<u64>,
+}
+
+/// Whether a file of type `t` holds all its format says it must: a PNG up to its IEND chunk, a
+/// JPEG up to its end-of-image marker (both read by their structure, so bytes after the end —
+/// a phone's motion-photo video, a tool's padding — are allowed and kept), a PDF with `%%EOF`
+/// among its last bytes. A truncated upload, or something else wearing a JPEG's first bytes,
+/// fails.
+pub fn looks_complete(t: MediaType, ending: Ending<'_>) -> bool {
     match t {
-        MediaType::Png => tail.ends_with(&[0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82]),
-        MediaType::Jpeg => has(&[0xFF, 0xD9]),
-        MediaType::Pdf => has(b"%%EOF"),
+        MediaType::Png | MediaType::Jpeg => ending.image_end.is_some(),
+        MediaType::Pdf => ending.tail.windows(5).any(|w| w == b"%%EOF"),
         MediaType::Mp4 | MediaType::Json => true,
     }
 }
 
-/// The type of a file from what its bytes (`sniffed`, and its last bytes `tail`), its name
-/// and its declared type say.
+/// Walks a PNG's chunks or a JPEG's segments as the bytes stream past, in constant memory,
+/// to find where the image ends. Any other content, or a structure that breaks its format's
+/// rules, never ends.
+#[derive(Debug, Clone, Default)]
+pub struct EndScan {
+    offset: u64,
+    state: ScanState,
+}
+
+#[derive(Debug, Clone, Default)]
+enum ScanState {
+    /// The first bytes, until the format is known.
+    #[default]
+    Start,
+    Signature {
+        seen: Vec<u8>,
+    },
+    /// PNG: reading a chunk's length and type; then skipping its data and CRC.
+    PngHeader {
+        buf: Vec<u8>,
+    },
+    PngSkip {
+        left: u64,
+        last: bool,
+    },
+    /// JPEG: expecting a marker's 0xFF, its code, a segment's two length bytes, skipping
+    /// the segment, or inside entropy-coded data (after 0xFF there).
+    JpegFf,
+    JpegCode,
+    JpegLen {
+        code: u8,
+        first: Option<u8>,
+    },
+    JpegSkip {
+        left: u64,
+        then_entropy: bool,
+    },
+    Entropy,
+    EntropyFf,
+    Ended(u64),
+    Broken,
+}
+
+const PNG_SIGNATURE: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+
+impl EndScan {
+    pub fn new() -> EndScan {
+        EndScan::default()
+    }
+
+    /// The offset just past the image's end, once the bytes fed have reached it.
+    pub fn image_end(&self) -> Option<u64> {
+        match self.state {
+            ScanState::Ended(at) => Some(at),
+            _ => None,
+        }
+    }
+
+    /// Reads the next bytes of the file.
+    pub fn feed(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            if matches!(self.state, ScanState::Ended(_) | ScanState::Broken) {
+                return;
+            }
+            // Skipping states jump over many bytes at once.
+            if let ScanState::PngSkip { left, .. } | ScanState::JpegSkip { left, .. } = &mut self.state {
+                let n = (*left).min(bytes.len() as u64);
+                *left -= n;
+                self.offset += n;
+                bytes = &bytes[n as usize..];
+                if *left == 0 {
+                    self.state = match self.state {
+                        ScanState::PngSkip { last: true, .. } => ScanState::Ended(self.offset),
+                        ScanState::PngSkip { .. } => ScanState::PngHeader { buf: Vec::with_capacity(8) },
+                        ScanState::JpegSkip { then_entropy: true, .. } => ScanState::Entropy,
+                        _ => ScanState::JpegFf,
+                    };
+                }
+                continue;
+            }
+            if let ScanState::Entropy = self.state {
+                // Entropy-coded data runs until the next 0xFF.
+                match bytes.iter().position(|b| *b == 0xFF) {
+                    Some(i) => {
+                        self.offset += i as u64 + 1;
+                        bytes = &bytes[i + 1..];
+                        self.state = ScanState::EntropyFf;
+                    }
+                    None => {
+                        self.offset += bytes.len() as u64;
+                        return;
+                    }
+                }
+                continue;
+            }
+            let b = bytes[0];
+            bytes = &bytes[1..];
+            self.offset += 1;
+            self.step(b);
+        }
+    }
+
+    fn step(&mut self, b: u8) {
+        use ScanState::*;
+        self.state = match std::mem::take(&mut self.state) {
+            Start => Signature { seen: vec![b] },
+            Signature { mut seen } => {
+                seen.push(b);
+                if seen == [0xFF, 0xD8] {
+                    JpegFf
+                } else if seen.len() <= PNG_SIGNATURE.len() && PNG_SIGNATURE.starts_with(&seen) {
+                    if seen.len() == PNG_SIGNATURE.len() {
+                        PngHeader { buf: Vec::with_capacity(8) }
+                    } else {
+                        Signature { seen }
+                    }
+                } else {
+                    Broken
+                }
+            }
+            PngHeader { mut buf } => {
+                buf.push(b);
+                if buf.len() < 8 {
+                    PngHeader { buf }
+                } else {
+                    let len = u32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]);
+                    // The format caps a chunk at 2³¹ − 1 bytes; a type is four ASCII letters.
+                    if len > i32::MAX as u32 || !buf[4..8].iter().all(u8::is_ascii_alphabetic) {
+                        Broken
+                    } else {
+                        PngSkip { left: u64::from(len) + 4, last: &buf[4..8] == b"IEND" }
+                    }
+                }
+            }
+            JpegFf if b == 0xFF => JpegCode,
+            JpegFf => Broken,
+            // Fill bytes before a marker's code.
+            JpegCode if b == 0xFF => JpegCode,
+            JpegCode => self.marker(b, false),
+            EntropyFf => self.marker(b, true),
+            JpegLen { code, first: None } => JpegLen { code, first: Some(b) },
+            JpegLen { code, first: Some(hi) } => {
+                let len = u16::from_be_bytes([hi, b]);
+                if len < 2 {
+                    Broken
+                } else if len == 2 {
+                    if code == 0xDA { Entropy } else { JpegFf }
+                } else {
+                    JpegSkip { left: u64::from(len) - 2, then_entropy: code == 0xDA }
+                }
+            }
+            other => other,
+        };
+    }
+
+    /// After 0xFF: a marker's code (or, inside entropy-coded data, a stuffed zero or a
+    /// restart marker, which do not end it).
+    fn marker(&self, code: u8, in_entropy: bool) -> ScanState {
+        use ScanState::*;
+        match code {
+            0xD9 => Ended(self.offset),
+            0x00 if in_entropy => Entropy,
+            0xFF if in_entropy => EntropyFf,
+            0xD0..=0xD7 if in_entropy => Entropy,
+            // Markers without a length: TEM, RSTn outside a scan, another SOI.
+            0x01 | 0xD0..=0xD8 => JpegFf,
+            0x00 => Broken,
+            c => JpegLen { code: c, first: None },
+        }
+    }
+}
+
+/// The type of a file from what its bytes (`sniffed`, and how it ends), its name and its
+/// declared type say.
 pub fn decide_type(
     sniffed: Option<MediaType>,
-    tail: &[u8],
+    ending: Ending<'_>,
     size: u64,
     filename: &str,
     declared: Option<&str>,
@@ -237,7 +419,7 @@ pub fn decide_type(
             actual: actual.mime(),
         });
     }
-    if !looks_complete(actual, tail) {
+    if !looks_complete(actual, ending) {
         return Err(EvidenceError::Incomplete);
     }
     Ok(actual)
@@ -274,17 +456,84 @@ mod tests {
 
     const PNG_END: &[u8] = &[0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82];
 
-    fn tail_of(t: Option<MediaType>) -> &'static [u8] {
+    fn ending_of(t: Option<MediaType>) -> Ending<'static> {
         match t {
-            Some(MediaType::Png) => PNG_END,
-            Some(MediaType::Jpeg) => &[0x00, 0xFF, 0xD9],
-            Some(MediaType::Pdf) => b"trailer\n%%EOF\n",
-            _ => b"",
+            Some(MediaType::Png) => Ending { tail: PNG_END, image_end: Some(10) },
+            Some(MediaType::Jpeg) => Ending { tail: &[0x00, 0xFF, 0xD9], image_end: Some(10) },
+            Some(MediaType::Pdf) => Ending { tail: b"trailer\n%%EOF\n", image_end: None },
+            _ => Ending { tail: b"", image_end: None },
         }
     }
 
+    fn open(tail: &[u8]) -> Ending<'_> {
+        Ending { tail, image_end: None }
+    }
+
     fn decide(sniffed: Option<MediaType>, name: &str, declared: Option<&str>) -> Result<MediaType, EvidenceError> {
-        decide_type(sniffed, tail_of(sniffed), 10, name, declared, &Limits::default())
+        decide_type(sniffed, ending_of(sniffed), 10, name, declared, &Limits::default())
+    }
+
+    /// A PNG of one chunk besides IHDR and IEND.
+    fn png() -> Vec<u8> {
+        let mut v = PNG_SIGNATURE.to_vec();
+        let chunk = |v: &mut Vec<u8>, kind: &[u8], data: &[u8]| {
+            v.extend_from_slice(&(data.len() as u32).to_be_bytes());
+            v.extend_from_slice(kind);
+            v.extend_from_slice(data);
+            v.extend_from_slice(&[1, 2, 3, 4]); // the CRC is not the scan's to check
+        };
+        chunk(&mut v, b"IHDR", &[0; 13]);
+        // Data that looks like an end inside a chunk does not end it.
+        chunk(&mut v, b"tEXt", b"IEND\xAEB`\x82 \xFF\xD9");
+        chunk(&mut v, b"IEND", &[]);
+        v
+    }
+
+    /// A JPEG: an APP1 segment holding a thumbnail's own end marker, a scan with stuffed and
+    /// restart bytes, a second scan (progressive), the end.
+    fn jpeg() -> Vec<u8> {
+        let mut v = vec![0xFF, 0xD8];
+        v.extend_from_slice(&[0xFF, 0xE1, 0x00, 0x08, 0xFF, 0xD8, 0x01, 0x02, 0xFF, 0xD9]);
+        v.extend_from_slice(&[0xFF, 0xFF, 0xDB, 0x00, 0x03, 0x07]);
+        for _ in 0..2 {
+            v.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x04, 0x01, 0x00]);
+            v.extend_from_slice(&[0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD3, 0x56, 0xFF, 0xFF, 0x00, 0x78]);
+        }
+        v.extend_from_slice(&[0xFF, 0xD9]);
+        v
+    }
+
+    /// Where the scan says the image ends, fed `bytes` in pieces of `step`.
+    fn scanned(bytes: &[u8], step: usize) -> Option<u64> {
+        let mut scan = EndScan::new();
+        for piece in bytes.chunks(step) {
+            scan.feed(piece);
+        }
+        scan.image_end()
+    }
+
+    #[test]
+    fn the_scan_finds_where_an_image_ends_whatever_follows_it() {
+        for (name, image) in [("png", png()), ("jpeg", jpeg())] {
+            for step in [1, 2, 3, 7, 64, 1 << 20] {
+                assert_eq!(scanned(&image, step), Some(image.len() as u64), "{name} in pieces of {step}");
+                // A motion photo's video, or padding, after the end: the image still ends there.
+                let mut more = image.clone();
+                more.extend_from_slice(b"\0\0\0\x18ftypmp42 ... \xFF\xD9 ... IEND");
+                more.extend(std::iter::repeat_n(0u8, 5000));
+                assert_eq!(scanned(&more, step), Some(image.len() as u64), "{name} with a tail, pieces of {step}");
+                // Cut anywhere before its end, it has none.
+                for cut in [1, 2, 9, image.len() / 2, image.len() - 1] {
+                    assert_eq!(scanned(&image[..cut], step), None, "{name} cut at {cut}, pieces of {step}");
+                }
+            }
+        }
+        // Not an image, or an image whose structure is broken: no end.
+        assert_eq!(scanned(b"<html>\xFF\xD9</html>", 1), None);
+        assert_eq!(scanned(&[0xFF, 0xD8, 0x12, 0xFF, 0xD9], 1), None, "no marker after SOI");
+        let mut bad = png();
+        bad[PNG_SIGNATURE.len() + 4] = b'1';
+        assert_eq!(scanned(&bad, 5), None, "a chunk type must be letters");
     }
 
     #[test]
@@ -302,30 +551,37 @@ mod tests {
         ));
         assert!(matches!(decide(Some(MediaType::Png), "noext", None), Err(EvidenceError::ExtensionMismatch { .. })));
         assert_eq!(
-            decide_type(Some(MediaType::Png), b"", 0, "a.png", None, &Limits::default()),
+            decide_type(Some(MediaType::Png), open(b""), 0, "a.png", None, &Limits::default()),
             Err(EvidenceError::Empty)
         );
         assert_eq!(decide(Some(MediaType::Mp4), "r.mp4", None), Err(EvidenceError::UnsupportedType));
         let mp4 = Limits { allow_mp4: true, ..Limits::default() };
-        assert_eq!(decide_type(Some(MediaType::Mp4), b"", 9, "r.mp4", Some("video/mp4"), &mp4), Ok(MediaType::Mp4));
+        assert_eq!(
+            decide_type(Some(MediaType::Mp4), open(b""), 9, "r.mp4", Some("video/mp4"), &mp4),
+            Ok(MediaType::Mp4)
+        );
     }
 
     #[test]
     fn truncated_files_are_refused() {
         let l = Limits::default();
+        // The end's bytes among the last ones are not enough: the structure must reach them.
         assert_eq!(
-            decide_type(Some(MediaType::Png), &PNG_END[..8], 9, "a.png", None, &l),
+            decide_type(Some(MediaType::Png), open(PNG_END), 9, "a.png", None, &l),
             Err(EvidenceError::Incomplete)
         );
         assert_eq!(
-            decide_type(Some(MediaType::Jpeg), b"<html></html>", 9, "a.jpg", None, &l),
+            decide_type(Some(MediaType::Jpeg), open(&[0xFF, 0xD9]), 9, "a.jpg", None, &l),
             Err(EvidenceError::Incomplete)
         );
         assert_eq!(
-            decide_type(Some(MediaType::Pdf), b"endobj\n", 9, "a.pdf", None, &l),
+            decide_type(Some(MediaType::Pdf), open(b"endobj\n"), 9, "a.pdf", None, &l),
             Err(EvidenceError::Incomplete)
         );
-        assert_eq!(decide_type(Some(MediaType::Jpeg), &[0xFF, 0xD9, 0, 0], 9, "a.jpg", None, &l), Ok(MediaType::Jpeg));
+        let jpeg = jpeg();
+        let ended = Ending { tail: &jpeg[jpeg.len() - 4..], image_end: Some(jpeg.len() as u64) };
+        assert_eq!(decide_type(Some(MediaType::Jpeg), ended, 9, "a.jpg", None, &l), Ok(MediaType::Jpeg));
+        assert_eq!(decide_type(Some(MediaType::Pdf), open(b"%%EOF\n\0\0"), 9, "a.pdf", None, &l), Ok(MediaType::Pdf));
     }
 
     #[test]

@@ -329,23 +329,28 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A file Redress accepts as a PNG (its first and last bytes), `size` bytes long and different
-/// for every job so that no two uploads share a content address.
+/// A file Redress accepts as a PNG (its signature, one chunk of noise, the end chunk), `size`
+/// bytes long and different for every job so that no two uploads share a content address.
 fn evidence_file(size: usize, run_id: u32, worker: usize, job: usize) -> Vec<u8> {
     const HEAD: &[u8] = &[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
     const TAIL: &[u8] = &[0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82];
+    let data = size.saturating_sub(HEAD.len() + 8 + 4 + TAIL.len());
     let mut v = Vec::with_capacity(size);
     v.extend_from_slice(HEAD);
+    v.extend_from_slice(&(data as u32).to_be_bytes());
+    v.extend_from_slice(b"tEXt");
+    let start = v.len();
     v.extend_from_slice(format!("{run_id}-{worker}-{job}").as_bytes());
     let mut x = (run_id as u64) ^ ((worker as u64) << 32) ^ job as u64 | 1;
-    while v.len() < size.saturating_sub(TAIL.len()) {
+    while v.len() < start + data {
         // xorshift: cheap bytes that do not compress to nothing.
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
         v.extend_from_slice(&x.to_le_bytes());
     }
-    v.truncate(size.saturating_sub(TAIL.len()));
+    v.truncate(start + data);
+    v.extend_from_slice(&[0, 0, 0, 0]); // the chunk's CRC (not checked)
     v.extend_from_slice(TAIL);
     v
 }
@@ -457,4 +462,19 @@ async fn payouts(
         stats.pct(0.99)
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_evidence_file_is_a_whole_png_of_its_size() {
+        for size in [64, 1000, 5 * 1024 * 1024] {
+            let f = super::evidence_file(size, 1, 2, 3);
+            assert_eq!(f.len(), size);
+            let mut scan = redress_domain::evidence::EndScan::new();
+            scan.feed(&f);
+            assert_eq!(scan.image_end(), Some(size as u64), "{size}");
+        }
+        assert_ne!(super::evidence_file(64, 1, 2, 3), super::evidence_file(64, 1, 2, 4));
+    }
 }

@@ -290,8 +290,12 @@ fn evidence_limits_are_settings() {
     let (mut child, base, _) =
         serve_demo(dir.path(), &[("REDRESS_EVIDENCE_MAX_FILES", "1"), ("REDRESS_EVIDENCE_MAX_MB", "1")]);
     let png = |extra: usize| {
+        // The signature, one chunk of `extra` bytes, the end chunk.
         let mut v = vec![0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
-        v.resize(8 + extra, 7);
+        v.extend_from_slice(&(extra as u32).to_be_bytes());
+        v.extend_from_slice(b"tEXt");
+        v.resize(v.len() + extra, 7);
+        v.extend_from_slice(&[0, 0, 0, 0]);
         v.extend_from_slice(&[0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82]);
         v
     };

@@ -144,24 +144,47 @@ both!(the_bad_input_table, |app: TestApp| async move {
         assert_eq!(r.status, StatusCode::CREATED, "{raw:?}: {}", r.body);
         assert_eq!(r.body["filename"], kept.as_str(), "{raw:?}");
     }
-    // A JPEG that ends properly but carries HTML inside is kept as a JPEG: it is only ever
-    // served as an attachment with nosniff and a sandboxing policy, so the HTML never runs.
-    let mut inner = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    // A JPEG that ends properly but carries HTML inside (a comment segment) is kept as a
+    // JPEG: it is only ever served as an attachment with nosniff and a sandboxing policy, so
+    // the HTML never runs.
+    let mut inner = vec![0xFF, 0xD8, 0xFF, 0xFE];
+    inner.extend_from_slice(&(HTML.len() as u16 + 2).to_be_bytes());
     inner.extend_from_slice(HTML);
     inner.extend_from_slice(&[0xFF, 0xD9]);
-    let r = upload(&app, &alice, &no, "inner.jpg", "image/jpeg", inner, "other").await;
+    let r = upload(&app, &alice, &no, "inner.jpg", "image/jpeg", inner.clone(), "other").await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // Bytes after an image's end — a phone's motion-photo video after a JPEG, padding after a
+    // PNG — are accepted and kept exactly as uploaded; an image cut short still is not.
+    let mut motion = inner.clone();
+    motion.extend_from_slice(b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom");
+    motion.extend((0..40_000u32).map(|i| (i % 251) as u8));
+    let mut padded = PNG.to_vec();
+    padded.extend_from_slice(&[0; 4096]);
+    for (name, mime, bytes) in [("motion.jpg", "image/jpeg", motion), ("padded.png", "image/png", padded)] {
+        let r = upload(&app, &alice, &no, name, mime, bytes.clone(), "other").await;
+        assert_eq!(r.status, StatusCode::CREATED, "{name}: {}", r.body);
+        let href = r.body["href"].as_str().expect("href");
+        let got = app.client.get(format!("{}{href}", app.base)).bearer_auth(&alice).send().await.expect("download");
+        assert!(got.headers()["content-disposition"].to_str().unwrap_or("").starts_with("attachment;"));
+        assert_eq!(got.bytes().await.expect("bytes").as_ref(), bytes.as_slice(), "{name}: stored as uploaded");
+    }
+    let r = upload(&app, &alice, &no, "cut.jpg", "image/jpeg", inner[..inner.len() - 1].to_vec(), "other").await;
+    assert_eq!((r.status.as_u16(), r.code()), (422, "evidence-incomplete"));
     // A NUL cannot travel in a multipart header: the upload is refused as unreadable, whole.
     let r = upload(&app, &alice, &no, "a\u{0}b.png", "image/png", PNG.to_vec(), "other").await;
     assert_eq!((r.status, r.code()), (StatusCode::BAD_REQUEST, "multipart-malformed"));
     assert!(staging_empty(&app));
-    // Six accepted so far; the same PNG bytes are stored once.
+    // Eight accepted so far; the same PNG bytes are stored once.
     let list = app.get(&format!("/api/v1/applications/{no}/evidence"), &alice).await;
-    assert_eq!(list.body.as_array().map(Vec::len), Some(6));
-    assert_eq!(stored_files(&app), 3, "PNG, polyglot, PDF: one file per content");
+    assert_eq!(list.body.as_array().map(Vec::len), Some(8));
+    assert_eq!(
+        stored_files(&app),
+        5,
+        "PNG, the HTML-carrying JPEG, PDF, motion photo, padded PNG: one file per content"
+    );
 
     // The limit of 20 files per application.
-    for i in 6..20 {
+    for i in 8..20 {
         let r = upload(&app, &alice, &no, &format!("s{i}.png"), "image/png", PNG.to_vec(), "other").await;
         assert_eq!(r.status, StatusCode::CREATED, "file {i}: {}", r.body);
     }
@@ -177,11 +200,11 @@ both!(the_bad_input_table, |app: TestApp| async move {
 both!(size_limit_is_enforced_while_streaming_and_leaves_nothing, |app: TestApp| async move {
     let alice = app.login("alice").await;
     let no = draft(&app, &alice, "EV-3").await;
-    // A PNG's start and end around padding, `size` bytes in all.
+    // A PNG and padding after its end, `size` bytes in all.
     let padded = |size: usize| {
-        let mut v = PNG[..PNG.len() - 12].to_vec();
-        v.resize(size - 12, 0);
-        v.extend_from_slice(&PNG[PNG.len() - 12..]);
+        // A PNG, then padding after its end (kept as uploaded).
+        let mut v = PNG.to_vec();
+        v.resize(size, 0);
         v
     };
     let big = padded(5 * 1024 * 1024 + 1);
@@ -351,7 +374,8 @@ both!(images_and_pdfs_are_previewed_only_as_pixels_redress_drew, |app: TestApp| 
     let rita = app.login("rita").await;
     let no = draft(&app, &alice, "EV-8").await;
     let png = upload(&app, &alice, &no, "shot.png", "image/png", PNG.to_vec(), "delivery_progress").await;
-    let mut inner = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    let mut inner = vec![0xFF, 0xD8, 0xFF, 0xFE];
+    inner.extend_from_slice(&(HTML.len() as u16 + 2).to_be_bytes());
     inner.extend_from_slice(HTML);
     inner.extend_from_slice(&[0xFF, 0xD9]);
     let jpeg = upload(&app, &alice, &no, "inner.jpg", "image/jpeg", inner, "other").await;

@@ -160,7 +160,7 @@ evidence-kind-third_party_report = Third-party monitoring report
 evidence-kind-screen_recording = Screen recording
 evidence-kind-notarised_document = Notarised document
 evidence-kind-other = Other
-error-evidence-incomplete = The file is incomplete or damaged (its end is missing). Upload the original file.
+error-evidence-incomplete = The file is cut short or damaged: its content stops before its format says it ends. Upload the original file.
 
 ## Case files
 error-case-draft = A draft has no case file yet: submit it first.

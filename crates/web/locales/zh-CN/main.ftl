@@ -157,7 +157,7 @@ evidence-kind-third_party_report = 第三方监测报告
 evidence-kind-screen_recording = 录屏
 evidence-kind-notarised_document = 公证文书
 evidence-kind-other = 其他
-error-evidence-incomplete = 文件不完整或已损坏（结尾缺失），请上传原始文件。
+error-evidence-incomplete = 文件不完整或已损坏：内容在其格式规定的结尾之前就中断了。请上传原始文件。
 
 ## 案卷
 error-case-draft = 草稿还没有案卷，请先提交申请。

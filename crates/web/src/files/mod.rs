@@ -16,7 +16,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::TryStreamExt;
 use redress_app::{Evidence, EvidenceFile, User};
-use redress_domain::evidence::{EvidenceKind, MediaType, clean_filename, decide_type};
+use redress_domain::evidence::{EndScan, Ending, EvidenceKind, MediaType, clean_filename, decide_type};
 use redress_domain::ids::ApplicationRef;
 
 /// The longest text field an upload form takes.
@@ -73,9 +73,13 @@ pub(crate) async fn receive(
                 let name = field.file_name().unwrap_or("").to_owned();
                 let declared = field.content_type().map(str::to_owned);
                 let body = Box::pin(field.map_err(|e| e.body_text()));
-                let staged =
-                    state.blobs.stage(body, limits.max_bytes).await.map_err(|e| blob_error(e, limits.max_bytes))?;
-                file = Some((name, declared, staged));
+                let mut scan = EndScan::new();
+                let staged = state
+                    .blobs
+                    .stage_seen(body, limits.max_bytes, &mut |piece| scan.feed(piece))
+                    .await
+                    .map_err(|e| blob_error(e, limits.max_bytes))?;
+                file = Some((name, declared, staged, scan.image_end()));
             }
             _ => return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::MultipartFieldUnknown)),
         }
@@ -84,12 +88,14 @@ pub(crate) async fn receive(
         Some(k) => EvidenceKind::parse(k).ok_or_else(|| ApiError::field("kind", ErrorCode::EvidenceKindUnknown))?,
         None => return Err(ApiError::field("kind", ErrorCode::EvidenceKindUnknown)),
     };
-    let Some((name, declared, staged)) = file else {
+    let Some((name, declared, staged, image_end)) = file else {
         return Err(ApiError::field("file", ErrorCode::EvidenceFileMissing));
     };
     let filename = clean_filename(&name)?;
-    let media_type =
-        decide_type(sniff(&staged.head), &staged.tail, staged.size, &filename, declared.as_deref(), &limits)?;
+    // Bytes after an image's end (a phone's motion photo, padding) are kept as uploaded: the
+    // original is only ever served as an attachment, and previews are re-encoded.
+    let ending = Ending { tail: &staged.tail, image_end };
+    let media_type = decide_type(sniff(&staged.head), ending, staged.size, &filename, declared.as_deref(), &limits)?;
     let sha256 = staged.sha256.clone();
     let new = EvidenceFile {
         sha256: sha256.clone(),
