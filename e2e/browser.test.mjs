@@ -276,7 +276,7 @@ test('the whole journey: draft, resume after logout, information, rejection, app
   // The payout worker may already have sent it to the (sandbox) channel; it has not arrived,
   // as the clock has not moved.
   assert.ok(['state-approved', 'state-refunding'].includes(await stateOf(desk)));
-  assert.ok(await desk.isVisible('#payouts'), 'the payout is shown to staff');
+  assert.ok(await desk.isVisible('#payouts'), `the payout is shown to staff: ${desk.url()} ${(await desk.content()).replace(/\s+/g, ' ').slice(0, 6000)}`);
   await desk.screenshot({ path: path.join(shots, 'review-desktop.png'), fullPage: true });
 
   // The buyer sees the approved amount and every step on the timeline.
