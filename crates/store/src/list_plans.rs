@@ -7,6 +7,7 @@
 
 use crate::applications::{APPS_SQL, AppsOf, QUEUE_SQL, QueueFilter};
 use crate::orders::ORDERS_SQL;
+use crate::page::{KeyPart, bind_key};
 use crate::{Backend, Store};
 use redress_domain::application::{ApplicationState, Reason};
 use redress_domain::ids::{ApplicationNo, OrderNo, Username};
@@ -42,43 +43,22 @@ const SEED: &[&str] = &[
      FROM n",
 ];
 
-/// A bound value.
-#[derive(Clone)]
-enum V {
-    I(i64),
-    T(&'static str),
-    S(String),
-}
-
 struct Case {
     name: String,
     sql: String,
-    params: Vec<V>,
+    params: Vec<KeyPart>,
     /// The table read, and the index SQLite must name for it.
     table: &'static str,
     index: &'static str,
 }
 
 fn queue_case(name: &str, f: QueueFilter, after: Option<(i64, String)>, index: &'static str) -> Case {
-    let mut params = vec![];
-    if let Some(s) = f.state {
-        params.push(V::T(s.as_str()));
-    }
-    if let Some(r) = f.reason {
-        params.push(V::T(r.as_str()));
-    }
-    if let Some(c) = f.channel {
-        params.push(V::T(c.as_str()));
-    }
-    if let Some(a) = &f.assignee {
-        params.push(V::S(a.to_string()));
-    }
-    params.extend([f.min_fen, f.max_fen].into_iter().flatten().map(V::I));
+    let mut params = f.params();
     let shape = f.shape(after.is_some());
     if let Some((k, no)) = after {
-        params.extend([V::I(k), V::S(no)]);
+        params.extend([KeyPart::Int(k), KeyPart::Text(no)]);
     }
-    params.push(V::I(LIMIT + 1));
+    params.push(KeyPart::Int(LIMIT + 1));
     Case { name: name.to_owned(), sql: QUEUE_SQL[shape].clone(), params, table: "applications", index }
 }
 
@@ -130,11 +110,14 @@ fn cases(mid_key: i64, mid_no: &str) -> Vec<Case> {
         ("search by order", AppsOf::SearchOrder(&order), "applications_order"),
     ] {
         for after in [false, true] {
-            let mut params = vec![V::S(of_value(&of))];
+            let mut params = vec![KeyPart::Text(of.value().to_owned())];
             if after {
-                params.extend([V::I(1_700_000_000_000 + 10_042 * 1000), V::T("RF-20261201-110042")]);
+                params.extend([
+                    KeyPart::Int(1_700_000_000_000 + 10_042 * 1000),
+                    KeyPart::Text("RF-20261201-110042".into()),
+                ]);
             }
-            params.push(V::I(LIMIT + 1));
+            params.push(KeyPart::Int(LIMIT + 1));
             out.push(Case {
                 name: format!("{name}{}", if after { ", next page" } else { "" }),
                 sql: APPS_SQL[of.variant() * 2 + usize::from(after)].clone(),
@@ -147,16 +130,16 @@ fn cases(mid_key: i64, mid_no: &str) -> Vec<Case> {
     out.push(Case {
         name: "search by number".into(),
         sql: APPS_SQL[AppsOf::SearchNo(&no).variant() * 2].clone(),
-        params: vec![V::S(no.to_string()), V::I(LIMIT + 1)],
+        params: vec![KeyPart::Text(no.to_string()), KeyPart::Int(LIMIT + 1)],
         table: "applications",
         index: "",
     });
     for after in [false, true] {
-        let mut params = vec![V::T("buyer42")];
+        let mut params = vec![KeyPart::Text("buyer42".into())];
         if after {
-            params.extend([V::I(1_700_000_000_000 + 10_042 * 1000), V::T("O-10042")]);
+            params.extend([KeyPart::Int(1_700_000_000_000 + 10_042 * 1000), KeyPart::Text("O-10042".into())]);
         }
-        params.push(V::I(LIMIT + 1));
+        params.push(KeyPart::Int(LIMIT + 1));
         out.push(Case {
             name: format!("buyer's orders{}", if after { ", next page" } else { "" }),
             sql: ORDERS_SQL[usize::from(after)].clone(),
@@ -168,28 +151,13 @@ fn cases(mid_key: i64, mid_no: &str) -> Vec<Case> {
     out
 }
 
-fn of_value(of: &AppsOf<'_>) -> String {
-    match of {
-        AppsOf::Buyer(u) | AppsOf::SearchBuyer(u) => u.to_string(),
-        AppsOf::SearchOrder(o) => o.to_string(),
-        AppsOf::SearchNo(n) => n.to_string(),
-    }
-}
-
 /// The plan's lines (PostgreSQL: `EXPLAIN ANALYZE` text; SQLite: `EXPLAIN QUERY PLAN` details).
 async fn plan(store: &Store, case: &Case) -> Vec<String> {
     let explain = match store.backend() {
         Backend::Postgres => format!("EXPLAIN (ANALYZE, COSTS OFF) {}", case.sql),
         Backend::Sqlite => format!("EXPLAIN QUERY PLAN {}", case.sql),
     };
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(explain));
-    for p in &case.params {
-        q = match p {
-            V::I(i) => q.bind(*i),
-            V::T(t) => q.bind(*t),
-            V::S(s) => q.bind(s.clone()),
-        };
-    }
+    let q = bind_key(sqlx::query(sqlx::AssertSqlSafe(explain)), &case.params);
     let rows = q.fetch_all(&store.pool).await.unwrap_or_else(|e| panic!("{}: {e}\n{}", case.name, case.sql));
     rows.iter()
         .map(|r| match store.backend() {

@@ -58,6 +58,20 @@ impl QueueFilter {
         .map(|(bit, on)| usize::from(*on) << bit)
         .sum()
     }
+
+    /// The filter's values, in the order [`QUEUE_SQL`]'s statements bind them.
+    pub(crate) fn params(&self) -> Vec<KeyPart> {
+        let texts = [
+            self.state.map(ApplicationState::as_str),
+            self.reason.map(Reason::as_str),
+            self.channel.map(Channel::as_str),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|t| KeyPart::Text(t.to_owned()))
+        .chain(self.assignee.iter().map(|a| KeyPart::Text(a.to_string())));
+        texts.chain([self.min_fen, self.max_fen].into_iter().flatten().map(KeyPart::Int)).collect()
+    }
 }
 
 /// An application in the review queue, with the channel its refund would go back through.
@@ -138,7 +152,7 @@ impl AppsOf<'_> {
         }
     }
 
-    fn value(&self) -> &str {
+    pub(crate) fn value(&self) -> &str {
         match self {
             AppsOf::Buyer(u) | AppsOf::SearchBuyer(u) => u.as_str(),
             AppsOf::SearchOrder(o) => o.as_str(),
@@ -240,19 +254,7 @@ impl Store {
         let list = if by_amount { QUEUE_BY_AMOUNT } else { QUEUE_BY_DUE };
         let after = page.after.as_ref().map(|c| c.key_for(list, "it")).transpose()?;
         let chosen = &QUEUE_SQL[f.shape(after.is_some())];
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(chosen.as_str()));
-        for v in [f.state.map(ApplicationState::as_str), f.reason.map(Reason::as_str), f.channel.map(Channel::as_str)]
-            .into_iter()
-            .flatten()
-        {
-            q = q.bind(v);
-        }
-        if let Some(a) = &f.assignee {
-            q = q.bind(a.to_string());
-        }
-        for v in [f.min_fen, f.max_fen].into_iter().flatten() {
-            q = q.bind(v);
-        }
+        let mut q = bind_key(sqlx::query(sqlx::AssertSqlSafe(chosen.as_str())), &f.params());
         if let Some(key) = after {
             q = bind_key(q, key);
         }
