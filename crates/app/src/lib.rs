@@ -7,6 +7,7 @@
 mod accounts;
 mod applications;
 mod audit;
+mod backlogs;
 mod cases;
 mod clock;
 mod evidence;
@@ -17,13 +18,14 @@ mod review;
 mod snapshots;
 
 pub use applications::{ApplicationDetail, ApplicationView};
+pub use backlogs::WorkQueue;
 pub use cases::Case;
 pub use clock::Clock;
 pub use orders::OrderSummary;
 /// What the adapters see of the store: the records use cases take and give back.
 pub use redress_store::{
-    AppsOf, AuditReport, BlobAction, Cursor, DEFAULT_LIMIT, Evidence, EvidenceFile, MAX_LIMIT, NewUser, Page,
-    PageRequest, QueueFilter, QueueItem, StoreError, TimelineEntry, Upserted, User,
+    AppsOf, AuditReport, BACKLOG_CAP, Backlog, BlobAction, Cursor, DEFAULT_LIMIT, Evidence, EvidenceFile, MAX_LIMIT,
+    NewUser, Page, PageRequest, QueueFilter, QueueItem, StoreError, TimelineEntry, Upserted, User,
 };
 pub use snapshots::SNAPSHOT_BATCH;
 

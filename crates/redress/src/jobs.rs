@@ -8,12 +8,14 @@
 //! running it on every instance at once does each piece of work once.
 
 use jiff::{SignedDuration, Timestamp};
+use redress_app::{App, WorkQueue};
 use redress_sandbox::Gateway;
 use redress_web::AppState;
+use redress_web::api::health::{JobReport, JobsReport};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
 type Pass<'a> = Pin<Box<dyn Future<Output = anyhow::Result<usize>> + Send + 'a>>;
@@ -44,6 +46,8 @@ pub trait Job: Send + Sync {
     /// pass that takes it; a refund the worker sent is settled and called back at once) and
     /// the lanes' writes do not all queue for the database's writer at the same moment.
     fn lane(&self) -> Lane;
+    /// The work queue whose backlog it drains.
+    fn queue(&self) -> WorkQueue;
 }
 
 /// The scheduler's lanes (one task each).
@@ -57,10 +61,53 @@ pub enum Lane {
     Housekeeping,
 }
 
-/// Every job of a server.
+/// What a job's passes on this instance did: how many, the last one's start, length and result.
+#[derive(Default)]
+struct Record {
+    passes: u64,
+    failures: u64,
+    last_run_at: Option<Timestamp>,
+    last_took: Option<Duration>,
+    last_handled: Option<usize>,
+    last_error: Option<String>,
+}
+
+/// A job and its record.
+struct Entry {
+    job: Arc<dyn Job>,
+    record: Mutex<Record>,
+}
+
+impl Entry {
+    fn record(&self) -> MutexGuard<'_, Record> {
+        self.record.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// One pass, recorded (its start on the application's clock, its length on the machine's).
+    async fn pass(&self, now: Timestamp) -> anyhow::Result<usize> {
+        let started = Instant::now();
+        let done = self.job.pass().await;
+        let mut r = self.record();
+        r.passes += 1;
+        r.last_run_at = Some(now);
+        r.last_took = Some(started.elapsed());
+        match &done {
+            Ok(n) => (r.last_handled, r.last_error) = (Some(*n), None),
+            Err(e) => {
+                r.failures += 1;
+                (r.last_handled, r.last_error) = (None, Some(format!("{e:#}")));
+            }
+        }
+        done
+    }
+}
+
+/// Every job of a server, with what each did last.
 #[derive(Clone)]
 pub struct Jobs {
-    jobs: Vec<Arc<dyn Job>>,
+    entries: Vec<Arc<Entry>>,
+    /// The application whose clock the records use and whose store holds the backlogs.
+    app: Option<App>,
 }
 
 impl Jobs {
@@ -75,51 +122,93 @@ impl Jobs {
         if let Some(gateway) = sandbox {
             jobs.push(Arc::new(SandboxNotifier { gateway: gateway.clone() }));
         }
-        Jobs { jobs }
+        let entries = jobs.into_iter().map(|job| Arc::new(Entry { job, record: Default::default() })).collect();
+        Jobs { entries, app: Some(state.app.clone()) }
     }
 
     /// No jobs (for commands that only read or write once).
     pub fn none() -> Jobs {
-        Jobs { jobs: vec![] }
+        Jobs { entries: vec![], app: None }
     }
 
     pub fn names(&self) -> Vec<&'static str> {
-        self.jobs.iter().map(|j| j.name()).collect()
+        self.entries.iter().map(|e| e.job.name()).collect()
+    }
+
+    fn now(&self) -> Timestamp {
+        self.app.as_ref().map_or_else(Timestamp::now, App::now)
     }
 
     /// One pass of the job called `name`; how many items it handled.
     pub async fn run(&self, name: &str) -> anyhow::Result<usize> {
-        let job = self.jobs.iter().find(|j| j.name() == name).ok_or_else(|| anyhow::anyhow!("no job {name}"))?;
-        job.pass().await
+        let entry =
+            self.entries.iter().find(|e| e.job.name() == name).ok_or_else(|| anyhow::anyhow!("no job {name}"))?;
+        entry.pass(self.now()).await
     }
 
     /// Starts the scheduler: one task per lane, for as long as the runtime runs.
     pub fn spawn(&self) {
         for lane in [Lane::Records, Lane::Money, Lane::Housekeeping] {
-            let jobs: Vec<_> = self.jobs.iter().filter(|j| j.lane() == lane).cloned().collect();
-            if !jobs.is_empty() {
-                tokio::spawn(schedule(jobs));
+            let entries: Vec<_> = self.entries.iter().filter(|e| e.job.lane() == lane).cloned().collect();
+            if !entries.is_empty() {
+                tokio::spawn(schedule(self.clone(), entries));
             }
         }
     }
 }
 
-async fn schedule(jobs: Vec<Arc<dyn Job>>) {
-    let mut tick = tokio::time::interval(jobs[0].every());
+impl JobsReport for Jobs {
+    /// Each job's record on this instance, and its backlog in the database (an index seek
+    /// each, counted up to [`redress_app::BACKLOG_CAP`]).
+    fn report(&self) -> Pin<Box<dyn Future<Output = Vec<JobReport>> + Send + '_>> {
+        Box::pin(async move {
+            let mut out = Vec::with_capacity(self.entries.len());
+            for e in &self.entries {
+                let backlog = match &self.app {
+                    Some(app) => app.backlog(e.job.queue()).await.map_err(|err| err.to_string()),
+                    None => Err("no application".to_owned()),
+                };
+                let now = self.now();
+                let r = e.record();
+                let ok = backlog.as_ref().ok();
+                out.push(JobReport {
+                    name: e.job.name().to_owned(),
+                    every_secs: e.job.every().as_secs(),
+                    passes: r.passes,
+                    failures: r.failures,
+                    last_run_at: r.last_run_at,
+                    last_took_ms: r.last_took.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+                    last_handled: r.last_handled.map(|n| u64::try_from(n).unwrap_or(u64::MAX)),
+                    last_error: r.last_error.clone(),
+                    backlog: ok.map(|b| b.waiting),
+                    backlog_capped: ok.is_some_and(|b| b.capped),
+                    backlog_cap: redress_app::BACKLOG_CAP,
+                    oldest_pending_at: ok.and_then(|b| b.oldest),
+                    oldest_pending_secs: ok.and_then(|b| b.oldest).map(|t| (now - t).as_secs().max(0)),
+                    backlog_error: backlog.err(),
+                });
+            }
+            out
+        })
+    }
+}
+
+async fn schedule(jobs: Jobs, entries: Vec<Arc<Entry>>) {
+    let mut tick = tokio::time::interval(entries[0].job.every());
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let wake = jobs.iter().find_map(|j| j.wake()).unwrap_or_default();
+    let wake = entries.iter().find_map(|e| e.job.wake()).unwrap_or_default();
     loop {
         tokio::select! {
             _ = tick.tick() => {}
             _ = wake.notified() => {}
         }
-        for job in &jobs {
+        for e in &entries {
             loop {
-                match job.pass().await {
-                    Ok(n) if n >= job.batch() && job.drain() => continue,
+                match e.pass(jobs.now()).await {
+                    Ok(n) if n >= e.job.batch() && e.job.drain() => continue,
                     Ok(_) => break,
-                    Err(e) => {
-                        tracing::warn!(job = job.name(), error = %e, "job failed; retrying");
+                    Err(err) => {
+                        tracing::warn!(job = e.job.name(), error = %err, "job failed; retrying");
                         break;
                     }
                 }
@@ -140,6 +229,10 @@ struct Snapshots {
 impl Job for Snapshots {
     fn name(&self) -> &'static str {
         "snapshots"
+    }
+
+    fn queue(&self) -> WorkQueue {
+        WorkQueue::Snapshots
     }
 
     fn lane(&self) -> Lane {
@@ -180,6 +273,10 @@ impl Job for AuditChain {
         "audit"
     }
 
+    fn queue(&self) -> WorkQueue {
+        WorkQueue::Audit
+    }
+
     fn lane(&self) -> Lane {
         Lane::Records
     }
@@ -208,6 +305,10 @@ struct Payouts {
 impl Job for Payouts {
     fn name(&self) -> &'static str {
         "payouts"
+    }
+
+    fn queue(&self) -> WorkQueue {
+        WorkQueue::Payouts
     }
 
     fn lane(&self) -> Lane {
@@ -245,6 +346,10 @@ impl Job for SandboxNotifier {
         "sandbox"
     }
 
+    fn queue(&self) -> WorkQueue {
+        WorkQueue::Sandbox
+    }
+
     fn lane(&self) -> Lane {
         Lane::Money
     }
@@ -271,6 +376,10 @@ struct Sessions {
 impl Job for Sessions {
     fn name(&self) -> &'static str {
         "sessions"
+    }
+
+    fn queue(&self) -> WorkQueue {
+        WorkQueue::Sessions
     }
 
     fn lane(&self) -> Lane {

@@ -72,6 +72,7 @@ impl Redress {
         // Channels the settings file configures talk to the real thing.
         settings.real_channels(&mut state.payments, base, &clock)?;
         let jobs = Jobs::of(&state, Some(&gateway), settings.payout_lease);
+        state.jobs = Arc::new(jobs.clone());
         Ok(Redress { state, sandbox: Some(gateway), jobs })
     }
 

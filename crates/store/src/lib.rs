@@ -4,6 +4,7 @@
 
 mod applications;
 mod audit;
+mod backlog;
 mod bulk;
 mod db;
 mod error;
@@ -23,6 +24,7 @@ mod users;
 
 pub use applications::{AppsOf, Held, HoldFacts, OrderFacts, QueueFilter, QueueItem, TimelineEntry};
 pub use audit::AuditReport;
+pub use backlog::{BACKLOG_CAP, Backlog};
 pub use bulk::{Bulk, BulkUser};
 pub use db::{Backend, POSTGRES_SETTINGS, SQLITE_PRAGMAS, Store};
 pub use error::StoreError;

@@ -43,6 +43,8 @@ pub struct AppState {
     report_font: std::sync::Arc<std::sync::OnceLock<redress_casefile::ReportFont>>,
     /// The payment channels' clients.
     pub payments: Payments,
+    /// What the background jobs report (`/readyz?verbose=1`); the composition root sets it.
+    pub jobs: std::sync::Arc<dyn api::health::JobsReport>,
 }
 
 /// The payment side: channel clients for the payout worker and callbacks, and when each
@@ -63,6 +65,7 @@ impl AppState {
             report_font_path: None,
             report_font: Default::default(),
             payments: Default::default(),
+            jobs: std::sync::Arc::new(api::health::NoJobs),
         }
     }
 

@@ -13,6 +13,7 @@ mod evidence;
 mod lifecycle;
 mod merchant;
 mod openapi;
+mod ops;
 mod pages;
 mod paging;
 mod payouts;

@@ -1,0 +1,34 @@
+//! What the background jobs have waiting (for the operators' readiness report).
+
+use crate::{App, Result};
+use redress_store::Backlog;
+
+/// A background job's work queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkQueue {
+    /// Submissions without their system snapshot.
+    Snapshots,
+    /// Timeline events and files not yet in the audit chain.
+    Audit,
+    /// Payouts due to be sent or asked about.
+    Payouts,
+    /// Sessions past their expiry.
+    Sessions,
+    /// The sandbox gateway's refunds due to settle or to be called back.
+    Sandbox,
+}
+
+impl App {
+    /// How much waits in `queue`, up to [`redress_store::BACKLOG_CAP`], and since when.
+    pub async fn backlog(&self, queue: WorkQueue) -> Result<Backlog> {
+        let now = self.now();
+        let s = &self.store;
+        Ok(match queue {
+            WorkQueue::Snapshots => s.snapshot_backlog().await?,
+            WorkQueue::Audit => s.audit_backlog().await?,
+            WorkQueue::Payouts => s.payout_backlog(now).await?,
+            WorkQueue::Sessions => s.session_backlog(now).await?,
+            WorkQueue::Sandbox => s.sandbox_backlog(now).await?,
+        })
+    }
+}
