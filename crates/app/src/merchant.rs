@@ -1,14 +1,24 @@
-//! What the merchant system tells Redress: orders and their payments, delivery readings,
-//! account events, and new policy versions. Each is idempotent: the same message again
+//! What the merchant system tells Redress: buyers, orders and their payments, delivery
+//! readings, account events, and new policy versions. Each is idempotent: the same message again
 //! changes nothing, and a message that contradicts what was recorded is refused whole.
 
 use crate::{App, Result};
+use redress_domain::buyer::BuyerProfile;
 use redress_domain::ids::{OrderNo, Username};
 use redress_domain::order::{AccountEvent, DeliveryReading, Order, Payment};
 use redress_domain::policy::Policy;
 use redress_store::Upserted;
 
 impl App {
+    /// Creates or updates the buyer `id` (orders already naming them are theirs from now on).
+    pub async fn upsert_buyer(&self, id: &Username, profile: &BuyerProfile) -> Result<Upserted> {
+        Ok(self.store.upsert_buyer(id, profile, self.now()).await?)
+    }
+
+    pub async fn buyer_profile(&self, id: &Username) -> Result<BuyerProfile> {
+        Ok(self.store.buyer_profile(id).await?)
+    }
+
     pub async fn upsert_order(&self, order: &Order) -> Result<Upserted> {
         Ok(self.store.upsert_order(order, self.now()).await?)
     }

@@ -3,6 +3,7 @@
 
 pub mod application;
 pub mod audit;
+pub mod buyer;
 pub mod calendar;
 pub mod casefile;
 pub mod entitlement;

@@ -15,6 +15,9 @@ pub enum StoreError {
     Immutable(&'static str),
     #[error("{0} already exists")]
     Exists(&'static str),
+    /// A buyer's id that belongs to a staff account.
+    #[error("the id belongs to a staff account")]
+    NotABuyer,
     #[error("unknown policy version {0}")]
     UnknownPolicy(u32),
     /// The database is saturated (SQLite busy, no pooled connection free).

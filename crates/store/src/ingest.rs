@@ -40,16 +40,15 @@ fn positive(v: u64) -> i64 {
 }
 
 impl Store {
-    /// Creates or updates an order. Who bought it, under which policy, and its payment never
-    /// change once recorded; the service terms never change once an application has been
-    /// submitted on it (they decide the shortfall).
+    /// Creates or updates an order. Under which policy it was bought and its payment never
+    /// change once recorded; who bought it, once an application (a draft included) is opened
+    /// on it; the service terms, once an application has been submitted on it (they decide
+    /// the shortfall). An order may name a buyer Redress does not know yet: it is theirs when
+    /// they arrive (their account has that id).
     pub async fn upsert_order(&self, order: &Order, now: Timestamp) -> Result<Upserted, StoreError> {
         let order = normalised(order);
         self.merge_order(&order.no.clone(), now, move |old| {
             let Some(old) = old else { return Ok(order) };
-            if old.buyer != order.buyer {
-                return Err(StoreError::Immutable("buyer"));
-            }
             if old.policy_version != order.policy_version || old.policy_accepted_at != order.policy_accepted_at {
                 return Err(StoreError::Immutable("policy_version"));
             }
@@ -104,6 +103,10 @@ impl Store {
         let outcome = match old {
             Some(old) if old == new => Upserted::Unchanged,
             Some(old) => {
+                // A buyer entered wrongly can be corrected until someone applies on the order.
+                if old.buyer != new.buyer && has_applications(&mut tx, no.as_str()).await? {
+                    return Err(StoreError::Immutable("buyer"));
+                }
                 if old.service != new.service && has_submissions(&mut tx, no.as_str()).await? {
                     return Err(StoreError::Immutable("service"));
                 }
@@ -248,6 +251,15 @@ pub(crate) fn bind_order<'q>(q: AnyQuery<'q>, o: &Order) -> AnyQuery<'q> {
 }
 
 /// Whether any application on the order has left the draft stage.
+/// Whether any application, a draft included, was opened on the order.
+async fn has_applications(tx: &mut Transaction<'static, Any>, order_no: &str) -> Result<bool, StoreError> {
+    Ok(sqlx::query("SELECT 1 FROM applications WHERE order_no = $1 LIMIT 1")
+        .bind(order_no)
+        .fetch_optional(&mut **tx)
+        .await?
+        .is_some())
+}
+
 async fn has_submissions(tx: &mut Transaction<'static, Any>, order_no: &str) -> Result<bool, StoreError> {
     Ok(sqlx::query("SELECT 1 FROM applications WHERE order_no = $1 AND state <> $2 LIMIT 1")
         .bind(order_no)

@@ -6,6 +6,7 @@ mod applications;
 mod audit;
 mod backlog;
 mod bulk;
+mod buyers;
 mod db;
 mod error;
 mod evidence;
@@ -26,6 +27,7 @@ pub use applications::{AppsOf, Held, HoldFacts, OrderFacts, QueueFilter, QueueIt
 pub use audit::AuditReport;
 pub use backlog::{BACKLOG_CAP, Backlog};
 pub use bulk::{Bulk, BulkUser};
+pub use buyers::NO_PASSWORD;
 pub use db::{Backend, POSTGRES_SETTINGS, SQLITE_PRAGMAS, Store};
 pub use error::StoreError;
 pub use evidence::{BlobAction, Check, Evidence, EvidenceFile};

@@ -107,8 +107,13 @@ impl Store {
             verify_password(password.to_owned(), DUMMY_HASH.clone()).await;
             return Ok(None);
         };
-        let stored: String = row.try_get("password_hash")?;
-        if !verify_password(password.to_owned(), stored).await {
+        let mut stored: String = row.try_get("password_hash")?;
+        if stored == crate::NO_PASSWORD {
+            // An account without a password: refused after the same effort as any other.
+            verify_password(password.to_owned(), DUMMY_HASH.clone()).await;
+            return Ok(None);
+        }
+        if !verify_password(password.to_owned(), std::mem::take(&mut stored)).await {
             return Ok(None);
         }
         let user = user_from_row(&row)?;

@@ -214,6 +214,8 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound => ApiError::not_found(),
             StoreError::Conflict => ApiError::new(StatusCode::CONFLICT, ErrorCode::Conflict),
+            StoreError::Immutable("buyer") => ApiError::new(StatusCode::CONFLICT, ErrorCode::OrderBuyerFixed),
+            StoreError::NotABuyer => ApiError::new(StatusCode::CONFLICT, ErrorCode::BuyerIdStaff),
             StoreError::Immutable(what) => ApiError::new(StatusCode::CONFLICT, ErrorCode::Immutable).arg("what", what),
             StoreError::Exists(what) => ApiError::new(StatusCode::CONFLICT, ErrorCode::Exists).arg("what", what),
             StoreError::UnknownPolicy(v) => {

@@ -29,9 +29,11 @@ both!(ingest_is_idempotent, |app: TestApp| async move {
     other["amount_fen"] = json!(1);
     let r = pay(other).await;
     assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "immutable"));
-    let mut stolen = order.clone();
-    stolen["buyer"] = json!("bob");
-    assert_eq!(put(stolen).await.code(), "immutable");
+    // A buyer entered wrongly is corrected while no one has applied on the order.
+    let mut corrected = order.clone();
+    corrected["buyer"] = json!("bob");
+    assert_eq!(put(corrected).await.body["result"], "updated");
+    assert_eq!(put(order.clone()).await.body["result"], "updated");
     let mut unknown = order.clone();
     unknown["policy_version"] = json!(9);
     let r = app.call(Method::PUT, "/api/v1/merchant/orders/BL-2", Some(&m), Some(unknown)).await;
@@ -135,4 +137,94 @@ both!(service_terms_freeze_once_an_application_is_submitted, |app: TestApp| asyn
     let r = app.call(Method::PUT, "/api/v1/merchant/orders/F-1", Some(&m), Some(body)).await;
     assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "immutable"));
     assert!(r.body["message"].as_str().unwrap_or("").contains("服务条款"), "{}", r.body);
+});
+
+both!(buyers_are_upserted_and_orders_wait_for_them, |app: TestApp| async move {
+    let m = app.merchant.clone();
+    let buyer = |id: &str, body: serde_json::Value| {
+        let (m, path) = (m.clone(), format!("/api/v1/merchant/buyers/{id}"));
+        let app = &app;
+        async move { app.call(Method::PUT, &path, Some(&m), Some(body)).await }
+    };
+    // An order may name a buyer Redress does not know yet.
+    app.order("DY-9", "carol", 1000, 5000, 5, Some((600, "third_party"))).await;
+    assert!(app.store.user("carol").await.is_err(), "no account yet");
+
+    let carol = json!({"display_name": "Carol Chen", "email": "carol@example.com", "phone": "+86 138 0013 8000", "language": "en"});
+    let r = buyer("carol", carol.clone()).await;
+    assert_eq!((r.status, r.body["result"].as_str()), (StatusCode::CREATED, Some("created")), "{}", r.body);
+    let r = buyer("carol", carol.clone()).await;
+    assert_eq!((r.status, r.body["result"].as_str()), (StatusCode::OK, Some("unchanged")));
+    let mut moved = carol.clone();
+    moved["email"] = json!("carol@example.cn");
+    assert_eq!(buyer("carol", moved).await.body["result"], "updated");
+    let r = app.call(Method::GET, "/api/v1/merchant/buyers/carol", Some(&m), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.body,
+        json!({"id": "carol", "display_name": "Carol Chen", "email": "carol@example.cn", "phone": "+86 138 0013 8000", "language": "en"})
+    );
+    // The order that waited is hers now; the account has her language and no password.
+    let user = app.store.user("carol").await.expect("account");
+    assert_eq!((user.locale.as_str(), user.display_name.as_str()), ("en", "Carol Chen"));
+    let name = redress_domain::ids::Username::parse("carol").expect("name");
+    let orders = app.store.buyer_orders(&name, &redress_store::PageRequest::first(10)).await.expect("orders");
+    assert_eq!(orders.items.iter().map(|o| o.facts.order.no.to_string()).collect::<Vec<_>>(), ["DY-9"]);
+    for password in ["", "!", crate::helpers::PASSWORD] {
+        let r = app
+            .call(Method::POST, "/api/v1/session", None, Some(json!({"username": "carol", "password": password})))
+            .await;
+        assert_ne!(r.status, StatusCode::CREATED, "{password:?} signs in");
+    }
+
+    // Every bad field at once; nothing written.
+    let r = buyer("carol", json!({"display_name": " ", "email": "carol@", "phone": "12"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<_> = r.body["fields"].as_array().expect("fields").iter().map(|f| f["field"].clone()).collect();
+    assert_eq!(fields, ["display_name", "email", "phone"]);
+    assert_eq!(r.body["fields"][1]["code"], "email-invalid");
+    assert_eq!(app.store.user("carol").await.expect("account").display_name, "Carol Chen");
+    let r = buyer("carol", json!({"display_name": "C", "language": "fr"})).await;
+    assert_eq!((r.status, r.body["fields"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("language")));
+    let r = buyer("Not A Name", json!({"display_name": "C"})).await;
+    assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "username-malformed"));
+    // A staff account's id is not a buyer's.
+    let r = buyer("rick", json!({"display_name": "Rick"})).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "buyer-id-staff"));
+    assert_eq!(app.store.user("rick").await.expect("rick").display_name, "rick");
+    let r = app.call(Method::GET, "/api/v1/merchant/buyers/rick", Some(&m), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // Only the merchant's token.
+    let r = app.call(Method::PUT, "/api/v1/merchant/buyers/dave", None, Some(json!({"display_name": "D"}))).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let alice = app.login("alice").await;
+    let r =
+        app.call(Method::PUT, "/api/v1/merchant/buyers/dave", Some(&alice), Some(json!({"display_name": "D"}))).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(app.store.user("dave").await.is_err());
+});
+
+both!(an_orders_buyer_is_fixed_once_someone_applies, |app: TestApp| async move {
+    app.order("DY-8", "alice", 1000, 5000, 5, Some((600, "third_party"))).await;
+    let alice = app.login("alice").await;
+    let r = app
+        .post(
+            "/api/v1/applications",
+            &alice,
+            json!({"order_no": "DY-8", "reason": "quantity_short", "amount": "10.00", "description": "short"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let before = app.store.order(&redress_domain::ids::OrderNo::parse("DY-8").expect("no")).await.expect("order");
+    let body = json!({
+        "buyer": "bob",
+        "service": {"name": before.service.name, "platform": before.service.platform, "unit": before.service.unit,
+                    "promised": before.service.promised, "deadline": before.service.deadline},
+        "policy_version": before.policy_version,
+        "policy_accepted_at": before.policy_accepted_at,
+    });
+    let r = app.call(Method::PUT, "/api/v1/merchant/orders/DY-8", Some(&app.merchant), Some(body)).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "order-buyer-fixed"), "{}", r.body);
+    let after = app.store.order(&redress_domain::ids::OrderNo::parse("DY-8").expect("no")).await.expect("order");
+    assert_eq!(after.buyer.as_str(), "alice");
 });

@@ -1,5 +1,5 @@
-//! The merchant ingest API: the merchant's systems push orders, payments, delivery readings,
-//! account events and policy versions with a bearer API token (`redress admin token create`).
+//! The merchant ingest API: the merchant's systems push buyers, orders, payments, delivery
+//! readings, account events and policy versions with a bearer API token (`redress admin token create`).
 //! Every call is idempotent: the same message twice changes nothing; a message contradicting
 //! what was recorded is refused with 409 and changes nothing. Machine-to-machine amounts are
 //! integer fen.
@@ -12,6 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use jiff::Timestamp;
 use redress_app::Upserted;
+use redress_domain::buyer::BuyerProfile;
 use redress_domain::ids::Username;
 use redress_domain::money::{Fen, MAX_FEN};
 use redress_domain::order::{
@@ -44,6 +45,43 @@ pub struct OrderIn {
     #[schema(value_type = String, format = DateTime)]
     pub policy_accepted_at: Timestamp,
     pub payment: Option<PaymentIn>,
+}
+
+/// A buyer as the merchant's system knows them.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BuyerIn {
+    /// The name shown to staff and in messages (1–100 characters).
+    #[schema(min_length = 1, max_length = 100)]
+    pub display_name: String,
+    /// Where e-mail notifications go; empty or absent for none.
+    #[schema(format = Email, max_length = 254)]
+    pub email: Option<String>,
+    /// 5–15 digits, optionally starting with `+`; empty or absent for none.
+    #[schema(max_length = 32)]
+    pub phone: Option<String>,
+    /// The language Redress writes to them in (default zh-CN).
+    pub language: Option<BuyerLanguage>,
+}
+
+/// zh-CN or en.
+#[derive(Deserialize, Serialize, ToSchema, Clone, Copy)]
+pub enum BuyerLanguage {
+    #[serde(rename = "zh-CN")]
+    Zh,
+    #[serde(rename = "en")]
+    En,
+}
+
+/// A buyer's profile as recorded.
+#[derive(Serialize, ToSchema)]
+pub struct BuyerOut {
+    pub id: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// zh-CN or en
+    pub language: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -82,6 +120,61 @@ fn parse_payment(p: &PaymentIn, fields: &mut Vec<FieldError>) -> Option<Payment>
         amount: Fen(p.amount_fen),
         paid_at: p.paid_at,
     })
+}
+
+/// Create or update a buyer by the merchant's buyer id (idempotent): the name shown, how to
+/// reach them, their language. Orders may name a buyer before the buyer is sent: they are the
+/// buyer's as soon as the buyer exists. An account created here has no password.
+#[utoipa::path(put, path = "/api/v1/merchant/buyers/{buyer_id}", tag = "merchant", security(("merchant_token" = [])),
+    params(("buyer_id" = String, Path, description = "The buyer's Redress username: 1–64 of a–z 0–9 _ . -")),
+    request_body = BuyerIn,
+    responses((status = 201, body = UpsertResult), (status = 200, body = UpsertResult),
+        (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn upsert_buyer(
+    State(state): State<AppState>,
+    _m: Merchant,
+    Path(id): Path<String>,
+    Json(b): Json<BuyerIn>,
+) -> ApiResult<(StatusCode, axum::Json<UpsertResult>)> {
+    let id = Username::parse(&id).map_err(|_| ApiError::field("buyer_id", ErrorCode::UsernameMalformed))?;
+    let language = b.language.map(|l| match l {
+        BuyerLanguage::Zh => "zh-CN",
+        BuyerLanguage::En => "en",
+    });
+    let profile =
+        BuyerProfile::parse(&b.display_name, b.email.as_deref(), b.phone.as_deref(), language).map_err(|errors| {
+            ApiError::invalid(
+                errors
+                    .iter()
+                    .map(|e| match ErrorCode::ALL.iter().find(|c| c.as_str() == e.code) {
+                        Some(c) => FieldError::new(e.field, *c),
+                        None => FieldError::new(e.field, ErrorCode::FieldInvalid),
+                    })
+                    .collect(),
+            )
+        })?;
+    let u = state.app.upsert_buyer(&id, &profile).await?;
+    Ok(outcome(id.as_str(), u))
+}
+
+/// A buyer's profile as recorded.
+#[utoipa::path(get, path = "/api/v1/merchant/buyers/{buyer_id}", tag = "merchant", security(("merchant_token" = [])),
+    params(("buyer_id" = String, Path)),
+    responses((status = 200, body = BuyerOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn buyer(
+    State(state): State<AppState>,
+    _m: Merchant,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<BuyerOut>> {
+    let id = Username::parse(&id).map_err(|_| ApiError::not_found())?;
+    let p = state.app.buyer_profile(&id).await?;
+    Ok(axum::Json(BuyerOut {
+        id: id.to_string(),
+        display_name: p.display_name,
+        email: p.email,
+        phone: p.phone,
+        language: p.language,
+    }))
 }
 
 /// Create or update an order (idempotent).

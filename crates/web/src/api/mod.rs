@@ -88,6 +88,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(review::reject))
         .routes(routes!(review::retry_refund))
         .routes(routes!(review::settle_outside))
+        .routes(routes!(merchant::upsert_buyer, merchant::buyer))
         .routes(routes!(merchant::upsert_order))
         .routes(routes!(merchant::set_payment))
         .routes(routes!(merchant::add_deliveries))
