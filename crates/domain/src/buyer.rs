@@ -31,16 +31,21 @@ impl BuyerProfile {
         language: Option<&str>,
     ) -> Result<BuyerProfile, Vec<ProfileError>> {
         let mut errors = vec![];
+        // Lengths are of the text as sent (the API documents them so), the rest of it trimmed.
+        let long = |s: Option<&str>, max: usize| s.is_some_and(|s| s.chars().count() > max);
+        let name_long = long(Some(display_name), 100);
         let display_name = display_name.trim();
-        if display_name.is_empty() || display_name.chars().count() > 100 || display_name.chars().any(char::is_control) {
+        if display_name.is_empty() || name_long || display_name.chars().any(char::is_control) {
             errors.push(ProfileError { field: "display_name", code: "text-required" });
         }
+        let email_long = long(email, 254);
         let email = email.map(str::trim).filter(|e| !e.is_empty());
-        if email.is_some_and(|e| !email_ok(e)) {
+        if email_long || email.is_some_and(|e| !email_ok(e)) {
             errors.push(ProfileError { field: "email", code: "email-invalid" });
         }
+        let phone_long = long(phone, 32);
         let phone = phone.map(str::trim).filter(|p| !p.is_empty());
-        if phone.is_some_and(|p| !phone_ok(p)) {
+        if phone_long || phone.is_some_and(|p| !phone_ok(p)) {
             errors.push(ProfileError { field: "phone", code: "phone-invalid" });
         }
         let language = match language.map(str::trim) {
@@ -124,6 +129,15 @@ mod tests {
             assert!(!email_ok(bad), "{bad:?}");
         }
         assert!(!email_ok(&format!("{}@b.cn", "a".repeat(65))));
+    }
+
+    #[test]
+    fn lengths_count_what_was_sent() {
+        let padded = format!(" {}", "名".repeat(100));
+        assert!(BuyerProfile::parse(&padded, None, None, None).is_err(), "101 characters as sent");
+        assert!(BuyerProfile::parse(&"名".repeat(100), None, None, None).is_ok());
+        let spaced = format!("{}13800138000", " ".repeat(30));
+        assert_eq!(BuyerProfile::parse("Z", None, Some(&spaced), None).expect_err("long")[0].field, "phone");
     }
 
     #[test]

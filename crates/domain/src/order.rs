@@ -72,6 +72,8 @@ pub enum DeliverySource {
 }
 
 impl DeliverySource {
+    pub const ALL: [DeliverySource; 3] = [Self::Platform, Self::ThirdParty, Self::Manual];
+
     pub fn as_str(self) -> &'static str {
         match self {
             DeliverySource::Platform => "platform",
@@ -81,7 +83,7 @@ impl DeliverySource {
     }
 
     pub fn parse(s: &str) -> Option<DeliverySource> {
-        [Self::Platform, Self::ThirdParty, Self::Manual].into_iter().find(|c| c.as_str() == s)
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
     }
 }
 
@@ -116,6 +118,8 @@ pub enum AccountEventKind {
 }
 
 impl AccountEventKind {
+    pub const ALL: [AccountEventKind; 3] = [Self::BannedForViolation, Self::Restricted, Self::Restored];
+
     pub fn as_str(self) -> &'static str {
         match self {
             AccountEventKind::BannedForViolation => "banned_for_violation",
@@ -125,7 +129,7 @@ impl AccountEventKind {
     }
 
     pub fn parse(s: &str) -> Option<AccountEventKind> {
-        [Self::BannedForViolation, Self::Restricted, Self::Restored].into_iter().find(|c| c.as_str() == s)
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
     }
 }
 

@@ -7,10 +7,11 @@ use crate::AppState;
 use crate::codes::ErrorCode;
 use crate::dto::TimelineDto;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::Query;
 use crate::extract::{AuthUser, application_ref};
 use crate::i18n::{Lang, local_time};
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use redress_app::Case;
@@ -265,15 +266,16 @@ pub async fn download(state: &AppState, viewer: &User, no: &str, lang: Lang) -> 
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CaseQuery {
-    /// The report's language, `zh-CN` or `en`; by default the request's.
-    lang: Option<String>,
+    /// The report's language; by default the request's.
+    lang: Option<crate::dto::LanguageTag>,
 }
 
 /// The case file: a ZIP with the report (PDF), every evidence file, `manifest.json` with each
 /// file's SHA-256, and the case's audit entries (`audit.json`). `redress verify` checks it
 /// offline.
-#[utoipa::path(get, path = "/api/v1/applications/{no}/case-file", tag = "buyer", security(("session" = [])),
+#[utoipa::path(get, path = "/api/v1/applications/{no}/case-file", tag = "buyer", security(("buyer_session" = []), ("staff_session" = [])),
     params(("no" = String, Path), CaseQuery),
     responses((status = 200, description = "The case file", content_type = "application/zip"),
         (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
@@ -284,7 +286,7 @@ pub async fn case_file(
     Path(no): Path<String>,
     Query(q): Query<CaseQuery>,
 ) -> ApiResult<Response> {
-    let lang = q.lang.as_deref().and_then(Lang::from_tag).unwrap_or(lang);
+    let lang = q.lang.map_or(lang, crate::dto::LanguageTag::lang);
     download(&state, &user, &no, lang).await
 }
 

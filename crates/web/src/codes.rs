@@ -68,6 +68,7 @@ codes! {
         PolicyInvalid = "policy-invalid",
         PreviewUnavailable = "preview-unavailable",
         QuantityInvalid = "quantity-invalid",
+        QueryInvalid = "query-invalid",
         ReadingsCount = "readings-count",
         ReasonUnknown = "reason-unknown",
         RejectCodeUnknown = "reject-code-unknown",

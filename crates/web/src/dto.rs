@@ -16,19 +16,51 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// A yuan amount as typed: `"12.34"` or `12.34` (at most two decimals).
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum AmountInput {
     Text(String),
-    #[schema(value_type = f64)]
     Number(serde_json::Number),
 }
+
+impl utoipa::PartialSchema for AmountInput {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+        let text = crate::forms::schemas::yuan();
+        let number = ObjectBuilder::new().schema_type(Type::Number).exclusive_minimum(Some(0.0)).build();
+        OneOfBuilder::new()
+            .item(text)
+            .item(number)
+            .description(Some("Yuan, as text (`\"12.34\"`, `\"¥12.34\"`) or a number (`12.34`); at most two decimals."))
+            .into()
+    }
+}
+
+impl ToSchema for AmountInput {}
 
 impl AmountInput {
     pub fn parse(&self) -> Result<Fen, AmountError> {
         match self {
             AmountInput::Text(s) => Fen::parse_yuan(s),
             AmountInput::Number(n) => Fen::parse_yuan(&n.to_string()),
+        }
+    }
+}
+
+/// A language Redress writes in: `zh-CN` or `en`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+pub enum LanguageTag {
+    #[serde(rename = "zh-CN")]
+    Zh,
+    #[serde(rename = "en")]
+    En,
+}
+
+impl LanguageTag {
+    pub fn lang(self) -> crate::i18n::Lang {
+        match self {
+            LanguageTag::Zh => crate::i18n::Lang::Zh,
+            LanguageTag::En => crate::i18n::Lang::En,
         }
     }
 }

@@ -41,6 +41,29 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     }
 }
 
+/// `axum::extract::Query`, but a query string that does not parse into `T` (an unknown
+/// value, a number that is not one) is a structured, translated 422 naming the field where
+/// the parser says which.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(Query(v)),
+            Err(e) => {
+                let text = e.body_text();
+                let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::QueryInvalid);
+                if let Some(f) = field_of(&text) {
+                    err.fields.push(f);
+                }
+                Err(err.detail(text))
+            }
+        }
+    }
+}
+
 /// The field a serde error is about: axum reports `path: message` (via serde_path_to_error),
 /// and serde names missing and unknown fields in back-quotes.
 fn field_of(text: &str) -> Option<FieldError> {

@@ -39,18 +39,75 @@ pub fn parse_form(reason: &str, amount: Option<&AmountInput>) -> Result<(Reason,
 }
 
 #[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
 pub struct QueueQuery {
-    /// A state; default: everything waiting for staff (submitted, in_review, info_requested, appealed).
+    /// A state; default: everything waiting for staff (submitted, in_review, info_requested,
+    /// appealed). Any other state lists nothing.
+    #[param(schema_with = schemas::state)]
     pub state: Option<String>,
+    #[param(schema_with = schemas::reason)]
     pub reason: Option<String>,
-    /// wechat_pay, alipay, bank_card
+    /// The order's payment channel.
+    #[param(schema_with = schemas::channel)]
     pub channel: Option<String>,
-    /// Yuan.
+    /// Yuan, e.g. `20` or `20.50`.
+    #[param(schema_with = schemas::yuan)]
     pub min_amount: Option<String>,
-    /// Yuan.
+    /// Yuan, e.g. `20` or `20.50`.
+    #[param(schema_with = schemas::yuan)]
     pub max_amount: Option<String>,
     /// The username of the reviewer holding it.
     pub assignee: Option<String>,
+}
+
+/// The OpenAPI schemas of values the API parses itself, made from the domain's own lists so
+/// the document cannot drift from what is accepted.
+pub mod schemas {
+    use redress_domain::application::{ApplicationState, Reason};
+    use redress_domain::order::Channel;
+    use utoipa::openapi::Object;
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+
+    /// What `Fen::parse_yuan` reads: digits with at most two decimals, a currency sign and
+    /// surrounding spaces allowed. (It also refuses zero and amounts above the maximum, which
+    /// a pattern cannot say.)
+    pub const YUAN_PATTERN: &str = r"^\s*[¥￥]*\s*[0-9]+(\.[0-9]{1,2})?\s*$";
+
+    fn one_of(values: impl Iterator<Item = &'static str>) -> Object {
+        ObjectBuilder::new().schema_type(Type::String).enum_values(Some(values)).build()
+    }
+
+    pub fn state() -> Object {
+        one_of(ApplicationState::ALL.iter().map(|s| s.as_str()))
+    }
+
+    pub fn reason() -> Object {
+        one_of(Reason::ALL.iter().map(|r| r.as_str()))
+    }
+
+    pub fn channel() -> Object {
+        one_of(Channel::ALL.iter().map(|c| c.as_str()))
+    }
+
+    pub fn delivery_source() -> Object {
+        one_of(redress_domain::order::DeliverySource::ALL.iter().map(|s| s.as_str()))
+    }
+
+    pub fn account_event_kind() -> Object {
+        one_of(redress_domain::order::AccountEventKind::ALL.iter().map(|k| k.as_str()))
+    }
+
+    pub fn reject_code() -> Object {
+        one_of(redress_domain::application::RejectCode::ALL.iter().map(|c| c.as_str()))
+    }
+
+    pub fn evidence_kind() -> Object {
+        one_of(redress_domain::evidence::EvidenceKind::ALL.iter().map(|k| k.as_str()))
+    }
+
+    pub fn yuan() -> Object {
+        ObjectBuilder::new().schema_type(Type::String).pattern(Some(YUAN_PATTERN)).build()
+    }
 }
 
 /// Which page of a list: every list takes these two (docs/api.md, "Lists").
@@ -58,7 +115,7 @@ pub struct QueueQuery {
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// How many items (1 to 200; default 50).
-    #[param(minimum = 1, maximum = 200)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
     /// The `next` of the page before; omit for the first page.
     pub after: Option<String>,
@@ -68,10 +125,11 @@ pub struct PageQuery {
 /// a field error.
 pub fn page_request(q: &PageQuery) -> Result<PageRequest, ApiError> {
     let mut fields = vec![];
-    let limit = match q.limit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    // Exactly what the OpenAPI document says: an integer from 1 to 200, in digits.
+    let limit = match q.limit.as_deref() {
         None => DEFAULT_LIMIT,
         Some(s) => match s.parse::<u32>() {
-            Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
+            Ok(n) if (1..=MAX_LIMIT).contains(&n) && s.bytes().all(|b| b.is_ascii_digit()) => n,
             _ => {
                 fields.push(FieldError::new("limit", ErrorCode::LimitOutOfRange));
                 DEFAULT_LIMIT

@@ -2,6 +2,7 @@
 
 use crate::both;
 use crate::helpers::TestApp;
+use redress_domain::application::ApplicationState;
 use reqwest::{Method, StatusCode};
 
 both!(openapi_and_health, |app: TestApp| async move {
@@ -31,6 +32,59 @@ both!(openapi_and_health, |app: TestApp| async move {
     }
     assert_eq!(app.call(Method::GET, "/healthz", None, None).await.status, StatusCode::OK);
     assert_eq!(app.call(Method::GET, "/readyz", None, None).await.status, StatusCode::OK);
+
+    // Exact: who may call, what every operation can answer, what values are accepted.
+    let schemes = doc.body["components"]["securitySchemes"].as_object().expect("schemes");
+    assert_eq!(schemes.keys().collect::<Vec<_>>(), ["buyer_session", "merchant_token", "staff_session"]);
+    let op = |path: &str, method: &str| doc.body["paths"][path][method].clone();
+    let codes = |path: &str, method: &str| {
+        op(path, method)["responses"].as_object().expect("responses").keys().cloned().collect::<Vec<_>>()
+    };
+    assert_eq!(op("/api/v1/review/queue", "get")["security"], serde_json::json!([{"staff_session": []}]));
+    assert_eq!(codes("/api/v1/review/queue", "get"), ["200", "401", "403", "422", "503"]);
+    assert_eq!(
+        codes("/api/v1/applications/{no}/appeal", "post"),
+        ["200", "400", "401", "403", "404", "409", "413", "415", "422", "503"]
+    );
+    assert_eq!(
+        codes("/api/v1/merchant/buyers/{buyer_id}", "put"),
+        ["200", "201", "400", "401", "404", "409", "413", "415", "422", "503"]
+    );
+    let queue_params = op("/api/v1/review/queue", "get")["parameters"].as_array().cloned().expect("params");
+    let param = |name: &str| queue_params.iter().find(|p| p["name"] == name).cloned().expect(name);
+    assert_eq!(param("state")["in"], "query");
+    let states = param("state")["schema"]["enum"].as_array().cloned().expect("state enum");
+    assert!(states.contains(&serde_json::json!("appealed")) && states.len() == ApplicationState::ALL.len());
+    assert_eq!(param("limit")["schema"]["maximum"], 200);
+    let reason = &doc.body["components"]["schemas"]["DraftRequest"]["properties"]["reason"];
+    assert!(reason["enum"].as_array().is_some_and(|e| e.contains(&serde_json::json!("quantity_short"))), "{reason}");
+    let policy = op("/api/v1/merchant/policies", "post");
+    let kinds = policy["requestBody"]["content"].as_object().expect("content").keys().cloned().collect::<Vec<_>>();
+    assert_eq!(kinds, ["application/json", "application/toml"]);
+    let case = op("/api/v1/applications/{no}/case-file", "get");
+    assert!(case["responses"]["200"]["content"]["application/zip"].is_object());
+    assert!(case["responses"]["409"]["content"]["application/json"].is_object(), "errors are JSON");
+    assert_eq!(op("/api/v1/applications/{no}/case-file", "get")["parameters"][1]["in"], "query");
+});
+
+both!(a_query_that_does_not_parse_is_a_translated_422, |app: TestApp| async move {
+    let staff = app.login("rita").await;
+    for bad in ["limit=abc", "limit=", "limit=%2B5", "limit=0", "limit=201"] {
+        let r = app.get(&format!("/api/v1/review/queue?{bad}"), &staff).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {}", r.body);
+        assert!(r.body["message"].is_string(), "{bad}");
+    }
+    let alice = app.login("alice").await;
+    let r = app
+        .call_lang(
+            Method::GET,
+            "/api/v1/applications/RF-20261124-AAAAAA/case-file?lang=fr",
+            Some(&alice),
+            None,
+            Some("en"),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "query-invalid"), "{}", r.body);
 });
 
 /// Every route the server answers is in the document: each documented path answers with

@@ -225,3 +225,4 @@ error-email-invalid = Enter an e-mail address such as name@example.com.
 error-phone-invalid = Enter a phone number of 5 to 15 digits, optionally starting with "+" (spaces and "-" allowed).
 error-language-unknown = The language must be zh-CN or en.
 error-order-buyer-fixed = The order's buyer cannot be changed: an application has been opened on it.
+error-query-invalid = A query parameter is not valid: see the API reference for its values.

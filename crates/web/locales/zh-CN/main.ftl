@@ -222,3 +222,4 @@ error-email-invalid = 请输入有效的电子邮箱地址，例如 name@example
 error-phone-invalid = 请输入 5–15 位数字的电话号码，可以 "+" 开头（允许空格和 "-"）。
 error-language-unknown = 语言只能是 zh-CN 或 en。
 error-order-buyer-fixed = 该订单已有退款申请，不能再更改买家。
+error-query-invalid = 查询参数无效：其取值请参见 API 文档。

@@ -5,10 +5,11 @@
 use crate::AppState;
 use crate::dto::{AmountInput, ApplicationDto, EntitlementDto, OrderDto, Paged, TimelineDto};
 use crate::error::{ApiResult, ErrorBody};
+use crate::extract::Query;
 use crate::extract::{AuthUser, Buyer, Json, Path, order_no};
 use crate::forms::{PageQuery, page_request, parse_form};
 use crate::i18n::Lang;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use redress_domain::application::DraftInput;
 use redress_domain::ids::ApplicationRef;
@@ -23,6 +24,7 @@ pub struct DraftRequest {
     pub order_no: String,
     /// not_delivered_on_time, quantity_short, service_interrupted, account_risk, no_reason,
     /// duplicate_charge, other ("other" needs a description)
+    #[schema(schema_with = crate::forms::schemas::reason)]
     pub reason: String,
     /// Yuan, at most two decimals; defaults to the full refundable balance.
     pub amount: Option<AmountInput>,
@@ -33,6 +35,7 @@ pub struct DraftRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DraftPatch {
+    #[schema(schema_with = crate::forms::schemas::reason)]
     pub reason: Option<String>,
     pub amount: Option<AmountInput>,
     pub description: Option<String>,
@@ -51,7 +54,7 @@ pub struct AppealRequest {
 }
 
 /// A page of my applications, newest first, drafts included.
-#[utoipa::path(get, path = "/api/v1/applications", tag = "buyer", security(("session" = [])),
+#[utoipa::path(get, path = "/api/v1/applications", tag = "buyer", security(("buyer_session" = [])),
     params(PageQuery),
     responses((status = 200, body = Paged<ApplicationDto>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
@@ -66,9 +69,11 @@ pub async fn list(
 }
 
 /// Start a draft (saved on the server; survives a closed browser).
-#[utoipa::path(post, path = "/api/v1/applications", tag = "buyer", security(("session" = [])),
+#[utoipa::path(post, path = "/api/v1/applications", tag = "buyer", security(("buyer_session" = [])),
     request_body = DraftRequest,
-    responses((status = 201, body = ApplicationDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = ApplicationDto), (status = 404, body = ErrorBody),
+        (status = 409, description = "The buyer has a draft on this order already (`draft-exists`)", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn create_draft(
     State(state): State<AppState>,
     Buyer(user): Buyer,
@@ -99,7 +104,7 @@ pub struct ApplicationDetailDto {
 }
 
 /// An application with its order, entitlement and timeline.
-#[utoipa::path(get, path = "/api/v1/applications/{no}", tag = "buyer", security(("session" = [])),
+#[utoipa::path(get, path = "/api/v1/applications/{no}", tag = "buyer", security(("buyer_session" = []), ("staff_session" = [])),
     params(("no" = String, Path, description = "RF-YYYYMMDD-XXXXXX")),
     responses((status = 200, body = ApplicationDetailDto), (status = 404, body = ErrorBody)))]
 pub async fn detail(
@@ -120,7 +125,7 @@ pub async fn detail(
 }
 
 /// Change a draft.
-#[utoipa::path(patch, path = "/api/v1/applications/{no}", tag = "buyer", security(("session" = [])),
+#[utoipa::path(patch, path = "/api/v1/applications/{no}", tag = "buyer", security(("buyer_session" = [])),
     params(("no" = String, Path)), request_body = DraftPatch,
     responses((status = 200, body = ApplicationDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_draft(
@@ -144,7 +149,7 @@ pub async fn update_draft(
 }
 
 /// Delete a draft (only drafts; submitted applications are withdrawn, never deleted).
-#[utoipa::path(delete, path = "/api/v1/applications/{no}", tag = "buyer", security(("session" = [])),
+#[utoipa::path(delete, path = "/api/v1/applications/{no}", tag = "buyer", security(("buyer_session" = [])),
     params(("no" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn delete_draft(
@@ -158,7 +163,7 @@ pub async fn delete_draft(
 }
 
 /// Submit a draft. The answer carries the final application number (keep it).
-#[utoipa::path(post, path = "/api/v1/applications/{no}/submit", tag = "buyer", security(("session" = [])),
+#[utoipa::path(post, path = "/api/v1/applications/{no}/submit", tag = "buyer", security(("buyer_session" = [])),
     params(("no" = String, Path)),
     responses((status = 200, body = ApplicationDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn submit(
@@ -173,7 +178,7 @@ pub async fn submit(
 }
 
 /// Withdraw an application that has not been decided.
-#[utoipa::path(post, path = "/api/v1/applications/{no}/withdraw", tag = "buyer", security(("session" = [])),
+#[utoipa::path(post, path = "/api/v1/applications/{no}/withdraw", tag = "buyer", security(("buyer_session" = [])),
     params(("no" = String, Path)),
     responses((status = 200, body = ApplicationDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn withdraw(
@@ -189,7 +194,7 @@ pub async fn withdraw(
 
 /// Answer an information request; the application goes back to the queue and the review
 /// clock resumes.
-#[utoipa::path(post, path = "/api/v1/applications/{no}/supplement", tag = "buyer", security(("session" = [])),
+#[utoipa::path(post, path = "/api/v1/applications/{no}/supplement", tag = "buyer", security(("buyer_session" = [])),
     params(("no" = String, Path)), request_body = MessageRequest,
     responses((status = 200, body = ApplicationDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn supplement(
@@ -205,7 +210,7 @@ pub async fn supplement(
 }
 
 /// Appeal a rejection (within the policy's window and limit); a level-2 reviewer decides.
-#[utoipa::path(post, path = "/api/v1/applications/{no}/appeal", tag = "buyer", security(("session" = [])),
+#[utoipa::path(post, path = "/api/v1/applications/{no}/appeal", tag = "buyer", security(("buyer_session" = [])),
     params(("no" = String, Path)), request_body = AppealRequest,
     responses((status = 200, body = ApplicationDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn appeal(

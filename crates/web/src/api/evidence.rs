@@ -6,11 +6,14 @@
 //! limit. Checks that need no bytes (whose application, does it take files) come first.
 
 use crate::AppState;
+use crate::codes::ErrorCode;
 use crate::dto::EvidenceDto;
+use crate::error::ApiError;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{AuthUser, Buyer, Path};
 use crate::files::{file_response, receive};
 use crate::i18n::Lang;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -20,17 +23,18 @@ use utoipa::ToSchema;
 /// The longest text field of an upload form, in bytes.
 /// The form of an upload, for the OpenAPI document.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct UploadForm {
-    /// One of payment_record, service_agreement, delivery_progress, chat_log,
-    /// third_party_report, screen_recording, notarised_document, other.
+    /// What the file shows.
+    #[schema(schema_with = crate::forms::schemas::evidence_kind)]
     kind: String,
     caption: Option<String>,
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
 }
 
-#[utoipa::path(post, path = "/api/v1/applications/{no}/evidence", tag = "buyer", security(("session" = [])),
+#[utoipa::path(post, path = "/api/v1/applications/{no}/evidence", tag = "buyer", security(("buyer_session" = [])),
     params(("no" = String, Path)),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses((status = 201, body = EvidenceDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
@@ -40,13 +44,17 @@ pub async fn upload(
     Buyer(user): Buyer,
     lang: Lang,
     Path(no): Path<ApplicationRef>,
-    form: Multipart,
+    form: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<(StatusCode, axum::Json<EvidenceDto>)> {
+    // Not a multipart body at all (no boundary, another content type): said as every error is.
+    let form = form.map_err(|e| {
+        ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::MultipartMalformed).detail(e.body_text())
+    })?;
     let e = receive(&state, &user, &no, form).await?;
     Ok((StatusCode::CREATED, axum::Json(EvidenceDto::new(&e, &no, lang))))
 }
 
-#[utoipa::path(get, path = "/api/v1/applications/{no}/evidence", tag = "buyer", security(("session" = [])),
+#[utoipa::path(get, path = "/api/v1/applications/{no}/evidence", tag = "buyer", security(("buyer_session" = []), ("staff_session" = [])),
     params(("no" = String, Path)),
     responses((status = 200, body = Vec<EvidenceDto>), (status = 404, body = ErrorBody)))]
 pub async fn list(
@@ -60,9 +68,9 @@ pub async fn list(
 }
 
 /// The file, always as an attachment, with a policy that forbids running anything in it.
-#[utoipa::path(get, path = "/api/v1/applications/{no}/evidence/{id}", tag = "buyer", security(("session" = [])),
+#[utoipa::path(get, path = "/api/v1/applications/{no}/evidence/{id}", tag = "buyer", security(("buyer_session" = []), ("staff_session" = [])),
     params(("no" = String, Path), ("id" = String, Path)),
-    responses((status = 200, description = "The file", content_type = "application/octet-stream"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "The file as uploaded, in its own media type (an image, a PDF, a video, JSON for Redress's snapshots…)", content_type = "*/*"), (status = 404, body = ErrorBody)))]
 pub async fn download(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,

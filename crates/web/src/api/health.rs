@@ -4,8 +4,8 @@
 use crate::AppState;
 use crate::codes::ErrorCode;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ClientAddr, Staff};
-use axum::extract::{FromRequestParts, Query, State};
+use crate::extract::{ClientAddr, Query, Staff};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -22,22 +22,25 @@ pub async fn healthz() -> &'static str {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReadyQuery {
     /// `1`: the readiness report with every background job (staff, or a request from this
-    /// machine not relayed by a proxy).
+    /// machine not relayed by a proxy); `0` or absent: the plain answer.
     #[serde(default)]
+    #[param(value_type = Option<String>, pattern = "^[01]$")]
     verbose: Option<String>,
 }
 
 /// The process can serve: the database answers. With `?verbose=1` the answer is a report
 /// of the database and of every background job.
-#[utoipa::path(get, path = "/readyz", tag = "ops", params(ReadyQuery),
-    responses((status = 200, description = "`ready`, or with `verbose=1` the report", body = ReadyReport),
+#[utoipa::path(get, path = "/readyz", tag = "ops", params(ReadyQuery), security((), ("staff_session" = [])),
+    responses((status = 200, description = "`ready` (text/plain), or with `verbose=1` the report (JSON)",
+                content((String = "text/plain"), (ReadyReport = "application/json"))),
               (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
               (status = 422, body = crate::error::ErrorBody), (status = 503, body = crate::error::ErrorBody)))]
 pub async fn readyz(
     State(state): State<AppState>,
-    q: Query<ReadyQuery>,
+    Query(q): Query<ReadyQuery>,
     ClientAddr(addr): ClientAddr,
     mut parts: Parts,
 ) -> ApiResult<Response> {

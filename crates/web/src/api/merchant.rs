@@ -26,6 +26,7 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct PaymentIn {
     /// wechat_pay, alipay, bank_card
+    #[schema(schema_with = crate::forms::schemas::channel)]
     pub channel: String,
     /// The channel's transaction id (WeChat Pay `transaction_id`, Alipay `trade_no`, …).
     pub transaction_id: String,
@@ -54,23 +55,14 @@ pub struct BuyerIn {
     /// The name shown to staff and in messages (1–100 characters).
     #[schema(min_length = 1, max_length = 100)]
     pub display_name: String,
-    /// Where e-mail notifications go; empty or absent for none.
-    #[schema(format = Email, max_length = 254)]
+    /// Where e-mail notifications go (`name@example.com`); empty or absent for none.
+    #[schema(max_length = 254)]
     pub email: Option<String>,
     /// 5–15 digits, optionally starting with `+`; empty or absent for none.
     #[schema(max_length = 32)]
     pub phone: Option<String>,
     /// The language Redress writes to them in (default zh-CN).
-    pub language: Option<BuyerLanguage>,
-}
-
-/// zh-CN or en.
-#[derive(Deserialize, Serialize, ToSchema, Clone, Copy)]
-pub enum BuyerLanguage {
-    #[serde(rename = "zh-CN")]
-    Zh,
-    #[serde(rename = "en")]
-    En,
+    pub language: Option<crate::dto::LanguageTag>,
 }
 
 /// A buyer's profile as recorded.
@@ -137,10 +129,7 @@ pub async fn upsert_buyer(
     Json(b): Json<BuyerIn>,
 ) -> ApiResult<(StatusCode, axum::Json<UpsertResult>)> {
     let id = Username::parse(&id).map_err(|_| ApiError::field("buyer_id", ErrorCode::UsernameMalformed))?;
-    let language = b.language.map(|l| match l {
-        BuyerLanguage::Zh => "zh-CN",
-        BuyerLanguage::En => "en",
-    });
+    let language = b.language.map(|l| l.lang().tag());
     let profile =
         BuyerProfile::parse(&b.display_name, b.email.as_deref(), b.phone.as_deref(), language).map_err(|errors| {
             ApiError::invalid(
@@ -256,6 +245,7 @@ pub struct ReadingIn {
     /// Cumulative delivered quantity at `at`.
     pub delivered: u64,
     /// platform, third_party, manual
+    #[schema(schema_with = crate::forms::schemas::delivery_source)]
     pub source: String,
 }
 
@@ -309,6 +299,7 @@ pub async fn add_deliveries(
 pub struct AccountEventIn {
     pub buyer: String,
     /// banned_for_violation, restricted, restored
+    #[schema(schema_with = crate::forms::schemas::account_event_kind)]
     pub kind: String,
     #[schema(value_type = String, format = DateTime)]
     pub at: Timestamp,
@@ -360,19 +351,23 @@ pub struct PublishResult {
 /// version never changes: the same text again is a no-op, different text under the same
 /// version number is refused.
 #[utoipa::path(post, path = "/api/v1/merchant/policies", tag = "merchant", security(("merchant_token" = [])),
-    request_body(content = String, content_type = "application/toml", description = "The policy document (see crates/domain/data/policy-v1.toml)"),
+    request_body(description = "The policy document, as TOML or as the same structure in JSON (see crates/domain/data/policy-v1.toml)",
+        content((String = "application/toml"), (Object = "application/json"))),
     responses((status = 201, body = PublishResult), (status = 200, body = PublishResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn publish_policy(
     State(state): State<AppState>,
     Merchant(by): Merchant,
     headers: HeaderMap,
-    body: String,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<(StatusCode, axum::Json<PublishResult>)> {
+    let body = body.map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::BodyTooLarge))?;
+    let body = std::str::from_utf8(&body)
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::PolicyInvalid).detail(e.to_string()))?;
     let json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    let policy = if json { Policy::from_json(&body) } else { Policy::from_toml(&body) }
+    let policy = if json { Policy::from_json(body) } else { Policy::from_toml(body) }
         .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::PolicyInvalid).detail(e.to_string()))?;
     let created = state.app.publish_policy(&policy, &by).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };

@@ -3,6 +3,7 @@
 
 pub mod applications;
 pub mod channels;
+pub mod contract;
 pub mod evidence;
 pub mod health;
 pub mod merchant;
@@ -37,15 +38,30 @@ struct Security;
 impl utoipa::Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        let bearer = || SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build());
-        components.add_security_scheme("session", bearer());
-        components.add_security_scheme("merchant_token", bearer());
+        let bearer = |what: &str| {
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some(what)).build())
+        };
+        components.add_security_scheme(
+            "buyer_session",
+            bearer("A buyer's session token (`POST /api/v1/session` with a buyer's account)."),
+        );
+        components.add_security_scheme(
+            "staff_session",
+            bearer("A staff member's session token (`POST /api/v1/session` with a staff account)."),
+        );
+        components
+            .add_security_scheme("merchant_token", bearer("A merchant API token (`redress admin token create NAME`)."));
     }
 }
 
-/// The OpenAPI document, built once from the same router that serves the API.
-static OPENAPI: std::sync::LazyLock<utoipa::openapi::OpenApi> =
-    std::sync::LazyLock::new(|| router().split_for_parts().1);
+/// The OpenAPI document, built once from the same router that serves the API, with every
+/// operation's standard answers ([`contract`]).
+static OPENAPI: std::sync::LazyLock<utoipa::openapi::OpenApi> = std::sync::LazyLock::new(|| {
+    let doc = router().split_for_parts().1;
+    let mut value = serde_json::to_value(&doc).unwrap_or_default();
+    contract::complete(&mut value);
+    serde_json::from_value(value).unwrap_or(doc)
+});
 
 pub fn openapi() -> &'static utoipa::openapi::OpenApi {
     &OPENAPI

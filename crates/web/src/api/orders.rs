@@ -5,17 +5,18 @@ use crate::AppState;
 use crate::dto::PolicyDto;
 use crate::dto::{DeliveryDto, EntitlementDto, OrderDto, Paged};
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::Query;
 use crate::extract::{AuthUser, Buyer, Path};
 use crate::forms::{PageQuery, page_request};
 use crate::i18n::Lang;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use redress_domain::ids::OrderNo;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 /// A page of my orders, newest first, each with its refundable balance.
-#[utoipa::path(get, path = "/api/v1/orders", tag = "buyer", security(("session" = [])),
+#[utoipa::path(get, path = "/api/v1/orders", tag = "buyer", security(("buyer_session" = [])),
     params(PageQuery),
     responses((status = 200, body = Paged<OrderDto>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_orders(
@@ -36,7 +37,7 @@ pub struct OrderDetailDto {
 }
 
 /// One of my orders with its delivery ledger and entitlement.
-#[utoipa::path(get, path = "/api/v1/orders/{order_no}", tag = "buyer", security(("session" = [])),
+#[utoipa::path(get, path = "/api/v1/orders/{order_no}", tag = "buyer", security(("buyer_session" = []), ("staff_session" = [])),
     params(("order_no" = String, Path)),
     responses((status = 200, body = OrderDetailDto), (status = 404, body = ErrorBody)))]
 pub async fn order_detail(
@@ -57,7 +58,7 @@ pub async fn order_detail(
 }
 
 /// What the policy gives on this order now, with the reason in words (shown before submitting).
-#[utoipa::path(get, path = "/api/v1/orders/{order_no}/entitlement", tag = "buyer", security(("session" = [])),
+#[utoipa::path(get, path = "/api/v1/orders/{order_no}/entitlement", tag = "buyer", security(("buyer_session" = []), ("staff_session" = [])),
     params(("order_no" = String, Path)),
     responses((status = 200, body = EntitlementDto), (status = 404, body = ErrorBody)))]
 pub async fn entitlement(
@@ -71,7 +72,7 @@ pub async fn entitlement(
 }
 
 /// A published policy version (the help page shows the one the buyer accepted).
-#[utoipa::path(get, path = "/api/v1/policies/{version}", tag = "buyer", security(("session" = [])),
+#[utoipa::path(get, path = "/api/v1/policies/{version}", tag = "buyer", security(("buyer_session" = []), ("staff_session" = [])),
     params(("version" = u32, Path)),
     responses((status = 200, body = PolicyDto), (status = 404, body = ErrorBody)))]
 pub async fn policy(

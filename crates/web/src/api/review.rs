@@ -6,10 +6,11 @@ use crate::AppState;
 use crate::codes::ErrorCode;
 use crate::dto::{AmountInput, ApplicationDto, Paged};
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::Query;
 use crate::extract::{Json, Path, Staff};
 use crate::forms::{PageQuery, QueueQuery, SearchQuery, both, page_request, queue_filter};
 use crate::i18n::Lang;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use redress_domain::application::RejectCode;
 use redress_domain::ids::ApplicationRef;
 use serde::{Deserialize, Serialize};
@@ -27,7 +28,7 @@ pub struct QueueItemDto {
 /// for the buyer, last); overdue ones are marked. With `min_amount` or `max_amount` the page is
 /// ordered by the amount asked for, smallest first. A state that waits for no one on staff
 /// lists nothing.
-#[utoipa::path(get, path = "/api/v1/review/queue", tag = "staff", security(("session" = [])),
+#[utoipa::path(get, path = "/api/v1/review/queue", tag = "staff", security(("staff_session" = [])),
     params(QueueQuery, PageQuery),
     responses((status = 200, body = Paged<QueueItemDto>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn queue(
@@ -48,7 +49,7 @@ pub async fn queue(
 
 /// Search the applications (any state but draft) by exactly one of: number, order number or
 /// buyer; newest first.
-#[utoipa::path(get, path = "/api/v1/review/applications", tag = "staff", security(("session" = [])),
+#[utoipa::path(get, path = "/api/v1/review/applications", tag = "staff", security(("staff_session" = [])),
     params(SearchQuery, PageQuery),
     responses((status = 200, body = Paged<ApplicationDto>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn search(
@@ -65,7 +66,7 @@ pub async fn search(
 }
 
 /// Take an application (or an appeal) for review.
-#[utoipa::path(post, path = "/api/v1/review/applications/{no}/claim", tag = "staff", security(("session" = [])),
+#[utoipa::path(post, path = "/api/v1/review/applications/{no}/claim", tag = "staff", security(("staff_session" = [])),
     params(("no" = String, Path)),
     responses((status = 200, body = ApplicationDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn claim(
@@ -87,7 +88,7 @@ pub struct InfoRequest {
 }
 
 /// Ask the buyer for more; the review clock pauses.
-#[utoipa::path(post, path = "/api/v1/review/applications/{no}/request-info", tag = "staff", security(("session" = [])),
+#[utoipa::path(post, path = "/api/v1/review/applications/{no}/request-info", tag = "staff", security(("staff_session" = [])),
     params(("no" = String, Path)), request_body = InfoRequest,
     responses((status = 200, body = ApplicationDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn request_info(
@@ -110,7 +111,7 @@ pub struct ApproveRequest {
 }
 
 /// Approve in full or in part.
-#[utoipa::path(post, path = "/api/v1/review/applications/{no}/approve", tag = "staff", security(("session" = [])),
+#[utoipa::path(post, path = "/api/v1/review/applications/{no}/approve", tag = "staff", security(("staff_session" = [])),
     params(("no" = String, Path)), request_body = ApproveRequest,
     responses((status = 200, body = ApplicationDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn approve(
@@ -131,13 +132,14 @@ pub async fn approve(
 pub struct RejectRequest {
     /// insufficient_evidence, out_of_window, service_completed, violation_exclusion,
     /// duplicate_application, other
+    #[schema(schema_with = crate::forms::schemas::reject_code)]
     pub code: String,
     /// The sentence the buyer reads.
     pub text: String,
 }
 
 /// Reject with a reason code and a sentence.
-#[utoipa::path(post, path = "/api/v1/review/applications/{no}/reject", tag = "staff", security(("session" = [])),
+#[utoipa::path(post, path = "/api/v1/review/applications/{no}/reject", tag = "staff", security(("staff_session" = [])),
     params(("no" = String, Path)), request_body = RejectRequest,
     responses((status = 200, body = ApplicationDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn reject(
@@ -154,7 +156,7 @@ pub async fn reject(
 }
 
 /// Send a failed refund again: a new payout with a new key goes to the channel.
-#[utoipa::path(post, path = "/api/v1/review/applications/{no}/retry-refund", tag = "staff", security(("session" = [])),
+#[utoipa::path(post, path = "/api/v1/review/applications/{no}/retry-refund", tag = "staff", security(("staff_session" = [])),
     params(("no" = String, Path)),
     responses((status = 200, body = ApplicationDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn retry_refund(
@@ -175,7 +177,7 @@ pub struct SettleRequest {
 }
 
 /// Record a failed refund as paid another way, with a note.
-#[utoipa::path(post, path = "/api/v1/review/applications/{no}/settle-outside", tag = "staff", security(("session" = [])),
+#[utoipa::path(post, path = "/api/v1/review/applications/{no}/settle-outside", tag = "staff", security(("staff_session" = [])),
     params(("no" = String, Path)), request_body = SettleRequest,
     responses((status = 200, body = ApplicationDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn settle_outside(

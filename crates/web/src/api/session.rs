@@ -45,7 +45,7 @@ pub async fn login(
 }
 
 /// Sign out (ends the session of the bearer token).
-#[utoipa::path(delete, path = "/api/v1/session", tag = "session", security(("session" = [])),
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session", security(("buyer_session" = []), ("staff_session" = [])),
     responses((status = 204), (status = 401, body = ErrorBody)))]
 pub async fn logout(
     State(state): State<AppState>,
@@ -61,7 +61,7 @@ pub async fn logout(
 }
 
 /// Who am I.
-#[utoipa::path(get, path = "/api/v1/me", tag = "session", security(("session" = [])),
+#[utoipa::path(get, path = "/api/v1/me", tag = "session", security(("buyer_session" = []), ("staff_session" = [])),
     responses((status = 200, body = UserDto), (status = 401, body = ErrorBody)))]
 pub async fn me(AuthUser(user): AuthUser) -> axum::Json<UserDto> {
     axum::Json((&user).into())
