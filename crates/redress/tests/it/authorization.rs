@@ -70,3 +70,13 @@ both!(another_buyers_identifiers_are_not_found, |app: TestApp| async move {
     assert_eq!(app.call(Method::GET, "/api/v1/orders", None, None).await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(app.snapshot().await, before, "nothing changed");
 });
+
+both!(signing_out_ends_the_session, |app: TestApp| async move {
+    let token = app.login("alice").await;
+    assert_eq!(app.get("/api/v1/me", &token).await.status, StatusCode::OK);
+    let out = app.call(Method::DELETE, "/api/v1/session", Some(&token), None).await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    assert_eq!(app.get("/api/v1/me", &token).await.status, StatusCode::UNAUTHORIZED);
+    let again = app.call(Method::DELETE, "/api/v1/session", Some(&token), None).await;
+    assert_eq!(again.status, StatusCode::UNAUTHORIZED);
+});
