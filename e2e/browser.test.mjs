@@ -388,6 +388,23 @@ test('pages work without JavaScript: apply, save, submit', async () => {
 });
 
 // Last: it moves the clock by days, past every session and deadline of the tests above.
+test('the API reference renders at /api/docs under the pages\' security policy', async () => {
+  const before = cspViolations.length;
+  const page = await newPage(DESKTOP, 'en');
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  const res = await page.goto(`${base}/api/docs`);
+  assert.equal(res.status(), 200);
+  assert.match(res.headers()['content-security-policy'], /script-src 'self'/);
+  // Swagger UI reads the document and lists its operations, by tag.
+  await page.waitForSelector('.opblock-tag', { timeout: 20000 });
+  const tags = await page.$$eval('.opblock-tag', (els) => els.map((e) => e.getAttribute('data-tag')));
+  for (const tag of ['buyer', 'staff', 'merchant']) assert.ok(tags.includes(tag), `${tag} in ${tags}`);
+  assert.ok((await page.locator('[data-path="/api/v1/review/queue"]').count()) > 0, 'the queue is listed');
+  assert.deepEqual(errors, []);
+  assert.deepEqual(cspViolations.slice(before), []);
+});
+
 test('an application nobody reviews in time is marked overdue, for staff and for the buyer', async () => {
   const desk = await newPage(DESKTOP);
   await login(desk, 'wang');

@@ -106,6 +106,7 @@ pub fn app(state: AppState, gateway: Option<Router>) -> Router {
     };
     router
         .merge(pages::router())
+        .merge(api::docs::router())
         .route("/api/v1/channels/wechat/notify", axum::routing::post(api::channels::wechat_notify))
         .route("/api/v1/channels/bank/notify", axum::routing::post(api::channels::bank_notify))
         .fallback(|| async { error::ApiError::not_found() })

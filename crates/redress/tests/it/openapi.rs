@@ -114,3 +114,24 @@ async fn documented_routes_are_the_served_routes() {
         }
     }
 }
+
+/// Swagger UI is served from this server: its page, its vendored assets, nothing else.
+#[tokio::test]
+async fn swagger_ui_is_served_from_here() {
+    let app = TestApp::sqlite().await;
+    let get = |p: &str| app.client.get(format!("{}{p}", app.base)).send();
+    let page = get("/api/docs").await.expect("page");
+    assert_eq!(page.status(), StatusCode::OK);
+    let csp = page.headers()["content-security-policy"].to_str().expect("csp").to_owned();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe"), "{csp}");
+    let html = page.text().await.expect("html");
+    assert!(html.contains("/api/docs/swagger-ui-bundle.js") && html.contains("/api/docs/init.js"));
+    for (file, kind) in
+        [("swagger-ui-bundle.js", "text/javascript"), ("swagger-ui.css", "text/css"), ("init.js", "text/javascript")]
+    {
+        let res = get(&format!("/api/docs/{file}")).await.expect("asset");
+        assert_eq!(res.status(), StatusCode::OK, "{file}");
+        assert!(res.headers()["content-type"].to_str().expect("type").starts_with(kind), "{file}");
+    }
+    assert_eq!(get("/api/docs/index.html").await.expect("other").status(), StatusCode::NOT_FOUND);
+}

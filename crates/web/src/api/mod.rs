@@ -4,6 +4,7 @@
 pub mod applications;
 pub mod channels;
 pub mod contract;
+pub mod docs;
 pub mod evidence;
 pub mod health;
 pub mod merchant;
