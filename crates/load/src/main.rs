@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod common;
+mod cpu;
 mod history;
 mod pages;
 
@@ -44,6 +45,12 @@ enum Command {
         /// Submissions per concurrency level.
         #[arg(long, default_value_t = 2000)]
         requests: usize,
+        /// The server's process id: report its CPU time per submission.
+        #[arg(long)]
+        server_pid: Option<u32>,
+        /// Report every PostgreSQL process's CPU time per submission, summed.
+        #[arg(long)]
+        postgres_cpu: bool,
     },
     /// Requests per second of an authenticated GET (e.g. `/api/v1/me`: one session lookup):
     /// the cost of HTTP and authentication alone, to read the submit figures against.
@@ -153,6 +160,9 @@ enum Command {
         concurrency: Vec<usize>,
         #[arg(long, default_value_t = 4000)]
         requests: usize,
+        /// Report every PostgreSQL process's CPU time per insert, summed.
+        #[arg(long)]
+        postgres_cpu: bool,
     },
 }
 
@@ -179,7 +189,15 @@ async fn main() -> anyhow::Result<()> {
             history::generate(&store, &data_dir.join("evidence"), &shape).await?;
             store.close().await;
         }
-        Command::Submit { server: Server { url, buyer, password }, merchant_token, concurrency, requests } => {
+        Command::Submit {
+            server: Server { url, buyer, password },
+            merchant_token,
+            concurrency,
+            requests,
+            server_pid,
+            postgres_cpu,
+        } => {
+            let meter = cpu::CpuMeter { server: server_pid, postgres: postgres_cpu };
             let client = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
             let token = login(&client, &url, &buyer, &password).await?;
             let run_id: u32 = rand::rng().random();
@@ -187,6 +205,7 @@ async fn main() -> anyhow::Result<()> {
                 let drafts = prepare(&client, &url, &merchant_token, &buyer, &token, run_id, c, requests).await?;
                 let drafts = Arc::new(drafts);
                 let (client, url, token) = (client.clone(), url.clone(), token.clone());
+                let before = meter.sample();
                 let stats = run(c, requests, move |w, j| {
                     let (client, url, token, drafts) = (client.clone(), url.clone(), token.clone(), drafts.clone());
                     async move {
@@ -203,7 +222,9 @@ async fn main() -> anyhow::Result<()> {
                     }
                 })
                 .await?;
+                let after = meter.sample();
                 stats.print("submit");
+                meter.print("submit", before, after, stats.count);
             }
         }
         Command::Payouts {
@@ -300,13 +321,15 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Raw { database_url, concurrency, requests } => {
+        Command::Raw { database_url, concurrency, requests, postgres_cpu } => {
+            let meter = cpu::CpuMeter { server: None, postgres: postgres_cpu };
             for c in concurrency {
                 let pool = raw_pool(&database_url, c).await?;
                 pool.execute("DROP TABLE IF EXISTS bench_raw").await?;
                 pool.execute("CREATE TABLE bench_raw (id TEXT PRIMARY KEY, payload TEXT NOT NULL, at BIGINT NOT NULL)")
                     .await?;
                 let p = pool.clone();
+                let before = meter.sample();
                 let stats = run(c, requests, move |w, j| {
                     let p = p.clone();
                     async move {
@@ -320,7 +343,9 @@ async fn main() -> anyhow::Result<()> {
                     }
                 })
                 .await?;
+                let after = meter.sample();
                 stats.print("raw-insert");
+                meter.print("raw-insert", before, after, stats.count);
                 pool.execute("DROP TABLE bench_raw").await?;
                 pool.close().await;
             }
