@@ -11,11 +11,13 @@ pub(crate) struct CpuMeter {
     pub(crate) postgres: bool,
 }
 
-/// CPU time used so far (user + system).
-#[derive(Debug, Clone, Copy, Default)]
+/// CPU time used so far (user + system): the server's, and each PostgreSQL process's by pid
+/// (a difference is taken process by process, so a backend that exits during the phase —
+/// another client's — does not take its whole past away from the sum).
+#[derive(Debug, Clone, Default)]
 pub(crate) struct CpuSample {
     server: Duration,
-    postgres: Duration,
+    postgres: std::collections::HashMap<String, Duration>,
 }
 
 /// The kernel's clock tick: USER_HZ is 100 on every Linux architecture Redress runs on.
@@ -37,34 +39,43 @@ fn cpu_of_stat(stat: &str) -> Option<Duration> {
     Some(TICK * (utime + stime))
 }
 
-fn postgres_cpu() -> Duration {
-    let Ok(dir) = std::fs::read_dir("/proc") else { return Duration::ZERO };
+fn postgres_cpu() -> std::collections::HashMap<String, Duration> {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return Default::default() };
     dir.filter_map(Result::ok)
         .filter_map(|e| e.file_name().into_string().ok())
         .filter(|pid| pid.bytes().all(|b| b.is_ascii_digit()))
         .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "postgres"))
-        .filter_map(|pid| process_cpu(&pid))
-        .sum()
+        .filter_map(|pid| process_cpu(&pid).map(|t| (pid, t)))
+        .collect()
+}
+
+/// What the processes alive at `after` used since `before` (those started since, all of it).
+fn used_since(
+    before: &std::collections::HashMap<String, Duration>,
+    after: &std::collections::HashMap<String, Duration>,
+) -> Duration {
+    after.iter().map(|(pid, t)| t.saturating_sub(before.get(pid).copied().unwrap_or_default())).sum()
 }
 
 impl CpuMeter {
     pub(crate) fn sample(&self) -> CpuSample {
         CpuSample {
             server: self.server.and_then(|p| process_cpu(&p.to_string())).unwrap_or_default(),
-            postgres: if self.postgres { postgres_cpu() } else { Duration::ZERO },
+            postgres: if self.postgres { postgres_cpu() } else { Default::default() },
         }
     }
 
     /// `what  cpu per request: server 0.41 ms, postgres 0.80 ms` for the phase between two
     /// samples and its `count` requests; nothing when there is nothing to measure.
-    pub(crate) fn print(&self, what: &str, before: CpuSample, after: CpuSample, count: usize) {
-        let per = |a: Duration, b: Duration| (a.saturating_sub(b)).as_secs_f64() * 1000.0 / count.max(1) as f64;
+    pub(crate) fn print(&self, what: &str, before: &CpuSample, after: &CpuSample, count: usize) {
+        let per_request = |d: Duration| d.as_secs_f64() * 1000.0 / count.max(1) as f64;
+        let per = |a: Duration, b: Duration| per_request(a.saturating_sub(b));
         let mut parts = vec![];
         if self.server.is_some() {
             parts.push(format!("server {:.3} ms", per(after.server, before.server)));
         }
         if self.postgres {
-            parts.push(format!("postgres {:.3} ms", per(after.postgres, before.postgres)));
+            parts.push(format!("postgres {:.3} ms", per_request(used_since(&before.postgres, &after.postgres))));
         }
         if !parts.is_empty() {
             println!("{what}\tcpu per request: {}", parts.join(", "));
@@ -81,6 +92,14 @@ mod tests {
         let stat = "4242 (tokio (x) 1) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 9 0 1 2 3";
         assert_eq!(cpu_of_stat(stat), Some(Duration::from_millis(3000)));
         assert_eq!(cpu_of_stat("garbage"), None);
+    }
+
+    #[test]
+    fn a_process_that_exits_takes_nothing_away_and_a_new_one_counts_whole() {
+        let ms = Duration::from_millis;
+        let before = [("1".to_owned(), ms(900)), ("2".to_owned(), ms(100))].into_iter().collect();
+        let after = [("2".to_owned(), ms(150)), ("3".to_owned(), ms(30))].into_iter().collect();
+        assert_eq!(used_since(&before, &after), ms(80));
     }
 
     #[test]

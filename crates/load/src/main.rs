@@ -224,7 +224,7 @@ async fn main() -> anyhow::Result<()> {
                 .await?;
                 let after = meter.sample();
                 stats.print("submit");
-                meter.print("submit", before, after, stats.count);
+                meter.print("submit", &before, &after, stats.count);
             }
         }
         Command::Payouts {
@@ -345,7 +345,7 @@ async fn main() -> anyhow::Result<()> {
                 .await?;
                 let after = meter.sample();
                 stats.print("raw-insert");
-                meter.print("raw-insert", before, after, stats.count);
+                meter.print("raw-insert", &before, &after, stats.count);
                 pool.execute("DROP TABLE bench_raw").await?;
                 pool.close().await;
             }
