@@ -16,10 +16,15 @@ use redress_domain::application::{Application, Event, Role};
 use redress_domain::ids::{ApplicationNo, OrderNo, Username};
 use redress_domain::order::{DeliveryReading, Order};
 use redress_domain::payout::Payout;
+use sqlx::Row;
 use std::sync::LazyLock;
 
 /// SQLite's page cache for the writer during bulk loads: 256 MiB.
 const BULK_CACHE: &str = "PRAGMA cache_size = -262144";
+
+/// The tables a bulk load fills, whose secondary indexes it builds at the end.
+const BULK_TABLES: &str =
+    "'orders', 'deliveries', 'applications', 'application_events', 'evidence', 'payouts', 'users'";
 
 /// Parameters per statement: below SQLite's limit (32,766) and PostgreSQL's (65,535).
 const MAX_PARAMS: usize = 30_000;
@@ -142,16 +147,63 @@ impl Store {
         crate::users::hash_password(password.to_owned()).await
     }
 
-    /// After a bulk load: gathers PostgreSQL's planner statistics (`ANALYZE`), as after a
-    /// restore. Without them the planner takes the loaded tables for empty and may read a
-    /// whole partial index where one row of another would do (the chainer's clearing ran at
-    /// 1,100 entries/s so); autovacuum would gather them later, where it is on. SQLite's
-    /// planner needs none for Redress's statements.
-    pub async fn bulk_loaded(&self) -> Result<(), StoreError> {
-        if self.backend() == Backend::Postgres {
+    /// Before a bulk load: drops the secondary indexes of the tables it fills — every index
+    /// but the unique ones, which check the rows — and keeps their definitions in
+    /// `bulk_deferred_indexes` for [`Store::bulk_loaded`] to build once at the end. A
+    /// definition comes from the database's own catalog, never from input.
+    pub async fn bulk_loading(&self) -> Result<usize, StoreError> {
+        let catalog = match self.backend() {
+            Backend::Sqlite => sqlx::query(crate::sql::built!(
+                sqlite: "SELECT name, sql AS definition FROM sqlite_master
+                 WHERE type = 'index' AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%' AND tbl_name IN ({})",
+                BULK_TABLES
+            )),
+            Backend::Postgres => sqlx::query(crate::sql::built!(
+                postgres: "SELECT indexname AS name, indexdef AS definition FROM pg_indexes
+                 WHERE schemaname = current_schema() AND indexdef NOT LIKE 'CREATE UNIQUE%' AND tablename IN ({})",
+                BULK_TABLES
+            )),
+        };
+        let mut tx = self.write().await?;
+        let rows = catalog.fetch_all(&mut **tx).await?;
+        for r in &rows {
+            let (name, definition): (String, String) = (r.try_get("name")?, r.try_get("definition")?);
+            sqlx::query("INSERT INTO bulk_deferred_indexes (name, definition) VALUES ($1, $2)")
+                .bind(&name)
+                .bind(&definition)
+                .execute(&mut **tx)
+                .await?;
+            let deferred = format!("DROP INDEX \"{}\"", crate::db::quote_ident(&name));
+            sqlx::query(sqlx::AssertSqlSafe(deferred)).execute(&mut **tx).await?;
+        }
+        tx.commit().await?;
+        Ok(rows.len())
+    }
+
+    /// After a bulk load (and after any `migrate`, for a load that was interrupted): builds
+    /// the indexes [`Store::bulk_loading`] dropped, then gathers PostgreSQL's planner
+    /// statistics (`ANALYZE`), as after a restore. Without them the planner takes the loaded
+    /// tables for empty and may read a whole partial index where one row of another would do
+    /// (the chainer's clearing ran at 1,100 entries/s so); autovacuum would gather them later,
+    /// where it is on. SQLite's planner needs none for Redress's statements. How many indexes
+    /// it built.
+    pub async fn bulk_loaded(&self) -> Result<usize, StoreError> {
+        let rows = sqlx::query("SELECT name, definition FROM bulk_deferred_indexes ORDER BY name")
+            .fetch_all(self.write_pool())
+            .await?;
+        for r in &rows {
+            let (name, definition): (String, String) = (r.try_get("name")?, r.try_get("definition")?);
+            // Idempotent: a build that was interrupted after its index committed is not repeated.
+            let deferred = definition.replacen("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1);
+            let mut tx = self.write().await?;
+            sqlx::query(sqlx::AssertSqlSafe(deferred)).execute(&mut **tx).await?;
+            sqlx::query("DELETE FROM bulk_deferred_indexes WHERE name = $1").bind(&name).execute(&mut **tx).await?;
+            tx.commit().await?;
+        }
+        if self.backend() == Backend::Postgres && !rows.is_empty() {
             sqlx::query("ANALYZE").execute(self.write_pool()).await?;
         }
-        Ok(())
+        Ok(rows.len())
     }
 
     /// Writes `bulk` in one transaction, parents before children; `password_hash` is every
@@ -248,4 +300,62 @@ async fn insert<T>(
         rest = after;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod deferred_index_tests {
+    use crate::{Backend, Store};
+    use sqlx::Row;
+
+    async fn indexes(store: &Store) -> Vec<String> {
+        let q = match store.backend() {
+            Backend::Sqlite => sqlx::query(crate::sql::built!(
+                sqlite: "SELECT name || ': ' || sql AS d FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            )),
+            Backend::Postgres => sqlx::query(crate::sql::built!(
+                postgres: "SELECT indexname || ': ' || indexdef AS d FROM pg_indexes WHERE schemaname = current_schema()"
+            )),
+        };
+        let rows = q.fetch_all(&store.pool).await.expect("catalog");
+        let mut out: Vec<String> = rows.iter().map(|r| r.try_get::<String, _>("d").expect("d")).collect();
+        out.sort();
+        out
+    }
+
+    /// Dropped before a load, built after it as they were; an interrupted load's are built by
+    /// the next `migrate`.
+    async fn check(store: &Store) {
+        store.migrate().await.expect("migrate");
+        let before = indexes(store).await;
+        let dropped = store.bulk_loading().await.expect("loading");
+        assert!(dropped >= 10, "{dropped}");
+        let during = indexes(store).await;
+        assert_eq!(during.len(), before.len() - dropped);
+        for t in ["applications", "application_events", "evidence", "orders", "deliveries", "payouts"] {
+            let on = |d: &&String| d.contains(&format!(" ON {t} ")) || d.contains(&format!(".{t} USING"));
+            assert!(during.iter().filter(on).all(|d| d.contains("UNIQUE")), "{t}: {during:?}");
+        }
+        assert_eq!(store.bulk_loaded().await.expect("loaded"), dropped);
+        assert_eq!(indexes(store).await, before);
+        assert_eq!(store.bulk_loaded().await.expect("again"), 0, "nothing left to build");
+        store.bulk_loading().await.expect("loading");
+        store.migrate().await.expect("migrate after an interrupted load");
+        assert_eq!(indexes(store).await, before);
+    }
+
+    #[tokio::test]
+    async fn secondary_indexes_are_deferred_and_rebuilt_on_sqlite() {
+        let dir = tempfile::tempdir().expect("dir");
+        check(&Store::connect(&Store::sqlite_url(dir.path()), None).await.expect("store")).await;
+    }
+
+    #[tokio::test]
+    async fn secondary_indexes_are_deferred_and_rebuilt_on_postgres() {
+        let Ok(url) = std::env::var("REDRESS_TEST_DATABASE_URL") else {
+            assert!(std::env::var("REDRESS_REQUIRE_POSTGRES").is_err(), "REDRESS_TEST_DATABASE_URL is not set");
+            return;
+        };
+        let schema = format!("t_bulk_{:016x}", rand::random::<u64>());
+        check(&Store::connect(&url, Some(&schema)).await.expect("postgres")).await;
+    }
 }

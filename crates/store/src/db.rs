@@ -197,7 +197,14 @@ impl Store {
         let m = migrator(self.backend);
         match target {
             Some(v) => m.run_to(v, self.write_pool()).await?,
-            None => m.run(self.write_pool()).await?,
+            None => {
+                m.run(self.write_pool()).await?;
+                // A bulk load that was interrupted left its indexes to build: build them now.
+                let built = self.bulk_loaded().await?;
+                if built > 0 {
+                    tracing::warn!(indexes = built, "built the indexes an interrupted bulk load left");
+                }
+            }
         }
         Ok(())
     }
@@ -277,6 +284,6 @@ async fn lock_file(path: std::path::PathBuf) -> Result<std::fs::File, StoreError
     locked.map_err(|e| StoreError::Internal(format!("cannot lock the database for migration: {e}")))
 }
 
-fn quote_ident(s: &str) -> String {
+pub(crate) fn quote_ident(s: &str) -> String {
     s.replace('"', "\"\"")
 }
