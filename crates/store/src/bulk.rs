@@ -159,7 +159,7 @@ impl Store {
                 BULK_TABLES
             )),
             Backend::Postgres => sqlx::query(crate::sql::built!(
-                postgres: "SELECT indexname AS name, indexdef AS definition FROM pg_indexes
+                postgres: "SELECT CAST(indexname AS TEXT) AS name, indexdef AS definition FROM pg_indexes
                  WHERE schemaname = current_schema() AND indexdef NOT LIKE 'CREATE UNIQUE%' AND tablename IN ({})",
                 BULK_TABLES
             )),
