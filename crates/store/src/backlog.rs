@@ -27,8 +27,8 @@ fn cap() -> i64 {
     i64::try_from(BACKLOG_CAP).unwrap_or(i64::MAX) + 1
 }
 
-/// A row of `n` (each part counted up to the cap + 1) and `oldest`, `oldest2` (either may be
-/// absent or NULL).
+/// A row of `n` (each part counted up to the cap + 1, so a sum above the cap means more than
+/// the cap wait) and `oldest`, `oldest2` (either may be absent or NULL).
 fn backlog_of(row: &AnyRow) -> Result<Backlog, StoreError> {
     let n: i64 = row.try_get("n")?;
     let firsts =
@@ -38,71 +38,74 @@ fn backlog_of(row: &AnyRow) -> Result<Backlog, StoreError> {
 }
 
 impl Store {
+    /// Reads one backlog statement's row.
+    async fn read(&self, q: crate::applications::row::AnyQuery<'_>) -> Result<Backlog, StoreError> {
+        backlog_of(&q.fetch_one(&self.pool).await?)
+    }
+
     /// Submissions whose system snapshot is not taken yet (drafts, not submitted, have none).
     pub async fn snapshot_backlog(&self) -> Result<Backlog, StoreError> {
-        let row = sqlx::query(
-            "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM applications
+        self.read(
+            sqlx::query(
+                "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM applications
                      WHERE snapshot_pending = 1 AND submitted_at IS NOT NULL LIMIT $1) w) AS n,
                     (SELECT submitted_at FROM applications WHERE snapshot_pending = 1 AND submitted_at IS NOT NULL
                      ORDER BY submitted_at LIMIT 1) AS oldest",
+            )
+            .bind(cap()),
         )
-        .bind(cap())
-        .fetch_one(&self.pool)
-        .await?;
-        backlog_of(&row)
+        .await
     }
 
     /// Timeline events and files waiting to be chained (a submitted draft's parked files wait
     /// with its submission's event, which is counted).
     pub async fn audit_backlog(&self) -> Result<Backlog, StoreError> {
-        let row = sqlx::query(
-            "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM application_events WHERE audit_pending = 1 LIMIT $1) w)
+        self.read(
+            sqlx::query(
+                "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM application_events WHERE audit_pending = 1 LIMIT $1) w)
                   + (SELECT COUNT(*) FROM (SELECT 1 FROM evidence WHERE audit_pending = 1 LIMIT $1) v) AS n,
                     (SELECT at FROM application_events WHERE audit_pending = 1 ORDER BY at LIMIT 1) AS oldest,
                     (SELECT uploaded_at FROM evidence WHERE audit_pending = 1 ORDER BY uploaded_at LIMIT 1) AS oldest2",
+            )
+            .bind(cap()),
         )
-        .bind(cap())
-        .fetch_one(&self.pool)
-        .await?;
-        let mut b = backlog_of(&row)?;
-        // Two parts, each counted to the cap + 1.
-        b.capped |= b.waiting >= BACKLOG_CAP;
-        Ok(b)
+        .await
     }
 
     /// Payouts due now (open, and their next attempt's time has come); oldest: the longest due.
     pub async fn payout_backlog(&self, now: Timestamp) -> Result<Backlog, StoreError> {
-        let row = sqlx::query(built!(
-            "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM payouts WHERE state IN ({open}) AND next_attempt_at <= $1
+        self.read(
+            sqlx::query(built!(
+                "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM payouts WHERE state IN ({open}) AND next_attempt_at <= $1
                      LIMIT $2) w) AS n,
                     (SELECT MIN(next_attempt_at) FROM payouts WHERE state IN ({open}) AND next_attempt_at <= $1)
                      AS oldest",
-            open = crate::payout_states_sql(|s| !s.is_final())
-        ))
-        .bind(ms(now))
-        .bind(cap())
-        .fetch_one(&self.pool)
-        .await?;
-        backlog_of(&row)
+                open = crate::payout_states_sql(|s| !s.is_final())
+            ))
+            .bind(ms(now))
+            .bind(cap()),
+        )
+        .await
     }
 
     /// Sessions past their expiry, not removed yet.
     pub async fn session_backlog(&self, now: Timestamp) -> Result<Backlog, StoreError> {
-        let row = sqlx::query(
-            "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM sessions WHERE expires_at <= $1 LIMIT $2) w) AS n,
+        self.read(
+            sqlx::query(
+                "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM sessions WHERE expires_at <= $1 LIMIT $2) w) AS n,
                     (SELECT MIN(expires_at) FROM sessions WHERE expires_at <= $1) AS oldest",
+            )
+            .bind(ms(now))
+            .bind(cap()),
         )
-        .bind(ms(now))
-        .bind(cap())
-        .fetch_one(&self.pool)
-        .await?;
-        backlog_of(&row)
+        .await
     }
 
     /// The sandbox's refunds due to settle, and settled ones whose callback is not delivered.
     pub async fn sandbox_backlog(&self, now: Timestamp) -> Result<Backlog, StoreError> {
-        let row = sqlx::query(
-            "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM sandbox_refunds
+        self.read(
+            sqlx::query(
+                "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM sandbox_refunds
                      WHERE status = 'PROCESSING' AND settle_at <= $1 LIMIT $2) w)
                   + (SELECT COUNT(*) FROM (SELECT 1 FROM sandbox_refunds
                      WHERE settled_at IS NOT NULL AND notified_at IS NULL AND notify_url IS NOT NULL LIMIT $2) v) AS n,
@@ -110,14 +113,11 @@ impl Store {
                      AS oldest,
                     (SELECT MIN(settled_at) FROM sandbox_refunds
                      WHERE settled_at IS NOT NULL AND notified_at IS NULL AND notify_url IS NOT NULL) AS oldest2",
+            )
+            .bind(ms(now))
+            .bind(cap()),
         )
-        .bind(ms(now))
-        .bind(cap())
-        .fetch_one(&self.pool)
-        .await?;
-        let mut b = backlog_of(&row)?;
-        b.capped |= b.waiting >= BACKLOG_CAP;
-        Ok(b)
+        .await
     }
 }
 
