@@ -23,7 +23,10 @@
 //! order, paid through WeChat Pay, Alipay or bank card, with one delivery reading; buyers are
 //! `b00001` … (50,000 by default, password `redress-demo`, one in ten in English). Open
 //! applications were submitted in the last two weeks, so their review due times spread over
-//! about two weeks (some overdue); the rest over the year before. Every submitted application
+//! about two weeks (some overdue); the rest over the year before. They are written in the
+//! order they were submitted, and each slice's timeline and files in time order, so the rows
+//! lie on disk as a real history's do (written as it happened) and the audit chain, which
+//! walks them in time order, reads them as it would on a real platform's database. Every submitted application
 //! has Redress's system snapshot, and six in ten a buyer's screenshot: the rows are real, the
 //! bytes are two files shared by all (content addressed), so a generated application's case
 //! file is not meaningful evidence. The audit chain is left to catch up: every generated event
@@ -47,6 +50,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 /// What the history holds.
+#[derive(Clone)]
 pub struct Shape {
     pub applications: usize,
     pub buyers: usize,
@@ -69,6 +73,9 @@ enum Outcome {
     SettledOutside,
 }
 
+/// Of every thousand applications, how many are still open (the first four rows below).
+const OPEN_PER_MILLE: usize = 150;
+
 /// The mix, per mille (the table above).
 const MIX: [(Outcome, u32); 9] = [
     (Outcome::Submitted, 50),
@@ -83,9 +90,11 @@ const MIX: [(Outcome, u32); 9] = [
 ];
 
 impl Outcome {
-    fn pick(rng: &mut StdRng) -> Outcome {
-        let mut roll = rng.random_range(0..1000u32);
-        for (o, share) in MIX {
+    /// An open outcome or a closed one, in the proportions of the mix.
+    fn pick(rng: &mut StdRng, open: bool) -> Outcome {
+        let group = MIX.iter().filter(|(o, _)| o.is_open() == open);
+        let mut roll = rng.random_range(0..group.clone().map(|(_, s)| s).sum::<u32>());
+        for &(o, share) in group {
             if roll < share {
                 return o;
             }
@@ -147,9 +156,10 @@ pub async fn generate(store: &Store, evidence_dir: &Path, shape: &Shape) -> anyh
     );
     // Slices are made on one task while the previous one is written.
     let (tx, mut rx) = tokio::sync::mpsc::channel::<(Bulk, usize)>(2);
-    let (apps, buyers, seed, slice, now) = (shape.applications, shape.buyers, shape.seed, shape.slice, shape.now);
+    let (apps, slice, now) = (shape.applications, shape.slice, shape.now);
+    let shape = shape.clone();
     let maker = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        let mut g = Generator::new(seed, buyers, now, rules, calendar, files);
+        let mut g = Generator::new(&shape, rules, calendar, files);
         let mut first = Bulk { users: g.buyers(), ..Bulk::default() };
         let mut done = 0;
         while done < apps {
@@ -158,6 +168,9 @@ pub async fn generate(store: &Store, evidence_dir: &Path, shape: &Shape) -> anyh
             for i in done..done + n {
                 g.application(i, &mut bulk)?;
             }
+            // In the order they happened, so the rows lie on disk as a real history's do.
+            bulk.events.sort_by_key(|(_, _, e)| e.at);
+            bulk.evidence.sort_by_key(|v| v.uploaded_at);
             done += n;
             if tx.blocking_send((bulk, n)).is_err() {
                 break;
@@ -187,6 +200,8 @@ fn order_no(i: usize) -> String {
 
 struct Generator {
     rng: StdRng,
+    /// How many applications in all: the open ones are the last [`OPEN_PER_MILLE`] of them.
+    total: usize,
     buyers: usize,
     now: Timestamp,
     rules: Rules,
@@ -198,9 +213,11 @@ struct Generator {
 }
 
 impl Generator {
-    fn new(seed: u64, buyers: usize, now: Timestamp, rules: Rules, calendar: BusinessCalendar, files: Files) -> Self {
+    fn new(shape: &Shape, rules: Rules, calendar: BusinessCalendar, files: Files) -> Self {
+        let (seed, buyers, now) = (shape.seed, shape.buyers, shape.now);
         Generator {
             rng: StdRng::seed_from_u64(seed),
+            total: shape.applications,
             buyers: buyers.max(1),
             now,
             rules,
@@ -246,17 +263,27 @@ impl Generator {
     }
 
     /// The `i`-th application, with its order, delivery, timeline, files and payout.
+    /// The `i`-th application's outcome and submission time. Applications come in the order
+    /// they were submitted, as a real history was written: the closed ones over the year
+    /// before the last two weeks, then the open ones over the last two weeks.
+    fn when(&mut self, i: usize) -> (Outcome, Timestamp) {
+        let open = self.total * OPEN_PER_MILLE / 1000;
+        let closed = self.total - open;
+        let (first, count, from, span) = if i < closed {
+            (0, closed, self.now - SignedDuration::from_hours(365 * 24), 350 * 24 * 60)
+        } else {
+            (closed, open, self.now - SignedDuration::from_mins(14 * 24 * 60 - 10), 14 * 24 * 60 - 20)
+        };
+        let outcome = Outcome::pick(&mut self.rng, i >= closed);
+        let offset = ((i - first) as i64 * span) / count.max(1) as i64;
+        (outcome, from + SignedDuration::from_mins(offset))
+    }
+
     fn application(&mut self, i: usize, bulk: &mut Bulk) -> anyhow::Result<()> {
-        let outcome = Outcome::pick(&mut self.rng);
+        let (outcome, submitted_at) = self.when(i);
         let buyer = Username::parse(&Self::buyer_name(self.rng.random_range(0..self.buyers)))?;
         let (name, platform, unit, promised, price) = PRODUCTS[self.rng.random_range(0..PRODUCTS.len())];
         let channel = Channel::ALL[self.rng.random_range(0..Channel::ALL.len())];
-        // When it was submitted: open ones in the last two weeks, the rest in the year before.
-        let submitted_at = if outcome.is_open() {
-            self.now - self.minutes(10, 14 * 24 * 60)
-        } else {
-            self.now - self.minutes(15 * 24 * 60, 365 * 24 * 60)
-        };
         let deadline = submitted_at - self.minutes(60, 3 * 24 * 60);
         let paid_at = deadline - SignedDuration::from_hours(72);
         let order = Order {
@@ -429,20 +456,24 @@ mod tests {
     #[test]
     fn the_mix_is_whole_and_fifteen_percent_open() {
         assert_eq!(MIX.iter().map(|(_, s)| s).sum::<u32>(), 1000);
-        assert_eq!(MIX.iter().filter(|(o, _)| o.is_open()).map(|(_, s)| s).sum::<u32>(), 150);
+        assert_eq!(MIX.iter().filter(|(o, _)| o.is_open()).map(|(_, s)| s).sum::<u32>() as usize, OPEN_PER_MILLE);
     }
 
     #[test]
     fn every_generated_application_ends_where_its_outcome_says() {
         let files = Files { png: ("a".repeat(64), 1), snapshot: ("b".repeat(64), 1) };
         let now: Timestamp = "2026-12-01T02:00:00Z".parse().expect("time");
-        let mut g = Generator::new(7, 100, now, Policy::seed_v1().rules, BusinessCalendar::china_default(), files);
+        let shape = Shape { applications: 2000, buyers: 100, seed: 7, slice: 2000, now };
+        let mut g = Generator::new(&shape, Policy::seed_v1().rules, BusinessCalendar::china_default(), files);
         let mut bulk = Bulk::default();
         for i in 0..2000 {
             g.application(i, &mut bulk).expect("generated");
         }
         let open = bulk.applications.iter().filter(|a| a.state.is_open()).count();
-        assert!((200..400).contains(&open), "{open} of 2000 open");
+        assert_eq!(open, 300, "15 % of 2000 open");
+        let submitted: Vec<_> = bulk.applications.iter().map(|a| a.submitted_at).collect();
+        assert!(submitted.is_sorted(), "in the order they were submitted");
+        assert!(bulk.applications[..1700].iter().all(|a| !a.state.is_open()), "the open ones are the latest");
         let per_app = bulk.events.len() as f64 / 2000.0;
         assert!((2.6..3.2).contains(&per_app), "{per_app} events per application");
         for a in &bulk.applications {
