@@ -4,6 +4,7 @@
 use crate::{App, Result};
 use jiff::Timestamp;
 use redress_domain::calendar::BusinessCalendar;
+use redress_domain::ids::Username;
 use redress_store::{NewUser, User};
 
 impl App {
@@ -11,6 +12,12 @@ impl App {
     /// `None` when the name or password is wrong (which of the two is not said).
     pub async fn login(&self, username: &str, password: &str) -> Result<Option<(String, User, Timestamp)>> {
         Ok(self.store.login(username, password, self.now()).await?)
+    }
+
+    /// Sets `username`'s password and signs the account out everywhere: how many sessions
+    /// ended.
+    pub async fn set_password(&self, username: &Username, password: &str) -> Result<u64> {
+        Ok(self.store.set_password(username, password).await?)
     }
 
     /// Ends the session of `token` (nothing happens for an unknown one).

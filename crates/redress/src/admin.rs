@@ -43,6 +43,14 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Set an account's password (one the merchant API created has none until then) and end
+    /// all its sessions.
+    SetPassword {
+        username: String,
+        /// Read the password from the first line of standard input (otherwise it is asked for).
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -72,8 +80,7 @@ pub enum CalendarCommand {
 pub async fn run(app: &App, cmd: AdminCommand) -> anyhow::Result<()> {
     match cmd {
         AdminCommand::User(UserCommand::Create { username, role, display_name, locale, password_stdin }) => {
-            let name = Username::parse(&username)
-                .map_err(|_| anyhow::anyhow!("usernames are 1–64 lower-case letters, digits, '_', '.' or '-'"))?;
+            let name = username_of(&username)?;
             let role = Role::parse(&role)
                 .filter(|r| *r != Role::System)
                 .ok_or_else(|| anyhow::anyhow!("role must be buyer, agent, reviewer, senior_reviewer or admin"))?;
@@ -81,9 +88,6 @@ pub async fn run(app: &App, cmd: AdminCommand) -> anyhow::Result<()> {
                 bail!("locale must be zh-CN or en");
             }
             let password = read_password(password_stdin)?;
-            if password.chars().count() < 8 {
-                bail!("the password must have at least 8 characters");
-            }
             let display = display_name.unwrap_or_else(|| username.clone());
             app.create_user(NewUser {
                 username: name,
@@ -95,6 +99,15 @@ pub async fn run(app: &App, cmd: AdminCommand) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot create user {username}"))?;
             println!("created {} {username}", role.as_str());
+        }
+        AdminCommand::User(UserCommand::SetPassword { username, password_stdin }) => {
+            let name = username_of(&username)?;
+            let password = read_password(password_stdin)?;
+            let ended = match app.set_password(&name, &password).await {
+                Err(redress_app::Error::Store(redress_store::StoreError::NotFound)) => bail!("no user {username}"),
+                done => done.with_context(|| format!("cannot set the password of {username}"))?,
+            };
+            println!("password set for {username}; {ended} session(s) ended");
         }
         AdminCommand::Token(TokenCommand::Create { name }) => {
             let token = app.create_api_token(&name).await?;
@@ -133,16 +146,26 @@ pub async fn run(app: &App, cmd: AdminCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn username_of(name: &str) -> anyhow::Result<Username> {
+    Username::parse(name).map_err(|_| anyhow::anyhow!("usernames are 1–64 lower-case letters, digits, '_', '.' or '-'"))
+}
+
+/// A new password, from standard input or asked for twice; at least 8 characters.
 fn read_password(from_stdin: bool) -> anyhow::Result<String> {
-    if from_stdin || !std::io::stdin().is_terminal() {
+    let password = if from_stdin || !std::io::stdin().is_terminal() {
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line)?;
-        return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    } else {
+        let first = rpassword::prompt_password("password: ")?;
+        let second = rpassword::prompt_password("again: ")?;
+        if first != second {
+            bail!("the passwords differ");
+        }
+        first
+    };
+    if password.chars().count() < 8 {
+        bail!("the password must have at least 8 characters");
     }
-    let first = rpassword::prompt_password("password: ")?;
-    let second = rpassword::prompt_password("again: ")?;
-    if first != second {
-        bail!("the passwords differ");
-    }
-    Ok(first)
+    Ok(password)
 }

@@ -29,6 +29,12 @@ fn admin_commands() {
     assert!(!bad.status.success() && text(&bad).contains("role must be"), "{}", text(&bad));
     let short = redress(d, &["admin", "user", "create", "y", "--role", "buyer", "--password-stdin"], Some("short\n"));
     assert!(!short.status.success() && text(&short).contains("at least 8"), "{}", text(&short));
+    let set = redress(d, &["admin", "user", "set-password", "rita", "--password-stdin"], Some("a new long secret\n"));
+    assert!(text(&set).contains("password set for rita; 0 session(s) ended"), "{}", text(&set));
+    let nobody = redress(d, &["admin", "user", "set-password", "nobody"], Some("a new long secret\n"));
+    assert!(!nobody.status.success() && text(&nobody).contains("no user nobody"), "{}", text(&nobody));
+    let short = redress(d, &["admin", "user", "set-password", "rita"], Some("short\n"));
+    assert!(!short.status.success() && text(&short).contains("at least 8"), "{}", text(&short));
 
     let token = redress(d, &["admin", "token", "create", "shop"], None);
     assert!(String::from_utf8_lossy(&token.stdout).trim().starts_with("rdm_"), "{}", text(&token));

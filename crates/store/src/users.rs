@@ -80,6 +80,28 @@ impl Store {
         })
     }
 
+    /// Gives `username` a new password (an account the merchant API created has none until
+    /// then) and ends every session the account has, in one transaction: how many it ended.
+    pub async fn set_password(&self, username: &Username, password: &str) -> Result<u64, StoreError> {
+        let hash = hash_password(password.to_owned()).await?;
+        let mut tx = self.write().await?;
+        let set = sqlx::query("UPDATE users SET password_hash = $1 WHERE username = $2")
+            .bind(hash)
+            .bind(username.as_str())
+            .execute(&mut **tx)
+            .await?;
+        if set.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let ended = sqlx::query("DELETE FROM sessions WHERE username = $1")
+            .bind(username.as_str())
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(ended)
+    }
+
     pub async fn user(&self, username: &str) -> Result<User, StoreError> {
         let row = sqlx::query("SELECT username, display_name, role, locale FROM users WHERE username = $1")
             .bind(username)

@@ -176,6 +176,18 @@ both!(buyers_are_upserted_and_orders_wait_for_them, |app: TestApp| async move {
             .await;
         assert_ne!(r.status, StatusCode::CREATED, "{password:?} signs in");
     }
+    // An administrator gives her a password (`redress admin user set-password`): she signs
+    // in with it, and setting it again ends the session she has.
+    assert_eq!(app.state.app.set_password(&name, crate::helpers::PASSWORD).await.expect("set"), 0);
+    let session = app.login("carol").await;
+    assert_eq!(app.get("/api/v1/me", &session).await.status, StatusCode::OK);
+    assert_eq!(app.state.app.set_password(&name, "another long secret").await.expect("set"), 1);
+    assert_eq!(app.get("/api/v1/me", &session).await.status, StatusCode::UNAUTHORIZED);
+    let stranger = redress_domain::ids::Username::parse("nobody").expect("name");
+    assert!(matches!(
+        app.state.app.set_password(&stranger, "another long secret").await,
+        Err(redress_app::Error::Store(redress_store::StoreError::NotFound))
+    ));
 
     // Every bad field at once; nothing written.
     let r = buyer("carol", json!({"display_name": " ", "email": "carol@", "phone": "12"})).await;
