@@ -26,8 +26,8 @@
 //! about two weeks (some overdue); the rest over the year before. They are written in the
 //! order they were submitted, and each slice's timeline and files in time order, so the rows
 //! lie on disk as a real history's do (written as it happened) and the audit chain, which
-//! walks them in time order, reads them as it would on a real platform's database. Every submitted application
-//! has Redress's system snapshot, and six in ten a buyer's screenshot: the rows are real, the
+//! walks them in time order, reads them as it would on a real platform's database. Every
+//! submitted application has Redress's system snapshot, and six in ten a buyer's screenshot: the rows are real, the
 //! bytes are two files shared by all (content addressed), so a generated application's case
 //! file is not meaningful evidence. The audit chain is left to catch up: every generated event
 //! is new to it.
@@ -73,9 +73,6 @@ enum Outcome {
     SettledOutside,
 }
 
-/// Of every thousand applications, how many are still open (the first four rows below).
-const OPEN_PER_MILLE: usize = 150;
-
 /// The mix, per mille (the table above).
 const MIX: [(Outcome, u32); 9] = [
     (Outcome::Submitted, 50),
@@ -90,6 +87,11 @@ const MIX: [(Outcome, u32); 9] = [
 ];
 
 impl Outcome {
+    /// Of every thousand applications, how many are still open (the first four rows).
+    fn open_per_mille() -> u32 {
+        MIX.iter().filter(|(o, _)| o.is_open()).map(|(_, s)| s).sum()
+    }
+
     /// An open outcome or a closed one, in the proportions of the mix.
     fn pick(rng: &mut StdRng, open: bool) -> Outcome {
         let group = MIX.iter().filter(|(o, _)| o.is_open() == open);
@@ -200,7 +202,7 @@ fn order_no(i: usize) -> String {
 
 struct Generator {
     rng: StdRng,
-    /// How many applications in all: the open ones are the last [`OPEN_PER_MILLE`] of them.
+    /// How many applications in all: the open ones are the last of them.
     total: usize,
     buyers: usize,
     now: Timestamp,
@@ -214,12 +216,11 @@ struct Generator {
 
 impl Generator {
     fn new(shape: &Shape, rules: Rules, calendar: BusinessCalendar, files: Files) -> Self {
-        let (seed, buyers, now) = (shape.seed, shape.buyers, shape.now);
         Generator {
-            rng: StdRng::seed_from_u64(seed),
+            rng: StdRng::seed_from_u64(shape.seed),
             total: shape.applications,
-            buyers: buyers.max(1),
-            now,
+            buyers: shape.buyers.max(1),
+            now: shape.now,
             rules,
             calendar,
             files,
@@ -262,23 +263,24 @@ impl Generator {
         }
     }
 
-    /// The `i`-th application, with its order, delivery, timeline, files and payout.
     /// The `i`-th application's outcome and submission time. Applications come in the order
     /// they were submitted, as a real history was written: the closed ones over the year
     /// before the last two weeks, then the open ones over the last two weeks.
     fn when(&mut self, i: usize) -> (Outcome, Timestamp) {
-        let open = self.total * OPEN_PER_MILLE / 1000;
+        let open = self.total * Outcome::open_per_mille() as usize / 1000;
         let closed = self.total - open;
-        let (first, count, from, span) = if i < closed {
-            (0, closed, self.now - SignedDuration::from_hours(365 * 24), 350 * 24 * 60)
-        } else {
+        let is_open = i >= closed;
+        let (first, count, from, span) = if is_open {
             (closed, open, self.now - SignedDuration::from_mins(14 * 24 * 60 - 10), 14 * 24 * 60 - 20)
+        } else {
+            (0, closed, self.now - SignedDuration::from_hours(365 * 24), 350 * 24 * 60)
         };
-        let outcome = Outcome::pick(&mut self.rng, i >= closed);
+        let outcome = Outcome::pick(&mut self.rng, is_open);
         let offset = ((i - first) as i64 * span) / count.max(1) as i64;
         (outcome, from + SignedDuration::from_mins(offset))
     }
 
+    /// The `i`-th application, with its order, delivery, timeline, files and payout.
     fn application(&mut self, i: usize, bulk: &mut Bulk) -> anyhow::Result<()> {
         let (outcome, submitted_at) = self.when(i);
         let buyer = Username::parse(&Self::buyer_name(self.rng.random_range(0..self.buyers)))?;
@@ -456,7 +458,7 @@ mod tests {
     #[test]
     fn the_mix_is_whole_and_fifteen_percent_open() {
         assert_eq!(MIX.iter().map(|(_, s)| s).sum::<u32>(), 1000);
-        assert_eq!(MIX.iter().filter(|(o, _)| o.is_open()).map(|(_, s)| s).sum::<u32>() as usize, OPEN_PER_MILLE);
+        assert_eq!(Outcome::open_per_mille(), 150);
     }
 
     #[test]
