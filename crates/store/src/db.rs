@@ -1,6 +1,7 @@
 //! Connecting, per-backend settings, migrations and transactions.
 
 use crate::error::StoreError;
+use futures_util::future::{BoxFuture, Either};
 use sqlx::AnyConnection;
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
@@ -25,6 +26,10 @@ pub struct Store {
     /// SQLite's single write connection (writes queue on it in order instead of polling the
     /// file lock); `None` on PostgreSQL, where writes use the pool.
     writer: Option<AnyPool>,
+    /// SQLite's group commit: writes queued here run one after another in one transaction
+    /// (see [`Store::grouped`]); `None` on PostgreSQL.
+    group: Option<tokio::sync::mpsc::UnboundedSender<GroupJob>>,
+    group_stats: Arc<GroupStats>,
     /// The SQLite database file (for the lock that serialises migrations).
     sqlite_file: Option<std::path::PathBuf>,
     /// The PostgreSQL schema it works in, if not the default.
@@ -151,6 +156,12 @@ impl Store {
             ),
             Backend::Postgres => (options(24, "").connect(url).await?, None),
         };
+        let group_stats = Arc::new(GroupStats::default());
+        let group = writer.clone().map(|w| {
+            let (send, receive) = tokio::sync::mpsc::unbounded_channel();
+            WRITER.spawn(run_groups(w, receive, group_stats.clone()));
+            send
+        });
         let schema_name = schema.clone();
         let sqlite_file = match backend {
             Backend::Sqlite => Some(sqlite_path(url)),
@@ -159,6 +170,8 @@ impl Store {
         Ok(Store {
             pool,
             writer,
+            group,
+            group_stats,
             backend,
             sqlite_file,
             schema: schema_name,
@@ -258,11 +271,152 @@ impl Store {
         }
     }
 
+    /// Runs `f` in a write transaction and returns once that transaction is durable.
+    ///
+    /// On SQLite this is group commit: writes that arrive while one is running queue up, and
+    /// the writer thread runs the queue one write after another inside one transaction, each
+    /// in a savepoint of its own (a write that fails is rolled back alone), then commits them
+    /// all with one fsync. A commit writes every page a write touched to the WAL, and a
+    /// submission touches a page in each of the application's indexes: writes that share a
+    /// commit share those pages and the fsync. No caller learns of success before the
+    /// commit; if the commit fails, every write in it fails. `f` gets only the transaction: it
+    /// must not use the store to write (the write connection is the group's), nor read on
+    /// the pool what it wrote (readers see it after the commit).
+    ///
+    /// On PostgreSQL, one transaction of its own on the pool (the server groups commits).
+    ///
+    /// The write is queued when this is called, not when the future is first polled.
+    pub(crate) fn grouped<T, F>(&self, f: F) -> impl Future<Output = Result<T, StoreError>> + Send + use<T, F>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut WriteTx) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
+    {
+        let Some(group) = &self.group else {
+            let store = self.clone();
+            return Either::Left(async move {
+                let mut tx = store.write().await?;
+                let value = f(&mut tx).await?;
+                tx.commit().await?;
+                Ok(value)
+            });
+        };
+        let (tell, told) = tokio::sync::oneshot::channel();
+        let job: GroupJob = Box::new(move |tx| {
+            Box::pin(async move {
+                let outcome = f(tx).await;
+                let keep = outcome.is_ok();
+                let tell: Tell = Box::new(move |committed| {
+                    // The caller may have gone (a dropped request): nothing to tell then.
+                    drop(tell.send(committed.and(outcome)));
+                });
+                Done { keep, tell }
+            })
+        });
+        let queued = group.send(job).is_ok();
+        Either::Right(async move {
+            if !queued {
+                return Err(StoreError::Internal("the SQLite writer has stopped".into()));
+            }
+            // Dropped untold: the group failed before this write ended (its savepoint could
+            // not be taken, or the write panicked).
+            told.await.map_err(|_| StoreError::Internal("the write did not complete".into()))?
+        })
+    }
+
+    /// How many group commits this store has made, and how many writes they carried (SQLite;
+    /// zero on PostgreSQL).
+    pub fn group_commits(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.group_stats.commits.load(Relaxed), self.group_stats.writes.load(Relaxed))
+    }
+
     pub async fn close(&self) {
         if let Some(w) = &self.writer {
             w.close().await;
         }
         self.pool.close().await;
+    }
+}
+
+/// A write waiting for a group commit: it runs on the group's transaction and says whether
+/// its savepoint stays, and how to tell its caller once the group's commit is known.
+type GroupJob = Box<dyn for<'c> FnOnce(&'c mut WriteTx) -> BoxFuture<'c, Done> + Send>;
+
+/// Tells a grouped write's caller how its group's commit went.
+type Tell = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+
+struct Done {
+    keep: bool,
+    tell: Tell,
+}
+
+/// Counts of the group commits made, for tests and monitoring.
+#[derive(Debug, Default)]
+struct GroupStats {
+    commits: std::sync::atomic::AtomicU64,
+    writes: std::sync::atomic::AtomicU64,
+}
+
+/// The most writes one commit carries, so a steady stream of writes still commits often.
+const GROUP_MAX: usize = 64;
+
+/// The group-commit loop of one SQLite database, on the writer thread: takes the first waiting
+/// write, then every write that is waiting when the one before it ends (up to
+/// [`GROUP_MAX`]), and commits them together.
+async fn run_groups(
+    writer: AnyPool,
+    mut queue: tokio::sync::mpsc::UnboundedReceiver<GroupJob>,
+    stats: Arc<GroupStats>,
+) {
+    use std::sync::atomic::Ordering::Relaxed;
+    while let Some(first) = queue.recv().await {
+        let mut told = Vec::new();
+        let committed = run_group(&writer, first, &mut queue, &mut told).await;
+        if committed.is_ok() {
+            stats.commits.fetch_add(1, Relaxed);
+            stats.writes.fetch_add(u64::try_from(told.len()).unwrap_or(u64::MAX), Relaxed);
+        }
+        for tell in told {
+            tell(committed.as_ref().map_err(group_failure).copied());
+        }
+    }
+}
+
+/// One group: its writes' outcomes are pushed to `told` as they run, the commit's is returned.
+async fn run_group(
+    writer: &AnyPool,
+    first: GroupJob,
+    queue: &mut tokio::sync::mpsc::UnboundedReceiver<GroupJob>,
+    told: &mut Vec<Tell>,
+) -> Result<(), StoreError> {
+    use futures_util::FutureExt;
+    let mut tx = WriteTx { tx: writer.begin_with("BEGIN IMMEDIATE").await? };
+    let mut next = Some(first);
+    while let Some(job) = next.take() {
+        (&mut **tx).execute("SAVEPOINT grouped").await?;
+        // A write that panics leaves the transaction in an unknown state: the group fails.
+        let done = std::panic::AssertUnwindSafe(job(&mut tx))
+            .catch_unwind()
+            .await
+            .map_err(|_| StoreError::Internal("a grouped write panicked".into()))?;
+        told.push(done.tell);
+        if !done.keep {
+            (&mut **tx).execute("ROLLBACK TO grouped").await?;
+        }
+        (&mut **tx).execute("RELEASE grouped").await?;
+        if told.len() < GROUP_MAX {
+            next = queue.try_recv().ok();
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The error each write of a failed group gets.
+fn group_failure(e: &StoreError) -> StoreError {
+    match e {
+        StoreError::Busy => StoreError::Busy,
+        e => StoreError::Internal(format!("the commit failed: {e}")),
     }
 }
 
@@ -286,4 +440,110 @@ async fn lock_file(path: std::path::PathBuf) -> Result<std::fs::File, StoreError
 
 pub(crate) fn quote_ident(s: &str) -> String {
     s.replace('"', "\"\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn store(dir: &tempfile::TempDir) -> Store {
+        let store = Store::connect(&Store::sqlite_url(dir.path()), None).await.expect("store");
+        store.migrate().await.expect("migrate");
+        store
+    }
+
+    // The writes are settings named `g-…`.
+
+    /// A grouped write of `k` that fails after writing when `k` starts with "bad".
+    fn put(s: &Store, k: &str) -> impl Future<Output = Result<(), StoreError>> + use<> {
+        let k = k.to_owned();
+        s.grouped(move |tx| {
+            Box::pin(async move {
+                sqlx::query("INSERT INTO settings (key, value, updated_at) VALUES ($1, '', 0)")
+                    .bind(format!("g-{k}"))
+                    .execute(&mut ***tx)
+                    .await?;
+                if k.starts_with("bad") { Err(StoreError::Conflict) } else { Ok(()) }
+            })
+        })
+    }
+
+    async fn keys(s: &Store) -> Vec<String> {
+        let rows = sqlx::query("SELECT key FROM settings WHERE key LIKE 'g-%' ORDER BY key")
+            .fetch_all(&s.pool)
+            .await
+            .expect("keys");
+        rows.iter().map(|r| r.try_get::<String, _>("key").expect("key")[2..].to_owned()).collect()
+    }
+
+    /// The first write of a group, held open until `gate` fires; `started` fires once it runs.
+    fn held_first(
+        s: &Store,
+        started: tokio::sync::oneshot::Sender<()>,
+        gate: tokio::sync::oneshot::Receiver<()>,
+    ) -> impl Future<Output = Result<(), StoreError>> + use<> {
+        s.grouped(move |tx| {
+            Box::pin(async move {
+                sqlx::query("INSERT INTO settings (key, value, updated_at) VALUES ('g-first', '', 0)")
+                    .execute(&mut ***tx)
+                    .await?;
+                started.send(()).expect("the test waits for it");
+                gate.await.expect("the test opens the gate");
+                Ok(())
+            })
+        })
+    }
+
+    /// Queues writes behind a first one held open, then lets the group run: the outcomes of
+    /// the first and of each of `behind`, and how many commits and writes were made.
+    async fn group_of(
+        s: &Store,
+        behind: impl FnOnce() -> Vec<futures_util::future::BoxFuture<'static, Result<(), StoreError>>>,
+    ) -> (Result<(), StoreError>, Vec<Result<(), StoreError>>, (u64, u64)) {
+        let (started, running) = tokio::sync::oneshot::channel();
+        let (open, gate) = tokio::sync::oneshot::channel();
+        let first = held_first(s, started, gate);
+        running.await.expect("the first write runs");
+        // Its row is not visible to readers before the group commits.
+        assert!(!keys(s).await.contains(&"first".to_owned()));
+        let before = s.group_commits();
+        let waiting = behind();
+        open.send(()).expect("open the gate");
+        let first = first.await;
+        let outcomes = futures_util::future::join_all(waiting).await;
+        let after = s.group_commits();
+        (first, outcomes, (after.0 - before.0, after.1 - before.1))
+    }
+
+    #[tokio::test]
+    async fn writes_waiting_share_one_commit_and_fail_alone() {
+        let dir = tempfile::tempdir().expect("dir");
+        let s = store(&dir).await;
+        let names = ["a", "bad-1", "b", "c", "bad-2", "d"];
+        let (first, outcomes, made) =
+            group_of(&s, || names.iter().map(|k| Box::pin(put(&s, k)) as BoxFuture<'static, _>).collect()).await;
+        assert!(first.is_ok());
+        for (k, r) in names.iter().zip(&outcomes) {
+            assert_eq!(r.is_ok(), !k.starts_with("bad"), "{k}: {r:?}");
+        }
+        assert_eq!(keys(&s).await, ["a", "b", "c", "d", "first"]);
+        assert_eq!(made, (1, 7), "one commit carried all seven");
+    }
+
+    #[tokio::test]
+    async fn a_write_that_panics_fails_its_group_and_the_writer_goes_on() {
+        let dir = tempfile::tempdir().expect("dir");
+        let s = store(&dir).await;
+        let (first, outcomes, made) = group_of(&s, || {
+            let x = put(&s, "x");
+            let panics = s.grouped(|_tx| Box::pin(async { panic!("a write that panics") }));
+            vec![Box::pin(x) as BoxFuture<'static, _>, Box::pin(panics)]
+        })
+        .await;
+        // The panic came after both had written: the group is rolled back, and both are told.
+        assert!(first.is_err() && outcomes.iter().all(Result::is_err), "{first:?} {outcomes:?}");
+        assert_eq!(made, (0, 0));
+        put(&s, "after").await.expect("the next write commits");
+        assert_eq!(keys(&s).await, ["after"]);
+    }
 }

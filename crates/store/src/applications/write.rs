@@ -52,11 +52,11 @@ impl Store {
     /// Applies a decision that does not change what the order's applications hold: the
     /// version guard makes a concurrent change lose with `Conflict`.
     pub async fn apply(&self, d: Decision, now: Timestamp) -> Result<Application, StoreError> {
-        self.writing(move |store| async move {
-            let mut tx = store.write().await?;
-            write_decision(&mut tx, &d, now).await?;
-            tx.commit().await?;
-            Ok(d.next)
+        self.grouped(move |tx| {
+            Box::pin(async move {
+                write_decision(tx, &d, now).await?;
+                Ok(d.next)
+            })
         })
         .await
     }
@@ -66,17 +66,13 @@ impl Store {
     /// `lock_version` is still that (every write that changes those facts bumps it) and a new
     /// number is still free; else [`Held::Lost`] and nothing is written.
     ///
-    /// One transaction on SQLite (on the single write connection); one statement on
+    /// One grouped write on SQLite (see [`Store::grouped`]); one statement on
     /// PostgreSQL (data-modifying CTEs: each round trip to a database server costs as much
     /// CPU as the commit), or a transaction there too when the decision writes a payout.
     pub async fn apply_held(&self, d: Decision, order_version: i64, now: Timestamp) -> Result<Held, StoreError> {
         match self.backend() {
-            Backend::Sqlite => {
-                self.writing(move |store| async move { held_in_transaction(&store, &d, order_version, now).await })
-                    .await
-            }
-            Backend::Postgres if d.payout.is_some() => held_in_transaction(self, &d, order_version, now).await,
-            Backend::Postgres => held_in_one_statement(self, &d, order_version, now).await,
+            Backend::Postgres if d.payout.is_none() => held_in_one_statement(self, &d, order_version, now).await,
+            _ => self.grouped(move |tx| Box::pin(async move { held_in(tx, &d, order_version, now).await })).await,
         }
     }
 
@@ -84,35 +80,31 @@ impl Store {
     /// (written by a concurrent request), and nothing was written. The order's row is locked
     /// first, so two drafts on one order cannot pass the check at once.
     pub async fn insert_draft(&self, draft: Application, now: Timestamp) -> Result<Option<ApplicationId>, StoreError> {
-        self.writing(move |store| async move {
-            let mut tx = store.write().await?;
-            crate::orders::lock_order(&mut tx, draft.order_no.as_str()).await?;
-            if let Some(id) = draft_on(&mut tx, &draft.order_no, &draft.buyer).await? {
-                return Ok(Some(id));
-            }
-            let taken = sqlx::query("SELECT 1 FROM applications WHERE id = $1")
-                .bind(draft.id.as_str())
-                .fetch_optional(&mut **tx)
-                .await?;
-            if taken.is_some() {
-                return Err(StoreError::Exists("application_id"));
-            }
-            bind_app(sqlx::query(sqlx::AssertSqlSafe(INSERT_APP.as_str())), &draft, now).execute(&mut **tx).await?;
-            tx.commit().await?;
-            Ok(None)
+        self.grouped(move |tx| {
+            Box::pin(async move {
+                crate::orders::lock_order(tx, draft.order_no.as_str()).await?;
+                if let Some(id) = draft_on(tx, &draft.order_no, &draft.buyer).await? {
+                    return Ok(Some(id));
+                }
+                let taken = sqlx::query("SELECT 1 FROM applications WHERE id = $1")
+                    .bind(draft.id.as_str())
+                    .fetch_optional(&mut ***tx)
+                    .await?;
+                if taken.is_some() {
+                    return Err(StoreError::Exists("application_id"));
+                }
+                bind_app(sqlx::query(sqlx::AssertSqlSafe(INSERT_APP.as_str())), &draft, now)
+                    .execute(&mut ***tx)
+                    .await?;
+                Ok(None)
+            })
         })
         .await
     }
 
     /// Saves a changed draft over `prev_version`.
     pub async fn save_draft(&self, next: Application, prev_version: i64, now: Timestamp) -> Result<(), StoreError> {
-        self.writing(move |store| async move {
-            let mut tx = store.write().await?;
-            save(&mut tx, prev_version, &next, now).await?;
-            tx.commit().await?;
-            Ok(())
-        })
-        .await
+        self.grouped(move |tx| Box::pin(async move { save(tx, prev_version, &next, now).await })).await
     }
 
     /// Deletes a draft at `version` and its evidence rows (drafts have no timeline, so nothing
@@ -120,35 +112,35 @@ impl Store {
     /// for the caller to remove from the evidence store when nothing else refers to them.
     pub async fn delete_draft(&self, id: &ApplicationId, version: i64) -> Result<Vec<String>, StoreError> {
         let id = id.clone();
-        self.writing(move |s| async move {
-            let mut tx = s.write().await?;
-            let draft = ApplicationState::Draft.as_str();
-            let files: Vec<String> = sqlx::query("SELECT DISTINCT sha256 FROM evidence WHERE application_id = $1")
+        self.grouped(move |tx| {
+            Box::pin(async move {
+                let draft = ApplicationState::Draft.as_str();
+                let files: Vec<String> = sqlx::query("SELECT DISTINCT sha256 FROM evidence WHERE application_id = $1")
+                    .bind(id.as_str())
+                    .fetch_all(&mut ***tx)
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get("sha256"))
+                    .collect::<Result<_, _>>()?;
+                sqlx::query(
+                    "DELETE FROM evidence WHERE application_id = $1
+                       AND EXISTS (SELECT 1 FROM applications WHERE id = $1 AND state = $2)",
+                )
                 .bind(id.as_str())
-                .fetch_all(&mut **tx)
-                .await?
-                .iter()
-                .map(|r| r.try_get("sha256"))
-                .collect::<Result<_, _>>()?;
-            sqlx::query(
-                "DELETE FROM evidence WHERE application_id = $1
-                   AND EXISTS (SELECT 1 FROM applications WHERE id = $1 AND state = $2)",
-            )
-            .bind(id.as_str())
-            .bind(draft)
-            .execute(&mut **tx)
-            .await?;
-            let done = sqlx::query("DELETE FROM applications WHERE id = $1 AND version = $2 AND state = $3")
-                .bind(id.as_str())
-                .bind(version)
                 .bind(draft)
-                .execute(&mut **tx)
+                .execute(&mut ***tx)
                 .await?;
-            if done.rows_affected() != 1 {
-                return Err(StoreError::Conflict);
-            }
-            tx.commit().await?;
-            Ok(files)
+                let done = sqlx::query("DELETE FROM applications WHERE id = $1 AND version = $2 AND state = $3")
+                    .bind(id.as_str())
+                    .bind(version)
+                    .bind(draft)
+                    .execute(&mut ***tx)
+                    .await?;
+                if done.rows_affected() != 1 {
+                    return Err(StoreError::Conflict);
+                }
+                Ok(files)
+            })
         })
         .await
     }
@@ -172,30 +164,23 @@ pub(crate) async fn draft_on(
     }
 }
 
-async fn held_in_transaction(
-    store: &Store,
-    d: &Decision,
-    order_version: i64,
-    now: Timestamp,
-) -> Result<Held, StoreError> {
-    let mut tx = store.write().await?;
-    let bumped =
-        sqlx::query("UPDATE orders SET lock_version = lock_version + 1 WHERE order_no = $1 AND lock_version = $2")
-            .bind(d.next.order_no.as_str())
-            .bind(order_version)
-            .execute(&mut **tx)
-            .await?;
-    let taken = sqlx::query("SELECT 1 FROM applications WHERE no = $1 AND id <> $2")
-        .bind(d.no.as_str())
-        .bind(d.next.id.as_str())
-        .fetch_optional(&mut **tx)
-        .await?
-        .is_some();
-    if bumped.rows_affected() == 0 || taken {
+/// The held write in `tx`: the order's version is bumped only if unchanged and the new number
+/// still free (one statement), then the decision is written.
+async fn held_in(tx: &mut WriteTx, d: &Decision, order_version: i64, now: Timestamp) -> Result<Held, StoreError> {
+    let bumped = sqlx::query(
+        "UPDATE orders SET lock_version = lock_version + 1 WHERE order_no = $1 AND lock_version = $2
+           AND NOT EXISTS (SELECT 1 FROM applications WHERE no = $3 AND id <> $4)",
+    )
+    .bind(d.next.order_no.as_str())
+    .bind(order_version)
+    .bind(d.no.as_str())
+    .bind(d.next.id.as_str())
+    .execute(&mut ***tx)
+    .await?;
+    if bumped.rows_affected() == 0 {
         return Ok(Held::Lost);
     }
-    write_decision(&mut tx, d, now).await?;
-    tx.commit().await?;
+    write_decision(tx, d, now).await?;
     Ok(Held::Written)
 }
 
