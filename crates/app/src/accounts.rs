@@ -32,7 +32,7 @@ impl App {
 
     /// The name of the merchant system an API token belongs to, unless it was revoked.
     pub async fn merchant(&self, token: &str) -> Result<Option<String>> {
-        Ok(self.store.api_token_name(token).await?)
+        Ok(self.store.api_token_name(token, self.now()).await?)
     }
 
     /// Creates an account (an administrator's command).

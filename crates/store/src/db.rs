@@ -22,6 +22,10 @@ pub struct Store {
     backend: Backend,
     pub(crate) calendar_cache: Arc<crate::settings::CalendarCache>,
     pub(crate) policy_cache: Arc<crate::policies::PolicyCache>,
+    /// Sessions checked in the last second: the user behind each.
+    pub(crate) sessions: Arc<crate::credentials::Recent<crate::User>>,
+    /// Merchant API tokens checked in the last second: the merchant system's name.
+    pub(crate) api_tokens: Arc<crate::credentials::Recent<String>>,
     pub(crate) chain_marks: Arc<std::sync::Mutex<crate::audit::Marks>>,
     /// SQLite's single write connection (writes queue on it in order instead of polling the
     /// file lock); `None` on PostgreSQL, where writes use the pool.
@@ -177,6 +181,8 @@ impl Store {
             schema: schema_name,
             calendar_cache: Default::default(),
             policy_cache: Default::default(),
+            sessions: Default::default(),
+            api_tokens: Default::default(),
             chain_marks: Default::default(),
         })
     }

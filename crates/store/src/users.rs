@@ -99,6 +99,7 @@ impl Store {
             .await?
             .rows_affected();
         tx.commit().await?;
+        self.sessions.forget_where(|u| u.username == *username);
         Ok(ended)
     }
 
@@ -153,17 +154,26 @@ impl Store {
         Ok(Some((token, user, expires)))
     }
 
-    /// The user behind a live session token.
+    /// The user behind a live session token: from memory when it was read in the last
+    /// [`crate::CREDENTIAL_RECHECK`] (see `credentials.rs`).
     pub async fn session_user(&self, token: &str, now: Timestamp) -> Result<Option<User>, StoreError> {
+        let hash = token_hash(token);
+        if let Some(user) = self.sessions.get(&hash, now) {
+            return Ok(Some(user));
+        }
         let row = sqlx::query(
-            "SELECT u.username, u.display_name, u.role, u.locale FROM sessions s
+            "SELECT u.username, u.display_name, u.role, u.locale, s.expires_at FROM sessions s
              JOIN users u ON u.username = s.username WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
-        .bind(token_hash(token))
+        .bind(&hash)
         .bind(ms(now))
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(user_from_row).transpose()
+        let Some(row) = row else { return Ok(None) };
+        let user = user_from_row(&row)?;
+        let expires = crate::from_ms(row.try_get("expires_at")?);
+        self.sessions.put(hash, user.clone(), now, Some(expires));
+        Ok(Some(user))
     }
 
     /// Removes up to [`SESSION_EXPIRY_BATCH`] sessions that expired by `now` (expired ones
@@ -180,10 +190,9 @@ impl Store {
     }
 
     pub async fn logout(&self, token: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash(token))
-            .execute(self.write_pool())
-            .await?;
+        let hash = token_hash(token);
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(&hash).execute(self.write_pool()).await?;
+        self.sessions.forget(&hash);
         Ok(())
     }
 
@@ -199,13 +208,21 @@ impl Store {
         Ok(token)
     }
 
-    /// The name of the merchant system behind a token that has not been revoked.
-    pub async fn api_token_name(&self, token: &str) -> Result<Option<String>, StoreError> {
+    /// The name of the merchant system behind a token that has not been revoked: from memory
+    /// when it was read in the last [`crate::CREDENTIAL_RECHECK`].
+    pub async fn api_token_name(&self, token: &str, now: Timestamp) -> Result<Option<String>, StoreError> {
+        let hash = token_hash(token);
+        if let Some(name) = self.api_tokens.get(&hash, now) {
+            return Ok(Some(name));
+        }
         let row = sqlx::query("SELECT name FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
-            .bind(token_hash(token))
+            .bind(&hash)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(row.map(|r| r.try_get("name")).transpose()?)
+        let Some(row) = row else { return Ok(None) };
+        let name: String = row.try_get("name")?;
+        self.api_tokens.put(hash, name.clone(), now, None);
+        Ok(Some(name))
     }
 
     pub async fn revoke_api_token(&self, name: &str, now: Timestamp) -> Result<u64, StoreError> {
@@ -214,6 +231,7 @@ impl Store {
             .bind(name)
             .execute(self.write_pool())
             .await?;
+        self.api_tokens.forget_where(|n| n == name);
         Ok(done.rows_affected())
     }
 }
@@ -241,5 +259,78 @@ impl Store {
     /// Whether any account exists (a fresh data dir has none).
     pub async fn has_users(&self) -> Result<bool, StoreError> {
         Ok(sqlx::query("SELECT 1 FROM users LIMIT 1").fetch_optional(&self.pool).await?.is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::CREDENTIAL_RECHECK;
+
+    /// Two instances on one database: a session ended on one is refused there at once and on
+    /// the other within [`CREDENTIAL_RECHECK`] of the injected clock.
+    #[tokio::test]
+    async fn ended_sessions_are_refused_at_once_here_and_within_the_recheck_elsewhere() {
+        let dir = tempfile::tempdir().expect("dir");
+        let url = Store::sqlite_url(dir.path());
+        let (a, b) = (Store::connect(&url, None).await.expect("a"), Store::connect(&url, None).await.expect("b"));
+        a.migrate().await.expect("migrate");
+        let t0 = Timestamp::from_second(1_800_000_000).expect("t0");
+        let lin = Username::parse("lin").expect("name");
+        let user = NewUser {
+            username: lin.clone(),
+            display_name: "Lin",
+            role: Role::Buyer,
+            password: "pw-123456",
+            locale: "zh-CN",
+        };
+        a.create_user(user, t0).await.expect("user");
+        let login = |s: &Store, password: &'static str| {
+            let s = s.clone();
+            async move { s.login("lin", password, t0).await.expect("login").expect("signed in").0 }
+        };
+        let half = t0 + CREDENTIAL_RECHECK / 2;
+
+        // A logout.
+        let token = login(&a, "pw-123456").await;
+        assert!(b.session_user(&token, t0).await.expect("b").is_some());
+        assert!(a.session_user(&token, t0).await.expect("a").is_some());
+        a.logout(&token).await.expect("logout");
+        assert_eq!(a.session_user(&token, t0).await.expect("a"), None, "refused at once where it ended");
+        assert!(b.session_user(&token, half).await.expect("b").is_some(), "b read it less than a second ago");
+        assert_eq!(b.session_user(&token, t0 + CREDENTIAL_RECHECK).await.expect("b"), None);
+
+        // A new password ends every session of the account.
+        let (one, two) = (login(&a, "pw-123456").await, login(&a, "pw-123456").await);
+        for t in [&one, &two] {
+            assert!(a.session_user(t, t0).await.expect("a").is_some());
+            assert!(b.session_user(t, t0).await.expect("b").is_some());
+        }
+        a.set_password(&lin, "pw-654321").await.expect("set password");
+        for t in [&one, &two] {
+            assert_eq!(a.session_user(t, t0).await.expect("a"), None);
+            assert_eq!(b.session_user(t, t0 + CREDENTIAL_RECHECK).await.expect("b"), None);
+        }
+
+        // A session past its expiry is refused though it was read a moment ago.
+        let token = login(&b, "pw-654321").await;
+        let end = t0 + SESSION_TTL;
+        assert!(b.session_user(&token, end - CREDENTIAL_RECHECK / 4).await.expect("b").is_some());
+        assert_eq!(b.session_user(&token, end).await.expect("b"), None);
+    }
+
+    #[tokio::test]
+    async fn revoked_api_tokens_are_refused_at_once_here_and_within_the_recheck_elsewhere() {
+        let dir = tempfile::tempdir().expect("dir");
+        let url = Store::sqlite_url(dir.path());
+        let (a, b) = (Store::connect(&url, None).await.expect("a"), Store::connect(&url, None).await.expect("b"));
+        a.migrate().await.expect("migrate");
+        let t0 = Timestamp::from_second(1_800_000_000).expect("t0");
+        let token = a.create_api_token("shop", t0).await.expect("token");
+        assert_eq!(a.api_token_name(&token, t0).await.expect("a").as_deref(), Some("shop"));
+        assert_eq!(b.api_token_name(&token, t0).await.expect("b").as_deref(), Some("shop"));
+        assert_eq!(a.revoke_api_token("shop", t0).await.expect("revoke"), 1);
+        assert_eq!(a.api_token_name(&token, t0).await.expect("a"), None);
+        assert_eq!(b.api_token_name(&token, t0 + CREDENTIAL_RECHECK).await.expect("b"), None);
     }
 }
