@@ -398,21 +398,25 @@ async fn run_group(
     use futures_util::FutureExt;
     let mut tx = WriteTx { tx: writer.begin_with("BEGIN IMMEDIATE").await? };
     let mut next = Some(first);
+    (&mut **tx).execute("SAVEPOINT grouped").await?;
     while let Some(job) = next.take() {
-        (&mut **tx).execute("SAVEPOINT grouped").await?;
         // A write that panics leaves the transaction in an unknown state: the group fails.
         let done = std::panic::AssertUnwindSafe(job(&mut tx))
             .catch_unwind()
             .await
             .map_err(|_| StoreError::Internal("a grouped write panicked".into()))?;
         told.push(done.tell);
-        if !done.keep {
-            (&mut **tx).execute("ROLLBACK TO grouped").await?;
-        }
-        (&mut **tx).execute("RELEASE grouped").await?;
         if told.len() < GROUP_MAX {
             next = queue.try_recv().ok();
         }
+        // This write's savepoint ends and the next one's begins in one round trip.
+        let end = match (done.keep, next.is_some()) {
+            (true, false) => "RELEASE grouped",
+            (true, true) => "RELEASE grouped; SAVEPOINT grouped",
+            (false, false) => "ROLLBACK TO grouped; RELEASE grouped",
+            (false, true) => "ROLLBACK TO grouped; RELEASE grouped; SAVEPOINT grouped",
+        };
+        (&mut **tx).execute(end).await?;
     }
     tx.commit().await?;
     Ok(())
