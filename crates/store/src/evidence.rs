@@ -207,43 +207,45 @@ impl Store {
     }
 
     /// Attaches Redress's own snapshots (`source = 'system'`): whatever the state, outside the
-    /// buyer's limit. Several applications in one transaction (one durable
-    /// commit for a whole pass of `serve`'s snapshots); each attachment succeeds or fails on
-    /// its own (a savepoint each): `Exists` when the application already has its snapshot.
+    /// buyer's limit. Several applications in one grouped write (one durable commit for a
+    /// whole pass of `serve`'s snapshots, shared with the writes waiting beside it); each
+    /// attachment succeeds or fails on its own (a savepoint each): `Exists` when the
+    /// application already has its snapshot.
     pub async fn add_system_evidence_batch(
         &self,
         items: Vec<(ApplicationId, EvidenceFile)>,
         now: Timestamp,
     ) -> Result<Vec<Result<Evidence, StoreError>>, StoreError> {
-        self.writing(move |s| async move {
-            let mut tx = s.write().await?;
-            let mut out = Vec::with_capacity(items.len());
-            for (id, file) in items {
-                let mut one = sqlx::Acquire::begin(&mut *tx).await?;
-                let done = async {
-                    let (a, _, last) = evidence_facts(&s, &mut one, &id).await?;
-                    let ev = insert_evidence(&mut one, &a, Evidence::system(&id, last + 1, file, now)).await?;
-                    snapshot_taken(&mut one, &id).await?;
-                    Ok(ev)
-                }
-                .await;
-                match done {
-                    Ok(ev) => {
-                        one.commit().await?;
-                        out.push(Ok(ev));
+        let s = self.clone();
+        self.grouped(move |tx| {
+            Box::pin(async move {
+                let mut out = Vec::with_capacity(items.len());
+                for (id, file) in items {
+                    let mut one = sqlx::Acquire::begin(&mut **tx).await?;
+                    let done = async {
+                        let (a, _, last) = evidence_facts(&s, &mut one, &id).await?;
+                        let ev = insert_evidence(&mut one, &a, Evidence::system(&id, last + 1, file, now)).await?;
+                        snapshot_taken(&mut one, &id).await?;
+                        Ok(ev)
                     }
-                    Err(e) => {
-                        one.rollback().await?;
-                        if matches!(e, StoreError::Exists(_)) {
-                            // It has its snapshot: it no longer waits for one.
-                            snapshot_taken(&mut tx, &id).await?;
+                    .await;
+                    match done {
+                        Ok(ev) => {
+                            one.commit().await?;
+                            out.push(Ok(ev));
                         }
-                        out.push(Err(e));
+                        Err(e) => {
+                            one.rollback().await?;
+                            if matches!(e, StoreError::Exists(_)) {
+                                // It has its snapshot: it no longer waits for one.
+                                snapshot_taken(tx, &id).await?;
+                            }
+                            out.push(Err(e));
+                        }
                     }
                 }
-            }
-            tx.commit().await?;
-            Ok(out)
+                Ok(out)
+            })
         })
         .await
     }
