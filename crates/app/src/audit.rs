@@ -2,18 +2,18 @@
 //! whole chain is checked on request (`redress audit verify`).
 
 use crate::{App, Result};
-use redress_store::AuditReport;
+use redress_store::{AuditReport, ChainPace};
 
 impl App {
-    /// Appends every timeline event and submitted evidence row not chained yet; returns how
-    /// many.
-    pub async fn chain_audit(&self) -> Result<u64> {
-        Ok(self.store.chain_pending(self.now()).await?)
+    /// Appends every timeline event and submitted evidence row not chained yet, in
+    /// transactions the size `pace` says; returns how many.
+    pub async fn chain_audit(&self, pace: ChainPace) -> Result<u64> {
+        Ok(self.store.chain_pending(self.now(), pace).await?)
     }
 
     /// Appends one transaction's worth of what waits: how many, and whether more may wait.
-    pub async fn chain_audit_batch(&self) -> Result<(u64, bool)> {
-        Ok(self.store.chain_some(self.now()).await?)
+    pub async fn chain_audit_batch(&self, pace: ChainPace) -> Result<(u64, bool)> {
+        Ok(self.store.chain_some(self.now(), pace).await?)
     }
 
     /// How many records wait to be chained.

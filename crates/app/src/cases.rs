@@ -40,7 +40,7 @@ impl App {
         let a = &view.application;
         let Some(no) = a.no.clone() else { return Ok(None) };
         self.take_snapshots(a.submitted_at).await?;
-        self.chain_audit().await?;
+        self.chain_audit(redress_store::ChainPace::Serving).await?;
         // The order's facts once: its policy, its ledger, and the entitlement from them.
         let facts = self.store.order_facts(&a.order_no).await?;
         let entitlement = crate::orders::assess(&facts, Some(&a.id), self.now());

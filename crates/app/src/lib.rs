@@ -24,10 +24,9 @@ pub use clock::Clock;
 pub use orders::OrderSummary;
 /// What the adapters see of the store: the records use cases take and give back.
 pub use redress_store::{
-    AppsOf, AuditReport, BACKLOG_CAP, Backlog, BlobAction, Cursor, DEFAULT_LIMIT, Evidence, EvidenceFile, MAX_LIMIT,
-    NewUser, Page, PageRequest, QueueFilter, QueueItem, StoreError, TimelineEntry, Upserted, User,
+    AppsOf, AuditReport, BACKLOG_CAP, Backlog, BlobAction, ChainPace, Cursor, DEFAULT_LIMIT, Evidence, EvidenceFile,
+    MAX_LIMIT, NewUser, Page, PageRequest, QueueFilter, QueueItem, StoreError, TimelineEntry, Upserted, User,
 };
-pub use snapshots::SNAPSHOT_BATCH;
 
 use jiff::Timestamp;
 use redress_domain::application::{Actor, Application, ApplicationError};

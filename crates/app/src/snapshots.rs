@@ -11,16 +11,24 @@ use redress_domain::application::Application;
 use redress_domain::evidence::{EvidenceKind, MediaType};
 use redress_store::{EvidenceFile, StoreError};
 
-/// How many snapshots one pass of [`App::take_snapshots`] takes at most.
-pub const SNAPSHOT_BATCH: usize = 50;
-
 impl App {
+    /// How many snapshots one pass of [`App::take_snapshots`] takes at most. They are attached
+    /// in one write; on SQLite that write holds the one writer every request's write waits
+    /// for (about half a millisecond a snapshot), so a pass is kept short there.
+    pub fn snapshot_batch(&self) -> usize {
+        match self.store.backend() {
+            redress_store::Backend::Sqlite => 15,
+            redress_store::Backend::Postgres => 50,
+        }
+    }
+
     /// Attaches its snapshot to every submission since `since` (`None`: all of them) that
-    /// lacks one, at most [`SNAPSHOT_BATCH`]: the files first (no database writer held), then
+    /// lacks one, at most [`App::snapshot_batch`]: the files first (no database writer held), then
     /// every row in one transaction. Returns how many submissions it looked at. A snapshot
     /// another instance attached meanwhile is left as it is.
     pub async fn take_snapshots(&self, since: Option<Timestamp>) -> Result<usize> {
-        let missing = self.store.missing_snapshots(since.unwrap_or(Timestamp::UNIX_EPOCH), SNAPSHOT_BATCH).await?;
+        let missing =
+            self.store.missing_snapshots(since.unwrap_or(Timestamp::UNIX_EPOCH), self.snapshot_batch()).await?;
         let mut files = Vec::with_capacity(missing.len());
         for a in &missing {
             match self.snapshot_of(a).await {

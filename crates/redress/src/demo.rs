@@ -340,7 +340,7 @@ pub async fn load(store: &Store, blobs: redress_blobs::Blobs, now: Timestamp) ->
     app.submit(&a.reference(), &zhou).await?;
 
     at(now);
-    let chained = app.chain_audit().await?;
+    let chained = app.chain_audit(redress_app::ChainPace::CatchUp).await?;
     let token = app.create_api_token("demo-merchant").await?;
     let counts = app.state_counts().await?;
     let mut report = String::from("Demo data loaded.\n\nSign in (password for every account: redress-demo):\n");

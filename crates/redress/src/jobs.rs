@@ -240,7 +240,7 @@ impl Job for Snapshots {
     }
 
     fn batch(&self) -> usize {
-        redress_app::SNAPSHOT_BATCH
+        self.state.app.snapshot_batch()
     }
 
     fn pass(&self) -> Pass<'_> {
@@ -287,7 +287,7 @@ impl Job for AuditChain {
 
     fn pass(&self) -> Pass<'_> {
         Box::pin(async move {
-            let n = self.state.app.chain_audit().await?;
+            let n = self.state.app.chain_audit(redress_app::ChainPace::Serving).await?;
             Ok(usize::try_from(n).unwrap_or(usize::MAX))
         })
     }

@@ -109,7 +109,7 @@ async fn chain_audit(app: &redress_app::App) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let mut total = 0u64;
     loop {
-        let (n, more) = app.chain_audit_batch().await?;
+        let (n, more) = app.chain_audit_batch(redress_app::ChainPace::CatchUp).await?;
         total += n;
         bar.inc(n);
         if !more {

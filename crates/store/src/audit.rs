@@ -18,8 +18,27 @@ use redress_domain::audit::{Break, Entry, GENESIS, Verifier, digest_of};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-/// Entries appended per transaction.
-pub const BATCH: i64 = 500;
+/// How large the chainer's transactions are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChainPace {
+    /// While requests are served (`serve`'s audit job, a case file's export): on SQLite a
+    /// transaction holds the one writer every request's write waits for, so it is kept to a
+    /// few milliseconds there.
+    Serving,
+    /// Catching up with no one waiting (`redress audit chain`, the demo's load): larger
+    /// transactions, fewer of them.
+    CatchUp,
+}
+
+impl ChainPace {
+    /// Records of each kind (timeline events, evidence rows) one transaction appends, at most.
+    fn batch(self, backend: Backend) -> i64 {
+        match (self, backend) {
+            (ChainPace::Serving, Backend::Sqlite) => 150,
+            _ => 500,
+        }
+    }
+}
 
 /// An arbitrary constant naming the chainer's advisory lock on PostgreSQL.
 const CHAIN_LOCK: i64 = 0x5245_4452_4155_4449;
@@ -249,10 +268,10 @@ const APPENDED: &str =
 
 impl Store {
     /// Appends every timeline event and evidence row waiting to be chained; returns how many.
-    pub async fn chain_pending(&self, now: Timestamp) -> Result<u64, StoreError> {
+    pub async fn chain_pending(&self, now: Timestamp, pace: ChainPace) -> Result<u64, StoreError> {
         let mut total = 0;
         loop {
-            let (n, more) = self.chain_some(now).await?;
+            let (n, more) = self.chain_some(now, pace).await?;
             total += n;
             if !more {
                 return Ok(total);
@@ -260,12 +279,12 @@ impl Store {
         }
     }
 
-    /// Appends one transaction's worth of what waits (at most [`BATCH`] of each kind): how
+    /// Appends one transaction's worth of what waits (at most [`ChainPace::batch`] of each kind): how
     /// many, and whether more may be waiting.
-    pub async fn chain_some(&self, now: Timestamp) -> Result<(u64, bool), StoreError> {
+    pub async fn chain_some(&self, now: Timestamp, pace: ChainPace) -> Result<(u64, bool), StoreError> {
         let mut tries = 0;
         loop {
-            match self.writing(move |s| async move { s.chain_batch(now).await }).await {
+            match self.writing(move |s| async move { s.chain_batch(now, pace.batch(s.backend())).await }).await {
                 // Another instance's chainer appended some of what this pass read (what waits
                 // is read before the lock): read again from the new head. Again and again
                 // means rows marked waiting that are in the chain already (a hand-made
@@ -292,25 +311,27 @@ impl Store {
     /// application is locked and still a draft; it waits again (1) in the transaction that
     /// chains the application's submission, which commits after every file the draft got
     /// (uploads and the submission lock the application's row).
-    async fn chain_batch(&self, now: Timestamp) -> Result<(u64, bool), StoreError> {
+    async fn chain_batch(&self, now: Timestamp, batch: i64) -> Result<(u64, bool), StoreError> {
         // Read on a reader, before the write transaction: the writer is not held for it.
         let (events_from, evidence_from) = self.marks().from(ms(now));
         let events = sqlx::query(built!(
             "SELECT {} FROM application_events e WHERE e.audit_pending = 1 AND e.at >= $1
-             ORDER BY e.at, e.application_no, e.seq LIMIT {BATCH}",
+             ORDER BY e.at, e.application_no, e.seq LIMIT $2",
             aliased(EVENT_FIELDS, "e", "")
         ))
         .bind(events_from)
+        .bind(batch)
         .fetch_all(&self.pool)
         .await?;
         let evidence = sqlx::query(built!(
             "SELECT {}, ap.id AS app_id, ap.state AS app_state
              FROM evidence v JOIN applications ap ON ap.id = v.application_id
              WHERE v.audit_pending = 1 AND v.uploaded_at >= $1
-             ORDER BY v.uploaded_at, v.application_id, v.seq LIMIT {BATCH}",
+             ORDER BY v.uploaded_at, v.application_id, v.seq LIMIT $2",
             aliased_from(EVIDENCE_FIELDS, evidence_source, "")
         ))
         .bind(evidence_from)
+        .bind(batch)
         .fetch_all(&self.pool)
         .await?;
         {
@@ -323,7 +344,8 @@ impl Store {
         if events.is_empty() && evidence.is_empty() {
             return Ok((0, false));
         }
-        let mut more = events.len() as i64 == BATCH || evidence.len() as i64 == BATCH;
+        let full = usize::try_from(batch).unwrap_or(usize::MAX);
+        let mut more = events.len() == full || evidence.len() == full;
         let mut items = Vec::with_capacity(events.len() + evidence.len());
         for row in &events {
             items.push(Waiting::read(row, "event", "at", EVENT_FIELDS)?);

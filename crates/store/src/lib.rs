@@ -25,7 +25,7 @@ pub mod sql;
 mod users;
 
 pub use applications::{AppsOf, Held, HoldFacts, OrderFacts, QueueFilter, QueueItem, TimelineEntry};
-pub use audit::AuditReport;
+pub use audit::{AuditReport, ChainPace};
 pub use backlog::{BACKLOG_CAP, Backlog};
 pub use bulk::{Bulk, BulkUser};
 pub use buyers::NO_PASSWORD;

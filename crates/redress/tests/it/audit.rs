@@ -163,7 +163,7 @@ both!(concurrent_chainers_never_fork_the_chain, |app: TestApp| async move {
         let store = app.store.clone();
         tasks.push(tokio::spawn(async move {
             for _ in 0..5 {
-                store.chain_pending(Timestamp::now()).await.expect("chain");
+                store.chain_pending(Timestamp::now(), redress_store::ChainPace::CatchUp).await.expect("chain");
             }
         }));
     }

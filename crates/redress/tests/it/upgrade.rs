@@ -174,7 +174,7 @@ async fn check_upgrade(store: Store, url: &str, schema: Option<&str>) {
         }
         Err(e) => panic!("submit: {e:?}"),
     };
-    store.chain_pending(Timestamp::now()).await.expect("chain");
+    store.chain_pending(Timestamp::now(), redress_store::ChainPace::CatchUp).await.expect("chain");
     let report = store.verify_audit().await.expect("verify");
     assert!(report.broken.is_none() && report.pending == 0 && report.verified >= FIXTURE_CHAIN.0, "{report:?}");
     // The chain goes on in the digest format after the entries of the first: the submission
