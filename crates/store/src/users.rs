@@ -267,15 +267,20 @@ mod tests {
     use super::*;
     use crate::CREDENTIAL_RECHECK;
 
-    /// Two instances on one database: a session ended on one is refused there at once and on
-    /// the other within [`CREDENTIAL_RECHECK`] of the injected clock.
-    #[tokio::test]
-    async fn ended_sessions_are_refused_at_once_here_and_within_the_recheck_elsewhere() {
+    /// Two stores on one new database (two instances of a deployment), and a moment to start at.
+    async fn two_instances() -> (tempfile::TempDir, Store, Store, Timestamp) {
         let dir = tempfile::tempdir().expect("dir");
         let url = Store::sqlite_url(dir.path());
         let (a, b) = (Store::connect(&url, None).await.expect("a"), Store::connect(&url, None).await.expect("b"));
         a.migrate().await.expect("migrate");
-        let t0 = Timestamp::from_second(1_800_000_000).expect("t0");
+        (dir, a, b, Timestamp::from_second(1_800_000_000).expect("t0"))
+    }
+
+    /// Two instances on one database: a session ended on one is refused there at once and on
+    /// the other within [`CREDENTIAL_RECHECK`] of the injected clock.
+    #[tokio::test]
+    async fn ended_sessions_are_refused_at_once_here_and_within_the_recheck_elsewhere() {
+        let (_dir, a, b, t0) = two_instances().await;
         let lin = Username::parse("lin").expect("name");
         let user = NewUser {
             username: lin.clone(),
@@ -321,11 +326,7 @@ mod tests {
 
     #[tokio::test]
     async fn revoked_api_tokens_are_refused_at_once_here_and_within_the_recheck_elsewhere() {
-        let dir = tempfile::tempdir().expect("dir");
-        let url = Store::sqlite_url(dir.path());
-        let (a, b) = (Store::connect(&url, None).await.expect("a"), Store::connect(&url, None).await.expect("b"));
-        a.migrate().await.expect("migrate");
-        let t0 = Timestamp::from_second(1_800_000_000).expect("t0");
+        let (_dir, a, b, t0) = two_instances().await;
         let token = a.create_api_token("shop", t0).await.expect("token");
         assert_eq!(a.api_token_name(&token, t0).await.expect("a").as_deref(), Some("shop"));
         assert_eq!(b.api_token_name(&token, t0).await.expect("b").as_deref(), Some("shop"));
