@@ -12,14 +12,10 @@ use redress_domain::evidence::{EvidenceKind, MediaType};
 use redress_store::{EvidenceFile, StoreError};
 
 impl App {
-    /// How many snapshots one pass of [`App::take_snapshots`] takes at most. They are attached
-    /// in one write; on SQLite that write holds the one writer every request's write waits
-    /// for (about half a millisecond a snapshot), so a pass is kept short there.
+    /// How many snapshots one pass of [`App::take_snapshots`] takes at most (the store's
+    /// [`redress_store::Store::system_evidence_batch`]).
     pub fn snapshot_batch(&self) -> usize {
-        match self.store.backend() {
-            redress_store::Backend::Sqlite => 15,
-            redress_store::Backend::Postgres => 50,
-        }
+        self.store.system_evidence_batch()
     }
 
     /// Attaches its snapshot to every submission since `since` (`None`: all of them) that

@@ -356,7 +356,7 @@ struct Done {
     tell: Tell,
 }
 
-/// Counts of the group commits made, for tests and monitoring.
+/// Counts of the group commits made (the tests read them).
 #[derive(Debug, Default)]
 struct GroupStats {
     commits: std::sync::atomic::AtomicU64,

@@ -206,6 +206,17 @@ impl Store {
         .await
     }
 
+    /// How many system files [`Store::add_system_evidence_batch`] should be given at a time.
+    /// They are attached in one write; on SQLite that write holds the one writer every
+    /// request's write waits for (about half a millisecond a file), so a batch is kept short
+    /// there.
+    pub fn system_evidence_batch(&self) -> usize {
+        match self.backend() {
+            Backend::Sqlite => 15,
+            Backend::Postgres => 50,
+        }
+    }
+
     /// Attaches Redress's own snapshots (`source = 'system'`): whatever the state, outside the
     /// buyer's limit. Several applications in one grouped write (one durable commit for a
     /// whole pass of `serve`'s snapshots, shared with the writes waiting beside it); each
