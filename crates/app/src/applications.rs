@@ -101,6 +101,12 @@ impl App {
         Ok(self.store.applications_of(AppsOf::Buyer(&buyer.username), page).await?)
     }
 
+    /// What waits for the buyer, newest first: drafts to finish and information asked for
+    /// (at most `limit`).
+    pub async fn awaiting_buyer(&self, buyer: &User, limit: u32) -> Result<Vec<Application>> {
+        Ok(self.store.awaiting_buyer(&buyer.username, limit).await?)
+    }
+
     /// The buyer's draft on an order, if there is one (one draft per order).
     pub async fn draft_on(&self, order_no: &OrderNo, buyer: &User) -> Result<Option<ApplicationId>> {
         Ok(self.store.draft_on(order_no, &buyer.username).await?)

@@ -12,6 +12,7 @@ mod cases;
 mod clock;
 mod evidence;
 mod merchant;
+mod notifications;
 mod orders;
 mod payouts;
 mod review;
@@ -25,7 +26,8 @@ pub use orders::OrderSummary;
 /// What the adapters see of the store: the records use cases take and give back.
 pub use redress_store::{
     AppsOf, AuditReport, BACKLOG_CAP, Backlog, BlobAction, ChainPace, Cursor, DEFAULT_LIMIT, Evidence, EvidenceFile,
-    MAX_LIMIT, NewUser, Page, PageRequest, QueueFilter, QueueItem, StoreError, TimelineEntry, Upserted, User,
+    MAX_LIMIT, NewUser, Notification, Page, PageRequest, QueueFilter, QueueItem, StoreError, TimelineEntry, UNREAD_CAP,
+    Upserted, User,
 };
 
 use jiff::Timestamp;

@@ -7,6 +7,7 @@ use crate::{App, Result};
 use jiff::{SignedDuration, Timestamp};
 use redress_domain::application::Decision;
 use redress_domain::ids::ApplicationNo;
+use redress_domain::money::Fen;
 use redress_domain::order::Channel;
 use redress_domain::payout::{ChannelStatus, PayoutHistory, Reported as Report, on_report};
 use redress_domain::payout::{Payout, PayoutState};
@@ -48,7 +49,34 @@ impl App {
                 paid_another_way: outside.contains(&p.application_no),
             })
             .collect();
-        Ok(redress_domain::reconcile::reconcile(date, Basis::of(channel), statement, &ours))
+        let found = redress_domain::reconcile::reconcile(date, Basis::of(channel), statement, &ours);
+        self.tell_paid_twice(&found).await?;
+        Ok(found)
+    }
+
+    /// Every administrator is told of each payout a reconciliation found paid twice — once,
+    /// however often the day is reconciled.
+    async fn tell_paid_twice(&self, found: &Reconciliation) -> Result<()> {
+        use redress_domain::reconcile::Mismatch;
+        let twice: Vec<(&String, Fen)> = found
+            .mismatches
+            .iter()
+            .filter_map(|m| match m {
+                Mismatch::PaidTwice { key, amount } => Some((key, *amount)),
+                _ => None,
+            })
+            .collect();
+        if twice.is_empty() {
+            return Ok(());
+        }
+        let admins = self.store.admins().await?;
+        let mut notices = Vec::new();
+        for (key, amount) in twice {
+            let no =
+                ApplicationNo::parse(&self.store.payout(key).await?.application_no).map_err(StoreError::corrupt)?;
+            notices.extend(redress_domain::notify::paid_twice(key, &no, amount, &admins, self.now()));
+        }
+        Ok(self.store.notify(notices).await?)
     }
 
     /// A payout by its key.
@@ -111,7 +139,11 @@ impl App {
             let follows = match &outcome {
                 Report::Moved(next) => {
                     let steps = a.follow_payout(next.state, reason.as_deref().unwrap_or_default(), now)?;
-                    if steps.is_empty() { None } else { Some(Decision::of(a, steps, &PayoutHistory::default())?) }
+                    if steps.is_empty() {
+                        None
+                    } else {
+                        Some(Decision::of(a, steps, &PayoutHistory::default())?.on_payout(next.state))
+                    }
                 }
                 Report::Unchanged { .. } => None,
             };

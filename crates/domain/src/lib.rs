@@ -11,6 +11,7 @@ mod enums;
 pub mod evidence;
 pub mod ids;
 pub mod money;
+pub mod notify;
 pub mod order;
 pub mod payout;
 pub mod policy;

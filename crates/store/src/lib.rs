@@ -15,6 +15,7 @@ mod ingest;
 mod lease;
 #[cfg(test)]
 mod list_plans;
+mod notifications;
 mod orders;
 mod page;
 mod payouts;
@@ -34,6 +35,7 @@ pub use db::{Backend, POSTGRES_SETTINGS, SQLITE_PRAGMAS, Store};
 pub use error::StoreError;
 pub use evidence::{BlobAction, Check, Evidence, EvidenceFile};
 pub use ingest::Upserted;
+pub use notifications::{Notification, UNREAD_CAP};
 pub use orders::BuyerOrder;
 pub use page::{Cursor, DEFAULT_LIMIT, KeyPart, MAX_LIMIT, Page, PageRequest};
 pub use payouts::{ReportDecision, Reported};

@@ -516,3 +516,116 @@ impl PolicyDto {
         }
     }
 }
+
+/// A notification, in the reader's language.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationDto {
+    pub id: String,
+    /// The catalogue's name of what happened (also the merchant's webhook event type), e.g.
+    /// `application.approved`; see docs/notifications.md.
+    #[schema(schema_with = crate::forms::schemas::notice_kind)]
+    pub kind: String,
+    /// `RF-YYYYMMDD-XXXXXX`: the application it is about.
+    pub application_no: String,
+    /// What happened, in the reader's language.
+    pub text: String,
+    pub amount: Option<Money>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    /// When it happened, in Beijing time, with the zone.
+    pub created_local: String,
+    pub read: bool,
+    /// The page of the application it is about (the buyer's or the desk's).
+    pub link: String,
+}
+
+impl NotificationDto {
+    pub fn new(n: &redress_app::Notification, lang: Lang) -> NotificationDto {
+        let notice = &n.notice;
+        NotificationDto {
+            id: notice.id.clone(),
+            kind: notice.kind.as_str().to_owned(),
+            application_no: notice.subject.to_string(),
+            text: notice_text(notice, lang),
+            amount: notice.amount.map(Money::from),
+            created_at: notice.at,
+            created_local: lang.t_args("time-beijing", &[("time", crate::i18n::local_time(&notice.at))]),
+            read: n.read_at.is_some(),
+            link: notice_link(notice),
+        }
+    }
+}
+
+/// The sentence of a notice in `lang` (`notice-<kind>` in `main.ftl`).
+pub fn notice_text(n: &redress_domain::notify::Notice, lang: Lang) -> String {
+    let amount = n.amount.map(|a| a.to_string()).unwrap_or_default();
+    lang.t_args(&notice_key(n.kind), &[("no", n.subject.to_string()), ("amount", amount)])
+}
+
+/// The translation key of a notification kind: `notice-` and its name with `-` for `.`.
+pub fn notice_key(kind: redress_domain::notify::NoticeKind) -> String {
+    format!("notice-{}", kind.as_str().replace('.', "-"))
+}
+
+/// Where a notice leads: the buyer's page of the application, or the desk's.
+pub fn notice_link(n: &redress_domain::notify::Notice) -> String {
+    match n.audience {
+        redress_domain::notify::Audience::Buyer => format!("/applications/{}", n.subject),
+        redress_domain::notify::Audience::Staff => format!("/desk/{}", n.subject),
+    }
+}
+
+/// How many notifications are unread.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnreadDto {
+    /// Counted up to 100 (shown as "99+" past 99).
+    pub unread: i64,
+}
+
+#[cfg(test)]
+mod notice_tests {
+    use super::*;
+    use redress_domain::ids::ApplicationNo;
+    use redress_domain::notify::{Audience, Notice, NoticeKind};
+
+    /// Every kind of notification reads as a whole sentence in both languages, naming the
+    /// application and, where it has one, the amount.
+    #[test]
+    fn every_notification_kind_is_translated() {
+        let no = ApplicationNo::parse("RF-20261201-ABC123").expect("a number");
+        for kind in NoticeKind::ALL {
+            let n = Notice {
+                id: "NT-1".into(),
+                kind: *kind,
+                audience: Audience::Buyer,
+                recipient: "lin".into(),
+                subject: no.clone(),
+                seq: 1,
+                amount: Some(Fen(1234)),
+                at: Timestamp::UNIX_EPOCH,
+            };
+            let mut texts = Vec::new();
+            for lang in [Lang::Zh, Lang::En] {
+                assert!(lang.has(&notice_key(*kind)), "{} has no {} text", kind, lang.tag());
+                let text = notice_text(&n, lang);
+                assert!(text.contains("RF-20261201-ABC123"), "{kind} in {}: {text}", lang.tag());
+                assert!(!text.contains('{') && !text.contains("notice-"), "{kind} in {}: {text}", lang.tag());
+                texts.push(text);
+            }
+            assert_ne!(texts[0], texts[1], "{kind}: two languages, two texts");
+            let about_money = !matches!(
+                kind,
+                NoticeKind::InReview
+                    | NoticeKind::InfoRequested
+                    | NoticeKind::Supplemented
+                    | NoticeKind::Rejected
+                    | NoticeKind::Appealed
+                    | NoticeKind::Withdrawn
+                    | NoticeKind::SettledOutside
+            );
+            for text in &texts {
+                assert_eq!(text.contains("¥12.34"), about_money, "{kind}: {text}");
+            }
+        }
+    }
+}

@@ -89,6 +89,10 @@ pub mod schemas {
         one_of(Channel::ALL.iter().map(|c| c.as_str()))
     }
 
+    pub fn notice_kind() -> Object {
+        one_of(redress_domain::notify::NoticeKind::ALL.iter().map(|k| k.as_str()))
+    }
+
     pub fn delivery_source() -> Object {
         one_of(redress_domain::order::DeliverySource::ALL.iter().map(|s| s.as_str()))
     }

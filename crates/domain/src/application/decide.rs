@@ -8,6 +8,7 @@ use super::*;
 use crate::calendar::BusinessCalendar;
 use crate::entitlement::{Entitlement, Verdict};
 use crate::money::RefundAmount;
+use crate::notify::Notice;
 use crate::order::Channel;
 use crate::payout::{PayoutHistory, payout_key};
 use crate::policy::Rules;
@@ -33,6 +34,8 @@ pub struct Decision {
     pub next: Application,
     pub events: Vec<Event>,
     pub payout: Option<NewPayout>,
+    /// Who is told of it (`crate::notify`): written with it.
+    pub notices: Vec<Notice>,
 }
 
 impl Decision {
@@ -69,7 +72,15 @@ impl Decision {
             let n = payouts.next_n();
             payout = Some(NewPayout { key: payout_key(&no, n), n, channel, amount });
         }
-        Ok(Decision { no, prev_version: before.version, next, events, payout })
+        let notices = crate::notify::notices(&next, &events, None);
+        Ok(Decision { no, prev_version: before.version, next, events, payout, notices })
+    }
+
+    /// The decision as caused by a payout's news, the payout now `state`: an abnormal refund
+    /// is told as such.
+    pub fn on_payout(mut self, state: crate::payout::PayoutState) -> Decision {
+        self.notices = crate::notify::notices(&self.next, &self.events, Some(state));
+        self
     }
 
     /// Whether deciding on `event` needs the application's payouts (it moves money).

@@ -98,6 +98,12 @@ impl ApplicationState {
         self.claim(Fen(1), Some(Fen(1))) > Fen::ZERO
     }
 
+    /// Waiting for the buyer: a draft to finish and submit, or information the reviewer
+    /// asked for. The buyer's landing page leads with these.
+    pub fn awaits_buyer(self) -> bool {
+        matches!(self, ApplicationState::Draft | ApplicationState::InfoRequested)
+    }
+
     /// Still waiting for a decision (counted in queues and SLA clocks).
     pub fn is_open(self) -> bool {
         matches!(

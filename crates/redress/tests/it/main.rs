@@ -12,6 +12,7 @@ mod errors;
 mod evidence;
 mod lifecycle;
 mod merchant;
+mod notifications;
 mod openapi;
 mod ops;
 mod pages;

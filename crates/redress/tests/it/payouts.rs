@@ -427,6 +427,40 @@ both!(a_refund_the_channel_cannot_deliver_is_routed_another_way_not_sent_again, 
         assert!(r.mismatches.contains(&twice), "{channel}: {:?}", r.mismatches);
         let desk = desk_page(&app, &rita, &no).await;
         assert!(desk.contains("data-paid-twice") && desk.contains("重复退款"), "{channel}: staff are told");
+        // Every administrator is told of the double payment, once however often the day is
+        // reconciled; the buyer was told the refund could not reach the account.
+        let admin = redress_domain::ids::Username::parse("ada").expect("name");
+        if app.store.user("ada").await.is_err() {
+            let u = redress_store::NewUser {
+                username: admin.clone(),
+                display_name: "Ada",
+                role: redress_domain::application::Role::Admin,
+                password: crate::helpers::PASSWORD,
+                locale: "en",
+            };
+            app.store.create_user(u, jiff::Timestamp::now()).await.expect("admin");
+        }
+        for _ in 0..2 {
+            redress_payouts::reconcile(&app.state.app, channels, c, today).await.expect("reconcile");
+        }
+        let told = app.store.notifications_of("ada", &redress_store::PageRequest::first(200)).await.expect("list");
+        let about: Vec<_> = told
+            .items
+            .iter()
+            .filter(|n| n.notice.subject.as_str() == no && n.notice.kind.as_str() == "payout.paid_twice")
+            .collect();
+        assert_eq!(about.len(), 1, "{channel}: told once");
+        assert_eq!(about[0].notice.amount, Some(Fen(2000)));
+        let alice_told =
+            app.store.notifications_of("alice", &redress_store::PageRequest::first(200)).await.expect("list");
+        assert!(
+            alice_told
+                .items
+                .iter()
+                .any(|n| n.notice.subject.as_str() == no && n.notice.kind.as_str() == "payout.abnormal"),
+            "{channel}: the buyer is told the account could not be reached"
+        );
+        assert!(alice_told.items.iter().all(|n| n.notice.kind.as_str() != "payout.paid_twice"), "staff only");
     }
 });
 

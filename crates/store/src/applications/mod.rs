@@ -185,6 +185,18 @@ pub(crate) static APPS_SQL: LazyLock<Vec<String>> =
 
 inventory::submit! { crate::sql::Built { only: None, texts: || APPS_SQL.clone() } }
 
+/// A buyer's applications that wait for them, newest first (`$1` the buyer, `$2` the limit);
+/// the states are the domain's, listed as the partial index `applications_awaiting_buyer`
+/// lists them.
+pub(crate) static AWAITING_BUYER_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {APP_COLUMNS} FROM applications WHERE buyer = $1 AND state IN ({}) ORDER BY created_at DESC, id DESC LIMIT $2",
+        crate::states_sql(ApplicationState::awaits_buyer)
+    )
+});
+
+inventory::submit! { crate::sql::Built { only: None, texts: || vec![AWAITING_BUYER_SQL.clone()] } }
+
 /// The lists' names in their cursors.
 const QUEUE_BY_DUE: &str = "queue";
 const QUEUE_BY_AMOUNT: &str = "queue-amount";
@@ -245,6 +257,17 @@ impl Store {
         Ok(Page::of(apps, page, APPLICATIONS, |a| {
             vec![KeyPart::Int(ms(a.created_at)), KeyPart::Text(a.id.to_string())]
         }))
+    }
+
+    /// The newest `limit` of `buyer`'s applications that wait for them (a draft to finish,
+    /// information asked for), through a partial index of exactly those.
+    pub async fn awaiting_buyer(&self, buyer: &Username, limit: u32) -> Result<Vec<Application>, StoreError> {
+        let rows = sqlx::query(AWAITING_BUYER_SQL.as_str())
+            .bind(buyer.as_str())
+            .bind(i64::from(limit.min(crate::page::MAX_LIMIT)))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(app_from_row).collect()
     }
 
     /// A page of the applications waiting for staff, the one due soonest first (or, with an

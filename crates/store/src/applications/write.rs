@@ -45,7 +45,7 @@ pub(crate) async fn write_decision(tx: &mut WriteTx, d: &Decision, now: Timestam
     if let Some(p) = &d.payout {
         crate::payouts::insert_new(tx, &d.no, &d.next, p, now).await?;
     }
-    Ok(())
+    crate::notifications::insert(tx, &d.notices).await
 }
 
 impl Store {
@@ -194,8 +194,10 @@ async fn held_in_one_statement(
     now: Timestamp,
 ) -> Result<Held, StoreError> {
     let rows = event_rows(&d.events, d.next.version)?;
-    let held =
-        HELD_SQL.get(rows.len()).ok_or_else(|| StoreError::Internal("too many events in one decision".into()))?;
+    let held = HELD_SQL
+        .get(rows.len())
+        .and_then(|by_notices| by_notices.get(d.notices.len()))
+        .ok_or_else(|| StoreError::Internal("too many events in one decision".into()))?;
     let mut q: AnyQuery<'_> = bind_app(sqlx::query(sqlx::AssertSqlSafe(held.as_str())), &d.next, now)
         .bind(d.next.id.to_string())
         .bind(d.prev_version)
@@ -204,6 +206,9 @@ async fn held_in_one_statement(
         .bind(d.no.to_string());
     for (seq, e, body) in rows {
         q = bind_event(q, &d.no, seq, e, body);
+    }
+    for n in &d.notices {
+        q = crate::notifications::bind_notice(q, n);
     }
     let row = q.fetch_one(store.write_pool()).await?;
     let (bumped, saved): (i64, i64) = (row.try_get("bumped")?, row.try_get("saved")?);
@@ -215,14 +220,20 @@ async fn held_in_one_statement(
 }
 
 /// The held write as one statement, by how many events it records (a decision records one or
-/// two: a submission and rule 5's approval).
-static HELD_SQL: LazyLock<Vec<String>> = LazyLock::new(|| (0..=2).map(held_sql).collect());
+/// two: a submission and rule 5's approval) and how many notifications (up to two a step).
+static HELD_SQL: LazyLock<Vec<Vec<String>>> = LazyLock::new(|| {
+    (0..=2).map(|events| (0..=2 * events).map(|notices| held_sql(events, notices)).collect()).collect()
+});
 
-inventory::submit! { crate::sql::Built { only: Some(Backend::Postgres), texts: || HELD_SQL[1..].to_vec() } }
+inventory::submit! { crate::sql::Built {
+    only: Some(Backend::Postgres),
+    texts: || HELD_SQL[1..].iter().flatten().cloned().collect(),
+} }
 
 /// Parameters: the application's columns and `updated_at`, then (as in `save_app_sql`) its id
-/// and previous version, then the order and its version, its number, and nine per event.
-fn held_sql(events: usize) -> String {
+/// and previous version, then the order and its version, its number, nine per event and
+/// eight per notification.
+fn held_sql(events: usize, notices: usize) -> String {
     let cols = app_params();
     let (p_id, p_order, p_order_version, p_no) = (cols + 1, cols + 3, cols + 4, cols + 5);
     let selects: Vec<String> = (0..events)
@@ -234,6 +245,26 @@ fn held_sql(events: usize) -> String {
             format!("SELECT {} FROM saved", values.join(", "))
         })
         .collect();
+    let told: Vec<String> = (0..notices)
+        .map(|i| {
+            let b = p_no + 1 + events * 9 + i * 8;
+            let casts = ["TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "BIGINT", "BIGINT", "BIGINT"];
+            let values: Vec<String> =
+                casts.iter().enumerate().map(|(k, ty)| format!("CAST(${} AS {ty})", b + k)).collect();
+            format!("SELECT {} FROM saved", values.join(", "))
+        })
+        .collect();
+    let notify = if told.is_empty() {
+        String::new()
+    } else {
+        format!(
+            ", notified AS (
+            INSERT INTO notifications ({}) {} ON CONFLICT (id) DO NOTHING RETURNING 1
+         )",
+            crate::notifications::NOTICE_COLUMNS,
+            told.join(" UNION ALL ")
+        )
+    };
     let save = save_app_sql(" AND EXISTS (SELECT 1 FROM bump)");
     format!(
         "WITH bump AS (
@@ -244,7 +275,7 @@ fn held_sql(events: usize) -> String {
          ), saved AS ({save} RETURNING 1
          ), events AS (
             INSERT INTO application_events ({EVENT_COLUMNS}) {} RETURNING 1
-         )
+         ){notify}
          SELECT (SELECT COUNT(*) FROM bump) AS bumped, (SELECT COUNT(*) FROM saved) AS saved",
         selects.join(" UNION ALL ")
     )

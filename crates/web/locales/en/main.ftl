@@ -226,3 +226,21 @@ error-phone-invalid = Enter a phone number of 5 to 15 digits, optionally startin
 error-language-unknown = The language must be zh-CN or en.
 error-order-buyer-fixed = The order's buyer cannot be changed: an application has been opened on it.
 error-query-invalid = A query parameter is not valid: see the API reference for its values.
+
+## Notifications (one per kind of crates/domain/src/notify.rs)
+time-beijing = { $time } (Beijing time)
+notice-application-submitted = We received your refund application { $no } for { $amount }. It will be reviewed within the promised time.
+notice-application-in_review = A reviewer has started on your application { $no }.
+notice-application-info_requested = The reviewer needs more information for application { $no }. Please reply on the application's page.
+notice-application-supplemented = The buyer answered the information request on { $no }.
+notice-application-approved = Your application { $no } was approved: { $amount } will be refunded to your original payment method.
+notice-application-auto_approved = Your application { $no } was approved at once under the refund policy: { $amount } will be refunded to your original payment method.
+notice-application-rejected = Your application { $no } was not approved. See why on its page; you may appeal within the window shown there.
+notice-application-appealed = We received your appeal on { $no }. A senior reviewer will decide it.
+notice-application-withdrawn = The buyer withdrew application { $no }.
+notice-payout-sent = The refund of { $amount } for { $no } was sent to your original payment channel.
+notice-payout-succeeded = The refund of { $amount } for { $no } has arrived.
+notice-payout-failed = The refund of { $amount } for { $no } did not go through. We are looking into it and will tell you what happens next.
+notice-payout-abnormal = The payment channel could not pay { $amount } for { $no } into the account it came from. We will contact you about another way.
+notice-payout-settled_outside = The refund for { $no } was paid to you another way; see the application's page for how.
+notice-payout-paid_twice = Reconciliation found the refund for { $no } paid twice ({ $amount } too much).

@@ -201,3 +201,15 @@ desk-search-title = Search results
 desk-filter-assignee = Held by (username)
 desk-sort-amount = Sorted by amount asked for, smallest first.
 desk-search-none = No application matches.
+
+## Notification centre
+nav-notifications = Notifications
+notifications-unread = { $count } unread
+notifications-title = Notifications
+notifications-empty = Nothing yet. You will be told here when something happens to your applications.
+notifications-read-all = Mark all read
+notifications-new = New
+notifications-open = Open
+awaiting-title = Waiting for you
+awaiting-draft = Finish and submit your draft
+awaiting-info = Answer the reviewer's question

@@ -223,3 +223,21 @@ error-phone-invalid = 请输入 5–15 位数字的电话号码，可以 "+" 开
 error-language-unknown = 语言只能是 zh-CN 或 en。
 error-order-buyer-fixed = 该订单已有退款申请，不能再更改买家。
 error-query-invalid = 查询参数无效：其取值请参见 API 文档。
+
+## 通知（与 crates/domain/src/notify.rs 的种类一一对应）
+time-beijing = { $time }（北京时间）
+notice-application-submitted = 已收到你的退款申请 { $no }（{ $amount }），我们会在承诺的时限内审核。
+notice-application-in_review = 审核员已开始处理你的申请 { $no }。
+notice-application-info_requested = 审核员需要你为申请 { $no } 补充材料，请在申请页面回复。
+notice-application-supplemented = 买家已回复申请 { $no } 的补充材料要求。
+notice-application-approved = 你的申请 { $no } 已通过，{ $amount } 将原路退回。
+notice-application-auto_approved = 你的申请 { $no } 符合退款规则，已自动通过，{ $amount } 将原路退回。
+notice-application-rejected = 你的申请 { $no } 未通过。请在申请页面查看原因；如有异议，可在页面所示期限内申诉。
+notice-application-appealed = 已收到你对申请 { $no } 的申诉，将由二级审核员处理。
+notice-application-withdrawn = 买家已撤回申请 { $no }。
+notice-payout-sent = 申请 { $no } 的退款 { $amount } 已提交至原支付渠道。
+notice-payout-succeeded = 申请 { $no } 的退款 { $amount } 已到账。
+notice-payout-failed = 申请 { $no } 的退款 { $amount } 未能完成，我们正在处理，并会告知你后续安排。
+notice-payout-abnormal = 支付渠道无法将申请 { $no } 的退款 { $amount } 退回原账户，我们会联系你改用其他方式。
+notice-payout-settled_outside = 申请 { $no } 的退款已通过其他方式支付给你，详见申请页面。
+notice-payout-paid_twice = 对账发现申请 { $no } 的退款被重复支付（多付 { $amount }）。

@@ -195,3 +195,15 @@ desk-search-title = 查找结果
 desk-filter-assignee = 审核人（用户名）
 desk-sort-amount = 按申请金额从小到大排序。
 desk-search-none = 没有找到符合的申请。
+
+## 通知中心
+nav-notifications = 通知
+notifications-unread = { $count } 条未读
+notifications-title = 通知
+notifications-empty = 暂无通知。申请有任何进展，都会在这里告诉你。
+notifications-read-all = 全部标为已读
+notifications-new = 新
+notifications-open = 查看
+awaiting-title = 需要你处理
+awaiting-draft = 继续填写并提交草稿
+awaiting-info = 回复审核员的补充材料要求

@@ -8,6 +8,7 @@ pub mod docs;
 pub mod evidence;
 pub mod health;
 pub mod merchant;
+pub mod notifications;
 pub mod orders;
 pub mod review;
 pub mod session;
@@ -28,6 +29,7 @@ use utoipa_axum::routes;
         (name = "session", description = "Sign in and out"),
         (name = "buyer", description = "A buyer's orders and refund applications"),
         (name = "staff", description = "The review desk"),
+        (name = "notifications", description = "A signed-in person's notifications"),
         (name = "merchant", description = "Orders, payments, delivery and account events pushed by the merchant system"),
         (name = "ops", description = "Health")
     )
@@ -105,6 +107,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(review::reject))
         .routes(routes!(review::retry_refund))
         .routes(routes!(review::settle_outside))
+        .routes(routes!(notifications::list))
+        .routes(routes!(notifications::unread))
+        .routes(routes!(notifications::mark_read))
+        .routes(routes!(notifications::mark_all_read))
         .routes(routes!(merchant::upsert_buyer, merchant::buyer))
         .routes(routes!(merchant::upsert_order))
         .routes(routes!(merchant::set_payment))

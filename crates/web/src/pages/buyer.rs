@@ -25,10 +25,15 @@ use std::collections::{BTreeMap, HashMap};
 
 type PageResult = Result<Response, ApiError>;
 
+/// How many of what waits for the buyer the landing page shows (the rest: "my applications").
+const AWAITING_SHOWN: u32 = 10;
+
 #[derive(Template)]
 #[template(path = "buyer/orders.html")]
 struct OrdersPage {
     p: Page,
+    /// What waits for the buyer, first on their landing page.
+    awaiting: Vec<ApplicationDto>,
     orders: Vec<OrderDto>,
     drafts: HashMap<String, String>,
     pager: Pager,
@@ -49,9 +54,12 @@ pub async fn orders(
     v.require_buyer()?;
     let page = page_request(&pq)?;
     let summaries = state.app.buyer_orders(&v.user, &page).await?;
+    let awaiting = state.app.awaiting_buyer(&v.user, AWAITING_SHOWN).await?;
+    let now = state.app.now();
     let mut p = v.page;
     q.apply(&mut p, "");
     let page = OrdersPage {
+        awaiting: awaiting.iter().map(|a| ApplicationDto::new(a, p.lang, now)).collect(),
         orders: summaries.items.iter().map(|s| OrderDto::from_summary(s, p.lang)).collect(),
         drafts: summaries
             .items

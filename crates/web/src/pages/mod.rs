@@ -10,6 +10,7 @@
 pub mod auth;
 pub mod buyer;
 pub mod files;
+pub mod notifications;
 pub mod staff;
 
 use crate::AppState;
@@ -57,6 +58,9 @@ pub fn router() -> Router<AppState> {
         .route("/applications/{no}/case-file", get(buyer::case_file))
         .route("/applications/{no}/{action}", post(buyer::act))
         .route("/help", get(buyer::help))
+        .route("/notifications", get(notifications::list))
+        .route("/notifications/read", post(notifications::mark_all_read))
+        .route("/notifications/{id}/open", post(notifications::open))
         .route("/desk", get(staff::queue))
         .route("/desk/{no}", get(staff::detail))
         .route("/desk/{no}/files/{id}", get(staff::file))
@@ -80,11 +84,34 @@ pub struct Page {
     pub path: String,
     pub notice: Option<String>,
     pub error: Option<String>,
+    /// The signed-in person's unread notifications (counted up to `UNREAD_CAP`).
+    pub unread: i64,
 }
 
 impl Page {
     pub fn new(lang: Lang, user: Option<User>, path: impl Into<String>) -> Page {
-        Page { lang, user, path: path.into(), notice: None, error: None }
+        Page { lang, user, path: path.into(), notice: None, error: None, unread: 0 }
+    }
+
+    /// The header's notifications link as a screen reader says it: with the unread count.
+    pub fn bell_label(&self) -> String {
+        match self.unread {
+            0 => self.t("nav-notifications"),
+            _ => format!(
+                "{} · {}",
+                self.t("nav-notifications"),
+                self.t1("notifications-unread", "count", &self.unread_label())
+            ),
+        }
+    }
+
+    /// The unread count as the header shows it: nothing, a number, or "99+".
+    pub fn unread_label(&self) -> String {
+        match self.unread {
+            0 => String::new(),
+            n if n >= redress_app::UNREAD_CAP - 1 => "99+".to_owned(),
+            n => n.to_string(),
+        }
     }
 
     pub fn t(&self, id: &str) -> String {
@@ -209,7 +236,13 @@ impl FromRequestParts<AppState> for Viewer {
             None => None,
         };
         match user {
-            Some(user) => Ok(Viewer { page: Page::new(lang, Some(user.clone()), path), user }),
+            Some(user) => {
+                let unread =
+                    state.app.unread_notifications(&user).await.map_err(|e| ApiError::from(e).into_response())?;
+                let mut page = Page::new(lang, Some(user.clone()), path);
+                page.unread = unread;
+                Ok(Viewer { page, user })
+            }
             None => {
                 let back = if parts.method == axum::http::Method::GET { path } else { "/".to_owned() };
                 Err(Redirect::to(&format!("/login?next={}", encode(&back))).into_response())

@@ -1,0 +1,300 @@
+//! Who is told what (docs/product.md §6). Every notification is caused by something that
+//! committed — a step of an application, a payout's news, a reconciliation's finding — and is
+//! decided here, as a value written in the same transaction as its cause: the catalogue of
+//! kinds (one name each, also the merchant's webhook event type), who receives each, and
+//! which of them a recipient may switch off by e-mail.
+
+use crate::application::{Application, Event, EventKind};
+use crate::enums::str_enum;
+use crate::ids::ApplicationNo;
+use crate::money::Fen;
+use crate::payout::PayoutState;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+str_enum!(
+    /// The catalogue: what a notification says happened. The names are dotted, as webhook
+    /// event types are; later capabilities (tickets) add theirs.
+    NoticeKind {
+        Submitted = "application.submitted",
+        InReview = "application.in_review",
+        InfoRequested = "application.info_requested",
+        Supplemented = "application.supplemented",
+        Approved = "application.approved",
+        AutoApproved = "application.auto_approved",
+        Rejected = "application.rejected",
+        Appealed = "application.appealed",
+        Withdrawn = "application.withdrawn",
+        PayoutSent = "payout.sent",
+        PayoutSucceeded = "payout.succeeded",
+        PayoutFailed = "payout.failed",
+        PayoutAbnormal = "payout.abnormal",
+        SettledOutside = "payout.settled_outside",
+        PaidTwice = "payout.paid_twice",
+    }
+);
+
+str_enum!(
+    /// Whom a notification is for: the application's buyer, or staff.
+    Audience {
+        Buyer = "buyer",
+        Staff = "staff",
+    }
+);
+
+impl NoticeKind {
+    /// Sent by e-mail whatever the recipient chose: decisions, what a buyer must act on, and
+    /// money. The rest (a confirmation, review started) may be switched off.
+    pub fn essential(self) -> bool {
+        !matches!(
+            self,
+            NoticeKind::Submitted
+                | NoticeKind::InReview
+                | NoticeKind::Appealed
+                | NoticeKind::Supplemented
+                | NoticeKind::Withdrawn
+        )
+    }
+
+    /// The kind of notification a step of an application is, if any: `payout` is the state
+    /// of the payout whose news caused the step (an abnormal refund is told apart from a
+    /// closed one).
+    pub fn of_event(kind: &EventKind, payout: Option<PayoutState>) -> Option<NoticeKind> {
+        Some(match kind {
+            EventKind::Submitted { .. } => NoticeKind::Submitted,
+            EventKind::Claimed => NoticeKind::InReview,
+            EventKind::InfoRequested { .. } => NoticeKind::InfoRequested,
+            EventKind::Supplemented { .. } => NoticeKind::Supplemented,
+            EventKind::Approved { auto_rule: Some(_), .. } => NoticeKind::AutoApproved,
+            EventKind::Approved { .. } => NoticeKind::Approved,
+            EventKind::Rejected { .. } => NoticeKind::Rejected,
+            EventKind::Appealed { .. } => NoticeKind::Appealed,
+            EventKind::Withdrawn => NoticeKind::Withdrawn,
+            EventKind::RefundStarted => NoticeKind::PayoutSent,
+            EventKind::Refunded => NoticeKind::PayoutSucceeded,
+            EventKind::RefundFailed { .. } if payout == Some(PayoutState::Abnormal) => NoticeKind::PayoutAbnormal,
+            EventKind::RefundFailed { .. } => NoticeKind::PayoutFailed,
+            EventKind::SettledOutside { .. } => NoticeKind::SettledOutside,
+            // Staff's own step; the payout it sends is told when the channel has it.
+            EventKind::RefundRetried => return None,
+        })
+    }
+
+    /// Who is told, on application `a` after the step: the buyer of what happens to their
+    /// application (their own steps too: a receipt), and the staff member holding it (or who
+    /// decided it) of what the buyer did and of a refund that did not arrive — never of their
+    /// own step.
+    fn audiences(self) -> (bool, bool) {
+        match self {
+            NoticeKind::Supplemented | NoticeKind::Withdrawn | NoticeKind::PaidTwice => (false, true),
+            NoticeKind::PayoutFailed | NoticeKind::PayoutAbnormal => (true, true),
+            _ => (true, false),
+        }
+    }
+}
+
+/// One notification to one person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    /// Stable: the same cause told to the same person always has the same id, so writing it
+    /// twice (a reconciliation run again) tells them once.
+    pub id: String,
+    pub kind: NoticeKind,
+    pub audience: Audience,
+    /// A username.
+    pub recipient: String,
+    /// The application it is about.
+    pub subject: ApplicationNo,
+    /// What it caused: the timeline event's number, or 0 for a finding about a payout.
+    pub seq: i64,
+    /// The amount it is about (approved, refunded, paid twice), if any.
+    pub amount: Option<Fen>,
+    pub at: Timestamp,
+}
+
+/// A notification's id from its cause and recipient.
+fn notice_id(cause: &str, kind: NoticeKind, recipient: &str) -> String {
+    let digest = Sha256::digest(format!("{cause}\n{kind}\n{recipient}").as_bytes());
+    format!("NT-{}", &hex::encode(digest)[..24])
+}
+
+/// The notifications of the steps `events` of application `next` (its events numbered up to
+/// its version), `payout` being the state of the payout whose news caused them, if any.
+pub fn notices(next: &Application, events: &[Event], payout: Option<PayoutState>) -> Vec<Notice> {
+    let Some(no) = &next.no else { return Vec::new() };
+    let first = next.version - events.len() as i64 + 1;
+    let mut out = Vec::new();
+    for (i, e) in events.iter().enumerate() {
+        let Some(kind) = NoticeKind::of_event(&e.kind, payout) else { continue };
+        let seq = first + i as i64;
+        let amount = match &e.kind {
+            EventKind::Approved { amount, .. } => Some(*amount),
+            EventKind::Submitted { amount, .. } => Some(*amount),
+            EventKind::RefundStarted | EventKind::Refunded | EventKind::RefundFailed { .. } => {
+                Some(next.approved.unwrap_or(next.requested))
+            }
+            _ => None,
+        };
+        let (buyer, staff) = kind.audiences();
+        let mut to = Vec::new();
+        if buyer {
+            to.push((Audience::Buyer, next.buyer.to_string()));
+        }
+        if let Some(reviewer) = next.reviewer.as_ref().filter(|r| staff && **r != e.actor.name) {
+            to.push((Audience::Staff, reviewer.clone()));
+        }
+        for (audience, recipient) in to {
+            out.push(Notice {
+                id: notice_id(&format!("{no}.{seq}"), kind, &recipient),
+                kind,
+                audience,
+                recipient,
+                subject: no.clone(),
+                seq,
+                amount,
+                at: e.at,
+            });
+        }
+    }
+    out
+}
+
+/// A reconciliation found payout `key` of application `no` paid twice (`amount` more than
+/// was owed): every administrator in `admins` is told, once however often it is found.
+pub fn paid_twice(key: &str, no: &ApplicationNo, amount: Fen, admins: &[String], now: Timestamp) -> Vec<Notice> {
+    admins
+        .iter()
+        .map(|admin| Notice {
+            id: notice_id(key, NoticeKind::PaidTwice, admin),
+            kind: NoticeKind::PaidTwice,
+            audience: Audience::Staff,
+            recipient: admin.clone(),
+            subject: no.clone(),
+            seq: 0,
+            amount: Some(amount),
+            at: now,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::application::{Actor, ApplicationState, Role};
+
+    fn app(state: ApplicationState, version: i64, reviewer: Option<&str>) -> Application {
+        use crate::application::{DraftInput, Reason};
+        use crate::ids::{ApplicationId, OrderNo, Username};
+        let input = DraftInput { reason: Reason::QuantityShort, description: "short".into(), amount: Fen(700) };
+        let order = OrderNo::parse("DY-1").expect("an order number");
+        let buyer = Username::parse("lin").expect("a username");
+        let id = ApplicationId::generate(&mut rand::rng());
+        let mut a = Application::new_draft(id, order, buyer, input, Timestamp::UNIX_EPOCH).expect("a draft");
+        a.no = Some(ApplicationNo::parse("RF-20261201-ABC123").expect("a number"));
+        a.state = state;
+        a.version = version;
+        a.reviewer = reviewer.map(str::to_owned);
+        a
+    }
+
+    fn event(kind: EventKind, actor: &str, role: Role) -> Event {
+        Event {
+            at: Timestamp::UNIX_EPOCH,
+            actor: Actor { name: actor.into(), role },
+            from: ApplicationState::InReview,
+            to: ApplicationState::InReview,
+            kind,
+        }
+    }
+
+    #[test]
+    fn the_buyer_is_told_of_decisions_and_staff_of_what_the_buyer_did() {
+        let a = app(ApplicationState::Approved, 5, Some("wang"));
+        let approved =
+            event(EventKind::Approved { amount: Fen(500), partial: false, auto_rule: None }, "wang", Role::Reviewer);
+        let n = notices(&a, &[approved], None);
+        assert_eq!(n.len(), 1);
+        assert_eq!((n[0].kind, n[0].audience, n[0].recipient.as_str()), (NoticeKind::Approved, Audience::Buyer, "lin"));
+        assert_eq!((n[0].seq, n[0].amount), (5, Some(Fen(500))));
+
+        let supplemented = event(EventKind::Supplemented { message: "here".into() }, "lin", Role::Buyer);
+        let n = notices(&a, &[supplemented], None);
+        assert_eq!(n.len(), 1);
+        assert_eq!(
+            (n[0].kind, n[0].audience, n[0].recipient.as_str()),
+            (NoticeKind::Supplemented, Audience::Staff, "wang")
+        );
+    }
+
+    #[test]
+    fn staff_are_not_told_of_their_own_step_and_unheld_applications_tell_no_staff() {
+        let a = app(ApplicationState::Withdrawn, 3, None);
+        assert!(notices(&a, &[event(EventKind::Withdrawn, "lin", Role::Buyer)], None).is_empty());
+        let failed = app(ApplicationState::RefundFailed, 3, Some("wang"));
+        let told =
+            notices(&failed, &[event(EventKind::RefundFailed { reason: "x".into() }, "wang", Role::Reviewer)], None);
+        assert_eq!(told.iter().map(|n| n.audience).collect::<Vec<_>>(), [Audience::Buyer]);
+        let held = app(ApplicationState::Withdrawn, 3, Some("wang"));
+        let n = notices(&held, &[event(EventKind::Withdrawn, "lin", Role::Buyer)], None);
+        assert_eq!(n.iter().map(|n| n.recipient.as_str()).collect::<Vec<_>>(), ["wang"]);
+    }
+
+    #[test]
+    fn a_submission_approved_at_once_numbers_both_steps() {
+        let a = app(ApplicationState::Approved, 3, None);
+        let submitted = event(
+            EventKind::Submitted { amount: Fen(700), reason: crate::application::Reason::NoReason },
+            "lin",
+            Role::Buyer,
+        );
+        let auto = event(
+            EventKind::Approved { amount: Fen(700), partial: false, auto_rule: Some("r5".into()) },
+            "system",
+            Role::System,
+        );
+        let n = notices(&a, &[submitted, auto], None);
+        // The buyer's own step is told too: a receipt.
+        assert_eq!(
+            n.iter().map(|n| (n.kind, n.seq)).collect::<Vec<_>>(),
+            [(NoticeKind::Submitted, 2), (NoticeKind::AutoApproved, 3)]
+        );
+        assert!(n.iter().all(|n| n.recipient == "lin"));
+    }
+
+    #[test]
+    fn an_abnormal_refund_is_told_apart_and_to_both() {
+        let a = app(ApplicationState::RefundFailed, 7, Some("wang"));
+        let failed = event(EventKind::RefundFailed { reason: "frozen".into() }, "system", Role::System);
+        let n = notices(&a, std::slice::from_ref(&failed), Some(PayoutState::Abnormal));
+        assert_eq!(
+            n.iter().map(|n| (n.kind, n.audience)).collect::<Vec<_>>(),
+            [(NoticeKind::PayoutAbnormal, Audience::Buyer), (NoticeKind::PayoutAbnormal, Audience::Staff)]
+        );
+        let closed = notices(&a, &[failed], Some(PayoutState::Closed));
+        assert!(closed.iter().all(|n| n.kind == NoticeKind::PayoutFailed));
+        assert_ne!(n[0].id, n[1].id, "one id per recipient");
+    }
+
+    #[test]
+    fn ids_are_stable_and_a_finding_is_told_once() {
+        let no = ApplicationNo::parse("RF-20261201-ABC123").expect("a number");
+        let admins = vec!["root".to_owned(), "ops".to_owned()];
+        let once = paid_twice("RF-20261201-ABC123-P1", &no, Fen(100), &admins, Timestamp::UNIX_EPOCH);
+        let again = paid_twice("RF-20261201-ABC123-P1", &no, Fen(100), &admins, Timestamp::MAX);
+        assert_eq!(once.iter().map(|n| &n.id).collect::<Vec<_>>(), again.iter().map(|n| &n.id).collect::<Vec<_>>());
+        assert_ne!(once[0].id, once[1].id);
+        assert!(once.iter().all(|n| n.audience == Audience::Staff && n.kind.essential()));
+    }
+
+    #[test]
+    fn every_event_but_staff_resending_is_in_the_catalogue() {
+        assert_eq!(NoticeKind::of_event(&EventKind::RefundRetried, None), None);
+        assert!(NoticeKind::ALL.iter().all(|k| NoticeKind::parse(k.as_str()) == Some(*k)));
+        assert!(
+            NoticeKind::ALL
+                .iter()
+                .all(|k| k.as_str().bytes().all(|b| b.is_ascii_lowercase() || b == b'.' || b == b'_'))
+        );
+    }
+}

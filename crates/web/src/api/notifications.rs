@@ -1,0 +1,59 @@
+//! A signed-in person's notifications (buyers and staff alike): newest first, the unread
+//! count, mark one or all read. Each person sees only their own; another's id is not found.
+
+use crate::AppState;
+use crate::dto::{NotificationDto, Paged, UnreadDto};
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::{AuthUser, Path, Query};
+use crate::forms::{PageQuery, page_request};
+use crate::i18n::Lang;
+use axum::extract::State;
+use axum::http::StatusCode;
+
+/// A page of my notifications, newest first.
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications",
+    security(("buyer_session" = []), ("staff_session" = [])), params(PageQuery),
+    responses((status = 200, body = Paged<NotificationDto>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    lang: Lang,
+    Query(pq): Query<PageQuery>,
+) -> ApiResult<axum::Json<Paged<NotificationDto>>> {
+    let page = state.app.notifications(&user, &page_request(&pq)?).await?;
+    Ok(axum::Json(Paged::new(page, |n| NotificationDto::new(&n, lang))))
+}
+
+/// How many of my notifications are unread.
+#[utoipa::path(get, path = "/api/v1/notifications/unread", tag = "notifications",
+    security(("buyer_session" = []), ("staff_session" = [])),
+    responses((status = 200, body = UnreadDto), (status = 401, body = ErrorBody)))]
+pub async fn unread(State(state): State<AppState>, AuthUser(user): AuthUser) -> ApiResult<axum::Json<UnreadDto>> {
+    Ok(axum::Json(UnreadDto { unread: state.app.unread_notifications(&user).await? }))
+}
+
+/// Mark one of my notifications read (again: no change).
+#[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "notifications",
+    security(("buyer_session" = []), ("staff_session" = [])),
+    params(("id" = String, Path, description = "The notification's id (`NT-…`)")),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn mark_read(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    drop(state.app.mark_notification_read(&user, &id).await?);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Mark all my notifications read.
+#[utoipa::path(post, path = "/api/v1/notifications/read", tag = "notifications",
+    security(("buyer_session" = []), ("staff_session" = [])),
+    responses((status = 200, body = UnreadDto, description = "Nothing unread is left"), (status = 401, body = ErrorBody)))]
+pub async fn mark_all_read(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+) -> ApiResult<axum::Json<UnreadDto>> {
+    state.app.mark_all_notifications_read(&user).await?;
+    Ok(axum::Json(UnreadDto { unread: 0 }))
+}
