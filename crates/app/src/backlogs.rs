@@ -16,6 +16,8 @@ pub enum WorkQueue {
     Sessions,
     /// The sandbox gateway's refunds due to settle or to be called back.
     Sandbox,
+    /// Notifications whose e-mail is undecided, and e-mails due.
+    Mail,
 }
 
 impl App {
@@ -29,6 +31,7 @@ impl App {
             WorkQueue::Payouts => s.payout_backlog(now).await?,
             WorkQueue::Sessions => s.session_backlog(now).await?,
             WorkQueue::Sandbox => s.sandbox_backlog(now).await?,
+            WorkQueue::Mail => s.mail_backlog(now).await?,
         })
     }
 }

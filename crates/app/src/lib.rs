@@ -22,12 +22,13 @@ pub use applications::{ApplicationDetail, ApplicationView};
 pub use backlogs::WorkQueue;
 pub use cases::Case;
 pub use clock::Clock;
+pub use notifications::{MAIL_LEASE, MailOutcome};
 pub use orders::OrderSummary;
 /// What the adapters see of the store: the records use cases take and give back.
 pub use redress_store::{
     AppsOf, AuditReport, BACKLOG_CAP, Backlog, BlobAction, ChainPace, Cursor, DEFAULT_LIMIT, Evidence, EvidenceFile,
-    MAX_LIMIT, NewUser, Notification, Page, PageRequest, QueueFilter, QueueItem, StoreError, TimelineEntry, UNREAD_CAP,
-    Upserted, User,
+    MAX_LIMIT, NewUser, Notification, OutgoingMail, Page, PageRequest, QueueFilter, QueueItem, StoreError,
+    TimelineEntry, UNREAD_CAP, Upserted, User,
 };
 
 use jiff::Timestamp;

@@ -91,6 +91,7 @@ async fn world(paid: i64, source: DeliverySource, delivered: u64) -> World {
             role,
             password: "a long test password",
             locale: "en",
+            email: None,
         };
         users.push(store.create_user(u, start).await.expect("user"));
     }

@@ -72,7 +72,7 @@ impl BuyerProfile {
 
 /// An address mail can be sent to: `local@domain`, the domain with a dot and no empty label,
 /// no spaces or control characters, at most 254 characters (RFC 5321's path limit).
-fn email_ok(e: &str) -> bool {
+pub fn email_ok(e: &str) -> bool {
     let Some((local, domain)) = e.rsplit_once('@') else { return false };
     let clean = |s: &str| !s.is_empty() && !s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '@');
     e.len() <= 254

@@ -9,7 +9,7 @@ use crate::enums::str_enum;
 use crate::ids::ApplicationNo;
 use crate::money::Fen;
 use crate::payout::PayoutState;
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -178,6 +178,47 @@ pub fn paid_twice(key: &str, no: &ApplicationNo, amount: Fen, admins: &[String],
         .collect()
 }
 
+/// At most one e-mail about one application to one person in this long: the steps of a
+/// burst are told together, in the next one.
+pub const MAIL_COALESCE: SignedDuration = SignedDuration::from_mins(10);
+
+/// A notification older than this when the mail job first sees it is not e-mailed (news of
+/// yesterday is not news): history loaded or restored, or written while e-mail was off, stays
+/// in the app.
+pub const MAIL_MAX_AGE: SignedDuration = SignedDuration::from_hours(24);
+
+/// Whether a notice of `kind`, written `at`, is e-mailed at `now` to a person whose address is
+/// `address`, who takes optional e-mails if `optional_on`: essential ones always, if they have
+/// an address and it is recent.
+pub fn mailed(kind: NoticeKind, at: Timestamp, now: Timestamp, address: Option<&str>, optional_on: bool) -> bool {
+    address.is_some_and(|a| !a.trim().is_empty()) && (kind.essential() || optional_on) && now - at <= MAIL_MAX_AGE
+}
+
+/// When a new e-mail about an item may go, the last one about it having been due at
+/// `last_due`: at once, or [`MAIL_COALESCE`] after that.
+pub fn mail_due(now: Timestamp, last_due: Option<Timestamp>) -> Timestamp {
+    match last_due {
+        Some(last) => (last + MAIL_COALESCE).max(now),
+        None => now,
+    }
+}
+
+/// When to try an e-mail again after `attempts` tries that failed for a passing reason (a
+/// 4xx answer, no connection): after 1, 5 and 15 minutes, then 1, 3, 6 and 12 hours; `None`
+/// once those are spent (about a day), and it is recorded as failed.
+pub fn mail_retry_at(attempts: u32, now: Timestamp) -> Option<Timestamp> {
+    const MINUTES: [i64; 7] = [1, 5, 15, 60, 180, 360, 720];
+    let i = usize::try_from(attempts.checked_sub(1)?).ok()?;
+    MINUTES.get(i).map(|m| now + SignedDuration::from_mins(*m))
+}
+
+/// An e-mail's id (its `Message-ID`'s local part) from the first notification it carries:
+/// written again after a crash, it is the same e-mail.
+pub fn mail_id(first_notice: &str) -> String {
+    let digest = Sha256::digest(format!("mail\n{first_notice}").as_bytes());
+    format!("EM-{}", &hex::encode(digest)[..24])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,6 +326,29 @@ mod tests {
         assert_eq!(once.iter().map(|n| &n.id).collect::<Vec<_>>(), again.iter().map(|n| &n.id).collect::<Vec<_>>());
         assert_ne!(once[0].id, once[1].id);
         assert!(once.iter().all(|n| n.audience == Audience::Staff && n.kind.essential()));
+    }
+
+    #[test]
+    fn e_mail_goes_to_an_address_essential_always_and_bursts_wait() {
+        let t0 = Timestamp::UNIX_EPOCH;
+        let a = Some("a@example.com");
+        assert!(!mailed(NoticeKind::Approved, t0, t0, None, true));
+        assert!(!mailed(NoticeKind::Approved, t0, t0, Some("  "), true));
+        assert!(mailed(NoticeKind::Approved, t0, t0, a, false), "a decision is always sent");
+        assert!(!mailed(NoticeKind::Submitted, t0, t0, a, false), "a receipt may be switched off");
+        assert!(mailed(NoticeKind::Submitted, t0, t0, a, true));
+        assert!(mailed(NoticeKind::Approved, t0, t0 + MAIL_MAX_AGE, a, true));
+        assert!(!mailed(NoticeKind::Approved, t0, t0 + MAIL_MAX_AGE + SignedDuration::from_secs(1), a, true), "stale");
+        assert_eq!(mail_due(t0, None), t0);
+        assert_eq!(mail_due(t0 + SignedDuration::from_mins(3), Some(t0)), t0 + MAIL_COALESCE);
+        let late = t0 + SignedDuration::from_mins(30);
+        assert_eq!(mail_due(late, Some(t0)), late);
+        assert_eq!(mail_retry_at(1, t0), Some(t0 + SignedDuration::from_mins(1)));
+        assert_eq!(mail_retry_at(7, t0), Some(t0 + SignedDuration::from_hours(12)));
+        assert_eq!(mail_retry_at(8, t0), None);
+        assert_eq!(mail_retry_at(0, t0), None);
+        assert_eq!(mail_id("NT-1"), mail_id("NT-1"));
+        assert_ne!(mail_id("NT-1"), mail_id("NT-2"));
     }
 
     #[test]

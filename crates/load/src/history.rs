@@ -509,6 +509,7 @@ mod tests {
             role: Role::Buyer,
             password: "redress-demo",
             locale: "zh-CN",
+            email: None,
         };
         store.create_user(lin, now).await.expect("user");
         generate(&store, &dir.path().join("evidence"), &shape).await.expect("generated");

@@ -39,6 +39,9 @@ pub enum UserCommand {
         /// zh-CN or en
         #[arg(long, default_value = "zh-CN")]
         locale: String,
+        /// Where notification e-mail goes (none without it)
+        #[arg(long)]
+        email: Option<String>,
         /// Read the password from the first line of standard input (otherwise it is asked for).
         #[arg(long)]
         password_stdin: bool,
@@ -79,13 +82,17 @@ pub enum CalendarCommand {
 
 pub async fn run(app: &App, cmd: AdminCommand) -> anyhow::Result<()> {
     match cmd {
-        AdminCommand::User(UserCommand::Create { username, role, display_name, locale, password_stdin }) => {
+        AdminCommand::User(UserCommand::Create { username, role, display_name, locale, email, password_stdin }) => {
             let name = username_of(&username)?;
             let role = Role::parse(&role)
                 .filter(|r| *r != Role::System)
                 .ok_or_else(|| anyhow::anyhow!("role must be buyer, agent, reviewer, senior_reviewer or admin"))?;
             if locale != "zh-CN" && locale != "en" {
                 bail!("locale must be zh-CN or en");
+            }
+            let email = email.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty());
+            if let Some(e) = email.as_deref().filter(|e| !redress_domain::buyer::email_ok(e)) {
+                bail!("{e} is not an e-mail address such as name@example.com");
             }
             let password = read_password(password_stdin)?;
             let display = display_name.unwrap_or_else(|| username.clone());
@@ -95,6 +102,7 @@ pub async fn run(app: &App, cmd: AdminCommand) -> anyhow::Result<()> {
                 role,
                 password: &password,
                 locale: &locale,
+                email: email.as_deref(),
             })
             .await
             .with_context(|| format!("cannot create user {username}"))?;

@@ -182,6 +182,7 @@ pub async fn load(store: &Store, blobs: redress_blobs::Blobs, now: Timestamp) ->
             role: *role,
             password: DEMO_PASSWORD,
             locale,
+            email: Some(&format!("{name}@example.com")),
         };
         users.insert(*name, app.create_user(user).await?);
     }

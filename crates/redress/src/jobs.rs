@@ -59,6 +59,8 @@ pub enum Lane {
     Money,
     /// Housekeeping: expired sessions.
     Housekeeping,
+    /// Telling people: notification e-mails (an SMTP server's pace holds up nothing else).
+    Messages,
 }
 
 /// What a job's passes on this instance did: how many, the last one's start, length and result.
@@ -112,8 +114,14 @@ pub struct Jobs {
 
 impl Jobs {
     /// The jobs of the application `state` describes (the sandbox's only when it is in use).
-    pub fn of(state: &AppState, sandbox: Option<&Gateway>, payout_lease: SignedDuration) -> Jobs {
+    pub fn of(
+        state: &AppState,
+        sandbox: Option<&Gateway>,
+        payout_lease: SignedDuration,
+        mailer: Option<Arc<redress_web::mail::Mailer>>,
+    ) -> Jobs {
         let mut jobs: Vec<Arc<dyn Job>> = vec![
+            Arc::new(Mail { state: state.clone(), mailer }),
             Arc::new(Snapshots { state: state.clone(), since: Mutex::new(None) }),
             Arc::new(AuditChain { state: state.clone() }),
             Arc::new(Payouts { state: state.clone(), lease: payout_lease }),
@@ -148,7 +156,7 @@ impl Jobs {
 
     /// Starts the scheduler: one task per lane, for as long as the runtime runs.
     pub fn spawn(&self) {
-        for lane in [Lane::Records, Lane::Money, Lane::Housekeeping] {
+        for lane in [Lane::Records, Lane::Money, Lane::Housekeeping, Lane::Messages] {
             let entries: Vec<_> = self.entries.iter().filter(|e| e.job.lane() == lane).cloned().collect();
             if !entries.is_empty() {
                 tokio::spawn(schedule(self.clone(), entries));
@@ -396,5 +404,47 @@ impl Job for Sessions {
 
     fn pass(&self) -> Pass<'_> {
         Box::pin(async move { Ok(self.state.app.expire_sessions().await?) })
+    }
+}
+
+/// Notification e-mails: decides each new notification's e-mail (an index seek on what waits),
+/// then sends the e-mails that are due, taken under the queues' lease so two instances never
+/// send one at once; a crash mid-send sends it again after the lease, under the same
+/// `Message-ID`. Without an SMTP server it only records that nothing is e-mailed.
+struct Mail {
+    state: AppState,
+    mailer: Option<Arc<redress_web::mail::Mailer>>,
+}
+
+/// Notifications routed, and e-mails sent, per pass at most.
+const MAIL_ROUTE_BATCH: usize = 200;
+const MAIL_SEND_BATCH: usize = 20;
+
+impl Job for Mail {
+    fn name(&self) -> &'static str {
+        "mail"
+    }
+
+    fn queue(&self) -> WorkQueue {
+        WorkQueue::Mail
+    }
+
+    fn lane(&self) -> Lane {
+        Lane::Messages
+    }
+
+    fn batch(&self) -> usize {
+        MAIL_ROUTE_BATCH
+    }
+
+    fn drain(&self) -> bool {
+        true
+    }
+
+    fn pass(&self) -> Pass<'_> {
+        Box::pin(async move {
+            let mailer = self.mailer.as_deref();
+            Ok(redress_web::mail::deliver(&self.state.app, mailer, MAIL_ROUTE_BATCH, MAIL_SEND_BATCH).await?)
+        })
     }
 }

@@ -223,6 +223,10 @@ async fn serve(store: Store, listener: tokio::net::TcpListener, settings: &Setti
     // Part files a crash left in staging: nothing refers to them.
     blobs.sweep_staging(std::time::Duration::from_secs(3600)).await?;
     redress.jobs.spawn();
+    match &settings.mail {
+        Some(m) => tracing::info!(from = %m.from, "notification e-mail is on"),
+        None => tracing::info!("notification e-mail is off: set REDRESS_SMTP_URL to send it"),
+    }
     tracing::info!(%addr, jobs = ?redress.jobs.names(), "Redress is listening");
     println!("Redress is listening on http://{addr}");
     axum::serve(listener, redress.router().into_make_service_with_connect_info::<std::net::SocketAddr>())

@@ -75,6 +75,17 @@ pub struct Common {
     /// Secret access key for the bucket
     #[arg(long, env = "REDRESS_EVIDENCE_S3_SECRET_ACCESS_KEY", global = true, hide_env_values = true)]
     pub evidence_s3_secret_access_key: Option<String>,
+    /// The SMTP server for notification e-mails: smtp://host[:port] (STARTTLS), smtps://host[:port]
+    /// (TLS), or smtp://host[:port]?tls=none (a local relay); user and password may be in it.
+    /// Without it, no e-mail is sent
+    #[arg(long, env = "REDRESS_SMTP_URL", global = true, hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// A file holding the SMTP password (instead of putting it in the URL)
+    #[arg(long, env = "REDRESS_SMTP_PASSWORD_FILE", global = true)]
+    pub smtp_password_file: Option<PathBuf>,
+    /// The sender of notification e-mails, e.g. "Redress <refunds@example.com>" [default: Redress <redress@localhost>]
+    #[arg(long, env = "REDRESS_SMTP_FROM", global = true)]
+    pub smtp_from: Option<String>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -102,6 +113,9 @@ struct FileSettings {
     evidence_s3_prefix: Option<String>,
     evidence_s3_access_key_id: Option<String>,
     evidence_s3_secret_access_key: Option<String>,
+    smtp_url: Option<String>,
+    smtp_password_file: Option<PathBuf>,
+    smtp_from: Option<String>,
 }
 
 #[derive(Debug)]
@@ -127,7 +141,12 @@ pub struct Settings {
     pub bank_card: Option<BankSettings>,
     /// A clock standing at this time until moved (test fixtures only).
     pub test_clock: Option<jiff::Timestamp>,
+    /// The SMTP server for notification e-mails; `None`: e-mail is off.
+    pub mail: Option<redress_web::mail::MailSettings>,
 }
+
+/// The sender when the settings name none.
+pub const DEFAULT_SMTP_FROM: &str = "Redress <redress@localhost>";
 
 /// Whether this process was started as a test fixture (`REDRESS_TESTING=1`).
 fn testing() -> bool {
@@ -184,7 +203,24 @@ impl Settings {
             ),
             Some(t) => Some(t.parse().map_err(|e| anyhow::anyhow!("test_clock {t}: expected an RFC 3339 time ({e})"))?),
         };
+        let mail = match pick(&flags.smtp_url, file.smtp_url) {
+            None => None,
+            Some(url) => {
+                let password = match flags.smtp_password_file.clone().or(file.smtp_password_file) {
+                    Some(path) => Some(
+                        std::fs::read_to_string(&path)
+                            .with_context(|| format!("cannot read smtp_password_file {}", path.display()))?
+                            .trim_end_matches(['\r', '\n'])
+                            .to_owned(),
+                    ),
+                    None => None,
+                };
+                let from = pick(&flags.smtp_from, file.smtp_from).unwrap_or_else(|| DEFAULT_SMTP_FROM.to_owned());
+                Some(redress_web::mail::MailSettings { url, password, from })
+            }
+        };
         Ok(Settings {
+            mail,
             test_clock,
             evidence_limits,
             report_font: flags.report_font.clone().or(file.report_font),

@@ -71,7 +71,15 @@ impl Redress {
         let gateway = Gateway::new(sandbox, store.clone());
         // Channels the settings file configures talk to the real thing.
         settings.real_channels(&mut state.payments, base, &clock)?;
-        let jobs = Jobs::of(&state, Some(&gateway), settings.payout_lease);
+        let mailer = match &settings.mail {
+            Some(m) => {
+                let public = settings.public_url.as_deref().unwrap_or(base);
+                let mailer = redress_web::mail::Mailer::new(m, public).map_err(|e| anyhow::anyhow!("e-mail: {e}"))?;
+                Some(Arc::new(mailer))
+            }
+            None => None,
+        };
+        let jobs = Jobs::of(&state, Some(&gateway), settings.payout_lease, mailer);
         state.jobs = Arc::new(jobs.clone());
         Ok(Redress { state, sandbox: Some(gateway), jobs })
     }

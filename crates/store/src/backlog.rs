@@ -101,6 +101,23 @@ impl Store {
         .await
     }
 
+    /// Notifications whose e-mail is not decided yet, and e-mails due to be sent.
+    pub async fn mail_backlog(&self, now: Timestamp) -> Result<Backlog, StoreError> {
+        self.read(
+            sqlx::query(
+                "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM notifications WHERE mail_pending = 1 LIMIT $2) w)
+                  + (SELECT COUNT(*) FROM (SELECT 1 FROM emails WHERE state = 'pending' AND next_attempt_at <= $1
+                     LIMIT $2) v) AS n,
+                    (SELECT MIN(created_at) FROM notifications WHERE mail_pending = 1) AS oldest,
+                    (SELECT MIN(next_attempt_at) FROM emails WHERE state = 'pending' AND next_attempt_at <= $1)
+                     AS oldest2",
+            )
+            .bind(ms(now))
+            .bind(cap()),
+        )
+        .await
+    }
+
     /// The sandbox's refunds due to settle, and settled ones whose callback is not delivered.
     pub async fn sandbox_backlog(&self, now: Timestamp) -> Result<Backlog, StoreError> {
         self.read(

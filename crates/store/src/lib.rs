@@ -15,6 +15,7 @@ mod ingest;
 mod lease;
 #[cfg(test)]
 mod list_plans;
+mod mail;
 mod notifications;
 mod orders;
 mod page;
@@ -35,6 +36,7 @@ pub use db::{Backend, POSTGRES_SETTINGS, SQLITE_PRAGMAS, Store};
 pub use error::StoreError;
 pub use evidence::{BlobAction, Check, Evidence, EvidenceFile};
 pub use ingest::Upserted;
+pub use mail::{MailRecord, OutgoingMail, Routed};
 pub use notifications::{Notification, UNREAD_CAP};
 pub use orders::BuyerOrder;
 pub use page::{Cursor, DEFAULT_LIMIT, KeyPart, MAX_LIMIT, Page, PageRequest};

@@ -64,7 +64,7 @@ pub(crate) async fn insert(tx: &mut WriteTx, notices: &[Notice]) -> Result<(), S
     Ok(())
 }
 
-fn from_row(r: &AnyRow) -> Result<Notification, StoreError> {
+pub(crate) fn from_row(r: &AnyRow) -> Result<Notification, StoreError> {
     let text = |c: &str| r.try_get::<String, _>(c);
     let notice = Notice {
         id: text("id")?,

@@ -26,6 +26,8 @@ pub struct NewUser<'a> {
     pub role: Role,
     pub password: &'a str,
     pub locale: &'a str,
+    /// Where notification e-mail goes, if anywhere.
+    pub email: Option<&'a str>,
 }
 
 /// How many expired sessions one pass of the expiry job removes.
@@ -58,8 +60,8 @@ impl Store {
     pub async fn create_user(&self, u: NewUser<'_>, now: Timestamp) -> Result<User, StoreError> {
         let hash = hash_password(u.password.to_owned()).await?;
         let done = sqlx::query(
-            "INSERT INTO users (username, display_name, role, password_hash, locale, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (username) DO NOTHING",
+            "INSERT INTO users (username, display_name, role, password_hash, locale, created_at, email)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (username) DO NOTHING",
         )
         .bind(u.username.as_str())
         .bind(u.display_name)
@@ -67,6 +69,7 @@ impl Store {
         .bind(hash)
         .bind(u.locale)
         .bind(ms(now))
+        .bind(u.email)
         .execute(self.write_pool())
         .await?;
         if done.rows_affected() == 0 {
@@ -78,6 +81,32 @@ impl Store {
             role: u.role,
             locale: u.locale.to_owned(),
         })
+    }
+
+    /// Whether `username` takes the e-mails that may be switched off, and their address.
+    pub async fn mail_preferences(&self, username: &Username) -> Result<(bool, Option<String>), StoreError> {
+        let row = sqlx::query("SELECT optional_emails, email FROM users WHERE username = $1")
+            .bind(username.as_str())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok((row.try_get::<i64, _>("optional_emails")? == 1, row.try_get("email")?))
+    }
+
+    /// Sets whether `username` takes the e-mails that may be switched off.
+    pub async fn set_optional_emails(&self, username: &Username, on: bool) -> Result<(), StoreError> {
+        let name = username.as_str().to_owned();
+        self.grouped(move |tx| {
+            Box::pin(async move {
+                sqlx::query("UPDATE users SET optional_emails = $1 WHERE username = $2")
+                    .bind(i64::from(on))
+                    .bind(&name)
+                    .execute(&mut ***tx)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// Gives `username` a new password (an account the merchant API created has none until
@@ -288,6 +317,7 @@ mod tests {
             role: Role::Buyer,
             password: "pw-123456",
             locale: "zh-CN",
+            email: Some("lin@example.com"),
         };
         a.create_user(user, t0).await.expect("user");
         let login = |s: &Store, password: &'static str| {

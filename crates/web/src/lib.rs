@@ -13,6 +13,7 @@ pub mod extract;
 pub mod files;
 pub mod forms;
 pub mod i18n;
+pub mod mail;
 pub mod pages;
 pub mod throttle;
 

@@ -65,12 +65,22 @@ impl Resp {
 
 impl TestApp {
     pub async fn sqlite() -> TestApp {
+        TestApp::sqlite_mail(None).await
+    }
+
+    /// On SQLite, sending notification e-mail to `smtp` (an `smtp://` URL) if given.
+    pub async fn sqlite_mail(smtp: Option<&str>) -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::connect(&Store::sqlite_url(dir.path()), None).await.expect("sqlite");
-        TestApp::start(store, Some(dir)).await
+        TestApp::start(store, Some(dir), smtp).await
     }
 
     pub async fn postgres() -> Option<TestApp> {
+        TestApp::postgres_mail(None).await
+    }
+
+    /// On PostgreSQL (when configured), sending notification e-mail to `smtp` if given.
+    pub async fn postgres_mail(smtp: Option<&str>) -> Option<TestApp> {
         let url = match std::env::var("REDRESS_TEST_DATABASE_URL") {
             Ok(url) if !url.is_empty() => url,
             _ => {
@@ -84,12 +94,12 @@ impl TestApp {
         };
         let schema = format!("t_{:016x}", rand::rng().random::<u64>());
         let store = Store::connect(&url, Some(&schema)).await.expect("postgres");
-        let mut app = TestApp::start(store, None).await;
+        let mut app = TestApp::start(store, None, smtp).await;
         app.schema = Some(schema);
         Some(app)
     }
 
-    async fn start(store: Store, dir: Option<tempfile::TempDir>) -> TestApp {
+    async fn start(store: Store, dir: Option<tempfile::TempDir>, smtp: Option<&str>) -> TestApp {
         store.migrate().await.expect("migrate");
         let now = Timestamp::now();
         store.publish_policy(&Policy::seed_v1(), "test", now).await.expect("policy");
@@ -107,6 +117,7 @@ impl TestApp {
                 role,
                 password: PASSWORD,
                 locale: "zh-CN",
+                email: None,
             };
             store.create_user(u, now).await.expect("user");
         }
@@ -119,6 +130,8 @@ impl TestApp {
         let flags = redress::settings::Common {
             data_dir: Some(evidence.path().to_path_buf()),
             sandbox_settle_secs: Some(0),
+            smtp_url: smtp.map(str::to_owned),
+            smtp_from: Some("Redress <refunds@example.com>".to_owned()),
             ..Default::default()
         };
         let settings = redress::settings::Settings::resolve(&flags).expect("test settings");

@@ -11,6 +11,8 @@ mod concurrency;
 mod errors;
 mod evidence;
 mod lifecycle;
+mod mail;
+mod mailbox;
 mod merchant;
 mod notifications;
 mod openapi;

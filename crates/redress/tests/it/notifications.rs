@@ -129,6 +129,22 @@ both!(the_notification_centre_is_on_every_page, |app: TestApp| async move {
     assert_eq!(page.matches("data-notification=").count(), 2);
     let others = get("/notifications", &bob).await.expect("page").text().await.expect("html");
     assert!(!others.contains(&no) && others.contains("暂无通知"), "{others}");
+    // The page says where e-mail goes, and the optional kind can be switched off there.
+    assert!(page.contains("name=\"optional_emails\" value=\"on\" checked"), "on by default");
+    let r = client
+        .post(format!("{}/notifications/preferences", app.base))
+        .header("cookie", format!("redress_session={alice}"))
+        .header("origin", app.base.clone())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("")
+        .send()
+        .await
+        .expect("saved");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let prefs = app.get("/api/v1/me/preferences", &alice).await;
+    assert_eq!(prefs.body["optional_emails"], false, "{}", prefs.body);
+    let page = get("/notifications?done=preferences", &alice).await.expect("page").text().await.expect("html");
+    assert!(page.contains("邮件设置已保存") && !page.contains("value=\"on\" checked"), "{page}");
     assert!(others.contains("data-unread=\"0\""));
 
     // Opening one marks it read and leads to the application.

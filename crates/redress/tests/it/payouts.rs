@@ -437,6 +437,7 @@ both!(a_refund_the_channel_cannot_deliver_is_routed_another_way_not_sent_again, 
                 role: redress_domain::application::Role::Admin,
                 password: crate::helpers::PASSWORD,
                 locale: "en",
+                email: None,
             };
             app.store.create_user(u, jiff::Timestamp::now()).await.expect("admin");
         }

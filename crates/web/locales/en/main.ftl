@@ -244,3 +244,10 @@ notice-payout-failed = The refund of { $amount } for { $no } did not go through.
 notice-payout-abnormal = The payment channel could not pay { $amount } for { $no } into the account it came from. We will contact you about another way.
 notice-payout-settled_outside = The refund for { $no } was paid to you another way; see the application's page for how.
 notice-payout-paid_twice = Reconciliation found the refund for { $no } paid twice ({ $amount } too much).
+
+## Notification e-mails
+mail-subject = Your refund application { $no }: news
+mail-greeting = Hello { $name },
+mail-intro = Here is what happened to refund application { $no }:
+mail-open = Open the application
+mail-footer = Redress sends this because you take part in this application. Decisions and refunds are always e-mailed; other news can be switched off on your notifications page.

@@ -241,3 +241,10 @@ notice-payout-failed = 申请 { $no } 的退款 { $amount } 未能完成，我�
 notice-payout-abnormal = 支付渠道无法将申请 { $no } 的退款 { $amount } 退回原账户，我们会联系你改用其他方式。
 notice-payout-settled_outside = 申请 { $no } 的退款已通过其他方式支付给你，详见申请页面。
 notice-payout-paid_twice = 对账发现申请 { $no } 的退款被重复支付（多付 { $amount }）。
+
+## 通知邮件
+mail-subject = 退款申请 { $no } 有新进展
+mail-greeting = { $name }，你好：
+mail-intro = 退款申请 { $no } 的最新进展如下：
+mail-open = 查看申请
+mail-footer = 你收到这封邮件，是因为你参与了这个申请。审核结果和退款进展总会通过邮件告知；其他通知可以在通知页面关闭。

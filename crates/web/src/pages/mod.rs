@@ -60,6 +60,7 @@ pub fn router() -> Router<AppState> {
         .route("/help", get(buyer::help))
         .route("/notifications", get(notifications::list))
         .route("/notifications/read", post(notifications::mark_all_read))
+        .route("/notifications/preferences", post(notifications::set_preferences))
         .route("/notifications/{id}/open", post(notifications::open))
         .route("/desk", get(staff::queue))
         .route("/desk/{no}", get(staff::detail))
@@ -345,6 +346,7 @@ const DONE: &[&str] = &[
     "request-info",
     "approve",
     "reject",
+    "preferences",
 ];
 
 #[derive(serde::Deserialize, Default)]
