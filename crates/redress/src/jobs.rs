@@ -121,11 +121,11 @@ impl Jobs {
         mailer: Option<Arc<redress_web::mail::Mailer>>,
     ) -> Jobs {
         let mut jobs: Vec<Arc<dyn Job>> = vec![
-            Arc::new(Mail { state: state.clone(), mailer }),
             Arc::new(Snapshots { state: state.clone(), since: Mutex::new(None) }),
             Arc::new(AuditChain { state: state.clone() }),
             Arc::new(Payouts { state: state.clone(), lease: payout_lease }),
             Arc::new(Sessions { state: state.clone() }),
+            Arc::new(Mail { state: state.clone(), mailer }),
         ];
         if let Some(gateway) = sandbox {
             jobs.push(Arc::new(SandboxNotifier { gateway: gateway.clone() }));

@@ -24,7 +24,7 @@ both!(readiness_report_shows_each_jobs_pass_and_backlog, |app: TestApp| async mo
     let before = report(&app).await;
     assert_eq!(before["ready"], true);
     let names: Vec<_> = before["jobs"].as_array().expect("jobs").iter().map(|j| j["name"].clone()).collect();
-    assert_eq!(names, ["snapshots", "audit", "payouts", "sessions", "sandbox"]);
+    assert_eq!(names, ["snapshots", "audit", "payouts", "sessions", "mail", "sandbox"]);
     assert_eq!(job(&before, "snapshots")["passes"], 0);
     assert_eq!(job(&before, "snapshots")["backlog"], 0);
     assert!(job(&before, "snapshots")["last_run_at"].is_null());
@@ -41,6 +41,10 @@ both!(readiness_report_shows_each_jobs_pass_and_backlog, |app: TestApp| async mo
     assert!(snapshots["oldest_pending_secs"].as_i64().is_some_and(|s| s >= 0), "{snapshots}");
     let audit = job(&waiting, "audit");
     assert!(audit["backlog"].as_u64().is_some_and(|n| n >= 1), "{audit}");
+    // Its receipt waits for the mail job to decide its e-mail (none here: no SMTP server).
+    assert_eq!(job(&waiting, "mail")["backlog"], 1, "{waiting}");
+    assert_eq!(app.run("mail").await, 1);
+    assert_eq!(job(&report(&app).await, "mail")["backlog"], 0);
 
     // A pass is recorded with what it handled, and the backlog it drained is gone.
     assert_eq!(app.run("snapshots").await, 1);
