@@ -58,16 +58,22 @@ pub async fn mark_all_read(
     Ok(axum::Json(UnreadDto { unread: 0 }))
 }
 
-/// Which e-mails I receive.
-#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
+/// Which e-mails I receive, and where they go.
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct MailPreferences {
     /// Also e-mail what may be switched off (receipts, review started, what a buyer did).
     /// Decisions, information requests and refunds are always e-mailed.
     pub optional_emails: bool,
     /// Where e-mail goes (set by the merchant's system or an administrator); `null`: none.
-    #[serde(default, skip_deserializing)]
     pub email: Option<String>,
+}
+
+/// Which e-mails I want.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MailChoice {
+    /// Also e-mail what may be switched off (receipts, review started, what a buyer did).
+    pub optional_emails: bool,
 }
 
 /// Which e-mails I receive.
@@ -84,12 +90,12 @@ pub async fn preferences(
 
 /// Choose which e-mails I receive.
 #[utoipa::path(put, path = "/api/v1/me/preferences", tag = "notifications",
-    security(("buyer_session" = []), ("staff_session" = [])), request_body = MailPreferences,
+    security(("buyer_session" = []), ("staff_session" = [])), request_body = MailChoice,
     responses((status = 200, body = MailPreferences), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn set_preferences(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    crate::extract::Json(req): crate::extract::Json<MailPreferences>,
+    crate::extract::Json(req): crate::extract::Json<MailChoice>,
 ) -> ApiResult<axum::Json<MailPreferences>> {
     state.app.set_optional_emails(&user, req.optional_emails).await?;
     let (optional_emails, email) = state.app.mail_preferences(&user).await?;
