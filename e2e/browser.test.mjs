@@ -298,6 +298,26 @@ test('the whole journey: draft, resume after logout, information, rejection, app
   await reloadUntilState(buyer, 'state-refunded');
   const after = await buyer.$$eval('.timeline li', (lis) => lis.map((li) => li.className));
   assert.ok(after.includes('event event-refunded'), `refunded in ${after}`);
+
+  // Every step was told: the header counts the unread, the notification centre lists them on
+  // a phone, opening one leads to the application, and "mark all read" clears the count.
+  const unread = Number(await buyer.getAttribute('a.bell', 'data-unread'));
+  assert.ok(unread >= 5, `unread ${unread}`);
+  await buyer.click('a.bell');
+  await buyer.waitForURL('**/notifications');
+  const kinds = await buyer.$$eval('[data-notification]', (els) => els.map((e) => e.dataset.notification));
+  for (const kind of ['payout.succeeded', 'application.approved', 'application.rejected', 'application.info_requested']) {
+    assert.ok(kinds.includes(kind), `${kind} in ${kinds}`);
+  }
+  assert.ok(!kinds.includes('application.supplemented'), 'staff notifications are not the buyer\'s');
+  await noHorizontalScroll(buyer);
+  await buyer.screenshot({ path: path.join(shots, 'notifications-phone.png'), fullPage: true });
+  await Promise.all([buyer.waitForURL(`**/applications/${applicationNo}`), buyer.click('.notification.unread button[type=submit]')]);
+  assert.equal(Number(await buyer.getAttribute('a.bell', 'data-unread')), unread - 1);
+  await buyer.goto(`${base}/notifications`);
+  await submitAndWait(buyer, 'form[action="/notifications/read"] button');
+  assert.equal(await buyer.getAttribute('a.bell', 'data-unread'), '0');
+  assert.equal(await buyer.$('.notification.unread'), null);
   assert.deepEqual(cspViolations, []);
 });
 
