@@ -54,6 +54,11 @@ pub enum MailOutcome {
 }
 
 impl App {
+    /// A page of the e-mails that could not be delivered, latest first (for administrators).
+    pub async fn failed_mail(&self, page: &PageRequest) -> Result<Page<redress_store::MailRecord>> {
+        Ok(self.store.failed_mail(page).await?)
+    }
+
     /// Decides the e-mail of up to `limit` new notifications (`smtp`: whether e-mail is on).
     pub async fn route_mail(&self, smtp: bool, limit: usize) -> Result<redress_store::Routed> {
         Ok(self.store.route_mail(smtp, self.now(), limit).await?)

@@ -49,7 +49,7 @@ CREATE TABLE emails (
 );
 CREATE INDEX emails_due ON emails (next_attempt_at) WHERE state = 'pending';
 CREATE INDEX emails_item ON emails (recipient, subject, due_at);
-CREATE INDEX emails_failed ON emails (updated_at) WHERE state = 'failed';
+CREATE INDEX emails_failed ON emails (updated_at, id) WHERE state = 'failed';
 
 -- Whether a person takes the e-mails they may switch off (receipts, review started, what the
 -- buyer did); decisions and money are always sent.

@@ -46,6 +46,12 @@ const SEED: &[&str] = &[
      SELECT 'NT-' || i, 'buyer' || (i % 500), 'buyer', 'application.submitted', 'RF-20261201-' || (100000 + i), 1,
         100, 1700000000000 + i * 1000
      FROM n",
+    "INSERT INTO emails (id, recipient, subject, state, attempts, due_at, next_attempt_at, created_at, updated_at)
+     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+     SELECT 'EM-' || i, 'buyer' || (i % 500), 'RF-20261201-' || (100000 + i),
+        CASE i % 10 WHEN 0 THEN 'failed' WHEN 1 THEN 'pending' ELSE 'sent' END, 1,
+        1700000000000 + i * 1000, 1700000000000 + i * 1000, 1700000000000 + i * 1000, 1700000000000 + i * 1000
+     FROM n",
 ];
 
 struct Case {
@@ -149,6 +155,21 @@ fn cases(mid_key: i64, mid_no: &str) -> Vec<Case> {
             params,
             table: "notifications",
             index: "notifications_of",
+            few: false,
+        });
+    }
+    for after in [false, true] {
+        let mut params = vec![];
+        if after {
+            params.extend([KeyPart::Int(1_700_000_000_000 + 10_000 * 1000), KeyPart::Text("EM-10000".into())]);
+        }
+        params.push(KeyPart::Int(LIMIT + 1));
+        out.push(Case {
+            name: format!("failed e-mails{}", if after { ", next page" } else { "" }),
+            sql: crate::mail::FAILED_SQL[usize::from(after)].to_owned(),
+            params,
+            table: "emails",
+            index: "emails_failed",
             few: false,
         });
     }

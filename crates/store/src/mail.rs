@@ -9,6 +9,7 @@
 //! the e-mail's row says it carried, on every retry, under the same `Message-ID`.
 
 use crate::db::WriteTx;
+use crate::page::{KeyPart, Page, PageRequest, bind_key};
 use crate::{Backend, Store, StoreError, from_ms, ms};
 use jiff::{SignedDuration, Timestamp};
 use redress_domain::ids::ApplicationNo;
@@ -36,15 +37,42 @@ pub struct OutgoingMail {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailRecord {
     pub id: String,
+    pub recipient: String,
     pub subject: String,
     /// pending, sent or failed
     pub state: String,
     pub attempts: i64,
     pub due_at: Timestamp,
     pub sent_at: Option<Timestamp>,
+    /// When it last changed (for a failed one: when it failed).
+    pub updated_at: Timestamp,
     /// The SMTP server's last answer when it was not accepted.
     pub error: Option<String>,
 }
+
+fn record_of(r: &sqlx::any::AnyRow) -> Result<MailRecord, StoreError> {
+    Ok(MailRecord {
+        id: r.try_get("id")?,
+        recipient: r.try_get("recipient")?,
+        subject: r.try_get("subject")?,
+        state: r.try_get("state")?,
+        attempts: r.try_get("attempts")?,
+        due_at: from_ms(r.try_get("due_at")?),
+        sent_at: r.try_get::<Option<i64>, _>("sent_at")?.map(from_ms),
+        updated_at: from_ms(r.try_get("updated_at")?),
+        error: r.try_get("error")?,
+    })
+}
+
+/// The failed e-mails' list: its name in cursors, and its first and later pages, in the
+/// index `emails_failed` (updated_at, id).
+const FAILED_LIST: &str = "failed-mail";
+pub(crate) const FAILED_SQL: [&str; 2] = [
+    "SELECT id, recipient, subject, state, attempts, due_at, sent_at, updated_at, error FROM emails
+     WHERE state = 'failed' ORDER BY updated_at DESC, id DESC LIMIT $1",
+    "SELECT id, recipient, subject, state, attempts, due_at, sent_at, updated_at, error FROM emails
+     WHERE state = 'failed' AND (updated_at, id) < ($1, $2) ORDER BY updated_at DESC, id DESC LIMIT $3",
+];
 
 /// What one routing pass did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -212,46 +240,27 @@ impl Store {
     /// The e-mails to `recipient`, newest first: what was sent, what waits, what failed and why.
     pub async fn mail_log(&self, recipient: &str, limit: u32) -> Result<Vec<MailRecord>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, subject, state, attempts, due_at, sent_at, error FROM emails WHERE recipient = $1
-             ORDER BY due_at DESC LIMIT $2",
+            "SELECT id, recipient, subject, state, attempts, due_at, sent_at, updated_at, error FROM emails
+             WHERE recipient = $1 ORDER BY due_at DESC LIMIT $2",
         )
         .bind(recipient)
         .bind(i64::from(limit.min(crate::page::MAX_LIMIT)))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(MailRecord {
-                    id: r.try_get("id")?,
-                    subject: r.try_get("subject")?,
-                    state: r.try_get("state")?,
-                    attempts: r.try_get("attempts")?,
-                    due_at: from_ms(r.try_get("due_at")?),
-                    sent_at: r.try_get::<Option<i64>, _>("sent_at")?.map(from_ms),
-                    error: r.try_get("error")?,
-                })
-            })
-            .collect()
+        rows.iter().map(record_of).collect()
     }
 
-    /// The e-mails that could not be delivered, newest first (for administrators).
-    pub async fn failed_mail(&self, limit: u32) -> Result<Vec<(String, String, String, Timestamp)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, recipient, error, updated_at FROM emails WHERE state = 'failed' ORDER BY updated_at DESC LIMIT $1",
-        )
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("id")?,
-                    r.try_get("recipient")?,
-                    r.try_get::<Option<String>, _>("error")?.unwrap_or_default(),
-                    from_ms(r.try_get("updated_at")?),
-                ))
-            })
-            .collect()
+    /// A page of the e-mails that could not be delivered, the latest failure first (for
+    /// administrators), with the server's answer.
+    pub async fn failed_mail(&self, page: &PageRequest) -> Result<Page<MailRecord>, StoreError> {
+        let after = page.after.as_ref().map(|c| c.key_for(FAILED_LIST, "it")).transpose()?;
+        let mut q = sqlx::query(FAILED_SQL[usize::from(after.is_some())]);
+        if let Some(key) = after {
+            q = bind_key(q, key);
+        }
+        let rows = q.bind(page.fetch()).fetch_all(&self.pool).await?;
+        let items = rows.iter().map(record_of).collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::of(items, page, FAILED_LIST, |m| vec![KeyPart::Int(ms(m.updated_at)), KeyPart::Text(m.id.clone())]))
     }
 }
 

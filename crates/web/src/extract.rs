@@ -128,6 +128,18 @@ impl FromRequestParts<AppState> for Staff {
     }
 }
 
+/// A signed-in administrator.
+pub struct Admin(pub User);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let AuthUser(user) = AuthUser::from_request_parts(parts, state).await?;
+        if user.role == Role::Admin { Ok(Admin(user)) } else { Err(ApiError::forbidden()) }
+    }
+}
+
 /// A merchant system authenticated by an API token; holds the token's name.
 pub struct Merchant(pub String);
 

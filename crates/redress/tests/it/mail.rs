@@ -128,4 +128,35 @@ with_mail!(each_reader_gets_their_language_and_bursts_come_together, |app: TestA
     assert_eq!(got.len(), 5);
     assert_eq!(got[4].to, "bob@example.com");
     assert!(got[4].plain.contains("was approved") && !got[4].plain.contains("has started"), "{}", got[4].plain);
+
+    // An address taken away before its e-mail goes: the e-mail fails for good, and
+    // administrators see it with why; nobody else may look.
+    let refunds = app.run("payouts").await;
+    assert!(refunds >= 1, "the approvals are paid: news for both buyers");
+    app.run("sandbox").await;
+    deliver_at(&app, &sink, now + SignedDuration::from_mins(61)).await; // routed, due at +70
+    buyer_contact(&app, "bob", "Bob", "", "en").await;
+    deliver_at(&app, &sink, now + SignedDuration::from_mins(71)).await;
+    let admin = redress_store::NewUser {
+        username: redress_domain::ids::Username::parse("ada").expect("name"),
+        display_name: "Ada",
+        role: redress_domain::application::Role::Admin,
+        password: crate::helpers::PASSWORD,
+        locale: "en",
+        email: None,
+    };
+    app.store.create_user(admin, Timestamp::now()).await.expect("admin");
+    let ada = app.login("ada").await;
+    let failed = app.get("/api/v1/admin/mail/failed", &ada).await;
+    assert_eq!(failed.status, StatusCode::OK, "{}", failed.body);
+    let items = failed.body["items"].as_array().expect("items");
+    assert!(
+        items.iter().any(|m| m["recipient"] == "bob"
+            && m["application_no"] == bobs.as_str()
+            && m["error"].as_str().is_some_and(|e| e.contains("no e-mail address"))),
+        "{}",
+        failed.body
+    );
+    assert_eq!(app.get("/api/v1/admin/mail/failed", &rita).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get("/api/v1/admin/mail/failed", &bob).await.status, StatusCode::FORBIDDEN);
 });

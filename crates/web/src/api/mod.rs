@@ -112,6 +112,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(notifications::mark_read))
         .routes(routes!(notifications::mark_all_read))
         .routes(routes!(notifications::preferences, notifications::set_preferences))
+        .routes(routes!(notifications::failed_mail))
         .routes(routes!(merchant::upsert_buyer, merchant::buyer))
         .routes(routes!(merchant::upsert_order))
         .routes(routes!(merchant::set_payment))

@@ -101,3 +101,38 @@ pub async fn set_preferences(
     let (optional_emails, email) = state.app.mail_preferences(&user).await?;
     Ok(axum::Json(MailPreferences { optional_emails, email }))
 }
+
+/// An e-mail that could not be delivered.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct FailedMailDto {
+    /// Also its `Message-ID`'s local part.
+    pub id: String,
+    pub recipient: String,
+    /// The application it was about.
+    pub application_no: String,
+    /// The SMTP server's answer, or why it could not be sent.
+    pub error: Option<String>,
+    pub attempts: i64,
+    #[schema(value_type = String, format = DateTime)]
+    pub failed_at: jiff::Timestamp,
+}
+
+/// E-mails that could not be delivered, the latest failure first (administrators).
+#[utoipa::path(get, path = "/api/v1/admin/mail/failed", tag = "notifications",
+    security(("staff_session" = [])), params(PageQuery),
+    responses((status = 200, body = Paged<FailedMailDto>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn failed_mail(
+    State(state): State<AppState>,
+    crate::extract::Admin(_admin): crate::extract::Admin,
+    Query(pq): Query<PageQuery>,
+) -> ApiResult<axum::Json<Paged<FailedMailDto>>> {
+    let page = state.app.failed_mail(&page_request(&pq)?).await?;
+    Ok(axum::Json(Paged::new(page, |m| FailedMailDto {
+        id: m.id,
+        recipient: m.recipient,
+        application_no: m.subject,
+        error: m.error,
+        attempts: m.attempts,
+        failed_at: m.updated_at,
+    })))
+}
