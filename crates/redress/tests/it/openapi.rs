@@ -35,7 +35,10 @@ both!(openapi_and_health, |app: TestApp| async move {
 
     // Exact: who may call, what every operation can answer, what values are accepted.
     let schemes = doc.body["components"]["securitySchemes"].as_object().expect("schemes");
-    assert_eq!(schemes.keys().collect::<Vec<_>>(), ["buyer_session", "merchant_token", "staff_session"]);
+    assert_eq!(
+        schemes.keys().collect::<Vec<_>>(),
+        ["admin_session", "buyer_session", "merchant_token", "staff_session"]
+    );
     let op = |path: &str, method: &str| doc.body["paths"][path][method].clone();
     let codes = |path: &str, method: &str| {
         op(path, method)["responses"].as_object().expect("responses").keys().cloned().collect::<Vec<_>>()

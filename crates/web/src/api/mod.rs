@@ -52,6 +52,10 @@ impl utoipa::Modify for Security {
             "staff_session",
             bearer("A staff member's session token (`POST /api/v1/session` with a staff account)."),
         );
+        components.add_security_scheme(
+            "admin_session",
+            bearer("An administrator's session token (`POST /api/v1/session` with an admin account)."),
+        );
         components
             .add_security_scheme("merchant_token", bearer("A merchant API token (`redress admin token create NAME`)."));
     }

@@ -119,7 +119,7 @@ pub struct FailedMailDto {
 
 /// E-mails that could not be delivered, the latest failure first (administrators).
 #[utoipa::path(get, path = "/api/v1/admin/mail/failed", tag = "notifications",
-    security(("staff_session" = [])), params(PageQuery),
+    security(("admin_session" = [])), params(PageQuery),
     responses((status = 200, body = Paged<FailedMailDto>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn failed_mail(
     State(state): State<AppState>,
