@@ -549,7 +549,7 @@ impl NotificationDto {
             text: notice_text(notice, lang),
             amount: notice.amount.map(Money::from),
             created_at: notice.at,
-            created_local: lang.t_args("time-beijing", &[("time", crate::i18n::local_time(&notice.at))]),
+            created_local: crate::i18n::zoned_time(&notice.at, lang),
             read: n.read_at.is_some(),
             link: notice_link(notice),
         }

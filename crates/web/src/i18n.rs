@@ -19,6 +19,11 @@ pub fn local_time(t: &jiff::Timestamp) -> String {
     t.to_zoned_datetime(redress_domain::calendar::shanghai()).strftime("%Y-%m-%d %H:%M").to_string()
 }
 
+/// A time to the minute with its zone named: `2026-12-01 14:30（北京时间）`.
+pub fn zoned_time(t: &jiff::Timestamp, lang: Lang) -> String {
+    lang.t_args("time-beijing", &[("time", local_time(t))])
+}
+
 /// A deadline, in words that cannot be read a day late: a deadline at midnight Beijing time
 /// is the end of the day before (`2026年12月4日 24:00（北京时间）`, `4 Dec 2026, end of day
 /// (Beijing time)`), any other the day and minute, always with the zone.

@@ -5,7 +5,7 @@
 //! control characters are taken out of header text first.
 
 use crate::dto::{notice_link, notice_text};
-use crate::i18n::{Lang, local_time};
+use crate::i18n::{Lang, zoned_time};
 use askama::Template;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
@@ -121,14 +121,7 @@ impl Mailer {
             lang,
             greeting: lang.t_args("mail-greeting", &[("name", header_text(&m.display_name))]),
             intro: lang.t_args("mail-intro", &[("no", no.clone())]),
-            lines: m
-                .notices
-                .iter()
-                .map(|n| {
-                    let at = lang.t_args("time-beijing", &[("time", local_time(&n.notice.at))]);
-                    (at, notice_text(&n.notice, lang))
-                })
-                .collect(),
+            lines: m.notices.iter().map(|n| (zoned_time(&n.notice.at, lang), notice_text(&n.notice, lang))).collect(),
             link: format!("{}{first}", self.public_url),
             link_label: lang.t("mail-open"),
             footer: lang.t("mail-footer"),
