@@ -18,6 +18,8 @@ pub enum WorkQueue {
     Sandbox,
     /// Notifications whose e-mail is undecided, and e-mails due.
     Mail,
+    /// Merchant notifications without their webhook message, and deliveries due.
+    Webhooks,
 }
 
 impl App {
@@ -32,6 +34,7 @@ impl App {
             WorkQueue::Sessions => s.session_backlog(now).await?,
             WorkQueue::Sandbox => s.sandbox_backlog(now).await?,
             WorkQueue::Mail => s.mail_backlog(now).await?,
+            WorkQueue::Webhooks => s.webhook_backlog(now).await?,
         })
     }
 }

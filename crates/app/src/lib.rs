@@ -17,6 +17,7 @@ mod orders;
 mod payouts;
 mod review;
 mod snapshots;
+mod webhooks;
 
 pub use applications::{ApplicationDetail, ApplicationView};
 pub use backlogs::WorkQueue;
@@ -30,6 +31,8 @@ pub use redress_store::{
     MAX_LIMIT, NewUser, Notification, OutgoingMail, Page, PageRequest, QueueFilter, QueueItem, StoreError,
     TimelineEntry, UNREAD_CAP, Upserted, User,
 };
+pub use redress_store::{Endpoint, HookAttempt, MailRecord, OutgoingHook, REPLAY_BATCH, Replayed};
+pub use webhooks::{HOOK_LEASE, HookAnswer};
 
 use jiff::Timestamp;
 use redress_domain::application::{Actor, Application, ApplicationError};

@@ -32,18 +32,31 @@ str_enum!(
         PayoutAbnormal = "payout.abnormal",
         SettledOutside = "payout.settled_outside",
         PaidTwice = "payout.paid_twice",
+        WebhookDisabled = "webhook.endpoint_disabled",
     }
 );
 
 str_enum!(
-    /// Whom a notification is for: the application's buyer, or staff.
+    /// Whom a notification is for: the application's buyer, staff, or the merchant's system
+    /// (by webhook: `redress_domain::webhook`).
     Audience {
         Buyer = "buyer",
         Staff = "staff",
+        Merchant = "merchant",
     }
 );
 
+/// The recipient of the merchant's notifications: not a username (one cannot start with `@`),
+/// so no person's list ever shows them.
+pub const MERCHANT: &str = "@merchant";
+
 impl NoticeKind {
+    /// Whether the merchant's system is told of it: every step and every payout's news, not
+    /// Redress's own housekeeping.
+    pub fn to_merchant(self) -> bool {
+        !matches!(self, NoticeKind::WebhookDisabled)
+    }
+
     /// Sent by e-mail whatever the recipient chose: decisions, what a buyer must act on, and
     /// money. The rest (a confirmation, review started) may be switched off.
     pub fn essential(self) -> bool {
@@ -87,7 +100,9 @@ impl NoticeKind {
     /// own step.
     fn audiences(self) -> (bool, bool) {
         match self {
-            NoticeKind::Supplemented | NoticeKind::Withdrawn | NoticeKind::PaidTwice => (false, true),
+            NoticeKind::Supplemented | NoticeKind::Withdrawn | NoticeKind::PaidTwice | NoticeKind::WebhookDisabled => {
+                (false, true)
+            }
             NoticeKind::PayoutFailed | NoticeKind::PayoutAbnormal => (true, true),
             _ => (true, false),
         }
@@ -137,7 +152,7 @@ pub fn notices(next: &Application, events: &[Event], payout: Option<PayoutState>
             _ => None,
         };
         let (buyer, staff) = kind.audiences();
-        let mut to = Vec::new();
+        let mut to = vec![(Audience::Merchant, MERCHANT.to_owned())];
         if buyer {
             to.push((Audience::Buyer, next.buyer.to_string()));
         }
@@ -161,18 +176,40 @@ pub fn notices(next: &Application, events: &[Event], payout: Option<PayoutState>
 }
 
 /// A reconciliation found payout `key` of application `no` paid twice (`amount` more than
-/// was owed): every administrator in `admins` is told, once however often it is found.
+/// was owed): every administrator in `admins` is told, and the merchant's system, once however
+/// often it is found.
 pub fn paid_twice(key: &str, no: &ApplicationNo, amount: Fen, admins: &[String], now: Timestamp) -> Vec<Notice> {
-    admins
-        .iter()
-        .map(|admin| Notice {
-            id: notice_id(key, NoticeKind::PaidTwice, admin),
-            kind: NoticeKind::PaidTwice,
-            audience: Audience::Staff,
-            recipient: admin.clone(),
+    told(key, NoticeKind::PaidTwice, no, Some(amount), admins, now, true)
+}
+
+/// A webhook endpoint was disabled (`cause`: the endpoint and when), the last message it failed
+/// being about `no`: every administrator is told.
+pub fn endpoint_disabled(cause: &str, no: &ApplicationNo, admins: &[String], now: Timestamp) -> Vec<Notice> {
+    told(cause, NoticeKind::WebhookDisabled, no, None, admins, now, false)
+}
+
+/// A finding (`cause`) told to `admins`, and to the merchant if `merchant`.
+fn told(
+    cause: &str,
+    kind: NoticeKind,
+    no: &ApplicationNo,
+    amount: Option<Fen>,
+    admins: &[String],
+    now: Timestamp,
+    merchant: bool,
+) -> Vec<Notice> {
+    let merchant = merchant.then(|| (Audience::Merchant, MERCHANT.to_owned()));
+    merchant
+        .into_iter()
+        .chain(admins.iter().map(|a| (Audience::Staff, a.clone())))
+        .map(|(audience, recipient)| Notice {
+            id: notice_id(cause, kind, &recipient),
+            kind,
+            audience,
+            recipient,
             subject: no.clone(),
             seq: 0,
-            amount: Some(amount),
+            amount,
             at: now,
         })
         .collect()
@@ -239,6 +276,29 @@ mod tests {
         a
     }
 
+    /// The notices to people (the merchant's are checked on their own).
+    fn people(all: Vec<Notice>) -> Vec<Notice> {
+        all.into_iter().filter(|n| n.audience != Audience::Merchant).collect()
+    }
+
+    #[test]
+    fn the_merchant_is_told_every_step_once() {
+        let a = app(ApplicationState::Approved, 5, Some("wang"));
+        let approved =
+            event(EventKind::Approved { amount: Fen(500), partial: false, auto_rule: None }, "wang", Role::Reviewer);
+        let withdrawn = event(EventKind::Withdrawn, "lin", Role::Buyer);
+        for e in [approved, withdrawn] {
+            let merchant: Vec<_> = notices(&a, std::slice::from_ref(&e), None)
+                .into_iter()
+                .filter(|n| n.audience == Audience::Merchant)
+                .collect();
+            assert_eq!(merchant.len(), 1);
+            assert_eq!((merchant[0].recipient.as_str(), merchant[0].seq), (MERCHANT, 5));
+        }
+        assert!(NoticeKind::ALL.iter().all(|k| k.to_merchant() != (*k == NoticeKind::WebhookDisabled)));
+        assert!(crate::ids::Username::parse(MERCHANT).is_err(), "no person is the merchant");
+    }
+
     fn event(kind: EventKind, actor: &str, role: Role) -> Event {
         Event {
             at: Timestamp::UNIX_EPOCH,
@@ -254,13 +314,13 @@ mod tests {
         let a = app(ApplicationState::Approved, 5, Some("wang"));
         let approved =
             event(EventKind::Approved { amount: Fen(500), partial: false, auto_rule: None }, "wang", Role::Reviewer);
-        let n = notices(&a, &[approved], None);
+        let n = people(notices(&a, &[approved], None));
         assert_eq!(n.len(), 1);
         assert_eq!((n[0].kind, n[0].audience, n[0].recipient.as_str()), (NoticeKind::Approved, Audience::Buyer, "lin"));
         assert_eq!((n[0].seq, n[0].amount), (5, Some(Fen(500))));
 
         let supplemented = event(EventKind::Supplemented { message: "here".into() }, "lin", Role::Buyer);
-        let n = notices(&a, &[supplemented], None);
+        let n = people(notices(&a, &[supplemented], None));
         assert_eq!(n.len(), 1);
         assert_eq!(
             (n[0].kind, n[0].audience, n[0].recipient.as_str()),
@@ -271,13 +331,16 @@ mod tests {
     #[test]
     fn staff_are_not_told_of_their_own_step_and_unheld_applications_tell_no_staff() {
         let a = app(ApplicationState::Withdrawn, 3, None);
-        assert!(notices(&a, &[event(EventKind::Withdrawn, "lin", Role::Buyer)], None).is_empty());
+        assert!(people(notices(&a, &[event(EventKind::Withdrawn, "lin", Role::Buyer)], None)).is_empty());
         let failed = app(ApplicationState::RefundFailed, 3, Some("wang"));
-        let told =
-            notices(&failed, &[event(EventKind::RefundFailed { reason: "x".into() }, "wang", Role::Reviewer)], None);
+        let told = people(notices(
+            &failed,
+            &[event(EventKind::RefundFailed { reason: "x".into() }, "wang", Role::Reviewer)],
+            None,
+        ));
         assert_eq!(told.iter().map(|n| n.audience).collect::<Vec<_>>(), [Audience::Buyer]);
         let held = app(ApplicationState::Withdrawn, 3, Some("wang"));
-        let n = notices(&held, &[event(EventKind::Withdrawn, "lin", Role::Buyer)], None);
+        let n = people(notices(&held, &[event(EventKind::Withdrawn, "lin", Role::Buyer)], None));
         assert_eq!(n.iter().map(|n| n.recipient.as_str()).collect::<Vec<_>>(), ["wang"]);
     }
 
@@ -294,7 +357,7 @@ mod tests {
             "system",
             Role::System,
         );
-        let n = notices(&a, &[submitted, auto], None);
+        let n = people(notices(&a, &[submitted, auto], None));
         // The buyer's own step is told too: a receipt.
         assert_eq!(
             n.iter().map(|n| (n.kind, n.seq)).collect::<Vec<_>>(),
@@ -307,12 +370,12 @@ mod tests {
     fn an_abnormal_refund_is_told_apart_and_to_both() {
         let a = app(ApplicationState::RefundFailed, 7, Some("wang"));
         let failed = event(EventKind::RefundFailed { reason: "frozen".into() }, "system", Role::System);
-        let n = notices(&a, std::slice::from_ref(&failed), Some(PayoutState::Abnormal));
+        let n = people(notices(&a, std::slice::from_ref(&failed), Some(PayoutState::Abnormal)));
         assert_eq!(
             n.iter().map(|n| (n.kind, n.audience)).collect::<Vec<_>>(),
             [(NoticeKind::PayoutAbnormal, Audience::Buyer), (NoticeKind::PayoutAbnormal, Audience::Staff)]
         );
-        let closed = notices(&a, &[failed], Some(PayoutState::Closed));
+        let closed = people(notices(&a, &[failed], Some(PayoutState::Closed)));
         assert!(closed.iter().all(|n| n.kind == NoticeKind::PayoutFailed));
         assert_ne!(n[0].id, n[1].id, "one id per recipient");
     }
@@ -324,8 +387,13 @@ mod tests {
         let once = paid_twice("RF-20261201-ABC123-P1", &no, Fen(100), &admins, Timestamp::UNIX_EPOCH);
         let again = paid_twice("RF-20261201-ABC123-P1", &no, Fen(100), &admins, Timestamp::MAX);
         assert_eq!(once.iter().map(|n| &n.id).collect::<Vec<_>>(), again.iter().map(|n| &n.id).collect::<Vec<_>>());
-        assert_ne!(once[0].id, once[1].id);
-        assert!(once.iter().all(|n| n.audience == Audience::Staff && n.kind.essential()));
+        assert_ne!(once[1].id, once[2].id);
+        assert_eq!(once.iter().filter(|n| n.audience == Audience::Merchant).count(), 1);
+        assert!(
+            once.iter()
+                .filter(|n| n.recipient != MERCHANT)
+                .all(|n| n.audience == Audience::Staff && n.kind.essential())
+        );
     }
 
     #[test]

@@ -118,6 +118,23 @@ impl Store {
         .await
     }
 
+    /// Merchant notifications whose webhook message is not made yet, and deliveries due.
+    pub async fn webhook_backlog(&self, now: Timestamp) -> Result<Backlog, StoreError> {
+        self.read(
+            sqlx::query(
+                "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM notifications WHERE hook_pending = 1 LIMIT $2) w)
+                  + (SELECT COUNT(*) FROM (SELECT 1 FROM webhook_deliveries WHERE state = 'pending'
+                     AND next_attempt_at <= $1 LIMIT $2) v) AS n,
+                    (SELECT MIN(created_at) FROM notifications WHERE hook_pending = 1) AS oldest,
+                    (SELECT MIN(next_attempt_at) FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= $1)
+                     AS oldest2",
+            )
+            .bind(ms(now))
+            .bind(cap()),
+        )
+        .await
+    }
+
     /// The sandbox's refunds due to settle, and settled ones whose callback is not delivered.
     pub async fn sandbox_backlog(&self, now: Timestamp) -> Result<Backlog, StoreError> {
         self.read(

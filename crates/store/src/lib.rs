@@ -25,6 +25,7 @@ mod sandbox;
 mod settings;
 pub mod sql;
 mod users;
+mod webhooks;
 
 pub use applications::{AppsOf, Held, HoldFacts, OrderFacts, QueueFilter, QueueItem, TimelineEntry};
 pub use audit::{AuditReport, ChainPace};
@@ -44,6 +45,7 @@ pub use payouts::{ReportDecision, Reported};
 pub use redress_domain::payout::Payout;
 pub use sandbox::SandboxRefund;
 pub use users::{NewUser, SESSION_EXPIRY_BATCH, User};
+pub use webhooks::{Endpoint, HookAttempt, OutgoingHook, REPLAY_BATCH, Replayed};
 
 use jiff::Timestamp;
 

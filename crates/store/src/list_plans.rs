@@ -52,6 +52,16 @@ const SEED: &[&str] = &[
         CASE i % 10 WHEN 0 THEN 'failed' WHEN 1 THEN 'pending' ELSE 'sent' END, 1,
         1700000000000 + i * 1000, 1700000000000 + i * 1000, 1700000000000 + i * 1000, 1700000000000 + i * 1000
      FROM n",
+    "INSERT INTO webhook_endpoints (id, url, events, state, secret, created_by, created_at, updated_at)
+     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+     SELECT 'WE-' || i, 'https://hooks.example.com/' || i, '*', 'enabled', 'sealed', 'm', 1700000000000 + i * 1000,
+        1700000000000 + i * 1000
+     FROM n",
+    "INSERT INTO webhook_attempts (delivery_id, attempt, endpoint_id, message_id, kind, at, status, latency_ms)
+     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+     SELECT 'WD-' || i, 1 + i % 3, 'WE-' || (i % 20), 'msg_' || i, 'application.submitted', 1700000000000 + i * 1000,
+        200, 30
+     FROM n",
 ];
 
 struct Case {
@@ -170,6 +180,40 @@ fn cases(mid_key: i64, mid_no: &str) -> Vec<Case> {
             params,
             table: "emails",
             index: "emails_failed",
+            few: false,
+        });
+    }
+    for after in [false, true] {
+        let mut params = vec![];
+        if after {
+            params.extend([KeyPart::Int(1_700_000_000_000 + 1_000 * 1000), KeyPart::Text("WE-1000".into())]);
+        }
+        params.push(KeyPart::Int(LIMIT + 1));
+        out.push(Case {
+            name: format!("webhook endpoints{}", if after { ", next page" } else { "" }),
+            sql: crate::webhooks::ENDPOINT_SQL[usize::from(after)].to_owned(),
+            params,
+            table: "webhook_endpoints",
+            index: "webhook_endpoints_list",
+            few: false,
+        });
+    }
+    for after in [false, true] {
+        let mut params = vec![KeyPart::Text("WE-7".into())];
+        if after {
+            params.extend([
+                KeyPart::Int(1_700_000_000_000 + 10_007 * 1000),
+                KeyPart::Text("WD-10007".into()),
+                KeyPart::Int(3),
+            ]);
+        }
+        params.push(KeyPart::Int(LIMIT + 1));
+        out.push(Case {
+            name: format!("an endpoint's delivery log{}", if after { ", next page" } else { "" }),
+            sql: crate::webhooks::ATTEMPT_SQL[usize::from(after)].to_owned(),
+            params,
+            table: "webhook_attempts",
+            index: "webhook_attempts_log",
             few: false,
         });
     }

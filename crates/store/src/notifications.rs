@@ -20,8 +20,13 @@ pub struct Notification {
     pub read_at: Option<Timestamp>,
 }
 
-/// The columns of a notification, as [`bind_notice`] binds them.
-pub(crate) const NOTICE_COLUMNS: &str = "id, recipient, audience, kind, subject, seq, amount_fen, created_at";
+/// The columns of a notification, as [`bind_notice`] binds them: the merchant's wait for
+/// their webhook message, the others for their e-mail.
+pub(crate) const NOTICE_COLUMNS: &str =
+    "id, recipient, audience, kind, subject, seq, amount_fen, created_at, mail_pending, hook_pending";
+
+/// How many columns [`bind_notice`] binds.
+pub(crate) const NOTICE_PARAMS: usize = 10;
 
 /// The list's name in its cursors.
 const LIST: &str = "notifications";
@@ -46,6 +51,8 @@ pub(crate) fn bind_notice<'q>(q: AnyQuery<'q>, n: &Notice) -> AnyQuery<'q> {
         .bind(n.seq)
         .bind(n.amount.map(|a| a.0))
         .bind(ms(n.at))
+        .bind(i64::from(n.audience != Audience::Merchant))
+        .bind(i64::from(n.audience == Audience::Merchant))
 }
 
 /// Writes `notices` in `tx`; one already written (the same cause, the same person) is kept.
@@ -53,8 +60,9 @@ pub(crate) async fn insert(tx: &mut WriteTx, notices: &[Notice]) -> Result<(), S
     for n in notices {
         bind_notice(
             sqlx::query(
-                "INSERT INTO notifications (id, recipient, audience, kind, subject, seq, amount_fen, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
+                "INSERT INTO notifications (id, recipient, audience, kind, subject, seq, amount_fen, created_at,
+                                            mail_pending, hook_pending)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING",
             ),
             n,
         )

@@ -567,11 +567,14 @@ pub fn notice_key(kind: redress_domain::notify::NoticeKind) -> String {
     format!("notice-{}", kind.as_str().replace('.', "-"))
 }
 
-/// Where a notice leads: the buyer's page of the application, or the desk's.
+/// Where a notice leads: the buyer's page of the application, or the desk's (the
+/// webhooks' page for a disabled endpoint; the merchant's notices are not shown to people).
 pub fn notice_link(n: &redress_domain::notify::Notice) -> String {
-    match n.audience {
-        redress_domain::notify::Audience::Buyer => format!("/applications/{}", n.subject),
-        redress_domain::notify::Audience::Staff => format!("/desk/{}", n.subject),
+    use redress_domain::notify::{Audience, NoticeKind};
+    match (n.audience, n.kind) {
+        (_, NoticeKind::WebhookDisabled) => "/admin/webhooks".to_owned(),
+        (Audience::Buyer, _) => format!("/applications/{}", n.subject),
+        (Audience::Staff | Audience::Merchant, _) => format!("/desk/{}", n.subject),
     }
 }
 
@@ -622,6 +625,7 @@ mod notice_tests {
                     | NoticeKind::Appealed
                     | NoticeKind::Withdrawn
                     | NoticeKind::SettledOutside
+                    | NoticeKind::WebhookDisabled
             );
             for text in &texts {
                 assert_eq!(text.contains("¥12.34"), about_money, "{kind}: {text}");

@@ -220,9 +220,10 @@ async fn held_in_one_statement(
 }
 
 /// The held write as one statement, by how many events it records (a decision records one or
-/// two: a submission and rule 5's approval) and how many notifications (up to two a step).
+/// two: a submission and rule 5's approval) and how many notifications (up to three a step:
+/// the merchant, the buyer, the reviewer).
 static HELD_SQL: LazyLock<Vec<Vec<String>>> = LazyLock::new(|| {
-    (0..=2).map(|events| (0..=2 * events).map(|notices| held_sql(events, notices)).collect()).collect()
+    (0..=2).map(|events| (0..=3 * events).map(|notices| held_sql(events, notices)).collect()).collect()
 });
 
 inventory::submit! { crate::sql::Built {
@@ -232,7 +233,7 @@ inventory::submit! { crate::sql::Built {
 
 /// Parameters: the application's columns and `updated_at`, then (as in `save_app_sql`) its id
 /// and previous version, then the order and its version, its number, nine per event and
-/// eight per notification.
+/// ten per notification.
 fn held_sql(events: usize, notices: usize) -> String {
     let cols = app_params();
     let (p_id, p_order, p_order_version, p_no) = (cols + 1, cols + 3, cols + 4, cols + 5);
@@ -247,8 +248,8 @@ fn held_sql(events: usize, notices: usize) -> String {
         .collect();
     let told: Vec<String> = (0..notices)
         .map(|i| {
-            let b = p_no + 1 + events * 9 + i * 8;
-            let casts = ["TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "BIGINT", "BIGINT", "BIGINT"];
+            let b = p_no + 1 + events * 9 + i * crate::notifications::NOTICE_PARAMS;
+            let casts = ["TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "BIGINT", "BIGINT", "BIGINT", "BIGINT", "BIGINT"];
             let values: Vec<String> =
                 casts.iter().enumerate().map(|(k, ty)| format!("CAST(${} AS {ty})", b + k)).collect();
             format!("SELECT {} FROM saved", values.join(", "))

@@ -73,6 +73,12 @@ error-state-unknown = Unknown application state.
 error-channel-unknown = Unknown payment channel (wechat_pay, alipay or bank_card).
 error-order-no-malformed = Order numbers are 1–64 letters, digits, "_" or "-".
 error-username-malformed = Usernames are 1–64 lower-case letters, digits, "_", "." or "-".
+error-range-invalid = The end of the range must come after its start.
+error-webhook-event-unknown = Unknown event type: use names such as application.approved or families such as payout.* (at most 32).
+error-webhook-url-credentials = A webhook address may not contain a user name or password.
+error-webhook-url-invalid = This is not a web address (https://host/path).
+error-webhook-url-not-https = Webhooks are sent over https:// only.
+error-webhook-url-private = This address is inside a private network (loopback, private, link-local or cloud metadata), which webhooks may not reach.
 error-quantity-invalid = The quantity must be a positive whole number.
 error-readings-count = Send between 1 and 1000 readings at a time.
 error-source-unknown = Unknown delivery source (platform, third_party or manual).
@@ -244,6 +250,7 @@ notice-payout-failed = The refund of { $amount } for { $no } did not go through.
 notice-payout-abnormal = The payment channel could not pay { $amount } for { $no } into the account it came from. We will contact you about another way.
 notice-payout-settled_outside = The refund for { $no } was paid to you another way; see the application's page for how.
 notice-payout-paid_twice = Reconciliation found the refund for { $no } paid twice ({ $amount } too much).
+notice-webhook-endpoint_disabled = A webhook endpoint was disabled: it stopped taking messages (the last was about { $no }). See Administration → Webhooks.
 
 ## Notification e-mails
 mail-subject = Your refund application { $no }: news

@@ -73,6 +73,12 @@ error-state-unknown = 未知的申请状态。
 error-channel-unknown = 未知的支付渠道(wechat_pay、alipay 或 bank_card)。
 error-order-no-malformed = 订单号为 1–64 位字母、数字、"_" 或 "-"。
 error-username-malformed = 用户名为 1–64 位小写字母、数字、"_"、"." 或 "-"。
+error-range-invalid = 时间范围的结束必须晚于开始。
+error-webhook-event-unknown = 未知的事件类型：请使用 application.approved 这样的名称或 payout.* 这样的类别（最多 32 项）。
+error-webhook-url-credentials = Webhook 地址中不能包含用户名或密码。
+error-webhook-url-invalid = 这不是一个网址（https://主机/路径）。
+error-webhook-url-not-https = Webhook 只通过 https:// 发送。
+error-webhook-url-private = 该地址位于内部网络（回环、私有、链路本地或云元数据地址），Webhook 不能访问。
 error-quantity-invalid = 数量必须是正整数。
 error-readings-count = 每次发送 1 到 1000 条交付记录。
 error-source-unknown = 未知的交付数据来源(platform、third_party 或 manual)。
@@ -241,6 +247,7 @@ notice-payout-failed = 申请 { $no } 的退款 { $amount } 未能完成，我�
 notice-payout-abnormal = 支付渠道无法将申请 { $no } 的退款 { $amount } 退回原账户，我们会联系你改用其他方式。
 notice-payout-settled_outside = 申请 { $no } 的退款已通过其他方式支付给你，详见申请页面。
 notice-payout-paid_twice = 对账发现申请 { $no } 的退款被重复支付（多付 { $amount }）。
+notice-webhook-endpoint_disabled = 一个 Webhook 接收地址已被停用：它不再接收消息（最后一条关于申请 { $no }）。请到“管理 → Webhook”查看。
 
 ## 通知邮件
 mail-subject = 退款申请 { $no } 有新进展
