@@ -52,6 +52,16 @@ impl Secret {
         Ok(Secret(bytes))
     }
 
+    /// A secret from its bytes (24 to 64 of them).
+    pub fn from_bytes(bytes: Vec<u8>) -> Option<Secret> {
+        (24..=64).contains(&bytes.len()).then_some(Secret(bytes))
+    }
+
+    /// Its bytes (for sealing at rest).
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+
     /// The secret as shown, once, to whoever registers the endpoint.
     pub fn reveal(&self) -> String {
         format!("{SECRET_PREFIX}{}", STANDARD.encode(&self.0))

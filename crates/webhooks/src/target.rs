@@ -93,7 +93,11 @@ pub fn check_url(url: &str, allow_private: bool) -> Result<reqwest::Url, TargetE
 pub async fn resolve(url: &reqwest::Url, allow_private: bool) -> Result<Vec<SocketAddr>, TargetError> {
     let host = url.host_str().ok_or(TargetError::NoHost)?;
     let port = url.port_or_known_default().ok_or(TargetError::NoHost)?;
-    let host = host.trim_start_matches('[').trim_end_matches(']');
+    resolve_host(host.trim_start_matches('[').trim_end_matches(']'), port, allow_private).await
+}
+
+/// The addresses `host` may be called at now (as [`resolve`]).
+pub async fn resolve_host(host: &str, port: u16, allow_private: bool) -> Result<Vec<SocketAddr>, TargetError> {
     let addrs: Vec<SocketAddr> =
         tokio::net::lookup_host((host, port)).await.map_err(|_| TargetError::Unresolved)?.collect();
     if addrs.is_empty() {
