@@ -24,6 +24,29 @@ pub enum AdminCommand {
     /// The business calendar (public holidays and make-up working days).
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// Webhook endpoints of the merchant's system (Standard Webhooks, signed).
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
+}
+
+#[derive(Subcommand)]
+pub enum WebhookCommand {
+    /// Register an endpoint and print its signing secret (shown only once).
+    Create {
+        /// Where to send (https://; http:// and private addresses only with
+        /// REDRESS_WEBHOOK_ALLOW_PRIVATE=true)
+        #[arg(long)]
+        url: String,
+        /// Event types or families, comma-separated, e.g. application.*,payout.* [default: all]
+        #[arg(long, default_value = "")]
+        events: String,
+    },
+    /// List the endpoints (never their secrets).
+    List,
+    /// Give an endpoint a new secret and print it; the old one keeps signing for 24 hours.
+    RotateSecret { id: String },
+    /// Stop sending to an endpoint.
+    Disable { id: String },
 }
 
 #[derive(Subcommand)]
@@ -80,8 +103,10 @@ pub enum CalendarCommand {
     Show,
 }
 
-pub async fn run(app: &App, cmd: AdminCommand) -> anyhow::Result<()> {
+pub async fn run(state: &redress_web::AppState, cmd: AdminCommand) -> anyhow::Result<()> {
+    let app: &App = &state.app;
     match cmd {
+        AdminCommand::Webhook(cmd) => webhook(state, cmd).await?,
         AdminCommand::User(UserCommand::Create { username, role, display_name, locale, email, password_stdin }) => {
             let name = username_of(&username)?;
             let role = Role::parse(&role)
@@ -149,6 +174,57 @@ pub async fn run(app: &App, cmd: AdminCommand) -> anyhow::Result<()> {
         }
         AdminCommand::Calendar(CalendarCommand::Show) => {
             print!("{}", app.calendar().await?.to_toml());
+        }
+    }
+    Ok(())
+}
+
+async fn webhook(state: &redress_web::AppState, cmd: WebhookCommand) -> anyhow::Result<()> {
+    let (app, hooks) = (&state.app, &state.webhooks);
+    fn missing(id: &str) -> impl Fn(redress_webhooks::HookError) -> anyhow::Error + '_ {
+        move |e| match e {
+            redress_webhooks::HookError::App(redress_app::Error::Store(redress_store::StoreError::NotFound)) => {
+                anyhow::anyhow!("no webhook endpoint {id}")
+            }
+            e => anyhow::anyhow!(e),
+        }
+    }
+    match cmd {
+        WebhookCommand::Create { url, events } => {
+            let (e, secret) = hooks
+                .create(app, &url, &events, "admin-cli")
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot register {url}: {e}"))?;
+            eprintln!("endpoint {} for {} ({}); its signing secret (shown once):", e.id, e.url, e.events);
+            println!("{secret}");
+        }
+        WebhookCommand::List => {
+            let mut page = redress_app::PageRequest { limit: redress_app::MAX_LIMIT, after: None };
+            loop {
+                let found = app.endpoints(&page).await?;
+                for e in &found.items {
+                    let state = if e.enabled {
+                        "enabled".to_owned()
+                    } else {
+                        format!("disabled ({})", e.disabled_reason.as_deref().unwrap_or("manual"))
+                    };
+                    println!("{}\t{}\t{}\t{}\tsince {}", e.id, state, e.events, e.url, e.created_at);
+                }
+                match found.next {
+                    Some(next) => page.after = Some(next),
+                    None => break,
+                }
+            }
+        }
+        WebhookCommand::RotateSecret { id } => {
+            let (e, secret) = hooks.rotate(app, &id).await.map_err(missing(&id))?;
+            let until = e.previous_until.map(|t| t.to_string()).unwrap_or_default();
+            eprintln!("new signing secret for {} (shown once; the previous one also signs until {until}):", e.id);
+            println!("{secret}");
+        }
+        WebhookCommand::Disable { id } => {
+            let e = app.disable_endpoint(&id).await.map_err(|e| missing(&id)(e.into()))?;
+            println!("disabled {} ({})", e.id, e.url);
         }
     }
     Ok(())

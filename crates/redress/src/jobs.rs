@@ -126,6 +126,7 @@ impl Jobs {
             Arc::new(Payouts { state: state.clone(), lease: payout_lease }),
             Arc::new(Sessions { state: state.clone() }),
             Arc::new(Mail { state: state.clone(), mailer }),
+            Arc::new(Webhooks { state: state.clone() }),
         ];
         if let Some(gateway) = sandbox {
             jobs.push(Arc::new(SandboxNotifier { gateway: gateway.clone() }));
@@ -445,6 +446,49 @@ impl Job for Mail {
         Box::pin(async move {
             let mailer = self.mailer.as_deref();
             Ok(redress_web::mail::deliver(&self.state.app, mailer, MAIL_ROUTE_BATCH, MAIL_SEND_BATCH).await?)
+        })
+    }
+}
+
+/// The merchant's webhooks: makes each new merchant notification's message (an index seek on
+/// what waits), then sends the deliveries that are due, taken under the queues' lease so two
+/// instances never send one at once; a crash mid-send sends it again after the lease, under
+/// the same `webhook-id`.
+struct Webhooks {
+    state: AppState,
+}
+
+/// Merchant notifications routed, and deliveries sent (at once), per pass at most.
+const HOOK_ROUTE_BATCH: usize = 200;
+const HOOK_SEND_BATCH: usize = 20;
+
+impl Job for Webhooks {
+    fn name(&self) -> &'static str {
+        "webhooks"
+    }
+
+    fn queue(&self) -> WorkQueue {
+        WorkQueue::Webhooks
+    }
+
+    fn lane(&self) -> Lane {
+        Lane::Messages
+    }
+
+    /// A pass that handled this many goes on at once: deliveries wait for nothing but the
+    /// receiver.
+    fn batch(&self) -> usize {
+        HOOK_SEND_BATCH
+    }
+
+    fn drain(&self) -> bool {
+        true
+    }
+
+    fn pass(&self) -> Pass<'_> {
+        Box::pin(async move {
+            let hooks = &self.state.webhooks;
+            Ok(hooks.deliver(&self.state.app, HOOK_ROUTE_BATCH, HOOK_SEND_BATCH).await?)
         })
     }
 }

@@ -158,9 +158,7 @@ async fn main() -> anyhow::Result<()> {
             let report = demo::load(&store, settings.blobs()?, settings.clock()?.now()).await?;
             println!("{report}");
         }
-        Command::Admin(cmd) => {
-            admin::run(&Redress::build(&settings, store.clone(), None).await?.state.app, cmd).await?
-        }
+        Command::Admin(cmd) => admin::run(&Redress::build(&settings, store.clone(), None).await?.state, cmd).await?,
         Command::Audit(AuditCommand::Chain) => {
             let app = Redress::build(&settings, store.clone(), None).await?.state.app;
             chain_audit(&app).await?;

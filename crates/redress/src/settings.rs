@@ -86,6 +86,14 @@ pub struct Common {
     /// The sender of notification e-mails, e.g. "Redress <refunds@example.com>" [default: Redress <redress@localhost>]
     #[arg(long, env = "REDRESS_SMTP_FROM", global = true)]
     pub smtp_from: Option<String>,
+    /// The file holding the key that seals webhook secrets at rest (made on first use);
+    /// several instances share one [default: <data_dir>/webhook-secrets.key]
+    #[arg(long, env = "REDRESS_WEBHOOK_KEY_FILE", global = true)]
+    pub webhook_key_file: Option<PathBuf>,
+    /// Let webhooks go to http:// and to addresses inside private networks (local receivers
+    /// in development and tests only) [default: false]
+    #[arg(long, env = "REDRESS_WEBHOOK_ALLOW_PRIVATE", global = true)]
+    pub webhook_allow_private: Option<bool>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -116,6 +124,8 @@ struct FileSettings {
     smtp_url: Option<String>,
     smtp_password_file: Option<PathBuf>,
     smtp_from: Option<String>,
+    webhook_key_file: Option<PathBuf>,
+    webhook_allow_private: Option<bool>,
 }
 
 #[derive(Debug)]
@@ -143,6 +153,10 @@ pub struct Settings {
     pub test_clock: Option<jiff::Timestamp>,
     /// The SMTP server for notification e-mails; `None`: e-mail is off.
     pub mail: Option<redress_web::mail::MailSettings>,
+    /// The key that seals webhook secrets; `None`: `<data_dir>/webhook-secrets.key`.
+    pub webhook_key_file: Option<PathBuf>,
+    /// Whether webhooks may go to http:// and private addresses.
+    pub webhook_allow_private: bool,
 }
 
 /// The sender when the settings name none.
@@ -221,6 +235,8 @@ impl Settings {
         };
         Ok(Settings {
             mail,
+            webhook_key_file: flags.webhook_key_file.clone().or(file.webhook_key_file),
+            webhook_allow_private: flags.webhook_allow_private.or(file.webhook_allow_private).unwrap_or(false),
             test_clock,
             evidence_limits,
             report_font: flags.report_font.clone().or(file.report_font),

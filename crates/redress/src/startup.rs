@@ -42,6 +42,12 @@ impl Redress {
         let mut state = AppState::new(app);
         state.evidence_limits = settings.evidence_limits;
         state.report_font_path = settings.report_font.clone();
+        let key = settings
+            .webhook_key_file
+            .clone()
+            .unwrap_or_else(|| settings.data_dir.join(redress_webhooks::vault::KEY_FILE));
+        let vault = redress_webhooks::vault::Vault::open_or_create(&key)?;
+        state.webhooks = redress_webhooks::Webhooks::new(vault, settings.webhook_allow_private)?;
         let Some(base) = base else {
             return Ok(Redress { jobs: Jobs::none(), sandbox: None, state });
         };

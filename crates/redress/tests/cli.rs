@@ -53,6 +53,34 @@ fn admin_commands() {
 
     let cal = redress(d, &["admin", "calendar", "show"], None);
     assert!(text(&cal).contains("2026-10-01"), "{}", text(&cal));
+
+    // Webhook endpoints: an address inside a network is refused, a public one is registered
+    // with its secret printed once, listed without it, rotated, disabled.
+    let inside = redress(d, &["admin", "webhook", "create", "--url", "https://169.254.169.254/latest"], None);
+    assert!(!inside.status.success() && text(&inside).contains("private network"), "{}", text(&inside));
+    let unknown = redress(
+        d,
+        &["admin", "webhook", "create", "--url", "https://hooks.example.com/", "--events", "refund.*"],
+        None,
+    );
+    assert!(!unknown.status.success() && text(&unknown).contains("unknown event type refund.*"), "{}", text(&unknown));
+    let made = redress(
+        d,
+        &["admin", "webhook", "create", "--url", "https://hooks.example.com/r", "--events", "application.*,payout.*"],
+        None,
+    );
+    let secret = String::from_utf8_lossy(&made.stdout).trim().to_owned();
+    assert!(made.status.success() && secret.starts_with("whsec_"), "{}", text(&made));
+    let id = text(&made).split_whitespace().find(|w| w.starts_with("WE-")).expect("an id").to_owned();
+    let listed = text(&redress(d, &["admin", "webhook", "list"], None));
+    assert!(listed.contains(&id) && listed.contains("enabled") && !listed.contains(&secret), "{listed}");
+    let rotated = redress(d, &["admin", "webhook", "rotate-secret", &id], None);
+    let new = String::from_utf8_lossy(&rotated.stdout).trim().to_owned();
+    assert!(rotated.status.success() && new.starts_with("whsec_") && new != secret, "{}", text(&rotated));
+    assert!(text(&redress(d, &["admin", "webhook", "disable", &id], None)).contains(&format!("disabled {id}")));
+    assert!(text(&redress(d, &["admin", "webhook", "list"], None)).contains("disabled (manual)"));
+    let nobody = redress(d, &["admin", "webhook", "rotate-secret", "WE-0"], None);
+    assert!(!nobody.status.success() && text(&nobody).contains("no webhook endpoint WE-0"), "{}", text(&nobody));
 }
 
 #[test]

@@ -4,7 +4,9 @@
 //! sandbox with their answers never read, callbacks never delivered. After a restart and
 //! settling: every approved application has exactly one successful refund at the sandbox, of
 //! the approved amount; no order got back more than was paid; the sandbox never refunded a key
-//! twice, nor a key Redress did not issue.
+//! twice, nor a key Redress did not issue. A webhook endpoint takes every step meanwhile: after
+//! the restarts every approval and every refund has reached it at least once, and a message
+//! that came twice came under the same `webhook-id` with the same body.
 
 mod support;
 
@@ -23,7 +25,50 @@ const APPLICATIONS: usize = 500;
 const KILLS: usize = 20;
 const PAID_FEN: i64 = 10_000;
 const APPROVED_FEN: i64 = 4_000;
-const ENV: &[(&str, &str)] = &[("REDRESS_SANDBOX_SETTLE_SECS", "1"), ("REDRESS_PAYOUT_LEASE_SECS", "2")];
+const ENV: &[(&str, &str)] = &[
+    ("REDRESS_SANDBOX_SETTLE_SECS", "1"),
+    ("REDRESS_PAYOUT_LEASE_SECS", "2"),
+    ("REDRESS_WEBHOOK_ALLOW_PRIVATE", "true"),
+];
+
+/// What the webhook receiver got: each message's id and body, in order of arrival.
+type Received = std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>;
+
+/// A receiver on a local port that answers every message 204; its URL.
+async fn receiver(got: Received) -> String {
+    let handler = move |headers: axum::http::HeaderMap, body: String| {
+        let got = got.clone();
+        async move {
+            let id = headers.get("webhook-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+            got.lock().expect("lock").push((id, body));
+            axum::http::StatusCode::NO_CONTENT
+        }
+    };
+    let router = axum::Router::new().route("/hook", axum::routing::post(handler));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    url
+}
+
+/// The (application, type) pairs the receiver has, checking on the way that a message that
+/// came twice came with the same id and body, and that one step has one id.
+fn received(got: &Received) -> BTreeSet<(String, String)> {
+    let got = got.lock().expect("lock");
+    let mut by_id: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut by_step: BTreeMap<(String, String, i64), &str> = BTreeMap::new();
+    let mut out = BTreeSet::new();
+    for (id, body) in got.iter() {
+        assert_eq!(*by_id.entry(id).or_insert(body), body.as_str(), "{id} came with two bodies");
+        let v: Value = serde_json::from_str(body).expect("a JSON body");
+        let (no, kind) =
+            (v["data"]["id"].as_str().unwrap_or("").to_owned(), v["type"].as_str().unwrap_or("").to_owned());
+        let step = (no.clone(), kind.clone(), v["data"]["sequence"].as_i64().unwrap_or(-1));
+        assert_eq!(*by_step.entry(step).or_insert(id), id.as_str(), "one step under two ids");
+        out.insert((no, kind));
+    }
+    out
+}
 
 struct Api {
     c: reqwest::Client,
@@ -190,6 +235,10 @@ async fn money_is_paid_exactly_once_through_twenty_sigkills() {
         buyers.push((b, api.login(b).await));
     }
     let wang = api.login("wang").await;
+    let got: Received = Default::default();
+    let hook = receiver(got.clone()).await;
+    let (s, b) = api.post("/api/v1/merchant/webhooks", &merchant, json!({"url": hook})).await.expect("an endpoint");
+    assert_eq!(s, 201, "{b}");
 
     // 500 applications waiting for a reviewer.
     let mut numbers = Vec::with_capacity(APPLICATIONS);
@@ -289,6 +338,26 @@ async fn money_is_paid_exactly_once_through_twenty_sigkills() {
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+    // Every approval and every refund reaches the merchant at least once (a delivery taken by
+    // a killed server goes again when its lease ends).
+    let deadline = Instant::now() + Duration::from_secs(180);
+    let missing = loop {
+        let have = received(&got);
+        let missing: Vec<_> = all
+            .iter()
+            .flat_map(|no| ["application.approved", "payout.succeeded"].map(|k| (no.clone(), k.to_owned())))
+            .filter(|step| !have.contains(step))
+            .collect();
+        if missing.is_empty() || Instant::now() > deadline {
+            break missing;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert!(missing.is_empty(), "{} steps never reached the merchant, e.g. {:?}", missing.len(), missing.first());
+    let repeats = {
+        let got = got.lock().expect("lock");
+        got.len() - got.iter().map(|(id, _)| id).collect::<BTreeSet<_>>().len()
+    };
     drop(server);
 
     // The proof.
@@ -328,6 +397,7 @@ async fn money_is_paid_exactly_once_through_twenty_sigkills() {
     assert!(worked_again > 0, "no kill landed while a payout was being worked: nothing was proved");
     eprintln!(
         "{APPLICATIONS} applications, {KILLS} kills ({in_flight_at_kill} with payouts in flight, {unanswered} approval requests \
-         unanswered), {worked_again} payouts worked again after a crash: each refunded once"
+         unanswered), {worked_again} payouts worked again after a crash: each refunded once; {repeats} webhook messages \
+         delivered again after a crash, under their own ids"
     );
 }

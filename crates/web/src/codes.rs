@@ -80,4 +80,10 @@ codes! {
         UnknownPolicy = "unknown-policy",
         UploadInterrupted = "upload-interrupted",
         UsernameMalformed = "username-malformed",
+        RangeInvalid = "range-invalid",
+        WebhookEventUnknown = "webhook-event-unknown",
+        WebhookUrlCredentials = "webhook-url-credentials",
+        WebhookUrlInvalid = "webhook-url-invalid",
+        WebhookUrlNotHttps = "webhook-url-not-https",
+        WebhookUrlPrivate = "webhook-url-private",
 }

@@ -46,6 +46,9 @@ pub struct AppState {
     pub payments: Payments,
     /// What the background jobs report (`/readyz?verbose=1`); the composition root sets it.
     pub jobs: std::sync::Arc<dyn api::health::JobsReport>,
+    /// The merchant's webhooks: the secrets' key and the sender (the composition root sets
+    /// the data folder's key and whether private targets are allowed).
+    pub webhooks: redress_webhooks::Webhooks,
 }
 
 /// The payment side: channel clients for the payout worker and callbacks, and when each
@@ -67,6 +70,7 @@ impl AppState {
             report_font: Default::default(),
             payments: Default::default(),
             jobs: std::sync::Arc::new(api::health::NoJobs),
+            webhooks: redress_webhooks::Webhooks::ephemeral(),
         }
     }
 

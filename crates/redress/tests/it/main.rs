@@ -21,3 +21,4 @@ mod pages;
 mod paging;
 mod payouts;
 mod upgrade;
+mod webhooks;

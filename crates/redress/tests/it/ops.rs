@@ -24,7 +24,7 @@ both!(readiness_report_shows_each_jobs_pass_and_backlog, |app: TestApp| async mo
     let before = report(&app).await;
     assert_eq!(before["ready"], true);
     let names: Vec<_> = before["jobs"].as_array().expect("jobs").iter().map(|j| j["name"].clone()).collect();
-    assert_eq!(names, ["snapshots", "audit", "payouts", "sessions", "mail", "sandbox"]);
+    assert_eq!(names, ["snapshots", "audit", "payouts", "sessions", "mail", "webhooks", "sandbox"]);
     assert_eq!(job(&before, "snapshots")["passes"], 0);
     assert_eq!(job(&before, "snapshots")["backlog"], 0);
     assert!(job(&before, "snapshots")["last_run_at"].is_null());
@@ -45,6 +45,10 @@ both!(readiness_report_shows_each_jobs_pass_and_backlog, |app: TestApp| async mo
     assert_eq!(job(&waiting, "mail")["backlog"], 1, "{waiting}");
     assert_eq!(app.run("mail").await, 1);
     assert_eq!(job(&report(&app).await, "mail")["backlog"], 0);
+    // And the merchant's copy waits for its webhook message (none: no endpoint takes it).
+    assert_eq!(job(&waiting, "webhooks")["backlog"], 1, "{waiting}");
+    assert_eq!(app.run("webhooks").await, 1);
+    assert_eq!(job(&report(&app).await, "webhooks")["backlog"], 0);
 
     // A pass is recorded with what it handled, and the backlog it drained is gone.
     assert_eq!(app.run("snapshots").await, 1);

@@ -13,6 +13,7 @@ pub mod orders;
 pub mod review;
 pub mod session;
 pub mod testing;
+pub mod webhooks;
 
 use crate::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -30,7 +31,7 @@ use utoipa_axum::routes;
         (name = "buyer", description = "A buyer's orders and refund applications"),
         (name = "staff", description = "The review desk"),
         (name = "notifications", description = "A signed-in person's notifications"),
-        (name = "merchant", description = "Orders, payments, delivery and account events pushed by the merchant system"),
+        (name = "merchant", description = "Orders, payments, delivery and account events pushed by the merchant system; its webhook endpoints"),
         (name = "ops", description = "Health")
     )
 )]
@@ -123,4 +124,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(merchant::add_deliveries))
         .routes(routes!(merchant::account_event))
         .routes(routes!(merchant::publish_policy))
+        .routes(routes!(webhooks::create, webhooks::list))
+        .routes(routes!(webhooks::detail))
+        .routes(routes!(webhooks::rotate_secret))
+        .routes(routes!(webhooks::disable))
+        .routes(routes!(webhooks::attempts))
+        .routes(routes!(webhooks::redeliver))
+        .routes(routes!(webhooks::replay))
 }

@@ -7,6 +7,7 @@
 //! `HttpOnly`, `SameSite=Lax` cookie. Cross-origin state-changing requests are refused by
 //! tower-http's `CsrfLayer` (Fetch Metadata and `Origin`), wrapped around the whole app.
 
+pub mod admin;
 pub mod auth;
 pub mod buyer;
 pub mod files;
@@ -62,6 +63,8 @@ pub fn router() -> Router<AppState> {
         .route("/notifications/read", post(notifications::mark_all_read))
         .route("/notifications/preferences", post(notifications::set_preferences))
         .route("/notifications/{id}/open", post(notifications::open))
+        .route("/admin/webhooks", get(admin::webhooks))
+        .route("/admin/mail", get(admin::failed_mail))
         .route("/desk", get(staff::queue))
         .route("/desk/{no}", get(staff::detail))
         .route("/desk/{no}/files/{id}", get(staff::file))
@@ -171,6 +174,10 @@ impl Page {
 
     pub fn is_staff(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.role.is_staff())
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role == Role::Admin)
     }
 
     pub fn is_buyer(&self) -> bool {
