@@ -61,6 +61,9 @@ pub enum Lane {
     Housekeeping,
     /// Telling people: notification e-mails (an SMTP server's pace holds up nothing else).
     Messages,
+    /// Telling the merchant's system: webhooks (neither a slow receiver nor a slow SMTP
+    /// server holds up the other).
+    Hooks,
 }
 
 /// What a job's passes on this instance did: how many, the last one's start, length and result.
@@ -157,7 +160,7 @@ impl Jobs {
 
     /// Starts the scheduler: one task per lane, for as long as the runtime runs.
     pub fn spawn(&self) {
-        for lane in [Lane::Records, Lane::Money, Lane::Housekeeping, Lane::Messages] {
+        for lane in [Lane::Records, Lane::Money, Lane::Housekeeping, Lane::Messages, Lane::Hooks] {
             let entries: Vec<_> = self.entries.iter().filter(|e| e.job.lane() == lane).cloned().collect();
             if !entries.is_empty() {
                 tokio::spawn(schedule(self.clone(), entries));
@@ -434,8 +437,9 @@ impl Job for Mail {
         Lane::Messages
     }
 
+    /// A pass that handled this many goes on at once (e-mails due wait for nothing else).
     fn batch(&self) -> usize {
-        MAIL_ROUTE_BATCH
+        MAIL_SEND_BATCH
     }
 
     fn drain(&self) -> bool {
@@ -472,7 +476,7 @@ impl Job for Webhooks {
     }
 
     fn lane(&self) -> Lane {
-        Lane::Messages
+        Lane::Hooks
     }
 
     /// A pass that handled this many goes on at once: deliveries wait for nothing but the

@@ -164,7 +164,8 @@ pub async fn deliver(
     let routed = app.route_mail(mailer.is_some(), route).await?;
     let Some(mailer) = mailer else { return Ok(routed.not_mailed) };
     let due = app.claim_due_mail(send).await?;
-    for m in &due {
+    // Sent at once, over the transport's pool of connections.
+    let sent = due.iter().map(|m| async move {
         let outcome = match mailer.send(m).await {
             Sent::Accepted => MailOutcome::Accepted,
             Sent::Later(why) => {
@@ -176,7 +177,10 @@ pub async fn deliver(
                 MailOutcome::Refused(why)
             }
         };
-        app.mail_done(m, outcome).await?;
+        app.mail_done(m, outcome).await
+    });
+    for done in futures_util::future::join_all(sent).await {
+        done?;
     }
     Ok(routed.mailed + routed.not_mailed + due.len())
 }
