@@ -6,8 +6,13 @@
 //! the approved amount; no order got back more than was paid; the sandbox never refunded a key
 //! twice, nor a key Redress did not issue. A webhook endpoint takes every step meanwhile: after
 //! the restarts every approval and every refund has reached it at least once, and a message
-//! that came twice came under the same `webhook-id` with the same body.
+//! that came twice came under the same `webhook-id` with the same body. With an SMTP sink
+//! (aiosmtpd), every application's first e-mail arrives too, a repeat under its `Message-ID`.
 
+// The e-mail tests' sink; this test reads what it received, not every part of each.
+#[path = "it/mailbox.rs"]
+#[allow(dead_code)]
+mod mailbox;
 mod support;
 
 use redress_domain::application::ApplicationState;
@@ -159,8 +164,8 @@ impl Api {
 struct Server(std::process::Child);
 
 impl Server {
-    fn start(dir: &Path, listen: &str, args: &[&str]) -> (Server, String, String) {
-        let (child, base, report) = tokio::task::block_in_place(|| serve_at(dir, listen, args, ENV));
+    fn start(dir: &Path, listen: &str, args: &[&str], env: &[(&str, &str)]) -> (Server, String, String) {
+        let (child, base, report) = tokio::task::block_in_place(|| serve_at(dir, listen, args, env));
         (Server(child), base, report)
     }
 
@@ -224,7 +229,13 @@ async fn money_is_paid_exactly_once_through_twenty_sigkills() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     let listen = free_address();
-    let (mut server, base, report) = Server::start(d, &listen, &["--demo"]);
+    let sink = mailbox::Mailbox::start().await;
+    let smtp = sink.as_ref().map(mailbox::Mailbox::url);
+    let mut env = ENV.to_vec();
+    if let Some(url) = &smtp {
+        env.push(("REDRESS_SMTP_URL", url));
+    }
+    let (mut server, base, report) = Server::start(d, &listen, &["--demo"], &env);
     let merchant = report
         .lines()
         .find_map(|l| l.split_once("shown once): ").map(|(_, t)| t.trim().to_owned()))
@@ -257,7 +268,7 @@ async fn money_is_paid_exactly_once_through_twenty_sigkills() {
     let per_round = APPLICATIONS / KILLS;
     for round in 0..KILLS {
         if round > 0 {
-            server = Server::start(d, &listen, &[]).0;
+            server = Server::start(d, &listen, &[], &env).0;
         }
         // Those whose approval went unanswered: approved already, or to approve again.
         let states = states_of(&reader, &unconfirmed.iter().cloned().collect()).await;
@@ -316,7 +327,7 @@ async fn money_is_paid_exactly_once_through_twenty_sigkills() {
     }
 
     // Restart, approve what is left, and let everything settle.
-    server = Server::start(d, &listen, &[]).0;
+    server = Server::start(d, &listen, &[], &env).0;
     let states = states_of(&reader, &unconfirmed.iter().cloned().collect()).await;
     for no in unconfirmed.iter().filter(|no| {
         states.get(*no).is_some_and(|s| matches!(s, ApplicationState::Submitted | ApplicationState::InReview))
@@ -358,6 +369,28 @@ async fn money_is_paid_exactly_once_through_twenty_sigkills() {
         let got = got.lock().expect("lock");
         got.len() - got.iter().map(|(id, _)| id).collect::<BTreeSet<_>>().len()
     };
+    // Every application's first e-mail (its receipt, and whatever joined it before it went)
+    // arrives; one that came twice came under one Message-ID, to one reader, about one item.
+    let mut mail_repeats = 0;
+    if let Some(sink) = &sink {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let mails = sink.received();
+            let about: BTreeSet<&str> =
+                all.iter().filter(|no| mails.iter().any(|m| m.subject.contains(no.as_str()))).map(String::as_str).collect();
+            if about.len() == all.len() || Instant::now() > deadline {
+                assert_eq!(about.len(), all.len(), "applications without an e-mail after the restarts");
+                let mut by_id: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
+                for m in &mails {
+                    let seen = *by_id.entry(&m.message_id).or_insert((&m.to, &m.subject));
+                    assert_eq!(seen, (m.to.as_str(), m.subject.as_str()), "{} sent as two e-mails", m.message_id);
+                }
+                mail_repeats = mails.len() - by_id.len();
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
     drop(server);
 
     // The proof.
@@ -398,6 +431,6 @@ async fn money_is_paid_exactly_once_through_twenty_sigkills() {
     eprintln!(
         "{APPLICATIONS} applications, {KILLS} kills ({in_flight_at_kill} with payouts in flight, {unanswered} approval requests \
          unanswered), {worked_again} payouts worked again after a crash: each refunded once; {repeats} webhook messages \
-         delivered again after a crash, under their own ids"
+         delivered again after a crash, under their own ids; {mail_repeats} e-mails sent again, under their own Message-IDs"
     );
 }
