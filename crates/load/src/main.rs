@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 mod common;
 mod cpu;
 mod history;
+mod notify;
 mod pages;
 
 #[derive(Parser)]
@@ -110,6 +111,28 @@ enum Command {
         /// Reviewers approving at once.
         #[arg(long, default_value_t = 8)]
         concurrency: usize,
+    },
+    /// Notifications delivered per second and commit→delivered latency: `count` submissions
+    /// spread over the instances in `--urls` (one database), each delivered as an
+    /// `application.submitted` webhook to a receiver this tool runs (the servers need
+    /// REDRESS_WEBHOOK_ALLOW_PRIVATE=true) and, with `--maildir`, as an e-mail to the SMTP sink
+    /// writing there.
+    Notify {
+        /// The instances, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "http://127.0.0.1:8080")]
+        urls: Vec<String>,
+        #[arg(long, env = "REDRESS_LOAD_MERCHANT_TOKEN")]
+        merchant_token: String,
+        #[arg(long, default_value = "lin")]
+        buyer: String,
+        #[arg(long, default_value = "redress-demo")]
+        password: String,
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        #[arg(long)]
+        maildir: Option<std::path::PathBuf>,
     },
     /// Writes a platform's year of history on top of the demo data: orders, payments,
     /// deliveries, applications with their timelines, files and payouts (the mix is in
@@ -236,6 +259,10 @@ async fn main() -> anyhow::Result<()> {
             concurrency,
         } => {
             payouts(&url, &buyer, &password, &merchant_token, &database_url, &reviewer, count, concurrency).await?;
+        }
+        Command::Notify { urls, merchant_token, buyer, password, count, concurrency, maildir } => {
+            let plan = notify::Plan { urls, merchant: merchant_token, buyer, password, count, concurrency, maildir };
+            notify::measure(&plan).await?;
         }
         Command::Pages { url, staff, buyer, password, page, requests } => {
             pages::measure(&pages::Plan { url, staff, buyer, password, page: page.max(1), requests }).await?;
