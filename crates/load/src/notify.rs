@@ -58,7 +58,8 @@ fn mailed(maildir: &std::path::Path) -> anyhow::Result<HashMap<String, SystemTim
         let path = entry?.path();
         let at = std::fs::metadata(&path)?.modified()?;
         let text = std::fs::read_to_string(&path).unwrap_or_default();
-        if let Some(no) = text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).find(|w| w.starts_with("RF-")) {
+        if let Some(no) = text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).find(|w| w.starts_with("RF-"))
+        {
             out.entry(no.to_owned()).or_insert(at);
         }
     }
@@ -106,7 +107,8 @@ pub(crate) async fn measure(plan: &Plan) -> anyhow::Result<()> {
     let started = SystemTime::now();
     let (urls, done) = (Arc::new(plan.urls.clone()), submitted.clone());
     let stats = run(plan.concurrency, plan.count, move |w, j| {
-        let (client, urls, token, drafts, done) = (client.clone(), urls.clone(), token.clone(), drafts.clone(), done.clone());
+        let (client, urls, token, drafts, done) =
+            (client.clone(), urls.clone(), token.clone(), drafts.clone(), done.clone());
         async move {
             let no = &drafts[w][j];
             let url = &urls[(w + j) % urls.len()];

@@ -376,8 +376,11 @@ async fn money_is_paid_exactly_once_through_twenty_sigkills() {
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
             let mails = sink.received();
-            let about: BTreeSet<&str> =
-                all.iter().filter(|no| mails.iter().any(|m| m.subject.contains(no.as_str()))).map(String::as_str).collect();
+            let about: BTreeSet<&str> = all
+                .iter()
+                .filter(|no| mails.iter().any(|m| m.subject.contains(no.as_str())))
+                .map(String::as_str)
+                .collect();
             if about.len() == all.len() || Instant::now() > deadline {
                 assert_eq!(about.len(), all.len(), "applications without an e-mail after the restarts");
                 let mut by_id: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
