@@ -74,6 +74,8 @@ fn header_text(s: &str) -> String {
 }
 
 impl Mailer {
+    /// A mailer for the server `s` names, linking to `public_url`. Made on a Tokio runtime:
+    /// its pool of SMTP connections runs there.
     pub fn new(s: &MailSettings, public_url: &str) -> Result<Mailer, String> {
         let url = reqwest::Url::parse(&s.url).map_err(|e| format!("smtp_url: {e}"))?;
         let host = url.host_str().filter(|h| !h.is_empty()).ok_or("smtp_url: no host")?.to_owned();
@@ -241,8 +243,9 @@ mod tests {
         )
     }
 
-    #[test]
-    fn an_e_mail_has_both_parts_the_number_the_link_and_a_stable_id() {
+    // The transport's connection pool runs on the runtime.
+    #[tokio::test]
+    async fn an_e_mail_has_both_parts_the_number_the_link_and_a_stable_id() {
         let (raw, subject, plain, html) = read(&mail("林", "zh-CN"));
         assert!(raw.contains("Message-ID: <EM-0123456789abcdef01234567@example.com>"), "{raw}");
         assert!(raw.contains("multipart/alternative"), "{raw}");
@@ -257,8 +260,8 @@ mod tests {
         assert!(plain.contains("was approved") && plain.contains("(Beijing time)") && plain.contains(link), "{plain}");
     }
 
-    #[test]
-    fn what_a_person_typed_cannot_add_headers_or_markup() {
+    #[tokio::test]
+    async fn what_a_person_typed_cannot_add_headers_or_markup() {
         let hostile = "Eve\r\nBcc: all@example.com <script>alert(1)</script>";
         let (raw, _, plain, html) = read(&mail(hostile, "en"));
         let headers = raw.split("\r\n\r\n").next().unwrap_or_default();
@@ -267,8 +270,8 @@ mod tests {
         assert!(plain.contains("Hello Eve"), "the plain part says it as typed: {plain}");
     }
 
-    #[test]
-    fn a_reader_without_an_address_is_refused_not_retried() {
+    #[tokio::test]
+    async fn a_reader_without_an_address_is_refused_not_retried() {
         let mut m = mail("林", "zh-CN");
         m.address = None;
         assert!(matches!(mailer().compose(&m), Err(Sent::Refused(_))));
@@ -276,8 +279,8 @@ mod tests {
         assert!(matches!(mailer().compose(&m), Err(Sent::Refused(_))));
     }
 
-    #[test]
-    fn only_smtp_urls_are_taken() {
+    #[tokio::test]
+    async fn only_smtp_urls_are_taken() {
         let bad = |url: &str| MailSettings { url: url.into(), password: None, from: "a@example.com".into() };
         assert!(Mailer::new(&bad("http://mail.example.com"), "/").is_err());
         assert!(Mailer::new(&bad("smtp://"), "/").is_err());
