@@ -263,6 +263,36 @@ both!(a_failing_receiver_gets_one_id_four_times_on_the_injected_clock, |app: Tes
     let got = receiver.got();
     assert_eq!(got.len(), before + 1);
     assert_eq!(got[before].id, first[0].id);
+    // After a rotation both secrets sign, for 24 hours: two signatures, each verifying.
+    let r = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/merchant/webhooks/{}/rotate-secret", endpoint.id),
+            Some(&app.merchant),
+            None,
+        )
+        .await;
+    let rotated = Secret::parse(r.body["secret"].as_str().expect("a secret")).expect("a secret");
+    let r = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/merchant/webhooks/{}/messages/{}/redeliver", endpoint.id, first[0].id),
+            Some(&app.merchant),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    // On the real clock: within the overlap (nothing else is due then).
+    deliver_at(&app, &hooks, Timestamp::now()).await;
+    let g = receiver.got().last().cloned().expect("delivered");
+    assert_eq!((g.id.as_str(), g.signature.split(' ').count()), (first[0].id.as_str(), 2), "{}", g.signature);
+    let ts: i64 = g.timestamp.parse().expect("seconds");
+    assert!(verify(&secret, &g.id, ts, g.body.as_bytes(), &g.signature), "the old secret still verifies");
+    assert!(verify(&rotated, &g.id, ts, g.body.as_bytes(), &g.signature), "the new one too");
+    if let Some(ok) = reference_verifies(&rotated.reveal(), &g) {
+        assert!(ok, "the library takes either signature");
+    }
+
     let day = json!({"since": (t0 - SignedDuration::from_hours(1)).to_string(), "until": (t0 + SignedDuration::from_hours(1)).to_string()});
     let r = app
         .call(
