@@ -16,6 +16,7 @@ pub mod order;
 pub mod payout;
 pub mod policy;
 pub mod reconcile;
+pub mod sla;
 pub mod webhook;
 
 use serde::{Deserialize, Serialize};
