@@ -18,23 +18,51 @@ pub struct IdError;
 #[serde(try_from = "String", into = "String")]
 pub struct ApplicationNo(String);
 
+/// `{prefix}-YYYYMMDD-XXXXXX`: a date and 6 random Crockford base32 characters.
+fn dated<R: rand::Rng + ?Sized>(prefix: &str, date: Date, rng: &mut R) -> String {
+    let suffix: String = (0..6).map(|_| CROCKFORD[rng.random_range(0..32usize)] as char).collect();
+    format!("{prefix}-{}-{suffix}", date.strftime("%Y%m%d"))
+}
+
+/// `text` as a dated number with `prefix`, upper-cased, if it is one.
+fn parse_dated(prefix: &str, text: &str) -> Result<String, IdError> {
+    let upper = text.trim().to_ascii_uppercase();
+    let mut parts = upper.split('-');
+    let (Some(p), Some(date), Some(suffix), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return Err(IdError);
+    };
+    let date_ok = date.len() == 8 && date.bytes().all(|b| b.is_ascii_digit()) && Date::strptime("%Y%m%d", date).is_ok();
+    let suffix_ok = suffix.len() == 6 && suffix.bytes().all(|b| CROCKFORD.contains(&b));
+    if p == prefix && date_ok && suffix_ok { Ok(upper) } else { Err(IdError) }
+}
+
 impl ApplicationNo {
     pub fn generate<R: rand::Rng + ?Sized>(date: Date, rng: &mut R) -> ApplicationNo {
-        let suffix: String = (0..6).map(|_| CROCKFORD[rng.random_range(0..32usize)] as char).collect();
-        ApplicationNo(format!("RF-{}-{suffix}", date.strftime("%Y%m%d")))
+        ApplicationNo(dated("RF", date, rng))
     }
 
     pub fn parse(text: &str) -> Result<ApplicationNo, IdError> {
-        let upper = text.trim().to_ascii_uppercase();
-        let mut parts = upper.split('-');
-        let (Some("RF"), Some(date), Some(suffix), None) = (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(IdError);
-        };
-        let date_ok =
-            date.len() == 8 && date.bytes().all(|b| b.is_ascii_digit()) && Date::strptime("%Y%m%d", date).is_ok();
-        let suffix_ok = suffix.len() == 6 && suffix.bytes().all(|b| CROCKFORD.contains(&b));
-        if date_ok && suffix_ok { Ok(ApplicationNo(upper)) } else { Err(IdError) }
+        parse_dated("RF", text).map(ApplicationNo)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// `TK-YYYYMMDD-XXXXXX`: a support ticket's number, the Shanghai date it was opened and 6
+/// random Crockford base32 characters, never sequential (as [`ApplicationNo`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TicketNo(String);
+
+impl TicketNo {
+    pub fn generate<R: rand::Rng + ?Sized>(date: Date, rng: &mut R) -> TicketNo {
+        TicketNo(dated("TK", date, rng))
+    }
+
+    pub fn parse(text: &str) -> Result<TicketNo, IdError> {
+        parse_dated("TK", text).map(TicketNo)
     }
 
     pub fn as_str(&self) -> &str {
@@ -196,7 +224,7 @@ macro_rules! string_conversions {
         }
     )*};
 }
-string_conversions!(ApplicationNo, ApplicationId, OrderNo, Username);
+string_conversions!(ApplicationNo, TicketNo, ApplicationId, OrderNo, Username);
 
 #[cfg(test)]
 mod tests {
@@ -210,6 +238,17 @@ mod tests {
         assert!(no.as_str().starts_with("RF-20261124-"));
         assert_eq!(ApplicationNo::parse(no.as_str()), Ok(no.clone()));
         assert_eq!(ApplicationNo::parse(&no.as_str().to_lowercase()), Ok(no));
+    }
+
+    #[test]
+    fn ticket_numbers_have_the_documented_shape_and_are_not_application_numbers() {
+        let no = TicketNo::generate(date(2026, 12, 3), &mut rand::rng());
+        assert!(no.as_str().starts_with("TK-20261203-") && no.as_str().len() == 18, "{no}");
+        assert_eq!(TicketNo::parse(&no.as_str().to_lowercase()), Ok(no.clone()));
+        assert!(ApplicationNo::parse(no.as_str()).is_err());
+        assert!(TicketNo::parse(ApplicationNo::generate(date(2026, 12, 3), &mut rand::rng()).as_str()).is_err());
+        assert!(TicketNo::parse("TK-20261303-ABC123").is_err(), "no 13th month");
+        assert!(TicketNo::parse("TK-20261203-ABCI23").is_err(), "no I in the alphabet");
     }
 
     #[test]
