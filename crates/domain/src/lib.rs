@@ -17,6 +17,7 @@ pub mod payout;
 pub mod policy;
 pub mod reconcile;
 pub mod sla;
+pub mod ticket;
 pub mod webhook;
 
 use serde::{Deserialize, Serialize};
