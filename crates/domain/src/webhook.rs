@@ -75,6 +75,13 @@ impl EventFilter {
     }
 }
 
+/// Whether an endpoint taking `events`, registered at `registered`, is sent merchant
+/// notification `n`: of a type it takes, about a step made once it existed (history is not
+/// sent to an endpoint registered later; a replay sends it on request).
+pub fn sent_to(events: &EventFilter, registered: Timestamp, n: &Notice) -> bool {
+    registered <= n.at && events.takes(n.kind)
+}
+
 /// The kinds sent to the merchant (staff's own housekeeping is not).
 pub fn hooked_kinds() -> impl Iterator<Item = NoticeKind> {
     NoticeKind::ALL.iter().copied().filter(|k| k.to_merchant())
@@ -277,6 +284,26 @@ mod tests {
             Err(FilterError::Unknown("webhook.endpoint_disabled".into()))
         );
         assert_eq!(EventFilter::parse(&vec!["*"; MAX_PATTERNS + 1].join(",")), Err(FilterError::TooMany));
+    }
+
+    #[test]
+    fn an_endpoint_is_sent_what_it_takes_from_when_it_exists() {
+        let no = crate::ids::ApplicationNo::parse("RF-20261201-ABC123").expect("a number");
+        let t0 = Timestamp::UNIX_EPOCH;
+        let n = Notice {
+            id: "NT-1".into(),
+            kind: NoticeKind::Approved,
+            audience: crate::notify::Audience::Merchant,
+            recipient: crate::notify::MERCHANT.into(),
+            subject: no,
+            seq: 3,
+            amount: None,
+            at: t0 + SignedDuration::from_secs(10),
+        };
+        let all = EventFilter::parse("*").expect("all");
+        assert!(sent_to(&all, t0, &n));
+        assert!(!sent_to(&all, t0 + SignedDuration::from_secs(11), &n), "registered after the step");
+        assert!(!sent_to(&EventFilter::parse("payout.*").expect("payouts"), t0, &n));
     }
 
     #[test]

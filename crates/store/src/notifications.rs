@@ -87,6 +87,17 @@ pub(crate) fn from_row(r: &AnyRow) -> Result<Notification, StoreError> {
     Ok(Notification { notice, read_at: r.try_get::<Option<i64>, _>("read_at")?.map(from_ms) })
 }
 
+/// The administrators' usernames, read on `db` (the pool, or a transaction that tells them).
+pub(crate) async fn admins_on<'e>(
+    db: impl sqlx::Executor<'e, Database = sqlx::Any>,
+) -> Result<Vec<String>, StoreError> {
+    let rows = sqlx::query("SELECT username FROM users WHERE role = $1 ORDER BY username")
+        .bind(redress_domain::application::Role::Admin.as_str())
+        .fetch_all(db)
+        .await?;
+    rows.iter().map(|r| Ok(r.try_get("username")?)).collect()
+}
+
 /// Unread counts shown as "99+" past this: counting stops there.
 pub const UNREAD_CAP: i64 = 100;
 
@@ -160,11 +171,7 @@ impl Store {
 
     /// The administrators' usernames (told of what concerns the whole platform).
     pub async fn admins(&self) -> Result<Vec<String>, StoreError> {
-        let rows = sqlx::query("SELECT username FROM users WHERE role = $1 ORDER BY username")
-            .bind(redress_domain::application::Role::Admin.as_str())
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(|r| Ok(r.try_get("username")?)).collect()
+        admins_on(&self.pool).await
     }
 
     /// Writes notifications that no decision carries (a reconciliation's finding), each once.

@@ -287,7 +287,7 @@ impl Store {
                 let n = crate::notifications::from_row(r)?.notice;
                 let takers: Vec<&String> = endpoints
                     .iter()
-                    .filter(|(_, events, created)| *created <= n.at && events.takes(n.kind))
+                    .filter(|(_, events, created)| redress_domain::webhook::sent_to(events, *created, &n))
                     .map(|(id, _, _)| id)
                     .collect();
                 if !takers.is_empty() {
@@ -327,14 +327,12 @@ impl Store {
             for r in &rows {
                 let (delivery_id, message_id, endpoint_id): (String, String, String) =
                     (r.try_get("id")?, r.try_get("message_id")?, r.try_get("endpoint_id")?);
-                let m = sqlx::query("SELECT kind, subject, body FROM webhook_messages WHERE id = $1")
-                    .bind(&message_id)
-                    .fetch_one(&mut **tx)
-                    .await?;
                 let e = sqlx::query(
-                    "SELECT url, state, secret, previous_secret, previous_until, failing_since
-                     FROM webhook_endpoints WHERE id = $1",
+                    "SELECT m.kind, m.subject, m.body, e.url, e.state, e.secret, e.previous_secret, e.previous_until,
+                            e.failing_since
+                     FROM webhook_messages m, webhook_endpoints e WHERE m.id = $1 AND e.id = $2",
                 )
+                .bind(&message_id)
                 .bind(&endpoint_id)
                 .fetch_one(&mut **tx)
                 .await?;
@@ -348,9 +346,9 @@ impl Store {
                 out.push(OutgoingHook {
                     delivery_id,
                     message_id,
-                    kind: m.try_get("kind")?,
-                    subject: m.try_get("subject")?,
-                    body: m.try_get("body")?,
+                    kind: e.try_get("kind")?,
+                    subject: e.try_get("subject")?,
+                    body: e.try_get("body")?,
                     attempt: u32::try_from(r.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
                     endpoint_id,
                     url: e.try_get("url")?,
@@ -436,13 +434,7 @@ impl Store {
             if let Verdict::Disable(reason) = verdict
                 && disable(&mut tx, &a.endpoint_id, reason.as_str(), now).await?
             {
-                let admins = sqlx::query("SELECT username FROM users WHERE role = $1 ORDER BY username")
-                    .bind(redress_domain::application::Role::Admin.as_str())
-                    .fetch_all(&mut **tx)
-                    .await?
-                    .iter()
-                    .map(|r| r.try_get::<String, _>("username"))
-                    .collect::<Result<Vec<_>, _>>()?;
+                let admins = crate::notifications::admins_on(&mut **tx).await?;
                 let no = ApplicationNo::parse(&subject).map_err(StoreError::corrupt)?;
                 let cause = format!("{}.{}.{}", a.endpoint_id, reason.as_str(), ms(now));
                 let told = redress_domain::notify::endpoint_disabled(&cause, &no, &admins, now);

@@ -37,17 +37,13 @@ pub struct EndpointQuery {
     endpoint: Option<String>,
 }
 
-fn require_admin(v: &Viewer) -> Result<(), ApiError> {
-    if v.user.role == redress_domain::application::Role::Admin { Ok(()) } else { Err(ApiError::forbidden()) }
-}
-
 pub async fn webhooks(
     State(state): State<AppState>,
     v: Viewer,
     Query(q): Query<EndpointQuery>,
     Query(pq): Query<PageQuery>,
 ) -> Result<Response, ApiError> {
-    require_admin(&v)?;
+    v.require_admin()?;
     let page = page_request(&pq)?;
     // Endpoints are few: every one of them, in pages of the most a page may have.
     let mut endpoints = Vec::new();
@@ -90,7 +86,7 @@ pub async fn failed_mail(
     v: Viewer,
     Query(pq): Query<PageQuery>,
 ) -> Result<Response, ApiError> {
-    require_admin(&v)?;
+    v.require_admin()?;
     let page = page_request(&pq)?;
     let found = state.app.failed_mail(&page).await?;
     let pager = Pager::new("/admin/mail", &[("limit", pq.limit.as_deref())], found.next.as_ref(), page.after.is_some());

@@ -267,6 +267,10 @@ impl Viewer {
     pub fn require_staff(&self) -> Result<(), ApiError> {
         if self.user.role.is_staff() { Ok(()) } else { Err(ApiError::forbidden()) }
     }
+
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        if self.user.role == Role::Admin { Ok(()) } else { Err(ApiError::forbidden()) }
+    }
 }
 
 /// `axum::Form`, but a body that is not a form is a translated error page.
