@@ -1,6 +1,7 @@
 //! Redress's domain: the rules of docs/product.md as pure functions and types. No I/O, no async,
 //! no SQL, no HTTP — the store, the web layer and the CLI are adapters around this crate.
 
+pub mod access;
 pub mod application;
 pub mod audit;
 pub mod buyer;

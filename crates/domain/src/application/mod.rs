@@ -61,6 +61,7 @@ str_enum!(
         Agent = "agent",
         Reviewer = "reviewer",
         SeniorReviewer = "senior_reviewer",
+        Supervisor = "supervisor",
         Admin = "admin",
         System = "system",
     }
@@ -68,7 +69,7 @@ str_enum!(
 
 impl Role {
     pub fn is_staff(self) -> bool {
-        matches!(self, Role::Agent | Role::Reviewer | Role::SeniorReviewer | Role::Admin)
+        matches!(self, Role::Agent | Role::Reviewer | Role::SeniorReviewer | Role::Supervisor | Role::Admin)
     }
 
     pub fn reviews(self) -> bool {

@@ -139,6 +139,7 @@ role-buyer = Buyer
 role-agent = Support agent
 role-reviewer = Reviewer
 role-senior_reviewer = Senior reviewer
+role-supervisor = Supervisor
 role-admin = Administrator
 role-system = System
 

@@ -136,6 +136,7 @@ role-buyer = 买家
 role-agent = 客服
 role-reviewer = 审核员
 role-senior_reviewer = 高级审核员
+role-supervisor = 客服主管
 role-admin = 管理员
 role-system = 系统
 
