@@ -24,6 +24,7 @@ mod policies;
 mod sandbox;
 mod settings;
 pub mod sql;
+mod tickets;
 mod users;
 mod webhooks;
 
@@ -44,6 +45,7 @@ pub use page::{Cursor, DEFAULT_LIMIT, KeyPart, MAX_LIMIT, Page, PageRequest};
 pub use payouts::{ReportDecision, Reported};
 pub use redress_domain::payout::Payout;
 pub use sandbox::SandboxRefund;
+pub use tickets::{TicketFilter, TicketsOf};
 pub use users::{NewUser, SESSION_EXPIRY_BATCH, User};
 pub use webhooks::{Endpoint, HookAttempt, OutgoingHook, REPLAY_BATCH, Replayed};
 

@@ -62,6 +62,23 @@ const SEED: &[&str] = &[
      SELECT 'WD-' || i, 1 + i % 3, 'WE-' || (i % 20), 'msg_' || i, 'application.submitted', 1700000000000 + i * 1000,
         200, 30
      FROM n",
+    "INSERT INTO tickets (no, buyer, category, subject, state, assignee, clocks, queue_key, created_at, updated_at,
+        version)
+     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+     SELECT 'TK-20261201-' || (100000 + i), 'buyer' || (i % 500),
+        CASE i % 6 WHEN 0 THEN 'refund_progress' WHEN 1 THEN 'evidence_question' WHEN 2 THEN 'payout_not_arrived'
+            WHEN 3 THEN 'terms_question' WHEN 4 THEN 'account' ELSE 'other' END, 's',
+        CASE i % 5 WHEN 0 THEN 'open' WHEN 1 THEN 'waiting_on_staff' WHEN 2 THEN 'waiting_on_buyer'
+            WHEN 3 THEN 'resolved' ELSE 'closed' END,
+        CASE WHEN i % 7 = 0 THEN 'agent' || (i % 3) END, '{}',
+        CASE WHEN i % 5 < 3 THEN 1700000000000 + (i * 7919) % 1209600000 END,
+        1700000000000 + i * 1000, 1700000000000 + i * 1000, 1
+     FROM n",
+    "INSERT INTO messages (thread, seq, kind, author, author_role, body, body_sha256, at)
+     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+     SELECT 'TK-20261201-' || (100000 + i % 20), i, CASE WHEN i % 10 = 0 THEN 'note' ELSE 'message' END, 'buyer1',
+        'buyer', 'hello', 'h', 1700000000000 + i * 1000
+     FROM n",
 ];
 
 struct Case {
@@ -214,6 +231,90 @@ fn cases(mid_key: i64, mid_no: &str) -> Vec<Case> {
             params,
             table: "webhook_attempts",
             index: "webhook_attempts_log",
+            few: false,
+        });
+    }
+    let tickets = [
+        ("ticket queue", crate::tickets::TicketFilter::default(), vec![], "tickets_queue"),
+        (
+            "ticket queue by state",
+            crate::tickets::TicketFilter {
+                state: Some(redress_domain::ticket::TicketState::Open),
+                ..Default::default()
+            },
+            vec![KeyPart::Text("open".into())],
+            "tickets_queue_state",
+        ),
+        (
+            "ticket queue by category",
+            crate::tickets::TicketFilter {
+                category: Some(redress_domain::ticket::Category::Account),
+                ..Default::default()
+            },
+            vec![KeyPart::Text("account".into())],
+            "tickets_queue_category",
+        ),
+        (
+            "ticket queue by holder",
+            crate::tickets::TicketFilter { assignee: Some(user("agent1")), ..Default::default() },
+            vec![KeyPart::Text("agent1".into())],
+            "tickets_queue_assignee",
+        ),
+    ];
+    for (name, f, filter, index) in tickets {
+        for after in [false, true] {
+            let mut params = filter.clone();
+            if after {
+                params
+                    .extend([KeyPart::Int(1_700_000_000_000 + 80_000_000), KeyPart::Text("TK-20261201-110000".into())]);
+            }
+            params.push(KeyPart::Int(LIMIT + 1));
+            let shape = usize::from(f.state.is_some())
+                | usize::from(f.category.is_some()) << 1
+                | usize::from(f.assignee.is_some()) << 2
+                | usize::from(after) << 3;
+            out.push(Case {
+                name: format!("{name}{}", if after { ", next page" } else { "" }),
+                sql: crate::tickets::QUEUE_SQL[shape].clone(),
+                params,
+                table: "tickets",
+                index,
+                few: false,
+            });
+        }
+    }
+    for after in [false, true] {
+        let mut params = vec![KeyPart::Text("buyer42".into())];
+        if after {
+            params
+                .extend([KeyPart::Int(1_700_000_000_000 + 10_042 * 1000), KeyPart::Text("TK-20261201-110042".into())]);
+        }
+        params.push(KeyPart::Int(LIMIT + 1));
+        out.push(Case {
+            name: format!("buyer's tickets{}", if after { ", next page" } else { "" }),
+            sql: crate::tickets::MINE_SQL[usize::from(after)].clone(),
+            params,
+            table: "tickets",
+            index: "tickets_buyer",
+            few: false,
+        });
+    }
+    for (notes, after) in [(false, false), (true, false), (false, true), (true, true)] {
+        let mut params = vec![KeyPart::Text("TK-20261201-100007".into())];
+        if after {
+            params.push(KeyPart::Int(10_007));
+        }
+        params.push(KeyPart::Int(LIMIT + 1));
+        out.push(Case {
+            name: format!(
+                "a thread{}{}",
+                if notes { " with notes" } else { "" },
+                if after { ", next page" } else { "" }
+            ),
+            sql: crate::tickets::THREAD_SQL[usize::from(notes) + 2 * usize::from(after)].clone(),
+            params,
+            table: "messages",
+            index: "",
             few: false,
         });
     }
