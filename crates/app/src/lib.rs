@@ -17,6 +17,7 @@ mod orders;
 mod payouts;
 mod review;
 mod snapshots;
+mod tickets;
 mod webhooks;
 
 pub use applications::{ApplicationDetail, ApplicationView};
@@ -32,6 +33,8 @@ pub use redress_store::{
     TimelineEntry, UNREAD_CAP, Upserted, User,
 };
 pub use redress_store::{Endpoint, HookAttempt, MailRecord, OutgoingHook, REPLAY_BATCH, Replayed};
+pub use redress_store::{TicketFilter, TicketsOf};
+pub use tickets::{SupportSettings, TicketDetail};
 pub use webhooks::{HOOK_LEASE, HookAnswer};
 
 use jiff::Timestamp;
@@ -45,6 +48,8 @@ use std::sync::Arc;
 pub enum Error {
     #[error(transparent)]
     Refused(#[from] ApplicationError),
+    #[error(transparent)]
+    Ticket(#[from] redress_domain::ticket::TicketError),
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The evidence store could not keep or give back a file.
@@ -68,11 +73,21 @@ pub struct App {
     pub blobs: redress_blobs::Blobs,
     clock: Clock,
     payouts_due: Arc<tokio::sync::Notify>,
+    support: tickets::SupportSettings,
 }
 
 impl App {
     pub fn new(store: Store, blobs: redress_blobs::Blobs, clock: Clock) -> App {
-        App { store, blobs, clock, payouts_due: Default::default() }
+        App { store, blobs, clock, payouts_due: Default::default(), support: Default::default() }
+    }
+
+    /// The same, promising tickets as `support` says.
+    pub fn with_support(self, support: tickets::SupportSettings) -> App {
+        App { support, ..self }
+    }
+
+    pub fn support(&self) -> tickets::SupportSettings {
+        self.support
     }
 
     pub fn now(&self) -> Timestamp {

@@ -12,6 +12,7 @@ use redress_domain::Text;
 use redress_domain::application::ApplicationError;
 use redress_domain::evidence::EvidenceError;
 use redress_domain::money::AmountError;
+use redress_domain::ticket::TicketError;
 use serde::Serialize;
 use std::sync::Arc;
 use utoipa::ToSchema;
@@ -181,10 +182,26 @@ impl From<ApplicationError> for ApiError {
     }
 }
 
+impl From<TicketError> for ApiError {
+    fn from(e: TicketError) -> ApiError {
+        let status = match e {
+            TicketError::Subject | TicketError::Body | TicketError::MergeTarget => StatusCode::UNPROCESSABLE_ENTITY,
+            TicketError::StaffOnly | TicketError::BuyerOnly | TicketError::Forbidden => StatusCode::FORBIDDEN,
+            _ => StatusCode::CONFLICT,
+        };
+        let mut err = ApiError::of(status, e.code());
+        if let Some(field) = e.field() {
+            err.fields.push(FieldError::of(field, e.code()));
+        }
+        err
+    }
+}
+
 impl From<redress_app::Error> for ApiError {
     fn from(e: redress_app::Error) -> ApiError {
         match e {
             redress_app::Error::Refused(e) => e.into(),
+            redress_app::Error::Ticket(e) => e.into(),
             redress_app::Error::Store(e) => e.into(),
             redress_app::Error::Blob(e) => blob_error(e, 0),
         }
@@ -272,6 +289,7 @@ mod tests {
         ] {
             codes.push(a.code().to_owned());
         }
+        codes.extend(redress_domain::ticket::TicketError::ALL.iter().map(|e| e.code().to_owned()));
         for e in redress_domain::evidence::EvidenceError::ALL_FOR_TESTS {
             codes.push(e.code().to_owned());
         }

@@ -110,6 +110,8 @@ impl TestApp {
             ("rick", Role::Reviewer),
             ("sam", Role::SeniorReviewer),
             ("sue", Role::SeniorReviewer),
+            ("amy", Role::Agent),
+            ("sol", Role::Supervisor),
         ] {
             let u = NewUser {
                 username: Username::parse(name).expect("name"),

@@ -20,5 +20,6 @@ mod ops;
 mod pages;
 mod paging;
 mod payouts;
+mod tickets;
 mod upgrade;
 mod webhooks;

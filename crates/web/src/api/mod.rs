@@ -13,6 +13,7 @@ pub mod orders;
 pub mod review;
 pub mod session;
 pub mod testing;
+pub mod tickets;
 pub mod webhooks;
 
 use crate::AppState;
@@ -30,6 +31,7 @@ use utoipa_axum::routes;
         (name = "session", description = "Sign in and out"),
         (name = "buyer", description = "A buyer's orders and refund applications"),
         (name = "staff", description = "The review desk"),
+        (name = "tickets", description = "Support tickets: buyers ask, staff answer"),
         (name = "notifications", description = "A signed-in person's notifications"),
         (name = "merchant", description = "Orders, payments, delivery and account events pushed by the merchant system; its webhook endpoints"),
         (name = "ops", description = "Health")
@@ -112,6 +114,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(review::reject))
         .routes(routes!(review::retry_refund))
         .routes(routes!(review::settle_outside))
+        .routes(routes!(tickets::open, tickets::list))
+        .routes(routes!(tickets::detail))
+        .routes(routes!(tickets::write))
+        .routes(routes!(tickets::reopen))
+        .routes(routes!(tickets::resolve))
+        .routes(routes!(tickets::merge))
+        .routes(routes!(tickets::assign))
+        .routes(routes!(tickets::redact))
+        .routes(routes!(tickets::desk))
         .routes(routes!(notifications::list))
         .routes(routes!(notifications::unread))
         .routes(routes!(notifications::mark_read))

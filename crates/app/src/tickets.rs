@@ -1,0 +1,200 @@
+//! Support tickets (docs/product.md §6): a buyer opens one (on their own order or application,
+//! or about anything), buyer and staff write turn by turn, staff resolve it, the buyer may
+//! reopen it, and the timer closes it. Each change is decided by the domain on the ticket as
+//! read and written guarded by its version (a concurrent change loses with `conflict`).
+
+use crate::{App, Error, Result, actor, own};
+use jiff::{SignedDuration, Timestamp};
+use redress_domain::access::{Permission, may};
+use redress_domain::application::Role;
+use redress_domain::calendar::shanghai_date;
+use redress_domain::ids::{TicketNo, Username};
+use redress_domain::ticket::{DEFAULT_CLOSE_AFTER, Message, NewTicket, Targets, Ticket, TicketChange, TicketError};
+use redress_store::{Page, PageRequest, StoreError, TicketFilter, TicketsOf, User};
+
+/// How tickets are promised: the service-level targets and how long a resolved ticket may
+/// be reopened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SupportSettings {
+    pub targets: Targets,
+    pub close_after: SignedDuration,
+}
+
+impl Default for SupportSettings {
+    fn default() -> SupportSettings {
+        SupportSettings { targets: Targets::default(), close_after: DEFAULT_CLOSE_AFTER }
+    }
+}
+
+/// A ticket with a page of its thread, as `viewer` may see it.
+#[derive(Debug, Clone)]
+pub struct TicketDetail {
+    pub ticket: Ticket,
+    pub thread: Page<Message>,
+    /// Whether the thread includes staff's notes.
+    pub with_notes: bool,
+}
+
+/// How often a new ticket's random number is drawn again when taken.
+const NUMBER_ATTEMPTS: usize = 8;
+
+impl App {
+    /// Opens a ticket for `buyer`, on their own order or application if one is named (anyone
+    /// else's is not found).
+    pub async fn open_ticket(&self, buyer: &User, mut input: NewTicket) -> Result<Ticket> {
+        if buyer.role != Role::Buyer {
+            return Err(TicketError::BuyerOnly.into());
+        }
+        if let Some(no) = &input.application_no {
+            let a = self.application_for(&no.clone().into(), buyer).await?;
+            own(&a, buyer)?;
+            input.order_no = Some(a.order_no.clone());
+        } else if let Some(no) = &input.order_no {
+            let order = self.store.order(no).await?;
+            if order.buyer != buyer.username {
+                return Err(Error::not_found());
+            }
+        }
+        let calendar = self.store.calendar().await?;
+        for _ in 0..NUMBER_ATTEMPTS {
+            let now = self.now_ms();
+            let no = TicketNo::generate(shanghai_date(now), &mut rand::rng());
+            let (t, first) = Ticket::open(no, buyer.username.clone(), &input, &self.support().targets, now)?;
+            match self.store.insert_ticket(t.clone(), first, t.queue_key(&calendar)).await {
+                Ok(()) => return Ok(t),
+                Err(StoreError::Exists("ticket_no")) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Exists("ticket_no").into())
+    }
+
+    /// A ticket `viewer` may see; anyone else's is not found.
+    pub async fn ticket_for(&self, no: &TicketNo, viewer: &User) -> Result<Ticket> {
+        let t = self.store.ticket(no).await?;
+        if t.visible_to(&viewer.username, viewer.role) { Ok(t) } else { Err(Error::not_found()) }
+    }
+
+    /// A ticket and a page of its thread; staff's notes only for those who may see them.
+    pub async fn ticket_detail(&self, no: &TicketNo, viewer: &User, page: &PageRequest) -> Result<TicketDetail> {
+        let ticket = self.ticket_for(no, viewer).await?;
+        let with_notes = may(viewer.role, Permission::SeeInternalNotes);
+        let thread = self.store.thread(ticket.no.as_str(), with_notes, page).await?;
+        Ok(TicketDetail { ticket, thread, with_notes })
+    }
+
+    /// `who` writes on a ticket: the buyer a message, staff a reply or (`internal`) a note.
+    pub async fn write_ticket(&self, no: &TicketNo, who: &User, text: &str, internal: bool) -> Result<Ticket> {
+        let s = self.support();
+        self.change_ticket(no, who, |t, now| t.write(&actor(who), text, internal, &s.targets, s.close_after, now)).await
+    }
+
+    /// Staff resolve a ticket: answered, or (`spam`) put aside and closed.
+    pub async fn resolve_ticket(&self, no: &TicketNo, who: &User, spam: bool) -> Result<Ticket> {
+        let s = self.support();
+        self.change_ticket(no, who, |t, now| t.resolve(&actor(who), spam, &s.targets, s.close_after, now)).await
+    }
+
+    /// The buyer (or staff) reopen a resolved ticket while they may.
+    pub async fn reopen_ticket(&self, no: &TicketNo, who: &User) -> Result<Ticket> {
+        let s = self.support();
+        self.change_ticket(no, who, |t, now| t.reopen(&actor(who), &s.targets, s.close_after, now)).await
+    }
+
+    /// Staff merge a duplicate ticket into another open ticket of the same buyer.
+    pub async fn merge_ticket(&self, no: &TicketNo, who: &User, into: &TicketNo) -> Result<Ticket> {
+        let target = self.ticket_for(into, who).await.map_err(|_| Error::Ticket(TicketError::MergeTarget))?;
+        self.change_ticket(no, who, |t, now| t.merge_into(&actor(who), &target, now)).await
+    }
+
+    /// Staff claim a ticket (`to` themselves), hand it to a colleague who answers tickets, or
+    /// release it (`None`).
+    pub async fn assign_ticket(&self, no: &TicketNo, who: &User, to: Option<&Username>) -> Result<Ticket> {
+        if let Some(to) = to.filter(|to| **to != who.username) {
+            let colleague = self.store.user(to.as_str()).await.map_err(|_| Error::Ticket(TicketError::Forbidden))?;
+            if !may(colleague.role, Permission::AnswerTickets) {
+                return Err(TicketError::Forbidden.into());
+            }
+        }
+        let to = to.cloned();
+        self.change_ticket(no, who, move |t, now| t.assign(&actor(who), to, now)).await
+    }
+
+    /// Closes resolved tickets whose time to reopen is over (at most `limit`); how many.
+    pub async fn close_resolved_tickets(&self, limit: i64) -> Result<usize> {
+        let now = self.now_ms();
+        let due = self.store.tickets_to_close(now, limit).await?;
+        let mut closed = 0;
+        for t in due {
+            let change = t.close(now)?;
+            match self.store.save_ticket(change, ("system".into(), Role::System), None).await {
+                Ok(_) => closed += 1,
+                // Reopened (or closed by another server) meanwhile.
+                Err(StoreError::Conflict) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(closed)
+    }
+
+    /// A page of the tickets `of` a buyer, an order or an application, newest first: a buyer
+    /// sees only their own.
+    pub async fn tickets(&self, of: TicketsOf<'_>, viewer: &User, page: &PageRequest) -> Result<Page<Ticket>> {
+        if !viewer.role.is_staff() {
+            let mine = match of {
+                TicketsOf::Buyer(b) => *b == viewer.username,
+                TicketsOf::Order(no) => self.store.order(no).await?.buyer == viewer.username,
+                TicketsOf::Application(no) => {
+                    self.application_for(&no.clone().into(), viewer).await?.buyer == viewer.username
+                }
+            };
+            if !mine {
+                return Err(Error::not_found());
+            }
+        }
+        Ok(self.store.tickets_of(of, page).await?)
+    }
+
+    /// A page of the desk's queue, nearest due time first, with each ticket's queue key.
+    pub async fn ticket_queue(
+        &self,
+        viewer: &User,
+        f: &TicketFilter,
+        page: &PageRequest,
+    ) -> Result<Page<(Ticket, i64)>> {
+        if !may(viewer.role, Permission::AnswerTickets) {
+            return Err(Error::not_found());
+        }
+        Ok(self.store.ticket_queue(f, page).await?)
+    }
+
+    /// An admin empties message `seq` of ticket `no`'s thread, saying why.
+    pub async fn redact_ticket_message(&self, no: &TicketNo, seq: i64, admin: &User, reason: &str) -> Result<()> {
+        if !may(admin.role, Permission::Redact) {
+            return Err(TicketError::Forbidden.into());
+        }
+        let reason = redress_domain::ticket::body(reason)?;
+        let t = self.ticket_for(no, admin).await?;
+        Ok(self.store.redact_message(t.no.as_str(), seq, admin.username.as_str(), &reason, self.now()).await?)
+    }
+
+    /// Now, to the millisecond the store keeps: a ticket's times and its clocks' agree.
+    fn now_ms(&self) -> Timestamp {
+        let now = self.now();
+        Timestamp::from_millisecond(now.as_millisecond()).unwrap_or(now)
+    }
+
+    /// One change: decided on the ticket as read, written over its version.
+    async fn change_ticket(
+        &self,
+        no: &TicketNo,
+        who: &User,
+        decide: impl FnOnce(&Ticket, Timestamp) -> Result<TicketChange, TicketError>,
+    ) -> Result<Ticket> {
+        let calendar = self.store.calendar().await?;
+        let t = self.ticket_for(no, who).await?;
+        let change = decide(&t, self.now_ms())?;
+        let key = change.next.queue_key(&calendar);
+        Ok(self.store.save_ticket(change, (who.username.to_string(), who.role), key).await?)
+    }
+}

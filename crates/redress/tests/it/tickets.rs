@@ -1,0 +1,243 @@
+//! Support tickets over the API: a conversation turn by turn with its clocks, staff's notes
+//! kept from the buyer, claims and reassignment, spam, merges, redaction, the timer closing a
+//! resolved ticket (on an injected clock), and someone else's ticket not found.
+
+use crate::both;
+use crate::helpers::{PASSWORD, TestApp};
+use jiff::{SignedDuration, Timestamp};
+use redress_domain::application::Role;
+use redress_domain::ids::Username;
+use redress_store::NewUser;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+async fn open(app: &TestApp, token: &str, body: Value) -> String {
+    let r = app.post("/api/v1/tickets", token, body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.body["no"].as_str().expect("no").to_owned()
+}
+
+fn clock<'a>(ticket: &'a Value, kind: &str) -> &'a Value {
+    ticket["clocks"].as_array().and_then(|cs| cs.iter().find(|c| c["kind"] == kind)).unwrap_or(&Value::Null)
+}
+
+fn kinds(detail: &Value) -> Vec<String> {
+    detail["messages"]["items"]
+        .as_array()
+        .map(|ms| {
+            ms.iter()
+                .map(|m| format!("{}:{}", m["kind"].as_str().unwrap_or(""), m["body"].as_str().unwrap_or("-")))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+both!(a_conversation_runs_turn_by_turn_on_its_clocks, |app: TestApp| async move {
+    let (alice, amy) = (app.login("alice").await, app.login("amy").await);
+    app.order("O-TK1", "alice", 1000, 10_000, 4, Some((400, "platform"))).await;
+    let no_app = app.submitted(&alice, "O-TK1", "60").await;
+    let no = open(
+        &app,
+        &alice,
+        json!({"category": "refund_progress", "subject": "进度如何？", "body": "一周了还没有消息", "application_no": no_app}),
+    )
+    .await;
+    assert!(no.starts_with("TK-"), "{no}");
+    let t = app.get(&format!("/api/v1/tickets/{no}"), &alice).await;
+    assert_eq!(t.status, StatusCode::OK, "{}", t.body);
+    let ticket = &t.body["ticket"];
+    assert_eq!((ticket["state"].as_str(), ticket["order_no"].as_str()), (Some("open"), Some("O-TK1")));
+    let created: Timestamp = ticket["created_at"].as_str().expect("created").parse().expect("time");
+    let first = clock(ticket, "first_response");
+    assert_eq!(first["state"], "running");
+    let due: Timestamp = first["due_at"].as_str().expect("due").parse().expect("time");
+    assert_eq!(due, created + SignedDuration::from_hours(24), "the default first-response target");
+    assert_eq!(ticket["due_at"], first["due_at"]);
+
+    // Staff answer, and write a note the buyer never sees.
+    let r = app.post(&format!("/api/v1/tickets/{no}/messages"), &amy, json!({"body": "正在核实"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!((r.body["state"].as_str(), r.body["assignee"].as_str()), (Some("waiting_on_buyer"), Some("amy")));
+    assert_eq!(clock(&r.body, "first_response")["state"], "met");
+    assert_eq!(clock(&r.body, "resolution")["state"], "paused", "waiting on the buyer pauses resolution");
+    let r = app
+        .post(&format!("/api/v1/tickets/{no}/messages"), &amy, json!({"body": "内部：渠道延迟", "internal": true}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["state"], "waiting_on_buyer", "a note is no turn");
+    let theirs = app.get(&format!("/api/v1/tickets/{no}"), &alice).await.body;
+    assert_eq!(kinds(&theirs), ["message:一周了还没有消息", "message:正在核实"]);
+    let staff = app.get(&format!("/api/v1/tickets/{no}"), &amy).await.body;
+    assert_eq!(
+        kinds(&staff),
+        ["message:一周了还没有消息", "message:正在核实", "status:assigned:amy", "note:内部：渠道延迟"]
+    );
+    let r = app.post(&format!("/api/v1/tickets/{no}/messages"), &alice, json!({"body": "x", "internal": true})).await;
+    assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "ticket-staff-only"));
+
+    // The buyer answers: a next response is owed; resolved, reopened, resolved, closed.
+    let r = app.post(&format!("/api/v1/tickets/{no}/messages"), &alice, json!({"body": "好的，谢谢"})).await;
+    assert_eq!(r.body["state"], "waiting_on_staff", "{}", r.body);
+    assert_eq!(clock(&r.body, "next_response")["state"], "running");
+    assert_eq!(clock(&r.body, "resolution")["state"], "running");
+    let r = app.post(&format!("/api/v1/tickets/{no}/resolve"), &alice, json!({})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "only staff resolve");
+    let r = app.post(&format!("/api/v1/tickets/{no}/resolve"), &amy, json!({})).await;
+    assert_eq!((r.body["state"].as_str(), r.body["resolution"].as_str()), (Some("resolved"), Some("solved")));
+    let r = app.post(&format!("/api/v1/tickets/{no}/messages"), &alice, json!({"body": "还有问题"})).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "ticket-resolved"));
+    let r = app.post(&format!("/api/v1/tickets/{no}/reopen"), &alice, json!({})).await;
+    assert_eq!(r.body["state"], "waiting_on_staff", "{}", r.body);
+    let r = app.post(&format!("/api/v1/tickets/{no}/resolve"), &amy, json!({})).await;
+    let close_at: Timestamp = r.body["close_at"].as_str().expect("close_at").parse().expect("time");
+    assert_eq!(app.at(close_at - SignedDuration::from_secs(1)).close_resolved_tickets(100).await.expect("close"), 0);
+    assert_eq!(app.at(close_at).close_resolved_tickets(100).await.expect("close"), 1);
+    let r = app.post(&format!("/api/v1/tickets/{no}/reopen"), &alice, json!({})).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "ticket-closed"));
+
+    // On the application's list, and the buyer's own.
+    let on = app.get(&format!("/api/v1/tickets?application_no={no_app}"), &amy).await;
+    assert_eq!(on.body["items"][0]["no"].as_str(), Some(no.as_str()), "{}", on.body);
+    let mine = app.get("/api/v1/tickets", &alice).await;
+    assert_eq!(mine.body["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(mine.body["items"][0]["state"], "closed");
+});
+
+both!(someone_elses_ticket_is_not_found_and_nothing_changes, |app: TestApp| async move {
+    let (alice, bob) = (app.login("alice").await, app.login("bob").await);
+    app.order("O-TK2", "alice", 1000, 10_000, 4, None).await;
+    let no =
+        open(&app, &alice, json!({"category": "other", "subject": "hi", "body": "hello", "order_no": "O-TK2"})).await;
+    let before = app.get(&format!("/api/v1/tickets/{no}"), &alice).await.body;
+    for (path, body) in [
+        (format!("/api/v1/tickets/{no}/messages"), json!({"body": "mine now"})),
+        (format!("/api/v1/tickets/{no}/reopen"), json!({})),
+    ] {
+        let r = app.post(&path, &bob, body).await;
+        assert_eq!((r.status, r.code()), (StatusCode::NOT_FOUND, "not-found"), "{path}");
+    }
+    for path in [format!("/api/v1/tickets/{no}"), "/api/v1/tickets?order_no=O-TK2".into()] {
+        assert_eq!(app.get(&path, &bob).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let r = app
+        .post("/api/v1/tickets", &bob, json!({"category": "other", "subject": "x", "body": "y", "order_no": "O-TK2"}))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "not on someone else's order");
+    assert_eq!(app.get("/api/v1/tickets/TK-20261201-ZZZZZZ", &alice).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/api/v1/tickets/not-a-number", &alice).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&format!("/api/v1/tickets/{no}"), &alice).await.body, before, "nothing changed");
+    assert_eq!(app.get("/api/v1/tickets", &bob).await.body["items"], json!([]));
+    // Buyers have no desk.
+    assert_eq!(app.get("/api/v1/desk/tickets", &alice).await.status, StatusCode::FORBIDDEN);
+
+    // Each error a person can make is said, and writes nothing.
+    for (body, field, code) in [
+        (json!({"category": "other", "subject": " ", "body": "y"}), "subject", "ticket-subject"),
+        (json!({"category": "other", "subject": "x", "body": ""}), "body", "ticket-body"),
+        (json!({"category": "spam", "subject": "x", "body": "y"}), "category", "category-unknown"),
+    ] {
+        let r = app.post("/api/v1/tickets", &alice, body).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_eq!(
+            (r.body["fields"][0]["field"].as_str(), r.body["fields"][0]["code"].as_str()),
+            (Some(field), Some(code)),
+            "{}",
+            r.body
+        );
+    }
+    assert_eq!(app.get("/api/v1/tickets", &alice).await.body["items"].as_array().map(Vec::len), Some(1));
+});
+
+both!(staff_claim_hand_over_reassign_merge_and_redact, |app: TestApp| async move {
+    let now = Timestamp::now();
+    app.store
+        .create_user(
+            NewUser {
+                username: Username::parse("root").expect("name"),
+                display_name: "root",
+                role: Role::Admin,
+                password: PASSWORD,
+                locale: "en",
+                email: None,
+            },
+            now,
+        )
+        .await
+        .expect("admin");
+    let (alice, amy, rita, sol, root) = (
+        app.login("alice").await,
+        app.login("amy").await,
+        app.login("rita").await,
+        app.login("sol").await,
+        app.login("root").await,
+    );
+    let a = open(&app, &alice, json!({"category": "account", "subject": "账户", "body": "身份证 110101199003071234"}))
+        .await;
+    let b = open(&app, &alice, json!({"category": "account", "subject": "账户（重复）", "body": "同上"})).await;
+
+    let assign = |no: String, token: String, to: Value| {
+        let app = &app;
+        async move { app.post(&format!("/api/v1/tickets/{no}/assign"), &token, json!({"assignee": to})).await }
+    };
+    let r = assign(a.clone(), amy.clone(), json!("amy")).await;
+    assert_eq!(r.body["assignee"], "amy", "{}", r.body);
+    let r = assign(a.clone(), rita.clone(), json!("rita")).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "ticket-held-by-other"));
+    let r = assign(a.clone(), sol.clone(), json!("rita")).await;
+    assert_eq!(r.body["assignee"], "rita", "a supervisor reassigns: {}", r.body);
+    let r = assign(a.clone(), rita.clone(), json!("alice")).await;
+    assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "ticket-forbidden"), "a buyer answers no tickets");
+    let r = assign(a.clone(), rita.clone(), Value::Null).await;
+    assert_eq!(r.body["assignee"], Value::Null, "released: {}", r.body);
+
+    // The desk's queue: by nearest due time; filtered by state, category, holder.
+    let q = app.get("/api/v1/desk/tickets", &amy).await;
+    assert_eq!(q.status, StatusCode::OK, "{}", q.body);
+    let nos: Vec<&str> = q.body["items"].as_array().expect("items").iter().filter_map(|t| t["no"].as_str()).collect();
+    assert_eq!(nos, [a.as_str(), b.as_str()]);
+    assert_eq!(app.get("/api/v1/desk/tickets?category=refund_progress", &amy).await.body["items"], json!([]));
+    assert_eq!(app.get("/api/v1/desk/tickets?state=nonsense", &amy).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app.get("/api/v1/desk/tickets?limit=1", &amy).await;
+    let next = r.body["next"].as_str().expect("a next page").to_owned();
+    let r = app.get(&format!("/api/v1/desk/tickets?limit=1&after={next}"), &amy).await;
+    assert_eq!(r.body["items"][0]["no"].as_str(), Some(b.as_str()), "{}", r.body);
+
+    // A duplicate merged: closed, its clocks stopped, gone from the queue.
+    let r = app.post(&format!("/api/v1/tickets/{b}/merge"), &amy, json!({"into": b})).await;
+    assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "ticket-merge-target"));
+    let r = app.post(&format!("/api/v1/tickets/{b}/merge"), &amy, json!({"into": a})).await;
+    assert_eq!(
+        (r.body["state"].as_str(), r.body["merged_into"].as_str()),
+        (Some("closed"), Some(a.as_str())),
+        "{}",
+        r.body
+    );
+    assert!(r.body["clocks"].as_array().expect("clocks").iter().all(|c| c["state"] != "running"));
+    let q = app.get("/api/v1/desk/tickets", &amy).await;
+    assert_eq!(q.body["items"].as_array().map(Vec::len), Some(1));
+
+    // An ID-card number redacted by an admin only: a tombstone stays.
+    let r = app.post(&format!("/api/v1/tickets/{a}/messages/1/redact"), &amy, json!({"reason": "ID number"})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app.post(&format!("/api/v1/tickets/{a}/messages/1/redact"), &root, json!({"reason": "身份证号"})).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = app.post(&format!("/api/v1/tickets/{a}/messages/1/redact"), &root, json!({"reason": "again"})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let seen = app.get(&format!("/api/v1/tickets/{a}"), &alice).await.body;
+    let m = &seen["messages"]["items"][0];
+    assert_eq!(
+        (m["body"].clone(), m["redacted_by"].as_str(), m["redaction_reason"].as_str()),
+        (Value::Null, Some("root"), Some("身份证号"))
+    );
+    assert!(!seen.to_string().contains("110101199003071234"));
+
+    // Spam: closed at once, never reopened; an agent cannot decide an application.
+    let r = app.post(&format!("/api/v1/tickets/{a}/resolve"), &amy, json!({"spam": true})).await;
+    assert_eq!((r.body["state"].as_str(), r.body["resolution"].as_str()), (Some("closed"), Some("spam")));
+    let r = app.post(&format!("/api/v1/tickets/{a}/reopen"), &alice, json!({})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    app.order("O-TK3", "alice", 1000, 10_000, 4, None).await;
+    let no_app = app.submitted(&alice, "O-TK3", "10").await;
+    let r = app.post(&format!("/api/v1/review/applications/{no_app}/claim"), &amy, json!({})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+});
