@@ -14,6 +14,8 @@ pub enum WorkQueue {
     Payouts,
     /// Sessions past their expiry.
     Sessions,
+    /// Resolved tickets due to close.
+    Tickets,
     /// The sandbox gateway's refunds due to settle or to be called back.
     Sandbox,
     /// Notifications whose e-mail is undecided, and e-mails due.
@@ -32,6 +34,7 @@ impl App {
             WorkQueue::Audit => s.audit_backlog().await?,
             WorkQueue::Payouts => s.payout_backlog(now).await?,
             WorkQueue::Sessions => s.session_backlog(now).await?,
+            WorkQueue::Tickets => s.ticket_backlog(now).await?,
             WorkQueue::Sandbox => s.sandbox_backlog(now).await?,
             WorkQueue::Mail => s.mail_backlog(now).await?,
             WorkQueue::Webhooks => s.webhook_backlog(now).await?,

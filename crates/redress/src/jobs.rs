@@ -128,6 +128,7 @@ impl Jobs {
             Arc::new(AuditChain { state: state.clone() }),
             Arc::new(Payouts { state: state.clone(), lease: payout_lease }),
             Arc::new(Sessions { state: state.clone() }),
+            Arc::new(Tickets { state: state.clone() }),
             Arc::new(Mail { state: state.clone(), mailer }),
             Arc::new(Webhooks { state: state.clone() }),
         ];
@@ -408,6 +409,38 @@ impl Job for Sessions {
 
     fn pass(&self) -> Pass<'_> {
         Box::pin(async move { Ok(self.state.app.expire_sessions().await?) })
+    }
+}
+
+/// Closes resolved tickets whose time to reopen is over (an index seek on `close_at`, a batch
+/// at a time). Claimed by the ticket's version: a ticket another instance closed (or its buyer
+/// reopened) meanwhile is left as it is.
+struct Tickets {
+    state: AppState,
+}
+
+/// Tickets closed per pass at most.
+const TICKET_CLOSE_BATCH: usize = 200;
+
+impl Job for Tickets {
+    fn name(&self) -> &'static str {
+        "tickets"
+    }
+
+    fn queue(&self) -> WorkQueue {
+        WorkQueue::Tickets
+    }
+
+    fn lane(&self) -> Lane {
+        Lane::Housekeeping
+    }
+
+    fn batch(&self) -> usize {
+        TICKET_CLOSE_BATCH
+    }
+
+    fn pass(&self) -> Pass<'_> {
+        Box::pin(async move { Ok(self.state.app.close_resolved_tickets(TICKET_CLOSE_BATCH as i64).await?) })
     }
 }
 

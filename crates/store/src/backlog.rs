@@ -101,6 +101,19 @@ impl Store {
         .await
     }
 
+    /// Resolved tickets whose time to reopen is over, not closed yet.
+    pub async fn ticket_backlog(&self, now: Timestamp) -> Result<Backlog, StoreError> {
+        self.read(
+            sqlx::query(
+                "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM tickets WHERE close_at <= $1 LIMIT $2) w) AS n,
+                    (SELECT MIN(close_at) FROM tickets WHERE close_at <= $1) AS oldest",
+            )
+            .bind(ms(now))
+            .bind(cap()),
+        )
+        .await
+    }
+
     /// Notifications whose e-mail is not decided yet, and e-mails due to be sent.
     pub async fn mail_backlog(&self, now: Timestamp) -> Result<Backlog, StoreError> {
         self.read(
