@@ -289,3 +289,87 @@ both!(the_desk_and_the_buyers_lists_link_their_next_pages, |app: TestApp| async 
     let bad = page(&app, Method::GET, "/desk?after=nope", Some(&session), None, &[]).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
 });
+
+both!(a_ticket_is_opened_answered_and_kept_from_other_buyers_on_the_pages, |app: TestApp| async move {
+    app.order("P-T1", "alice", 1000, 10000, 5, Some((600, "third_party"))).await;
+    let bearer = app.login("alice").await;
+    let no_app = app.submitted(&bearer, "P-T1", "10").await;
+    let alice = sign_in(&app, "alice", &[]).await.session().expect("session");
+    let amy = sign_in(&app, "amy", &[]).await.session().expect("session");
+    let bob = sign_in(&app, "bob", &[]).await.session().expect("session");
+
+    // The header offers "contact support"; the application's page links a ticket about it.
+    let detail = page(&app, Method::GET, &format!("/applications/{no_app}"), Some(&alice), None, &[]).await;
+    assert!(detail.body.contains("联系客服"), "the header's link");
+    assert!(detail.body.contains(&format!("/tickets/new?application={no_app}")));
+
+    // An empty subject is said by its field, the message kept.
+    let form = [("category", "refund_progress"), ("subject", ""), ("body", "还没到账"), ("application", &no_app)];
+    let r = page(&app, Method::POST, "/tickets/new", Some(&alice), Some(&form), &[("accept-language", "en")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("t-subject-error") && r.body.contains("还没到账"), "{}", r.body);
+    let form =
+        [("category", "refund_progress"), ("subject", "退款进度"), ("body", "还没到账"), ("application", &no_app)];
+    let r = page(&app, Method::POST, "/tickets/new", Some(&alice), Some(&form), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let at = r.location().to_owned();
+    let no = at.trim_start_matches("/tickets/").trim_end_matches("?done=ticket-opened").to_owned();
+    assert!(no.starts_with("TK-"), "{at}");
+
+    // Staff see it on the desk, answer, and write a note the buyer never sees.
+    let desk = page(&app, Method::GET, "/desk/tickets", Some(&amy), None, &[]).await;
+    assert!(desk.body.contains(&no), "{}", desk.body);
+    let r = page(
+        &app,
+        Method::POST,
+        &format!("/tickets/{no}/write"),
+        Some(&amy),
+        Some(&[("text", "正在查询"), ("kind", "reply")]),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = page(
+        &app,
+        Method::POST,
+        &format!("/tickets/{no}/write"),
+        Some(&amy),
+        Some(&[("text", "渠道那边延迟"), ("kind", "note")]),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let theirs = page(&app, Method::GET, &format!("/tickets/{no}"), Some(&alice), None, &[]).await;
+    assert!(theirs.body.contains("正在查询") && !theirs.body.contains("渠道那边延迟"), "{}", theirs.body);
+    assert!(theirs.body.contains("等待您回复"));
+    let staff = page(&app, Method::GET, &format!("/tickets/{no}"), Some(&amy), None, &[]).await;
+    assert!(staff.body.contains("渠道那边延迟") && staff.body.contains("内部备注"));
+    let desk_app = page(&app, Method::GET, &format!("/desk/{no_app}"), Some(&amy), None, &[]).await;
+    assert!(desk_app.body.contains(&no), "the ticket on the review desk's page");
+
+    // A buyer posting a note is refused as staff-only; another buyer finds nothing.
+    let r = page(
+        &app,
+        Method::POST,
+        &format!("/tickets/{no}/write"),
+        Some(&alice),
+        Some(&[("text", "x"), ("kind", "note")]),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    for (method, path) in [
+        (Method::GET, format!("/tickets/{no}")),
+        (Method::POST, format!("/tickets/{no}/write")),
+        (Method::POST, format!("/tickets/{no}/reopen")),
+    ] {
+        let form: Option<&[(&str, &str)]> = (method == Method::POST).then_some(&[("text", "x")]);
+        let r = page(&app, method.clone(), &path, Some(&bob), form, &[]).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{method} {path}");
+        assert!(!r.body.contains("退款进度"), "{method} {path}");
+    }
+    let r = page(&app, Method::GET, "/desk/tickets", Some(&bob), None, &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let mine = page(&app, Method::GET, "/tickets", Some(&bob), None, &[]).await;
+    assert!(!mine.body.contains(&no));
+});

@@ -272,7 +272,7 @@ pub struct DeskQuery {
     pub assignee: Option<String>,
 }
 
-fn desk_filter(q: &DeskQuery) -> Result<TicketFilter, ApiError> {
+pub(crate) fn desk_filter(q: &DeskQuery) -> Result<TicketFilter, ApiError> {
     let mut err: Option<ApiError> = None;
     let mut fail = |field: &'static str, code: ErrorCode| {
         let e = ApiError::field(field, code);

@@ -313,6 +313,8 @@ struct DetailPage {
     can_withdraw: bool,
     can_supplement: bool,
     can_appeal: bool,
+    /// The tickets about it.
+    tickets: Vec<crate::api::tickets::TicketDto>,
 }
 
 impl DetailPage {
@@ -331,7 +333,9 @@ async fn detail_page(state: &AppState, mut v: Viewer, no: &str, text: String, er
     let files = Files::of(state, &v.user, &no, lang, true).await?;
     let (view, a) = (&d.view, &d.view.application);
     let payouts = crate::dto::PayoutDto::list(state, &d.payouts, lang).await?;
+    let tickets = super::tickets::linked(state, &v.user, a, lang).await?;
     let page = DetailPage {
+        tickets,
         files,
         payouts,
         payouts_for_staff: false,

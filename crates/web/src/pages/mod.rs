@@ -13,6 +13,7 @@ pub mod buyer;
 pub mod files;
 pub mod notifications;
 pub mod staff;
+pub mod tickets;
 
 use crate::AppState;
 use crate::codes::ErrorCode;
@@ -59,6 +60,11 @@ pub fn router() -> Router<AppState> {
         .route("/applications/{no}/case-file", get(buyer::case_file))
         .route("/applications/{no}/{action}", post(buyer::act))
         .route("/help", get(buyer::help))
+        .route("/tickets", get(tickets::list))
+        .route("/tickets/new", get(tickets::new_form).post(tickets::create))
+        .route("/tickets/{no}", get(tickets::detail))
+        .route("/tickets/{no}/{action}", post(tickets::act))
+        .route("/desk/tickets", get(tickets::desk))
         .route("/notifications", get(notifications::list))
         .route("/notifications/read", post(notifications::mark_all_read))
         .route("/notifications/preferences", post(notifications::set_preferences))
@@ -358,6 +364,12 @@ const DONE: &[&str] = &[
     "approve",
     "reject",
     "preferences",
+    "ticket-opened",
+    "ticket-written",
+    "ticket-reopened",
+    "ticket-resolved",
+    "ticket-assigned",
+    "ticket-merged",
 ];
 
 #[derive(serde::Deserialize, Default)]

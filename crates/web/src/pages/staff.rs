@@ -163,6 +163,8 @@ struct DetailPage {
     files: Files,
     payouts: Vec<crate::dto::PayoutDto>,
     payouts_for_staff: bool,
+    /// The tickets about it.
+    tickets: Vec<crate::api::tickets::TicketDto>,
     /// Whether the state waits for a reviewer to take it (the domain decides who may).
     can_claim: bool,
     /// The viewer holds it for review and may decide it.
@@ -228,7 +230,9 @@ async fn detail_page(state: &AppState, mut v: Viewer, no: &str, form: StaffForm,
     let files = Files::of(state, &v.user, &no, lang, false).await?;
     let payouts = crate::dto::PayoutDto::list(state, &d.payouts, lang).await?;
     let history = d.payout_history();
+    let tickets = super::tickets::linked(state, &v.user, &view.application, lang).await?;
     let page = DetailPage {
+        tickets,
         files,
         payouts,
         payouts_for_staff: true,

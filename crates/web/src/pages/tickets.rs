@@ -1,0 +1,345 @@
+//! Support tickets on the website (docs/product.md §6): a buyer's tickets, the form that opens
+//! one (from the header, an order or an application), and a ticket's page with its thread,
+//! where the buyer answers or reopens and staff reply, write notes, claim, hand over, release,
+//! resolve, mark spam or merge. Staff see the desk's queue of tickets, nearest deadline first,
+//! as cards that fit a phone. Internal notes are shown to staff only.
+
+use super::{DoneQuery, FieldErrors, Form, Page, Pager, Viewer, render};
+use crate::AppState;
+use crate::api::tickets::{DeskQuery, MessageDto, TicketDto, desk_filter};
+use crate::error::ApiError;
+use crate::extract::Path;
+use crate::forms::{PageQuery, page_request};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use redress_app::{TicketDetail, TicketsOf};
+use redress_domain::ids::{ApplicationNo, OrderNo, TicketNo, Username};
+use redress_domain::ticket::{Category, NewTicket, TicketState};
+use serde::Deserialize;
+
+type PageResult = Result<Response, ApiError>;
+
+fn ticket_no(s: &str) -> Result<TicketNo, ApiError> {
+    TicketNo::parse(s).map_err(|_| ApiError::not_found())
+}
+
+#[derive(Template)]
+#[template(path = "tickets/list.html")]
+struct ListPage {
+    p: Page,
+    tickets: Vec<TicketDto>,
+    pager: Pager,
+}
+
+/// The buyer's tickets, newest first.
+pub async fn list(State(state): State<AppState>, v: Viewer, Query(pq): Query<PageQuery>) -> PageResult {
+    v.require_buyer()?;
+    let page = page_request(&pq)?;
+    let found = state.app.tickets(TicketsOf::Buyer(&v.user.username), &v.user, &page).await?;
+    let cal = state.app.store.calendar().await?;
+    let now = state.app.now();
+    let pager = Pager::new("/tickets", &[("limit", pq.limit.as_deref())], found.next.as_ref(), page.after.is_some());
+    let tickets = found.items.iter().map(|t| TicketDto::new(t, &cal, v.page.lang, now)).collect();
+    Ok(render(StatusCode::OK, &ListPage { p: v.page, tickets, pager }))
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct NewForm {
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    order: String,
+    #[serde(default)]
+    application: String,
+}
+
+#[derive(Template)]
+#[template(path = "tickets/new.html")]
+struct NewPage {
+    p: Page,
+    form: NewForm,
+    errors: FieldErrors,
+    categories: Vec<(String, String)>,
+}
+
+impl NewPage {
+    fn is_category(&self, code: &str) -> bool {
+        self.form.category == code
+    }
+}
+
+fn categories(p: &Page) -> Vec<(String, String)> {
+    Category::ALL.iter().map(|c| (c.as_str().to_owned(), p.t(&format!("ticket-category-{}", c.as_str())))).collect()
+}
+
+fn new_page(v: Viewer, mut form: NewForm, err: Option<ApiError>) -> Response {
+    let mut p = v.page;
+    let (status, errors) = p.failure(err.as_ref());
+    if form.category.is_empty() {
+        form.category =
+            if form.application.is_empty() { Category::Other } else { Category::RefundProgress }.as_str().to_owned();
+    }
+    let categories = categories(&p);
+    render(status, &NewPage { p, form, errors, categories })
+}
+
+/// The form that opens a ticket (`?order=` or `?application=` to link one).
+pub async fn new_form(v: Viewer, Query(form): Query<NewForm>) -> PageResult {
+    v.require_buyer()?;
+    let form = NewForm { subject: String::new(), body: String::new(), ..form };
+    Ok(new_page(v, form, None))
+}
+
+pub async fn create(State(state): State<AppState>, v: Viewer, Form(form): Form<NewForm>) -> PageResult {
+    v.require_buyer()?;
+    let category = Category::parse(&form.category)
+        .ok_or_else(|| ApiError::field("category", crate::codes::ErrorCode::CategoryUnknown));
+    let category = match category {
+        Ok(c) => c,
+        Err(e) => return Ok(new_page(v, form, Some(e))),
+    };
+    let order_no = match form.order.trim() {
+        "" => None,
+        s => Some(OrderNo::parse(s).map_err(|_| ApiError::not_found())?),
+    };
+    let application_no = match form.application.trim() {
+        "" => None,
+        s => Some(ApplicationNo::parse(s).map_err(|_| ApiError::not_found())?),
+    };
+    let input =
+        NewTicket { category, subject: form.subject.clone(), body: form.body.clone(), order_no, application_no };
+    match state.app.open_ticket(&v.user, input).await {
+        Ok(t) => Ok(Redirect::to(&format!("/tickets/{}?done=ticket-opened", t.no)).into_response()),
+        Err(e) => Ok(new_page(v, form, Some(e.into()))),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "tickets/detail.html")]
+struct DetailPage {
+    p: Page,
+    t: TicketDto,
+    messages: Vec<MessageDto>,
+    pager: Pager,
+    text: String,
+    errors: FieldErrors,
+}
+
+impl DetailPage {
+    fn open(&self) -> bool {
+        !matches!(self.t.state.as_str(), "resolved" | "closed")
+    }
+
+    fn reopenable(&self) -> bool {
+        self.t.state == "resolved"
+    }
+
+    fn mine(&self, m: &MessageDto) -> bool {
+        self.p.user.as_ref().is_some_and(|u| u.username.as_str() == m.author)
+    }
+
+    /// What a status entry says, in the reader's language.
+    fn status_text(&self, body: &str) -> String {
+        let (head, arg) = body.split_once(':').unwrap_or((body, ""));
+        match head {
+            "assigned" => self.p.t1("ticket-status-assigned", "name", arg),
+            "merged" => self.p.t1("ticket-status-merged", "no", arg),
+            "resolved" | "reopened" | "closed" | "spam" | "released" => self.p.t(&format!("ticket-status-{head}")),
+            _ => body.to_owned(),
+        }
+    }
+
+    fn author(&self, m: &MessageDto) -> String {
+        if m.author_role == "buyer" {
+            self.p.t("ticket-author-buyer")
+        } else {
+            format!("{} · {}", m.author, self.p.t(&format!("role-{}", m.author_role)))
+        }
+    }
+
+    fn clock_label(&self, kind: &str) -> String {
+        self.p.t(&format!("ticket-clock-{kind}"))
+    }
+
+    fn clock_state(&self, state: &str) -> String {
+        self.p.t(&format!("ticket-clock-state-{state}"))
+    }
+}
+
+async fn detail_page(
+    state: &AppState,
+    v: Viewer,
+    no: &TicketNo,
+    pq: &PageQuery,
+    text: String,
+    err: Option<ApiError>,
+) -> PageResult {
+    let page = page_request(pq)?;
+    let TicketDetail { ticket, thread, .. } = state.app.ticket_detail(no, &v.user, &page).await?;
+    let cal = state.app.store.calendar().await?;
+    let mut p = v.page;
+    let (status, errors) = p.failure(err.as_ref());
+    let t = TicketDto::new(&ticket, &cal, p.lang, state.app.now());
+    let path = format!("/tickets/{no}");
+    let pager = Pager::new(&path, &[("limit", pq.limit.as_deref())], thread.next.as_ref(), page.after.is_some());
+    let messages = thread.items.iter().map(MessageDto::from).collect();
+    Ok(render(status, &DetailPage { p, t, messages, pager, text, errors }))
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    mut v: Viewer,
+    Path(no): Path<String>,
+    q: Query<DoneQuery>,
+    Query(pq): Query<PageQuery>,
+) -> PageResult {
+    let no = ticket_no(&no)?;
+    q.apply(&mut v.page, no.as_str());
+    detail_page(&state, v, &no, &pq, String::new(), None).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct ActForm {
+    #[serde(default)]
+    text: String,
+    /// Staff's reply form: `reply` or `note`.
+    #[serde(default)]
+    kind: String,
+    /// For `assign`: who (empty: a release).
+    #[serde(default)]
+    assignee: String,
+    /// For `merge`: the ticket it duplicates.
+    #[serde(default)]
+    into: String,
+}
+
+/// What is done to a ticket from its page (`/tickets/{no}/{action}`).
+pub async fn act(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path((no, action)): Path<(String, String)>,
+    Form(form): Form<ActForm>,
+) -> PageResult {
+    let no = ticket_no(&no)?;
+    let app = &state.app;
+    let done = match action.as_str() {
+        "write" => app.write_ticket(&no, &v.user, &form.text, form.kind == "note").await.map(|_| "ticket-written"),
+        "reopen" => app.reopen_ticket(&no, &v.user).await.map(|_| "ticket-reopened"),
+        "resolve" | "spam" if v.user.role.is_staff() => {
+            app.resolve_ticket(&no, &v.user, action == "spam").await.map(|_| "ticket-resolved")
+        }
+        "claim" if v.user.role.is_staff() => {
+            app.assign_ticket(&no, &v.user, Some(&v.user.username)).await.map(|_| "ticket-assigned")
+        }
+        "assign" if v.user.role.is_staff() => {
+            let to = match form.assignee.trim() {
+                "" => None,
+                s => match Username::parse(s) {
+                    Ok(u) => Some(u),
+                    Err(_) => {
+                        let e = ApiError::field("assignee", crate::codes::ErrorCode::UsernameMalformed);
+                        return detail_page(&state, v, &no, &PageQuery::default(), form.text, Some(e)).await;
+                    }
+                },
+            };
+            app.assign_ticket(&no, &v.user, to.as_ref()).await.map(|_| "ticket-assigned")
+        }
+        "merge" if v.user.role.is_staff() => match TicketNo::parse(form.into.trim()) {
+            Ok(into) => app.merge_ticket(&no, &v.user, &into).await.map(|_| "ticket-merged"),
+            Err(_) => Err(redress_domain::ticket::TicketError::MergeTarget.into()),
+        },
+        _ => return Err(ApiError::not_found()),
+    };
+    match done {
+        Ok(done) => Ok(Redirect::to(&format!("/tickets/{no}?done={done}")).into_response()),
+        Err(e) => detail_page(&state, v, &no, &PageQuery::default(), form.text, Some(e.into())).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "tickets/desk.html")]
+struct DeskPage {
+    p: Page,
+    tickets: Vec<TicketDto>,
+    filter: DeskQuery,
+    errors: FieldErrors,
+    states: Vec<(String, String)>,
+    categories: Vec<(String, String)>,
+    pager: Pager,
+}
+
+impl DeskPage {
+    fn value<'a>(&self, v: &'a Option<String>) -> &'a str {
+        v.as_deref().unwrap_or("")
+    }
+
+    fn selected(&self, v: &Option<String>, code: &str) -> bool {
+        v.as_deref() == Some(code)
+    }
+}
+
+/// The desk's ticket queue, nearest deadline first, with its filters.
+pub async fn desk(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(filter): Query<DeskQuery>,
+    Query(pq): Query<PageQuery>,
+) -> PageResult {
+    v.require_staff()?;
+    let mut p = v.page;
+    let states = TicketState::ALL
+        .iter()
+        .filter(|s| !matches!(s, TicketState::Resolved | TicketState::Closed))
+        .map(|s| (s.as_str().to_owned(), p.t(&format!("ticket-state-{}", s.as_str()))))
+        .collect();
+    let categories = categories(&p);
+    let (found, err) = match (desk_filter(&filter), page_request(&pq)) {
+        (Ok(f), Ok(page)) => (Some((state.app.ticket_queue(&v.user, &f, &page).await?, page)), None),
+        (Err(e), _) | (_, Err(e)) => (None, Some(e)),
+    };
+    let (status, errors) = p.failure(err.as_ref());
+    let cal = state.app.store.calendar().await?;
+    let now = state.app.now();
+    let (tickets, pager) = match found {
+        Some((found, page)) => {
+            let pager = Pager::new(
+                "/desk/tickets",
+                &[
+                    ("state", filter.state.as_deref()),
+                    ("category", filter.category.as_deref()),
+                    ("assignee", filter.assignee.as_deref()),
+                    ("limit", pq.limit.as_deref()),
+                ],
+                found.next.as_ref(),
+                page.after.is_some(),
+            );
+            (found.items.iter().map(|(t, _)| TicketDto::new(t, &cal, p.lang, now)).collect(), pager)
+        }
+        None => (Vec::new(), Pager::default()),
+    };
+    Ok(render(status, &DeskPage { p, tickets, filter, errors, states, categories, pager }))
+}
+
+/// How many of an application's tickets its page lists (the rest: the tickets list).
+const LINKED_SHOWN: u32 = 20;
+
+/// The tickets about application `a` (newest first), for its page (a draft has none).
+pub(crate) async fn linked(
+    state: &AppState,
+    viewer: &redress_app::User,
+    a: &redress_domain::application::Application,
+    lang: crate::i18n::Lang,
+) -> Result<Vec<TicketDto>, ApiError> {
+    let Some(no) = &a.no else { return Ok(Vec::new()) };
+    let page = redress_app::PageRequest::first(LINKED_SHOWN);
+    let found = state.app.tickets(TicketsOf::Application(no), viewer, &page).await?;
+    let cal = state.app.store.calendar().await?;
+    let now = state.app.now();
+    Ok(found.items.iter().map(|t| TicketDto::new(t, &cal, lang, now)).collect())
+}
