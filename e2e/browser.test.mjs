@@ -244,11 +244,10 @@ test('the whole journey: draft, resume after logout, information, rejection, app
   assert.ok((await buyer.textContent('#supplement blockquote')).includes('后台数据截图'));
   await buyer.fill('#supplement-text', '截图显示截止时只到账一半。');
   await submitAndWait(buyer, '#supplement button');
-  assert.equal(await stateOf(buyer), 'state-submitted');
+  assert.equal(await stateOf(buyer), 'state-in_review', 'the answer goes back to the reviewer who asked');
 
   // The reviewer rejects; a rejection without its reason code is refused next to the field.
   await desk.goto(`${base}/desk/${applicationNo}`);
-  await submitAndWait(desk, 'form[action$="/claim"] button');
   await desk.fill('#reject-text', '证据不足。');
   await desk.evaluate(() => document.getElementById('reject-code').removeAttribute('required'));
   await submitAndWait(desk, 'form[action$="/reject"] button');

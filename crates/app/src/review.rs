@@ -2,7 +2,7 @@
 //! and send a failed refund again or record it paid another way.
 
 use crate::{App, Result};
-use redress_domain::application::{Application, RejectCode};
+use redress_domain::application::{Application, ApplicationError, RejectCode};
 use redress_domain::ids::ApplicationRef;
 use redress_domain::money::Fen;
 use redress_store::{AppsOf, Page, PageRequest, QueueFilter, QueueItem, User};
@@ -26,6 +26,17 @@ impl App {
 
     pub async fn claim(&self, no: &ApplicationRef, reviewer: &User) -> Result<Application> {
         self.transition(no, reviewer, false, |a, who, now, _| a.claim(who, now)).await
+    }
+
+    /// The holder (or a supervisor) gives an application in review back to the queue.
+    pub async fn release(&self, no: &ApplicationRef, who: &User) -> Result<Application> {
+        self.transition(no, who, false, |a, who, now, _| a.release(who, now)).await
+    }
+
+    /// A supervisor gives an application in review to reviewer `to`.
+    pub async fn reassign(&self, no: &ApplicationRef, who: &User, to: &str) -> Result<Application> {
+        let to = self.store.user(to).await.map_err(|_| ApplicationError::NotAReviewer)?;
+        self.transition(no, who, false, |a, who, now, _| a.reassign(who, &crate::actor(&to), now)).await
     }
 
     /// Pauses the review clock and asks the buyer for more.

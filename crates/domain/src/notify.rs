@@ -33,6 +33,7 @@ str_enum!(
         SettledOutside = "payout.settled_outside",
         PaidTwice = "payout.paid_twice",
         WebhookDisabled = "webhook.endpoint_disabled",
+        Reassigned = "application.reassigned",
     }
 );
 
@@ -77,6 +78,9 @@ impl NoticeKind {
         Some(match kind {
             EventKind::Submitted { .. } => NoticeKind::Submitted,
             EventKind::Claimed => NoticeKind::InReview,
+            EventKind::Reassigned { .. } => NoticeKind::Reassigned,
+            // Back in the queue: nothing anyone must do differently.
+            EventKind::Released => return None,
             EventKind::InfoRequested { .. } => NoticeKind::InfoRequested,
             EventKind::Supplemented { .. } => NoticeKind::Supplemented,
             EventKind::Approved { auto_rule: Some(_), .. } => NoticeKind::AutoApproved,
@@ -100,9 +104,11 @@ impl NoticeKind {
     /// own step.
     fn audiences(self) -> (bool, bool) {
         match self {
-            NoticeKind::Supplemented | NoticeKind::Withdrawn | NoticeKind::PaidTwice | NoticeKind::WebhookDisabled => {
-                (false, true)
-            }
+            NoticeKind::Supplemented
+            | NoticeKind::Withdrawn
+            | NoticeKind::PaidTwice
+            | NoticeKind::WebhookDisabled
+            | NoticeKind::Reassigned => (false, true),
             NoticeKind::PayoutFailed | NoticeKind::PayoutAbnormal => (true, true),
             _ => (true, false),
         }

@@ -163,9 +163,10 @@ impl From<ApplicationError> for ApiError {
             | ApplicationError::DraftExists(_)
             | ApplicationError::PayoutOpen
             | ApplicationError::PayoutInFlight => StatusCode::CONFLICT,
-            ApplicationError::NotAReviewer | ApplicationError::NeedsSeniorReviewer | ApplicationError::SameReviewer => {
-                StatusCode::FORBIDDEN
-            }
+            ApplicationError::NotAReviewer
+            | ApplicationError::NotASupervisor
+            | ApplicationError::NeedsSeniorReviewer
+            | ApplicationError::SameReviewer => StatusCode::FORBIDDEN,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
         let mut err = ApiError::of(status, e.code());

@@ -140,6 +140,12 @@ pub enum EventKind {
         reason: Reason,
     },
     Claimed,
+    /// The holder (or a supervisor) gave it back to the queue.
+    Released,
+    /// A supervisor gave it to another reviewer.
+    Reassigned {
+        to: String,
+    },
     InfoRequested {
         message: String,
     },
@@ -177,6 +183,8 @@ impl EventKind {
         match self {
             EventKind::Submitted { .. } => "submitted",
             EventKind::Claimed => "claimed",
+            EventKind::Released => "released",
+            EventKind::Reassigned { .. } => "reassigned",
             EventKind::InfoRequested { .. } => "info_requested",
             EventKind::Supplemented { .. } => "supplemented",
             EventKind::Approved { .. } => "approved",
@@ -258,6 +266,8 @@ pub enum ApplicationError {
     ClaimedByOther,
     #[error("only reviewers may do this")]
     NotAReviewer,
+    #[error("only a supervisor may give an application to another reviewer")]
+    NotASupervisor,
     #[error("appeals are decided by a level-2 reviewer")]
     NeedsSeniorReviewer,
     #[error("the reviewer who made the first decision cannot decide its appeal")]
@@ -304,6 +314,7 @@ impl ApplicationError {
             ApplicationError::IllegalTransition { from: ApplicationState::Draft, action: "x" },
             ApplicationError::ClaimedByOther,
             ApplicationError::NotAReviewer,
+            ApplicationError::NotASupervisor,
             ApplicationError::NeedsSeniorReviewer,
             ApplicationError::SameReviewer,
             ApplicationError::AppealWindowClosed,
@@ -325,6 +336,7 @@ impl ApplicationError {
         match self {
             ApplicationError::IllegalTransition { .. } => "illegal-transition",
             ApplicationError::ClaimedByOther => "claimed-by-other",
+            ApplicationError::NotASupervisor => "not-a-supervisor",
             ApplicationError::NotAReviewer => "not-a-reviewer",
             ApplicationError::NeedsSeniorReviewer => "needs-senior-reviewer",
             ApplicationError::SameReviewer => "same-reviewer",

@@ -89,7 +89,11 @@ fn the_whole_lifecycle_with_an_appeal() {
     let later = ts("2026-11-30T02:00:00Z"); // next Monday: the clock was paused
     let (a, _) = a.supplement(&buyer(), "uploaded", later, &cal).expect("supplement");
     assert_eq!(a.review_due_at, Some(ts("2026-12-03T16:00:00Z")));
-    let (a, _) = a.claim(&reviewer("bob"), later).expect("claim again");
+    assert_eq!(
+        (a.state, a.reviewer.as_deref()),
+        (ApplicationState::InReview, Some("bob")),
+        "the answer goes back to bob"
+    );
     let (a, e) = a.reject(&reviewer("bob"), RejectCode::InsufficientEvidence, "no screenshot", later).expect("reject");
     assert_eq!(e.kind, EventKind::Rejected { code: RejectCode::InsufficientEvidence, text: "no screenshot".into() });
     let (a, _) = a.appeal(&buyer(), "here is the monitor export", later, &r, &cal).expect("appeal");
@@ -136,6 +140,8 @@ enum Op {
     StartRefund,
     RefundOk,
     RefundFail,
+    Release,
+    Reassign,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -152,6 +158,8 @@ fn op() -> impl Strategy<Value = Op> {
         Just(Op::StartRefund),
         Just(Op::RefundOk),
         Just(Op::RefundFail),
+        Just(Op::Release),
+        Just(Op::Reassign),
     ]
 }
 
@@ -186,6 +194,8 @@ fn apply(a: &Application, op: &Op, others: Fen, paid: Fen, cal: &BusinessCalenda
         Op::StartRefund => a.start_refund(&Actor::system(), now),
         Op::RefundOk => a.refund_succeeded(&Actor::system(), now),
         Op::RefundFail => a.refund_failed(&Actor::system(), "frozen card", now),
+        Op::Release => a.release(&Actor { name: holder, role: Role::SeniorReviewer }, now),
+        Op::Reassign => a.reassign(&Actor { name: "sol".into(), role: Role::Supervisor }, &senior("erin"), now),
     }
 }
 
@@ -333,4 +343,25 @@ fn the_queue_key_orders_running_clocks_by_due_time_and_paused_ones_last() {
     assert_eq!(back.queue_key(), back.review_due_at.map(|t| t.as_millisecond()));
     let (decided, _) = held.reject(&reviewer("bob"), RejectCode::Other, "no", now).expect("reject");
     assert_eq!(decided.queue_key(), None, "a decided one leaves the queue");
+}
+
+#[test]
+fn a_claim_is_released_by_its_holder_and_reassigned_by_a_supervisor() {
+    let cal = BusinessCalendar::china_default();
+    let now = ts("2026-11-24T02:00:00Z");
+    let (a, _) = draft(3000).submit(number(), &buyer(), now, &rules(), &cal).expect("submit");
+    let (held, _) = a.claim(&reviewer("bob"), now).expect("claim");
+    assert_eq!(held.release(&reviewer("carol"), now).unwrap_err(), ApplicationError::ClaimedByOther);
+    let agent = Actor { name: "amy".into(), role: Role::Agent };
+    assert_eq!(held.release(&agent, now).unwrap_err(), ApplicationError::NotAReviewer);
+    let (back, e) = held.release(&reviewer("bob"), now).expect("release");
+    assert_eq!((back.state, back.reviewer.clone(), e.kind), (ApplicationState::Submitted, None, EventKind::Released));
+    let boss = Actor { name: "sol".into(), role: Role::Supervisor };
+    assert_eq!(held.reassign(&reviewer("bob"), &reviewer("carol"), now).unwrap_err(), ApplicationError::NotASupervisor);
+    assert_eq!(held.reassign(&boss, &agent, now).unwrap_err(), ApplicationError::NotAReviewer);
+    let (moved, _) = held.reassign(&boss, &reviewer("carol"), now).expect("reassign");
+    assert_eq!((moved.state, moved.reviewer.as_deref()), (ApplicationState::InReview, Some("carol")));
+    assert!(moved.approve(&reviewer("bob"), Fen(100), now).is_err(), "bob no longer holds it");
+    assert!(back.release(&reviewer("bob"), now).is_err(), "only an application in review");
+    assert_eq!(a.release(&boss, now).unwrap_err().code(), "illegal-transition");
 }

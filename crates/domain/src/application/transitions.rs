@@ -228,6 +228,44 @@ impl Application {
         self.step(ApplicationState::InReview, reviewer, now, EventKind::Claimed, |a| a.reviewer = Some(name))
     }
 
+    /// The holder (or a supervisor) gives an application in review back to the queue.
+    pub fn release(&self, who: &Actor, now: Timestamp) -> Step {
+        self.require(&[ApplicationState::InReview], "released")?;
+        let holder = self.reviewer.as_deref() == Some(who.name.as_str());
+        if !holder && !crate::access::may(who.role, crate::access::Permission::Reassign) {
+            return Err(if who.role.reviews() {
+                ApplicationError::ClaimedByOther
+            } else {
+                ApplicationError::NotAReviewer
+            });
+        }
+        let back = if self.round == Round::Appeal { ApplicationState::Appealed } else { ApplicationState::Submitted };
+        self.step(back, who, now, EventKind::Released, |a| a.reviewer = None)
+    }
+
+    /// A supervisor gives an application in review to reviewer `to` (for an appeal, a level-2
+    /// reviewer who did not make the first decision).
+    pub fn reassign(&self, who: &Actor, to: &Actor, now: Timestamp) -> Step {
+        self.require(&[ApplicationState::InReview], "reassigned")?;
+        if !crate::access::may(who.role, crate::access::Permission::Reassign) {
+            return Err(ApplicationError::NotASupervisor);
+        }
+        if !to.role.reviews() {
+            return Err(ApplicationError::NotAReviewer);
+        }
+        if self.round == Round::Appeal {
+            if to.role != Role::SeniorReviewer {
+                return Err(ApplicationError::NeedsSeniorReviewer);
+            }
+            if self.first_reviewer.as_deref() == Some(&to.name) {
+                return Err(ApplicationError::SameReviewer);
+            }
+        }
+        let name = to.name.clone();
+        let kind = EventKind::Reassigned { to: name.clone() };
+        self.step(ApplicationState::InReview, who, now, kind, |a| a.reviewer = Some(name))
+    }
+
     fn require_holder(&self, reviewer: &Actor, action: &'static str) -> Result<(), ApplicationError> {
         if !reviewer.role.reviews() {
             return Err(ApplicationError::NotAReviewer);
@@ -255,7 +293,9 @@ impl Application {
         let left = self.paused_days_left.unwrap_or(1).max(1);
         let due = calendar.add_business_days(now, left);
         let kind = EventKind::Supplemented { message: message.trim().to_owned() };
-        self.step(ApplicationState::Submitted, buyer, now, kind, |a| {
+        // The reviewer who asked keeps it: the answer goes back to them, not to the queue.
+        let back = if self.reviewer.is_some() { ApplicationState::InReview } else { ApplicationState::Submitted };
+        self.step(back, buyer, now, kind, |a| {
             a.review_due_at = Some(due);
             a.paused_days_left = None;
         })

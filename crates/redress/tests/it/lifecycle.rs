@@ -47,8 +47,11 @@ both!(draft_to_appeal_approved, |app: TestApp| async move {
     let r = app.post(&format!("{base}/request-info"), &rita, json!({"message": "请上传截止时的截图"})).await;
     assert_eq!(r.body["state"], "info_requested");
     let r = app.post(&format!("/api/v1/applications/{no}/supplement"), &alice, json!({"message": "已上传"})).await;
-    assert_eq!(r.body["state"], "submitted");
-    assert_eq!(app.post(&format!("{base}/claim"), &rita, json!({})).await.status, StatusCode::OK);
+    assert_eq!(
+        (r.body["state"].as_str(), r.body["reviewer"].as_str()),
+        (Some("in_review"), Some("rita")),
+        "it stays with rita"
+    );
     let r = app
         .post(&format!("{base}/reject"), &rita, json!({"code": "insufficient_evidence", "text": "截图看不清"}))
         .await;
@@ -75,19 +78,9 @@ both!(draft_to_appeal_approved, |app: TestApp| async move {
         d.body["timeline"].as_array().expect("timeline").iter().filter_map(|e| e["kind"].as_str()).collect();
     assert_eq!(
         kinds,
-        [
-            "submitted",
-            "claimed",
-            "info_requested",
-            "supplemented",
-            "claimed",
-            "rejected",
-            "appealed",
-            "claimed",
-            "approved"
-        ]
+        ["submitted", "claimed", "info_requested", "supplemented", "rejected", "appealed", "claimed", "approved"]
     );
-    assert_eq!(d.body["timeline"][8]["data"]["amount"], 2000);
+    assert_eq!(d.body["timeline"][7]["data"]["amount"], 2000);
     let orders = app.get("/api/v1/orders", &alice).await;
     assert_eq!(orders.body["items"][0]["refundable_balance"]["fen"], 3000);
 });
@@ -197,4 +190,37 @@ both!(one_draft_per_order_on_the_api_as_on_the_pages, |app: TestApp| async move 
     app.post(&format!("/api/v1/applications/{draft}/submit"), &alice, json!({})).await;
     let r = app.post("/api/v1/applications", &alice, json!({"order_no": "DY-9", "reason": "no_reason"})).await;
     assert_ne!(r.code(), "draft-exists", "{}", r.body);
+});
+
+both!(a_claim_is_released_or_reassigned_and_the_new_holder_told, |app: TestApp| async move {
+    app.order("DY-R", "alice", 1000, 5000, 5, Some((600, "third_party"))).await;
+    let alice = app.login("alice").await;
+    let no = app.submitted(&alice, "DY-R", "10").await;
+    let (rita, rick, sol, amy) =
+        (app.login("rita").await, app.login("rick").await, app.login("sol").await, app.login("amy").await);
+    let base = format!("/api/v1/review/applications/{no}");
+    assert_eq!(app.post(&format!("{base}/claim"), &rita, json!({})).await.status, StatusCode::OK);
+    let r = app.post(&format!("{base}/release"), &rick, json!({})).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "claimed-by-other"));
+    let r = app.post(&format!("{base}/reassign"), &rita, json!({"reviewer": "rick"})).await;
+    assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "not-a-supervisor"));
+    let r = app.post(&format!("{base}/reassign"), &sol, json!({"reviewer": "amy"})).await;
+    assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "not-a-reviewer"), "an agent decides nothing");
+    let r = app.post(&format!("{base}/reassign"), &sol, json!({"reviewer": "rick"})).await;
+    assert_eq!((r.status, r.body["reviewer"].as_str()), (StatusCode::OK, Some("rick")), "{}", r.body);
+    let told = app.get("/api/v1/notifications", &rick).await;
+    assert!(
+        told.body["items"].as_array().expect("items").iter().any(|n| n["kind"] == "application.reassigned"),
+        "{}",
+        told.body
+    );
+    let r = app.post(&format!("{base}/approve"), &rita, json!({})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "rita holds it no longer: {}", r.body);
+    let r = app.post(&format!("{base}/release"), &rick, json!({})).await;
+    assert_eq!(
+        (r.status, r.body["state"].as_str(), r.body["reviewer"].clone()),
+        (StatusCode::OK, Some("submitted"), serde_json::Value::Null)
+    );
+    assert_eq!(app.post(&format!("{base}/claim"), &amy, json!({})).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.post(&format!("{base}/claim"), &rita, json!({})).await.status, StatusCode::OK);
 });

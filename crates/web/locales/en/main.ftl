@@ -284,3 +284,7 @@ ticket-state-waiting_on_staff = Waiting for support
 ticket-state-waiting_on_buyer = Waiting for you
 ticket-state-resolved = Resolved
 ticket-state-closed = Closed
+error-not-a-supervisor = Only a supervisor can give an application to another reviewer.
+event-released = Returned to the queue
+event-reassigned = Given to another reviewer
+notice-application-reassigned = A supervisor gave you application { $no } to review.

@@ -281,3 +281,7 @@ ticket-state-waiting_on_staff = 等待客服回复
 ticket-state-waiting_on_buyer = 等待您回复
 ticket-state-resolved = 已解决
 ticket-state-closed = 已关闭
+error-not-a-supervisor = 只有客服主管可以把申请改派给其他审核员。
+event-released = 退回待审队列
+event-reassigned = 改派给其他审核员
+notice-application-reassigned = 客服主管把申请 { $no } 改派给您审核。

@@ -109,6 +109,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(review::queue))
         .routes(routes!(review::search))
         .routes(routes!(review::claim))
+        .routes(routes!(review::release))
+        .routes(routes!(review::reassign))
         .routes(routes!(review::request_info))
         .routes(routes!(review::approve))
         .routes(routes!(review::reject))

@@ -80,6 +80,44 @@ pub async fn claim(
     Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
 }
 
+/// Give an application in review back to the queue (its holder, or a supervisor).
+#[utoipa::path(post, path = "/api/v1/review/applications/{no}/release", tag = "staff", security(("staff_session" = [])),
+    params(("no" = String, Path)),
+    responses((status = 200, body = ApplicationDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn release(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    lang: Lang,
+    Path(no): Path<ApplicationRef>,
+) -> ApiResult<AppJson> {
+    let a = state.app.release(&no, &user).await?;
+    let now = state.app.now();
+    Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReassignRequest {
+    /// The reviewer who holds it next (for an appeal, a level-2 reviewer).
+    pub reviewer: String,
+}
+
+/// A supervisor gives an application in review to another reviewer.
+#[utoipa::path(post, path = "/api/v1/review/applications/{no}/reassign", tag = "staff", security(("staff_session" = [])),
+    params(("no" = String, Path)), request_body = ReassignRequest,
+    responses((status = 200, body = ApplicationDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn reassign(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    lang: Lang,
+    Path(no): Path<ApplicationRef>,
+    Json(req): Json<ReassignRequest>,
+) -> ApiResult<AppJson> {
+    let a = state.app.reassign(&no, &user, req.reviewer.trim()).await?;
+    let now = state.app.now();
+    Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InfoRequest {

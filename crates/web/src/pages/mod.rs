@@ -360,6 +360,8 @@ const DONE: &[&str] = &[
     "supplement",
     "appeal",
     "claim",
+    "release",
+    "reassign",
     "request-info",
     "approve",
     "reject",

@@ -16,6 +16,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use redress_domain::access::{Permission, may};
 use redress_domain::application::{ApplicationState, Reason, RejectCode};
 use redress_domain::ids::ApplicationRef;
 use redress_domain::order::Channel;
@@ -167,6 +168,9 @@ struct DetailPage {
     tickets: Vec<crate::api::tickets::TicketDto>,
     /// Whether the state waits for a reviewer to take it (the domain decides who may).
     can_claim: bool,
+    /// In review, and the viewer holds it or may reassign.
+    can_release: bool,
+    can_reassign: bool,
     /// The viewer holds it for review and may decide it.
     can_decide: bool,
     /// Another reviewer holds it.
@@ -218,6 +222,9 @@ pub struct StaffForm {
     code: String,
     #[serde(default)]
     text: String,
+    /// For `reassign`: the reviewer who holds it next.
+    #[serde(default)]
+    reviewer: String,
 }
 
 async fn detail_page(state: &AppState, mut v: Viewer, no: &str, form: StaffForm, err: Option<ApiError>) -> PageResult {
@@ -237,6 +244,11 @@ async fn detail_page(state: &AppState, mut v: Viewer, no: &str, form: StaffForm,
         payouts,
         payouts_for_staff: true,
         can_claim: view.application.can_claim(),
+        can_release: view
+            .application
+            .in_review_by()
+            .is_some_and(|r| r == v.user.username.as_str() || may(v.user.role, Permission::Reassign)),
+        can_reassign: view.application.in_review_by().is_some() && may(v.user.role, Permission::Reassign),
         can_decide: view.application.in_review_by() == Some(v.user.username.as_str()),
         in_review_by_other: view.application.in_review_by().is_some_and(|r| r != v.user.username.as_str()),
         refund_failed: view.application.state == ApplicationState::RefundFailed,
@@ -271,6 +283,8 @@ pub async fn detail(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum StaffAction {
     Claim,
+    Release,
+    Reassign,
     RequestInfo,
     Approve,
     Reject,
@@ -282,6 +296,8 @@ impl StaffAction {
     fn parse(s: &str) -> Option<StaffAction> {
         match s {
             "claim" => Some(StaffAction::Claim),
+            "release" => Some(StaffAction::Release),
+            "reassign" => Some(StaffAction::Reassign),
             "request-info" => Some(StaffAction::RequestInfo),
             "approve" => Some(StaffAction::Approve),
             "reject" => Some(StaffAction::Reject),
@@ -304,6 +320,8 @@ pub async fn act(
     let app = &state.app;
     let done: Result<_, ApiError> = match StaffAction::parse(&action).ok_or_else(ApiError::not_found)? {
         StaffAction::Claim => app.claim(&app_no, &v.user).await.map_err(Into::into),
+        StaffAction::Release => app.release(&app_no, &v.user).await.map_err(Into::into),
+        StaffAction::Reassign => app.reassign(&app_no, &v.user, form.reviewer.trim()).await.map_err(Into::into),
         StaffAction::RequestInfo => app.request_info(&app_no, &v.user, &form.message).await.map_err(Into::into),
         StaffAction::Approve => {
             let amount = form.amount.trim();
