@@ -3,7 +3,8 @@
 //! services on Douyin, Xiaohongshu, Kuaishou and Bilibili paid through WeChat Pay, Alipay and
 //! bank card, with delivery ledgers; policy v1; and applications in every state that can be
 //! reached today, each walked there through the same use cases the API calls (backdated),
-//! so every timeline is real.
+//! so every timeline is real; a support agent and a supervisor, and support tickets in every
+//! state (one near its first-answer deadline, one waiting on the buyer).
 
 use anyhow::{Context, bail};
 use jiff::{SignedDuration, Timestamp};
@@ -28,6 +29,8 @@ const USERS: &[(&str, &str, Role, &str)] = &[
     ("zhou", "周小舟", Role::Buyer, "zh-CN"),
     ("wang", "王审核", Role::Reviewer, "zh-CN"),
     ("li", "李复核", Role::SeniorReviewer, "zh-CN"),
+    ("chen", "陈客服", Role::Agent, "zh-CN"),
+    ("sun", "孙主管", Role::Supervisor, "zh-CN"),
     ("admin", "管理员", Role::Admin, "zh-CN"),
 ];
 
@@ -212,6 +215,7 @@ pub async fn load(store: &Store, blobs: redress_blobs::Blobs, now: Timestamp) ->
 
     let u = |name: &str| users.get(name).cloned().with_context(|| format!("demo user {name}"));
     let (lin, zhao, emma, zhou, wang, li) = (u("lin")?, u("zhao")?, u("emma")?, u("zhou")?, u("wang")?, u("li")?);
+    let chen = u("chen")?;
     let at = |t: Timestamp| clock.set(t);
     let draft = |buyer: &User, order: usize, reason: Reason, amount: Option<i64>, text: &str, t: Timestamp| {
         let order = orders[order].no.clone();
@@ -243,8 +247,8 @@ pub async fn load(store: &Store, blobs: redress_blobs::Blobs, now: Timestamp) ->
         .await?;
     at(ago(now, 200));
     app.submit(&a.reference(), &lin).await?;
-    // In review.
-    let a = draft(
+    // In review (and asked about in a ticket, below).
+    let in_review = draft(
         &lin,
         2,
         Reason::NotDeliveredOnTime,
@@ -254,9 +258,9 @@ pub async fn load(store: &Store, blobs: redress_blobs::Blobs, now: Timestamp) ->
     )
     .await?;
     at(ago(now, 50));
-    let a = app.submit(&a.reference(), &lin).await?;
+    let in_review = app.submit(&in_review.reference(), &lin).await?;
     at(ago(now, 30));
-    app.claim(&a.reference(), &wang).await?;
+    app.claim(&in_review.reference(), &wang).await?;
     // Withdrawn.
     let a = draft(&lin, 3, Reason::NoReason, None, "", ago(now, 20)).await?;
     at(ago(now, 20));
@@ -340,7 +344,98 @@ pub async fn load(store: &Store, blobs: redress_blobs::Blobs, now: Timestamp) ->
     at(ago(now, 24 * 2));
     app.submit(&a.reference(), &zhou).await?;
 
+    // Support tickets, in every state.
+    let ticket = |buyer: &User,
+                  category,
+                  subject: &str,
+                  body: &str,
+                  about: Option<&redress_domain::application::Application>,
+                  t| {
+        let input = redress_domain::ticket::NewTicket {
+            category,
+            subject: subject.to_owned(),
+            body: body.to_owned(),
+            order_no: None,
+            application_no: about.and_then(|a| a.no.clone()),
+        };
+        let buyer = buyer.clone();
+        at(t);
+        async move { anyhow::Ok(app.open_ticket(&buyer, input).await?) }
+    };
+    use redress_domain::ticket::Category as C;
+    // Open, near its first-answer deadline (asked 20 hours ago; 24 are promised).
+    ticket(
+        &lin,
+        C::RefundProgress,
+        "审核进度怎么样了？",
+        "申请已经提交两天了，想知道大概什么时候有结果。",
+        Some(&in_review),
+        ago(now, 20),
+    )
+    .await?;
+    // Waiting on lin: support asked her for something.
+    let t = ticket(
+        &lin,
+        C::EvidenceQuestion,
+        "截图要包含什么？",
+        "上传证据时不知道截图需要包含哪些信息。",
+        None,
+        ago(now, 30),
+    )
+    .await?;
+    at(ago(now, 28));
+    app.write_ticket(
+        &t.no,
+        &chen,
+        "截图请包含订单号、下单时间和截止时的数量，最好带系统时间。您是用手机还是电脑？",
+        false,
+    )
+    .await?;
+    // Waiting on staff: zhao answered, with a note between colleagues.
+    let t = ticket(
+        &zhao,
+        C::PayoutNotArrived,
+        "退款还没到账",
+        "审核通过三天了，银行卡还没收到退款。",
+        None,
+        ago(now, 24 * 3),
+    )
+    .await?;
+    at(ago(now, 24 * 3 - 2));
+    app.write_ticket(&t.no, &chen, "已为您查询，银行卡退款一般 1–3 个工作日到账，请再等等。", false).await?;
+    at(ago(now, 24 * 3 - 3));
+    app.write_ticket(&t.no, &chen, "内部：已向渠道查询该笔退款的状态。", true).await?;
+    at(ago(now, 5));
+    app.write_ticket(&t.no, &zhao, "还是没有到账，麻烦再查一下。", false).await?;
+    // Resolved (English), may still be reopened.
+    let t = ticket(
+        &emma,
+        C::TermsQuestion,
+        "Refund window for no-reason refunds?",
+        "How long after paying can I ask for a no-reason refund?",
+        None,
+        ago(now, 24 * 4),
+    )
+    .await?;
+    at(ago(now, 24 * 4 - 2));
+    app.write_ticket(
+        &t.no,
+        &chen,
+        "Within 24 hours of payment, if delivery has not started; see the help page for the terms.",
+        false,
+    )
+    .await?;
+    at(ago(now, 24 * 2));
+    app.resolve_ticket(&t.no, &chen, false).await?;
+    // Closed: resolved two weeks ago, its week to reopen over.
+    let t = ticket(&zhao, C::Account, "修改绑定手机号", "想换一个接收通知的手机号。", None, ago(now, 24 * 15)).await?;
+    at(ago(now, 24 * 15 - 1));
+    app.write_ticket(&t.no, &chen, "手机号由商户系统同步，请在商户平台的个人资料里修改。", false).await?;
+    at(ago(now, 24 * 14));
+    app.resolve_ticket(&t.no, &chen, false).await?;
+
     at(now);
+    app.close_resolved_tickets(100).await?;
     let chained = app.chain_audit(redress_app::ChainPace::CatchUp).await?;
     let token = app.create_api_token("demo-merchant").await?;
     let counts = app.state_counts().await?;

@@ -142,11 +142,33 @@ fn serve_demo_on_an_empty_data_dir() {
             .await?
             .json()
             .await?;
-        Ok::<_, reqwest::Error>((ready, orders, apps, queue))
+        let tickets: serde_json::Value =
+            c.get(format!("{base}/api/v1/tickets")).bearer_auth(&token).send().await?.json().await?;
+        let chen: serde_json::Value = c
+            .post(format!("{base}/api/v1/session"))
+            .json(&serde_json::json!({"username": "chen", "password": "redress-demo"}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let desk: serde_json::Value = c
+            .get(format!("{base}/api/v1/desk/tickets"))
+            .bearer_auth(chen["token"].as_str().unwrap_or_default())
+            .send()
+            .await?
+            .json()
+            .await?;
+        Ok::<_, reqwest::Error>((ready, orders, apps, queue, tickets, desk))
     });
     child.kill().ok(); // it may have exited already
     child.wait().expect("the server exits");
-    let (ready, orders, apps, queue) = result.expect("http");
+    let (ready, orders, apps, queue, tickets, desk) = result.expect("http");
+    let lins: Vec<&str> =
+        tickets["items"].as_array().expect("tickets").iter().filter_map(|t| t["state"].as_str()).collect();
+    assert!(lins.contains(&"open") && lins.contains(&"waiting_on_buyer"), "{tickets}");
+    let desk = desk["items"].as_array().expect("desk");
+    assert!(desk.iter().any(|t| t["mark"] == "near_breach"), "a ticket near its deadline: {desk:?}");
+    assert!(desk.iter().any(|t| t["state"] == "waiting_on_staff"));
     assert!(ready.is_success());
     assert_eq!(orders["items"].as_array().map(Vec::len), Some(10), "lin has 10 demo orders");
     let states: std::collections::BTreeSet<&str> =
