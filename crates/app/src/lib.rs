@@ -17,6 +17,7 @@ mod orders;
 mod payouts;
 mod review;
 mod snapshots;
+mod threads;
 mod tickets;
 mod webhooks;
 

@@ -373,3 +373,51 @@ both!(a_ticket_is_opened_answered_and_kept_from_other_buyers_on_the_pages, |app:
     let mine = page(&app, Method::GET, "/tickets", Some(&bob), None, &[]).await;
     assert!(!mine.body.contains(&no));
 });
+
+both!(an_application_thread_on_the_buyers_page_and_the_desk, |app: TestApp| async move {
+    app.order("P-TH1", "alice", 1000, 10000, 5, Some((600, "third_party"))).await;
+    let bearer = app.login("alice").await;
+    let no = app.submitted(&bearer, "P-TH1", "10").await;
+    let alice = sign_in(&app, "alice", &[]).await.session().expect("session");
+    let rita = sign_in(&app, "rita", &[]).await.session().expect("session");
+    let r = page(&app, Method::POST, &format!("/applications/{no}/message"), Some(&alice), Some(&[("body", "")]), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("thread-error"));
+    let r = page(
+        &app,
+        Method::POST,
+        &format!("/applications/{no}/message"),
+        Some(&alice),
+        Some(&[("body", "什么时候审核？")]),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = page(
+        &app,
+        Method::POST,
+        &format!("/desk/{no}/message"),
+        Some(&rita),
+        Some(&[("body", "内部：优先处理"), ("kind", "note")]),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = page(
+        &app,
+        Method::POST,
+        &format!("/desk/{no}/message"),
+        Some(&rita),
+        Some(&[("body", "今天处理"), ("kind", "reply")]),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let theirs = page(&app, Method::GET, &format!("/applications/{no}"), Some(&alice), None, &[]).await;
+    assert!(
+        theirs.body.contains("什么时候审核？") && theirs.body.contains("今天处理") && !theirs.body.contains("优先处理")
+    );
+    let desk = page(&app, Method::GET, &format!("/desk/{no}"), Some(&rita), None, &[]).await;
+    assert!(desk.body.contains("优先处理") && desk.body.contains("内部备注"));
+});

@@ -241,3 +241,42 @@ both!(staff_claim_hand_over_reassign_merge_and_redact, |app: TestApp| async move
     let r = app.post(&format!("/api/v1/review/applications/{no_app}/claim"), &amy, json!({})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
 });
+
+both!(an_application_has_a_thread_without_a_ticket, |app: TestApp| async move {
+    let (alice, bob, rita) = (app.login("alice").await, app.login("bob").await, app.login("rita").await);
+    app.order("O-TH1", "alice", 1000, 10_000, 4, None).await;
+    let no = app.submitted(&alice, "O-TH1", "20").await;
+    let path = format!("/api/v1/applications/{no}/messages");
+    let r = app.post(&path, &alice, json!({"body": "请问需要补充什么材料吗？"})).await;
+    assert_eq!((r.status, r.body["seq"].as_i64()), (StatusCode::CREATED, Some(1)), "{}", r.body);
+    let r = app.post(&path, &rita, json!({"body": "不需要，我们正在审核。"})).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let r = app.post(&path, &rita, json!({"body": "内部：看起来证据充分", "internal": true})).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let r = app.post(&path, &alice, json!({"body": "x", "internal": true})).await;
+    assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "ticket-staff-only"));
+    let r = app.post(&path, &alice, json!({"body": " "})).await;
+    assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "ticket-body"));
+    let theirs = app.get(&path, &alice).await;
+    let bodies: Vec<&str> =
+        theirs.body["items"].as_array().expect("items").iter().filter_map(|m| m["body"].as_str()).collect();
+    assert_eq!(bodies, ["请问需要补充什么材料吗？", "不需要，我们正在审核。"], "no note for the buyer");
+    let staff = app.get(&path, &rita).await;
+    assert_eq!(staff.body["items"].as_array().map(Vec::len), Some(3));
+    let page = app.get(&format!("{path}?limit=2"), &rita).await;
+    let next = page.body["next"].as_str().expect("next").to_owned();
+    let rest = app.get(&format!("{path}?limit=2&after={next}"), &rita).await;
+    assert_eq!(rest.body["items"][0]["kind"], "note", "{}", rest.body);
+    // Someone else's application: not found, nothing written.
+    assert_eq!(app.get(&path, &bob).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.post(&path, &bob, json!({"body": "hi"})).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&path, &alice).await.body["items"].as_array().map(Vec::len), Some(2));
+    // A draft has no thread yet.
+    app.order("O-TH2", "alice", 1000, 10_000, 4, None).await;
+    let r = app
+        .post("/api/v1/applications", &alice, json!({"order_no": "O-TH2", "reason": "quantity_short", "amount": "5"}))
+        .await;
+    let draft = r.body["no"].as_str().expect("draft").to_owned();
+    let r = app.post(&format!("/api/v1/applications/{draft}/messages"), &alice, json!({"body": "hi"})).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+});

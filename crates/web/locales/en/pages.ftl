@@ -334,3 +334,7 @@ desk-reassign-to = Give to reviewer (username)
 desk-reassign = Reassign
 done-release = { $no } is back in the queue.
 done-reassign = { $no } was given to another reviewer.
+thread-title = Messages about this application
+thread-intro = Ask or answer here without opening a ticket; every message is kept.
+thread-none = No messages yet.
+done-message = Your message was added.

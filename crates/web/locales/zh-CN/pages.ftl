@@ -328,3 +328,7 @@ desk-reassign-to = 改派给审核员（用户名）
 desk-reassign = 改派
 done-release = { $no } 已退回待审队列。
 done-reassign = { $no } 已改派给其他审核员。
+thread-title = 关于该申请的沟通
+thread-intro = 无需新建工单，可以直接在这里提问或回复；每条消息都会保留。
+thread-none = 还没有消息。
+done-message = 消息已发送。

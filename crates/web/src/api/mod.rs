@@ -31,7 +31,7 @@ use utoipa_axum::routes;
         (name = "session", description = "Sign in and out"),
         (name = "buyer", description = "A buyer's orders and refund applications"),
         (name = "staff", description = "The review desk"),
-        (name = "tickets", description = "Support tickets: buyers ask, staff answer"),
+        (name = "tickets", description = "Support tickets and the message thread on every application: buyers ask, staff answer"),
         (name = "notifications", description = "A signed-in person's notifications"),
         (name = "merchant", description = "Orders, payments, delivery and account events pushed by the merchant system; its webhook endpoints"),
         (name = "ops", description = "Health")
@@ -125,6 +125,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::assign))
         .routes(routes!(tickets::redact))
         .routes(routes!(tickets::desk))
+        .routes(routes!(tickets::thread, tickets::write_on_application))
         .routes(routes!(notifications::list))
         .routes(routes!(notifications::unread))
         .routes(routes!(notifications::mark_read))

@@ -507,3 +507,39 @@ pub async fn desk(
     let now = state.app.now();
     Ok(axum::Json(Paged::new(items, |(t, _)| TicketDto::new(&t, &cal, lang, now))))
 }
+
+/// A page of an application's message thread, oldest first (staff also see internal notes).
+#[utoipa::path(get, path = "/api/v1/applications/{no}/messages", tag = "tickets", security(("buyer_session" = []), ("staff_session" = [])),
+    params(("no" = String, Path), PageQuery),
+    responses((status = 200, body = Paged<MessageDto>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn thread(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(no): Path<redress_domain::ids::ApplicationRef>,
+    Query(pq): Query<PageQuery>,
+) -> ApiResult<axum::Json<Paged<MessageDto>>> {
+    let page = page_request(&pq)?;
+    let found = state.app.application_thread(&no, &user, &page).await?;
+    Ok(axum::Json(Paged::new(found, |m| MessageDto::from(&m))))
+}
+
+/// The message just written, by its number.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WrittenDto {
+    pub seq: i64,
+}
+
+/// Write on an application's thread: its buyer a message; staff a reply, or an internal note.
+#[utoipa::path(post, path = "/api/v1/applications/{no}/messages", tag = "tickets", security(("buyer_session" = []), ("staff_session" = [])),
+    params(("no" = String, Path)), request_body = WriteRequest,
+    responses((status = 201, body = WrittenDto), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn write_on_application(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(no): Path<redress_domain::ids::ApplicationRef>,
+    Json(req): Json<WriteRequest>,
+) -> ApiResult<(StatusCode, axum::Json<WrittenDto>)> {
+    let seq = state.app.write_on_application(&no, &user, &req.body, req.internal).await?;
+    Ok((StatusCode::CREATED, axum::Json(WrittenDto { seq })))
+}

@@ -315,6 +315,9 @@ struct DetailPage {
     can_appeal: bool,
     /// The tickets about it.
     tickets: Vec<crate::api::tickets::TicketDto>,
+    /// Its message thread (the first page), and what the buyer typed into it, kept.
+    messages: Vec<crate::api::tickets::MessageDto>,
+    thread_text: String,
 }
 
 impl DetailPage {
@@ -324,7 +327,19 @@ impl DetailPage {
     }
 }
 
-async fn detail_page(state: &AppState, mut v: Viewer, no: &str, text: String, err: Option<ApiError>) -> PageResult {
+async fn detail_page(state: &AppState, v: Viewer, no: &str, text: String, err: Option<ApiError>) -> PageResult {
+    detail_page_with(state, v, no, (text, String::new()), err).await
+}
+
+/// The detail page; `texts`: what was typed into an action's box and into the thread's.
+async fn detail_page_with(
+    state: &AppState,
+    mut v: Viewer,
+    no: &str,
+    texts: (String, String),
+    err: Option<ApiError>,
+) -> PageResult {
+    let (text, thread_text) = texts;
     let no = application_ref(no)?;
     let d = state.app.detail(&no, &v.user).await?;
     let now = state.app.now();
@@ -334,8 +349,11 @@ async fn detail_page(state: &AppState, mut v: Viewer, no: &str, text: String, er
     let (view, a) = (&d.view, &d.view.application);
     let payouts = crate::dto::PayoutDto::list(state, &d.payouts, lang).await?;
     let tickets = super::tickets::linked(state, &v.user, a, lang).await?;
+    let messages = super::tickets::thread_of(state, &v.user, &no).await?;
     let page = DetailPage {
         tickets,
+        messages,
+        thread_text,
         files,
         payouts,
         payouts_for_staff: false,
@@ -368,6 +386,9 @@ pub async fn detail(
 pub struct TextForm {
     #[serde(default)]
     text: String,
+    /// A message on the application's thread.
+    #[serde(default)]
+    body: String,
 }
 
 /// What a buyer does to an application from its page (`/applications/{no}/{action}`).
@@ -376,6 +397,7 @@ enum BuyerAction {
     Withdraw,
     Supplement,
     Appeal,
+    Message,
 }
 
 impl BuyerAction {
@@ -384,6 +406,7 @@ impl BuyerAction {
             "withdraw" => Some(BuyerAction::Withdraw),
             "supplement" => Some(BuyerAction::Supplement),
             "appeal" => Some(BuyerAction::Appeal),
+            "message" => Some(BuyerAction::Message),
             _ => None,
         }
     }
@@ -398,7 +421,15 @@ pub async fn act(
 ) -> PageResult {
     v.require_buyer()?;
     let app_no = application_ref(&no)?;
-    let done = match BuyerAction::parse(&action).ok_or_else(ApiError::not_found)? {
+    let action_kind = BuyerAction::parse(&action).ok_or_else(ApiError::not_found)?;
+    if action_kind == BuyerAction::Message {
+        return match state.app.write_on_application(&app_no, &v.user, &form.body, false).await {
+            Ok(seq) => Ok(Redirect::to(&format!("/applications/{no}?done=message#m{seq}")).into_response()),
+            Err(e) => detail_page_with(&state, v, &no, (String::new(), form.body), Some(e.into())).await,
+        };
+    }
+    let done = match action_kind {
+        BuyerAction::Message => return Err(ApiError::not_found()),
         BuyerAction::Withdraw => state.app.withdraw(&app_no, &v.user).await,
         BuyerAction::Supplement => state.app.supplement(&app_no, &v.user, &form.text).await,
         BuyerAction::Appeal => state.app.appeal(&app_no, &v.user, &form.text).await,

@@ -206,6 +206,29 @@ impl Page {
     pub fn actor_label(&self, e: &TimelineDto) -> String {
         e.actor_label(self.lang)
     }
+
+    /// Who wrote a thread's message, as the reader sees it: "you", the buyer, or a colleague
+    /// with their role.
+    pub fn message_author(&self, m: &crate::api::tickets::MessageDto) -> String {
+        if self.user.as_ref().is_some_and(|u| u.username.as_str() == m.author) {
+            self.t("ticket-author-me")
+        } else if m.author_role == "buyer" {
+            self.t("ticket-author-buyer")
+        } else {
+            format!("{} · {}", m.author, self.t(&format!("role-{}", m.author_role)))
+        }
+    }
+
+    /// What a thread's status entry says, in the reader's language.
+    pub fn status_text(&self, body: &str) -> String {
+        let (head, arg) = body.split_once(':').unwrap_or((body, ""));
+        match head {
+            "assigned" => self.t1("ticket-status-assigned", "name", arg),
+            "merged" => self.t1("ticket-status-merged", "no", arg),
+            "resolved" | "reopened" | "closed" | "spam" | "released" => self.t(&format!("ticket-status-{head}")),
+            _ => body.to_owned(),
+        }
+    }
 }
 
 /// A path to return to after login or a language switch: only a path on this site.
@@ -366,6 +389,7 @@ const DONE: &[&str] = &[
     "approve",
     "reject",
     "preferences",
+    "message",
     "ticket-opened",
     "ticket-written",
     "ticket-reopened",

@@ -166,6 +166,9 @@ struct DetailPage {
     payouts_for_staff: bool,
     /// The tickets about it.
     tickets: Vec<crate::api::tickets::TicketDto>,
+    /// Its message thread (the first page), and what was typed into it, kept.
+    messages: Vec<crate::api::tickets::MessageDto>,
+    thread_text: String,
     /// Whether the state waits for a reviewer to take it (the domain decides who may).
     can_claim: bool,
     /// In review, and the viewer holds it or may reassign.
@@ -225,6 +228,11 @@ pub struct StaffForm {
     /// For `reassign`: the reviewer who holds it next.
     #[serde(default)]
     reviewer: String,
+    /// For `message`: the text, and `note` for an internal note.
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    kind: String,
 }
 
 async fn detail_page(state: &AppState, mut v: Viewer, no: &str, form: StaffForm, err: Option<ApiError>) -> PageResult {
@@ -238,8 +246,11 @@ async fn detail_page(state: &AppState, mut v: Viewer, no: &str, form: StaffForm,
     let payouts = crate::dto::PayoutDto::list(state, &d.payouts, lang).await?;
     let history = d.payout_history();
     let tickets = super::tickets::linked(state, &v.user, &view.application, lang).await?;
+    let messages = super::tickets::thread_of(state, &v.user, &no).await?;
     let page = DetailPage {
         tickets,
+        messages,
+        thread_text: form.body.clone(),
         files,
         payouts,
         payouts_for_staff: true,
@@ -285,6 +296,7 @@ enum StaffAction {
     Claim,
     Release,
     Reassign,
+    Message,
     RequestInfo,
     Approve,
     Reject,
@@ -298,6 +310,7 @@ impl StaffAction {
             "claim" => Some(StaffAction::Claim),
             "release" => Some(StaffAction::Release),
             "reassign" => Some(StaffAction::Reassign),
+            "message" => Some(StaffAction::Message),
             "request-info" => Some(StaffAction::RequestInfo),
             "approve" => Some(StaffAction::Approve),
             "reject" => Some(StaffAction::Reject),
@@ -321,6 +334,13 @@ pub async fn act(
     let done: Result<_, ApiError> = match StaffAction::parse(&action).ok_or_else(ApiError::not_found)? {
         StaffAction::Claim => app.claim(&app_no, &v.user).await.map_err(Into::into),
         StaffAction::Release => app.release(&app_no, &v.user).await.map_err(Into::into),
+        StaffAction::Message => {
+            let internal = form.kind == "note";
+            return match app.write_on_application(&app_no, &v.user, &form.body, internal).await {
+                Ok(seq) => Ok(Redirect::to(&format!("/desk/{no}?done=message#m{seq}")).into_response()),
+                Err(e) => detail_page(&state, v, &no, form, Some(e.into())).await,
+            };
+        }
         StaffAction::Reassign => app.reassign(&app_no, &v.user, form.reviewer.trim()).await.map_err(Into::into),
         StaffAction::RequestInfo => app.request_info(&app_no, &v.user, &form.message).await.map_err(Into::into),
         StaffAction::Approve => {

@@ -140,29 +140,6 @@ impl DetailPage {
         self.t.state == "resolved"
     }
 
-    fn mine(&self, m: &MessageDto) -> bool {
-        self.p.user.as_ref().is_some_and(|u| u.username.as_str() == m.author)
-    }
-
-    /// What a status entry says, in the reader's language.
-    fn status_text(&self, body: &str) -> String {
-        let (head, arg) = body.split_once(':').unwrap_or((body, ""));
-        match head {
-            "assigned" => self.p.t1("ticket-status-assigned", "name", arg),
-            "merged" => self.p.t1("ticket-status-merged", "no", arg),
-            "resolved" | "reopened" | "closed" | "spam" | "released" => self.p.t(&format!("ticket-status-{head}")),
-            _ => body.to_owned(),
-        }
-    }
-
-    fn author(&self, m: &MessageDto) -> String {
-        if m.author_role == "buyer" {
-            self.p.t("ticket-author-buyer")
-        } else {
-            format!("{} · {}", m.author, self.p.t(&format!("role-{}", m.author_role)))
-        }
-    }
-
     fn clock_label(&self, kind: &str) -> String {
         self.p.t(&format!("ticket-clock-{kind}"))
     }
@@ -342,4 +319,15 @@ pub(crate) async fn linked(
     let cal = state.app.store.calendar().await?;
     let now = state.app.now();
     Ok(found.items.iter().map(|t| TicketDto::new(t, &cal, lang, now)).collect())
+}
+
+/// The first page of an application's thread, for its page (the buyer's or the desk's).
+pub(crate) async fn thread_of(
+    state: &AppState,
+    viewer: &redress_app::User,
+    no: &redress_domain::ids::ApplicationRef,
+) -> Result<Vec<MessageDto>, ApiError> {
+    let page = redress_app::PageRequest::first(redress_app::MAX_LIMIT);
+    let found = state.app.application_thread(no, viewer, &page).await?;
+    Ok(found.items.iter().map(MessageDto::from).collect())
 }
