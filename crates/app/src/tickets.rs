@@ -127,7 +127,7 @@ impl App {
         let mut closed = 0;
         for t in due {
             let change = t.close(now)?;
-            match self.store.save_ticket(change, ("system".into(), Role::System), None).await {
+            match self.store.save_ticket(change, ("system".into(), Role::System), None, Vec::new()).await {
                 Ok(_) => closed += 1,
                 // Reopened (or closed by another server) meanwhile.
                 Err(StoreError::Conflict) => {}
@@ -193,8 +193,10 @@ impl App {
     ) -> Result<Ticket> {
         let calendar = self.store.calendar().await?;
         let t = self.ticket_for(no, who).await?;
-        let change = decide(&t, self.now_ms())?;
+        let now = self.now_ms();
+        let change = decide(&t, now)?;
         let key = change.next.queue_key(&calendar);
-        Ok(self.store.save_ticket(change, (who.username.to_string(), who.role), key).await?)
+        let notices = redress_domain::notify::ticket_notices(&change.next, &change.entries, &actor(who), now);
+        Ok(self.store.save_ticket(change, (who.username.to_string(), who.role), key, notices).await?)
     }
 }

@@ -226,6 +226,70 @@ macro_rules! string_conversions {
 }
 string_conversions!(ApplicationNo, TicketNo, ApplicationId, OrderNo, Username);
 
+/// What a notification (or an e-mail) is about: an application or a support ticket, told
+/// apart by their numbers' prefixes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Subject {
+    Application(ApplicationNo),
+    Ticket(TicketNo),
+}
+
+impl Subject {
+    pub fn parse(text: &str) -> Result<Subject, IdError> {
+        match TicketNo::parse(text) {
+            Ok(t) => Ok(Subject::Ticket(t)),
+            Err(_) => ApplicationNo::parse(text).map(Subject::Application),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Subject::Application(a) => a.as_str(),
+            Subject::Ticket(t) => t.as_str(),
+        }
+    }
+
+    /// The application it is about, if it is one.
+    pub fn application(&self) -> Option<&ApplicationNo> {
+        match self {
+            Subject::Application(a) => Some(a),
+            Subject::Ticket(_) => None,
+        }
+    }
+}
+
+impl From<ApplicationNo> for Subject {
+    fn from(no: ApplicationNo) -> Subject {
+        Subject::Application(no)
+    }
+}
+
+impl From<TicketNo> for Subject {
+    fn from(no: TicketNo) -> Subject {
+        Subject::Ticket(no)
+    }
+}
+
+impl TryFrom<String> for Subject {
+    type Error = IdError;
+    fn try_from(s: String) -> Result<Self, IdError> {
+        Subject::parse(&s)
+    }
+}
+
+impl From<Subject> for String {
+    fn from(v: Subject) -> String {
+        v.as_str().to_owned()
+    }
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@
 
 use crate::application::{Application, Event, EventKind};
 use crate::enums::str_enum;
-use crate::ids::ApplicationNo;
+use crate::ids::{ApplicationNo, Subject};
 use crate::money::Fen;
 use crate::payout::PayoutState;
 use jiff::{SignedDuration, Timestamp};
@@ -34,6 +34,10 @@ str_enum!(
         PaidTwice = "payout.paid_twice",
         WebhookDisabled = "webhook.endpoint_disabled",
         Reassigned = "application.reassigned",
+        TicketReplied = "ticket.replied",
+        TicketBuyerWrote = "ticket.buyer_wrote",
+        TicketAssigned = "ticket.assigned",
+        TicketResolved = "ticket.resolved",
     }
 );
 
@@ -55,7 +59,13 @@ impl NoticeKind {
     /// Whether the merchant's system is told of it: every step and every payout's news, not
     /// Redress's own housekeeping.
     pub fn to_merchant(self) -> bool {
-        !matches!(self, NoticeKind::WebhookDisabled)
+        !matches!(self, NoticeKind::WebhookDisabled) && !self.about_ticket()
+    }
+
+    /// Whether it is about a support ticket (a conversation between buyer and staff, which
+    /// the merchant's system is not told of).
+    pub fn about_ticket(self) -> bool {
+        self.as_str().starts_with("ticket.")
     }
 
     /// Sent by e-mail whatever the recipient chose: decisions, what a buyer must act on, and
@@ -68,6 +78,7 @@ impl NoticeKind {
                 | NoticeKind::Appealed
                 | NoticeKind::Supplemented
                 | NoticeKind::Withdrawn
+                | NoticeKind::TicketResolved
         )
     }
 
@@ -125,8 +136,8 @@ pub struct Notice {
     pub audience: Audience,
     /// A username.
     pub recipient: String,
-    /// The application it is about.
-    pub subject: ApplicationNo,
+    /// The application (or ticket) it is about.
+    pub subject: Subject,
     /// What it caused: the timeline event's number, or 0 for a finding about a payout.
     pub seq: i64,
     /// The amount it is about (approved, refunded, paid twice), if any.
@@ -171,7 +182,7 @@ pub fn notices(next: &Application, events: &[Event], payout: Option<PayoutState>
                 kind,
                 audience,
                 recipient,
-                subject: no.clone(),
+                subject: no.clone().into(),
                 seq,
                 amount,
                 at: e.at,
@@ -179,6 +190,53 @@ pub fn notices(next: &Application, events: &[Event], payout: Option<PayoutState>
         }
     }
     out
+}
+
+/// The notifications of a change to ticket `t` (the ticket as it is after it, at its new
+/// version) made by `actor`, from the thread entries it adds: a staff reply tells the buyer, the
+/// buyer's message tells the staff member holding it, an assignment tells the one it is given
+/// to (unless they took it themselves), a resolution tells the buyer. Notes tell no one.
+pub fn ticket_notices(
+    t: &crate::ticket::Ticket,
+    entries: &[(crate::ticket::MessageKind, String)],
+    actor: &crate::application::Actor,
+    now: Timestamp,
+) -> Vec<Notice> {
+    use crate::ticket::{MessageKind as M, Status};
+    let mut to: Vec<(NoticeKind, Audience, String)> = Vec::new();
+    for (kind, body) in entries {
+        let (head, arg) = body.split_once(':').unwrap_or((body.as_str(), ""));
+        match kind {
+            M::Message if actor.role.is_staff() => {
+                to.push((NoticeKind::TicketReplied, Audience::Buyer, t.buyer.to_string()))
+            }
+            M::Message => {
+                if let Some(holder) = &t.assignee {
+                    to.push((NoticeKind::TicketBuyerWrote, Audience::Staff, holder.to_string()));
+                }
+            }
+            M::Status if head == Status::Assigned.as_str() && arg != actor.name => {
+                to.push((NoticeKind::TicketAssigned, Audience::Staff, arg.to_owned()));
+            }
+            M::Status if head == Status::Resolved.as_str() => {
+                to.push((NoticeKind::TicketResolved, Audience::Buyer, t.buyer.to_string()));
+            }
+            M::Note | M::Status => {}
+        }
+    }
+    to.into_iter()
+        .filter(|(_, _, recipient)| *recipient != actor.name)
+        .map(|(kind, audience, recipient)| Notice {
+            id: notice_id(&format!("{}.v{}", t.no, t.version), kind, &recipient),
+            kind,
+            audience,
+            recipient,
+            subject: t.no.clone().into(),
+            seq: t.version,
+            amount: None,
+            at: now,
+        })
+        .collect()
 }
 
 /// A reconciliation found payout `key` of application `no` paid twice (`amount` more than
@@ -213,7 +271,7 @@ fn told(
             kind,
             audience,
             recipient,
-            subject: no.clone(),
+            subject: no.clone().into(),
             seq: 0,
             amount,
             at: now,
@@ -301,8 +359,59 @@ mod tests {
             assert_eq!(merchant.len(), 1);
             assert_eq!((merchant[0].recipient.as_str(), merchant[0].seq), (MERCHANT, 5));
         }
-        assert!(NoticeKind::ALL.iter().all(|k| k.to_merchant() != (*k == NoticeKind::WebhookDisabled)));
+        assert!(
+            NoticeKind::ALL.iter().all(|k| k.to_merchant() != (*k == NoticeKind::WebhookDisabled || k.about_ticket()))
+        );
         assert!(crate::ids::Username::parse(MERCHANT).is_err(), "no person is the merchant");
+    }
+
+    #[test]
+    fn a_ticket_tells_the_other_side_never_the_writer_and_never_of_a_note() {
+        use crate::application::Actor;
+        use crate::ticket::{DEFAULT_CLOSE_AFTER, NewTicket, Targets, Ticket};
+        let input = NewTicket {
+            category: crate::ticket::Category::Other,
+            subject: "s".into(),
+            body: "b".into(),
+            order_no: None,
+            application_no: None,
+        };
+        let no = crate::ids::TicketNo::parse("TK-20261203-ABCDEF").expect("number");
+        let lin = crate::ids::Username::parse("lin").expect("name");
+        let (t, _) = Ticket::open(no, lin, &input, &Targets::default(), Timestamp::UNIX_EPOCH).expect("open");
+        let chen = Actor { name: "chen".into(), role: Role::Agent };
+        let buyer = Actor { name: "lin".into(), role: Role::Buyer };
+        let told = |_before: &Ticket, c: &crate::ticket::TicketChange, who: &Actor| -> Vec<(String, String)> {
+            ticket_notices(&c.next, &c.entries, who, Timestamp::UNIX_EPOCH)
+                .iter()
+                .map(|n| (n.kind.as_str().to_owned(), n.recipient.clone()))
+                .collect()
+        };
+        let (targets, close) = (Targets::default(), DEFAULT_CLOSE_AFTER);
+        let now = Timestamp::UNIX_EPOCH;
+        let reply = t.write(&chen, "hi", false, &targets, close, now).expect("reply");
+        assert_eq!(
+            told(&t, &reply, &chen),
+            [("ticket.replied".to_owned(), "lin".to_owned())],
+            "claimed by replying: not told"
+        );
+        let note = reply.next.write(&chen, "note", true, &targets, close, now).expect("note");
+        assert!(told(&reply.next, &note, &chen).is_empty());
+        let answer = reply.next.write(&buyer, "thanks", false, &targets, close, now).expect("answer");
+        assert_eq!(told(&reply.next, &answer, &buyer), [("ticket.buyer_wrote".to_owned(), "chen".to_owned())]);
+        let boss = Actor { name: "sun".into(), role: Role::Supervisor };
+        let moved =
+            answer.next.assign(&boss, Some(crate::ids::Username::parse("li").expect("name")), now).expect("moved");
+        assert_eq!(told(&answer.next, &moved, &boss), [("ticket.assigned".to_owned(), "li".to_owned())]);
+        let done = moved.next.resolve(&boss, false, &targets, close, now).expect("resolve");
+        assert_eq!(told(&moved.next, &done, &boss), [("ticket.resolved".to_owned(), "lin".to_owned())]);
+        let ids: Vec<String> = [&reply, &answer, &moved, &done]
+            .iter()
+            .flat_map(|c| ticket_notices(&c.next, &c.entries, &boss, now))
+            .map(|n| n.id)
+            .collect();
+        assert_eq!(ids.len(), ids.iter().collect::<std::collections::BTreeSet<_>>().len(), "one id per cause");
+        assert!(NoticeKind::ALL.iter().filter(|k| k.about_ticket()).all(|k| !k.to_merchant()));
     }
 
     fn event(kind: EventKind, actor: &str, role: Role) -> Event {

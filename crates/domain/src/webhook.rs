@@ -295,7 +295,7 @@ mod tests {
             kind: NoticeKind::Approved,
             audience: crate::notify::Audience::Merchant,
             recipient: crate::notify::MERCHANT.into(),
-            subject: no,
+            subject: no.into(),
             seq: 3,
             amount: None,
             at: t0 + SignedDuration::from_secs(10),

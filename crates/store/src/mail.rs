@@ -12,7 +12,7 @@ use crate::db::WriteTx;
 use crate::page::{KeyPart, Page, PageRequest, bind_key};
 use crate::{Backend, Store, StoreError, from_ms, ms};
 use jiff::{SignedDuration, Timestamp};
-use redress_domain::ids::ApplicationNo;
+use redress_domain::ids::Subject;
 use redress_domain::notify::{NoticeKind, mail_due, mail_id, mailed};
 use sqlx::Row;
 
@@ -26,7 +26,7 @@ pub struct OutgoingMail {
     /// The address now (the account's, as last set).
     pub address: Option<String>,
     pub locale: String,
-    pub subject: ApplicationNo,
+    pub subject: Subject,
     /// How many times it has been taken for sending, this one included.
     pub attempts: u32,
     /// The notifications it carries, oldest first.
@@ -185,7 +185,7 @@ impl Store {
                 display_name,
                 address,
                 locale,
-                subject: ApplicationNo::parse(&subject).map_err(StoreError::corrupt)?,
+                subject: Subject::parse(&subject).map_err(StoreError::corrupt)?,
                 attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
                 notices,
             });

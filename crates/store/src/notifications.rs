@@ -7,7 +7,7 @@ use crate::db::WriteTx;
 use crate::page::{KeyPart, Page, PageRequest, bind_key};
 use crate::{Store, StoreError, from_ms, ms};
 use jiff::Timestamp;
-use redress_domain::ids::ApplicationNo;
+use redress_domain::ids::Subject;
 use redress_domain::money::Fen;
 use redress_domain::notify::{Audience, Notice, NoticeKind};
 use sqlx::Row;
@@ -79,7 +79,7 @@ pub(crate) fn from_row(r: &AnyRow) -> Result<Notification, StoreError> {
         kind: NoticeKind::parse(&text("kind")?).ok_or_else(|| StoreError::corrupt("notification kind"))?,
         audience: Audience::parse(&text("audience")?).ok_or_else(|| StoreError::corrupt("notification audience"))?,
         recipient: text("recipient")?,
-        subject: ApplicationNo::parse(&text("subject")?).map_err(StoreError::corrupt)?,
+        subject: Subject::parse(&text("subject")?).map_err(StoreError::corrupt)?,
         seq: r.try_get("seq")?,
         amount: r.try_get::<Option<i64>, _>("amount_fen")?.map(Fen),
         at: from_ms(r.try_get("created_at")?),

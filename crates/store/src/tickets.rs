@@ -282,6 +282,7 @@ impl Store {
         change: TicketChange,
         author: (String, Role),
         queue_key: Option<i64>,
+        notices: Vec<redress_domain::notify::Notice>,
     ) -> Result<Ticket, StoreError> {
         let clocks = clocks_json(&change.next)?;
         self.grouped(move |tx| {
@@ -310,6 +311,7 @@ impl Store {
                     return Err(StoreError::Conflict);
                 }
                 append(tx, t.no.as_str(), (&author.0, author.1), &change.entries, t.updated_at).await?;
+                crate::notifications::insert(tx, &notices).await?;
                 Ok(change.next)
             })
         })

@@ -552,12 +552,18 @@ async fn disable(tx: &mut WriteTx, id: &str, reason: &str, now: Timestamp) -> Re
 async fn make_message(s: &Store, tx: &mut WriteTx, n: &Notice) -> Result<String, StoreError> {
     debug_assert_eq!(n.audience, Audience::Merchant);
     let id = redress_domain::webhook::message_id(&n.id);
-    let application = match s.application(&ApplicationRef::No(n.subject.clone())).await {
-        Ok(a) => Some(a),
-        Err(StoreError::NotFound) => None,
-        Err(e) => return Err(e),
+    // Merchant notifications are about applications (tickets are not told to the merchant).
+    let (application, payouts) = match n.subject.application() {
+        Some(no) => {
+            let application = match s.application(&ApplicationRef::No(no.clone())).await {
+                Ok(a) => Some(a),
+                Err(StoreError::NotFound) => None,
+                Err(e) => return Err(e),
+            };
+            (application, s.payouts_of(no).await?)
+        }
+        None => (None, Vec::new()),
     };
-    let payouts = s.payouts_of(&n.subject).await?;
     let body = redress_domain::webhook::body(n, application.as_ref(), payouts.last());
     sqlx::query(
         "INSERT INTO webhook_messages (id, notice_id, kind, subject, sequence, body, created_at)

@@ -525,8 +525,12 @@ pub struct NotificationDto {
     /// `application.approved`; see docs/notifications.md.
     #[schema(schema_with = crate::forms::schemas::notice_kind)]
     pub kind: String,
-    /// `RF-YYYYMMDD-XXXXXX`: the application it is about.
-    pub application_no: String,
+    /// The number of what it is about: an application (`RF-…`) or a support ticket (`TK-…`).
+    pub subject: String,
+    /// `RF-YYYYMMDD-XXXXXX`: the application it is about, if it is about one.
+    pub application_no: Option<String>,
+    /// `TK-YYYYMMDD-XXXXXX`: the support ticket it is about, if it is about one.
+    pub ticket_no: Option<String>,
     /// What happened, in the reader's language.
     pub text: String,
     pub amount: Option<Money>,
@@ -535,7 +539,7 @@ pub struct NotificationDto {
     /// When it happened, in Beijing time, with the zone.
     pub created_local: String,
     pub read: bool,
-    /// The page of the application it is about (the buyer's or the desk's).
+    /// The page of what it is about (the application's, the buyer's or the desk's; the ticket's).
     pub link: String,
 }
 
@@ -545,7 +549,12 @@ impl NotificationDto {
         NotificationDto {
             id: notice.id.clone(),
             kind: notice.kind.as_str().to_owned(),
-            application_no: notice.subject.to_string(),
+            subject: notice.subject.to_string(),
+            application_no: notice.subject.application().map(ToString::to_string),
+            ticket_no: match &notice.subject {
+                redress_domain::ids::Subject::Ticket(t) => Some(t.to_string()),
+                redress_domain::ids::Subject::Application(_) => None,
+            },
             text: notice_text(notice, lang),
             amount: notice.amount.map(Money::from),
             created_at: notice.at,
@@ -573,6 +582,7 @@ pub fn notice_link(n: &redress_domain::notify::Notice) -> String {
     use redress_domain::notify::{Audience, NoticeKind};
     match (n.audience, n.kind) {
         (_, NoticeKind::WebhookDisabled) => "/admin/webhooks".to_owned(),
+        _ if n.subject.application().is_none() => format!("/tickets/{}", n.subject),
         (Audience::Buyer, _) => format!("/applications/{}", n.subject),
         (Audience::Staff | Audience::Merchant, _) => format!("/desk/{}", n.subject),
     }
@@ -602,7 +612,7 @@ mod notice_tests {
                 kind: *kind,
                 audience: Audience::Buyer,
                 recipient: "lin".into(),
-                subject: no.clone(),
+                subject: no.clone().into(),
                 seq: 1,
                 amount: Some(Fen(1234)),
                 at: Timestamp::UNIX_EPOCH,
@@ -626,7 +636,8 @@ mod notice_tests {
                     | NoticeKind::Withdrawn
                     | NoticeKind::SettledOutside
                     | NoticeKind::WebhookDisabled
-            );
+                    | NoticeKind::Reassigned
+            ) && !kind.about_ticket();
             for text in &texts {
                 assert_eq!(text.contains("¥12.34"), about_money, "{kind}: {text}");
             }

@@ -118,11 +118,12 @@ impl Mailer {
             address.trim().parse().map_err(|e| Sent::Refused(format!("{address}: {e}")))?,
         );
         let no = m.subject.to_string();
+        let ticket = m.subject.application().is_none();
         let first = m.notices.first().map(|n| notice_link(&n.notice)).unwrap_or_else(|| format!("/applications/{no}"));
         let view = MailView {
             lang,
             greeting: lang.t_args("mail-greeting", &[("name", header_text(&m.display_name))]),
-            intro: lang.t_args("mail-intro", &[("no", no.clone())]),
+            intro: lang.t_args(if ticket { "mail-intro-ticket" } else { "mail-intro" }, &[("no", no.clone())]),
             lines: m.notices.iter().map(|n| (zoned_time(&n.notice.at, lang), notice_text(&n.notice, lang))).collect(),
             link: format!("{}{first}", self.public_url),
             link_label: lang.t("mail-open"),
@@ -134,7 +135,9 @@ impl Mailer {
         Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(header_text(&lang.t_args("mail-subject", &[("no", no)])))
+            .subject(header_text(
+                &lang.t_args(if ticket { "mail-subject-ticket" } else { "mail-subject" }, &[("no", no)]),
+            ))
             .message_id(Some(format!("<{}@{}>", m.id, self.domain)))
             .multipart(MultiPart::alternative_plain_html(plain, html))
             .map_err(|e| Sent::Refused(e.to_string()))
@@ -202,7 +205,7 @@ mod tests {
                 kind,
                 audience: Audience::Buyer,
                 recipient: "lin".into(),
-                subject: no.clone(),
+                subject: no.clone().into(),
                 seq,
                 amount: Some(Fen(2000)),
                 at: "2026-12-01T06:30:00Z".parse().expect("a time"),
@@ -215,7 +218,7 @@ mod tests {
             display_name: name.into(),
             address: Some("lin@example.com".into()),
             locale: locale.into(),
-            subject: no.clone(),
+            subject: no.clone().into(),
             attempts: 1,
             notices: vec![notice(NoticeKind::InReview, 2), notice(NoticeKind::Approved, 3)],
         }

@@ -74,10 +74,32 @@ both!(a_conversation_runs_turn_by_turn_on_its_clocks, |app: TestApp| async move 
     );
     let r = app.post(&format!("/api/v1/tickets/{no}/messages"), &alice, json!({"body": "x", "internal": true})).await;
     assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "ticket-staff-only"));
+    // The buyer is told of the reply (never of the note), with a link to the ticket.
+    let told = app.get("/api/v1/notifications", &alice).await.body;
+    let about: Vec<&Value> =
+        told["items"].as_array().expect("items").iter().filter(|n| n["ticket_no"] == no.as_str()).collect();
+    assert_eq!(about.len(), 1, "{told}");
+    assert_eq!(
+        (about[0]["kind"].as_str(), about[0]["link"].clone()),
+        (Some("ticket.replied"), json!(format!("/tickets/{no}")))
+    );
+    assert!(about[0]["text"].as_str().is_some_and(|t| t.contains(&no) && t.contains("客服已回复")), "{}", about[0]);
+    assert_eq!(about[0]["application_no"], Value::Null);
+    app.run("mail").await;
+    app.run("webhooks").await;
 
     // The buyer answers: a next response is owed; resolved, reopened, resolved, closed.
     let r = app.post(&format!("/api/v1/tickets/{no}/messages"), &alice, json!({"body": "好的，谢谢"})).await;
     assert_eq!(r.body["state"], "waiting_on_staff", "{}", r.body);
+    let desk = app.get("/api/v1/notifications", &amy).await.body;
+    assert!(
+        desk["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|n| n["kind"] == "ticket.buyer_wrote" && n["link"] == format!("/tickets/{no}")),
+        "{desk}"
+    );
     assert_eq!(clock(&r.body, "next_response")["state"], "running");
     assert_eq!(clock(&r.body, "resolution")["state"], "running");
     let r = app.post(&format!("/api/v1/tickets/{no}/resolve"), &alice, json!({})).await;

@@ -108,7 +108,7 @@ pub struct FailedMailDto {
     /// Also its `Message-ID`'s local part.
     pub id: String,
     pub recipient: String,
-    /// The application it was about.
+    /// The application (or support ticket) it was about.
     pub application_no: String,
     /// The SMTP server's answer, or why it could not be sent.
     pub error: Option<String>,
