@@ -155,6 +155,11 @@ impl App {
         Ok(self.store.tickets_of(of, page).await?)
     }
 
+    /// The buyer's tickets waiting on their answer, the latest first (at most `limit`).
+    pub async fn tickets_awaiting(&self, buyer: &User, limit: u32) -> Result<Vec<Ticket>> {
+        Ok(self.store.tickets_awaiting(&buyer.username, limit).await?)
+    }
+
     /// A page of the desk's queue, nearest due time first, with each ticket's queue key.
     pub async fn ticket_queue(
         &self,

@@ -35,6 +35,8 @@ CREATE INDEX tickets_queue_state ON tickets (state, queue_key, no) WHERE queue_k
 CREATE INDEX tickets_queue_category ON tickets (category, queue_key, no) WHERE queue_key IS NOT NULL;
 CREATE INDEX tickets_queue_assignee ON tickets (assignee, queue_key, no) WHERE queue_key IS NOT NULL;
 CREATE INDEX tickets_closing ON tickets (close_at, no) WHERE close_at IS NOT NULL;
+-- What waits for a buyer's answer, for their landing page.
+CREATE INDEX tickets_awaiting_buyer ON tickets (buyer, updated_at, no) WHERE state = 'waiting_on_buyer';
 
 -- The messages of a thread: a ticket's (`thread` its number) or an application's (its
 -- number). `kind`: `message` (the buyer's or a staff reply, public), `note` (staff only,

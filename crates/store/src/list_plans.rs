@@ -319,6 +319,14 @@ fn cases(mid_key: i64, mid_no: &str) -> Vec<Case> {
         });
     }
     out.push(Case {
+        name: "tickets waiting on a buyer".into(),
+        sql: crate::tickets::AWAITING_SQL.to_owned(),
+        params: vec![KeyPart::Text("buyer42".into()), KeyPart::Int(LIMIT + 1)],
+        table: "tickets",
+        index: "tickets_awaiting_buyer",
+        few: true,
+    });
+    out.push(Case {
         name: "what waits for a buyer".into(),
         sql: crate::applications::AWAITING_BUYER_SQL.clone(),
         params: vec![KeyPart::Text("buyer42".into()), KeyPart::Int(LIMIT + 1)],

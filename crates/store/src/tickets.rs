@@ -130,6 +130,12 @@ pub(crate) static THREAD_SQL: std::sync::LazyLock<Vec<String>> = std::sync::Lazy
         .collect()
 });
 
+/// A buyer's tickets waiting on them (`$1` the buyer, `$2` the limit).
+pub(crate) const AWAITING_SQL: &str =
+    "SELECT no, buyer, category, subject, state, order_no, application_no, assignee, \
+    clocks, queue_key, resolution, merged_into, resolved_at, close_at, created_at, updated_at, version
+    FROM tickets WHERE buyer = $1 AND state = 'waiting_on_buyer' ORDER BY updated_at DESC, no DESC LIMIT $2";
+
 fn parse<T>(v: Option<T>, what: &str) -> Result<T, StoreError> {
     v.ok_or_else(|| StoreError::corrupt(what))
 }
@@ -391,6 +397,14 @@ impl Store {
             .map(|r| Ok((ticket_of(r)?, r.try_get::<Option<i64>, _>("queue_key")?.unwrap_or_default())))
             .collect::<Result<Vec<_>, StoreError>>()?;
         Ok(Page::of(items, page, QUEUE_LIST, |(t, key)| vec![KeyPart::Int(*key), KeyPart::Text(t.no.to_string())]))
+    }
+
+    /// A buyer's tickets waiting on their answer, the latest answered first (at most `limit`),
+    /// through the partial index `tickets_awaiting_buyer`.
+    pub async fn tickets_awaiting(&self, buyer: &Username, limit: u32) -> Result<Vec<Ticket>, StoreError> {
+        let rows =
+            sqlx::query(AWAITING_SQL).bind(buyer.to_string()).bind(i64::from(limit)).fetch_all(&self.pool).await?;
+        rows.iter().map(ticket_of).collect()
     }
 
     /// Resolved tickets whose time to reopen is over at `now`, oldest first (at most `limit`).

@@ -342,6 +342,11 @@ both!(a_ticket_is_opened_answered_and_kept_from_other_buyers_on_the_pages, |app:
     let theirs = page(&app, Method::GET, &format!("/tickets/{no}"), Some(&alice), None, &[]).await;
     assert!(theirs.body.contains("正在查询") && !theirs.body.contains("渠道那边延迟"), "{}", theirs.body);
     assert!(theirs.body.contains("等待您回复"));
+    let landing = page(&app, Method::GET, "/orders", Some(&alice), None, &[]).await;
+    assert!(
+        landing.body.contains(&format!("/tickets/{no}")) && landing.body.contains("客服已回复，等待您答复"),
+        "first on the landing page"
+    );
     let staff = page(&app, Method::GET, &format!("/tickets/{no}"), Some(&amy), None, &[]).await;
     assert!(staff.body.contains("渠道那边延迟") && staff.body.contains("内部备注"));
     let desk_app = page(&app, Method::GET, &format!("/desk/{no_app}"), Some(&amy), None, &[]).await;

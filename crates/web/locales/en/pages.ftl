@@ -338,3 +338,4 @@ thread-title = Messages about this application
 thread-intro = Ask or answer here without opening a ticket; every message is kept.
 thread-none = No messages yet.
 done-message = Your message was added.
+awaiting-ticket = Support replied: your answer is awaited

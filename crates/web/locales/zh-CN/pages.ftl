@@ -332,3 +332,4 @@ thread-title = 关于该申请的沟通
 thread-intro = 无需新建工单，可以直接在这里提问或回复；每条消息都会保留。
 thread-none = 还没有消息。
 done-message = 消息已发送。
+awaiting-ticket = 客服已回复，等待您答复

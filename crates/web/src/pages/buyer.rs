@@ -32,8 +32,10 @@ const AWAITING_SHOWN: u32 = 10;
 #[template(path = "buyer/orders.html")]
 struct OrdersPage {
     p: Page,
-    /// What waits for the buyer, first on their landing page.
+    /// What waits for the buyer, first on their landing page: applications, and tickets
+    /// (number, subject) answered by support.
     awaiting: Vec<ApplicationDto>,
+    replies: Vec<(String, String)>,
     orders: Vec<OrderDto>,
     drafts: HashMap<String, String>,
     pager: Pager,
@@ -55,11 +57,13 @@ pub async fn orders(
     let page = page_request(&pq)?;
     let summaries = state.app.buyer_orders(&v.user, &page).await?;
     let awaiting = state.app.awaiting_buyer(&v.user, AWAITING_SHOWN).await?;
+    let replies = state.app.tickets_awaiting(&v.user, AWAITING_SHOWN).await?;
     let now = state.app.now();
     let mut p = v.page;
     q.apply(&mut p, "");
     let page = OrdersPage {
         awaiting: awaiting.iter().map(|a| ApplicationDto::new(a, p.lang, now)).collect(),
+        replies: replies.into_iter().map(|t| (t.no.to_string(), t.subject)).collect(),
         orders: summaries.items.iter().map(|s| OrderDto::from_summary(s, p.lang)).collect(),
         drafts: summaries
             .items
