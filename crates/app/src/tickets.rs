@@ -111,9 +111,13 @@ impl App {
     /// release it (`None`).
     pub async fn assign_ticket(&self, no: &TicketNo, who: &User, to: Option<&Username>) -> Result<Ticket> {
         if let Some(to) = to.filter(|to| **to != who.username) {
-            let colleague = self.store.user(to.as_str()).await.map_err(|_| Error::Ticket(TicketError::Forbidden))?;
+            let colleague = match self.store.user(to.as_str()).await {
+                Ok(u) => u,
+                Err(StoreError::NotFound) => return Err(TicketError::Assignee.into()),
+                Err(e) => return Err(e.into()),
+            };
             if !may(colleague.role, Permission::AnswerTickets) {
-                return Err(TicketError::Forbidden.into());
+                return Err(TicketError::Assignee.into());
             }
         }
         let to = to.cloned();
@@ -126,7 +130,8 @@ impl App {
         let due = self.store.tickets_to_close(now, limit).await?;
         let mut closed = 0;
         for t in due {
-            let change = t.close(now)?;
+            // A row the rule will not close (never written so by Redress) holds up no other.
+            let Ok(change) = t.close(now) else { continue };
             match self.store.save_ticket(change, ("system".into(), Role::System), None, Vec::new()).await {
                 Ok(_) => closed += 1,
                 // Reopened (or closed by another server) meanwhile.
@@ -178,7 +183,7 @@ impl App {
         if !may(admin.role, Permission::Redact) {
             return Err(TicketError::Forbidden.into());
         }
-        let reason = redress_domain::ticket::body(reason)?;
+        let reason = redress_domain::ticket::body(reason).map_err(|_| TicketError::Reason)?;
         let t = self.ticket_for(no, admin).await?;
         Ok(self.store.redact_message(t.no.as_str(), seq, admin.username.as_str(), &reason, self.now()).await?)
     }

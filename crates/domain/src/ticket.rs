@@ -86,6 +86,10 @@ pub enum TicketError {
     HeldByOther,
     #[error("a ticket cannot be merged into itself, or into a resolved or closed one")]
     MergeTarget,
+    #[error("no colleague who answers tickets has this username")]
+    Assignee,
+    #[error("a reason is needed, of at most {BODY_MAX} characters")]
+    Reason,
 }
 
 impl TicketError {
@@ -102,6 +106,8 @@ impl TicketError {
         TicketError::Forbidden,
         TicketError::HeldByOther,
         TicketError::MergeTarget,
+        TicketError::Assignee,
+        TicketError::Reason,
     ];
 
     /// The stable code (`error-<code>` in the translation files).
@@ -118,6 +124,8 @@ impl TicketError {
             TicketError::Forbidden => "ticket-forbidden",
             TicketError::HeldByOther => "ticket-held-by-other",
             TicketError::MergeTarget => "ticket-merge-target",
+            TicketError::Assignee => "ticket-assignee",
+            TicketError::Reason => "ticket-reason",
         }
     }
 
@@ -127,6 +135,8 @@ impl TicketError {
             TicketError::Subject => Some("subject"),
             TicketError::Body => Some("body"),
             TicketError::MergeTarget => Some("into"),
+            TicketError::Assignee => Some("assignee"),
+            TicketError::Reason => Some("reason"),
             _ => None,
         }
     }

@@ -42,7 +42,8 @@ CREATE INDEX tickets_awaiting_buyer ON tickets (buyer, updated_at, no) WHERE sta
 -- number). `kind`: `message` (the buyer's or a staff reply, public), `note` (staff only,
 -- never shown to a buyer) or `status` (what happened to the ticket: `body` names it).
 -- Never edited: an admin may redact one, which empties `body` and leaves who, when and why;
--- `body_sha256` stays, and is what the audit chain vouches for, so it still verifies.
+-- `body_sha256` stays, so what was written can still be proven (`audit_pending` marks the
+-- messages the audit chain will take in, as for timeline events).
 CREATE TABLE messages (
     thread           TEXT NOT NULL,
     seq              BIGINT NOT NULL,

@@ -334,8 +334,19 @@ impl Store {
         now: Timestamp,
     ) -> Result<i64, StoreError> {
         let thread = no.to_string();
+        let backend = self.backend();
         self.grouped(move |tx| {
-            Box::pin(async move { append(tx, &thread, (&author.0, author.1), &[(kind, body)], now).await })
+            Box::pin(async move {
+                // Two messages at once are numbered one after the other: the application's row
+                // is held first (SQLite's one writer does that already).
+                if backend == crate::Backend::Postgres {
+                    sqlx::query(built!(postgres: "SELECT 1 FROM applications WHERE no = $1 FOR UPDATE"))
+                        .bind(thread.clone())
+                        .fetch_optional(&mut ***tx)
+                        .await?;
+                }
+                append(tx, &thread, (&author.0, author.1), &[(kind, body)], now).await
+            })
         })
         .await
     }

@@ -186,7 +186,11 @@ impl From<ApplicationError> for ApiError {
 impl From<TicketError> for ApiError {
     fn from(e: TicketError) -> ApiError {
         let status = match e {
-            TicketError::Subject | TicketError::Body | TicketError::MergeTarget => StatusCode::UNPROCESSABLE_ENTITY,
+            TicketError::Subject
+            | TicketError::Body
+            | TicketError::MergeTarget
+            | TicketError::Assignee
+            | TicketError::Reason => StatusCode::UNPROCESSABLE_ENTITY,
             TicketError::StaffOnly | TicketError::BuyerOnly | TicketError::Forbidden => StatusCode::FORBIDDEN,
             _ => StatusCode::CONFLICT,
         };

@@ -365,3 +365,24 @@ fn a_claim_is_released_by_its_holder_and_reassigned_by_a_supervisor() {
     assert!(back.release(&reviewer("bob"), now).is_err(), "only an application in review");
     assert_eq!(a.release(&boss, now).unwrap_err().code(), "illegal-transition");
 }
+
+#[test]
+fn a_second_appeal_is_not_released_or_reassigned_past_its_earlier_deciders() {
+    let cal = BusinessCalendar::china_default();
+    let mut r = rules();
+    r.appeal_limit = 2;
+    let now = ts("2026-11-24T02:00:00Z");
+    let boss = Actor { name: "sol".into(), role: Role::Supervisor };
+    let (a, _) = draft(100).submit(number(), &buyer(), now, &r, &cal).expect("submit");
+    let (a, _) = a.claim(&reviewer("bob"), now).expect("claim");
+    let (a, _) = a.reject(&reviewer("bob"), RejectCode::Other, "no", now).expect("reject");
+    let (a, _) = a.appeal(&buyer(), "1", now, &r, &cal).expect("appeal 1");
+    let (first, _) = a.claim(&senior("dora"), now).expect("dora takes appeal 1");
+    assert_eq!(first.reassign(&boss, &senior("bob"), now).unwrap_err(), ApplicationError::SameReviewer);
+    assert!(first.release(&senior("dora"), now).is_ok(), "a first appeal may go back to the queue");
+    let (a, _) = first.reject(&senior("dora"), RejectCode::Other, "still no", now).expect("reject");
+    let (a, _) = a.appeal(&buyer(), "2", now, &r, &cal).expect("appeal 2");
+    let (second, _) = a.claim(&senior("erin"), now).expect("erin takes appeal 2");
+    assert_eq!(second.release(&senior("erin"), now).unwrap_err().code(), "illegal-transition");
+    assert_eq!(second.reassign(&boss, &senior("dora"), now).unwrap_err().code(), "illegal-transition");
+}

@@ -231,6 +231,7 @@ impl Application {
     /// The holder (or a supervisor) gives an application in review back to the queue.
     pub fn release(&self, who: &Actor, now: Timestamp) -> Step {
         self.require(&[ApplicationState::InReview], "released")?;
+        self.require_one_appeal("released")?;
         let holder = self.reviewer.as_deref() == Some(who.name.as_str());
         if !holder && !crate::access::may(who.role, crate::access::Permission::Reassign) {
             return Err(if who.role.reviews() {
@@ -247,6 +248,7 @@ impl Application {
     /// reviewer who did not make the first decision).
     pub fn reassign(&self, who: &Actor, to: &Actor, now: Timestamp) -> Step {
         self.require(&[ApplicationState::InReview], "reassigned")?;
+        self.require_one_appeal("reassigned")?;
         if !crate::access::may(who.role, crate::access::Permission::Reassign) {
             return Err(ApplicationError::NotASupervisor);
         }
@@ -264,6 +266,17 @@ impl Application {
         let name = to.name.clone();
         let kind = EventKind::Reassigned { to: name.clone() };
         self.step(ApplicationState::InReview, who, now, kind, |a| a.reviewer = Some(name))
+    }
+
+    /// A second appeal's claim is neither released nor reassigned: who decided the first
+    /// appeal (whom `claim` keeps from deciding the second) is known only until it is claimed,
+    /// so a new holder could not be checked against them. A first appeal's only earlier decider
+    /// is the first reviewer, who is always checked.
+    fn require_one_appeal(&self, action: &'static str) -> Result<(), ApplicationError> {
+        if self.round == Round::Appeal && self.appeals > 1 {
+            return Err(ApplicationError::IllegalTransition { from: self.state, action });
+        }
+        Ok(())
     }
 
     fn require_holder(&self, reviewer: &Actor, action: &'static str) -> Result<(), ApplicationError> {

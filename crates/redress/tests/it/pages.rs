@@ -347,6 +347,22 @@ both!(a_ticket_is_opened_answered_and_kept_from_other_buyers_on_the_pages, |app:
         landing.body.contains(&format!("/tickets/{no}")) && landing.body.contains("客服已回复，等待您答复"),
         "first on the landing page"
     );
+    // A note refused (too long) comes back as a note, its text kept: never sent as a reply.
+    let long = "长".repeat(5001);
+    let r = page(
+        &app,
+        Method::POST,
+        &format!("/tickets/{no}/write"),
+        Some(&amy),
+        Some(&[("text", &long), ("kind", "note")]),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains(r#"value="note" checked"#) && !r.body.contains(r#"value="reply" checked"#),
+        "the note stays a note"
+    );
     let staff = page(&app, Method::GET, &format!("/tickets/{no}"), Some(&amy), None, &[]).await;
     assert!(staff.body.contains("渠道那边延迟") && staff.body.contains("内部备注"));
     let desk_app = page(&app, Method::GET, &format!("/desk/{no_app}"), Some(&amy), None, &[]).await;

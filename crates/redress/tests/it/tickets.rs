@@ -208,7 +208,17 @@ both!(staff_claim_hand_over_reassign_merge_and_redact, |app: TestApp| async move
     let r = assign(a.clone(), sol.clone(), json!("rita")).await;
     assert_eq!(r.body["assignee"], "rita", "a supervisor reassigns: {}", r.body);
     let r = assign(a.clone(), rita.clone(), json!("alice")).await;
-    assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "ticket-forbidden"), "a buyer answers no tickets");
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "ticket-assignee"),
+        "a buyer answers no tickets"
+    );
+    assert_eq!(r.body["fields"][0]["field"], "assignee");
+    let r = assign(a.clone(), sol.clone(), json!("nobody")).await;
+    assert_eq!(r.code(), "ticket-assignee", "no such colleague");
+    let seen = app.get(&format!("/api/v1/tickets/{a}"), &alice).await;
+    assert_eq!(seen.body["ticket"]["assignee"], Value::Null, "who holds it is staff's own business");
+    assert_eq!(app.get(&format!("/api/v1/tickets/{a}"), &sol).await.body["ticket"]["assignee"], "rita");
     let r = assign(a.clone(), rita.clone(), Value::Null).await;
     assert_eq!(r.body["assignee"], Value::Null, "released: {}", r.body);
 
@@ -241,6 +251,8 @@ both!(staff_claim_hand_over_reassign_merge_and_redact, |app: TestApp| async move
     // An ID-card number redacted by an admin only: a tombstone stays.
     let r = app.post(&format!("/api/v1/tickets/{a}/messages/1/redact"), &amy, json!({"reason": "ID number"})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app.post(&format!("/api/v1/tickets/{a}/messages/1/redact"), &root, json!({"reason": " "})).await;
+    assert_eq!((r.status, r.body["fields"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("reason")));
     let r = app.post(&format!("/api/v1/tickets/{a}/messages/1/redact"), &root, json!({"reason": "身份证号"})).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     let r = app.post(&format!("/api/v1/tickets/{a}/messages/1/redact"), &root, json!({"reason": "again"})).await;

@@ -294,3 +294,5 @@ notice-ticket-replied = Support answered your ticket { $no }. Reply on the ticke
 notice-ticket-buyer_wrote = The buyer wrote again on ticket { $no }, which you hold.
 notice-ticket-assigned = Ticket { $no } was given to you.
 notice-ticket-resolved = Your ticket { $no } was marked resolved. Not solved? You can reopen it for 7 days.
+error-ticket-assignee = No colleague who answers tickets has this username.
+error-ticket-reason = Say why, in at most 5000 characters.

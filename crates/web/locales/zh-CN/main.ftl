@@ -291,3 +291,5 @@ notice-ticket-replied = 客服已回复您的工单 { $no }。如需进一步帮
 notice-ticket-buyer_wrote = 您负责的工单 { $no } 有买家的新消息。
 notice-ticket-assigned = 工单 { $no } 已转交给您处理。
 notice-ticket-resolved = 您的工单 { $no } 已标记为解决。如问题仍未解决，7 天内可以重新打开。
+error-ticket-assignee = 没有使用该用户名、负责答复工单的同事。
+error-ticket-reason = 请说明原因，最多 5000 个字符。

@@ -84,7 +84,7 @@ pub struct TicketDto {
     pub state_label: String,
     pub order_no: Option<String>,
     pub application_no: Option<String>,
-    /// The staff member holding it.
+    /// The staff member holding it (staff only: null for a buyer).
     pub assignee: Option<String>,
     /// solved, spam or merged, once resolved.
     pub resolution: Option<String>,
@@ -140,6 +140,16 @@ impl TicketDto {
             close_at: t.close_at,
             version: t.version,
         }
+    }
+}
+
+impl TicketDto {
+    /// As `viewer` may see it: who on staff holds it is staff's own business.
+    pub fn seen_by(mut self, viewer: &redress_app::User) -> TicketDto {
+        if !viewer.role.is_staff() {
+            self.assignee = None;
+        }
+        self
     }
 }
 
@@ -305,9 +315,9 @@ pub(crate) fn desk_filter(q: &DeskQuery) -> Result<TicketFilter, ApiError> {
 
 type TicketJson = axum::Json<TicketDto>;
 
-async fn dto(state: &AppState, t: &Ticket, lang: Lang) -> ApiResult<TicketJson> {
+async fn dto(state: &AppState, t: &Ticket, viewer: &redress_app::User, lang: Lang) -> ApiResult<TicketJson> {
     let cal = state.app.store.calendar().await?;
-    Ok(axum::Json(TicketDto::new(t, &cal, lang, state.app.now())))
+    Ok(axum::Json(TicketDto::new(t, &cal, lang, state.app.now()).seen_by(viewer)))
 }
 
 /// Open a support ticket (about one of my orders or applications, or anything).
@@ -335,7 +345,7 @@ pub async fn open(
     };
     let input = NewTicket { category, subject: req.subject, body: req.body, order_no, application_no };
     let t = state.app.open_ticket(&user, input).await?;
-    Ok((StatusCode::CREATED, dto(&state, &t, lang).await?))
+    Ok((StatusCode::CREATED, dto(&state, &t, &user, lang).await?))
 }
 
 /// A page of tickets, newest first: my own, or (staff too) an order's or an application's.
@@ -366,7 +376,7 @@ pub async fn list(
     let items = state.app.tickets(of, &user, &page).await?;
     let cal = state.app.store.calendar().await?;
     let now = state.app.now();
-    Ok(axum::Json(Paged::new(items, |t| TicketDto::new(&t, &cal, lang, now))))
+    Ok(axum::Json(Paged::new(items, |t| TicketDto::new(&t, &cal, lang, now).seen_by(&user))))
 }
 
 /// A ticket with a page of its thread.
@@ -384,7 +394,7 @@ pub async fn detail(
     let TicketDetail { ticket, thread, .. } = state.app.ticket_detail(&no, &user, &page).await?;
     let cal = state.app.store.calendar().await?;
     Ok(axum::Json(TicketDetailDto {
-        ticket: TicketDto::new(&ticket, &cal, lang, state.app.now()),
+        ticket: TicketDto::new(&ticket, &cal, lang, state.app.now()).seen_by(&user),
         messages: Paged::new(thread, |m| MessageDto::from(&m)),
     }))
 }
@@ -402,7 +412,7 @@ pub async fn write(
     Json(req): Json<WriteRequest>,
 ) -> ApiResult<TicketJson> {
     let t = state.app.write_ticket(&no, &user, &req.body, req.internal).await?;
-    dto(&state, &t, lang).await
+    dto(&state, &t, &user, lang).await
 }
 
 /// Reopen a resolved ticket (while its reopening time lasts).
@@ -416,7 +426,7 @@ pub async fn reopen(
     Path(no): Path<TicketNo>,
 ) -> ApiResult<TicketJson> {
     let t = state.app.reopen_ticket(&no, &user).await?;
-    dto(&state, &t, lang).await
+    dto(&state, &t, &user, lang).await
 }
 
 /// Resolve a ticket (or put it aside as spam).
@@ -432,7 +442,7 @@ pub async fn resolve(
     Json(req): Json<ResolveRequest>,
 ) -> ApiResult<TicketJson> {
     let t = state.app.resolve_ticket(&no, &user, req.spam).await?;
-    dto(&state, &t, lang).await
+    dto(&state, &t, &user, lang).await
 }
 
 /// Merge a duplicate into another open ticket of the same buyer (closed, its clocks stopped).
@@ -450,7 +460,7 @@ pub async fn merge(
     let into = TicketNo::parse(req.into.trim())
         .map_err(|_| ApiError::from(redress_domain::ticket::TicketError::MergeTarget))?;
     let t = state.app.merge_ticket(&no, &user, &into).await?;
-    dto(&state, &t, lang).await
+    dto(&state, &t, &user, lang).await
 }
 
 /// Claim a ticket, hand it to a colleague, or release it.
@@ -470,7 +480,7 @@ pub async fn assign(
         Some(s) => Some(Username::parse(s).map_err(|_| ApiError::field("assignee", ErrorCode::UsernameMalformed))?),
     };
     let t = state.app.assign_ticket(&no, &user, to.as_ref()).await?;
-    dto(&state, &t, lang).await
+    dto(&state, &t, &user, lang).await
 }
 
 /// Redact a message of a ticket's thread (an ID-card number posted, abuse): its text is

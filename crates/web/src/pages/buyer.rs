@@ -322,6 +322,8 @@ struct DetailPage {
     /// Its message thread (the first page), and what the buyer typed into it, kept.
     messages: Vec<crate::api::tickets::MessageDto>,
     thread_text: String,
+    /// Buyers write no notes.
+    thread_note: bool,
 }
 
 impl DetailPage {
@@ -358,6 +360,7 @@ async fn detail_page_with(
         tickets,
         messages,
         thread_text,
+        thread_note: false,
         files,
         payouts,
         payouts_for_staff: false,

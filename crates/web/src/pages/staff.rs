@@ -169,6 +169,8 @@ struct DetailPage {
     /// Its message thread (the first page), and what was typed into it, kept.
     messages: Vec<crate::api::tickets::MessageDto>,
     thread_text: String,
+    /// The thread's form was a note (kept so when it failed: a note stays a note).
+    thread_note: bool,
     /// Whether the state waits for a reviewer to take it (the domain decides who may).
     can_claim: bool,
     /// In review, and the viewer holds it or may reassign.
@@ -251,6 +253,7 @@ async fn detail_page(state: &AppState, mut v: Viewer, no: &str, form: StaffForm,
         tickets,
         messages,
         thread_text: form.body.clone(),
+        thread_note: form.kind == "note",
         files,
         payouts,
         payouts_for_staff: true,

@@ -127,11 +127,17 @@ struct DetailPage {
     t: TicketDto,
     messages: Vec<MessageDto>,
     pager: Pager,
-    text: String,
+    /// What was typed into a form that failed, kept (the reply's kind too: a note stays a
+    /// note).
+    form: ActForm,
     errors: FieldErrors,
 }
 
 impl DetailPage {
+    fn is_note(&self) -> bool {
+        self.form.kind == "note"
+    }
+
     fn open(&self) -> bool {
         !matches!(self.t.state.as_str(), "resolved" | "closed")
     }
@@ -154,7 +160,7 @@ async fn detail_page(
     v: Viewer,
     no: &TicketNo,
     pq: &PageQuery,
-    text: String,
+    form: ActForm,
     err: Option<ApiError>,
 ) -> PageResult {
     let page = page_request(pq)?;
@@ -162,11 +168,11 @@ async fn detail_page(
     let cal = state.app.store.calendar().await?;
     let mut p = v.page;
     let (status, errors) = p.failure(err.as_ref());
-    let t = TicketDto::new(&ticket, &cal, p.lang, state.app.now());
+    let t = TicketDto::new(&ticket, &cal, p.lang, state.app.now()).seen_by(&v.user);
     let path = format!("/tickets/{no}");
     let pager = Pager::new(&path, &[("limit", pq.limit.as_deref())], thread.next.as_ref(), page.after.is_some());
     let messages = thread.items.iter().map(MessageDto::from).collect();
-    Ok(render(status, &DetailPage { p, t, messages, pager, text, errors }))
+    Ok(render(status, &DetailPage { p, t, messages, pager, form, errors }))
 }
 
 pub async fn detail(
@@ -178,7 +184,7 @@ pub async fn detail(
 ) -> PageResult {
     let no = ticket_no(&no)?;
     q.apply(&mut v.page, no.as_str());
-    detail_page(&state, v, &no, &pq, String::new(), None).await
+    detail_page(&state, v, &no, &pq, ActForm::default(), None).await
 }
 
 #[derive(Deserialize, Default)]
@@ -221,7 +227,7 @@ pub async fn act(
                     Ok(u) => Some(u),
                     Err(_) => {
                         let e = ApiError::field("assignee", crate::codes::ErrorCode::UsernameMalformed);
-                        return detail_page(&state, v, &no, &PageQuery::default(), form.text, Some(e)).await;
+                        return detail_page(&state, v, &no, &PageQuery::default(), form, Some(e)).await;
                     }
                 },
             };
@@ -235,7 +241,7 @@ pub async fn act(
     };
     match done {
         Ok(done) => Ok(Redirect::to(&format!("/tickets/{no}?done={done}")).into_response()),
-        Err(e) => detail_page(&state, v, &no, &PageQuery::default(), form.text, Some(e.into())).await,
+        Err(e) => detail_page(&state, v, &no, &PageQuery::default(), form, Some(e.into())).await,
     }
 }
 
