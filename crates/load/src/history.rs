@@ -58,6 +58,8 @@ pub struct Shape {
     /// Applications per transaction.
     pub slice: usize,
     pub now: Timestamp,
+    /// Support tickets, five in six still open, opened over the last two weeks.
+    pub tickets: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,6 +161,7 @@ pub async fn generate(store: &Store, evidence_dir: &Path, shape: &Shape) -> anyh
     // Slices are made on one task while the previous one is written.
     let (tx, mut rx) = tokio::sync::mpsc::channel::<(Bulk, usize)>(2);
     let (apps, slice, now) = (shape.applications, shape.slice, shape.now);
+    let tickets_of = shape.clone();
     let shape = shape.clone();
     let maker = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
         let mut g = Generator::new(&shape, rules, calendar, files);
@@ -190,10 +193,93 @@ pub async fn generate(store: &Store, evidence_dir: &Path, shape: &Shape) -> anyh
     maker.await??;
     bar.finish();
     eprintln!("{apps} applications, {events} timeline events, {rows} rows in {:.1} s", bar.elapsed().as_secs_f64());
+    let started = std::time::Instant::now();
+    let (tickets, open) = write_tickets(store, &tickets_of, &password).await?;
+    eprintln!("{tickets} tickets ({open} open) in {:.1} s", started.elapsed().as_secs_f64());
     let indexing = std::time::Instant::now();
     let built = store.bulk_loaded().await?;
     eprintln!("{built} indexes built (and planner statistics gathered) in {:.1} s", indexing.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// Writes `shape.tickets` support tickets of the generated buyers, each walked through the
+/// domain: opened in the last two weeks, then (by its number modulo 6) left open (2 in 6),
+/// answered and waiting on the buyer (2), answered and written to again (1), or resolved (1).
+/// How many, and how many are open.
+async fn write_tickets(store: &Store, shape: &Shape, password: &str) -> anyhow::Result<(usize, usize)> {
+    use redress_domain::ticket::{Category, DEFAULT_CLOSE_AFTER, NewTicket, Targets, Ticket, TicketChange};
+    let calendar = BusinessCalendar::china_default();
+    let targets = Targets::default();
+    let mut rng = StdRng::seed_from_u64(shape.seed ^ 0x7431);
+    let staff = Actor { name: "wang".into(), role: Role::Reviewer };
+    let mut taken = HashSet::new();
+    let (mut written, mut open) = (0, 0);
+    while written < shape.tickets {
+        let mut bulk = Bulk::default();
+        let n = shape.slice.min(shape.tickets - written);
+        for i in written..written + n {
+            let buyer_name = Generator::buyer_name(i % shape.buyers.max(1));
+            let buyer = Actor { name: buyer_name.clone(), role: Role::Buyer };
+            let opened = shape.now - SignedDuration::from_mins(rng.random_range(60..14 * 24 * 60));
+            let no = loop {
+                let no =
+                    redress_domain::ids::TicketNo::generate(redress_domain::calendar::shanghai_date(opened), &mut rng);
+                if taken.insert(no.clone()) {
+                    break no;
+                }
+            };
+            let category = Category::ALL[i % Category::ALL.len()];
+            let input = NewTicket {
+                category,
+                subject: format!("工单 {i}"),
+                body: "退款进度如何？".into(),
+                order_no: None,
+                application_no: None,
+            };
+            let (mut t, first) = Ticket::open(no, Username::parse(&buyer_name)?, &input, &targets, opened)?;
+            let mut entries: Vec<(redress_domain::ticket::MessageKind, String, Actor, Timestamp)> =
+                vec![(redress_domain::ticket::MessageKind::Message, first, buyer.clone(), opened)];
+            let mut apply = |t: &mut Ticket, c: TicketChange, who: &Actor, at: Timestamp| {
+                for (kind, body) in c.entries {
+                    entries.push((kind, body, who.clone(), at));
+                }
+                *t = c.next;
+            };
+            let replied = opened + SignedDuration::from_mins(rng.random_range(10..600));
+            if i % 6 >= 2 {
+                let c = t.write(&staff, "已收到，正在核实。", false, &targets, DEFAULT_CLOSE_AFTER, replied)?;
+                apply(&mut t, c, &staff, replied);
+            }
+            let later = replied + SignedDuration::from_mins(rng.random_range(10..600));
+            if i % 6 == 4 {
+                let c = t.write(&buyer, "好的，请尽快。", false, &targets, DEFAULT_CLOSE_AFTER, later)?;
+                apply(&mut t, c, &buyer, later);
+            }
+            if i % 6 == 5 {
+                let c = t.resolve(&staff, false, &targets, DEFAULT_CLOSE_AFTER, later)?;
+                apply(&mut t, c, &staff, later);
+            } else {
+                open += 1;
+            }
+            for (seq, (kind, body, who, at)) in entries.into_iter().enumerate() {
+                let m = redress_domain::ticket::Message {
+                    seq: seq as i64 + 1,
+                    kind,
+                    author: who.name,
+                    author_role: who.role,
+                    body: Some(body),
+                    at,
+                    redaction: None,
+                };
+                bulk.messages.push((t.no.to_string(), m));
+            }
+            let key = t.queue_key(&calendar);
+            bulk.tickets.push((t, key));
+        }
+        written += n;
+        store.bulk_insert(bulk, password.to_owned(), shape.now).await?;
+    }
+    Ok((written, open))
 }
 
 fn order_no(i: usize) -> String {
@@ -465,7 +551,7 @@ mod tests {
     fn every_generated_application_ends_where_its_outcome_says() {
         let files = Files { png: ("a".repeat(64), 1), snapshot: ("b".repeat(64), 1) };
         let now: Timestamp = "2026-12-01T02:00:00Z".parse().expect("time");
-        let shape = Shape { applications: 2000, buyers: 100, seed: 7, slice: 2000, now };
+        let shape = Shape { applications: 2000, buyers: 100, seed: 7, slice: 2000, now, tickets: 0 };
         let mut g = Generator::new(&shape, Policy::seed_v1().rules, BusinessCalendar::china_default(), files);
         let mut bulk = Bulk::default();
         for i in 0..2000 {
@@ -498,7 +584,7 @@ mod tests {
         let store = Store::connect(&Store::sqlite_url(dir.path()), None).await.expect("store");
         store.migrate().await.expect("migrate");
         let now = Timestamp::now();
-        let shape = Shape { applications: 1500, buyers: 40, seed: 3, slice: 400, now };
+        let shape = Shape { applications: 1500, buyers: 40, seed: 3, slice: 400, now, tickets: 300 };
         let refused = generate(&store, &dir.path().join("evidence"), &shape).await.expect_err("no demo yet");
         assert!(refused.to_string().contains("load the demo first"), "{refused}");
 
@@ -537,5 +623,23 @@ mod tests {
         assert!(files.iter().any(|f| f.system), "a system snapshot");
         let audit = store.verify_audit().await.expect("verify");
         assert!(audit.broken.is_none() && audit.pending >= 1500, "every event waits for the chain: {audit:?}");
+
+        // Tickets: five in six in the desk's queue, nearest deadline first, each readable.
+        let mut queued = Vec::new();
+        let mut page = redress_store::PageRequest::first(200);
+        loop {
+            let found = store.ticket_queue(&redress_store::TicketFilter::default(), &page).await.expect("ticket queue");
+            queued.extend(found.items);
+            match found.next {
+                Some(next) => page.after = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(queued.len(), 250);
+        assert!(queued.windows(2).all(|w| w[0].1 <= w[1].1), "by queue key");
+        let (t, _) = &queued[0];
+        let thread = store.thread(t.no.as_str(), true, &redress_store::PageRequest::first(10)).await.expect("thread");
+        assert_eq!(thread.items.first().and_then(|m| m.body.as_deref()), Some("退款进度如何？"));
+        assert!(store.user(t.buyer.as_str()).await.is_ok(), "a generated buyer's ticket");
     }
 }

@@ -155,6 +155,9 @@ enum Command {
         /// Applications per transaction.
         #[arg(long, default_value_t = 5_000)]
         slice: usize,
+        /// Support tickets (five in six open: 100,000 open by default).
+        #[arg(long, default_value_t = 120_000)]
+        tickets: usize,
     },
     /// The latency of every paged list (docs/api.md) on page 1 and on page N, reached by
     /// following the cursor: run against a server over a generated history.
@@ -203,12 +206,13 @@ struct Server {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::History { data_dir, database_url, applications, buyers, seed, slice } => {
+        Command::History { data_dir, database_url, applications, buyers, seed, slice, tickets } => {
             let url = database_url.unwrap_or_else(|| redress_store::Store::sqlite_url(&data_dir));
             let store =
                 redress_store::Store::connect(&url, None).await.with_context(|| format!("cannot open {url}"))?;
             store.migrate().await?;
-            let shape = history::Shape { applications, buyers, seed, slice: slice.max(1), now: jiff::Timestamp::now() };
+            let now = jiff::Timestamp::now();
+            let shape = history::Shape { applications, buyers, seed, slice: slice.max(1), now, tickets };
             history::generate(&store, &data_dir.join("evidence"), &shape).await?;
             store.close().await;
         }

@@ -28,6 +28,11 @@ const LISTS: &[(&str, bool)] = &[
     ("/api/v1/review/applications?buyer={buyer}", true),
     ("/api/v1/orders", false),
     ("/api/v1/applications", false),
+    ("/api/v1/desk/tickets", true),
+    ("/api/v1/desk/tickets?state=waiting_on_staff", true),
+    ("/api/v1/desk/tickets?category=account", true),
+    ("/api/v1/desk/tickets?assignee={staff}", true),
+    ("/api/v1/tickets", false),
 ];
 
 pub(crate) async fn measure(plan: &Plan) -> anyhow::Result<()> {

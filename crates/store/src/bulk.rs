@@ -16,6 +16,7 @@ use redress_domain::application::{Application, Event, Role};
 use redress_domain::ids::{ApplicationNo, OrderNo, Username};
 use redress_domain::order::{DeliveryReading, Order};
 use redress_domain::payout::Payout;
+use redress_domain::ticket::{Message, Ticket};
 use sqlx::Row;
 use std::sync::LazyLock;
 
@@ -23,8 +24,8 @@ use std::sync::LazyLock;
 const BULK_CACHE: &str = "PRAGMA cache_size = -262144";
 
 /// The tables a bulk load fills, whose secondary indexes it builds at the end.
-const BULK_TABLES: &str =
-    "'orders', 'deliveries', 'applications', 'application_events', 'evidence', 'payouts', 'users'";
+const BULK_TABLES: &str = "'orders', 'deliveries', 'applications', 'application_events', 'evidence', 'payouts', \
+                           'users', 'tickets', 'messages'";
 
 /// Parameters per statement: below SQLite's limit (32,766) and PostgreSQL's (65,535).
 const MAX_PARAMS: usize = 30_000;
@@ -51,6 +52,10 @@ pub struct Bulk {
     pub events: Vec<(ApplicationNo, i64, Event)>,
     pub evidence: Vec<Evidence>,
     pub payouts: Vec<Payout>,
+    /// Support tickets, each with its queue key (the domain's `Ticket::queue_key`).
+    pub tickets: Vec<(Ticket, Option<i64>)>,
+    /// Thread messages: the thread (a ticket's number) and the message.
+    pub messages: Vec<(String, Message)>,
 }
 
 impl Bulk {
@@ -63,6 +68,8 @@ impl Bulk {
             + self.events.len()
             + self.evidence.len()
             + self.payouts.len()
+            + self.tickets.len()
+            + self.messages.len()
     }
 }
 
@@ -130,8 +137,13 @@ static EVIDENCE: LazyLock<Table> = LazyLock::new(|| Table { name: "evidence", co
 static PAYOUTS: LazyLock<Table> =
     LazyLock::new(|| Table { name: "payouts", columns: format!("{PAYOUT_COLUMNS}, updated_at") });
 
-fn tables() -> [&'static Table; 7] {
-    [&USERS, &ORDERS, &DELIVERIES, &APPLICATIONS, &EVENTS, &EVIDENCE, &PAYOUTS]
+static TICKETS: LazyLock<Table> =
+    LazyLock::new(|| Table { name: "tickets", columns: crate::tickets::TICKET_COLUMNS.to_owned() });
+static MESSAGES: LazyLock<Table> =
+    LazyLock::new(|| Table { name: "messages", columns: crate::tickets::NEW_MESSAGE_COLUMNS.to_owned() });
+
+fn tables() -> [&'static Table; 9] {
+    [&USERS, &ORDERS, &DELIVERIES, &APPLICATIONS, &EVENTS, &EVIDENCE, &PAYOUTS, &TICKETS, &MESSAGES]
 }
 
 fn statements(backend: Backend) -> Vec<String> {
@@ -263,6 +275,16 @@ impl Store {
                 bind_payout(q, p).bind(ms(p.settled_at.or(p.sent_at).unwrap_or(p.created_at)))
             })
             .await?;
+            let mut tickets = Vec::with_capacity(bulk.tickets.len());
+            for (t, key) in &bulk.tickets {
+                tickets.push((t, *key, crate::tickets::clocks_json(t)?));
+            }
+            insert(conn, &TICKETS, &tickets, |q, (t, key, clocks)| {
+                crate::tickets::bind_ticket(q, t, clocks.clone(), *key)
+            })
+            .await?;
+            insert(conn, &MESSAGES, &bulk.messages, |q, (thread, m)| crate::tickets::bind_message(q, thread, m))
+                .await?;
             tx.commit().await?;
             Ok(())
         })

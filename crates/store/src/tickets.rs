@@ -17,8 +17,8 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-const TICKET_COLUMNS: &str = "no, buyer, category, subject, state, order_no, application_no, assignee, clocks, \
-                              queue_key, resolution, merged_into, resolved_at, close_at, created_at, updated_at, version";
+pub(crate) const TICKET_COLUMNS: &str = "no, buyer, category, subject, order_no, application_no, created_at, \
+     state, assignee, clocks, queue_key, resolution, merged_into, resolved_at, close_at, updated_at, version";
 const MESSAGE_COLUMNS: &str =
     "thread, seq, kind, author, author_role, body, body_sha256, at, redacted_by, redacted_at, redaction_reason";
 
@@ -184,7 +184,65 @@ fn message_of(r: &AnyRow) -> Result<Message, StoreError> {
     })
 }
 
-fn clocks_json(t: &Ticket) -> Result<String, StoreError> {
+/// Binds every column of [`TICKET_COLUMNS`] for `t`, whose clocks are `clocks` (JSON).
+pub(crate) fn bind_ticket<'q>(
+    q: crate::applications::row::AnyQuery<'q>,
+    t: &Ticket,
+    clocks: String,
+    queue_key: Option<i64>,
+) -> crate::applications::row::AnyQuery<'q> {
+    let q = q
+        .bind(t.no.to_string())
+        .bind(t.buyer.to_string())
+        .bind(t.category.as_str())
+        .bind(t.subject.clone())
+        .bind(t.order_no.as_ref().map(OrderNo::to_string))
+        .bind(t.application_no.as_ref().map(ApplicationNo::to_string))
+        .bind(ms(t.created_at));
+    bind_changing(q, t, clocks, queue_key)
+}
+
+/// Binds what a change to a ticket may change, from `state` to `version` in
+/// [`TICKET_COLUMNS`]' order (the UPDATE of [`Store::save_ticket`] sets them so).
+fn bind_changing<'q>(
+    q: crate::applications::row::AnyQuery<'q>,
+    t: &Ticket,
+    clocks: String,
+    queue_key: Option<i64>,
+) -> crate::applications::row::AnyQuery<'q> {
+    q.bind(t.state.as_str())
+        .bind(t.assignee.as_ref().map(Username::to_string))
+        .bind(clocks)
+        .bind(queue_key)
+        .bind(t.resolution.map(Resolution::as_str))
+        .bind(t.merged_into.as_ref().map(TicketNo::to_string))
+        .bind(t.resolved_at.map(ms))
+        .bind(t.close_at.map(ms))
+        .bind(ms(t.updated_at))
+        .bind(t.version)
+}
+
+/// The columns a new message binds ([`bind_message`]).
+pub(crate) const NEW_MESSAGE_COLUMNS: &str = "thread, seq, kind, author, author_role, body, body_sha256, at";
+
+/// Binds [`NEW_MESSAGE_COLUMNS`] for message `m` of `thread`.
+pub(crate) fn bind_message<'q>(
+    q: crate::applications::row::AnyQuery<'q>,
+    thread: &str,
+    m: &Message,
+) -> crate::applications::row::AnyQuery<'q> {
+    let body = m.body.clone().unwrap_or_default();
+    q.bind(thread.to_owned())
+        .bind(m.seq)
+        .bind(m.kind.as_str())
+        .bind(m.author.clone())
+        .bind(m.author_role.as_str())
+        .bind(body.clone())
+        .bind(hex::encode(Sha256::digest(body.as_bytes())))
+        .bind(ms(m.at))
+}
+
+pub(crate) fn clocks_json(t: &Ticket) -> Result<String, StoreError> {
     serde_json::to_string(&t.clocks).map_err(|e| StoreError::Internal(e.to_string()))
 }
 
@@ -203,18 +261,20 @@ async fn append(
         .try_get("last")?;
     let first = last.unwrap_or(0) + 1;
     for (i, (kind, body)) in entries.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO messages (thread, seq, kind, author, author_role, body, body_sha256, at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        let m = Message {
+            seq: first + i as i64,
+            kind: *kind,
+            author: author.0.to_owned(),
+            author_role: author.1,
+            body: Some(body.clone()),
+            at: now,
+            redaction: None,
+        };
+        bind_message(
+            sqlx::query(built!("INSERT INTO messages ({NEW_MESSAGE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")),
+            thread,
+            &m,
         )
-        .bind(thread.to_owned())
-        .bind(first + i as i64)
-        .bind(kind.as_str())
-        .bind(author.0.to_owned())
-        .bind(author.1.as_str())
-        .bind(body.clone())
-        .bind(hex::encode(Sha256::digest(body.as_bytes())))
-        .bind(ms(now))
         .execute(&mut ***tx)
         .await?;
     }
@@ -235,29 +295,11 @@ impl Store {
                 if taken.is_some() {
                     return Err(StoreError::Exists("ticket_no"));
                 }
-                sqlx::query(built!(
+                let insert = sqlx::query(built!(
                     "INSERT INTO tickets ({TICKET_COLUMNS})
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
-                ))
-                .bind(t.no.to_string())
-                .bind(t.buyer.to_string())
-                .bind(t.category.as_str())
-                .bind(t.subject.clone())
-                .bind(t.state.as_str())
-                .bind(t.order_no.as_ref().map(OrderNo::to_string))
-                .bind(t.application_no.as_ref().map(ApplicationNo::to_string))
-                .bind(t.assignee.as_ref().map(Username::to_string))
-                .bind(clocks)
-                .bind(queue_key)
-                .bind(t.resolution.map(Resolution::as_str))
-                .bind(t.merged_into.as_ref().map(TicketNo::to_string))
-                .bind(t.resolved_at.map(ms))
-                .bind(t.close_at.map(ms))
-                .bind(ms(t.created_at))
-                .bind(ms(t.updated_at))
-                .bind(t.version)
-                .execute(&mut ***tx)
-                .await?;
+                ));
+                bind_ticket(insert, &t, clocks, queue_key).execute(&mut ***tx).await?;
                 append(
                     tx,
                     t.no.as_str(),
@@ -294,25 +336,16 @@ impl Store {
         self.grouped(move |tx| {
             Box::pin(async move {
                 let t = &change.next;
-                let done = sqlx::query(
+                let update = sqlx::query(
                     "UPDATE tickets SET state = $1, assignee = $2, clocks = $3, queue_key = $4, resolution = $5,
                         merged_into = $6, resolved_at = $7, close_at = $8, updated_at = $9, version = $10
                      WHERE no = $11 AND version = $12",
-                )
-                .bind(t.state.as_str())
-                .bind(t.assignee.as_ref().map(Username::to_string))
-                .bind(clocks)
-                .bind(queue_key)
-                .bind(t.resolution.map(Resolution::as_str))
-                .bind(t.merged_into.as_ref().map(TicketNo::to_string))
-                .bind(t.resolved_at.map(ms))
-                .bind(t.close_at.map(ms))
-                .bind(ms(t.updated_at))
-                .bind(t.version)
-                .bind(t.no.to_string())
-                .bind(change.prev_version)
-                .execute(&mut ***tx)
-                .await?;
+                );
+                let done = bind_changing(update, t, clocks, queue_key)
+                    .bind(t.no.to_string())
+                    .bind(change.prev_version)
+                    .execute(&mut ***tx)
+                    .await?;
                 if done.rows_affected() != 1 {
                     return Err(StoreError::Conflict);
                 }
