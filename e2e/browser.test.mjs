@@ -434,6 +434,49 @@ test('the API reference renders at /api/docs under the pages\' security policy',
   assert.deepEqual(cspViolations.slice(before), []);
 });
 
+test('a support ticket, in English: opened, answered, answered back, resolved, reopened', async () => {
+  const buyer = await newPage(PHONE, 'en');
+  await login(buyer, 'emma');
+  await buyer.goto(`${base}/orders`);
+  await submitAndWait(buyer, 'a.contact');
+  await buyer.selectOption('#t-category', 'refund_progress');
+  await buyer.fill('#t-subject', 'When will my refund arrive?');
+  await buyer.fill('#t-body', 'It was approved three days ago.');
+  await submitAndWait(buyer, 'form[action="/tickets/new"] button[type=submit]');
+  const ticketNo = (await buyer.textContent('#ticket-no')).trim();
+  assert.match(ticketNo, /^TK-\d{8}-[0-9A-Z]{6}$/);
+  assert.equal((await buyer.textContent('#ticket-state')).trim(), 'Waiting for a first answer');
+  assert.ok(!CJK.test(await buyer.textContent('main')), 'English throughout');
+  await noHorizontalScroll(buyer);
+
+  // The agent finds it on the desk's queue (cards, also on a phone) and answers.
+  const agent = await newPage(PHONE);
+  await login(agent, 'chen');
+  await agent.goto(`${base}/desk/tickets`);
+  await noHorizontalScroll(agent);
+  await submitAndWait(agent, `a[href="/tickets/${ticketNo}"]`);
+  await agent.fill('#reply-text', 'Bank card refunds take 1–3 business days; we are checking with the bank.');
+  await submitAndWait(agent, 'form[action$="/write"] button[type=submit]');
+  // chen's account is in Chinese: the state is read from its class.
+  assert.ok((await agent.getAttribute('#ticket-state', 'class')).includes('ticket-waiting_on_buyer'));
+
+  await buyer.reload();
+  assert.equal((await buyer.textContent('#ticket-state')).trim(), 'Waiting for you');
+  assert.ok((await buyer.textContent('.thread')).includes('checking with the bank'));
+  await buyer.fill('#reply-text', 'Thank you, I will wait.');
+  await submitAndWait(buyer, 'form[action$="/write"] button[type=submit]');
+  assert.equal((await buyer.textContent('#ticket-state')).trim(), 'Waiting for support');
+
+  await agent.reload();
+  await submitAndWait(agent, 'form[action$="/resolve"] button');
+  assert.ok((await agent.getAttribute('#ticket-state', 'class')).includes('ticket-resolved'));
+  await buyer.reload();
+  await submitAndWait(buyer, 'form[action$="/reopen"] button');
+  assert.equal((await buyer.textContent('#ticket-state')).trim(), 'Waiting for support');
+  assert.ok(!CJK.test(await buyer.textContent('main')), 'English throughout');
+  await buyer.screenshot({ path: path.join(shots, 'ticket-phone.png'), fullPage: true });
+});
+
 test('an application nobody reviews in time is marked overdue, for staff and for the buyer', async () => {
   const desk = await newPage(DESKTOP);
   await login(desk, 'wang');
