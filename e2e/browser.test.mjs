@@ -449,9 +449,13 @@ test('a support ticket, in English: opened, answered, answered back, resolved, r
   assert.ok(!CJK.test(await buyer.textContent('main')), 'English throughout');
   await noHorizontalScroll(buyer);
 
-  // The agent finds it on the desk's queue (cards, also on a phone) and answers.
+  // The agent finds it on the desk's queue (cards, also on a phone) and answers; the review
+  // queue is cards on a phone too.
   const agent = await newPage(PHONE);
   await login(agent, 'chen');
+  await agent.goto(`${base}/desk`);
+  await noHorizontalScroll(agent);
+  await agent.screenshot({ path: path.join(shots, 'queue-phone.png'), fullPage: true });
   await agent.goto(`${base}/desk/tickets`);
   await noHorizontalScroll(agent);
   await submitAndWait(agent, `a[href="/tickets/${ticketNo}"]`);
