@@ -390,6 +390,7 @@ impl Ticket {
         if !may(who.role, Permission::AnswerTickets) {
             return Err(TicketError::StaffOnly);
         }
+        self.held_by(who)?;
         let mut next = self.step(TicketAction::Resolve, who.role, targets, close_after, now)?;
         if as_spam {
             next.clocks.stop_all(now);
@@ -408,6 +409,7 @@ impl Ticket {
         if !may(who.role, Permission::AnswerTickets) {
             return Err(TicketError::StaffOnly);
         }
+        self.held_by(who)?;
         let done = |t: &Ticket| matches!(t.state, TicketState::Resolved | TicketState::Closed);
         if into.no == self.no || done(into) || into.buyer != self.buyer {
             return Err(TicketError::MergeTarget);
@@ -442,6 +444,13 @@ impl Ticket {
         let close_after = self.close_at.zip(self.resolved_at).map(|(c, r)| c - r).unwrap_or(DEFAULT_CLOSE_AFTER);
         let next = self.step(TicketAction::Close, Role::System, &Targets::default(), close_after, now)?;
         Ok(TicketChange { next, prev_version: self.version, entries: vec![status(Status::Closed)] })
+    }
+
+    /// Whether `who` may close the conversation (resolve, spam, merge): no one holds it, they
+    /// do, or they may reassign.
+    fn held_by(&self, who: &Actor) -> Result<(), TicketError> {
+        let mine = self.assignee.as_ref().is_none_or(|a| a.as_str() == who.name);
+        if mine || may(who.role, Permission::Reassign) { Ok(()) } else { Err(TicketError::HeldByOther) }
     }
 
     /// `who` gives it to `to` (themselves: a claim; `None`: a release). Anyone who answers
@@ -879,6 +888,13 @@ mod tests {
         let boss = actor("chen", Role::Supervisor);
         let moved = held.assign(&boss, Some(Username::parse("li").expect("name")), now).expect("reassigns").next;
         assert_eq!(moved.assignee.as_ref().map(Username::as_str), Some("li"));
+        assert_eq!(
+            moved.resolve(&wang, false, &Targets::default(), DEFAULT_CLOSE_AFTER, now).err(),
+            Some(TicketError::HeldByOther),
+            "only its holder (or a supervisor) resolves it"
+        );
+        assert_eq!(moved.merge_into(&wang, &t, now).err(), Some(TicketError::HeldByOther));
+        assert!(moved.resolve(&boss, true, &Targets::default(), DEFAULT_CLOSE_AFTER, now).is_ok());
         let released = moved.assign(&li, None, now).expect("releases its own");
         assert_eq!(released.entries, vec![(MessageKind::Status, "released".into())]);
         assert_eq!(t.assign(&actor("lin", Role::Buyer), None, now).err(), Some(TicketError::StaffOnly));
