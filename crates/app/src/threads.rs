@@ -46,8 +46,7 @@ impl App {
         let text = body(text)?;
         let number = a.no.clone().ok_or_else(Error::not_found)?;
         let kind = if internal { MessageKind::Note } else { MessageKind::Message };
-        let now = self.now();
-        let at = jiff::Timestamp::from_millisecond(now.as_millisecond()).unwrap_or(now);
+        let at = self.now_ms();
         Ok(self.store.post_to_application(&number, (who.username.to_string(), who.role), kind, text, at).await?)
     }
 }

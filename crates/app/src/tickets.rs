@@ -189,7 +189,7 @@ impl App {
     }
 
     /// Now, to the millisecond the store keeps: a ticket's times and its clocks' agree.
-    fn now_ms(&self) -> Timestamp {
+    pub(crate) fn now_ms(&self) -> Timestamp {
         let now = self.now();
         Timestamp::from_millisecond(now.as_millisecond()).unwrap_or(now)
     }

@@ -204,11 +204,15 @@ str_enum!(
 );
 
 impl Status {
-    /// Whether a status with this text is shown to the buyer: what happened to their ticket,
-    /// not who on staff holds it.
+    /// Whether the buyer is shown it: what happened to their ticket, not who on staff holds it.
+    pub fn public(self) -> bool {
+        !matches!(self, Status::Assigned | Status::Released)
+    }
+
+    /// Whether a status with this text is shown to the buyer.
     fn public_text(text: &str) -> bool {
         let head = text.split(':').next().unwrap_or_default();
-        Status::parse(head).is_some_and(|s| !matches!(s, Status::Assigned | Status::Released))
+        Status::parse(head).is_some_and(Status::public)
     }
 }
 

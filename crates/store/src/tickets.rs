@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use redress_domain::application::Role;
 use redress_domain::ids::{ApplicationNo, OrderNo, TicketNo, Username};
 use redress_domain::ticket::{
-    Category, Message, MessageKind, Redaction, Resolution, Ticket, TicketChange, TicketClocks, TicketState,
+    Category, Message, MessageKind, Redaction, Resolution, Status, Ticket, TicketChange, TicketClocks, TicketState,
 };
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -115,7 +115,14 @@ pub(crate) static MINE_SQL: std::sync::LazyLock<Vec<String>> = std::sync::LazyLo
 /// A thread, oldest first; with staff's notes (`[1]`, `[3]`) or without (`[0]`, `[2]`); with a cursor
 /// from `[2]`.
 pub(crate) static THREAD_SQL: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
-    let public = "AND kind <> 'note' AND (kind <> 'status' OR (body NOT LIKE 'assigned%' AND body <> 'released'))";
+    // The statuses a buyer is not shown, from the domain (a status's text is its name, or its
+    // name, a colon and what it names).
+    let hidden: Vec<String> = Status::ALL
+        .iter()
+        .filter(|st| !st.public())
+        .map(|st| format!("body <> '{st}' AND body NOT LIKE '{st}:%'"))
+        .collect();
+    let public = format!("AND kind <> 'note' AND (kind <> 'status' OR ({}))", hidden.join(" AND "));
     [("", ""), ("", "AND seq > $2")]
         .iter()
         .flat_map(|(_, after)| {

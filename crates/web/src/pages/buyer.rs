@@ -428,15 +428,13 @@ pub async fn act(
 ) -> PageResult {
     v.require_buyer()?;
     let app_no = application_ref(&no)?;
-    let action_kind = BuyerAction::parse(&action).ok_or_else(ApiError::not_found)?;
-    if action_kind == BuyerAction::Message {
-        return match state.app.write_on_application(&app_no, &v.user, &form.body, false).await {
-            Ok(seq) => Ok(Redirect::to(&format!("/applications/{no}?done=message#m{seq}")).into_response()),
-            Err(e) => detail_page_with(&state, v, &no, (String::new(), form.body), Some(e.into())).await,
-        };
-    }
-    let done = match action_kind {
-        BuyerAction::Message => return Err(ApiError::not_found()),
+    let done = match BuyerAction::parse(&action).ok_or_else(ApiError::not_found)? {
+        BuyerAction::Message => {
+            return match state.app.write_on_application(&app_no, &v.user, &form.body, false).await {
+                Ok(seq) => Ok(Redirect::to(&format!("/applications/{no}?done=message#m{seq}")).into_response()),
+                Err(e) => detail_page_with(&state, v, &no, (String::new(), form.body), Some(e.into())).await,
+            };
+        }
         BuyerAction::Withdraw => state.app.withdraw(&app_no, &v.user).await,
         BuyerAction::Supplement => state.app.supplement(&app_no, &v.user, &form.text).await,
         BuyerAction::Appeal => state.app.appeal(&app_no, &v.user, &form.text).await,
