@@ -12,7 +12,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
@@ -33,6 +34,8 @@ const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000
   + '1f15c4890000000d4944415478da63f8cfc0f01f00050001ff56c72f0d0000000049454e44ae426082', 'hex');
 const CJK = /[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]/;
 const SETTLE_SECS = 3600;
+// axe-core, run inside a page to check it for accessibility problems.
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let redress;
 let base;
@@ -116,6 +119,15 @@ async function stateOf(page) {
 
 async function submitAndWait(page, selector) {
   await Promise.all([page.waitForNavigation(), page.click(selector)]);
+}
+
+/** axe-core's serious and critical violations on the page as it stands, one line each. */
+async function axeViolations(page) {
+  await page.evaluate(AXE);
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
 /** Moves the server's clock forward; its new time. */
@@ -434,7 +446,11 @@ test('the API reference renders at /api/docs under the pages\' security policy',
   assert.deepEqual(cspViolations.slice(before), []);
 });
 
-test('a support ticket, in English: opened, answered, answered back, resolved, reopened', async () => {
+// The ticket the support test leaves resolved, which closes once the clock has moved past its
+// time to reopen.
+let resolvedTicket;
+
+test('a support ticket with a file, in English: opened, answered, answered back, resolved, reopened', async () => {
   const buyer = await newPage(PHONE, 'en');
   await login(buyer, 'emma');
   await buyer.goto(`${base}/orders`);
@@ -442,8 +458,15 @@ test('a support ticket, in English: opened, answered, answered back, resolved, r
   await buyer.selectOption('#t-category', 'refund_progress');
   await buyer.fill('#t-subject', 'When will my refund arrive?');
   await buyer.fill('#t-body', 'It was approved three days ago.');
+  await buyer.setInputFiles('#t-files', { name: 'bank-statement.png', mimeType: 'image/png', buffer: PNG });
   await submitAndWait(buyer, 'form[action="/tickets/new"] button[type=submit]');
   const ticketNo = (await buyer.textContent('#ticket-no')).trim();
+  // The file is on the first message, and downloads as it was sent.
+  assert.equal((await buyer.textContent('.thread .attachments a')).trim(), 'bank-statement.png');
+  const sent = await buyer.request.get(base + await buyer.getAttribute('.thread .attachments a', 'href'));
+  assert.equal(sent.status(), 200);
+  assert.match(sent.headers()['content-disposition'], /^attachment;/);
+  assert.deepEqual(Buffer.from(await sent.body()), PNG);
   assert.match(ticketNo, /^TK-\d{8}-[0-9A-Z]{6}$/);
   assert.equal((await buyer.textContent('#ticket-state')).trim(), 'Waiting for a first answer');
   assert.ok(!CJK.test(await buyer.textContent('main')), 'English throughout');
@@ -459,6 +482,7 @@ test('a support ticket, in English: opened, answered, answered back, resolved, r
   await agent.goto(`${base}/desk/tickets`);
   await noHorizontalScroll(agent);
   await submitAndWait(agent, `a[href="/tickets/${ticketNo}"]`);
+  assert.equal(await agent.locator('.thread .attachments a').count(), 1, 'the agent sees the file');
   await agent.fill('#reply-text', 'Bank card refunds take 1–3 business days; we are checking with the bank.');
   await submitAndWait(agent, 'form[action$="/write"] button[type=submit]');
   // chen's account is in Chinese: the state is read from its class.
@@ -479,6 +503,53 @@ test('a support ticket, in English: opened, answered, answered back, resolved, r
   assert.equal((await buyer.textContent('#ticket-state')).trim(), 'Waiting for support');
   assert.ok(!CJK.test(await buyer.textContent('main')), 'English throughout');
   await buyer.screenshot({ path: path.join(shots, 'ticket-phone.png'), fullPage: true });
+  // Resolved again: it closes when its time to reopen is over (the last test moves the clock).
+  await agent.reload();
+  await submitAndWait(agent, 'form[action$="/resolve"] button');
+  await buyer.reload();
+  assert.equal((await buyer.textContent('#ticket-state')).trim(), 'Resolved');
+  resolvedTicket = ticketNo;
+});
+
+test('the support pages have no serious or critical accessibility problems (axe-core)', async () => {
+  const buyer = await newPage(PHONE, 'en');
+  await login(buyer, 'emma');
+  assert.ok(resolvedTicket, 'the support ticket test left one');
+  const found = [];
+  for (const p of ['/tickets', '/tickets/new', `/tickets/${resolvedTicket}`, '/orders', '/notifications']) {
+    await buyer.goto(base + p);
+    found.push(...(await axeViolations(buyer)).map((v) => `${p}: ${v}`));
+  }
+  await buyer.goto(`${base}/applications`);
+  await submitAndWait(buyer, 'a[href^="/applications/RF-"] >> nth=0');
+  found.push(...(await axeViolations(buyer)).map((v) => `${buyer.url()}: ${v}`));
+  const desk = await newPage(DESKTOP, 'en');
+  await login(desk, 'chen');
+  for (const p of ['/desk/tickets', `/tickets/${resolvedTicket}`, '/desk']) {
+    await desk.goto(base + p);
+    found.push(...(await axeViolations(desk)).map((v) => `${p} (staff): ${v}`));
+  }
+  assert.deepEqual(found, []);
+});
+
+test('an information request answered with a file, in English', async () => {
+  const buyer = await newPage(PHONE, 'en');
+  await login(buyer, 'emma');
+  await buyer.goto(`${base}/orders`);
+  await submitAndWait(buyer, 'li[data-awaiting="info_requested"] a');
+  assert.equal(await stateOf(buyer), 'state-info_requested');
+  const held = await buyer.locator('.files li').count();
+  await buyer.fill('#supplement-text', 'The screenshot from the deadline is attached.');
+  await buyer.setInputFiles('#supplement-files', { name: 'likes-at-deadline.png', mimeType: 'image/png', buffer: PNG });
+  await buyer.selectOption('#supplement-kind', 'delivery_progress');
+  await submitAndWait(buyer, '#supplement button');
+  assert.match(buyer.url(), /\?done=supplement$/);
+  assert.equal(await stateOf(buyer), 'state-in_review', 'back with the reviewer who asked');
+  assert.equal(await buyer.locator('.files li').count(), held + 1, 'the file is the application\'s evidence');
+  assert.ok((await buyer.textContent('.files')).includes('likes-at-deadline.png'));
+  const cjk = (await visibleWords(buyer)).match(new RegExp(CJK.source + '.{0,20}', 'g'));
+  assert.equal(cjk, null, `still shows ${cjk}`);
+  await noHorizontalScroll(buyer);
 });
 
 test('an application nobody reviews in time is marked overdue, for staff and for the buyer', async () => {
@@ -504,4 +575,20 @@ test('an application nobody reviews in time is marked overdue, for staff and for
   assert.ok(await buyer.isVisible('.badge.overdue'), "the buyer sees that the platform is late");
   // Review deadlines fall at the end of a business day: shown as 24:00 of that day, with the zone.
   assert.match(await buyer.textContent('main'), /\d{4}年\d{1,2}月\d{1,2}日 24:00（北京时间）/);
+});
+
+test('a resolved ticket closes once its time to reopen is over', async () => {
+  assert.ok(resolvedTicket, 'the support ticket test left one resolved');
+  // The clock moved three weeks in the test before; moving it wakes the job that closes.
+  const buyer = await newPage(PHONE, 'en');
+  await login(buyer, 'emma');
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    await buyer.goto(`${base}/tickets/${resolvedTicket}`);
+    const state = (await buyer.textContent('#ticket-state')).trim();
+    if (state === 'Closed') break;
+    assert.ok(Date.now() < deadline, `${resolvedTicket} is still ${state}`);
+    await buyer.waitForTimeout(200);
+  }
+  assert.equal(await buyer.locator('form[action$="/reopen"]').count(), 0, 'a closed ticket is not reopened');
 });

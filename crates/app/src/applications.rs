@@ -236,6 +236,16 @@ impl App {
         self.buyer_step(no, buyer, |a, who, now, cal| a.supplement(who, message, now, cal)).await
     }
 
+    /// Whether `buyer` may answer with `message` now, decided as [`App::supplement`] would
+    /// and writing nothing (an answer with files checks before it attaches them).
+    pub async fn may_supplement(&self, no: &ApplicationRef, buyer: &User, message: &str) -> Result<Application> {
+        let calendar = self.store.calendar().await?;
+        let a = self.application_for(no, buyer).await?;
+        own(&a, buyer)?;
+        a.supplement(&actor(buyer), message, self.now(), &calendar)?;
+        Ok(a)
+    }
+
     async fn buyer_step(
         &self,
         no: &ApplicationRef,

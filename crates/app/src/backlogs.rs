@@ -16,6 +16,8 @@ pub enum WorkQueue {
     Sessions,
     /// Resolved tickets due to close.
     Tickets,
+    /// Buyers' usage counters of windows that ended.
+    Usage,
     /// The sandbox gateway's refunds due to settle or to be called back.
     Sandbox,
     /// Notifications whose e-mail is undecided, and e-mails due.
@@ -35,6 +37,7 @@ impl App {
             WorkQueue::Payouts => s.payout_backlog(now).await?,
             WorkQueue::Sessions => s.session_backlog(now).await?,
             WorkQueue::Tickets => s.ticket_backlog(now).await?,
+            WorkQueue::Usage => s.usage_backlog(now).await?,
             WorkQueue::Sandbox => s.sandbox_backlog(now).await?,
             WorkQueue::Mail => s.mail_backlog(now).await?,
             WorkQueue::Webhooks => s.webhook_backlog(now).await?,

@@ -23,7 +23,7 @@ mod webhooks;
 
 pub use applications::{ApplicationDetail, ApplicationView};
 pub use backlogs::WorkQueue;
-pub use cases::Case;
+pub use cases::{Case, CaseThread};
 pub use clock::Clock;
 pub use notifications::{MAIL_LEASE, MailOutcome};
 pub use orders::OrderSummary;
@@ -33,8 +33,8 @@ pub use redress_store::{
     MAX_LIMIT, NewUser, Notification, OutgoingMail, Page, PageRequest, QueueFilter, QueueItem, StoreError,
     TimelineEntry, UNREAD_CAP, Upserted, User,
 };
+pub use redress_store::{Attachments, Carrying, MessageFile, Quota, StoredFile, Thread, TicketFilter, TicketsOf};
 pub use redress_store::{Endpoint, HookAttempt, MailRecord, OutgoingHook, REPLAY_BATCH, Replayed};
-pub use redress_store::{TicketFilter, TicketsOf};
 pub use tickets::{SupportSettings, TicketDetail};
 pub use webhooks::{HOOK_LEASE, HookAnswer};
 
@@ -74,12 +74,20 @@ pub struct App {
     pub blobs: redress_blobs::Blobs,
     clock: Clock,
     payouts_due: Arc<tokio::sync::Notify>,
+    clock_moved: Arc<tokio::sync::Notify>,
     support: tickets::SupportSettings,
 }
 
 impl App {
     pub fn new(store: Store, blobs: redress_blobs::Blobs, clock: Clock) -> App {
-        App { store, blobs, clock, payouts_due: Default::default(), support: Default::default() }
+        App {
+            store,
+            blobs,
+            clock,
+            payouts_due: Default::default(),
+            clock_moved: Default::default(),
+            support: Default::default(),
+        }
     }
 
     /// The same, promising tickets as `support` says.
@@ -103,6 +111,12 @@ impl App {
     /// second, for other servers' work).
     pub fn payouts_due(&self) -> Arc<tokio::sync::Notify> {
         self.payouts_due.clone()
+    }
+
+    /// Notified when a test fixture's manual clock is moved: jobs whose work comes due with
+    /// time alone (closing resolved tickets) look at once instead of at their next tick.
+    pub fn clock_moved(&self) -> Arc<tokio::sync::Notify> {
+        self.clock_moved.clone()
     }
 
     fn wrote_payout(&self) {

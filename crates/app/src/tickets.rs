@@ -9,8 +9,11 @@ use redress_domain::access::{Permission, may};
 use redress_domain::application::Role;
 use redress_domain::calendar::shanghai_date;
 use redress_domain::ids::{TicketNo, Username};
+use redress_domain::limits::AbuseLimits;
 use redress_domain::ticket::{DEFAULT_CLOSE_AFTER, Message, NewTicket, Targets, Ticket, TicketChange, TicketError};
-use redress_store::{Page, PageRequest, StoreError, TicketFilter, TicketsOf, User};
+use redress_store::{
+    Attachments, Carrying, MessageFile, Page, PageRequest, Quota, StoreError, TicketFilter, TicketsOf, User,
+};
 
 /// How tickets are promised: the service-level targets and how long a resolved ticket may
 /// be reopened.
@@ -18,11 +21,17 @@ use redress_store::{Page, PageRequest, StoreError, TicketFilter, TicketsOf, User
 pub struct SupportSettings {
     pub targets: Targets,
     pub close_after: SignedDuration,
+    /// What a buyer may open and write.
+    pub limits: AbuseLimits,
 }
 
 impl Default for SupportSettings {
     fn default() -> SupportSettings {
-        SupportSettings { targets: Targets::default(), close_after: DEFAULT_CLOSE_AFTER }
+        SupportSettings {
+            targets: Targets::default(),
+            close_after: DEFAULT_CLOSE_AFTER,
+            limits: AbuseLimits::default(),
+        }
     }
 }
 
@@ -31,6 +40,8 @@ impl Default for SupportSettings {
 pub struct TicketDetail {
     pub ticket: Ticket,
     pub thread: Page<Message>,
+    /// The files of the page's messages.
+    pub files: Vec<MessageFile>,
     /// Whether the thread includes staff's notes.
     pub with_notes: bool,
 }
@@ -40,8 +51,8 @@ const NUMBER_ATTEMPTS: usize = 8;
 
 impl App {
     /// Opens a ticket for `buyer`, on their own order or application if one is named (anyone
-    /// else's is not found).
-    pub async fn open_ticket(&self, buyer: &User, mut input: NewTicket) -> Result<Ticket> {
+    /// else's is not found), with `files` on its first message.
+    pub async fn open_ticket(&self, buyer: &User, mut input: NewTicket, files: Option<Attachments>) -> Result<Ticket> {
         if buyer.role != Role::Buyer {
             return Err(TicketError::BuyerOnly.into());
         }
@@ -56,15 +67,21 @@ impl App {
             }
         }
         let calendar = self.store.calendar().await?;
+        let mut files = files;
         for _ in 0..NUMBER_ATTEMPTS {
             let now = self.now_ms();
             let no = TicketNo::generate(shanghai_date(now), &mut rand::rng());
             let (t, first) = Ticket::open(no, buyer.username.clone(), &input, &self.support().targets, now)?;
-            match self.store.insert_ticket(t.clone(), first, t.queue_key(&calendar)).await {
-                Ok(()) => return Ok(t),
-                Err(StoreError::Exists("ticket_no")) => continue,
-                Err(e) => return Err(e.into()),
+            // The number is checked before anything is written: a taken one is drawn again
+            // with the files still in hand.
+            if self.store.ticket_exists(&t.no).await? {
+                continue;
             }
+            let carry = self.carrying(buyer, files.take(), true, now);
+            return match self.store.insert_ticket(t.clone(), first, t.queue_key(&calendar), carry).await {
+                Ok(()) => Ok(t),
+                Err(e) => Err(e.into()),
+            };
         }
         Err(StoreError::Exists("ticket_no").into())
     }
@@ -80,13 +97,44 @@ impl App {
         let ticket = self.ticket_for(no, viewer).await?;
         let with_notes = may(viewer.role, Permission::SeeInternalNotes);
         let thread = self.store.thread(ticket.no.as_str(), with_notes, page).await?;
-        Ok(TicketDetail { ticket, thread, with_notes })
+        Ok(TicketDetail { ticket, thread: thread.messages, files: thread.files, with_notes })
     }
 
-    /// `who` writes on a ticket: the buyer a message, staff a reply or (`internal`) a note.
-    pub async fn write_ticket(&self, no: &TicketNo, who: &User, text: &str, internal: bool) -> Result<Ticket> {
+    /// File `id` of ticket `no`'s thread, if `viewer` sees its message.
+    pub async fn ticket_file(&self, no: &TicketNo, id: &str, viewer: &User) -> Result<MessageFile> {
+        let t = self.ticket_for(no, viewer).await?;
+        let with_notes = may(viewer.role, Permission::SeeInternalNotes);
+        Ok(self.store.message_file(t.no.as_str(), id, with_notes).await?)
+    }
+
+    /// `who` writes on a ticket: the buyer a message, staff a reply or (`internal`) a note,
+    /// with `files` on it.
+    pub async fn write_ticket(
+        &self,
+        no: &TicketNo,
+        who: &User,
+        (text, internal): (&str, bool),
+        files: Option<Attachments>,
+    ) -> Result<Ticket> {
         let s = self.support();
-        self.change_ticket(no, who, |t, now| t.write(&actor(who), text, internal, &s.targets, s.close_after, now)).await
+        let decide = |t: &Ticket, now| t.write(&actor(who), text, internal, &s.targets, s.close_after, now);
+        self.change_ticket_with(no, who, decide, Some(files)).await
+    }
+
+    /// What `who` writing a message (opening a ticket, if `opening`) with `files` carries:
+    /// the files, and a buyer's use counted against the limits.
+    pub(crate) fn carrying(&self, who: &User, files: Option<Attachments>, opening: bool, now: Timestamp) -> Carrying {
+        let quota = (who.role == Role::Buyer).then(|| {
+            let bytes = files.as_ref().map_or(0, |f| f.files.iter().map(|f| f.size).sum());
+            let l = self.support().limits;
+            Quota {
+                subject: who.username.to_string(),
+                uses: if opening { l.opening(bytes, now) } else { l.writing(bytes, now) },
+                open_tickets: opening.then_some(l),
+                now,
+            }
+        });
+        Carrying { files, quota }
     }
 
     /// Staff resolve a ticket: answered, or (`spam`) put aside and closed.
@@ -132,7 +180,8 @@ impl App {
         for t in due {
             // A row the rule will not close (never written so by Redress) holds up no other.
             let Ok(change) = t.close(now) else { continue };
-            match self.store.save_ticket(change, ("system".into(), Role::System), None, Vec::new()).await {
+            let system = ("system".into(), Role::System);
+            match self.store.save_ticket(change, system, (None, Carrying::default()), Vec::new()).await {
                 Ok(_) => closed += 1,
                 // Reopened (or closed by another server) meanwhile.
                 Err(StoreError::Conflict) => {}
@@ -201,12 +250,27 @@ impl App {
         who: &User,
         decide: impl FnOnce(&Ticket, Timestamp) -> Result<TicketChange, TicketError>,
     ) -> Result<Ticket> {
+        self.change_ticket_with(no, who, decide, None).await
+    }
+
+    /// One change; `message`: it writes a message, carrying these files.
+    async fn change_ticket_with(
+        &self,
+        no: &TicketNo,
+        who: &User,
+        decide: impl FnOnce(&Ticket, Timestamp) -> Result<TicketChange, TicketError>,
+        message: Option<Option<Attachments>>,
+    ) -> Result<Ticket> {
         let calendar = self.store.calendar().await?;
         let t = self.ticket_for(no, who).await?;
         let now = self.now_ms();
         let change = decide(&t, now)?;
         let key = change.next.queue_key(&calendar);
         let notices = redress_domain::notify::ticket_notices(&change.next, &change.entries, &actor(who), now);
-        Ok(self.store.save_ticket(change, (who.username.to_string(), who.role), key, notices).await?)
+        let carry = match message {
+            Some(files) => self.carrying(who, files, false, now),
+            None => Carrying::default(),
+        };
+        Ok(self.store.save_ticket(change, (who.username.to_string(), who.role), (key, carry), notices).await?)
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::CaseError;
 use redress_domain::casefile::{
-    AUDIT_PATH, AuditProof, FORMAT, MANIFEST_PATH, Manifest, ManifestFile, Mismatch, check,
+    AUDIT_PATH, AuditProof, FORMAT, MANIFEST_PATH, Manifest, ManifestFile, MessageRef, Mismatch, check,
 };
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -49,7 +49,13 @@ impl<W: Write + Seek> CaseWriter<W> {
         }
     }
 
-    fn put(&mut self, path: String, bytes: &[u8], deflate: bool, evidence_seq: Option<i64>) -> Result<(), CaseError> {
+    fn put(
+        &mut self,
+        path: String,
+        bytes: &[u8],
+        deflate: bool,
+        (evidence_seq, message): (Option<i64>, Option<MessageRef>),
+    ) -> Result<(), CaseError> {
         let method = if deflate { CompressionMethod::Deflated } else { CompressionMethod::Stored };
         let options = SimpleFileOptions::default()
             .compression_method(method)
@@ -62,6 +68,7 @@ impl<W: Write + Seek> CaseWriter<W> {
             sha256: hex::encode(Sha256::digest(bytes)),
             size: bytes.len() as u64,
             evidence_seq,
+            message,
         });
         Ok(())
     }
@@ -69,18 +76,31 @@ impl<W: Write + Seek> CaseWriter<W> {
     /// An evidence file, as `evidence/NN-name`. Returns its path in the archive.
     pub fn add_evidence(&mut self, evidence_seq: i64, filename: &str, bytes: &[u8]) -> Result<String, CaseError> {
         let path = format!("evidence/{evidence_seq:02}-{}", safe_name(filename));
-        self.put(path.clone(), bytes, false, Some(evidence_seq))?;
+        self.put(path.clone(), bytes, false, (Some(evidence_seq), None))?;
+        Ok(path)
+    }
+
+    /// A file on message `seq` of `thread`, as `messages/THREAD/NNN-name` (`n`: its place
+    /// among the message's files, so two of one name stay apart). Returns its path.
+    pub fn add_message_file(
+        &mut self,
+        (thread, seq, n): (&str, i64, usize),
+        filename: &str,
+        bytes: &[u8],
+    ) -> Result<String, CaseError> {
+        let path = format!("messages/{}/{seq:03}-{n}-{}", safe_name(thread), safe_name(filename));
+        self.put(path.clone(), bytes, false, (None, Some(MessageRef { thread: thread.to_owned(), seq })))?;
         Ok(path)
     }
 
     pub fn add_report(&mut self, pdf: &[u8]) -> Result<(), CaseError> {
-        self.put(REPORT_PATH.to_owned(), pdf, true, None)
+        self.put(REPORT_PATH.to_owned(), pdf, true, (None, None))
     }
 
     pub fn add_audit(&mut self, proof: &AuditProof) -> Result<(), CaseError> {
         let json = serde_json::to_vec_pretty(proof)
             .map_err(|e| CaseError::Malformed { path: AUDIT_PATH, why: e.to_string() })?;
-        self.put(AUDIT_PATH.to_owned(), &json, true, None)
+        self.put(AUDIT_PATH.to_owned(), &json, true, (None, None))
     }
 
     /// Writes the manifest and the archive's directory.
@@ -201,6 +221,7 @@ mod tests {
         let e = Entry::link(GENESIS, 1, 1, "evidence", NO, 1, digest_of(&body.to_string()));
         let proof = AuditProof {
             application_no: NO.into(),
+            tickets: Vec::new(),
             chain_head: ChainHead { seq: 1, hash: e.hash.clone() },
             entries: vec![e],
             records: [(1, body.to_string())].into(),

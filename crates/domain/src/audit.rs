@@ -33,15 +33,23 @@ pub fn digest_of(record: &str) -> String {
 pub const EVIDENCE_SEQ_FIELD: usize = 2;
 pub const EVIDENCE_SHA256_FIELD: usize = 3;
 
+/// In a message record (the columns of a thread's message that never change, as a JSON
+/// array), the positions of its thread, its number and its files' SHA-256s (comma-separated).
+pub const MESSAGE_THREAD_FIELD: usize = 0;
+pub const MESSAGE_SEQ_FIELD: usize = 1;
+pub const MESSAGE_FILES_FIELD: usize = 7;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     /// 1, 2, 3… without gaps.
     pub seq: i64,
     /// When it was chained (epoch ms, UTC).
     pub at_ms: i64,
-    /// What it records: `event` (a timeline event); `evidence` later.
+    /// What it records: `event` (a timeline event), `evidence` (a file) or `message` (a
+    /// thread's message).
     pub kind: String,
-    /// The application it belongs to.
+    /// The application it belongs to (for a message, its thread: an application's or a
+    /// ticket's number).
     pub subject: String,
     /// Which of the subject's things (for an event, its timeline sequence number).
     pub ref_seq: i64,

@@ -46,11 +46,25 @@ pub struct ManifestFile {
     /// For an evidence file: its number within the application (the audit entry's `ref_seq`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence_seq: Option<i64>,
+    /// For a file on a message: the message (its entry's subject and `ref_seq`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<MessageRef>,
+}
+
+/// A message of a thread: an application's or a ticket's number, and its number in it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct MessageRef {
+    pub thread: String,
+    pub seq: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditProof {
     pub application_no: String,
+    /// The tickets about the application whose messages the case holds: their entries belong
+    /// to the case too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tickets: Vec<String>,
     /// The case's entries, in chain order.
     pub entries: Vec<Entry>,
     /// The records the entries vouch for, by the entry's `seq`, where the reader may see them.
@@ -87,7 +101,7 @@ pub enum Mismatch {
         expected: u64,
         found: u64,
     },
-    /// An entry of another application.
+    /// An entry of another application (or of a ticket not about it).
     ForeignEntry {
         seq: i64,
         subject: String,
@@ -112,7 +126,7 @@ pub enum Mismatch {
     EntryRecord {
         seq: i64,
     },
-    /// An evidence file no entry vouches for.
+    /// An evidence file (or a message's file) no entry vouches for.
     Unvouched {
         path: String,
     },
@@ -203,8 +217,10 @@ pub fn check(manifest: &Manifest, proof: &AuditProof, found: &BTreeMap<String, (
     // The entries: the case's own, each hashing to itself, in order, linked where adjacent.
     let mut prev: Option<&Entry> = None;
     let mut vouched: BTreeMap<i64, (i64, String)> = BTreeMap::new();
+    // A message's entry vouches for its files: (thread, number) → (entry, SHA-256s).
+    let mut on_messages: BTreeMap<MessageRef, (i64, Vec<String>)> = BTreeMap::new();
     for e in &proof.entries {
-        if e.subject != proof.application_no {
+        if e.subject != proof.application_no && !proof.tickets.contains(&e.subject) {
             out.push(Mismatch::ForeignEntry { seq: e.seq, subject: e.subject.clone() });
         }
         if e.expected_hash() != e.hash {
@@ -227,6 +243,14 @@ pub fn check(manifest: &Manifest, proof: &AuditProof, found: &BTreeMap<String, (
                     vouched.insert(evidence_seq, (e.seq, sha));
                 }
                 _ => out.push(Mismatch::EntryRecord { seq: e.seq }),
+            }
+        } else if e.kind == "message"
+            && let Some((at, shas)) = given.and_then(message_files_of)
+        {
+            if at.thread == e.subject && at.seq == e.ref_seq {
+                on_messages.insert(at, (e.seq, shas));
+            } else {
+                out.push(Mismatch::EntryRecord { seq: e.seq });
             }
         }
         prev = Some(e);
@@ -259,7 +283,33 @@ pub fn check(manifest: &Manifest, proof: &AuditProof, found: &BTreeMap<String, (
             out.push(Mismatch::EvidenceMissing { seq: *seq, evidence_seq: *evidence_seq });
         }
     }
+    // A message's files against the message's entry.
+    for f in &manifest.files {
+        let Some(at) = &f.message else { continue };
+        let file_sha = found.get(&f.path).map(|(s, _)| s.clone()).unwrap_or_else(|| f.sha256.clone());
+        match on_messages.get(at) {
+            None => out.push(Mismatch::Unvouched { path: f.path.clone() }),
+            Some((seq, shas)) if !shas.contains(&file_sha) => out.push(Mismatch::Vouched {
+                seq: *seq,
+                path: f.path.clone(),
+                entry_sha256: shas.join(","),
+                file_sha256: file_sha,
+            }),
+            Some(_) => {}
+        }
+    }
     out
+}
+
+/// A message entry's record: the message, and its files' SHA-256s.
+fn message_files_of(body: &str) -> Option<(MessageRef, Vec<String>)> {
+    use crate::audit::{MESSAGE_FILES_FIELD, MESSAGE_SEQ_FIELD, MESSAGE_THREAD_FIELD};
+    let fields: Vec<serde_json::Value> = serde_json::from_str(body).ok()?;
+    let thread = fields.get(MESSAGE_THREAD_FIELD)?.as_str()?.to_owned();
+    let seq = fields.get(MESSAGE_SEQ_FIELD)?.as_i64()?;
+    let files = fields.get(MESSAGE_FILES_FIELD)?.as_str()?;
+    let shas = files.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    Some((MessageRef { thread, seq }, shas))
 }
 
 /// An evidence entry's record: (the file's number, its SHA-256).
@@ -304,12 +354,19 @@ mod tests {
             entries.push(e);
         }
         let head = ChainHead { seq: 7, hash: prev };
-        let proof = AuditProof { application_no: NO.into(), entries: entries.split_off(4), records, chain_head: head };
+        let proof = AuditProof {
+            application_no: NO.into(),
+            tickets: Vec::new(),
+            entries: entries.split_off(4),
+            records,
+            chain_head: head,
+        };
         let file = |path: &str, sha: &str, n: Option<i64>| ManifestFile {
             path: path.into(),
             sha256: sha.into(),
             size: 3,
             evidence_seq: n,
+            message: None,
         };
         let manifest = Manifest {
             format: FORMAT.into(),
@@ -431,5 +488,44 @@ mod tests {
         let (m, mut p, found) = case();
         p.chain_head.seq = 6;
         assert_eq!(check(&m, &p, &found), vec![Mismatch::Head { seq: 6 }]);
+    }
+
+    #[test]
+    fn a_tickets_message_vouches_for_its_files_and_a_stranger_ticket_is_foreign() {
+        const TK: &str = "TK-20261125-ABCDEF";
+        let (mut m, mut p, mut found) = case();
+        let last = p.entries.last().cloned().expect("an entry");
+        let record = serde_json::json!([TK, 2, "message", "alice", "buyer", "ab", 9, "cc,dd"]).to_string();
+        let e = Entry::link(&last.hash, last.seq + 1, 2000, "message", TK, 2, digest_of(&record));
+        p.chain_head = ChainHead { seq: e.seq, hash: e.hash.clone() };
+        p.records.insert(e.seq, record);
+        p.entries.push(e);
+        let on = |path: &str, sha: &str| ManifestFile {
+            path: path.into(),
+            sha256: sha.into(),
+            size: 3,
+            evidence_seq: None,
+            message: Some(MessageRef { thread: TK.into(), seq: 2 }),
+        };
+        m.files.push(on("messages/TK/002-1-a.png", "cc"));
+        found.insert("messages/TK/002-1-a.png".into(), ("cc".into(), 3));
+        assert_eq!(
+            check(&m, &p, &found),
+            vec![Mismatch::ForeignEntry { seq: 8, subject: TK.into() }],
+            "a ticket the case does not name"
+        );
+        p.tickets.push(TK.into());
+        assert_eq!(check(&m, &p, &found), vec![], "its file vouched for by its message");
+        m.files.push(on("messages/TK/002-2-b.png", "ee"));
+        found.insert("messages/TK/002-2-b.png".into(), ("ee".into(), 3));
+        assert_eq!(
+            check(&m, &p, &found),
+            vec![Mismatch::Vouched {
+                seq: 8,
+                path: "messages/TK/002-2-b.png".into(),
+                entry_sha256: "cc,dd".into(),
+                file_sha256: "ee".into()
+            }]
+        );
     }
 }

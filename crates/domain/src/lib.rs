@@ -11,6 +11,7 @@ pub mod entitlement;
 mod enums;
 pub mod evidence;
 pub mod ids;
+pub mod limits;
 pub mod money;
 pub mod notify;
 pub mod order;

@@ -639,7 +639,7 @@ mod tests {
         assert!(queued.windows(2).all(|w| w[0].1 <= w[1].1), "by queue key");
         let (t, _) = &queued[0];
         let thread = store.thread(t.no.as_str(), true, &redress_store::PageRequest::first(10)).await.expect("thread");
-        assert_eq!(thread.items.first().and_then(|m| m.body.as_deref()), Some("退款进度如何？"));
+        assert_eq!(thread.messages.items.first().and_then(|m| m.body.as_deref()), Some("退款进度如何？"));
         assert!(store.user(t.buyer.as_str()).await.is_ok(), "a generated buyer's ticket");
     }
 }

@@ -360,7 +360,7 @@ pub async fn load(store: &Store, blobs: redress_blobs::Blobs, now: Timestamp) ->
         };
         let buyer = buyer.clone();
         at(t);
-        async move { anyhow::Ok(app.open_ticket(&buyer, input).await?) }
+        async move { anyhow::Ok(app.open_ticket(&buyer, input, None).await?) }
     };
     use redress_domain::ticket::Category as C;
     // Open, near its first-answer deadline (asked 20 hours ago; 24 are promised).
@@ -387,8 +387,8 @@ pub async fn load(store: &Store, blobs: redress_blobs::Blobs, now: Timestamp) ->
     app.write_ticket(
         &t.no,
         &chen,
-        "截图请包含订单号、下单时间和截止时的数量，最好带系统时间。您是用手机还是电脑？",
-        false,
+        ("截图请包含订单号、下单时间和截止时的数量，最好带系统时间。您是用手机还是电脑？", false),
+        None,
     )
     .await?;
     // Waiting on staff: zhao answered, with a note between colleagues.
@@ -402,11 +402,11 @@ pub async fn load(store: &Store, blobs: redress_blobs::Blobs, now: Timestamp) ->
     )
     .await?;
     at(ago(now, 24 * 3 - 2));
-    app.write_ticket(&t.no, &chen, "已为您查询，银行卡退款一般 1–3 个工作日到账，请再等等。", false).await?;
+    app.write_ticket(&t.no, &chen, ("已为您查询，银行卡退款一般 1–3 个工作日到账，请再等等。", false), None).await?;
     at(ago(now, 24 * 3 - 3));
-    app.write_ticket(&t.no, &chen, "内部：已向渠道查询该笔退款的状态。", true).await?;
+    app.write_ticket(&t.no, &chen, ("内部：已向渠道查询该笔退款的状态。", true), None).await?;
     at(ago(now, 5));
-    app.write_ticket(&t.no, &zhao, "还是没有到账，麻烦再查一下。", false).await?;
+    app.write_ticket(&t.no, &zhao, ("还是没有到账，麻烦再查一下。", false), None).await?;
     // Resolved (English), may still be reopened.
     let t = ticket(
         &emma,
@@ -421,8 +421,8 @@ pub async fn load(store: &Store, blobs: redress_blobs::Blobs, now: Timestamp) ->
     app.write_ticket(
         &t.no,
         &chen,
-        "Within 24 hours of payment, if delivery has not started; see the help page for the terms.",
-        false,
+        ("Within 24 hours of payment, if delivery has not started; see the help page for the terms.", false),
+        None,
     )
     .await?;
     at(ago(now, 24 * 2));
@@ -430,7 +430,7 @@ pub async fn load(store: &Store, blobs: redress_blobs::Blobs, now: Timestamp) ->
     // Closed: resolved two weeks ago, its week to reopen over.
     let t = ticket(&zhao, C::Account, "修改绑定手机号", "想换一个接收通知的手机号。", None, ago(now, 24 * 15)).await?;
     at(ago(now, 24 * 15 - 1));
-    app.write_ticket(&t.no, &chen, "手机号由商户系统同步，请在商户平台的个人资料里修改。", false).await?;
+    app.write_ticket(&t.no, &chen, ("手机号由商户系统同步，请在商户平台的个人资料里修改。", false), None).await?;
     at(ago(now, 24 * 14));
     app.resolve_ticket(&t.no, &chen, false).await?;
 

@@ -129,6 +129,7 @@ impl Jobs {
             Arc::new(Payouts { state: state.clone(), lease: payout_lease }),
             Arc::new(Sessions { state: state.clone() }),
             Arc::new(Tickets { state: state.clone() }),
+            Arc::new(Usage { state: state.clone() }),
             Arc::new(Mail { state: state.clone(), mailer }),
             Arc::new(Webhooks { state: state.clone() }),
         ];
@@ -439,8 +440,47 @@ impl Job for Tickets {
         TICKET_CLOSE_BATCH
     }
 
+    fn wake(&self) -> Option<Arc<Notify>> {
+        Some(self.state.app.clock_moved())
+    }
+
     fn pass(&self) -> Pass<'_> {
         Box::pin(async move { Ok(self.state.app.close_resolved_tickets(TICKET_CLOSE_BATCH as i64).await?) })
+    }
+}
+
+/// Forgets buyers' usage counters whose window ended (an index seek on `window_end`, a batch
+/// at a time): what counts against the limits is only ever the current minute and day.
+struct Usage {
+    state: AppState,
+}
+
+/// Counters forgotten per pass at most.
+const USAGE_BATCH: usize = 1000;
+
+impl Job for Usage {
+    fn name(&self) -> &'static str {
+        "limits"
+    }
+
+    fn queue(&self) -> WorkQueue {
+        WorkQueue::Usage
+    }
+
+    fn lane(&self) -> Lane {
+        Lane::Housekeeping
+    }
+
+    fn batch(&self) -> usize {
+        USAGE_BATCH
+    }
+
+    fn pass(&self) -> Pass<'_> {
+        Box::pin(async move {
+            let app = &self.state.app;
+            let n = app.store.forget_usage(app.now(), USAGE_BATCH as i64).await?;
+            Ok(usize::try_from(n).unwrap_or(usize::MAX))
+        })
     }
 }
 

@@ -1,9 +1,10 @@
 //! The audit chain in the database (rules in `redress_domain::audit`).
 //!
-//! Timeline events and evidence rows are written by their own transactions; a chainer then
-//! appends every one not yet in the chain, in the order they happened, as entries of
-//! `audit_log` (kind `event` or `evidence`; a draft's files only once it is submitted, since a
-//! draft and its files may be discarded). Only one chainer appends at a time — on PostgreSQL a transaction-scoped
+//! Timeline events, evidence rows and the messages of threads (a ticket's, an application's)
+//! are written by their own transactions; a chainer then appends every one not yet in the
+//! chain, in the order they happened, as entries of `audit_log` (kind `event`, `evidence` or
+//! `message`; a draft's files only once it is submitted, since a draft and its files may be
+//! discarded). Only one chainer appends at a time — on PostgreSQL a transaction-scoped
 //! advisory lock serialises the instances, on SQLite the single write connection does — and
 //! `seq` is the primary key while what an entry vouches for is unique, so two writers can
 //! never fork the chain: the second would fail and retry on the new head. `serve` runs the
@@ -118,6 +119,20 @@ fn aliased_from(fields: &[(&str, Col)], source: impl Fn(&str) -> String, prefix:
     fields.iter().map(|(f, _)| format!("{} AS {prefix}{f}", source(f))).collect::<Vec<_>>().join(", ")
 }
 
+/// Every column of a message row that never changes, in table order, and its files' SHA-256s
+/// (`files`): the text is vouched for by its digest, so a redaction, which empties the text
+/// and keeps the digest, leaves the record as it was chained.
+const MESSAGE_FIELDS: &[(&str, Col)] = &[
+    ("thread", Col::Text),
+    ("seq", Col::Int),
+    ("kind", Col::Text),
+    ("author", Col::Text),
+    ("author_role", Col::Text),
+    ("body_sha256", Col::Text),
+    ("at", Col::Int),
+    ("files", Col::Text),
+];
+
 /// Where an evidence record's field is read: the row `v`, except the application's number,
 /// which is its application's (`ap`). Files are filed under the application's stable id since
 /// migration 6; the chain names them by number, as it did when they were filed under it.
@@ -126,16 +141,19 @@ fn evidence_source(field: &str) -> String {
 }
 
 /// Entries of `audit_log a`, each beside the record it vouches for (columns prefixed `e_` for
-/// an event, `v_` for evidence; NULL where gone): add the WHERE and the order.
+/// an event, `v_` for evidence, `m_` for a message; NULL where gone): add the WHERE and the
+/// order.
 static WITH_RECORDS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
-        "SELECT a.seq, a.at, a.kind, a.subject, a.ref_seq, a.body, a.prev_hash, a.hash, {}, {}
+        "SELECT a.seq, a.at, a.kind, a.subject, a.ref_seq, a.body, a.prev_hash, a.hash, {}, {}, {}
          FROM audit_log a
          LEFT JOIN application_events e ON a.kind = 'event' AND e.application_no = a.subject AND e.seq = a.ref_seq
          LEFT JOIN applications ap ON a.kind = 'evidence' AND ap.no = a.subject
-         LEFT JOIN evidence v ON v.application_id = ap.id AND v.seq = a.ref_seq",
+         LEFT JOIN evidence v ON v.application_id = ap.id AND v.seq = a.ref_seq
+         LEFT JOIN messages m ON a.kind = 'message' AND m.thread = a.subject AND m.seq = a.ref_seq",
         aliased(EVENT_FIELDS, "e", "e_"),
         aliased_from(EVIDENCE_FIELDS, evidence_source, "v_"),
+        aliased(MESSAGE_FIELDS, "m", "m_"),
     )
 });
 
@@ -146,6 +164,7 @@ fn entry_with_record(row: &AnyRow) -> Result<(Entry, Option<String>), StoreError
     let record = match entry.kind.as_str() {
         "event" if found("e_application_no")? => Some(record(row, EVENT_FIELDS, "e_")?),
         "evidence" if found("v_id")? => Some(record(row, EVIDENCE_FIELDS, "v_")?),
+        "message" if found("m_thread")? => Some(record(row, MESSAGE_FIELDS, "m_")?),
         _ => None,
     };
     Ok((entry, record))
@@ -217,18 +236,21 @@ const SWEEP_EVERY_MS: i64 = 60_000;
 pub(crate) struct Marks {
     events: Option<i64>,
     evidence: Option<i64>,
+    messages: Option<i64>,
     last_sweep: Option<i64>,
 }
 
 impl Marks {
-    /// Where this read starts, per kind.
-    fn from(&mut self, now: i64) -> (i64, i64) {
+    /// Where this read starts, per kind (events, evidence, messages).
+    fn from(&mut self, now: i64) -> (i64, i64, i64) {
         if self.last_sweep.is_none_or(|t| now - t >= SWEEP_EVERY_MS || now < t) {
             self.last_sweep = Some(now);
             self.events = None;
             self.evidence = None;
+            self.messages = None;
         }
-        (self.events.unwrap_or(i64::MIN), self.evidence.unwrap_or(i64::MIN))
+        let start = |m: Option<i64>| m.unwrap_or(i64::MIN);
+        (start(self.events), start(self.evidence), start(self.messages))
     }
 
     /// After a read that found `oldest` first (or nothing) at `now`.
@@ -248,11 +270,17 @@ struct Waiting {
 }
 
 impl Waiting {
-    /// A waiting row of `kind`, its time in column `at` and its record of `fields`.
-    fn read(row: &AnyRow, kind: &'static str, at: &str, fields: &[(&str, Col)]) -> Result<Waiting, StoreError> {
+    /// A waiting row of `kind`, its time in column `at`, its subject in `subject` and its
+    /// record of `fields`.
+    fn read(
+        row: &AnyRow,
+        kind: &'static str,
+        (at, subject): (&str, &str),
+        fields: &[(&str, Col)],
+    ) -> Result<Waiting, StoreError> {
         Ok(Waiting {
             at: row.try_get(at)?,
-            subject: row.try_get("application_no")?,
+            subject: row.try_get(subject)?,
             ref_seq: row.try_get("seq")?,
             kind,
             record: record(row, fields, "")?,
@@ -313,49 +341,66 @@ impl Store {
     /// (uploads and the submission lock the application's row).
     async fn chain_batch(&self, now: Timestamp, batch: i64) -> Result<(u64, bool), StoreError> {
         // Read on a reader, before the write transaction: the writer is not held for it.
-        let (events_from, evidence_from) = self.marks().from(ms(now));
-        let events = sqlx::query(built!(
-            "SELECT {} FROM application_events e WHERE e.audit_pending = 1 AND e.at >= $1
-             ORDER BY e.at, e.application_no, e.seq LIMIT $2",
-            aliased(EVENT_FIELDS, "e", "")
-        ))
-        .bind(events_from)
-        .bind(batch)
-        .fetch_all(&self.pool)
+        let (events_from, evidence_from, messages_from) = self.marks().from(ms(now));
+        // What waits of one kind, from `from` on, oldest first.
+        let waiting = |sql: sqlx::AssertSqlSafe<&'static str>, from: i64| {
+            sqlx::query(sql).bind(from).bind(batch).fetch_all(&self.pool)
+        };
+        let events = waiting(
+            built!(
+                "SELECT {} FROM application_events e WHERE e.audit_pending = 1 AND e.at >= $1
+                 ORDER BY e.at, e.application_no, e.seq LIMIT $2",
+                aliased(EVENT_FIELDS, "e", "")
+            ),
+            events_from,
+        )
         .await?;
-        let evidence = sqlx::query(built!(
-            "SELECT {}, ap.id AS app_id, ap.state AS app_state
+        let evidence = waiting(
+            built!(
+                "SELECT {}, ap.id AS app_id, ap.state AS app_state
              FROM evidence v JOIN applications ap ON ap.id = v.application_id
              WHERE v.audit_pending = 1 AND v.uploaded_at >= $1
              ORDER BY v.uploaded_at, v.application_id, v.seq LIMIT $2",
-            aliased_from(EVIDENCE_FIELDS, evidence_source, "")
-        ))
-        .bind(evidence_from)
-        .bind(batch)
-        .fetch_all(&self.pool)
+                aliased_from(EVIDENCE_FIELDS, evidence_source, "")
+            ),
+            evidence_from,
+        )
+        .await?;
+        let messages = waiting(
+            built!(
+                "SELECT {} FROM messages m WHERE m.audit_pending = 1 AND m.at >= $1
+                 ORDER BY m.at, m.thread, m.seq LIMIT $2",
+                aliased(MESSAGE_FIELDS, "m", "")
+            ),
+            messages_from,
+        )
         .await?;
         {
             let first = |rows: &[AnyRow], col: &str| rows.first().map(|r| r.try_get::<i64, _>(col)).transpose();
-            let (e, v) = (first(&events, "at")?, first(&evidence, "uploaded_at")?);
+            let (e, v, m) = (first(&events, "at")?, first(&evidence, "uploaded_at")?, first(&messages, "at")?);
             let mut marks = self.marks();
             Marks::found(&mut marks.events, e, ms(now));
             Marks::found(&mut marks.evidence, v, ms(now));
+            Marks::found(&mut marks.messages, m, ms(now));
         }
-        if events.is_empty() && evidence.is_empty() {
+        if events.is_empty() && evidence.is_empty() && messages.is_empty() {
             return Ok((0, false));
         }
         let full = usize::try_from(batch).unwrap_or(usize::MAX);
-        let mut more = events.len() == full || evidence.len() == full;
-        let mut items = Vec::with_capacity(events.len() + evidence.len());
+        let mut more = events.len() == full || evidence.len() == full || messages.len() == full;
+        let mut items = Vec::with_capacity(events.len() + evidence.len() + messages.len());
         for row in &events {
-            items.push(Waiting::read(row, "event", "at", EVENT_FIELDS)?);
+            items.push(Waiting::read(row, "event", ("at", "application_no"), EVENT_FIELDS)?);
+        }
+        for row in &messages {
+            items.push(Waiting::read(row, "message", ("at", "thread"), MESSAGE_FIELDS)?);
         }
         let mut drafts = Vec::new();
         for row in &evidence {
             if row.try_get::<String, _>("app_state")? == draft() {
                 drafts.push(row.try_get::<String, _>("app_id")?);
             } else {
-                items.push(Waiting::read(row, "evidence", "uploaded_at", EVIDENCE_FIELDS)?);
+                items.push(Waiting::read(row, "evidence", ("uploaded_at", "application_no"), EVIDENCE_FIELDS)?);
             }
         }
         // Both kinds, in the order they happened.
@@ -377,15 +422,15 @@ impl Store {
             None => (1, GENESIS.to_owned()),
         };
         let mut entries = Vec::with_capacity(items.len());
-        let (mut n_events, mut n_evidence) = (0u64, 0u64);
+        let (mut n_events, mut n_evidence, mut n_messages) = (0u64, 0u64, 0u64);
         for (i, w) in items.into_iter().enumerate() {
             let seq = first + i as i64;
             let e = Entry::link(&prev, seq, ms(now), w.kind, &w.subject, w.ref_seq, digest_of(&w.record));
             prev = e.hash.clone();
-            if w.kind == "event" {
-                n_events += 1
-            } else {
-                n_evidence += 1
+            match w.kind {
+                "event" => n_events += 1,
+                "message" => n_messages += 1,
+                _ => n_evidence += 1,
             }
             entries.push(e);
         }
@@ -468,8 +513,23 @@ impl Store {
                 return Err(StoreError::Conflict);
             }
         }
+        if n_messages > 0 {
+            let cleared = sqlx::query(built!(
+                "{APPENDED}
+                 UPDATE messages SET audit_pending = 0 FROM appended a
+                 WHERE a.kind = 'message'
+                   AND messages.thread = a.subject AND messages.seq = a.ref_seq AND messages.audit_pending = 1"
+            ))
+            .bind(first)
+            .bind(last)
+            .execute(&mut **tx)
+            .await?;
+            if cleared.rows_affected() != n_messages {
+                return Err(StoreError::Conflict);
+            }
+        }
         tx.commit().await?;
-        Ok((n_events + n_evidence, more))
+        Ok((n_events + n_evidence + n_messages, more))
     }
 
     /// Walks the whole chain from the first entry and checks every link and every record it
@@ -500,12 +560,14 @@ impl Store {
         Ok(AuditReport { verified: v.count(), head: v.head().to_owned(), broken, pending: self.audit_pending().await? })
     }
 
-    /// How many timeline events and files wait to be chained, counted in the partial indexes
-    /// of what waits: the files of a submitted draft among them, not those of drafts.
+    /// How many timeline events, files and messages wait to be chained, counted in the
+    /// partial indexes of what waits: the files of a submitted draft among them, not those of
+    /// drafts.
     pub async fn audit_pending(&self) -> Result<i64, StoreError> {
         let row = sqlx::query(built!(
             "SELECT (SELECT COUNT(*) FROM application_events WHERE audit_pending = 1)
                   + (SELECT COUNT(*) FROM evidence WHERE audit_pending = 1)
+                  + (SELECT COUNT(*) FROM messages WHERE audit_pending = 1)
                   + (SELECT COUNT(*) FROM evidence v JOIN applications ap ON ap.id = v.application_id
                      WHERE v.audit_pending = 2 AND ap.state <> '{}') AS n",
             draft()
@@ -549,21 +611,22 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::{EVIDENCE_FIELDS, MARGIN_MS, Marks, SWEEP_EVERY_MS};
+    use super::{EVIDENCE_FIELDS, MARGIN_MS, MESSAGE_FIELDS, Marks, SWEEP_EVERY_MS};
 
     #[test]
     fn reads_start_a_margin_before_what_waited_and_sweep_from_the_beginning_now_and_then() {
         let mut m = Marks::default();
         let t0 = 1_800_000_000_000;
-        assert_eq!(m.from(t0), (i64::MIN, i64::MIN), "the first read starts from the beginning");
+        assert_eq!(m.from(t0), (i64::MIN, i64::MIN, i64::MIN), "the first read starts from the beginning");
         Marks::found(&mut m.events, Some(t0 - 5_000), t0);
         Marks::found(&mut m.evidence, None, t0);
-        assert_eq!(m.from(t0 + 1_000), (t0 - 5_000 - MARGIN_MS, t0 - MARGIN_MS));
+        Marks::found(&mut m.messages, Some(t0 - 7_000), t0);
+        assert_eq!(m.from(t0 + 1_000), (t0 - 5_000 - MARGIN_MS, t0 - MARGIN_MS, t0 - 7_000 - MARGIN_MS));
         // The mark never moves back on its own: a read finds nothing older than it.
         Marks::found(&mut m.events, None, t0 + 1_000);
         assert_eq!(m.from(t0 + 2_000).0, t0 + 1_000 - MARGIN_MS);
         // A row stamped before the mark, committed late, is read by the next sweep.
-        assert_eq!(m.from(t0 + SWEEP_EVERY_MS), (i64::MIN, i64::MIN));
+        assert_eq!(m.from(t0 + SWEEP_EVERY_MS), (i64::MIN, i64::MIN, i64::MIN));
         // A clock moved back (a test's) sweeps too.
         Marks::found(&mut m.events, None, t0 + SWEEP_EVERY_MS);
         assert_eq!(m.from(t0).0, i64::MIN);
@@ -574,5 +637,9 @@ mod tests {
     fn the_domain_reads_an_evidence_record_where_the_store_writes_it() {
         assert_eq!(EVIDENCE_FIELDS[EVIDENCE_SEQ_FIELD].0, "seq");
         assert_eq!(EVIDENCE_FIELDS[EVIDENCE_SHA256_FIELD].0, "sha256");
+        use redress_domain::audit::{MESSAGE_FILES_FIELD, MESSAGE_SEQ_FIELD, MESSAGE_THREAD_FIELD};
+        assert_eq!(MESSAGE_FIELDS[MESSAGE_THREAD_FIELD].0, "thread");
+        assert_eq!(MESSAGE_FIELDS[MESSAGE_SEQ_FIELD].0, "seq");
+        assert_eq!(MESSAGE_FIELDS[MESSAGE_FILES_FIELD].0, "files");
     }
 }

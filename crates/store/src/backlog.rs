@@ -28,11 +28,13 @@ fn cap() -> i64 {
 }
 
 /// A row of `n` (each part counted up to the cap + 1, so a sum above the cap means more than
-/// the cap wait) and `oldest`, `oldest2` (either may be absent or NULL).
+/// the cap wait) and `oldest`, `oldest2`, `oldest3` (any may be absent or NULL).
 fn backlog_of(row: &AnyRow) -> Result<Backlog, StoreError> {
     let n: i64 = row.try_get("n")?;
-    let firsts =
-        ["oldest", "oldest2"].into_iter().filter_map(|c| row.try_get::<Option<i64>, _>(c).ok().flatten()).min();
+    let firsts = ["oldest", "oldest2", "oldest3"]
+        .into_iter()
+        .filter_map(|c| row.try_get::<Option<i64>, _>(c).ok().flatten())
+        .min();
     let n = u64::try_from(n).unwrap_or(0);
     Ok(Backlog { waiting: n.min(BACKLOG_CAP), capped: n > BACKLOG_CAP, oldest: firsts.map(from_ms) })
 }
@@ -57,15 +59,17 @@ impl Store {
         .await
     }
 
-    /// Timeline events and files waiting to be chained (a submitted draft's parked files wait
+    /// Timeline events, files and messages waiting to be chained (a submitted draft's parked files wait
     /// with its submission's event, which is counted).
     pub async fn audit_backlog(&self) -> Result<Backlog, StoreError> {
         self.read(
             sqlx::query(
                 "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM application_events WHERE audit_pending = 1 LIMIT $1) w)
-                  + (SELECT COUNT(*) FROM (SELECT 1 FROM evidence WHERE audit_pending = 1 LIMIT $1) v) AS n,
+                  + (SELECT COUNT(*) FROM (SELECT 1 FROM evidence WHERE audit_pending = 1 LIMIT $1) v)
+                  + (SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE audit_pending = 1 LIMIT $1) m) AS n,
                     (SELECT at FROM application_events WHERE audit_pending = 1 ORDER BY at LIMIT 1) AS oldest,
-                    (SELECT uploaded_at FROM evidence WHERE audit_pending = 1 ORDER BY uploaded_at LIMIT 1) AS oldest2",
+                    (SELECT uploaded_at FROM evidence WHERE audit_pending = 1 ORDER BY uploaded_at LIMIT 1) AS oldest2,
+                    (SELECT at FROM messages WHERE audit_pending = 1 ORDER BY at LIMIT 1) AS oldest3",
             )
             .bind(cap()),
         )
@@ -107,6 +111,19 @@ impl Store {
             sqlx::query(
                 "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM tickets WHERE close_at <= $1 LIMIT $2) w) AS n,
                     (SELECT MIN(close_at) FROM tickets WHERE close_at <= $1) AS oldest",
+            )
+            .bind(ms(now))
+            .bind(cap()),
+        )
+        .await
+    }
+
+    /// Usage counters whose window ended (the `limits` job forgets them).
+    pub async fn usage_backlog(&self, now: Timestamp) -> Result<Backlog, StoreError> {
+        self.read(
+            sqlx::query(
+                "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM usage_counters WHERE window_end <= $1 LIMIT $2) w) AS n,
+                    (SELECT MIN(window_end) FROM usage_counters WHERE window_end <= $1) AS oldest",
             )
             .bind(ms(now))
             .bind(cap()),

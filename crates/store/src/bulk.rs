@@ -283,7 +283,7 @@ impl Store {
                 crate::tickets::bind_ticket(q, t, clocks.clone(), *key)
             })
             .await?;
-            insert(conn, &MESSAGES, &bulk.messages, |q, (thread, m)| crate::tickets::bind_message(q, thread, m))
+            insert(conn, &MESSAGES, &bulk.messages, |q, (thread, m)| crate::tickets::bind_message(q, thread, m, ""))
                 .await?;
             tx.commit().await?;
             Ok(())

@@ -34,6 +34,9 @@ pub enum StoreError {
     Amount(#[from] AmountError),
     #[error(transparent)]
     Evidence(#[from] redress_domain::evidence::EvidenceError),
+    /// A buyer past a limit against abuse; nothing was written.
+    #[error(transparent)]
+    Limited(#[from] redress_domain::limits::LimitReached),
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
     #[error(transparent)]

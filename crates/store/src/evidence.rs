@@ -48,8 +48,8 @@ pub type Check = Box<dyn FnOnce(&Application, i64) -> Result<(), StoreError> + S
 /// Serialises everything done to one content address in the database's eyes: on PostgreSQL a
 /// transaction-scoped advisory lock on the address (two-key form, apart from the chainer's
 /// lock); on SQLite the single writer already does.
-async fn lock_blob(s: &Store, tx: &mut crate::db::WriteTx, sha256: &str) -> Result<(), StoreError> {
-    if s.backend() == Backend::Postgres {
+pub(crate) async fn lock_blob(backend: Backend, tx: &mut crate::db::WriteTx, sha256: &str) -> Result<(), StoreError> {
+    if backend == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_xact_lock(20509, hashtext($1))").bind(sha256).execute(&mut ***tx).await?;
     }
     Ok(())
@@ -190,12 +190,15 @@ impl Store {
         let sha = sha256.to_owned();
         self.writing(move |s| async move {
             let mut tx = s.write().await?;
-            lock_blob(&s, &mut tx, &sha).await?;
-            let used = sqlx::query("SELECT 1 FROM evidence WHERE sha256 = $1 LIMIT 1")
-                .bind(&sha)
-                .fetch_optional(&mut **tx)
-                .await?
-                .is_some();
+            lock_blob(s.backend(), &mut tx, &sha).await?;
+            let used = sqlx::query(
+                "SELECT 1 FROM evidence WHERE sha256 = $1
+                 UNION ALL SELECT 1 FROM message_files WHERE sha256 = $1 LIMIT 1",
+            )
+            .bind(&sha)
+            .fetch_optional(&mut **tx)
+            .await?
+            .is_some();
             if used {
                 return Ok(false);
             }
@@ -282,7 +285,7 @@ impl Store {
                 None => None,
             };
             if let Some(put) = put {
-                lock_blob(&s, &mut tx, &file.sha256).await?;
+                lock_blob(s.backend(), &mut tx, &file.sha256).await?;
                 put().await.map_err(StoreError::Internal)?;
             }
             let ev = match &buyer {

@@ -16,6 +16,7 @@ mod lease;
 #[cfg(test)]
 mod list_plans;
 mod mail;
+mod message_files;
 mod notifications;
 mod orders;
 mod page;
@@ -25,6 +26,7 @@ mod sandbox;
 mod settings;
 pub mod sql;
 mod tickets;
+mod usage;
 mod users;
 mod webhooks;
 
@@ -39,6 +41,7 @@ pub use error::StoreError;
 pub use evidence::{BlobAction, Check, Evidence, EvidenceFile};
 pub use ingest::Upserted;
 pub use mail::{MailRecord, OutgoingMail, Routed};
+pub use message_files::{Attachments, Carrying, MessageFile, StoredFile, Thread};
 pub use notifications::{Notification, UNREAD_CAP};
 pub use orders::BuyerOrder;
 pub use page::{Cursor, DEFAULT_LIMIT, KeyPart, MAX_LIMIT, Page, PageRequest};
@@ -46,6 +49,7 @@ pub use payouts::{ReportDecision, Reported};
 pub use redress_domain::payout::Payout;
 pub use sandbox::SandboxRefund;
 pub use tickets::{TicketFilter, TicketsOf};
+pub use usage::Quota;
 pub use users::{NewUser, SESSION_EXPIRY_BATCH, User};
 pub use webhooks::{Endpoint, HookAttempt, OutgoingHook, REPLAY_BATCH, Replayed};
 

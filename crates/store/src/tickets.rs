@@ -4,6 +4,7 @@
 //! with the entries it adds, in one transaction.
 
 use crate::db::WriteTx;
+use crate::message_files::{Attachments, Carrying, Thread};
 use crate::page::{KeyPart, Page, PageRequest, bind_key};
 use crate::sql::built;
 use crate::{Store, StoreError, from_ms, ms};
@@ -230,13 +231,15 @@ fn bind_changing<'q>(
 }
 
 /// The columns a new message binds ([`bind_message`]).
-pub(crate) const NEW_MESSAGE_COLUMNS: &str = "thread, seq, kind, author, author_role, body, body_sha256, at";
+pub(crate) const NEW_MESSAGE_COLUMNS: &str = "thread, seq, kind, author, author_role, body, body_sha256, at, files";
 
-/// Binds [`NEW_MESSAGE_COLUMNS`] for message `m` of `thread`.
+/// Binds [`NEW_MESSAGE_COLUMNS`] for message `m` of `thread`, which carries files with the
+/// SHA-256s `files` (comma-separated, in order; empty for none).
 pub(crate) fn bind_message<'q>(
     q: crate::applications::row::AnyQuery<'q>,
     thread: &str,
     m: &Message,
+    files: &str,
 ) -> crate::applications::row::AnyQuery<'q> {
     let body = m.body.clone().unwrap_or_default();
     q.bind(thread.to_owned())
@@ -247,19 +250,22 @@ pub(crate) fn bind_message<'q>(
         .bind(body.clone())
         .bind(hex::encode(Sha256::digest(body.as_bytes())))
         .bind(ms(m.at))
+        .bind(files.to_owned())
 }
 
 pub(crate) fn clocks_json(t: &Ticket) -> Result<String, StoreError> {
     serde_json::to_string(&t.clocks).map_err(|e| StoreError::Internal(e.to_string()))
 }
 
-/// Adds `entries` to `thread` after its last message, in `tx`; returns the first's number.
+/// Adds `entries` to `thread` after its last message, in `tx`, with `files` on the first
+/// that is written (a message or a note, not a status); returns the first's number.
 async fn append(
-    tx: &mut WriteTx,
+    (backend, tx): (crate::Backend, &mut WriteTx),
     thread: &str,
     author: (&str, Role),
     entries: &[(MessageKind, String)],
     now: Timestamp,
+    mut files: Option<Attachments>,
 ) -> Result<i64, StoreError> {
     let last: Option<i64> = sqlx::query("SELECT MAX(seq) AS last FROM messages WHERE thread = $1")
         .bind(thread.to_owned())
@@ -277,13 +283,25 @@ async fn append(
             at: now,
             redaction: None,
         };
+        // The first message or note carries the files, named in its row for the audit chain.
+        let carried = if *kind == MessageKind::Status { None } else { files.take() };
+        let shas = carried.as_ref().map(|f| f.files.iter().map(|f| f.sha256.as_str()).collect::<Vec<_>>().join(","));
         bind_message(
-            sqlx::query(built!("INSERT INTO messages ({NEW_MESSAGE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")),
+            sqlx::query(built!(
+                "INSERT INTO messages ({NEW_MESSAGE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            )),
             thread,
             &m,
+            shas.as_deref().unwrap_or(""),
         )
         .execute(&mut ***tx)
         .await?;
+        if let Some(files) = carried {
+            crate::message_files::attach(backend, tx, (thread, m.seq), author.0, now, files).await?;
+        }
+    }
+    if files.is_some_and(|f| !f.files.is_empty()) {
+        return Err(StoreError::Internal("files given without a message to carry them".into()));
     }
     Ok(first)
 }
@@ -291,8 +309,15 @@ async fn append(
 impl Store {
     /// Writes a new ticket and its first message; `Exists("ticket_no")` if the number is
     /// taken.
-    pub async fn insert_ticket(&self, t: Ticket, first: String, queue_key: Option<i64>) -> Result<(), StoreError> {
+    pub async fn insert_ticket(
+        &self,
+        t: Ticket,
+        first: String,
+        queue_key: Option<i64>,
+        carry: Carrying,
+    ) -> Result<(), StoreError> {
         let clocks = clocks_json(&t)?;
+        let backend = self.backend();
         self.grouped(move |tx| {
             Box::pin(async move {
                 let taken = sqlx::query("SELECT 1 FROM tickets WHERE no = $1")
@@ -302,23 +327,34 @@ impl Store {
                 if taken.is_some() {
                     return Err(StoreError::Exists("ticket_no"));
                 }
+                if let Some(q) = &carry.quota {
+                    crate::usage::count(tx, q).await?;
+                }
                 let insert = sqlx::query(built!(
                     "INSERT INTO tickets ({TICKET_COLUMNS})
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
                 ));
                 bind_ticket(insert, &t, clocks, queue_key).execute(&mut ***tx).await?;
                 append(
-                    tx,
+                    (backend, tx),
                     t.no.as_str(),
                     (t.buyer.as_str(), Role::Buyer),
                     &[(MessageKind::Message, first)],
                     t.created_at,
+                    carry.files,
                 )
                 .await?;
                 Ok(())
             })
         })
         .await
+    }
+
+    /// Whether ticket number `no` is taken.
+    pub async fn ticket_exists(&self, no: &TicketNo) -> Result<bool, StoreError> {
+        let row =
+            sqlx::query("SELECT 1 FROM tickets WHERE no = $1").bind(no.to_string()).fetch_optional(&self.pool).await?;
+        Ok(row.is_some())
     }
 
     /// One ticket; `NotFound` if there is none.
@@ -331,15 +367,16 @@ impl Store {
     }
 
     /// Writes a decided change by `author` over the version it was decided on (`Conflict`
-    /// if it changed meanwhile), with its thread entries.
+    /// if it changed meanwhile), with its thread entries (`files` on its message).
     pub async fn save_ticket(
         &self,
         change: TicketChange,
         author: (String, Role),
-        queue_key: Option<i64>,
+        (queue_key, carry): (Option<i64>, Carrying),
         notices: Vec<redress_domain::notify::Notice>,
     ) -> Result<Ticket, StoreError> {
         let clocks = clocks_json(&change.next)?;
+        let backend = self.backend();
         self.grouped(move |tx| {
             Box::pin(async move {
                 let t = &change.next;
@@ -356,7 +393,12 @@ impl Store {
                 if done.rows_affected() != 1 {
                     return Err(StoreError::Conflict);
                 }
-                append(tx, t.no.as_str(), (&author.0, author.1), &change.entries, t.updated_at).await?;
+                if let Some(q) = &carry.quota {
+                    crate::usage::count(tx, q).await?;
+                }
+                let thread = t.no.as_str();
+                append((backend, tx), thread, (&author.0, author.1), &change.entries, t.updated_at, carry.files)
+                    .await?;
                 crate::notifications::insert(tx, &notices).await?;
                 Ok(change.next)
             })
@@ -364,13 +406,12 @@ impl Store {
         .await
     }
 
-    /// Adds a message to application `no`'s thread.
+    /// Adds a message (with `files`) to application `no`'s thread.
     pub async fn post_to_application(
         &self,
         no: &ApplicationNo,
         author: (String, Role),
-        kind: MessageKind,
-        body: String,
+        (kind, body, carry): (MessageKind, String, Carrying),
         now: Timestamp,
     ) -> Result<i64, StoreError> {
         let thread = no.to_string();
@@ -385,20 +426,18 @@ impl Store {
                         .fetch_optional(&mut ***tx)
                         .await?;
                 }
-                append(tx, &thread, (&author.0, author.1), &[(kind, body)], now).await
+                if let Some(q) = &carry.quota {
+                    crate::usage::count(tx, q).await?;
+                }
+                append((backend, tx), &thread, (&author.0, author.1), &[(kind, body)], now, carry.files).await
             })
         })
         .await
     }
 
-    /// A page of a thread, oldest first; staff's notes and staff-side statuses only if
-    /// `with_notes`.
-    pub async fn thread(
-        &self,
-        thread: &str,
-        with_notes: bool,
-        page: &PageRequest,
-    ) -> Result<Page<Message>, StoreError> {
+    /// A page of a thread, oldest first, with its messages' files; staff's notes and
+    /// staff-side statuses only if `with_notes`.
+    pub async fn thread(&self, thread: &str, with_notes: bool, page: &PageRequest) -> Result<Thread, StoreError> {
         let after = page.after.as_ref().map(|c| c.key_for(THREAD_LIST, "i")).transpose()?;
         let chosen = &THREAD_SQL[usize::from(with_notes) + 2 * usize::from(after.is_some())];
         let mut q = sqlx::query(sqlx::AssertSqlSafe(chosen.as_str())).bind(thread.to_owned());
@@ -407,7 +446,9 @@ impl Store {
         }
         let rows = q.bind(page.fetch()).fetch_all(&self.pool).await?;
         let items = rows.iter().map(message_of).collect::<Result<Vec<_>, _>>()?;
-        Ok(Page::of(items, page, THREAD_LIST, |m| vec![KeyPart::Int(m.seq)]))
+        let messages = Page::of(items, page, THREAD_LIST, |m| vec![KeyPart::Int(m.seq)]);
+        let files = self.files_of(thread, &messages.items).await?;
+        Ok(Thread { messages, files })
     }
 
     /// A page of a buyer's (an order's, an application's) tickets, newest first.

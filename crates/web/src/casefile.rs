@@ -43,7 +43,8 @@ pub async fn write_case_file(
     };
     let font = state.report_font()?;
     let now = state.app.now();
-    let Case { view, no, policy, ledger, entitlement: ent, evidence, audit: entries, records, head } = case;
+    let Case { view, no, policy, ledger, entitlement: ent, evidence, threads, tickets, audit: entries, records, head } =
+        case;
     let no = &no;
     let (head_seq, head_hash) = head;
     let a = &view.application;
@@ -150,6 +151,7 @@ pub async fn write_case_file(
         blocks.push(Block::Paragraph(t("case-evidence-none")));
     }
     sections.push(Section { heading: t("case-evidence"), blocks });
+    sections.push(Section { heading: t("case-messages"), blocks: messages(&threads, lang) });
     sections.push(Section {
         heading: t("case-audit"),
         blocks: vec![
@@ -168,6 +170,7 @@ pub async fn write_case_file(
     };
     let proof = AuditProof {
         application_no: no.to_string(),
+        tickets,
         entries,
         records,
         chain_head: ChainHead { seq: head_seq, hash: head_hash },
@@ -187,6 +190,22 @@ pub async fn write_case_file(
         })
         .await?;
     }
+    for th in &threads {
+        for m in &th.messages {
+            for (n, f) in th.files.iter().filter(|f| f.seq == m.seq).enumerate() {
+                let bytes = state.blobs.get(&f.file.sha256).await.map_err(|err| {
+                    tracing::error!(error = %err, sha = %f.file.sha256, "a message's file missing from the store");
+                    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
+                })?;
+                let (thread, seq, name) = (th.thread.clone(), m.seq, f.file.filename.clone());
+                w = blocking(move || {
+                    w.add_message_file((&thread, seq, n + 1), &name, &bytes)?;
+                    Ok(w)
+                })
+                .await?;
+            }
+        }
+    }
     let (mut file, _) = blocking(move || {
         let pdf = redress_casefile::render_pdf(&report, &font)?;
         w.add_report(&pdf)?;
@@ -196,6 +215,48 @@ pub async fn write_case_file(
     .await?;
     file.rewind().map_err(|e| internal(e.into()))?;
     Ok(file)
+}
+
+/// The report's messages: the application's thread, then each ticket about it, every public
+/// message with who wrote it and its files (a redacted one as its tombstone).
+fn messages(threads: &[redress_app::CaseThread], lang: Lang) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    for th in threads {
+        if th.messages.is_empty() && th.subject.is_none() {
+            continue;
+        }
+        blocks.push(Block::Paragraph(match &th.subject {
+            None => lang.t("case-thread-application"),
+            Some(subject) => {
+                lang.t_args("case-thread-ticket", &[("no", th.thread.clone()), ("subject", subject.clone())])
+            }
+        }));
+        for m in &th.messages {
+            let who = if m.author_role == redress_domain::application::Role::Buyer {
+                format!("{} · {}", m.author, lang.t("role-buyer"))
+            } else {
+                format!("{} · {}", m.author, lang.t(&format!("role-{}", m.author_role.as_str())))
+            };
+            let text = match (&m.body, &m.redaction) {
+                (Some(body), _) => body.clone(),
+                (None, Some(r)) => lang.t_args("case-message-redacted", &[("reason", r.reason.clone())]),
+                (None, None) => String::new(),
+            };
+            blocks.push(Block::Field(local_time(&m.at), format!("{who}\n{text}")));
+            for f in th.files.iter().filter(|f| f.seq == m.seq) {
+                blocks.push(Block::Note(format!(
+                    "{} · {} · SHA-256 {}",
+                    f.file.filename,
+                    size_label(f.file.size),
+                    f.file.sha256
+                )));
+            }
+        }
+    }
+    if blocks.is_empty() {
+        blocks.push(Block::Paragraph(lang.t("case-messages-none")));
+    }
+    blocks
 }
 
 fn decision(a: &redress_domain::application::Application, lang: Lang) -> Vec<Block> {

@@ -40,6 +40,7 @@ codes! {
         EvidenceTooLarge = "evidence-too-large",
         Exists = "exists",
         FieldInvalid = "field-invalid",
+        FilesTooMany = "files-too-many",
         FieldMissing = "field-missing",
         FieldTooLong = "field-too-long",
         FieldUnknown = "field-unknown",

@@ -249,6 +249,10 @@ impl From<StoreError> for ApiError {
             StoreError::Application(e) => e.into(),
             StoreError::Amount(e) => e.into(),
             StoreError::Evidence(e) => e.into(),
+            // Said with when to try again (the `Retry-After` header, from `seconds`).
+            StoreError::Limited(e) => ApiError::of(StatusCode::TOO_MANY_REQUESTS, e.code())
+                .arg("seconds", e.retry_after.to_string())
+                .arg("minutes", e.retry_after.div_ceil(60).to_string()),
             other => {
                 tracing::error!(error = %other, "internal error");
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
@@ -298,6 +302,7 @@ mod tests {
         for e in redress_domain::evidence::EvidenceError::ALL_FOR_TESTS {
             codes.push(e.code().to_owned());
         }
+        codes.extend(redress_domain::limits::LimitReached::ALL_FOR_TESTS.iter().map(|e| e.code().to_owned()));
         for k in redress_domain::evidence::EvidenceKind::ALL {
             assert!(
                 Lang::Zh.has(&format!("evidence-kind-{}", k.as_str()))

@@ -66,7 +66,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
 
 /// The field a serde error is about: axum reports `path: message` (via serde_path_to_error),
 /// and serde names missing and unknown fields in back-quotes.
-fn field_of(text: &str) -> Option<FieldError> {
+pub(crate) fn field_of(text: &str) -> Option<FieldError> {
     let rest = text.split_once("target type: ").map_or(text, |(_, r)| r);
     let quoted = |marker: &str| rest.split_once(marker).and_then(|(_, r)| r.split('`').next()).map(str::to_owned);
     if let Some(name) = quoted("missing field `") {

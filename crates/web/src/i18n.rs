@@ -143,11 +143,13 @@ impl Lang {
     /// Whether `id` has a translation that formats without error (used by the test that every
     /// code is translated; the variables messages use are filled in).
     pub fn has(self, id: &str) -> bool {
-        let map: HashMap<Cow<'static, str>, FluentValue> =
-            ["what", "state", "version", "no", "date", "amount", "seconds", "name", "count", "size", "time", "file"]
-                .into_iter()
-                .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))
-                .collect();
+        let map: HashMap<Cow<'static, str>, FluentValue> = [
+            "what", "state", "version", "no", "date", "amount", "seconds", "minutes", "reason", "subject", "name",
+            "count", "size", "time", "file",
+        ]
+        .into_iter()
+        .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))
+        .collect();
         LOCALES.try_lookup_with_args(self.id(), id, &map).is_some()
     }
 }

@@ -145,11 +145,20 @@ pub async fn translate(req: axum::extract::Request, next: axum::middleware::Next
     let wants_html = pages::wants_html(&req);
     let mut res = next.run(req).await;
     if let Some(err) = res.extensions_mut().remove::<Arc<ApiError>>() {
-        if wants_html {
-            return pages::error_page(&err, lang);
+        let mut out = if wants_html {
+            pages::error_page(&err, lang)
+        } else {
+            let mut out = (err.status, axum::Json(err.render(lang))).into_response();
+            out.headers_mut().insert(header::CONTENT_LANGUAGE, header::HeaderValue::from_static(lang.tag()));
+            out
+        };
+        // Too many at once: when to try again, for clients as for people.
+        if err.status == axum::http::StatusCode::TOO_MANY_REQUESTS
+            && let Some((_, secs)) = err.args.iter().find(|(name, _)| *name == "seconds")
+            && let Ok(v) = header::HeaderValue::from_str(secs)
+        {
+            out.headers_mut().insert(header::RETRY_AFTER, v);
         }
-        let mut out = (err.status, axum::Json(err.render(lang))).into_response();
-        out.headers_mut().insert(header::CONTENT_LANGUAGE, header::HeaderValue::from_static(lang.tag()));
         return out;
     }
     res

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod attachments;
 mod audit;
 mod authorization;
 mod casefile;
@@ -11,6 +12,7 @@ mod concurrency;
 mod errors;
 mod evidence;
 mod lifecycle;
+mod limits;
 mod mail;
 mod mailbox;
 mod merchant;

@@ -170,22 +170,21 @@ both!(someone_elses_ticket_is_not_found_and_nothing_changes, |app: TestApp| asyn
     assert_eq!(app.get("/api/v1/tickets", &alice).await.body["items"].as_array().map(Vec::len), Some(1));
 });
 
+/// Creates an admin `name` (the test users have none).
+pub async fn admin(app: &TestApp, name: &str) {
+    let user = NewUser {
+        username: Username::parse(name).expect("name"),
+        display_name: name,
+        role: Role::Admin,
+        password: PASSWORD,
+        locale: "en",
+        email: None,
+    };
+    app.store.create_user(user, Timestamp::now()).await.expect("admin");
+}
+
 both!(staff_claim_hand_over_reassign_merge_and_redact, |app: TestApp| async move {
-    let now = Timestamp::now();
-    app.store
-        .create_user(
-            NewUser {
-                username: Username::parse("root").expect("name"),
-                display_name: "root",
-                role: Role::Admin,
-                password: PASSWORD,
-                locale: "en",
-                email: None,
-            },
-            now,
-        )
-        .await
-        .expect("admin");
+    admin(&app, "root").await;
     let (alice, amy, rita, sol, root) = (
         app.login("alice").await,
         app.login("amy").await,

@@ -3,15 +3,19 @@
 //! 404 for a number that is not theirs.
 
 use crate::AppState;
+use crate::codes::ErrorCode;
 use crate::dto::{AmountInput, ApplicationDto, EntitlementDto, OrderDto, Paged, TimelineDto};
-use crate::error::{ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Query;
 use crate::extract::{AuthUser, Buyer, Json, Path, order_no};
+use crate::files::{FormField, MAX_MESSAGE_FILES, Posted, text_field};
 use crate::forms::{PageQuery, page_request, parse_form};
 use crate::i18n::Lang;
 use axum::extract::State;
 use axum::http::StatusCode;
+use redress_app::StoreError;
 use redress_domain::application::DraftInput;
+use redress_domain::evidence::{EvidenceError, EvidenceKind};
 use redress_domain::ids::ApplicationRef;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -39,12 +43,6 @@ pub struct DraftPatch {
     pub reason: Option<String>,
     pub amount: Option<AmountInput>,
     pub description: Option<String>,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct MessageRequest {
-    pub message: String,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -192,19 +190,77 @@ pub async fn withdraw(
     Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
 }
 
-/// Answer an information request; the application goes back to the queue and the review
-/// clock resumes.
+/// An answer to an information request: its text, and (in a multipart form) what its files
+/// show.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SupplementRequest {
+    pub message: String,
+    /// What the files show (an evidence kind; `other` if not said).
+    #[schema(schema_with = crate::forms::schemas::evidence_kind)]
+    pub kind: Option<String>,
+}
+
+/// The answer as a multipart form: its fields and up to three files, which become the
+/// application's evidence (the same checks and limits as any upload).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SupplementUpload {
+    message: String,
+    #[schema(schema_with = crate::forms::schemas::evidence_kind)]
+    kind: Option<String>,
+    #[schema(value_type = Option<Vec<String>>, format = Binary, max_items = 3)]
+    file: Option<Vec<Vec<u8>>>,
+}
+
+pub(crate) const SUPPLEMENT_FIELDS: [FormField; 2] = [text_field("message", 8000), text_field("kind", 64)];
+
+/// Answers an information request with files: checked whole before the first is attached,
+/// attached as evidence, then the answer.
+pub(crate) async fn supplement_with(
+    state: &AppState,
+    user: &redress_app::User,
+    no: &ApplicationRef,
+    req: &SupplementRequest,
+    uploads: Vec<crate::files::Upload>,
+) -> ApiResult<redress_domain::application::Application> {
+    let kind = match req.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+        None => EvidenceKind::Other,
+        Some(k) => EvidenceKind::parse(k).ok_or_else(|| ApiError::field("kind", ErrorCode::EvidenceKindUnknown))?,
+    };
+    if !uploads.is_empty() {
+        let limits = state.evidence_limits;
+        let a = state.app.may_supplement(no, user, &req.message).await?;
+        let held = state.app.evidence_of(no, user).await?.iter().filter(|e| !e.system).count();
+        if held + uploads.len() > limits.max_files as usize {
+            return Err(StoreError::from(EvidenceError::TooManyFiles { max: limits.max_files }).into());
+        }
+        let checked = uploads.into_iter().map(|u| u.check(&limits)).collect::<Result<Vec<_>, _>>()?;
+        for file in checked {
+            crate::files::attach_evidence(state, user, &a.id, file, (kind, String::new())).await?;
+        }
+    }
+    Ok(state.app.supplement(no, user, &req.message).await?)
+}
+
+/// Answer an information request; the application goes back to its reviewer (or the queue)
+/// and the review clock resumes. JSON, or a multipart form with up to three files, which
+/// become the application's evidence.
 #[utoipa::path(post, path = "/api/v1/applications/{no}/supplement", tag = "buyer", security(("buyer_session" = [])),
-    params(("no" = String, Path)), request_body = MessageRequest,
-    responses((status = 200, body = ApplicationDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("no" = String, Path)),
+    request_body(content((SupplementRequest = "application/json"), (SupplementUpload = "multipart/form-data"))),
+    responses((status = 200, body = ApplicationDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn supplement(
     State(state): State<AppState>,
     Buyer(user): Buyer,
     lang: Lang,
     Path(no): Path<ApplicationRef>,
-    Json(req): Json<MessageRequest>,
+    posted: Posted<SupplementRequest>,
 ) -> ApiResult<AppJson> {
-    let a = state.app.supplement(&no, &user, &req.message).await?;
+    state.app.application_for(&no, &user).await?;
+    let (req, files) = posted.read(&state, &SUPPLEMENT_FIELDS, MAX_MESSAGE_FILES).await?;
+    let a = supplement_with(&state, &user, &no, &req, files).await?;
     let now = state.app.now();
     Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
 }

@@ -98,7 +98,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(applications::detail, applications::update_draft, applications::delete_draft))
         .routes(routes!(applications::submit))
         .routes(routes!(applications::withdraw))
-        .routes(routes!(applications::supplement))
         .routes(routes!(applications::appeal))
         // Uploads bound their own body (see `evidence`); the JSON limit does not apply.
         .merge(
@@ -116,16 +115,25 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(review::reject))
         .routes(routes!(review::retry_refund))
         .routes(routes!(review::settle_outside))
-        .routes(routes!(tickets::open, tickets::list))
+        // Messages may carry files: a multipart form bounds itself, the fields alone are held
+        // to the JSON limit (see `files::Posted`).
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(tickets::open, tickets::list))
+                .routes(routes!(tickets::write))
+                .routes(routes!(tickets::thread, tickets::write_on_application))
+                .routes(routes!(applications::supplement))
+                .layer(DefaultBodyLimit::disable()),
+        )
         .routes(routes!(tickets::detail))
-        .routes(routes!(tickets::write))
+        .routes(routes!(tickets::file))
+        .routes(routes!(tickets::message_file))
         .routes(routes!(tickets::reopen))
         .routes(routes!(tickets::resolve))
         .routes(routes!(tickets::merge))
         .routes(routes!(tickets::assign))
         .routes(routes!(tickets::redact))
         .routes(routes!(tickets::desk))
-        .routes(routes!(tickets::thread, tickets::write_on_application))
         .routes(routes!(notifications::list))
         .routes(routes!(notifications::unread))
         .routes(routes!(notifications::mark_read))

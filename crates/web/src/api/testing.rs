@@ -1,7 +1,8 @@
 //! `POST /test/clock`: moves the clock of a server started as a test fixture (a manual clock,
 //! see the `test_clock` setting), so a browser suite can reach deadlines and retries without
 //! waiting. Mounted only when the clock is manual; a normal server has no such route. Moving
-//! the clock wakes the money lane's jobs, as time passing would at their next look.
+//! the clock wakes the money lane's jobs and the housekeeping lane (tickets that close), as
+//! time passing would at their next look.
 
 use crate::AppState;
 use crate::codes::ErrorCode;
@@ -31,5 +32,6 @@ pub async fn clock(
         _ => return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidInput)),
     }
     state.app.payouts_due().notify_one();
+    state.app.clock_moved().notify_one();
     Ok(axum::Json(serde_json::json!({ "now": state.app.now() })))
 }

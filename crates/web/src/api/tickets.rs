@@ -8,15 +8,18 @@ use crate::codes::ErrorCode;
 use crate::dto::Paged;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Admin, AuthUser, Buyer, Json, Path, Query, Staff};
+use crate::files::{FormField, MAX_MESSAGE_FILES, Posted, carrying, flag_field, text_field};
 use crate::forms::{PageQuery, both, page_request};
 use crate::i18n::Lang;
 use axum::extract::State;
 use axum::http::StatusCode;
 use jiff::Timestamp;
+use redress_app::MessageFile;
 use redress_app::{TicketDetail, TicketFilter, TicketsOf};
 use redress_domain::calendar::BusinessCalendar;
 use redress_domain::ids::{ApplicationNo, OrderNo, TicketNo, Username};
 use redress_domain::sla::{Clock, ClockState};
+use redress_domain::ticket::{BODY_MAX, SUBJECT_MAX};
 use redress_domain::ticket::{Category, ClockKind, Message, NewTicket, Ticket, TicketState, near_breach};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -169,10 +172,39 @@ pub struct MessageDto {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub redacted_at: Option<Timestamp>,
     pub redaction_reason: Option<String>,
+    /// The files it carries (none once redacted).
+    pub files: Vec<MessageFileDto>,
 }
 
-impl From<&Message> for MessageDto {
-    fn from(m: &Message) -> MessageDto {
+/// A file on a message.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageFileDto {
+    pub id: String,
+    pub filename: String,
+    /// In bytes.
+    pub size: u64,
+    pub media_type: String,
+    /// Of its bytes, hex.
+    pub sha256: String,
+    /// Where it downloads from (as an attachment).
+    pub url: String,
+}
+
+impl MessageDto {
+    /// Message `m` with its files among `files`, which download from `{base}/{id}`.
+    pub fn new(m: &Message, files: &[MessageFile], base: &str) -> MessageDto {
+        let files = files
+            .iter()
+            .filter(|f| f.seq == m.seq)
+            .map(|f| MessageFileDto {
+                id: f.id.clone(),
+                filename: f.file.filename.clone(),
+                size: f.file.size,
+                media_type: f.file.media_type.mime().to_owned(),
+                sha256: f.file.sha256.clone(),
+                url: format!("{base}/{}", f.id),
+            })
+            .collect();
         MessageDto {
             seq: m.seq,
             kind: m.kind.as_str().to_owned(),
@@ -183,7 +215,13 @@ impl From<&Message> for MessageDto {
             redacted_by: m.redaction.as_ref().map(|r| r.by.clone()),
             redacted_at: m.redaction.as_ref().map(|r| r.at),
             redaction_reason: m.redaction.as_ref().map(|r| r.reason.clone()),
+            files,
         }
+    }
+
+    /// The size in words (`1.2 MB`).
+    pub fn size(&self, f: &MessageFileDto) -> String {
+        crate::casefile::size_label(f.size)
     }
 }
 
@@ -320,17 +358,56 @@ async fn dto(state: &AppState, t: &Ticket, viewer: &redress_app::User, lang: Lan
     Ok(axum::Json(TicketDto::new(t, &cal, lang, state.app.now()).seen_by(viewer)))
 }
 
-/// Open a support ticket (about one of my orders or applications, or anything).
+/// The fields of a new ticket sent as a multipart form with files.
+pub(crate) const NEW_TICKET_FIELDS: [FormField; 5] = [
+    text_field("category", 64),
+    text_field("subject", 4 * SUBJECT_MAX),
+    text_field("body", 4 * BODY_MAX),
+    text_field("order_no", 64),
+    text_field("application_no", 64),
+];
+
+/// The fields of a message sent as a multipart form with files.
+const WRITE_FIELDS: [FormField; 2] = [text_field("body", 4 * BODY_MAX), flag_field("internal")];
+
+/// A new ticket as a multipart form: its fields, and up to three files (`file`), for the
+/// OpenAPI document.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct NewTicketUpload {
+    #[schema(schema_with = category_schema)]
+    category: String,
+    subject: String,
+    body: String,
+    order_no: Option<String>,
+    application_no: Option<String>,
+    #[schema(value_type = Option<Vec<String>>, format = Binary, max_items = 3)]
+    file: Option<Vec<Vec<u8>>>,
+}
+
+/// A message as a multipart form: its fields, and up to three files (`file`).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct WriteUpload {
+    body: String,
+    internal: Option<bool>,
+    #[schema(value_type = Option<Vec<String>>, format = Binary, max_items = 3)]
+    file: Option<Vec<Vec<u8>>>,
+}
+
+/// Open a support ticket (about one of my orders or applications, or anything). JSON, or a
+/// multipart form of the same fields with up to three files (JPEG, PNG or PDF, as evidence).
 #[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", security(("buyer_session" = [])),
-    request_body = NewTicketRequest,
-    responses((status = 201, body = TicketDto), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    request_body(content((NewTicketRequest = "application/json"), (NewTicketUpload = "multipart/form-data"))),
+    responses((status = 201, body = TicketDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn open(
     State(state): State<AppState>,
     Buyer(user): Buyer,
     lang: Lang,
-    Json(req): Json<NewTicketRequest>,
+    posted: Posted<NewTicketRequest>,
 ) -> ApiResult<(StatusCode, TicketJson)> {
+    let (req, files) = posted.read(&state, &NEW_TICKET_FIELDS, MAX_MESSAGE_FILES).await?;
     let category =
         Category::parse(&req.category).ok_or_else(|| ApiError::field("category", ErrorCode::CategoryUnknown));
     let order_no = match req.order_no.as_deref().filter(|s| !s.is_empty()) {
@@ -344,7 +421,7 @@ pub async fn open(
         Some(s) => Some(ApplicationNo::parse(s).map_err(|_| ApiError::not_found())?),
     };
     let input = NewTicket { category, subject: req.subject, body: req.body, order_no, application_no };
-    let t = state.app.open_ticket(&user, input).await?;
+    let t = carrying(&state, files, |files| state.app.open_ticket(&user, input, files)).await?;
     Ok((StatusCode::CREATED, dto(&state, &t, &user, lang).await?))
 }
 
@@ -391,27 +468,46 @@ pub async fn detail(
     Query(pq): Query<PageQuery>,
 ) -> ApiResult<axum::Json<TicketDetailDto>> {
     let page = page_request(&pq)?;
-    let TicketDetail { ticket, thread, .. } = state.app.ticket_detail(&no, &user, &page).await?;
+    let TicketDetail { ticket, thread, files, .. } = state.app.ticket_detail(&no, &user, &page).await?;
     let cal = state.app.store.calendar().await?;
+    let base = format!("/api/v1/tickets/{no}/files");
     Ok(axum::Json(TicketDetailDto {
         ticket: TicketDto::new(&ticket, &cal, lang, state.app.now()).seen_by(&user),
-        messages: Paged::new(thread, |m| MessageDto::from(&m)),
+        messages: Paged::new(thread, |m| MessageDto::new(&m, &files, &base)),
     }))
 }
 
+/// A file on a message of the ticket, as an attachment (a file on an internal note: staff only).
+#[utoipa::path(get, path = "/api/v1/tickets/{no}/files/{id}", tag = "tickets", security(("buyer_session" = []), ("staff_session" = [])),
+    params(("no" = String, Path), ("id" = String, Path)),
+    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn file(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path((no, id)): Path<(TicketNo, String)>,
+) -> ApiResult<axum::response::Response> {
+    let f = state.app.ticket_file(&no, &id, &user).await?;
+    crate::files::stored_response(&state, &f.file).await
+}
+
 /// Write on a ticket: the buyer a message; staff a reply to the buyer, or an internal note.
+/// JSON, or a multipart form of the same fields with up to three files.
 #[utoipa::path(post, path = "/api/v1/tickets/{no}/messages", tag = "tickets", security(("buyer_session" = []), ("staff_session" = [])),
-    params(("no" = String, Path)), request_body = WriteRequest,
-    responses((status = 200, body = TicketDto), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("no" = String, Path)), request_body(content((WriteRequest = "application/json"), (WriteUpload = "multipart/form-data"))),
+    responses((status = 200, body = TicketDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn write(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     lang: Lang,
     Path(no): Path<TicketNo>,
-    Json(req): Json<WriteRequest>,
+    posted: Posted<WriteRequest>,
 ) -> ApiResult<TicketJson> {
-    let t = state.app.write_ticket(&no, &user, &req.body, req.internal).await?;
+    // Someone else's ticket is not found before any bytes are received.
+    state.app.ticket_for(&no, &user).await?;
+    let (req, files) = posted.read(&state, &WRITE_FIELDS, MAX_MESSAGE_FILES).await?;
+    let text = (req.body.as_str(), req.internal);
+    let t = carrying(&state, files, |files| state.app.write_ticket(&no, &user, text, files)).await?;
     dto(&state, &t, &user, lang).await
 }
 
@@ -530,7 +626,21 @@ pub async fn thread(
 ) -> ApiResult<axum::Json<Paged<MessageDto>>> {
     let page = page_request(&pq)?;
     let found = state.app.application_thread(&no, &user, &page).await?;
-    Ok(axum::Json(Paged::new(found, |m| MessageDto::from(&m))))
+    let base = format!("/api/v1/applications/{no}/message-files");
+    Ok(axum::Json(Paged::new(found.messages, |m| MessageDto::new(&m, &found.files, &base))))
+}
+
+/// A file on a message of the application's thread, as an attachment.
+#[utoipa::path(get, path = "/api/v1/applications/{no}/message-files/{id}", tag = "tickets", security(("buyer_session" = []), ("staff_session" = [])),
+    params(("no" = String, Path), ("id" = String, Path)),
+    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn message_file(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path((no, id)): Path<(redress_domain::ids::ApplicationRef, String)>,
+) -> ApiResult<axum::response::Response> {
+    let f = state.app.application_message_file(&no, &id, &user).await?;
+    crate::files::stored_response(&state, &f.file).await
 }
 
 /// The message just written, by its number.
@@ -540,16 +650,20 @@ pub struct WrittenDto {
 }
 
 /// Write on an application's thread: its buyer a message; staff a reply, or an internal note.
+/// JSON, or a multipart form of the same fields with up to three files.
 #[utoipa::path(post, path = "/api/v1/applications/{no}/messages", tag = "tickets", security(("buyer_session" = []), ("staff_session" = [])),
-    params(("no" = String, Path)), request_body = WriteRequest,
-    responses((status = 201, body = WrittenDto), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("no" = String, Path)), request_body(content((WriteRequest = "application/json"), (WriteUpload = "multipart/form-data"))),
+    responses((status = 201, body = WrittenDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn write_on_application(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     Path(no): Path<redress_domain::ids::ApplicationRef>,
-    Json(req): Json<WriteRequest>,
+    posted: Posted<WriteRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<WrittenDto>)> {
-    let seq = state.app.write_on_application(&no, &user, &req.body, req.internal).await?;
+    state.app.application_for(&no, &user).await?;
+    let (req, files) = posted.read(&state, &WRITE_FIELDS, MAX_MESSAGE_FILES).await?;
+    let text = (req.body.as_str(), req.internal);
+    let seq = carrying(&state, files, |files| state.app.write_on_application(&no, &user, text, files)).await?;
     Ok((StatusCode::CREATED, axum::Json(WrittenDto { seq })))
 }

@@ -10,6 +10,7 @@ use crate::dto::{AmountInput, ApplicationDto, EntitlementDto, OrderDto, Timeline
 use crate::dto::{ClauseDto, PolicyDto};
 use crate::error::ApiError;
 use crate::extract::{Path, application_ref, order_no};
+use crate::files::{FormField, MAX_MESSAGE_FILES, Posted, carrying, text_field};
 use crate::forms::{PageQuery, page_request, parse_form};
 use askama::Template;
 use axum::extract::Multipart;
@@ -396,7 +397,14 @@ pub struct TextForm {
     /// A message on the application's thread.
     #[serde(default)]
     body: String,
+    /// What an answer's files show (an evidence kind).
+    #[serde(default)]
+    kind: String,
 }
+
+/// The fields of the forms on an application's page besides their files.
+const TEXT_FIELDS: [FormField; 3] =
+    [text_field("text", 8000), text_field("body", 4 * redress_domain::ticket::BODY_MAX), text_field("kind", 64)];
 
 /// What a buyer does to an application from its page (`/applications/{no}/{action}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -424,24 +432,38 @@ pub async fn act(
     State(state): State<AppState>,
     v: Viewer,
     Path((no, action)): Path<(String, String)>,
-    Form(form): Form<TextForm>,
+    posted: Posted<TextForm>,
 ) -> PageResult {
     v.require_buyer()?;
     let app_no = application_ref(&no)?;
-    let done = match BuyerAction::parse(&action).ok_or_else(ApiError::not_found)? {
+    let action_is = BuyerAction::parse(&action).ok_or_else(ApiError::not_found)?;
+    // Someone else's application is not found before any bytes are received.
+    state.app.application_for(&app_no, &v.user).await?;
+    let with_files = matches!(action_is, BuyerAction::Message | BuyerAction::Supplement);
+    let (form, files) = posted.read(&state, &TEXT_FIELDS, if with_files { MAX_MESSAGE_FILES } else { 0 }).await?;
+    let done: Result<_, ApiError> = match action_is {
         BuyerAction::Message => {
-            return match state.app.write_on_application(&app_no, &v.user, &form.body, false).await {
+            let text = (form.body.as_str(), false);
+            return match carrying(&state, files, |files| state.app.write_on_application(&app_no, &v.user, text, files))
+                .await
+            {
                 Ok(seq) => Ok(Redirect::to(&format!("/applications/{no}?done=message#m{seq}")).into_response()),
-                Err(e) => detail_page_with(&state, v, &no, (String::new(), form.body), Some(e.into())).await,
+                Err(e) => detail_page_with(&state, v, &no, (String::new(), form.body), Some(e)).await,
             };
         }
-        BuyerAction::Withdraw => state.app.withdraw(&app_no, &v.user).await,
-        BuyerAction::Supplement => state.app.supplement(&app_no, &v.user, &form.text).await,
-        BuyerAction::Appeal => state.app.appeal(&app_no, &v.user, &form.text).await,
+        BuyerAction::Withdraw => state.app.withdraw(&app_no, &v.user).await.map_err(Into::into),
+        BuyerAction::Supplement => {
+            let req = crate::api::applications::SupplementRequest {
+                message: form.text.clone(),
+                kind: Some(form.kind.clone()),
+            };
+            crate::api::applications::supplement_with(&state, &v.user, &app_no, &req, files).await
+        }
+        BuyerAction::Appeal => state.app.appeal(&app_no, &v.user, &form.text).await.map_err(Into::into),
     };
     match done {
         Ok(_) => Ok(Redirect::to(&format!("/applications/{no}?done={action}")).into_response()),
-        Err(e) => detail_page(&state, v, &no, form.text, Some(e.into())).await,
+        Err(e) => detail_page(&state, v, &no, form.text, Some(e)).await,
     }
 }
 

@@ -58,12 +58,18 @@ pub fn router() -> Router<AppState> {
         .route("/applications/{no}/files/{id}", get(buyer::file))
         .route("/applications/{no}/files/{id}/{size}", get(buyer::file_view))
         .route("/applications/{no}/case-file", get(buyer::case_file))
-        .route("/applications/{no}/{action}", post(buyer::act))
+        .route("/applications/{no}/message-files/{id}", get(tickets::message_file))
+        // Forms that may carry files bound their own body (see `files::Posted`).
+        .route("/applications/{no}/{action}", post(buyer::act).layer(axum::extract::DefaultBodyLimit::disable()))
         .route("/help", get(buyer::help))
         .route("/tickets", get(tickets::list))
-        .route("/tickets/new", get(tickets::new_form).post(tickets::create))
+        .route(
+            "/tickets/new",
+            get(tickets::new_form).post(tickets::create).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route("/tickets/{no}", get(tickets::detail))
-        .route("/tickets/{no}/{action}", post(tickets::act))
+        .route("/tickets/{no}/files/{id}", get(tickets::file))
+        .route("/tickets/{no}/{action}", post(tickets::act).layer(axum::extract::DefaultBodyLimit::disable()))
         .route("/desk/tickets", get(tickets::desk))
         .route("/notifications", get(notifications::list))
         .route("/notifications/read", post(notifications::mark_all_read))
@@ -76,7 +82,8 @@ pub fn router() -> Router<AppState> {
         .route("/desk/{no}/files/{id}", get(staff::file))
         .route("/desk/{no}/files/{id}/{size}", get(staff::file_view))
         .route("/desk/{no}/case-file", get(staff::case_file))
-        .route("/desk/{no}/{action}", post(staff::act))
+        .route("/desk/{no}/message-files/{id}", get(tickets::message_file))
+        .route("/desk/{no}/{action}", post(staff::act).layer(axum::extract::DefaultBodyLimit::disable()))
 }
 
 /// Whether an error answering this request should be a page rather than JSON.

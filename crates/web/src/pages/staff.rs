@@ -5,12 +5,13 @@
 
 use super::DoneQuery;
 use super::files::Files;
-use super::{FieldErrors, Form, Page, Pager, Viewer, render};
+use super::{FieldErrors, Page, Pager, Viewer, render};
 use crate::AppState;
 use crate::codes::ErrorCode;
 use crate::dto::{AmountInput, ApplicationDto, DeliveryDto, EntitlementDto, OrderDto, TimelineDto};
 use crate::error::ApiError;
 use crate::extract::{Path, application_ref};
+use crate::files::{FormField, MAX_MESSAGE_FILES, Posted, carrying, text_field};
 use crate::forms::{self, PageQuery, QueueQuery, SearchQuery, page_request, queue_filter};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -237,6 +238,17 @@ pub struct StaffForm {
     kind: String,
 }
 
+/// The fields of the desk's forms besides a message's files.
+const STAFF_FIELDS: [FormField; 7] = [
+    text_field("message", 8000),
+    text_field("amount", 64),
+    text_field("code", 64),
+    text_field("text", 8000),
+    text_field("reviewer", 128),
+    text_field("body", 4 * redress_domain::ticket::BODY_MAX),
+    text_field("kind", 16),
+];
+
 async fn detail_page(state: &AppState, mut v: Viewer, no: &str, form: StaffForm, err: Option<ApiError>) -> PageResult {
     let no = application_ref(no)?;
     let now = state.app.now();
@@ -329,19 +341,24 @@ pub async fn act(
     State(state): State<AppState>,
     v: Viewer,
     Path((no, action)): Path<(String, String)>,
-    Form(form): Form<StaffForm>,
+    posted: Posted<StaffForm>,
 ) -> PageResult {
     v.require_staff()?;
     let app_no = application_ref(&no)?;
     let app = &state.app;
-    let done: Result<_, ApiError> = match StaffAction::parse(&action).ok_or_else(ApiError::not_found)? {
+    let action_is = StaffAction::parse(&action).ok_or_else(ApiError::not_found)?;
+    app.application_for(&app_no, &v.user).await?;
+    let most = if action_is == StaffAction::Message { MAX_MESSAGE_FILES } else { 0 };
+    let (form, files) = posted.read(&state, &STAFF_FIELDS, most).await?;
+    let done: Result<_, ApiError> = match action_is {
         StaffAction::Claim => app.claim(&app_no, &v.user).await.map_err(Into::into),
         StaffAction::Release => app.release(&app_no, &v.user).await.map_err(Into::into),
         StaffAction::Message => {
-            let internal = form.kind == "note";
-            return match app.write_on_application(&app_no, &v.user, &form.body, internal).await {
+            let text = (form.body.as_str(), form.kind == "note");
+            return match carrying(&state, files, |files| app.write_on_application(&app_no, &v.user, text, files)).await
+            {
                 Ok(seq) => Ok(Redirect::to(&format!("/desk/{no}?done=message#m{seq}")).into_response()),
-                Err(e) => detail_page(&state, v, &no, form, Some(e.into())).await,
+                Err(e) => detail_page(&state, v, &no, form, Some(e)).await,
             };
         }
         StaffAction::Reassign => app.reassign(&app_no, &v.user, form.reviewer.trim()).await.map_err(Into::into),

@@ -4,11 +4,12 @@
 //! resolve, mark spam or merge. Staff see the desk's queue of tickets, nearest deadline first,
 //! as cards that fit a phone. Internal notes are shown to staff only.
 
-use super::{DoneQuery, FieldErrors, Form, Page, Pager, Viewer, render};
+use super::{DoneQuery, FieldErrors, Page, Pager, Viewer, render};
 use crate::AppState;
 use crate::api::tickets::{DeskQuery, MessageDto, TicketDto, desk_filter};
 use crate::error::ApiError;
 use crate::extract::Path;
+use crate::files::{FormField, MAX_MESSAGE_FILES, Posted, carrying, text_field};
 use crate::forms::{PageQuery, page_request};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -16,6 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use redress_app::{TicketDetail, TicketsOf};
 use redress_domain::ids::{ApplicationNo, OrderNo, TicketNo, Username};
+use redress_domain::ticket::{BODY_MAX, SUBJECT_MAX};
 use redress_domain::ticket::{Category, NewTicket, TicketState};
 use serde::Deserialize;
 
@@ -96,8 +98,22 @@ pub async fn new_form(v: Viewer, Query(form): Query<NewForm>) -> PageResult {
     Ok(new_page(v, form, None))
 }
 
-pub async fn create(State(state): State<AppState>, v: Viewer, Form(form): Form<NewForm>) -> PageResult {
+/// The new-ticket form's fields besides its files.
+const NEW_FORM_FIELDS: [FormField; 5] = [
+    text_field("category", 64),
+    text_field("subject", 4 * SUBJECT_MAX),
+    text_field("body", 4 * BODY_MAX),
+    text_field("order", 64),
+    text_field("application", 64),
+];
+
+/// The fields of the forms on a ticket's page.
+const ACT_FIELDS: [FormField; 4] =
+    [text_field("text", 4 * BODY_MAX), text_field("kind", 16), text_field("assignee", 128), text_field("into", 64)];
+
+pub async fn create(State(state): State<AppState>, v: Viewer, posted: Posted<NewForm>) -> PageResult {
     v.require_buyer()?;
+    let (form, files) = posted.read(&state, &NEW_FORM_FIELDS, MAX_MESSAGE_FILES).await?;
     let category = Category::parse(&form.category)
         .ok_or_else(|| ApiError::field("category", crate::codes::ErrorCode::CategoryUnknown));
     let category = match category {
@@ -114,9 +130,9 @@ pub async fn create(State(state): State<AppState>, v: Viewer, Form(form): Form<N
     };
     let input =
         NewTicket { category, subject: form.subject.clone(), body: form.body.clone(), order_no, application_no };
-    match state.app.open_ticket(&v.user, input).await {
+    match carrying(&state, files, |files| state.app.open_ticket(&v.user, input, files)).await {
         Ok(t) => Ok(Redirect::to(&format!("/tickets/{}?done=ticket-opened", t.no)).into_response()),
-        Err(e) => Ok(new_page(v, form, Some(e.into()))),
+        Err(e) => Ok(new_page(v, form, Some(e))),
     }
 }
 
@@ -164,14 +180,15 @@ async fn detail_page(
     err: Option<ApiError>,
 ) -> PageResult {
     let page = page_request(pq)?;
-    let TicketDetail { ticket, thread, .. } = state.app.ticket_detail(no, &v.user, &page).await?;
+    let TicketDetail { ticket, thread, files, .. } = state.app.ticket_detail(no, &v.user, &page).await?;
     let cal = state.app.store.calendar().await?;
     let mut p = v.page;
     let (status, errors) = p.failure(err.as_ref());
     let t = TicketDto::new(&ticket, &cal, p.lang, state.app.now()).seen_by(&v.user);
     let path = format!("/tickets/{no}");
     let pager = Pager::new(&path, &[("limit", pq.limit.as_deref())], thread.next.as_ref(), page.after.is_some());
-    let messages = thread.items.iter().map(MessageDto::from).collect();
+    let base = format!("/tickets/{no}/files");
+    let messages = thread.items.iter().map(|m| MessageDto::new(m, &files, &base)).collect();
     Ok(render(status, &DetailPage { p, t, messages, pager, form, errors }))
 }
 
@@ -207,12 +224,21 @@ pub async fn act(
     State(state): State<AppState>,
     v: Viewer,
     Path((no, action)): Path<(String, String)>,
-    Form(form): Form<ActForm>,
+    posted: Posted<ActForm>,
 ) -> PageResult {
     let no = ticket_no(&no)?;
     let app = &state.app;
+    // Someone else's ticket is not found before any bytes are received.
+    app.ticket_for(&no, &v.user).await?;
+    let (form, files) = posted.read(&state, &ACT_FIELDS, if action == "write" { MAX_MESSAGE_FILES } else { 0 }).await?;
     let done = match action.as_str() {
-        "write" => app.write_ticket(&no, &v.user, &form.text, form.kind == "note").await.map(|_| "ticket-written"),
+        "write" => {
+            let text = (form.text.as_str(), form.kind == "note");
+            match carrying(&state, files, |files| app.write_ticket(&no, &v.user, text, files)).await {
+                Ok(_) => Ok("ticket-written"),
+                Err(e) => return detail_page(&state, v, &no, &PageQuery::default(), form, Some(e)).await,
+            }
+        }
         "reopen" => app.reopen_ticket(&no, &v.user).await.map(|_| "ticket-reopened"),
         "resolve" | "spam" if v.user.role.is_staff() => {
             app.resolve_ticket(&no, &v.user, action == "spam").await.map(|_| "ticket-resolved")
@@ -335,5 +361,28 @@ pub(crate) async fn thread_of(
 ) -> Result<Vec<MessageDto>, ApiError> {
     let page = redress_app::PageRequest::first(redress_app::MAX_LIMIT);
     let found = state.app.application_thread(no, viewer, &page).await?;
-    Ok(found.items.iter().map(MessageDto::from).collect())
+    let base = if viewer.role.is_staff() {
+        format!("/desk/{no}/message-files")
+    } else {
+        format!("/applications/{no}/message-files")
+    };
+    Ok(found.messages.items.iter().map(|m| MessageDto::new(m, &found.files, &base)).collect())
+}
+
+/// A file on a ticket's message, for whoever sees the message.
+pub async fn file(State(state): State<AppState>, v: Viewer, Path((no, id)): Path<(String, String)>) -> PageResult {
+    let no = ticket_no(&no)?;
+    let f = state.app.ticket_file(&no, &id, &v.user).await?;
+    crate::files::stored_response(&state, &f.file).await
+}
+
+/// A file on a message of an application's thread (the buyer's page's and the desk's).
+pub async fn message_file(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path((no, id)): Path<(String, String)>,
+) -> PageResult {
+    let no = crate::extract::application_ref(&no)?;
+    let f = state.app.application_message_file(&no, &id, &v.user).await?;
+    crate::files::stored_response(&state, &f.file).await
 }
