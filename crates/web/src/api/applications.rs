@@ -204,6 +204,7 @@ pub struct SupplementRequest {
 /// The answer as a multipart form: its fields and up to three files, which become the
 /// application's evidence (the same checks and limits as any upload).
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct SupplementUpload {
     message: String,

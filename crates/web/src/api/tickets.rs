@@ -373,6 +373,7 @@ const WRITE_FIELDS: [FormField; 2] = [text_field("body", 4 * BODY_MAX), flag_fie
 /// A new ticket as a multipart form: its fields, and up to three files (`file`), for the
 /// OpenAPI document.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct NewTicketUpload {
     #[schema(schema_with = category_schema)]
@@ -387,6 +388,7 @@ pub struct NewTicketUpload {
 
 /// A message as a multipart form: its fields, and up to three files (`file`).
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct WriteUpload {
     body: String,
@@ -400,7 +402,8 @@ pub struct WriteUpload {
 #[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", security(("buyer_session" = [])),
     request_body(content((NewTicketRequest = "application/json"), (NewTicketUpload = "multipart/form-data"))),
     responses((status = 201, body = TicketDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
 pub async fn open(
     State(state): State<AppState>,
     Buyer(user): Buyer,
@@ -495,7 +498,8 @@ pub async fn file(
 #[utoipa::path(post, path = "/api/v1/tickets/{no}/messages", tag = "tickets", security(("buyer_session" = []), ("staff_session" = [])),
     params(("no" = String, Path)), request_body(content((WriteRequest = "application/json"), (WriteUpload = "multipart/form-data"))),
     responses((status = 200, body = TicketDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
 pub async fn write(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -654,7 +658,8 @@ pub struct WrittenDto {
 #[utoipa::path(post, path = "/api/v1/applications/{no}/messages", tag = "tickets", security(("buyer_session" = []), ("staff_session" = [])),
     params(("no" = String, Path)), request_body(content((WriteRequest = "application/json"), (WriteUpload = "multipart/form-data"))),
     responses((status = 201, body = WrittenDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
 pub async fn write_on_application(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
