@@ -4,35 +4,24 @@
 //! read and written guarded by its version (a concurrent change loses with `conflict`).
 
 use crate::{App, Error, Result, actor, own};
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use redress_domain::access::{Permission, may};
 use redress_domain::application::Role;
 use redress_domain::calendar::shanghai_date;
 use redress_domain::ids::{TicketNo, Username};
 use redress_domain::limits::AbuseLimits;
-use redress_domain::ticket::{DEFAULT_CLOSE_AFTER, Message, NewTicket, Targets, Ticket, TicketChange, TicketError};
+use redress_domain::service_levels::{Published, ServiceLevels};
+use redress_domain::ticket::{Message, NewTicket, Ticket, TicketChange, TicketError};
 use redress_store::{
     Attachments, Carrying, MessageFile, Page, PageRequest, Quota, StoreError, TicketFilter, TicketsOf, User,
 };
 
-/// How tickets are promised: the service-level targets and how long a resolved ticket may
-/// be reopened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What support allows a buyer (the service levels it promises are published versions, in
+/// the store).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SupportSettings {
-    pub targets: Targets,
-    pub close_after: SignedDuration,
     /// What a buyer may open and write.
     pub limits: AbuseLimits,
-}
-
-impl Default for SupportSettings {
-    fn default() -> SupportSettings {
-        SupportSettings {
-            targets: Targets::default(),
-            close_after: DEFAULT_CLOSE_AFTER,
-            limits: AbuseLimits::default(),
-        }
-    }
 }
 
 /// A ticket with a page of its thread, as `viewer` may see it.
@@ -67,11 +56,13 @@ impl App {
             }
         }
         let calendar = self.store.calendar().await?;
+        let levels = self.store.service_levels().await?;
         let mut files = files;
         for _ in 0..NUMBER_ATTEMPTS {
             let now = self.now_ms();
             let no = TicketNo::generate(shanghai_date(now), &mut rand::rng());
-            let (t, first) = Ticket::open(no, buyer.username.clone(), &input, &self.support().targets, now)?;
+            let targets = levels.1.targets(input.category);
+            let (t, first) = Ticket::open(no, buyer.username.clone(), &input, &targets, now)?;
             // The number is checked before anything is written: a taken one is drawn again
             // with the files still in hand.
             if self.store.ticket_exists(&t.no).await? {
@@ -116,8 +107,9 @@ impl App {
         (text, internal): (&str, bool),
         files: Option<Attachments>,
     ) -> Result<Ticket> {
-        let s = self.support();
-        let decide = |t: &Ticket, now| t.write(&actor(who), text, internal, &s.targets, s.close_after, now);
+        let l = self.store.service_levels().await?;
+        let l = &l.1;
+        let decide = |t: &Ticket, now| t.write(&actor(who), text, internal, &l.targets(t.category), l.close_after, now);
         self.change_ticket_with(no, who, decide, Some(files)).await
     }
 
@@ -139,14 +131,17 @@ impl App {
 
     /// Staff resolve a ticket: answered, or (`spam`) put aside and closed.
     pub async fn resolve_ticket(&self, no: &TicketNo, who: &User, spam: bool) -> Result<Ticket> {
-        let s = self.support();
-        self.change_ticket(no, who, |t, now| t.resolve(&actor(who), spam, &s.targets, s.close_after, now)).await
+        let l = self.store.service_levels().await?;
+        let l = &l.1;
+        self.change_ticket(no, who, |t, now| t.resolve(&actor(who), spam, &l.targets(t.category), l.close_after, now))
+            .await
     }
 
     /// The buyer (or staff) reopen a resolved ticket while they may.
     pub async fn reopen_ticket(&self, no: &TicketNo, who: &User) -> Result<Ticket> {
-        let s = self.support();
-        self.change_ticket(no, who, |t, now| t.reopen(&actor(who), &s.targets, s.close_after, now)).await
+        let l = self.store.service_levels().await?;
+        let l = &l.1;
+        self.change_ticket(no, who, |t, now| t.reopen(&actor(who), &l.targets(t.category), l.close_after, now)).await
     }
 
     /// Staff merge a duplicate ticket into another open ticket of the same buyer.
@@ -235,6 +230,23 @@ impl App {
         let reason = redress_domain::ticket::body(reason).map_err(|_| TicketError::Reason)?;
         let t = self.ticket_for(no, admin).await?;
         Ok(self.store.redact_message(t.no.as_str(), seq, admin.username.as_str(), &reason, self.now()).await?)
+    }
+
+    /// The service levels in force, with their version (0: the shipped ones).
+    pub async fn service_levels(&self) -> Result<std::sync::Arc<(u32, ServiceLevels)>> {
+        Ok(self.store.service_levels().await?)
+    }
+
+    /// Publishes `levels` as the next version, by `by` saying why (`note`): tickets' clocks
+    /// started from now on keep them; running clocks keep their targets. `None`: they are
+    /// what is in force already.
+    pub async fn publish_service_levels(&self, levels: &ServiceLevels, by: &str, note: &str) -> Result<Option<u32>> {
+        Ok(self.store.publish_service_levels(levels, (by, note), self.now()).await?)
+    }
+
+    /// The published versions of the service levels, the latest first.
+    pub async fn service_level_history(&self, limit: i64) -> Result<Vec<Published>> {
+        Ok(self.store.service_level_history(limit).await?)
     }
 
     /// Now, to the millisecond the store keeps: a ticket's times and its clocks' agree.

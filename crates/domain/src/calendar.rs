@@ -23,6 +23,9 @@ use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
+/// How many days before its definitive data runs out the calendar warns administrators.
+pub const RUNS_OUT_WARNING_DAYS: i64 = 60;
+
 /// IANA name of the time zone all business dates are taken in.
 pub const SHANGHAI: &str = "Asia/Shanghai";
 
@@ -181,6 +184,33 @@ impl BusinessCalendar {
     /// Whether the calendar has holiday data for `year`.
     pub fn covers(&self, year: i16) -> bool {
         self.years.contains_key(&year)
+    }
+
+    /// Whether a due time on `date` rests on data that may still change: a year the calendar
+    /// has no table for, or one marked provisional (announced holidays not yet published).
+    pub fn is_provisional(&self, date: Date) -> bool {
+        self.years.get(&date.year()).is_none_or(|y| y.provisional)
+    }
+
+    /// Whether a due time at `at` is provisional ([`BusinessCalendar::is_provisional`]).
+    pub fn is_provisional_at(&self, at: Timestamp) -> bool {
+        at != Timestamp::MAX && self.is_provisional(shanghai_date(at))
+    }
+
+    /// The last day the calendar has definitive data for (the 31 December of its last
+    /// year that is not provisional), if any.
+    pub fn definitive_until(&self) -> Option<Date> {
+        let year = self.years.iter().rev().find(|(_, y)| !y.provisional).map(|(year, _)| *year)?;
+        Date::new(year, 12, 31).ok()
+    }
+
+    /// If the definitive data runs out within [`RUNS_OUT_WARNING_DAYS`] of `today` (or has
+    /// already): the last day it covers. Administrators are warned, so next year's holidays
+    /// are loaded before due times fall on guesses.
+    pub fn runs_out_soon(&self, today: Date) -> Option<Date> {
+        let until = self.definitive_until().unwrap_or(today);
+        let left = i64::from((until - today).get_days());
+        (left <= RUNS_OUT_WARNING_DAYS).then_some(until)
     }
 
     /// Due time for "N business days" starting at `from`: the end (exclusive:
@@ -349,5 +379,18 @@ mod tests {
             prop_assert_eq!(cal.business_days_left(from, due), n);
             prop_assert!(cal.is_business_day(shanghai_date(due).yesterday().unwrap()));
         }
+    }
+
+    #[test]
+    fn a_provisional_year_marks_its_due_times_and_warns_sixty_days_ahead() {
+        let cal = BusinessCalendar::china_default();
+        let d = |y, m, day| Date::new(y, m, day).expect("date");
+        assert!(!cal.is_provisional(d(2026, 10, 8)));
+        assert!(cal.is_provisional(d(2027, 2, 1)), "2027 is provisional in the shipped file");
+        assert!(cal.is_provisional(d(2031, 1, 1)), "a year without data");
+        assert_eq!(cal.definitive_until(), Some(d(2026, 12, 31)));
+        assert_eq!(cal.runs_out_soon(d(2026, 10, 31)), None, "61 days ahead: not yet");
+        assert_eq!(cal.runs_out_soon(d(2026, 11, 1)), Some(d(2026, 12, 31)), "60 days ahead");
+        assert_eq!(cal.runs_out_soon(d(2027, 3, 1)), Some(d(2026, 12, 31)), "and after it ran out");
     }
 }

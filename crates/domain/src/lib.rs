@@ -18,6 +18,7 @@ pub mod order;
 pub mod payout;
 pub mod policy;
 pub mod reconcile;
+pub mod service_levels;
 pub mod sla;
 pub mod ticket;
 pub mod webhook;

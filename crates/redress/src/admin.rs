@@ -1,4 +1,5 @@
-//! `redress admin …`: accounts, merchant API tokens, policy versions, the business calendar.
+//! `redress admin …`: accounts, merchant API tokens, policy versions, the business calendar,
+//! the service levels of support.
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
@@ -7,6 +8,7 @@ use redress_domain::application::Role;
 use redress_domain::calendar::BusinessCalendar;
 use redress_domain::ids::Username;
 use redress_domain::policy::Policy;
+use redress_domain::service_levels::ServiceLevels;
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 
@@ -27,6 +29,26 @@ pub enum AdminCommand {
     /// Webhook endpoints of the merchant's system (Standard Webhooks, signed).
     #[command(subcommand)]
     Webhook(WebhookCommand),
+    /// The service levels of support tickets: targets per category, business hours, how long
+    /// a resolved ticket may be reopened (published as numbered versions).
+    #[command(subcommand)]
+    Sla(SlaCommand),
+}
+
+#[derive(Subcommand)]
+pub enum SlaCommand {
+    /// Publish a TOML file (see crates/domain/data/service-levels.toml) as the next version:
+    /// clocks started from then on keep its targets, running clocks keep theirs.
+    Set {
+        file: PathBuf,
+        /// Why, kept with the version.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Print the version in force as TOML.
+    Show,
+    /// List the published versions: who published each, when and why.
+    History,
 }
 
 #[derive(Subcommand)]
@@ -174,6 +196,34 @@ pub async fn run(state: &redress_web::AppState, cmd: AdminCommand) -> anyhow::Re
         }
         AdminCommand::Calendar(CalendarCommand::Show) => {
             print!("{}", app.calendar().await?.to_toml());
+        }
+        AdminCommand::Sla(SlaCommand::Set { file, note }) => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let levels = ServiceLevels::from_toml(&text)
+                .with_context(|| format!("{} is not a valid service-level file", file.display()))?;
+            let by = std::env::var("USER").map(|u| format!("admin-cli ({u})")).unwrap_or_else(|_| "admin-cli".into());
+            match app.publish_service_levels(&levels, &by, note.trim()).await? {
+                Some(v) => println!("published service levels version {v}"),
+                None => println!("these service levels are already in force"),
+            }
+        }
+        AdminCommand::Sla(SlaCommand::Show) => {
+            let levels = app.service_levels().await?;
+            match levels.0 {
+                0 => println!("# the shipped service levels (none published)"),
+                v => println!("# service levels version {v}"),
+            }
+            print!("{}", levels.1.to_toml());
+        }
+        AdminCommand::Sla(SlaCommand::History) => {
+            let history = app.service_level_history(100).await?;
+            if history.is_empty() {
+                println!("none published: the shipped service levels are in force");
+            }
+            for p in history {
+                let note = if p.note.is_empty() { String::new() } else { format!(" — {}", p.note) };
+                println!("v{} {} {}{note}", p.version, p.published_at, p.published_by);
+            }
         }
     }
     Ok(())

@@ -54,6 +54,29 @@ fn admin_commands() {
     let cal = redress(d, &["admin", "calendar", "show"], None);
     assert!(text(&cal).contains("2026-10-01"), "{}", text(&cal));
 
+    // Service levels: the shipped ones until a version is published; a bad file changes
+    // nothing and says why; the same file twice is one version; the history says who and why.
+    let shown = text(&redress(d, &["admin", "sla", "show"], None));
+    assert!(shown.contains("the shipped service levels") && shown.contains("first_response = \"24h\""), "{shown}");
+    let sla = d.join("sla.toml");
+    let faster = shown.replacen("# the shipped service levels (none published)\n", "", 1)
+        + "\n[categories.payout_not_arrived]\nfirst_response = \"4h\"\nhours = \"business\"\n";
+    std::fs::write(&sla, faster.replace("\"4h\"", "\"4 hours\"")).expect("write");
+    let s = sla.to_str().expect("path");
+    let bad = redress(d, &["admin", "sla", "set", s], None);
+    assert!(!bad.status.success() && text(&bad).contains("not a duration"), "{}", text(&bad));
+    std::fs::write(&sla, &faster).expect("write");
+    let set = redress(d, &["admin", "sla", "set", s, "--note", "payouts first"], None);
+    assert!(text(&set).contains("published service levels version 1"), "{}", text(&set));
+    assert!(text(&redress(d, &["admin", "sla", "set", s], None)).contains("already in force"));
+    let shown = text(&redress(d, &["admin", "sla", "show"], None));
+    assert!(shown.contains("version 1") && shown.contains("[categories.payout_not_arrived]"), "{shown}");
+    let history = text(&redress(d, &["admin", "sla", "history"], None));
+    assert!(
+        history.starts_with("v1 ") && history.contains("admin-cli") && history.contains("payouts first"),
+        "{history}"
+    );
+
     // Webhook endpoints: an address inside a network is refused, a public one is registered
     // with its secret printed once, listed without it, rotated, disabled.
     let inside = redress(d, &["admin", "webhook", "create", "--url", "https://169.254.169.254/latest"], None);

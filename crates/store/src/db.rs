@@ -20,7 +20,7 @@ pub enum Backend {
 pub struct Store {
     pub(crate) pool: AnyPool,
     backend: Backend,
-    pub(crate) calendar_cache: Arc<crate::settings::CalendarCache>,
+    pub(crate) settings_cache: Arc<crate::settings::Caches>,
     pub(crate) policy_cache: Arc<crate::policies::PolicyCache>,
     /// Sessions checked in the last second: the user behind each.
     pub(crate) sessions: Arc<crate::credentials::Recent<crate::User>>,
@@ -179,7 +179,7 @@ impl Store {
             backend,
             sqlite_file,
             schema: schema_name,
-            calendar_cache: Default::default(),
+            settings_cache: Default::default(),
             policy_cache: Default::default(),
             sessions: Default::default(),
             api_tokens: Default::default(),

@@ -313,3 +313,89 @@ both!(an_application_has_a_thread_without_a_ticket, |app: TestApp| async move {
     let r = app.post(&format!("/api/v1/applications/{draft}/messages"), &alice, json!({"body": "hi"})).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 });
+
+both!(a_published_service_level_applies_to_clocks_started_after_it, |app: TestApp| async move {
+    use redress_domain::service_levels::ServiceLevels;
+    use redress_domain::ticket::{Category, Targets};
+    let alice = app.login("alice").await;
+    let due = |t: &Value| -> (Timestamp, Timestamp) {
+        let created = t["created_at"].as_str().expect("created").parse().expect("time");
+        let due = clock(t, "first_response")["due_at"].as_str().expect("due").parse().expect("time");
+        (created, due)
+    };
+    let payout = json!({"category": "payout_not_arrived", "subject": "没到账", "body": "三天了"});
+    let before = open(&app, &alice, payout.clone()).await;
+
+    let mut faster = ServiceLevels::shipped();
+    faster.categories.insert(
+        Category::PayoutNotArrived,
+        Targets { first_response: SignedDuration::from_hours(4), ..faster.default },
+    );
+    let published = app.state.app.publish_service_levels(&faster, "test", "payouts first").await.expect("publish");
+    assert_eq!(published, Some(1));
+    assert_eq!(app.state.app.publish_service_levels(&faster, "test", "again").await.expect("same"), None);
+
+    let after = open(&app, &alice, payout).await;
+    let t = app.get(&format!("/api/v1/tickets/{after}"), &alice).await.body;
+    let (created, due_at) = due(&t["ticket"]);
+    assert_eq!(due_at, created + SignedDuration::from_hours(4), "the new version's target");
+    let other = open(&app, &alice, json!({"category": "account", "subject": "账户", "body": "改手机号"})).await;
+    let t = app.get(&format!("/api/v1/tickets/{other}"), &alice).await.body;
+    let (created, due_at) = due(&t["ticket"]);
+    assert_eq!(due_at, created + SignedDuration::from_hours(24), "a category without its own: the default");
+    let t = app.get(&format!("/api/v1/tickets/{before}"), &alice).await.body;
+    let (created, due_at) = due(&t["ticket"]);
+    assert_eq!(due_at, created + SignedDuration::from_hours(24), "a running clock keeps its target");
+    let history = app.state.app.service_level_history(10).await.expect("history");
+    assert_eq!(
+        history.iter().map(|p| (p.version, p.published_by.as_str(), p.note.as_str())).collect::<Vec<_>>(),
+        [(1, "test", "payouts first")]
+    );
+});
+
+both!(
+    admins_are_warned_before_the_calendar_runs_out_and_due_times_past_it_are_provisional,
+    |app: TestApp| async move {
+        use redress_domain::calendar::BusinessCalendar;
+        use redress_domain::service_levels::ServiceLevels;
+        use redress_domain::sla::{Hours, WorkingDay};
+        let year =
+            |y: i32| format!("[years.{y}]\nsource = \"test\"\nprovisional = false\nholidays = []\nworkdays = []\n");
+        admin(&app, "root").await;
+        let (root, rita, alice) = (app.login("root").await, app.login("rita").await, app.login("alice").await);
+        let page = |token: String, path: &'static str| {
+            let req =
+                app.client.get(format!("{}{path}", app.base)).header("cookie", format!("redress_session={token}"));
+            async move { req.send().await.expect("page").text().await.expect("html") }
+        };
+        // Business hours for every category: the calendar decides their due times.
+        let mut business = ServiceLevels::shipped();
+        let day = WorkingDay::new("09:00".parse().expect("t"), "18:00".parse().expect("t"), None).expect("day");
+        business.default.hours = Hours::Business(day);
+        app.state.app.publish_service_levels(&business, "test", "business hours").await.expect("publish");
+        let first_response = |no: String| {
+            let (app, alice) = (&app, alice.clone());
+            async move {
+                let t = app.get(&format!("/api/v1/tickets/{no}"), &alice).await.body;
+                clock(&t["ticket"], "first_response").clone()
+            }
+        };
+
+        // A calendar whose only year is long past: the admin is told on every page, staff are
+        // not; a due time past its data is provisional.
+        let past = BusinessCalendar::from_toml(&year(2020)).expect("calendar");
+        app.state.app.set_calendar(&past).await.expect("set");
+        let html = page(root.clone(), "/admin/mail").await;
+        assert!(html.contains("id=\"calendar-warning\"") && html.contains("2020-12-31"), "{html}");
+        assert!(!page(rita.clone(), "/desk").await.contains("calendar-warning"), "staff are not the ones to fix it");
+        let no = open(&app, &alice, json!({"category": "other", "subject": "问题", "body": "请问"})).await;
+        assert_eq!(first_response(no).await["provisional"], true);
+
+        // Definitive for decades: no warning, nothing provisional.
+        let far = BusinessCalendar::from_toml(&(2020..=2100).map(year).collect::<String>()).expect("calendar");
+        app.state.app.set_calendar(&far).await.expect("set");
+        assert!(!page(root, "/admin/mail").await.contains("calendar-warning"));
+        let no = open(&app, &alice, json!({"category": "other", "subject": "问题二", "body": "请问"})).await;
+        assert_eq!(first_response(no).await["provisional"], false);
+    }
+);

@@ -343,3 +343,5 @@ thread-intro = Ask or answer here without opening a ticket; every message is kep
 thread-none = No messages yet.
 done-message = Your message was added.
 awaiting-ticket = Support replied: your answer is awaited
+calendar-runs-out = The business calendar has definitive public holidays only until { $date }. Due times after it are provisional: load the next year's calendar (redress admin calendar set).
+clock-provisional = provisional

@@ -337,3 +337,5 @@ thread-intro = 无需新建工单，可以直接在这里提问或回复；每�
 thread-none = 还没有消息。
 done-message = 消息已发送。
 awaiting-ticket = 客服已回复，等待您答复
+calendar-runs-out = 工作日历的正式节假日数据只到 { $date }。之后的截止时间为暂定：请导入下一年的日历（redress admin calendar set）。
+clock-provisional = 暂定

@@ -45,6 +45,9 @@ pub struct ClockDto {
     pub near_breach: bool,
     /// How many times it was paused.
     pub pauses: usize,
+    /// Counted in business hours up to a day the business calendar has no definitive data
+    /// for: the due time may still move when that year's holidays are published.
+    pub provisional: bool,
 }
 
 impl ClockDto {
@@ -70,6 +73,8 @@ impl ClockDto {
             stopped_at: c.stopped_at,
             near_breach: matches!(st, ClockState::Running { due } if near_breach(due, c.target, now)),
             pauses: c.pauses.len(),
+            provisional: matches!(c.hours, redress_domain::sla::Hours::Business(_))
+                && due.is_some_and(|d| cal.is_provisional_at(d)),
         }
     }
 }

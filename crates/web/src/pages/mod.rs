@@ -103,11 +103,13 @@ pub struct Page {
     pub error: Option<String>,
     /// The signed-in person's unread notifications (counted up to `UNREAD_CAP`).
     pub unread: i64,
+    /// For administrators: the business calendar's data runs out soon.
+    pub calendar_warning: Option<String>,
 }
 
 impl Page {
     pub fn new(lang: Lang, user: Option<User>, path: impl Into<String>) -> Page {
-        Page { lang, user, path: path.into(), notice: None, error: None, unread: 0 }
+        Page { lang, user, path: path.into(), notice: None, error: None, unread: 0, calendar_warning: None }
     }
 
     /// The header's notifications link as a screen reader says it: with the unread count.
@@ -285,6 +287,15 @@ impl FromRequestParts<AppState> for Viewer {
                     state.app.unread_notifications(&user).await.map_err(|e| ApiError::from(e).into_response())?;
                 let mut page = Page::new(lang, Some(user.clone()), path);
                 page.unread = unread;
+                // Administrators are told, on every page, when the business calendar's
+                // definitive data is about to run out (due times after it are guesses).
+                if user.role == Role::Admin {
+                    let cal = state.app.store.calendar().await.map_err(|e| ApiError::from(e).into_response())?;
+                    let today = redress_domain::calendar::shanghai_date(state.app.now());
+                    page.calendar_warning = cal
+                        .runs_out_soon(today)
+                        .map(|until| lang.t_args("calendar-runs-out", &[("date", until.to_string())]));
+                }
                 Ok(Viewer { page, user })
             }
             None => {
