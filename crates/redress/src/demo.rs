@@ -261,6 +261,14 @@ pub async fn load(store: &Store, blobs: redress_blobs::Blobs, now: Timestamp) ->
     let in_review = app.submit(&in_review.reference(), &lin).await?;
     at(ago(now, 30));
     app.claim(&in_review.reference(), &wang).await?;
+    // Its thread: the reviewer and lin talk about it; a note between staff.
+    let r = in_review.reference();
+    at(ago(now, 29));
+    app.write_on_application(&r, &wang, ("您好，已收到您的申请，正在核对第三方监测数据。", false), None).await?;
+    at(ago(now, 28));
+    app.write_on_application(&r, &lin, ("好的，如需补充材料请告诉我。", false), None).await?;
+    at(ago(now, 27));
+    app.write_on_application(&r, &wang, ("内部：监测截图的时间戳与截止时间一致。", true), None).await?;
     // Withdrawn.
     let a = draft(&lin, 3, Reason::NoReason, None, "", ago(now, 20)).await?;
     at(ago(now, 20));
@@ -278,7 +286,9 @@ pub async fn load(store: &Store, blobs: redress_blobs::Blobs, now: Timestamp) ->
         draft(&zhao, 13, Reason::NotDeliveredOnTime, None, "B站粉丝一周只涨了50个,远未达到承诺。", ago(now, 24 * 8))
             .await?;
     at(ago(now, 24 * 8));
-    app.submit(&a.reference(), &zhao).await?;
+    let a = app.submit(&a.reference(), &zhao).await?;
+    at(ago(now, 24 * 6));
+    app.write_on_application(&a.reference(), &zhao, ("已经过去好几天了，请尽快处理。", false), None).await?;
     // Approved in part by a reviewer.
     let a = draft(&zhao, 11, Reason::QuantityShort, None, "只到账250个赞,申请全额退款。", ago(now, 24 * 15)).await?;
     at(ago(now, 24 * 15));
@@ -315,6 +325,16 @@ pub async fn load(store: &Store, blobs: redress_blobs::Blobs, now: Timestamp) ->
     app.claim(&a.reference(), &wang).await?;
     at(ago(now, 24 * 2 - 1));
     app.request_info(&a.reference(), &wang, "请上传截止时间的后台点赞数截图(含时间戳)。").await?;
+    at(ago(now, 24 * 2 - 2));
+    app.write_on_application(&a.reference(), &emma, ("Which screenshot do you need exactly?", false), None).await?;
+    at(ago(now, 24 * 2 - 3));
+    app.write_on_application(
+        &a.reference(),
+        &wang,
+        ("The back-office like count at the deadline, with the system clock visible.", false),
+        None,
+    )
+    .await?;
     // Rejected: the service was completed.
     let a =
         draft(&emma, 21, Reason::Other, Some(3000), "The likes disappeared a week later.", ago(now, 24 * 20)).await?;

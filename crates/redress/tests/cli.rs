@@ -151,6 +151,19 @@ fn serve_demo_on_an_empty_data_dir() {
             c.get(format!("{base}/api/v1/orders")).bearer_auth(&token).send().await?.json().await?;
         let apps: serde_json::Value =
             c.get(format!("{base}/api/v1/applications")).bearer_auth(&token).send().await?.json().await?;
+        let reviewed = apps["items"]
+            .as_array()
+            .and_then(|a| a.iter().find(|a| a["state"] == "in_review"))
+            .and_then(|a| a["no"].as_str())
+            .unwrap_or_default()
+            .to_owned();
+        let thread: serde_json::Value = c
+            .get(format!("{base}/api/v1/applications/{reviewed}/messages"))
+            .bearer_auth(&token)
+            .send()
+            .await?
+            .json()
+            .await?;
         let wang: serde_json::Value = c
             .post(format!("{base}/api/v1/session"))
             .json(&serde_json::json!({"username": "wang", "password": "redress-demo"}))
@@ -181,11 +194,14 @@ fn serve_demo_on_an_empty_data_dir() {
             .await?
             .json()
             .await?;
-        Ok::<_, reqwest::Error>((ready, orders, apps, queue, tickets, desk))
+        Ok::<_, reqwest::Error>((ready, orders, apps, queue, tickets, desk, thread))
     });
     child.kill().ok(); // it may have exited already
     child.wait().expect("the server exits");
-    let (ready, orders, apps, queue, tickets, desk) = result.expect("http");
+    let (ready, orders, apps, queue, tickets, desk, thread) = result.expect("http");
+    let said: Vec<&str> =
+        thread["items"].as_array().expect("thread").iter().filter_map(|m| m["author"].as_str()).collect();
+    assert_eq!(said, ["wang", "lin"], "lin's application in review has a thread (the note is staff's): {thread}");
     let lins: Vec<&str> =
         tickets["items"].as_array().expect("tickets").iter().filter_map(|t| t["state"].as_str()).collect();
     assert!(lins.contains(&"open") && lins.contains(&"waiting_on_buyer"), "{tickets}");

@@ -308,6 +308,11 @@ both!(a_ticket_is_opened_answered_and_kept_from_other_buyers_on_the_pages, |app:
     let r = page(&app, Method::POST, "/tickets/new", Some(&alice), Some(&form), &[("accept-language", "en")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("t-subject-error") && r.body.contains("还没到账"), "{}", r.body);
+    // A number that names nothing: not found, said on the form, the text kept.
+    let form = [("category", "other"), ("subject", "问"), ("body", "写了很多字"), ("order", "not an order!")];
+    let r = page(&app, Method::POST, "/tickets/new", Some(&alice), Some(&form), &[]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("写了很多字") && r.body.contains("id=\"t-body\""), "{}", r.body);
     let form =
         [("category", "refund_progress"), ("subject", "退款进度"), ("body", "还没到账"), ("application", &no_app)];
     let r = page(&app, Method::POST, "/tickets/new", Some(&alice), Some(&form), &[]).await;

@@ -120,13 +120,20 @@ pub async fn create(State(state): State<AppState>, v: Viewer, posted: Posted<New
         Ok(c) => c,
         Err(e) => return Ok(new_page(v, form, Some(e))),
     };
+    // A number that names nothing is said on the form, with what was typed kept.
     let order_no = match form.order.trim() {
         "" => None,
-        s => Some(OrderNo::parse(s).map_err(|_| ApiError::not_found())?),
+        s => match OrderNo::parse(s) {
+            Ok(o) => Some(o),
+            Err(_) => return Ok(new_page(v, form, Some(ApiError::not_found()))),
+        },
     };
     let application_no = match form.application.trim() {
         "" => None,
-        s => Some(ApplicationNo::parse(s).map_err(|_| ApiError::not_found())?),
+        s => match ApplicationNo::parse(s) {
+            Ok(a) => Some(a),
+            Err(_) => return Ok(new_page(v, form, Some(ApiError::not_found()))),
+        },
     };
     let input =
         NewTicket { category, subject: form.subject.clone(), body: form.body.clone(), order_no, application_no };
