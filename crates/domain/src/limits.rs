@@ -129,6 +129,34 @@ impl LimitReached {
 }
 
 impl AbuseLimits {
+    /// Reads the setting: `name:value` pairs, comma-separated, each changing one default —
+    /// `open_tickets`, `tickets_per_day`, `messages_per_minute` (counts, at least 1) and
+    /// `attachment_mb_per_day` (MiB, at least 1). Empty: the defaults.
+    pub fn parse(text: &str) -> Result<AbuseLimits, String> {
+        let mut l = AbuseLimits::default();
+        for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once(':').ok_or_else(|| format!("{pair:?}: expected name:value"))?;
+            let n: u32 = value
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| format!("{name}: {value:?} is not a whole number of at least 1"))?;
+            match name.trim() {
+                "open_tickets" => l.open_tickets = n,
+                "tickets_per_day" => l.tickets_per_day = n,
+                "messages_per_minute" => l.messages_per_minute = n,
+                "attachment_mb_per_day" => l.attachment_bytes_per_day = u64::from(n) * 1024 * 1024,
+                other => {
+                    return Err(format!(
+                        "unknown limit {other:?}: open_tickets, tickets_per_day, messages_per_minute or attachment_mb_per_day"
+                    ));
+                }
+            }
+        }
+        Ok(l)
+    }
+
     /// What opening a ticket uses, with `bytes` of files on its first message.
     pub fn opening(&self, bytes: u64, now: Timestamp) -> Vec<Use> {
         let mut uses = vec![
@@ -186,6 +214,17 @@ mod tests {
         let limits = AbuseLimits::default();
         assert!(limits.may_open(9).is_ok());
         assert_eq!(limits.may_open(10).map_err(|e| e.code()), Err("limit-open-tickets"));
+    }
+
+    #[test]
+    fn the_setting_changes_what_it_names() {
+        assert_eq!(AbuseLimits::parse(""), Ok(AbuseLimits::default()));
+        let l = AbuseLimits::parse("open_tickets:3, attachment_mb_per_day:5").expect("valid");
+        assert_eq!((l.open_tickets, l.attachment_bytes_per_day), (3, 5 * 1024 * 1024));
+        assert_eq!(l.messages_per_minute, AbuseLimits::default().messages_per_minute);
+        assert!(AbuseLimits::parse("open_tickets:0").is_err());
+        assert!(AbuseLimits::parse("tickets:3").is_err());
+        assert!(AbuseLimits::parse("open_tickets=3").is_err());
     }
 
     #[test]

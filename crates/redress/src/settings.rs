@@ -47,6 +47,11 @@ pub struct Common {
     /// Business days a refund takes to arrive, per channel [default: wechat_pay:0-1,alipay:0-1,bank_card:1-7]
     #[arg(long, env = "REDRESS_ARRIVAL_DAYS", global = true)]
     pub arrival_days: Option<String>,
+    /// What a buyer may do in support, counted across instances: any of open_tickets,
+    /// tickets_per_day, messages_per_minute, attachment_mb_per_day as name:value
+    /// [default: open_tickets:10,tickets_per_day:20,messages_per_minute:10,attachment_mb_per_day:50]
+    #[arg(long, env = "REDRESS_SUPPORT_LIMITS", global = true)]
+    pub support_limits: Option<String>,
     /// This server's public address, for the channels' callbacks [default: the listen address]
     #[arg(long, env = "REDRESS_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
@@ -112,6 +117,7 @@ struct FileSettings {
     sandbox_faults: Option<String>,
     public_url: Option<String>,
     arrival_days: Option<String>,
+    support_limits: Option<String>,
     wechat_pay: Option<WechatSettings>,
     alipay: Option<AlipaySettings>,
     bank_card: Option<BankSettings>,
@@ -145,6 +151,8 @@ pub struct Settings {
     pub sandbox_faults: redress_sandbox::Faults,
     pub public_url: Option<String>,
     pub arrivals: redress_domain::payout::Arrivals,
+    /// What a buyer may do in support.
+    pub support_limits: redress_domain::limits::AbuseLimits,
     /// Real channels from the settings file; the others use the sandbox.
     pub wechat_pay: Option<WechatSettings>,
     pub alipay: Option<AlipaySettings>,
@@ -245,6 +253,10 @@ impl Settings {
                 &flags.arrival_days.clone().or(file.arrival_days).unwrap_or_default(),
             )
             .map_err(|e| anyhow::anyhow!("arrival_days: {e}"))?,
+            support_limits: redress_domain::limits::AbuseLimits::parse(
+                &flags.support_limits.clone().or(file.support_limits).unwrap_or_default(),
+            )
+            .map_err(|e| anyhow::anyhow!("support_limits: {e}"))?,
             wechat_pay: file.wechat_pay,
             alipay: file.alipay,
             bank_card: file.bank_card,

@@ -38,7 +38,8 @@ impl Redress {
     /// served there and the channels call back there (unless `public_url` says otherwise).
     /// `None` for commands that pay nothing out (`export case`): no channels, no jobs.
     pub async fn build(settings: &Settings, store: Store, base: Option<&str>) -> anyhow::Result<Redress> {
-        let app = redress_app::App::new(store.clone(), settings.blobs()?, settings.clock()?);
+        let app = redress_app::App::new(store.clone(), settings.blobs()?, settings.clock()?)
+            .with_support(redress_app::SupportSettings { limits: settings.support_limits });
         let mut state = AppState::new(app);
         state.evidence_limits = settings.evidence_limits;
         state.report_font_path = settings.report_font.clone();

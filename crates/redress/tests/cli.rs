@@ -612,6 +612,12 @@ fn real_channels_are_configuration_only() {
     assert!(!out.status.success() && t.contains("arrival_days: bank_card:7-1"), "{t}");
     let out = redress(d, &["--arrival-days", "bank_card:2-5", "migrate"], None);
     assert!(out.status.success(), "{}", text(&out));
+    // So are support's limits.
+    let out = redress(d, &["--support-limits", "open_tickets:0", "migrate"], None);
+    let t = text(&out);
+    assert!(!out.status.success() && t.contains("support_limits: open_tickets"), "{t}");
+    let out = redress(d, &["--support-limits", "open_tickets:3,attachment_mb_per_day:20", "migrate"], None);
+    assert!(out.status.success(), "{}", text(&out));
 }
 
 #[test]
