@@ -266,6 +266,9 @@ pub struct ApplicationDto {
     /// When the review is promised by (paused while information is requested).
     #[schema(value_type = Option<String>, format = DateTime)]
     pub review_due_at: Option<Timestamp>,
+    /// The due date falls on a day the business calendar has no definitive holidays for: it
+    /// may still move.
+    pub review_due_provisional: bool,
     pub overdue: bool,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub decided_at: Option<Timestamp>,
@@ -273,7 +276,12 @@ pub struct ApplicationDto {
 }
 
 impl ApplicationDto {
-    pub fn new(a: &Application, lang: Lang, now: Timestamp) -> ApplicationDto {
+    pub fn new(
+        a: &Application,
+        lang: Lang,
+        now: Timestamp,
+        cal: &redress_domain::calendar::BusinessCalendar,
+    ) -> ApplicationDto {
         ApplicationDto {
             no: a.reference().to_string(),
             order_no: a.order_no.to_string(),
@@ -294,6 +302,10 @@ impl ApplicationDto {
             created_at: a.created_at,
             submitted_at: a.submitted_at,
             review_due_at: a.review_due_at,
+            // A due time is the end of its last business day: that day decides.
+            review_due_provisional: a
+                .review_due_at
+                .is_some_and(|d| cal.is_provisional_at(d - jiff::SignedDuration::from_millis(1))),
             overdue: a.is_overdue(now),
             decided_at: a.decided_at,
             version: a.version,

@@ -390,6 +390,11 @@ both!(
         assert!(!page(rita.clone(), "/desk").await.contains("calendar-warning"), "staff are not the ones to fix it");
         let no = open(&app, &alice, json!({"category": "other", "subject": "问题", "body": "请问"})).await;
         assert_eq!(first_response(no).await["provisional"], true);
+        // An application's review due date too (its last business day decides).
+        app.order("O-CAL1", "alice", 1000, 10_000, 4, Some((400, "third_party"))).await;
+        let no = app.submitted(&alice, "O-CAL1", "60").await;
+        let a = app.get(&format!("/api/v1/applications/{no}"), &alice).await.body;
+        assert_eq!(a["application"]["review_due_provisional"], true, "{a}");
 
         // Definitive for decades: no warning, nothing provisional.
         let far = BusinessCalendar::from_toml(&(2020..=2100).map(year).collect::<String>()).expect("calendar");
@@ -397,5 +402,9 @@ both!(
         assert!(!page(root, "/admin/mail").await.contains("calendar-warning"));
         let no = open(&app, &alice, json!({"category": "other", "subject": "问题二", "body": "请问"})).await;
         assert_eq!(first_response(no).await["provisional"], false);
+        app.order("O-CAL2", "alice", 1000, 10_000, 4, Some((400, "third_party"))).await;
+        let no = app.submitted(&alice, "O-CAL2", "60").await;
+        let a = app.get(&format!("/api/v1/applications/{no}"), &alice).await.body;
+        assert_eq!(a["application"]["review_due_provisional"], false, "{a}");
     }
 );

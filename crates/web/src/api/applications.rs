@@ -62,8 +62,9 @@ pub async fn list(
     Query(pq): Query<PageQuery>,
 ) -> ApiResult<axum::Json<Paged<ApplicationDto>>> {
     let now = state.app.now();
+    let cal = state.app.store.calendar().await?;
     let apps = state.app.applications_of(&user, &page_request(&pq)?).await?;
-    Ok(axum::Json(Paged::new(apps, |a| ApplicationDto::new(&a, lang, now))))
+    Ok(axum::Json(Paged::new(apps, |a| ApplicationDto::new(&a, lang, now, &cal))))
 }
 
 /// Start a draft (saved on the server; survives a closed browser).
@@ -87,7 +88,8 @@ pub async fn create_draft(
     let input = DraftInput { reason, description: req.description, amount };
     let a = state.app.create_draft(&order, &user, input).await?;
     let now = state.app.now();
-    Ok((StatusCode::CREATED, axum::Json(ApplicationDto::new(&a, lang, now))))
+    let cal = state.app.store.calendar().await?;
+    Ok((StatusCode::CREATED, axum::Json(ApplicationDto::new(&a, lang, now, &cal))))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -113,8 +115,9 @@ pub async fn detail(
 ) -> ApiResult<axum::Json<ApplicationDetailDto>> {
     let d = state.app.detail(&no, &user).await?;
     let now = state.app.now();
+    let cal = state.app.store.calendar().await?;
     Ok(axum::Json(ApplicationDetailDto {
-        application: ApplicationDto::new(&d.view.application, lang, now),
+        application: ApplicationDto::new(&d.view.application, lang, now, &cal),
         order: OrderDto::new(&d.view.order, d.delivered(), &d.order_now, lang),
         timeline: d.view.timeline.iter().map(|t| TimelineDto::new(t, lang)).collect(),
         entitlement: EntitlementDto::new(&d.entitlement, lang),
@@ -143,7 +146,8 @@ pub async fn update_draft(
     };
     let a = state.app.update_draft(&no, &user, input).await?;
     let now = state.app.now();
-    Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
+    let cal = state.app.store.calendar().await?;
+    Ok(axum::Json(ApplicationDto::new(&a, lang, now, &cal)))
 }
 
 /// Delete a draft (only drafts; submitted applications are withdrawn, never deleted).
@@ -172,7 +176,8 @@ pub async fn submit(
 ) -> ApiResult<AppJson> {
     let a = state.app.submit(&no, &user).await?;
     let now = state.app.now();
-    Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
+    let cal = state.app.store.calendar().await?;
+    Ok(axum::Json(ApplicationDto::new(&a, lang, now, &cal)))
 }
 
 /// Withdraw an application that has not been decided.
@@ -187,7 +192,8 @@ pub async fn withdraw(
 ) -> ApiResult<AppJson> {
     let a = state.app.withdraw(&no, &user).await?;
     let now = state.app.now();
-    Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
+    let cal = state.app.store.calendar().await?;
+    Ok(axum::Json(ApplicationDto::new(&a, lang, now, &cal)))
 }
 
 /// An answer to an information request: its text, and (in a multipart form) what its files
@@ -263,7 +269,8 @@ pub async fn supplement(
     let (req, files) = posted.read(&state, &SUPPLEMENT_FIELDS, MAX_MESSAGE_FILES).await?;
     let a = supplement_with(&state, &user, &no, &req, files).await?;
     let now = state.app.now();
-    Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
+    let cal = state.app.store.calendar().await?;
+    Ok(axum::Json(ApplicationDto::new(&a, lang, now, &cal)))
 }
 
 /// Appeal a rejection (within the policy's window and limit); a level-2 reviewer decides.
@@ -279,5 +286,6 @@ pub async fn appeal(
 ) -> ApiResult<AppJson> {
     let a = state.app.appeal(&no, &user, &req.text).await?;
     let now = state.app.now();
-    Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
+    let cal = state.app.store.calendar().await?;
+    Ok(axum::Json(ApplicationDto::new(&a, lang, now, &cal)))
 }

@@ -40,9 +40,10 @@ pub async fn queue(
 ) -> ApiResult<axum::Json<Paged<QueueItemDto>>> {
     let (filter, page) = both(queue_filter(&q), page_request(&pq))?;
     let now = state.app.now();
+    let cal = state.app.store.calendar().await?;
     let items = state.app.review_queue(&filter, &page).await?;
     Ok(axum::Json(Paged::new(items, |i| QueueItemDto {
-        application: ApplicationDto::new(&i.application, lang, now),
+        application: ApplicationDto::new(&i.application, lang, now, &cal),
         channel: i.channel.as_str().to_owned(),
     })))
 }
@@ -61,8 +62,9 @@ pub async fn search(
 ) -> ApiResult<axum::Json<Paged<ApplicationDto>>> {
     let (by, page) = both(q.parse(), page_request(&pq))?;
     let now = state.app.now();
+    let cal = state.app.store.calendar().await?;
     let apps = state.app.search_applications(by.as_ref(), &page).await?;
-    Ok(axum::Json(Paged::new(apps, |a| ApplicationDto::new(&a, lang, now))))
+    Ok(axum::Json(Paged::new(apps, |a| ApplicationDto::new(&a, lang, now, &cal))))
 }
 
 /// Take an application (or an appeal) for review.
@@ -77,7 +79,8 @@ pub async fn claim(
 ) -> ApiResult<AppJson> {
     let a = state.app.claim(&no, &user).await?;
     let now = state.app.now();
-    Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
+    let cal = state.app.store.calendar().await?;
+    Ok(axum::Json(ApplicationDto::new(&a, lang, now, &cal)))
 }
 
 /// Give an application in review back to the queue (its holder, or a supervisor).
@@ -92,7 +95,8 @@ pub async fn release(
 ) -> ApiResult<AppJson> {
     let a = state.app.release(&no, &user).await?;
     let now = state.app.now();
-    Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
+    let cal = state.app.store.calendar().await?;
+    Ok(axum::Json(ApplicationDto::new(&a, lang, now, &cal)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -115,7 +119,8 @@ pub async fn reassign(
 ) -> ApiResult<AppJson> {
     let a = state.app.reassign(&no, &user, req.reviewer.trim()).await?;
     let now = state.app.now();
-    Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
+    let cal = state.app.store.calendar().await?;
+    Ok(axum::Json(ApplicationDto::new(&a, lang, now, &cal)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -138,7 +143,8 @@ pub async fn request_info(
 ) -> ApiResult<AppJson> {
     let a = state.app.request_info(&no, &user, &req.message).await?;
     let now = state.app.now();
-    Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
+    let cal = state.app.store.calendar().await?;
+    Ok(axum::Json(ApplicationDto::new(&a, lang, now, &cal)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -162,7 +168,8 @@ pub async fn approve(
     let amount = req.amount.as_ref().map(AmountInput::parse).transpose()?;
     let a = state.app.approve(&no, &user, amount).await?;
     let now = state.app.now();
-    Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
+    let cal = state.app.store.calendar().await?;
+    Ok(axum::Json(ApplicationDto::new(&a, lang, now, &cal)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -190,7 +197,8 @@ pub async fn reject(
     let code = RejectCode::parse(&req.code).ok_or_else(|| ApiError::field("code", ErrorCode::RejectCodeUnknown))?;
     let a = state.app.reject(&no, &user, code, &req.text).await?;
     let now = state.app.now();
-    Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
+    let cal = state.app.store.calendar().await?;
+    Ok(axum::Json(ApplicationDto::new(&a, lang, now, &cal)))
 }
 
 /// Send a failed refund again: a new payout with a new key goes to the channel.
@@ -205,7 +213,8 @@ pub async fn retry_refund(
 ) -> ApiResult<AppJson> {
     let a = state.app.retry_refund(&no, &user).await?;
     let now = state.app.now();
-    Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
+    let cal = state.app.store.calendar().await?;
+    Ok(axum::Json(ApplicationDto::new(&a, lang, now, &cal)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -227,5 +236,6 @@ pub async fn settle_outside(
 ) -> ApiResult<AppJson> {
     let a = state.app.settle_outside(&no, &user, &req.note).await?;
     let now = state.app.now();
-    Ok(axum::Json(ApplicationDto::new(&a, lang, now)))
+    let cal = state.app.store.calendar().await?;
+    Ok(axum::Json(ApplicationDto::new(&a, lang, now, &cal)))
 }

@@ -60,10 +60,11 @@ pub async fn orders(
     let awaiting = state.app.awaiting_buyer(&v.user, AWAITING_SHOWN).await?;
     let replies = state.app.tickets_awaiting(&v.user, AWAITING_SHOWN).await?;
     let now = state.app.now();
+    let cal = state.app.store.calendar().await?;
     let mut p = v.page;
     q.apply(&mut p, "");
     let page = OrdersPage {
-        awaiting: awaiting.iter().map(|a| ApplicationDto::new(a, p.lang, now)).collect(),
+        awaiting: awaiting.iter().map(|a| ApplicationDto::new(a, p.lang, now, &cal)).collect(),
         replies: replies.into_iter().map(|t| (t.no.to_string(), t.subject)).collect(),
         orders: summaries.items.iter().map(|s| OrderDto::from_summary(s, p.lang)).collect(),
         drafts: summaries
@@ -289,11 +290,12 @@ struct ApplicationsPage {
 pub async fn applications(State(state): State<AppState>, v: Viewer, Query(pq): Query<PageQuery>) -> PageResult {
     v.require_buyer()?;
     let now = state.app.now();
+    let cal = state.app.store.calendar().await?;
     let page = page_request(&pq)?;
     let apps = state.app.applications_of(&v.user, &page).await?;
     let p = v.page;
     let page = ApplicationsPage {
-        apps: apps.items.iter().map(|a| ApplicationDto::new(a, p.lang, now)).collect(),
+        apps: apps.items.iter().map(|a| ApplicationDto::new(a, p.lang, now, &cal)).collect(),
         pager: Pager::new("/applications", &[("limit", pq.limit.as_deref())], apps.next.as_ref(), page.after.is_some()),
         p,
     };
@@ -350,6 +352,7 @@ async fn detail_page_with(
     let no = application_ref(no)?;
     let d = state.app.detail(&no, &v.user).await?;
     let now = state.app.now();
+    let cal = state.app.store.calendar().await?;
     let lang = v.page.lang;
     let (status, errors) = v.page.failure(err.as_ref());
     let files = Files::of(state, &v.user, &no, lang, true).await?;
@@ -368,7 +371,7 @@ async fn detail_page_with(
         can_withdraw: a.can_withdraw(),
         can_supplement: a.can_supplement(),
         can_appeal: a.can_appeal(),
-        app: ApplicationDto::new(a, lang, now),
+        app: ApplicationDto::new(a, lang, now, &cal),
         order: OrderDto::new(&view.order, d.delivered(), &d.order_now, lang),
         ent: EntitlementDto::new(&d.entitlement, lang),
         timeline: view.timeline.iter().map(|t| TimelineDto::new(t, lang)).collect(),

@@ -90,6 +90,7 @@ pub async fn queue(
     }
     let mut p = v.page;
     let now = state.app.now();
+    let cal = state.app.store.calendar().await?;
     let label = |p: &Page, c: redress_domain::order::Channel| p.t(&format!("channel-{}", c.as_str()));
     let searching = search.query();
     let result = match &searching {
@@ -97,8 +98,11 @@ pub async fn queue(
             Ok((by, page)) => {
                 let apps = state.app.search_applications(by.as_ref(), &page).await?;
                 let next = apps.next.clone();
-                let items =
-                    apps.items.iter().map(|a| (ApplicationDto::new(a, p.lang, now), String::new())).collect::<Vec<_>>();
+                let items = apps
+                    .items
+                    .iter()
+                    .map(|a| (ApplicationDto::new(a, p.lang, now, &cal), String::new()))
+                    .collect::<Vec<_>>();
                 let filters =
                     [("by", search.by.as_deref()), ("q", search.q.as_deref()), ("limit", pq.limit.as_deref())];
                 Ok((items, Pager::new("/desk", &filters, next.as_ref(), page.after.is_some())))
@@ -111,7 +115,7 @@ pub async fn queue(
                 let items = found
                     .items
                     .iter()
-                    .map(|i| (ApplicationDto::new(&i.application, p.lang, now), label(&p, i.channel)))
+                    .map(|i| (ApplicationDto::new(&i.application, p.lang, now, &cal), label(&p, i.channel)))
                     .collect();
                 let filters = [
                     ("state", q.state.as_deref()),
@@ -252,6 +256,7 @@ const STAFF_FIELDS: [FormField; 7] = [
 async fn detail_page(state: &AppState, mut v: Viewer, no: &str, form: StaffForm, err: Option<ApiError>) -> PageResult {
     let no = application_ref(no)?;
     let now = state.app.now();
+    let cal = state.app.store.calendar().await?;
     let d = state.app.detail(&no, &v.user).await?;
     let view = &d.view;
     let lang = v.page.lang;
@@ -281,7 +286,7 @@ async fn detail_page(state: &AppState, mut v: Viewer, no: &str, form: StaffForm,
         payout_in_flight: history.in_flight(),
         payout_abnormal: history.abnormal(),
         paid_twice: history.paid_twice(d.paid_another_way()),
-        app: ApplicationDto::new(&view.application, lang, now),
+        app: ApplicationDto::new(&view.application, lang, now, &cal),
         order: OrderDto::new(&view.order, d.delivered(), &d.order_now, lang),
         ent: EntitlementDto::new(&d.entitlement, lang),
         ledger: d.ledger.iter().map(DeliveryDto::from).collect(),
