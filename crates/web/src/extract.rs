@@ -1,5 +1,6 @@
-//! Request extractors: JSON bodies whose rejections become translated errors, and the
-//! identities behind bearer tokens (buyer and staff sessions, merchant API tokens).
+//! Request extractors: JSON bodies and URL-encoded forms whose rejections become translated
+//! errors, and the identities behind bearer tokens (buyer and staff sessions, merchant API
+//! tokens).
 
 use crate::AppState;
 use crate::codes::ErrorCode;
@@ -37,6 +38,27 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
                 Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::BodyTooLarge))
             }
             Err(e) => Err(ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::JsonMalformed).detail(e.body_text())),
+        }
+    }
+}
+
+/// `axum::Form`, but a body that is not a form is a translated error (a page, for the pages).
+pub struct Form<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        use axum::extract::rejection::FormRejection;
+        match axum::Form::<T>::from_request(req, state).await {
+            Ok(axum::Form(v)) => Ok(Form(v)),
+            Err(FormRejection::InvalidFormContentType(_)) => {
+                Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::FormContentType))
+            }
+            Err(FormRejection::BytesRejection(_)) => {
+                Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::BodyTooLarge))
+            }
+            Err(e) => Err(ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::FormMalformed).detail(e.body_text())),
         }
     }
 }

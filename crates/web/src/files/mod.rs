@@ -329,7 +329,7 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
                     .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::BodyTooLarge))?;
                 let req = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
                 if form == "application/x-www-form-urlencoded" {
-                    let crate::pages::Form(v) = crate::pages::Form::<T>::from_request(req, state).await?;
+                    let crate::extract::Form(v) = crate::extract::Form::<T>::from_request(req, state).await?;
                     Ok(Posted::Fields(v))
                 } else {
                     let crate::extract::Json(v) = crate::extract::Json::<T>::from_request(req, state).await?;

@@ -16,7 +16,6 @@ pub mod staff;
 pub mod tickets;
 
 use crate::AppState;
-use crate::codes::ErrorCode;
 use crate::dto::TimelineDto;
 use crate::error::ApiError;
 use crate::files::encode;
@@ -320,26 +319,7 @@ impl Viewer {
     }
 }
 
-/// `axum::Form`, but a body that is not a form is a translated error page.
-pub struct Form<T>(pub T);
-
-impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for Form<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        use axum::extract::rejection::FormRejection;
-        match axum::Form::<T>::from_request(req, state).await {
-            Ok(axum::Form(v)) => Ok(Form(v)),
-            Err(FormRejection::InvalidFormContentType(_)) => {
-                Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::FormContentType))
-            }
-            Err(FormRejection::BytesRejection(_)) => {
-                Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::BodyTooLarge))
-            }
-            Err(e) => Err(ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::FormMalformed).detail(e.body_text())),
-        }
-    }
-}
+pub use crate::extract::Form;
 
 pub fn session_token(headers: &HeaderMap) -> Option<String> {
     axum_extra::extract::CookieJar::from_headers(headers).get(SESSION_COOKIE).map(|c| c.value().to_owned())
