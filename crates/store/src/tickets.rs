@@ -380,6 +380,31 @@ impl Store {
         self.grouped(move |tx| {
             Box::pin(async move {
                 let t = &change.next;
+                // A merge's target is read again in the merge's transaction (held, on
+                // PostgreSQL): one resolved, closed or merged meanwhile takes no duplicate.
+                if t.resolution == Some(Resolution::Merged)
+                    && let Some(into) = &t.merged_into
+                {
+                    let sql = match backend {
+                        crate::Backend::Postgres => {
+                            built!(postgres: "SELECT state, buyer FROM tickets WHERE no = $1 FOR UPDATE")
+                        }
+                        crate::Backend::Sqlite => built!("SELECT state, buyer FROM tickets WHERE no = $1"),
+                    };
+                    let row = sqlx::query(sql).bind(into.to_string()).fetch_optional(&mut ***tx).await?;
+                    let open = match row {
+                        Some(r) => {
+                            let state = TicketState::parse(&r.try_get::<String, _>("state")?);
+                            let buyer: String = r.try_get("buyer")?;
+                            !matches!(state, Some(TicketState::Resolved | TicketState::Closed) | None)
+                                && buyer == t.buyer.as_str()
+                        }
+                        None => false,
+                    };
+                    if !open {
+                        return Err(StoreError::Conflict);
+                    }
+                }
                 let update = sqlx::query(
                     "UPDATE tickets SET state = $1, assignee = $2, clocks = $3, queue_key = $4, resolution = $5,
                         merged_into = $6, resolved_at = $7, close_at = $8, updated_at = $9, version = $10

@@ -408,3 +408,24 @@ both!(
         assert_eq!(a["application"]["review_due_provisional"], false, "{a}");
     }
 );
+
+both!(a_merge_into_a_ticket_resolved_meanwhile_writes_nothing, |app: TestApp| async move {
+    use redress_domain::ids::TicketNo;
+    let alice = app.login("alice").await;
+    let a = open(&app, &alice, json!({"category": "account", "subject": "账户", "body": "改手机号"})).await;
+    let b = open(&app, &alice, json!({"category": "account", "subject": "账户（重复）", "body": "同上"})).await;
+    let (a, b) = (TicketNo::parse(&a).expect("no"), TicketNo::parse(&b).expect("no"));
+    let amy = app.store.user("amy").await.expect("amy");
+    let actor = redress_domain::application::Actor { name: "amy".into(), role: Role::Agent };
+    // The merge is decided on the target as read; the target is resolved before it is written.
+    let (dup, target) = (app.store.ticket(&a).await.expect("a"), app.store.ticket(&b).await.expect("b"));
+    let change = dup.merge_into(&actor, &target, Timestamp::now()).expect("decided");
+    app.state.app.resolve_ticket(&b, &amy, false).await.expect("resolved meanwhile");
+    let written = app
+        .store
+        .save_ticket(change, ("amy".into(), Role::Agent), (None, redress_store::Carrying::default()), Vec::new())
+        .await;
+    assert!(matches!(written, Err(redress_store::StoreError::Conflict)), "{written:?}");
+    let still = app.store.ticket(&a).await.expect("a");
+    assert_eq!((still.state.as_str(), still.merged_into), ("open", None), "nothing written");
+});
