@@ -58,7 +58,8 @@ fn carried(e: &Entry, record: &str) -> bool {
         return true;
     }
     let fields: Vec<serde_json::Value> = serde_json::from_str(record).unwrap_or_default();
-    fields.get(2).and_then(|k| k.as_str()) == Some(MessageKind::Message.as_str())
+    fields.get(redress_domain::audit::MESSAGE_KIND_FIELD).and_then(|k| k.as_str())
+        == Some(MessageKind::Message.as_str())
 }
 
 impl App {

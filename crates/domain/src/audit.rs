@@ -37,6 +37,8 @@ pub const EVIDENCE_SHA256_FIELD: usize = 3;
 /// array), the positions of its thread, its number and its files' SHA-256s (comma-separated).
 pub const MESSAGE_THREAD_FIELD: usize = 0;
 pub const MESSAGE_SEQ_FIELD: usize = 1;
+/// And of its kind (`message`, `note`, `status`).
+pub const MESSAGE_KIND_FIELD: usize = 2;
 pub const MESSAGE_FILES_FIELD: usize = 7;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

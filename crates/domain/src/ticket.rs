@@ -407,6 +407,14 @@ impl Ticket {
         Ok(TicketChange { next, prev_version: self.version, entries: vec![status(Status::Resolved)] })
     }
 
+    /// Whether this ticket may take `dup` merged into it: another ticket of the same buyer,
+    /// and this one still open (checked again when the merge is written).
+    pub fn takes_merge_of(&self, dup: &Ticket) -> bool {
+        self.no != dup.no
+            && self.buyer == dup.buyer
+            && !matches!(self.state, TicketState::Resolved | TicketState::Closed)
+    }
+
     /// Staff merge it into `into` (a duplicate): closed at once, its clocks stopped, the
     /// thread kept.
     pub fn merge_into(&self, who: &Actor, into: &Ticket, now: Timestamp) -> Result<TicketChange, TicketError> {
@@ -414,11 +422,10 @@ impl Ticket {
             return Err(TicketError::StaffOnly);
         }
         self.held_by(who)?;
-        let done = |t: &Ticket| matches!(t.state, TicketState::Resolved | TicketState::Closed);
-        if into.no == self.no || done(into) || into.buyer != self.buyer {
+        if !into.takes_merge_of(self) {
             return Err(TicketError::MergeTarget);
         }
-        if done(self) {
+        if matches!(self.state, TicketState::Resolved | TicketState::Closed) {
             return Err(TicketError::NotNow);
         }
         let mut next = self.changed(now);

@@ -637,8 +637,9 @@ mod tests {
     fn the_domain_reads_an_evidence_record_where_the_store_writes_it() {
         assert_eq!(EVIDENCE_FIELDS[EVIDENCE_SEQ_FIELD].0, "seq");
         assert_eq!(EVIDENCE_FIELDS[EVIDENCE_SHA256_FIELD].0, "sha256");
-        use redress_domain::audit::{MESSAGE_FILES_FIELD, MESSAGE_SEQ_FIELD, MESSAGE_THREAD_FIELD};
+        use redress_domain::audit::{MESSAGE_FILES_FIELD, MESSAGE_KIND_FIELD, MESSAGE_SEQ_FIELD, MESSAGE_THREAD_FIELD};
         assert_eq!(MESSAGE_FIELDS[MESSAGE_THREAD_FIELD].0, "thread");
+        assert_eq!(MESSAGE_FIELDS[MESSAGE_KIND_FIELD].0, "kind");
         assert_eq!(MESSAGE_FIELDS[MESSAGE_SEQ_FIELD].0, "seq");
         assert_eq!(MESSAGE_FIELDS[MESSAGE_FILES_FIELD].0, "files");
     }

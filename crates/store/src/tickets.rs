@@ -387,18 +387,13 @@ impl Store {
                 {
                     let sql = match backend {
                         crate::Backend::Postgres => {
-                            built!(postgres: "SELECT state, buyer FROM tickets WHERE no = $1 FOR UPDATE")
+                            built!(postgres: "SELECT {TICKET_COLUMNS} FROM tickets WHERE no = $1 FOR UPDATE")
                         }
-                        crate::Backend::Sqlite => built!("SELECT state, buyer FROM tickets WHERE no = $1"),
+                        crate::Backend::Sqlite => built!("SELECT {TICKET_COLUMNS} FROM tickets WHERE no = $1"),
                     };
                     let row = sqlx::query(sql).bind(into.to_string()).fetch_optional(&mut ***tx).await?;
                     let open = match row {
-                        Some(r) => {
-                            let state = TicketState::parse(&r.try_get::<String, _>("state")?);
-                            let buyer: String = r.try_get("buyer")?;
-                            !matches!(state, Some(TicketState::Resolved | TicketState::Closed) | None)
-                                && buyer == t.buyer.as_str()
-                        }
+                        Some(r) => ticket_of(&r)?.takes_merge_of(t),
                         None => false,
                     };
                     if !open {
