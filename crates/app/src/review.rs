@@ -41,7 +41,7 @@ impl App {
 
     /// Pauses the review clock and asks the buyer for more.
     pub async fn request_info(&self, no: &ApplicationRef, reviewer: &User, message: &str) -> Result<Application> {
-        self.transition(no, reviewer, false, |a, who, now, cal| a.request_info(who, message, now, cal)).await
+        self.transition(no, reviewer, false, |a, who, now, _| a.request_info(who, message, now)).await
     }
 
     /// Approves `amount`, or the full amount asked for when `None`; the payout is written with

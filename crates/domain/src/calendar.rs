@@ -109,13 +109,6 @@ pub fn shanghai_date(at: Timestamp) -> Date {
 }
 
 /// 00:00 Asia/Shanghai of the day after `date` (saturating at the end of time).
-fn end_of(date: Date) -> Timestamp {
-    date.tomorrow()
-        .and_then(|next| next.to_zoned_datetime(shanghai()))
-        .map(|zdt| zdt.timestamp())
-        .unwrap_or(Timestamp::MAX)
-}
-
 impl BusinessCalendar {
     /// The embedded mainland China calendar (`data/calendar-cn.toml`).
     pub fn china_default() -> Self {
@@ -213,62 +206,39 @@ impl BusinessCalendar {
         (left <= RUNS_OUT_WARNING_DAYS).then_some(until)
     }
 
-    /// Due time for "N business days" starting at `from`: the end (exclusive:
-    /// 00:00 Asia/Shanghai of the following day) of the N-th business day
-    /// strictly after the Shanghai calendar date of `from`. n = 0 → end of
-    /// `from`'s own day if it is a business day, else end of the next business
-    /// day. Saturates at [`Timestamp::MAX`] beyond the representable range.
-    pub fn add_business_days(&self, from: Timestamp, n: u32) -> Timestamp {
-        let mut day = shanghai_date(from);
-        let mut remaining = n;
-        if n == 0 {
+    /// The `n`-th business day after `day`; for none, `day` itself if it is a business day,
+    /// else the next one. `None` past the last date there is.
+    pub fn business_day_after(&self, day: Date, n: u32) -> Option<Date> {
+        let mut day = day;
+        let mut left = if n == 0 && !self.is_business_day(day) { 1 } else { n };
+        while left > 0 {
+            day = day.tomorrow().ok()?;
             if self.is_business_day(day) {
-                return end_of(day);
-            }
-            remaining = 1;
-        }
-        while remaining > 0 {
-            day = match day.tomorrow() {
-                Ok(next) => next,
-                Err(_) => return Timestamp::MAX,
-            };
-            if self.is_business_day(day) {
-                remaining -= 1;
+                left -= 1;
             }
         }
-        end_of(day)
+        Some(day)
     }
 
-    /// Business days left before `due`, counted from `at`: the number of
-    /// business days d with date(at) < d and end-of-d <= due. Used to pause and
-    /// resume a review clock (`add_business_days(resume, left)` for left ≥ 1).
-    pub fn business_days_left(&self, at: Timestamp, due: Timestamp) -> u32 {
-        // end_of(d) <= due  <=>  start of (d + 1) <= due  <=>  d < date(due).
-        let last_exclusive = shanghai_date(due);
-        let mut day = shanghai_date(at);
-        let mut count: u32 = 0;
-        loop {
+    /// How many business days lie after `from`, up to and including `to`.
+    pub fn business_days_in(&self, from: Date, to: Date) -> u32 {
+        let mut day = from;
+        let mut n = 0u32;
+        while day < to {
             day = match day.tomorrow() {
-                Ok(next) if next < last_exclusive => next,
-                _ => return count,
+                Ok(next) => next,
+                Err(_) => break,
             };
-            if self.is_business_day(day) {
-                count = count.saturating_add(1);
-            }
+            n = n.saturating_add(u32::from(self.is_business_day(day)));
         }
+        n
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use jiff::civil::date;
     use proptest::prelude::*;
-
-    fn sh(y: i16, m: i8, d: i8, h: i8, min: i8) -> Timestamp {
-        let civil = date(y, m, d).at(h, min, 0, 0);
-        civil.to_zoned_datetime(shanghai()).unwrap().timestamp()
-    }
 
     #[test]
     fn default_calendar_holidays_and_make_up_days() {
@@ -288,48 +258,30 @@ mod tests {
     }
 
     #[test]
-    fn due_times() {
+    fn business_days_after_a_day() {
         let cal = BusinessCalendar::china_default();
-        let add = |at, n| cal.add_business_days(at, n);
-        // Friday 10:00 + 3 → end of Wednesday Dec 2.
-        assert_eq!(add(sh(2026, 11, 27, 10, 0), 3), sh(2026, 12, 3, 0, 0));
-        // Sep 30 + 1 skips Oct 1–7 → end of Thursday Oct 8.
-        assert_eq!(add(sh(2026, 9, 30, 9, 0), 1), sh(2026, 10, 9, 0, 0));
-        // Oct 8 + 2 → Friday Oct 9, then make-up Saturday Oct 10.
-        assert_eq!(add(sh(2026, 10, 8, 9, 0), 2), sh(2026, 10, 11, 0, 0));
-        // n = 0: own day if business day, else the next one.
-        assert_eq!(add(sh(2026, 11, 27, 10, 0), 0), sh(2026, 11, 28, 0, 0));
-        assert_eq!(add(sh(2026, 10, 3, 10, 0), 0), sh(2026, 10, 9, 0, 0));
-        // 2027 (provisional): Feb 4 + 1 skips Spring Festival → make-up Sat Feb 13.
-        assert_eq!(add(sh(2027, 2, 4, 9, 0), 1), sh(2027, 2, 14, 0, 0));
+        let after = |d: &str, n| cal.business_day_after(d.parse().expect("date"), n).map(|d| d.to_string());
+        // Friday + 3 → Wednesday 2 December.
+        assert_eq!(after("2026-11-27", 3).as_deref(), Some("2026-12-02"));
+        // 30 September + 1 skips 1–7 October → Thursday 8 October.
+        assert_eq!(after("2026-09-30", 1).as_deref(), Some("2026-10-08"));
+        // 8 October + 2 → Friday 9, then the make-up Saturday 10 October.
+        assert_eq!(after("2026-10-08", 2).as_deref(), Some("2026-10-10"));
+        // None: the day itself if a business day, else the next one.
+        assert_eq!(after("2026-11-27", 0).as_deref(), Some("2026-11-27"));
+        assert_eq!(after("2026-10-03", 0).as_deref(), Some("2026-10-08"));
+        // 2027 (provisional): 4 February + 1 skips the Spring Festival → make-up Saturday 13.
+        assert_eq!(after("2027-02-04", 1).as_deref(), Some("2027-02-13"));
     }
 
     #[test]
-    fn late_evening_uses_shanghai_date_not_utc() {
+    fn business_days_in_a_span() {
         let cal = BusinessCalendar::china_default();
-        let add = |at, n| cal.add_business_days(at, n);
-        // Friday 23:30 Shanghai (15:30 UTC) is still Friday: + 1 → end of Monday.
-        let fri = sh(2026, 11, 27, 23, 30);
-        assert_eq!(fri, "2026-11-27T15:30:00Z".parse::<Timestamp>().unwrap());
-        assert_eq!(add(fri, 1), sh(2026, 12, 1, 0, 0));
-        assert_eq!(add(fri, 0), sh(2026, 11, 28, 0, 0));
-        // 00:30 Shanghai on Saturday is still Friday in UTC: counts from Saturday.
-        let sat = sh(2026, 11, 28, 0, 30);
-        assert_eq!(sat, "2026-11-27T16:30:00Z".parse::<Timestamp>().unwrap());
-        assert_eq!(add(sat, 1), sh(2026, 12, 1, 0, 0));
-        assert_eq!(add(sat, 0), sh(2026, 12, 1, 0, 0));
-    }
-
-    #[test]
-    fn days_left() {
-        let cal = BusinessCalendar::china_default();
-        let left = |at, due| cal.business_days_left(at, due);
-        let due = sh(2026, 12, 3, 0, 0);
-        assert_eq!(left(sh(2026, 11, 27, 10, 0), due), 3);
-        assert_eq!(left(sh(2026, 11, 30, 18, 0), due), 2);
-        assert_eq!(left(sh(2026, 12, 2, 8, 0), due), 0);
-        assert_eq!(left(sh(2026, 12, 5, 8, 0), due), 0);
-        assert_eq!(left(sh(2026, 9, 30, 8, 0), sh(2026, 10, 11, 0, 0)), 3);
+        let count = |from: &str, to: &str| cal.business_days_in(from.parse().expect("date"), to.parse().expect("date"));
+        assert_eq!(count("2026-11-27", "2026-12-02"), 3, "Monday to Wednesday");
+        assert_eq!(count("2026-11-27", "2026-11-29"), 0, "a weekend");
+        assert_eq!(count("2026-12-02", "2026-11-27"), 0, "backwards");
+        assert_eq!(count("2026-09-30", "2026-10-10"), 3, "National Day: 8, 9 and the make-up 10 October");
     }
 
     fn err(text: &str) -> CalendarError {
@@ -367,17 +319,14 @@ mod tests {
 
     proptest! {
         #[test]
-        fn add_and_left_agree(secs in 1_704_067_200i64..1_861_920_000, n in 1u32..60) {
+        fn counting_gives_back_the_days_added(days in 0i32..(5 * 365), n in 1u32..60) {
             // 2024-01-01 .. 2029-01-01: inside and around the data.
             let cal = BusinessCalendar::china_default();
-            let from = Timestamp::from_second(secs).unwrap();
-            let due = cal.add_business_days(from, n);
-            prop_assert!(due > from);
-            let prev = cal.add_business_days(from, n - 1);
-            prop_assert!(prev < due || (n == 1 && prev == due));
-            prop_assert!(due < cal.add_business_days(from, n + 1));
-            prop_assert_eq!(cal.business_days_left(from, due), n);
-            prop_assert!(cal.is_business_day(shanghai_date(due).yesterday().unwrap()));
+            let from = Date::new(2024, 1, 1).expect("date").checked_add(jiff::Span::new().days(days)).expect("date");
+            let to = cal.business_day_after(from, n).expect("a day");
+            prop_assert!(to > from && cal.is_business_day(to));
+            prop_assert_eq!(cal.business_days_in(from, to), n);
+            prop_assert_eq!(cal.business_days_in(from, to.yesterday().expect("date")), n - 1);
         }
     }
 

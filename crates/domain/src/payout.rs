@@ -16,6 +16,7 @@ use crate::calendar::BusinessCalendar;
 use crate::ids::ApplicationNo;
 use crate::money::Fen;
 use crate::order::Channel;
+use crate::sla::{Clock, Hours, business_days};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -285,8 +286,23 @@ impl ArrivalDays {
     /// The window as times: from the end of the `min`-th business day after `sent` (or `sent`
     /// itself for 0) to the end of the `max`-th.
     pub fn window(self, sent: Timestamp, calendar: &BusinessCalendar) -> (Timestamp, Timestamp) {
-        let from = if self.min == 0 { sent } else { calendar.add_business_days(sent, self.min) };
-        (from, calendar.add_business_days(sent, self.max))
+        let from = if self.min == 0 { sent } else { self.clock(sent, self.min).due(calendar).unwrap_or(sent) };
+        (from, self.clock(sent, self.max).due(calendar).unwrap_or(sent))
+    }
+
+    /// The arrival promise as a service-level clock: `days` whole business days from `sent`,
+    /// in the same engine as the review promise and the tickets' clocks.
+    fn clock(self, sent: Timestamp, days: u32) -> Clock {
+        Clock::start(sent, business_days(days), Hours::BusinessDays)
+    }
+
+    /// The clock of the latest arrival: from `sent`, stopped when the money arrived.
+    pub fn arrival_clock(self, sent: Timestamp, arrived: Option<Timestamp>) -> Clock {
+        let mut clock = self.clock(sent, self.max);
+        if let Some(at) = arrived {
+            let _stopped = clock.stop(at.max(sent));
+        }
+        clock
     }
 }
 
@@ -463,5 +479,13 @@ mod tests {
         assert_eq!(from.to_zoned_datetime(crate::calendar::shanghai()).date(), date(2026, 12, 1));
         // Seven business days: Mon 30 … Tue 8 December; ends at 00:00 on the 9th.
         assert_eq!(to.to_zoned_datetime(crate::calendar::shanghai()).date(), date(2026, 12, 9));
+        // The same promise as a clock: kept by money on the last day, missed after it.
+        use crate::sla::ClockState;
+        let bank = ArrivalDays::default_for(Channel::BankCard);
+        let on_time = bank.arrival_clock(sent, Some(ts("2026-12-08T15:59:59Z")));
+        assert!(matches!(on_time.state(&cal, to), ClockState::Met { .. }));
+        let late = bank.arrival_clock(sent, Some(ts("2026-12-08T16:00:01Z")));
+        assert_eq!(late.state(&cal, to), ClockState::Breached { due: to });
+        assert_eq!(bank.arrival_clock(sent, None).state(&cal, sent), ClockState::Running { due: to });
     }
 }

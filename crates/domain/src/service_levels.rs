@@ -42,8 +42,10 @@ pub enum ServiceLevelsError {
     Hours(#[from] crate::sla::HoursError),
     #[error("{0}: hours = \"business\" needs the [business_hours] table")]
     NoBusinessHours(String),
-    #[error("{field}: hours must be \"calendar\" or \"business\", not {value:?}")]
+    #[error("{field}: hours must be \"calendar\", \"business\" or \"business_days\", not {value:?}")]
     HoursKind { field: String, value: String },
+    #[error("{0}: a target in business days is a whole number of days (1d, 3d)")]
+    WholeDays(String),
     #[error("unknown category {0:?}")]
     Category(String),
 }
@@ -170,6 +172,7 @@ impl ServiceLevels {
             let hours = match r.hours.as_deref() {
                 None => base.hours,
                 Some("calendar") => Hours::Calendar,
+                Some("business_days") => Hours::BusinessDays,
                 Some("business") => {
                     Hours::Business(day.ok_or_else(|| ServiceLevelsError::NoBusinessHours(name.into()))?)
                 }
@@ -177,12 +180,23 @@ impl ServiceLevels {
                     return Err(ServiceLevelsError::HoursKind { field: field("hours"), value: other.to_owned() });
                 }
             };
-            Ok(Targets {
+            let t = Targets {
                 first_response: pick("first_response", &r.first_response, base.first_response)?,
                 next_response: pick("next_response", &r.next_response, base.next_response)?,
                 resolution: pick("resolution", &r.resolution, base.resolution)?,
                 hours,
-            })
+            };
+            if hours == Hours::BusinessDays {
+                let whole = [
+                    ("first_response", t.first_response),
+                    ("next_response", t.next_response),
+                    ("resolution", t.resolution),
+                ];
+                if let Some((f, _)) = whole.iter().find(|(_, d)| d.as_secs() % 86_400 != 0) {
+                    return Err(ServiceLevelsError::WholeDays(field(f)));
+                }
+            }
+            Ok(t)
         };
         let default = targets("default", &file.default, &Targets::default())?;
         let mut categories = BTreeMap::new();
@@ -198,7 +212,7 @@ impl ServiceLevels {
         let day = self.business_hours.or_else(|| {
             std::iter::once(&self.default).chain(self.categories.values()).find_map(|t| match t.hours {
                 Hours::Business(d) => Some(d),
-                Hours::Calendar => None,
+                Hours::Calendar | Hours::BusinessDays => None,
             })
         });
         let repr = |t: &Targets, base: Option<&Targets>| TargetsRepr {
@@ -210,6 +224,7 @@ impl ServiceLevels {
                 match t.hours {
                     Hours::Calendar => "calendar",
                     Hours::Business(_) => "business",
+                    Hours::BusinessDays => "business_days",
                 }
                 .to_owned()
             }),
@@ -263,6 +278,10 @@ hours = "calendar"
 [categories.payout_not_arrived]
 first_response = "4h"
 hours = "business"
+
+[categories.account]
+resolution = "3d"
+hours = "business_days"
 "#;
 
     #[test]
@@ -276,7 +295,9 @@ hours = "business"
             (hhmm(day.open), day.lunch.map(|(a, b)| (hhmm(a), hhmm(b)))),
             ("09:00".into(), Some(("12:00".into(), "13:30".into())))
         );
-        assert_eq!(l.targets(Category::Account), l.default);
+        assert_eq!(l.targets(Category::Other), l.default);
+        let account = l.targets(Category::Account);
+        assert_eq!((account.hours, account.resolution), (Hours::BusinessDays, SignedDuration::from_hours(72)));
         assert_eq!(l.close_after, SignedDuration::from_hours(7 * 24));
         assert_eq!(ServiceLevels::from_toml(&l.to_toml()).expect("round trip"), l);
     }
@@ -292,6 +313,10 @@ hours = "business"
     fn a_bad_file_says_what_is_wrong() {
         let with = |from: &str, to: &str| ServiceLevels::from_toml(&FILE.replace(from, to));
         assert!(matches!(with("\"4h\"", "\"4 hours\""), Err(ServiceLevelsError::Duration { .. })));
+        assert_eq!(
+            with("resolution = \"3d\"", "resolution = \"36h\""),
+            Err(ServiceLevelsError::WholeDays("categories.account.resolution".into()))
+        );
         assert!(matches!(with("\"4h\"", "\"0h\""), Err(ServiceLevelsError::OutOfRange { .. })));
         assert!(matches!(with("\"5d\"", "\"400d\""), Err(ServiceLevelsError::OutOfRange { .. })));
         assert!(matches!(with("payout_not_arrived", "payouts"), Err(ServiceLevelsError::Category(_))));

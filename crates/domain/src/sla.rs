@@ -2,7 +2,9 @@
 //! applications and payouts alike. A clock starts at an instant with a target — an amount of
 //! *counting* time — and counts either every hour ([`Hours::Calendar`]) or only working hours
 //! on business days, Asia/Shanghai ([`Hours::Business`], on the [`BusinessCalendar`] with its
-//! public holidays and make-up working days). While it is paused nothing counts; every pause
+//! public holidays and make-up working days), or counts whole business days
+//! ([`Hours::BusinessDays`]: the review promise, the payout arrival window). While it is
+//! paused nothing counts; every pause
 //! is kept, so the due time can be recomputed from the record, and a pause can only push the
 //! due time later. A clock that is stopped was met if it stopped before its due time.
 
@@ -64,6 +66,42 @@ pub enum Hours {
     Calendar,
     /// The working day's hours on business days only.
     Business(WorkingDay),
+    /// Whole business days, Asia/Shanghai: the day a clock starts (or resumes) on never
+    /// counts, and a business day counts whole once it has begun, so a clock is due at 24:00
+    /// of a business day and a pause that begins and ends on one day changes nothing; a clock
+    /// resumed on a later day than it paused has at least a day left. A target is a number of
+    /// days ([`business_days`]; part of a day counts as a whole one). An instant at midnight
+    /// ends the day before it.
+    BusinessDays,
+}
+
+/// A target of `n` business days, for [`Hours::BusinessDays`].
+pub fn business_days(n: u32) -> SignedDuration {
+    SignedDuration::from_hours(24 * i64::from(n))
+}
+
+/// The day `at` belongs to for whole business days: midnight is the end of the day before.
+fn day_of(at: Timestamp) -> Date {
+    shanghai_date(at.checked_sub(SignedDuration::from_millis(1)).unwrap_or(at))
+}
+
+/// The end of the `n`-th business day after the day of `from` ([`day_of`]); for none, the
+/// end of that day if it is a business day, else of the next one.
+fn add_days(calendar: &BusinessCalendar, from: Timestamp, n: u32) -> Timestamp {
+    let last = calendar.business_day_after(day_of(from), n);
+    last.and_then(|d| d.tomorrow().ok()).map_or(Timestamp::MAX, |next| at(next, Time::midnight()))
+}
+
+/// The business days that have begun after the day of `from` by `to` ([`day_of`] both).
+fn days_between(calendar: &BusinessCalendar, from: Timestamp, to: Timestamp) -> u32 {
+    calendar.business_days_in(day_of(from), day_of(to))
+}
+
+/// The whole days in `work`, rounded up (at most [`HORIZON_DAYS`]).
+fn whole_days(work: SignedDuration) -> u32 {
+    let secs = work.as_secs().max(0);
+    let days = secs / 86_400 + i64::from(secs % 86_400 > 0);
+    u32::try_from(days).unwrap_or(HORIZON_DAYS).min(HORIZON_DAYS)
 }
 
 /// `date` at local time `t`, as an instant.
@@ -80,15 +118,17 @@ fn windows(hours: &WorkingDay, calendar: &BusinessCalendar, date: Date) -> Vec<(
 }
 
 impl Hours {
-    /// The instant at which `work` of counting time has passed since `from`.
+    /// The instant at which `work` of counting time has passed since `from`. Whole business days end at the end of a business day: no time at all, at the end of
+    /// the day of `from` if it is a business day, else of the next one.
     pub fn add(&self, calendar: &BusinessCalendar, from: Timestamp, work: SignedDuration) -> Timestamp {
+        let day = match self {
+            Hours::Calendar => return from.checked_add(work.max(SignedDuration::ZERO)).unwrap_or(Timestamp::MAX),
+            Hours::BusinessDays => return add_days(calendar, from, whole_days(work)),
+            Hours::Business(day) => day,
+        };
         if work <= SignedDuration::ZERO {
             return from;
         }
-        let day = match self {
-            Hours::Calendar => return from.checked_add(work).unwrap_or(Timestamp::MAX),
-            Hours::Business(day) => day,
-        };
         let mut left = work;
         let mut date = shanghai_date(from);
         for _ in 0..HORIZON_DAYS {
@@ -111,6 +151,17 @@ impl Hours {
         Timestamp::MAX
     }
 
+    /// Whether a due time `due` under these hours rests on provisional calendar data (a year
+    /// whose holidays are not yet published): calendar hours never do; whole business days
+    /// are decided by the day that ends at `due`.
+    pub fn is_provisional(&self, calendar: &BusinessCalendar, due: Timestamp) -> bool {
+        match self {
+            Hours::Calendar => false,
+            Hours::Business(_) => calendar.is_provisional_at(due),
+            Hours::BusinessDays => calendar.is_provisional(day_of(due)),
+        }
+    }
+
     /// How much counting time lies between `from` and `to` (zero if `to` is not later).
     pub fn between(&self, calendar: &BusinessCalendar, from: Timestamp, to: Timestamp) -> SignedDuration {
         if to <= from {
@@ -118,6 +169,7 @@ impl Hours {
         }
         let day = match self {
             Hours::Calendar => return to.duration_since(from),
+            Hours::BusinessDays => return business_days(days_between(calendar, from, to)),
             Hours::Business(day) => day,
         };
         let mut total = SignedDuration::ZERO;
@@ -256,12 +308,19 @@ impl Clock {
         let mut left = self.target;
         let mut cursor = self.started_at;
         for p in &self.pauses {
-            let here = self.hours.between(calendar, cursor, p.from);
-            if here >= left {
-                return Some(self.hours.add(calendar, cursor, left));
+            // Ran out before the pause began?
+            let out = self.hours.add(calendar, cursor, left);
+            if out <= p.from {
+                return Some(out);
             }
-            left -= here;
-            cursor = p.to?.max(cursor);
+            left = (left - self.hours.between(calendar, cursor, p.from)).max(SignedDuration::ZERO);
+            let to = p.to?;
+            if self.hours == Hours::BusinessDays && day_of(to) > day_of(p.from) {
+                // Resumed on a later day: at least a day (a pause on the last day, whose
+                // start counted it in full, would leave only the rest of the resume day).
+                left = left.max(business_days(1));
+            }
+            cursor = to.max(cursor);
         }
         Some(self.hours.add(calendar, cursor, left))
     }
@@ -368,6 +427,68 @@ mod tests {
         assert_eq!(c.pause(sh(2026, 12, 2, 9, 0)), Err(ClockError::Stopped));
     }
 
+    /// The review promise on the shipped 2026 calendar, by hand: due at the end (24:00
+    /// Shanghai) of the N-th business day after the day it started; the day a pause begins on
+    /// is given back, so a resumed clock has at least a day.
+    #[test]
+    fn business_days_match_a_hand_computed_table() {
+        let cal = BusinessCalendar::china_default();
+        let end = |y, m, d| sh(y, m, d, 0, 0);
+        let cases: &[(Timestamp, u32, Timestamp, &str)] = &[
+            // Tuesday 10:00 + 3: Wednesday, Thursday, Friday.
+            (sh(2026, 11, 24, 10, 0), 3, end(2026, 11, 28), "within a week"),
+            // Friday 23:30 + 1: the weekend skipped, end of Monday.
+            (sh(2026, 11, 27, 23, 30), 1, end(2026, 12, 1), "late on a Friday"),
+            // Wednesday 30 September + 1: the National Day week skipped, Thursday 8 October.
+            (sh(2026, 9, 30, 9, 0), 1, end(2026, 10, 9), "across National Day"),
+            // Thursday 8 October + 2: Friday, then the make-up Saturday 10 October.
+            (sh(2026, 10, 8, 9, 0), 2, end(2026, 10, 11), "into a make-up Saturday"),
+            // No days: the end of the day itself, or of the next business day.
+            (sh(2026, 11, 27, 10, 0), 0, end(2026, 11, 28), "no days on a business day"),
+            (sh(2026, 10, 3, 10, 0), 0, end(2026, 10, 9), "no days on a holiday"),
+        ];
+        for (from, n, due, what) in cases {
+            assert_eq!(Hours::BusinessDays.add(&cal, *from, business_days(*n)), *due, "{what}");
+            if *n > 0 {
+                assert_eq!(Hours::BusinessDays.between(&cal, *from, *due), business_days(*n), "{what}: the way back");
+            }
+        }
+        // Submitted Tuesday 24 November 10:00 (due at the end of Friday 27); paused Thursday 26
+        // at 15:00, Wednesday and Thursday begun, so one day is left; resumed Monday 30 at
+        // 09:00: Tuesday, due at the end of Tuesday 1 December.
+        let mut c = Clock::start(sh(2026, 11, 24, 10, 0), business_days(3), Hours::BusinessDays);
+        c.pause(sh(2026, 11, 26, 15, 0)).expect("pauses");
+        assert_eq!(c.state(&cal, sh(2026, 11, 28, 0, 0)), ClockState::Paused { left: business_days(1) });
+        c.resume(sh(2026, 11, 30, 9, 0)).expect("resumes");
+        assert_eq!(c.due(&cal), Some(end(2026, 12, 2)));
+        // Paused and resumed the same day: nothing changes.
+        let mut c = Clock::start(sh(2026, 11, 24, 10, 0), business_days(3), Hours::BusinessDays);
+        c.pause(sh(2026, 11, 26, 15, 0)).expect("pauses");
+        c.resume(sh(2026, 11, 26, 17, 0)).expect("resumes");
+        assert_eq!(c.due(&cal), Some(end(2026, 11, 28)));
+        // Paused on its last day, before it ran out: resumed the same evening, it keeps its
+        // due time; resumed on a later day (a Wednesday, a Saturday), it has a day after it.
+        let mut c = Clock::start(sh(2026, 11, 24, 10, 0), business_days(3), Hours::BusinessDays);
+        c.pause(sh(2026, 11, 27, 20, 0)).expect("pauses");
+        assert_eq!(c.state(&cal, sh(2026, 11, 29, 0, 0)), ClockState::Paused { left: SignedDuration::ZERO });
+        let (mut evening, mut weekend) = (c.clone(), c.clone());
+        c.resume(sh(2026, 12, 2, 11, 0)).expect("resumes");
+        assert_eq!(c.due(&cal), Some(end(2026, 12, 4)));
+        evening.resume(sh(2026, 11, 27, 22, 0)).expect("resumes");
+        assert_eq!(evening.due(&cal), Some(end(2026, 11, 28)));
+        weekend.resume(sh(2026, 11, 28, 11, 0)).expect("resumes");
+        assert_eq!(weekend.due(&cal), Some(end(2026, 12, 1)));
+        // The day is Shanghai's, not UTC's: Friday 23:30 (15:30 UTC) + 1 is the end of
+        // Monday; Saturday 00:30 (still Friday in UTC) counts from Saturday, so also Monday.
+        let fri = sh(2026, 11, 27, 23, 30);
+        assert_eq!(fri, "2026-11-27T15:30:00Z".parse::<Timestamp>().expect("time"));
+        assert_eq!(Hours::BusinessDays.add(&cal, fri, business_days(1)), end(2026, 12, 1));
+        assert_eq!(Hours::BusinessDays.add(&cal, sh(2026, 11, 28, 0, 30), business_days(1)), end(2026, 12, 1));
+        assert_eq!(Hours::BusinessDays.add(&cal, sh(2026, 11, 28, 0, 30), business_days(0)), end(2026, 12, 1));
+        // Midnight ends the day before: submitted at 00:00 on Tuesday, Tuesday counts.
+        assert_eq!(Hours::BusinessDays.add(&cal, end(2026, 11, 24), business_days(1)), end(2026, 11, 25));
+    }
+
     #[test]
     fn working_hours_are_checked() {
         let (nine, noon, one, six) = (time(9, 0, 0, 0), time(12, 0, 0, 0), time(13, 0, 0, 0), time(18, 0, 0, 0));
@@ -386,12 +507,17 @@ mod tests {
         prop_oneof![Just(Hours::Calendar), Just(office())]
     }
 
+    /// Every kind, whole business days too (whose targets round up to whole days).
+    fn any_hours() -> impl Strategy<Value = Hours> {
+        prop_oneof![Just(Hours::Calendar), Just(office()), Just(Hours::BusinessDays)]
+    }
+
     proptest! {
         #[test]
         fn a_pause_never_moves_the_due_time_earlier(
             start in instant(),
-            target_mins in 1i64..(40 * 60),
-            h in hours_kind(),
+            target_mins in 1i64..(8 * 24 * 60),
+            h in any_hours(),
             offset in 0i64..(30 * 24 * 60),
             length in 0i64..(10 * 24 * 60),
         ) {
@@ -406,6 +532,19 @@ mod tests {
             prop_assert!(after >= before, "{after} < {before}");
             if length == 0 {
                 prop_assert_eq!(after, before, "a pause of no time changes nothing");
+            }
+        }
+
+        #[test]
+        fn whole_business_days_come_back(start in instant(), n in 1u32..40) {
+            let cal = BusinessCalendar::china_default();
+            let h = Hours::BusinessDays;
+            let due = h.add(&cal, start, business_days(n));
+            prop_assert!(due > start);
+            prop_assert_eq!(h.between(&cal, start, due), business_days(n));
+            prop_assert!(cal.is_business_day(day_of(due)), "due at the end of a business day");
+            if n > 1 {
+                prop_assert!(h.add(&cal, start, business_days(n - 1)) < due);
             }
         }
 

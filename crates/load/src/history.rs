@@ -424,7 +424,7 @@ impl Generator {
                 let at = later(self, 5, 8 * 60);
                 match outcome {
                     Outcome::InfoRequested => {
-                        walk.step(|a| a.request_info(&reviewer, "请补充截止时的后台截图。", at, &self.calendar))?;
+                        walk.step(|a| a.request_info(&reviewer, "请补充截止时的后台截图。", at))?;
                     }
                     Outcome::Rejected | Outcome::Appealed => {
                         let text = "平台数据显示已按约定交付。";

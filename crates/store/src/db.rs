@@ -218,6 +218,13 @@ impl Store {
             Some(v) => m.run_to(v, self.write_pool()).await?,
             None => {
                 m.run(self.write_pool()).await?;
+                let clocks = self.rebuild_review_clocks().await?;
+                if clocks > 0 {
+                    tracing::info!(
+                        applications = clocks,
+                        "rebuilt the review clocks of applications stored before them"
+                    );
+                }
                 // A bulk load that was interrupted left its indexes to build: build them now.
                 let built = self.bulk_loaded().await?;
                 if built > 0 {

@@ -8,10 +8,13 @@ use redress_app::Evidence;
 use redress_app::OrderSummary;
 use redress_app::{TimelineEntry, User};
 use redress_domain::application::{Application, Event};
+use redress_domain::calendar::BusinessCalendar;
 use redress_domain::entitlement::Entitlement;
 use redress_domain::money::{AmountError, Fen};
 use redress_domain::order::{DeliveryReading, Order};
 use redress_domain::policy::Policy;
+use redress_domain::sla::{Clock, ClockState};
+use redress_domain::ticket::near_breach;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -269,6 +272,9 @@ pub struct ApplicationDto {
     /// The due date falls on a day the business calendar has no definitive holidays for: it
     /// may still move.
     pub review_due_provisional: bool,
+    /// The review promise's clock (kind `review`): started at submission or appeal, paused
+    /// while information is requested, met or missed by the decision.
+    pub review_clock: Option<ClockDto>,
     pub overdue: bool,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub decided_at: Option<Timestamp>,
@@ -276,12 +282,7 @@ pub struct ApplicationDto {
 }
 
 impl ApplicationDto {
-    pub fn new(
-        a: &Application,
-        lang: Lang,
-        now: Timestamp,
-        cal: &redress_domain::calendar::BusinessCalendar,
-    ) -> ApplicationDto {
+    pub fn new(a: &Application, lang: Lang, now: Timestamp, cal: &BusinessCalendar) -> ApplicationDto {
         ApplicationDto {
             no: a.reference().to_string(),
             order_no: a.order_no.to_string(),
@@ -306,6 +307,7 @@ impl ApplicationDto {
             review_due_provisional: a
                 .review_due_at
                 .is_some_and(|d| cal.is_provisional_at(d - jiff::SignedDuration::from_millis(1))),
+            review_clock: a.review_clock.as_ref().map(|c| ClockDto::new("review", c, cal, now)),
             overdue: a.is_overdue(now),
             decided_at: a.decided_at,
             version: a.version,
@@ -388,6 +390,57 @@ impl TimelineDto {
     }
 }
 
+/// A service-level clock as it stands: a ticket's, an application's review or a payout's
+/// arrival.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClockDto {
+    /// first_response, next_response or resolution (a ticket's), review (an application's),
+    /// arrival (a payout's)
+    pub kind: String,
+    /// running, paused, met or breached
+    pub state: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub started_at: Timestamp,
+    /// When it runs out (none while paused).
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub due_at: Option<Timestamp>,
+    /// While paused: the counting time left, in seconds.
+    pub left_seconds: Option<i64>,
+    /// When it stopped (met, or stopped late).
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub stopped_at: Option<Timestamp>,
+    /// Running, and within a quarter of its target (at least an hour) of its due time.
+    pub near_breach: bool,
+    /// How many times it was paused.
+    pub pauses: usize,
+    /// Counted in business hours or days up to a day the business calendar has no definitive
+    /// data for: the due time may still move when that year's holidays are published.
+    pub provisional: bool,
+}
+
+impl ClockDto {
+    pub fn new(kind: &str, c: &Clock, cal: &BusinessCalendar, now: Timestamp) -> ClockDto {
+        let st = c.state(cal, now);
+        let (state, due, left) = match st {
+            ClockState::Running { due } => ("running", Some(due), None),
+            ClockState::Paused { left } => ("paused", None, Some(left.as_secs())),
+            ClockState::Met { .. } => ("met", c.due(cal), None),
+            ClockState::Breached { due } => ("breached", Some(due), None),
+        };
+        ClockDto {
+            kind: kind.to_owned(),
+            state: state.to_owned(),
+            started_at: c.started_at,
+            due_at: due,
+            left_seconds: left,
+            stopped_at: c.stopped_at,
+            near_breach: matches!(st, ClockState::Running { due } if near_breach(due, c.target, now)),
+            pauses: c.pauses.len(),
+            provisional: due.is_some_and(|d| c.hours.is_provisional(cal, d)),
+        }
+    }
+}
+
 /// A payout of an application: where the money goes and when it is expected.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PayoutDto {
@@ -408,6 +461,9 @@ pub struct PayoutDto {
     pub expected_by: Timestamp,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub arrived_at: Option<Timestamp>,
+    /// Once sent: the arrival promise's clock (kind `arrival`, due at `expected_by`), met or
+    /// missed when the money arrived.
+    pub arrival_clock: Option<ClockDto>,
     /// The channel's words when it could not pay (abnormal, closed); for staff.
     pub reason: Option<String>,
     /// Requests and queries made so far.
@@ -418,12 +474,15 @@ impl PayoutDto {
     pub fn new(
         p: &redress_domain::payout::Payout,
         days: redress_domain::payout::ArrivalDays,
-        calendar: &redress_domain::calendar::BusinessCalendar,
+        calendar: &BusinessCalendar,
         lang: Lang,
         now: Timestamp,
     ) -> PayoutDto {
         use redress_domain::payout::PayoutState;
         let (expected_from, expected_by) = days.window(p.sent_at.unwrap_or(now), calendar);
+        let arrived_at = (p.state == PayoutState::Succeeded).then_some(p.settled_at).flatten();
+        let arrival_clock =
+            p.sent_at.map(|sent| ClockDto::new("arrival", &days.arrival_clock(sent, arrived_at), calendar, now));
         PayoutDto {
             key: p.id.clone(),
             channel: p.channel.as_str().to_owned(),
@@ -433,7 +492,8 @@ impl PayoutDto {
             state_label: lang.t(&format!("payout-state-{}", p.state.as_str())),
             expected_from,
             expected_by,
-            arrived_at: (p.state == PayoutState::Succeeded).then_some(p.settled_at).flatten(),
+            arrived_at,
+            arrival_clock,
             reason: p.reason.clone(),
             attempts: p.attempts,
         }

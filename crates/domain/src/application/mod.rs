@@ -12,6 +12,7 @@
 use crate::enums::str_enum;
 use crate::ids::{ApplicationId, ApplicationNo, ApplicationRef, OrderNo, Username};
 use crate::money::{AmountError, Fen};
+use crate::sla::Clock;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -240,9 +241,13 @@ pub struct Application {
     pub appeals: u32,
     pub created_at: Timestamp,
     pub submitted_at: Option<Timestamp>,
+    /// When the review clock runs out (while paused, when it would have): kept beside the
+    /// clock so the queue and the overdue jobs read it from an index.
     pub review_due_at: Option<Timestamp>,
-    /// Business days left on the review clock while it is paused for an information request.
-    pub paused_days_left: Option<u32>,
+    /// The current round's review promise (docs/product.md §3), in whole business days
+    /// ([`crate::sla::Hours::BusinessDays`]): started at submission or appeal, paused while
+    /// information is requested, stopped by the decision or a withdrawal.
+    pub review_clock: Option<Clock>,
     pub decided_at: Option<Timestamp>,
     /// Optimistic-concurrency guard: the store only writes if it is unchanged.
     pub version: i64,

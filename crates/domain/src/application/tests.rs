@@ -3,6 +3,7 @@ use crate::calendar::BusinessCalendar;
 use crate::money::RefundAmount;
 use crate::policy::Policy;
 use crate::policy::Rules;
+use crate::sla::{ClockState, Pause, business_days};
 use jiff::civil::date;
 use proptest::prelude::*;
 
@@ -84,11 +85,14 @@ fn the_whole_lifecycle_with_an_appeal() {
     assert_eq!(a.review_due_at, Some(ts("2026-11-27T16:00:00Z")));
     let (a, _) = a.claim(&reviewer("bob"), now).expect("claim");
     assert_eq!(a.claim(&reviewer("carol"), now).unwrap_err(), ApplicationError::ClaimedByOther);
-    let (a, _) = a.request_info(&reviewer("bob"), "please upload the progress screenshot", now, &cal).expect("info");
-    assert_eq!(a.paused_days_left, Some(3));
+    let (a, _) = a.request_info(&reviewer("bob"), "please upload the progress screenshot", now).expect("info");
+    let clock = a.review_clock.clone().expect("a review clock");
+    assert_eq!(clock.state(&cal, now), ClockState::Paused { left: business_days(3) });
     let later = ts("2026-11-30T02:00:00Z"); // next Monday: the clock was paused
     let (a, _) = a.supplement(&buyer(), "uploaded", later, &cal).expect("supplement");
     assert_eq!(a.review_due_at, Some(ts("2026-12-03T16:00:00Z")));
+    let clock = a.review_clock.clone().expect("a review clock");
+    assert_eq!(clock.pauses, vec![Pause { from: now, to: Some(later) }], "the pause is kept");
     assert_eq!(
         (a.state, a.reviewer.as_deref()),
         (ApplicationState::InReview, Some("bob")),
@@ -96,7 +100,12 @@ fn the_whole_lifecycle_with_an_appeal() {
     );
     let (a, e) = a.reject(&reviewer("bob"), RejectCode::InsufficientEvidence, "no screenshot", later).expect("reject");
     assert_eq!(e.kind, EventKind::Rejected { code: RejectCode::InsufficientEvidence, text: "no screenshot".into() });
+    let kept = a.review_clock.as_ref().map(|c| c.state(&cal, later));
+    assert_eq!(kept, Some(ClockState::Met { at: later }), "the decision stops the clock in time");
     let (a, _) = a.appeal(&buyer(), "here is the monitor export", later, &r, &cal).expect("appeal");
+    let appeal_clock = a.review_clock.clone().expect("the appeal's clock");
+    assert_eq!((appeal_clock.started_at, appeal_clock.pauses.len()), (later, 0), "an appeal starts a new clock");
+    assert_eq!(a.review_due_at, Some(ts("2026-12-03T16:00:00Z")), "Monday + 3: the end of Thursday");
     assert_eq!(a.claim(&reviewer("carol"), later).unwrap_err(), ApplicationError::NeedsSeniorReviewer);
     assert_eq!(a.claim(&senior("bob"), later).unwrap_err(), ApplicationError::SameReviewer);
     let (a, _) = a.claim(&senior("dora"), later).expect("senior claims");
@@ -181,7 +190,7 @@ fn apply(a: &Application, op: &Op, others: Fen, paid: Fen, cal: &BusinessCalenda
             let who = if *senior_reviewer { senior("dora") } else { reviewer("bob") };
             a.claim(&who, now)
         }
-        Op::RequestInfo => a.request_info(&Actor { name: holder, role: Role::SeniorReviewer }, "more", now, cal),
+        Op::RequestInfo => a.request_info(&Actor { name: holder, role: Role::SeniorReviewer }, "more", now),
         Op::Supplement => a.supplement(&buyer(), "here", now, cal),
         Op::Approve(x) => a.approve(&Actor { name: holder, role: Role::SeniorReviewer }, Fen(*x), now),
         Op::AutoApprove => a.auto_approve("2", now),
@@ -335,7 +344,7 @@ fn the_queue_key_orders_running_clocks_by_due_time_and_paused_ones_last() {
     assert_eq!(a.queue_key(), Some(due.as_millisecond()));
     let (held, _) = a.claim(&reviewer("bob"), now).expect("claim");
     assert_eq!(held.queue_key(), Some(due.as_millisecond()), "claiming keeps its place");
-    let (paused, _) = held.request_info(&reviewer("bob"), "more", now, &cal).expect("info");
+    let (paused, _) = held.request_info(&reviewer("bob"), "more", now).expect("info");
     let key = paused.queue_key().expect("still open");
     assert!(key > ts("9000-01-01T00:00:00Z").as_millisecond(), "after every running clock");
     assert_eq!(key, PAUSED_QUEUE_KEY + now.as_millisecond(), "paused ones by submission");
@@ -385,4 +394,27 @@ fn a_second_appeal_is_not_released_or_reassigned_past_its_earlier_deciders() {
     let (second, _) = a.claim(&senior("erin"), now).expect("erin takes appeal 2");
     assert_eq!(second.release(&senior("erin"), now).unwrap_err().code(), "illegal-transition");
     assert_eq!(second.reassign(&boss, &senior("dora"), now).unwrap_err().code(), "illegal-transition");
+}
+
+#[test]
+fn a_clock_rebuilt_for_an_application_stored_before_clocks_keeps_its_due_time_and_days_left() {
+    let cal = BusinessCalendar::china_default();
+    let now = ts("2026-11-24T02:00:00Z"); // Tuesday 10:00
+    let (a, _) = draft(3000).submit(number(), &buyer(), now, &rules(), &cal).expect("submit");
+    let mut legacy = a.clone();
+    legacy.review_clock = None;
+    let rebuilt = legacy.rebuilt_review_clock(now, None, &cal).expect("open");
+    assert_eq!(rebuilt.due(&cal), a.review_due_at, "the due time stays");
+    // Paused on Thursday with the two days it had left then; resumed the next Monday.
+    let (held, _) = a.claim(&reviewer("bob"), now).expect("claim");
+    let thursday = ts("2026-11-26T07:00:00Z");
+    let (mut paused, _) = held.request_info(&reviewer("bob"), "more", thursday).expect("info");
+    paused.review_clock = None;
+    let rebuilt = paused.rebuilt_review_clock(now, Some((thursday, Some(2))), &cal).expect("open");
+    assert_eq!(rebuilt.state(&cal, thursday), ClockState::Paused { left: business_days(2) });
+    paused.review_clock = Some(rebuilt);
+    let (back, _) = paused.supplement(&buyer(), "here", ts("2026-11-30T01:00:00Z"), &cal).expect("supplement");
+    assert_eq!(back.review_due_at, Some(ts("2026-12-02T16:00:00Z")), "Monday + 2: the end of Wednesday");
+    let (decided, _) = held.reject(&reviewer("bob"), RejectCode::Other, "no", now).expect("reject");
+    assert_eq!(decided.rebuilt_review_clock(now, None, &cal), None, "a decided one needs none");
 }

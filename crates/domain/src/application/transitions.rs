@@ -5,6 +5,7 @@
 use super::*;
 use crate::calendar::BusinessCalendar;
 use crate::policy::Rules;
+use crate::sla::{Clock, Hours, business_days};
 use jiff::SignedDuration;
 
 /// A transition: the next application and the event that records it.
@@ -41,6 +42,11 @@ impl Application {
             (_, None) => submitted.as_millisecond(),
         })
     }
+}
+
+/// A review clock started at `now`: the rules' business days, counted from the next day.
+fn review_clock(now: Timestamp, rules: &Rules) -> Clock {
+    Clock::start(now, business_days(rules.review_business_days), Hours::BusinessDays)
 }
 
 /// Added to the queue key of an application paused for the buyer: greater than any time in
@@ -108,7 +114,7 @@ impl Application {
             created_at: now,
             submitted_at: None,
             review_due_at: None,
-            paused_days_left: None,
+            review_clock: None,
             decided_at: None,
             version: 0,
         })
@@ -160,6 +166,12 @@ impl Application {
         change(&mut next);
         next.state = to;
         next.version += 1;
+        if !to.is_open()
+            && let Some(clock) = next.review_clock.as_mut().filter(|c| c.stopped_at.is_none())
+        {
+            // Decided or withdrawn: the promise is kept or missed now.
+            let _stopped = clock.stop(at);
+        }
         Ok((next, Event { at, actor: actor.clone(), from: self.state, to, kind }))
     }
 
@@ -196,13 +208,44 @@ impl Application {
         calendar: &BusinessCalendar,
     ) -> Step {
         self.require(&[ApplicationState::Draft], "submitted")?;
-        let due = calendar.add_business_days(now, rules.review_business_days);
+        let clock = review_clock(now, rules);
+        let due = clock.due(calendar);
         let kind = EventKind::Submitted { amount: self.requested, reason: self.reason };
         self.step(ApplicationState::Submitted, buyer, now, kind, |a| {
             a.no = Some(no);
             a.submitted_at = Some(now);
-            a.review_due_at = Some(due);
+            a.review_due_at = due;
+            a.review_clock = Some(clock);
         })
+    }
+
+    /// The review clock of an open application stored before clocks were kept (schema
+    /// version 22), rebuilt from what was kept: when its round began (submission or appeal),
+    /// its due time and, while information is requested, when the request was made and the
+    /// business days it had left. The due time stays what it was. `None` for one that waits for
+    /// no one on staff.
+    pub fn rebuilt_review_clock(
+        &self,
+        round_start: Timestamp,
+        paused: Option<(Timestamp, Option<u32>)>,
+        calendar: &BusinessCalendar,
+    ) -> Option<Clock> {
+        if !self.state.is_open() {
+            return None;
+        }
+        let hours = Hours::BusinessDays;
+        let due = self.review_due_at?;
+        match paused.filter(|_| self.state == ApplicationState::InfoRequested) {
+            Some((from, left)) => {
+                let from = from.max(round_start);
+                let used = hours.between(calendar, round_start, from);
+                let left = left.map_or_else(|| hours.between(calendar, from, due), business_days);
+                let mut clock = Clock::start(round_start, used + left.max(business_days(1)), hours);
+                clock.pause(from).ok()?;
+                Some(clock)
+            }
+            None => Some(Clock::start(round_start, hours.between(calendar, round_start, due), hours)),
+        }
     }
 
     pub fn claim(&self, reviewer: &Actor, now: Timestamp) -> Step {
@@ -291,26 +334,32 @@ impl Application {
     }
 
     /// Pauses the review clock and asks the buyer for more.
-    pub fn request_info(&self, reviewer: &Actor, message: &str, now: Timestamp, calendar: &BusinessCalendar) -> Step {
+    pub fn request_info(&self, reviewer: &Actor, message: &str, now: Timestamp) -> Step {
         self.require_holder(reviewer, "sent an information request")?;
         check_text("message", message, true)?;
-        let left = self.review_due_at.map(|due| calendar.business_days_left(now, due));
         let kind = EventKind::InfoRequested { message: message.trim().to_owned() };
-        self.step(ApplicationState::InfoRequested, reviewer, now, kind, |a| a.paused_days_left = left)
+        self.step(ApplicationState::InfoRequested, reviewer, now, kind, |a| {
+            if let Some(clock) = a.review_clock.as_mut() {
+                let _paused = clock.pause(now);
+            }
+        })
     }
 
-    /// The buyer answers an information request; the clock resumes with what was left (at least a day).
+    /// The buyer answers an information request; the clock resumes with what was left (the
+    /// day the request was made is given back, so at least a day).
     pub fn supplement(&self, buyer: &Actor, message: &str, now: Timestamp, calendar: &BusinessCalendar) -> Step {
         self.require(SUPPLEMENTABLE, "supplemented")?;
         check_text("message", message, true)?;
-        let left = self.paused_days_left.unwrap_or(1).max(1);
-        let due = calendar.add_business_days(now, left);
+        let mut clock =
+            self.review_clock.clone().unwrap_or_else(|| Clock::start(now, business_days(1), Hours::BusinessDays));
+        let _resumed = clock.resume(now);
+        let due = clock.due(calendar);
         let kind = EventKind::Supplemented { message: message.trim().to_owned() };
         // The reviewer who asked keeps it: the answer goes back to them, not to the queue.
         let back = if self.reviewer.is_some() { ApplicationState::InReview } else { ApplicationState::Submitted };
         self.step(back, buyer, now, kind, |a| {
-            a.review_due_at = Some(due);
-            a.paused_days_left = None;
+            a.review_due_at = due;
+            a.review_clock = Some(clock);
         })
     }
 
@@ -381,12 +430,14 @@ impl Application {
         if now.duration_since(decided) > SignedDuration::from_hours(24 * i64::from(rules.appeal_window_days)) {
             return Err(ApplicationError::AppealWindowClosed);
         }
-        let due = calendar.add_business_days(now, rules.review_business_days);
+        let clock = review_clock(now, rules);
+        let due = clock.due(calendar);
         let kind = EventKind::Appealed { text: text.trim().to_owned() };
         self.step(ApplicationState::Appealed, buyer, now, kind, |a| {
             a.appeals += 1;
             a.round = Round::Appeal;
-            a.review_due_at = Some(due);
+            a.review_due_at = due;
+            a.review_clock = Some(clock);
             a.decided_at = None;
             a.reject_code = None;
             a.reject_text = None;

@@ -46,12 +46,19 @@ both!(draft_to_appeal_approved, |app: TestApp| async move {
     assert_eq!(app.post(&format!("{base}/claim"), &rita, json!({})).await.status, StatusCode::OK);
     let r = app.post(&format!("{base}/request-info"), &rita, json!({"message": "请上传截止时的截图"})).await;
     assert_eq!(r.body["state"], "info_requested");
+    // The review clock pauses with the business days it has left (the submission day and
+    // the request's never count): three.
+    let clock = &r.body["review_clock"];
+    assert_eq!((clock["kind"].as_str(), clock["state"].as_str()), (Some("review"), Some("paused")), "{clock}");
+    assert_eq!((clock["left_seconds"].as_i64(), clock["pauses"].as_i64()), (Some(3 * 86_400), Some(1)), "{clock}");
     let r = app.post(&format!("/api/v1/applications/{no}/supplement"), &alice, json!({"message": "已上传"})).await;
     assert_eq!(
         (r.body["state"].as_str(), r.body["reviewer"].as_str()),
         (Some("in_review"), Some("rita")),
         "it stays with rita"
     );
+    assert_eq!(r.body["review_clock"]["state"], "running", "resumed: {}", r.body);
+    assert_eq!(r.body["review_clock"]["due_at"], r.body["review_due_at"]);
     let r = app
         .post(&format!("{base}/reject"), &rita, json!({"code": "insufficient_evidence", "text": "截图看不清"}))
         .await;
@@ -59,6 +66,7 @@ both!(draft_to_appeal_approved, |app: TestApp| async move {
         (r.body["state"].as_str(), r.body["reject_code"].as_str()),
         (Some("rejected"), Some("insufficient_evidence"))
     );
+    assert_eq!(r.body["review_clock"]["state"], "met", "decided in time: {}", r.body);
 
     // Appeal: a plain reviewer may not take it, nor may a level-2 who decided it first.
     let r = app.post(&format!("/api/v1/applications/{no}/appeal"), &alice, json!({"text": "附第三方监测数据"})).await;
@@ -138,6 +146,7 @@ both!(withdraw_and_delete_draft, |app: TestApp| async move {
 both!(an_admin_calendar_moves_review_due_dates, |app: TestApp| async move {
     use jiff::{SignedDuration, Timestamp};
     use redress_domain::calendar::{BusinessCalendar, shanghai};
+    use redress_domain::sla::{Hours, business_days};
     // Every day of the next three weeks is declared a holiday: the due date moves past them.
     let today = Timestamp::now().to_zoned_datetime(shanghai()).date();
     let days: Vec<String> = (0..21).map(|d| (today + SignedDuration::from_hours(24 * d)).to_string()).collect();
@@ -159,9 +168,9 @@ both!(an_admin_calendar_moves_review_due_dates, |app: TestApp| async move {
     let d = app.get(&format!("/api/v1/applications/{no}"), &alice).await;
     let due: Timestamp = d.body["application"]["review_due_at"].as_str().expect("due").parse().expect("time");
     let submitted: Timestamp = d.body["application"]["submitted_at"].as_str().expect("at").parse().expect("time");
-    assert_eq!(due, custom.add_business_days(submitted, 3));
+    assert_eq!(due, Hours::BusinessDays.add(&custom, submitted, business_days(3)));
     assert!(due > submitted + SignedDuration::from_hours(24 * 21), "due {due} skips the three weeks of holidays");
-    assert_ne!(due, BusinessCalendar::china_default().add_business_days(submitted, 3));
+    assert_ne!(due, Hours::BusinessDays.add(&BusinessCalendar::china_default(), submitted, business_days(3)));
 });
 
 both!(one_draft_per_order_on_the_api_as_on_the_pages, |app: TestApp| async move {

@@ -138,6 +138,9 @@ both!(an_approval_is_paid_through_wechat_pay_once, |app: TestApp| async move {
     let po = &d.body["payouts"][0];
     assert_eq!((po["state"].as_str(), po["amount"]["fen"].as_i64()), (Some("succeeded"), Some(2550)), "{}", d.body);
     assert!(po["arrived_at"].is_string() && po["expected_by"].is_string(), "{po}");
+    let clock = &po["arrival_clock"];
+    assert_eq!((clock["kind"].as_str(), clock["state"].as_str()), (Some("arrival"), Some("met")), "{po}");
+    assert_eq!(clock["due_at"], po["expected_by"], "the clock is due when the window closes");
     let page = |path: String, token: String| {
         let req = app.client.get(format!("{}{path}", app.base)).header("cookie", format!("redress_session={token}"));
         async move { req.send().await.expect("page").text().await.expect("html") }

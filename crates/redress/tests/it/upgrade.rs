@@ -11,6 +11,7 @@ use redress_app::{App, Clock};
 use redress_domain::application::{ApplicationState, DraftInput, Reason};
 use redress_domain::ids::ApplicationRef;
 use redress_domain::money::Fen;
+use redress_domain::sla::{ClockState, business_days};
 use redress_store::{Backend, Store};
 use sqlx::Row;
 use std::collections::BTreeMap;
@@ -137,6 +138,29 @@ async fn check_upgrade(store: Store, url: &str, schema: Option<&str>) {
         (chain_after.verified, chain_after.head.as_str(), &chain_after.broken, chain_after.pending),
         (FIXTURE_CHAIN.0, FIXTURE_CHAIN.1, &None, 0)
     );
+
+    // Every open application has the review clock its due time and days left described: the
+    // running ones due when they were, the paused one paused with its three days.
+    let calendar = store.calendar().await.expect("calendar");
+    let mut paused = 0;
+    for (no, (state, _, _)) in &before {
+        let Ok(r) = ApplicationRef::parse(no) else { continue };
+        let Ok(a) = store.application(&r).await else { continue };
+        if !a.state.is_open() {
+            assert_eq!(a.review_clock, None, "{no} ({state}) waits for no one");
+            continue;
+        }
+        let clock = a.review_clock.clone().unwrap_or_else(|| panic!("{no} ({state}) has no review clock"));
+        if a.state == ApplicationState::InfoRequested {
+            paused += 1;
+            let left = clock.state(&calendar, Timestamp::now());
+            assert_eq!(left, ClockState::Paused { left: business_days(3) }, "{no}");
+        } else {
+            assert_eq!(clock.due(&calendar), a.review_due_at, "{no} ({state}) is due when it was");
+        }
+    }
+    assert_eq!(paused, 1, "the fixture has one application waiting on its buyer");
+    assert!(store.applied_migrations().await.expect("versions").contains(&22));
 
     // A submitted application keeps its number as its id.
     let submitted = before.iter().find(|(_, (state, _, _))| state == "refunded").map(|(no, _)| no.clone());

@@ -1,7 +1,9 @@
 //! Refund applications in the database: reading them (one, a buyer's, the review queue, the
 //! timeline) here; their columns and row mapping in [`row`], the facts decisions are made on
-//! in [`facts`], and applying a decision in [`write`].
+//! in [`facts`], applying a decision in [`write`], and the review clocks of applications
+//! stored before there were any in [`clocks`].
 
+mod clocks;
 mod facts;
 pub(crate) mod row;
 mod write;

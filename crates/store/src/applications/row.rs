@@ -14,7 +14,7 @@ use std::sync::LazyLock;
 
 pub(crate) const APP_COLUMNS: &str = "id, no, order_no, buyer, state, reason, description, requested_fen, approved_fen, \
      reject_code, reject_text, reviewer, first_reviewer, round, appeals, created_at, submitted_at, review_due_at, \
-     paused_days_left, decided_at, version";
+     review_clock, decided_at, version";
 
 /// The application's columns, each prefixed with `a.` (for joins).
 pub(crate) fn app_columns_of(alias: &str) -> String {
@@ -57,7 +57,10 @@ pub(crate) fn app_from_row(row: &AnyRow) -> Result<Application, StoreError> {
         created_at: from_ms(row.try_get("created_at")?),
         submitted_at: opt_ms(row, "submitted_at")?,
         review_due_at: opt_ms(row, "review_due_at")?,
-        paused_days_left: row.try_get::<Option<i64>, _>("paused_days_left")?.map(|d| u32::try_from(d).unwrap_or(0)),
+        review_clock: match row.try_get::<Option<String>, _>("review_clock")? {
+            Some(json) => Some(serde_json::from_str(&json).map_err(|_| bad("review clock"))?),
+            None => None,
+        },
         decided_at: opt_ms(row, "decided_at")?,
         version: row.try_get("version")?,
     })
@@ -90,7 +93,7 @@ pub(crate) fn bind_app<'q>(q: AnyQuery<'q>, a: &Application, now: Timestamp) -> 
         .bind(ms(a.created_at))
         .bind(a.submitted_at.map(ms))
         .bind(a.review_due_at.map(ms))
-        .bind(a.paused_days_left.map(i64::from))
+        .bind(a.review_clock.as_ref().and_then(|c| serde_json::to_string(c).ok()))
         .bind(a.decided_at.map(ms))
         .bind(a.version)
         .bind(a.queue_key())

@@ -5,7 +5,7 @@
 
 use crate::AppState;
 use crate::codes::ErrorCode;
-use crate::dto::Paged;
+use crate::dto::{ClockDto, Paged};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Admin, AuthUser, Buyer, Json, Path, Query, Staff};
 use crate::files::{FormField, MAX_MESSAGE_FILES, Posted, carrying, flag_field, text_field};
@@ -18,66 +18,10 @@ use redress_app::MessageFile;
 use redress_app::{TicketDetail, TicketFilter, TicketsOf};
 use redress_domain::calendar::BusinessCalendar;
 use redress_domain::ids::{ApplicationNo, OrderNo, TicketNo, Username};
-use redress_domain::sla::{Clock, ClockState};
 use redress_domain::ticket::{BODY_MAX, SUBJECT_MAX};
-use redress_domain::ticket::{Category, ClockKind, Message, NewTicket, Ticket, TicketState, near_breach};
+use redress_domain::ticket::{Category, ClockKind, Message, NewTicket, Ticket, TicketState};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-
-/// One of a ticket's service-level clocks, as it stands.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ClockDto {
-    /// first_response, next_response or resolution
-    pub kind: String,
-    /// running, paused, met or breached
-    pub state: String,
-    #[schema(value_type = String, format = DateTime)]
-    pub started_at: Timestamp,
-    /// When it runs out (none while paused).
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub due_at: Option<Timestamp>,
-    /// While paused: the counting time left, in seconds.
-    pub left_seconds: Option<i64>,
-    /// When it stopped (met, or stopped late).
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub stopped_at: Option<Timestamp>,
-    /// Running, and within a quarter of its target (at least an hour) of its due time.
-    pub near_breach: bool,
-    /// How many times it was paused.
-    pub pauses: usize,
-    /// Counted in business hours up to a day the business calendar has no definitive data
-    /// for: the due time may still move when that year's holidays are published.
-    pub provisional: bool,
-}
-
-impl ClockDto {
-    fn new(kind: ClockKind, c: &Clock, cal: &BusinessCalendar, now: Timestamp) -> ClockDto {
-        let st = c.state(cal, now);
-        let (state, due, left) = match st {
-            ClockState::Running { due } => ("running", Some(due), None),
-            ClockState::Paused { left } => ("paused", None, Some(left.as_secs())),
-            ClockState::Met { .. } => ("met", c.due(cal), None),
-            ClockState::Breached { due } => ("breached", Some(due), None),
-        };
-        let kind = match kind {
-            ClockKind::FirstResponse => "first_response",
-            ClockKind::NextResponse => "next_response",
-            ClockKind::Resolution => "resolution",
-        };
-        ClockDto {
-            kind: kind.to_owned(),
-            state: state.to_owned(),
-            started_at: c.started_at,
-            due_at: due,
-            left_seconds: left,
-            stopped_at: c.stopped_at,
-            near_breach: matches!(st, ClockState::Running { due } if near_breach(due, c.target, now)),
-            pauses: c.pauses.len(),
-            provisional: matches!(c.hours, redress_domain::sla::Hours::Business(_))
-                && due.is_some_and(|d| cal.is_provisional_at(d)),
-        }
-    }
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TicketDto {
@@ -113,10 +57,19 @@ pub struct TicketDto {
     pub version: i64,
 }
 
+/// A ticket clock's name in the API.
+fn clock_kind(kind: ClockKind) -> &'static str {
+    match kind {
+        ClockKind::FirstResponse => "first_response",
+        ClockKind::NextResponse => "next_response",
+        ClockKind::Resolution => "resolution",
+    }
+}
+
 impl TicketDto {
     pub fn new(t: &Ticket, cal: &BusinessCalendar, lang: Lang, now: Timestamp) -> TicketDto {
         let clocks: Vec<ClockDto> =
-            t.clocks.current().into_iter().map(|(k, c)| ClockDto::new(k, c, cal, now)).collect();
+            t.clocks.current().into_iter().map(|(k, c)| ClockDto::new(clock_kind(k), c, cal, now)).collect();
         let open = !matches!(t.state, TicketState::Resolved | TicketState::Closed);
         let mark = if !open {
             None
