@@ -44,6 +44,50 @@ impl ChainPace {
 /// An arbitrary constant naming the chainer's advisory lock on PostgreSQL.
 const CHAIN_LOCK: i64 = 0x5245_4452_4155_4449;
 
+/// The kind of an entry vouching for a published service-level version; its subject is
+/// [`SERVICE_LEVELS_SUBJECT`] and its `ref_seq` the version.
+pub(crate) const SERVICE_LEVELS_KIND: &str = "service_levels";
+pub(crate) const SERVICE_LEVELS_SUBJECT: &str = "service-levels";
+
+/// The record of a published service-level version, as [`SERVICE_LEVEL_FIELDS`] reads it back.
+pub(crate) fn service_levels_record(version: i64, body: &str, by: &str, note: &str, at_ms: i64) -> String {
+    serde_json::json!([version, body, by, note, at_ms]).to_string()
+}
+
+/// Chains `record` at once, inside the transaction `tx` that writes it, under the chainer's
+/// lock: for what is rare and must never wait to be chained (a published service-level
+/// version). One entry per (kind, subject, ref_seq), as for everything chained.
+pub(crate) async fn chain_in(
+    backend: Backend,
+    tx: &mut crate::db::WriteTx,
+    (kind, subject, ref_seq): (&str, &str, i64),
+    record: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(CHAIN_LOCK).execute(&mut ***tx).await?;
+    }
+    let head =
+        sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(&mut ***tx).await?;
+    let (seq, prev) = match head {
+        Some(r) => (r.try_get::<i64, _>("seq")? + 1, r.try_get::<String, _>("hash")?),
+        None => (1, GENESIS.to_owned()),
+    };
+    let e = Entry::link(&prev, seq, ms(now), kind, subject, ref_seq, digest_of(record));
+    sqlx::query(built!("INSERT INTO audit_log ({LOG_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
+        .bind(e.seq)
+        .bind(e.at_ms)
+        .bind(e.kind)
+        .bind(e.subject)
+        .bind(e.ref_seq)
+        .bind(e.body)
+        .bind(e.prev_hash)
+        .bind(e.hash)
+        .execute(&mut ***tx)
+        .await?;
+    Ok(())
+}
+
 /// What `verify_audit` found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditReport {
@@ -91,6 +135,15 @@ const EVIDENCE_FIELDS: &[(&str, Col)] = &[
     ("uploaded_by", Col::Text),
     ("uploaded_at", Col::Int),
     ("source", Col::Text),
+];
+
+/// Every column of a published service-level version (`service_levels`), in table order.
+const SERVICE_LEVEL_FIELDS: &[(&str, Col)] = &[
+    ("version", Col::Int),
+    ("body", Col::Text),
+    ("published_by", Col::Text),
+    ("note", Col::Text),
+    ("published_at", Col::Int),
 ];
 
 /// The canonical record of a row: its `fields` as a JSON array, read from columns named with
@@ -141,19 +194,21 @@ fn evidence_source(field: &str) -> String {
 }
 
 /// Entries of `audit_log a`, each beside the record it vouches for (columns prefixed `e_` for
-/// an event, `v_` for evidence, `m_` for a message; NULL where gone): add the WHERE and the
-/// order.
+/// an event, `v_` for evidence, `m_` for a message, `s_` for a service-level version; NULL
+/// where gone): add the WHERE and the order.
 static WITH_RECORDS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
-        "SELECT a.seq, a.at, a.kind, a.subject, a.ref_seq, a.body, a.prev_hash, a.hash, {}, {}, {}
+        "SELECT a.seq, a.at, a.kind, a.subject, a.ref_seq, a.body, a.prev_hash, a.hash, {}, {}, {}, {}
          FROM audit_log a
          LEFT JOIN application_events e ON a.kind = 'event' AND e.application_no = a.subject AND e.seq = a.ref_seq
          LEFT JOIN applications ap ON a.kind = 'evidence' AND ap.no = a.subject
          LEFT JOIN evidence v ON v.application_id = ap.id AND v.seq = a.ref_seq
-         LEFT JOIN messages m ON a.kind = 'message' AND m.thread = a.subject AND m.seq = a.ref_seq",
+         LEFT JOIN messages m ON a.kind = 'message' AND m.thread = a.subject AND m.seq = a.ref_seq
+         LEFT JOIN service_levels s ON a.kind = '{SERVICE_LEVELS_KIND}' AND s.version = a.ref_seq",
         aliased(EVENT_FIELDS, "e", "e_"),
         aliased_from(EVIDENCE_FIELDS, evidence_source, "v_"),
         aliased(MESSAGE_FIELDS, "m", "m_"),
+        aliased(SERVICE_LEVEL_FIELDS, "s", "s_"),
     )
 });
 
@@ -165,6 +220,9 @@ fn entry_with_record(row: &AnyRow) -> Result<(Entry, Option<String>), StoreError
         "event" if found("e_application_no")? => Some(record(row, EVENT_FIELDS, "e_")?),
         "evidence" if found("v_id")? => Some(record(row, EVIDENCE_FIELDS, "v_")?),
         "message" if found("m_thread")? => Some(record(row, MESSAGE_FIELDS, "m_")?),
+        SERVICE_LEVELS_KIND if row.try_get::<Option<i64>, _>("s_version")?.is_some() => {
+            Some(record(row, SERVICE_LEVEL_FIELDS, "s_")?)
+        }
         _ => None,
     };
     Ok((entry, record))

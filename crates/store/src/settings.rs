@@ -3,7 +3,7 @@
 //! levels of support, kept as numbered versions (who published each, when and why), the last
 //! in force. Each instance keeps what it read for a short while.
 
-use crate::{Store, StoreError, from_ms, ms};
+use crate::{Store, StoreError, audit, from_ms, ms};
 use jiff::Timestamp;
 use redress_domain::calendar::BusinessCalendar;
 use redress_domain::service_levels::{Published, ServiceLevels};
@@ -140,6 +140,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Option<u32>, StoreError> {
         let (body, by, note) = (levels.to_toml(), by.to_owned(), note.to_owned());
+        let backend = self.backend();
         let current = self.read_levels().await?;
         if current.1 == *levels {
             return Ok(None);
@@ -157,18 +158,23 @@ impl Store {
                          VALUES ($1, $2, $3, $4, $5)",
                     )
                     .bind(version)
-                    .bind(body)
-                    .bind(by)
-                    .bind(note)
+                    .bind(&body)
+                    .bind(&by)
+                    .bind(&note)
                     .bind(ms(now))
                     .execute(&mut ***tx)
                     .await;
                     match done {
-                        Ok(_) => Ok(version),
+                        Ok(_) => {}
                         // Another instance published that number first.
-                        Err(sqlx::Error::Database(d)) if d.is_unique_violation() => Err(StoreError::Conflict),
-                        Err(e) => Err(e.into()),
+                        Err(sqlx::Error::Database(d)) if d.is_unique_violation() => return Err(StoreError::Conflict),
+                        Err(e) => return Err(e.into()),
                     }
+                    // Chained with its publication: the chain proves who set which promises when.
+                    let record = audit::service_levels_record(version, &body, &by, &note, ms(now));
+                    let key = (audit::SERVICE_LEVELS_KIND, audit::SERVICE_LEVELS_SUBJECT, version);
+                    audit::chain_in(backend, tx, key, &record, now).await?;
+                    Ok(version)
                 })
             })
             .await?;

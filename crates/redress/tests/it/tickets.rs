@@ -351,6 +351,20 @@ both!(a_published_service_level_applies_to_clocks_started_after_it, |app: TestAp
         history.iter().map(|p| (p.version, p.published_by.as_str(), p.note.as_str())).collect::<Vec<_>>(),
         [(1, "test", "payouts first")]
     );
+    // The version is in the audit chain from its publication on; changing it afterwards is
+    // detected.
+    let report = app.store.verify_audit().await.expect("verify");
+    assert_eq!(report.broken, None, "{report:?}");
+    let (entries, _) = app.store.audit_entries_of("service-levels").await.expect("entries");
+    let chained: Vec<(&str, i64)> = entries.iter().map(|(e, _)| (e.kind.as_str(), e.ref_seq)).collect();
+    assert_eq!(chained, [("service_levels", 1)]);
+    assert!(entries[0].1.as_deref().is_some_and(|r| entries[0].0.vouches_for(r)), "{entries:?}");
+    app.store
+        .execute_unchecked("UPDATE service_levels SET note = 'nobody said so' WHERE version = 1")
+        .await
+        .expect("tamper");
+    let tampered = app.store.verify_audit().await.expect("verify");
+    assert!(tampered.broken.as_ref().is_some_and(|(seq, _)| *seq == entries[0].0.seq), "{tampered:?}");
 });
 
 both!(
