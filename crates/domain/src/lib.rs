@@ -20,6 +20,7 @@ pub mod policy;
 pub mod reconcile;
 pub mod service_levels;
 pub mod sla;
+pub mod statutory;
 pub mod ticket;
 pub mod webhook;
 

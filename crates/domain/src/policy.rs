@@ -38,6 +38,15 @@ pub struct Rules {
     /// A rejection may be appealed within this many days, at most `appeal_limit` times.
     pub appeal_window_days: u32,
     pub appeal_limit: u32,
+    /// The statutory period (docs/product.md §6): a refund request not dealt with within this
+    /// many days is presumed deliberately delayed (侵害消费者权益行为处罚办法 arts. 8–10: 15,
+    /// the default for a policy that does not say).
+    #[serde(default = "default_statutory_days")]
+    pub statutory_days: u32,
+}
+
+fn default_statutory_days() -> u32 {
+    crate::statutory::DEFAULT_DAYS
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,9 +104,11 @@ impl Policy {
                 return Err(PolicyError::UnknownClause(cited.clone()));
             }
         }
-        for (days, name) in
-            [(r.refund_window_days, "refund_window_days"), (r.review_business_days, "review_business_days")]
-        {
+        for (days, name) in [
+            (r.refund_window_days, "refund_window_days"),
+            (r.review_business_days, "review_business_days"),
+            (r.statutory_days, "statutory_days"),
+        ] {
             if days == 0 {
                 return Err(PolicyError::ZeroDays(name));
             }

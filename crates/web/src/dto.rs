@@ -14,6 +14,7 @@ use redress_domain::money::{AmountError, Fen};
 use redress_domain::order::{DeliveryReading, Order};
 use redress_domain::policy::Policy;
 use redress_domain::sla::{Clock, ClockState};
+use redress_domain::statutory::{StatutoryClock, StatutoryState};
 use redress_domain::ticket::near_breach;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -275,6 +276,9 @@ pub struct ApplicationDto {
     /// The review promise's clock (kind `review`): started at submission or appeal, paused
     /// while information is requested, met or missed by the decision.
     pub review_clock: Option<ClockDto>,
+    /// The statutory clock (docs/product.md §6): staff always see it; a buyer once its period
+    /// has passed without the request being dealt with.
+    pub statutory: Option<StatutoryDto>,
     pub overdue: bool,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub decided_at: Option<Timestamp>,
@@ -308,9 +312,65 @@ impl ApplicationDto {
                 .review_due_at
                 .is_some_and(|d| cal.is_provisional_at(d - jiff::SignedDuration::from_millis(1))),
             review_clock: a.review_clock.as_ref().map(|c| ClockDto::new("review", c, cal, now)),
+            statutory: a.statutory_clock.as_ref().map(|c| StatutoryDto::new(c, cal, now, lang)),
             overdue: a.is_overdue(now),
             decided_at: a.decided_at,
             version: a.version,
+        }
+    }
+}
+
+impl ApplicationDto {
+    /// As its buyer sees it: the statutory clock only once its period has passed.
+    pub fn for_buyer(mut self) -> ApplicationDto {
+        self.statutory = self.statutory.filter(|s| s.passed);
+        self
+    }
+}
+
+/// A refund request's statutory clock: the period after which the law presumes a delay
+/// deliberate (侵害消费者权益行为处罚办法 arts. 8–10), counted as the Civil Code counts
+/// periods and never paused.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatutoryDto {
+    /// running, passed (not dealt with in time), met, met_late
+    pub state: String,
+    pub state_label: String,
+    /// The period, in days (15 unless the policy says otherwise).
+    pub days: u32,
+    /// Submission, or the appeal that started it again.
+    #[schema(value_type = String, format = DateTime)]
+    pub started_at: Timestamp,
+    /// 24:00 Beijing time of the period's last day.
+    #[schema(value_type = String, format = DateTime)]
+    pub due_at: Timestamp,
+    /// When it was dealt with: the money arrived, a reasoned rejection, a withdrawal.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub stopped_at: Option<Timestamp>,
+    /// The period ended before the request was dealt with.
+    pub passed: bool,
+    /// The last day rests on provisional calendar data.
+    pub provisional: bool,
+}
+
+impl StatutoryDto {
+    fn new(c: &StatutoryClock, cal: &BusinessCalendar, now: Timestamp, lang: Lang) -> StatutoryDto {
+        let state = match c.state(cal, now) {
+            StatutoryState::Running { .. } => "running",
+            StatutoryState::Passed { .. } => "passed",
+            StatutoryState::Met { .. } => "met",
+            StatutoryState::MetLate { .. } => "met_late",
+        };
+        let due = c.due(cal);
+        StatutoryDto {
+            state: state.to_owned(),
+            state_label: lang.t(&format!("statutory-{state}")),
+            days: c.days,
+            started_at: c.started_at,
+            due_at: due,
+            stopped_at: c.stopped_at,
+            passed: c.has_passed(cal, now),
+            provisional: cal.is_provisional_at(due - jiff::SignedDuration::from_millis(1)),
         }
     }
 }

@@ -145,7 +145,7 @@ impl Lang {
     pub fn has(self, id: &str) -> bool {
         let map: HashMap<Cow<'static, str>, FluentValue> = [
             "what", "state", "version", "no", "date", "amount", "seconds", "minutes", "reason", "subject", "name",
-            "count", "size", "time", "file",
+            "count", "size", "time", "file", "days",
         ]
         .into_iter()
         .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))

@@ -13,6 +13,7 @@ use crate::enums::str_enum;
 use crate::ids::{ApplicationId, ApplicationNo, ApplicationRef, OrderNo, Username};
 use crate::money::{AmountError, Fen};
 use crate::sla::Clock;
+use crate::statutory::StatutoryClock;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -248,6 +249,10 @@ pub struct Application {
     /// ([`crate::sla::Hours::BusinessDays`]): started at submission or appeal, paused while
     /// information is requested, stopped by the decision or a withdrawal.
     pub review_clock: Option<Clock>,
+    /// The statutory clock (docs/product.md §6, [`StatutoryClock`]): started at submission
+    /// and again at an appeal, never paused, stopped when the money arrives, a reasoned
+    /// rejection is given or the buyer withdraws.
+    pub statutory_clock: Option<StatutoryClock>,
     pub decided_at: Option<Timestamp>,
     /// Optimistic-concurrency guard: the store only writes if it is unchanged.
     pub version: i64,

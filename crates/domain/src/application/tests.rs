@@ -418,3 +418,35 @@ fn a_clock_rebuilt_for_an_application_stored_before_clocks_keeps_its_due_time_an
     let (decided, _) = held.reject(&reviewer("bob"), RejectCode::Other, "no", now).expect("reject");
     assert_eq!(decided.rebuilt_review_clock(now, None, &cal), None, "a decided one needs none");
 }
+
+#[test]
+fn the_statutory_clock_ignores_pauses_stops_on_a_rejection_or_the_money_and_restarts_on_appeal() {
+    use crate::statutory::StatutoryState;
+    let cal = BusinessCalendar::china_default();
+    let r = rules();
+    let now = ts("2026-11-24T02:00:00Z"); // Tuesday 24 November, 10:00
+    let (a, _) = draft(3000).submit(number(), &buyer(), now, &r, &cal).expect("submit");
+    let clock = a.statutory_clock.expect("started at submission");
+    // 24 November + 15 = 9 December, a Wednesday: due at 24:00.
+    let due = ts("2026-12-09T16:00:00Z");
+    assert_eq!((clock.started_at, clock.days, clock.due(&cal)), (now, 15, due));
+    let (a, _) = a.claim(&reviewer("bob"), now).expect("claim");
+    let (a, _) = a.request_info(&reviewer("bob"), "more", now).expect("info");
+    assert_eq!(a.statutory_clock.map(|c| c.due(&cal)), Some(due), "an information request pauses nothing");
+    let later = ts("2026-12-10T02:00:00Z");
+    let (a, _) = a.supplement(&buyer(), "here", later, &cal).expect("supplement");
+    assert_eq!(a.statutory_clock.map(|c| c.state(&cal, later)), Some(StatutoryState::Passed { due }));
+    let (rejected, _) = a.reject(&reviewer("bob"), RejectCode::Other, "no", later).expect("reject");
+    let stopped = rejected.statutory_clock.expect("kept");
+    assert_eq!(stopped.state(&cal, later), StatutoryState::MetLate { due, at: later }, "a reasoned rejection");
+    let (appealed, _) = rejected.appeal(&buyer(), "why", later, &r, &cal).expect("appeal");
+    let again = appealed.statutory_clock.expect("restarted");
+    assert_eq!((again.started_at, again.stopped_at), (later, None), "an appeal starts it again");
+    let (a, _) = appealed.claim(&senior("dora"), later).expect("claim");
+    let (approved, _) = a.approve(&senior("dora"), Fen(3000), later).expect("approve");
+    assert_eq!(approved.statutory_clock.and_then(|c| c.stopped_at), None, "approved is not paid");
+    let (refunding, _) = approved.start_refund(&Actor::system(), later).expect("refunding");
+    let paid = ts("2026-12-11T02:00:00Z");
+    let (refunded, _) = refunding.refund_succeeded(&Actor::system(), paid).expect("refunded");
+    assert_eq!(refunded.statutory_clock.and_then(|c| c.stopped_at), Some(paid), "the money arrived");
+}

@@ -6,6 +6,7 @@ use super::*;
 use crate::calendar::BusinessCalendar;
 use crate::policy::Rules;
 use crate::sla::{Clock, Hours, business_days};
+use crate::statutory::StatutoryClock;
 use jiff::SignedDuration;
 
 /// A transition: the next application and the event that records it.
@@ -115,6 +116,7 @@ impl Application {
             submitted_at: None,
             review_due_at: None,
             review_clock: None,
+            statutory_clock: None,
             decided_at: None,
             version: 0,
         })
@@ -172,6 +174,12 @@ impl Application {
             // Decided or withdrawn: the promise is kept or missed now.
             let _stopped = clock.stop(at);
         }
+        if matches!(to, ApplicationState::Rejected | ApplicationState::Refunded | ApplicationState::Withdrawn)
+            && let Some(clock) = next.statutory_clock.as_mut()
+        {
+            // The money arrived, a reasoned rejection was given, or the buyer withdrew.
+            clock.stop(at);
+        }
         Ok((next, Event { at, actor: actor.clone(), from: self.state, to, kind }))
     }
 
@@ -216,6 +224,7 @@ impl Application {
             a.submitted_at = Some(now);
             a.review_due_at = due;
             a.review_clock = Some(clock);
+            a.statutory_clock = Some(StatutoryClock::start(now, rules.statutory_days));
         })
     }
 
@@ -438,6 +447,8 @@ impl Application {
             a.round = Round::Appeal;
             a.review_due_at = due;
             a.review_clock = Some(clock);
+            // An appeal starts the statutory period again.
+            a.statutory_clock = Some(StatutoryClock::start(now, rules.statutory_days));
             a.decided_at = None;
             a.reject_code = None;
             a.reject_text = None;

@@ -447,3 +447,49 @@ both!(an_application_thread_on_the_buyers_page_and_the_desk, |app: TestApp| asyn
     let desk = page(&app, Method::GET, &format!("/desk/{no}"), Some(&rita), None, &[]).await;
     assert!(desk.body.contains("优先处理") && desk.body.contains("内部备注"));
 });
+
+both!(the_statutory_clock_shows_to_staff_and_to_its_buyer_once_it_has_passed, |app: TestApp| async move {
+    use jiff::{SignedDuration, Timestamp};
+    use redress_domain::ids::ApplicationRef;
+    let (alice, rita) = (app.login("alice").await, app.login("rita").await);
+    app.order("ST-1", "alice", 1000, 10_000, 30, Some((400, "third_party"))).await;
+    app.order("ST-2", "alice", 1000, 10_000, 30, Some((400, "third_party"))).await;
+    let fresh = app.submitted(&alice, "ST-1", "60").await;
+    // Another, submitted twenty days ago (outside the web layer, on the clock of then).
+    let body = json!({"order_no": "ST-2", "reason": "quantity_short", "amount": "60", "description": "short"});
+    let r = app.post("/api/v1/applications", &alice, body).await;
+    let draft = ApplicationRef::parse(r.body["no"].as_str().expect("no")).expect("a draft");
+    let user = app.user("alice").await;
+    let then = Timestamp::now() - SignedDuration::from_hours(24 * 20);
+    let old = app.at(then).submit(&draft, &user).await.expect("submit").reference().to_string();
+
+    let statutory = |r: crate::helpers::Resp| r.body["application"]["statutory"].clone();
+    let s = statutory(app.get(&format!("/api/v1/applications/{fresh}"), &rita).await);
+    assert_eq!(
+        (s["state"].as_str(), s["days"].as_u64(), s["passed"].as_bool()),
+        (Some("running"), Some(15), Some(false))
+    );
+    assert!(s["due_at"].is_string(), "{s}");
+    let s = statutory(app.get(&format!("/api/v1/applications/{fresh}"), &alice).await);
+    assert!(s.is_null(), "its buyer sees it only once it has passed: {s}");
+    let s = statutory(app.get(&format!("/api/v1/applications/{old}"), &alice).await);
+    assert_eq!((s["state"].as_str(), s["passed"].as_bool()), (Some("passed"), Some(true)), "{s}");
+
+    // On the pages: the buyer is told, in their language; staff see the date on every item.
+    let mine = page(&app, Method::GET, &format!("/applications/{old}"), Some(&alice), None, &[]).await;
+    assert!(mine.body.contains("id=\"statutory\"") && mine.body.contains("15 日"), "{}", mine.body);
+    let fresh_page = page(&app, Method::GET, &format!("/applications/{fresh}"), Some(&alice), None, &[]).await;
+    assert!(!fresh_page.body.contains("id=\"statutory\""));
+    let desk =
+        page(&app, Method::GET, &format!("/desk/{fresh}"), Some(&rita), None, &[("accept-language", "en")]).await;
+    assert!(desk.body.contains("id=\"statutory\"") && desk.body.contains("Statutory deadline"), "{}", desk.body);
+
+    // A reasoned rejection stops it: late, and it says so.
+    let base = format!("/api/v1/review/applications/{old}");
+    assert_eq!(app.post(&format!("{base}/claim"), &rita, json!({})).await.status, StatusCode::OK);
+    let r = app.post(&format!("{base}/reject"), &rita, json!({"code": "other", "text": "不符合规则"})).await;
+    assert_eq!(
+        (r.body["statutory"]["state"].as_str(), r.body["statutory"]["passed"].as_bool()),
+        (Some("met_late"), Some(true))
+    );
+});

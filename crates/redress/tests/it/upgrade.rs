@@ -146,10 +146,14 @@ async fn check_upgrade(store: Store, url: &str, schema: Option<&str>) {
     for (no, (state, _, _)) in &before {
         let Ok(r) = ApplicationRef::parse(no) else { continue };
         let Ok(a) = store.application(&r).await else { continue };
+        let unpaid = matches!(a.state, ApplicationState::Approved | ApplicationState::Refunding);
         if !a.state.is_open() {
             assert_eq!(a.review_clock, None, "{no} ({state}) waits for no one");
+            assert_eq!(a.statutory_clock.is_some(), unpaid, "{no} ({state}): a statutory clock while unpaid");
             continue;
         }
+        let statutory = a.statutory_clock.unwrap_or_else(|| panic!("{no} ({state}) has no statutory clock"));
+        assert_eq!((statutory.days, statutory.stopped_at), (15, None), "{no}");
         let clock = a.review_clock.clone().unwrap_or_else(|| panic!("{no} ({state}) has no review clock"));
         if a.state == ApplicationState::InfoRequested {
             paused += 1;

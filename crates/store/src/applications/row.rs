@@ -14,7 +14,7 @@ use std::sync::LazyLock;
 
 pub(crate) const APP_COLUMNS: &str = "id, no, order_no, buyer, state, reason, description, requested_fen, approved_fen, \
      reject_code, reject_text, reviewer, first_reviewer, round, appeals, created_at, submitted_at, review_due_at, \
-     review_clock, decided_at, version";
+     review_clock, statutory_clock, decided_at, version";
 
 /// The application's columns, each prefixed with `a.` (for joins).
 pub(crate) fn app_columns_of(alias: &str) -> String {
@@ -27,6 +27,14 @@ pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArgumen
 
 fn opt_ms(row: &AnyRow, col: &str) -> Result<Option<Timestamp>, StoreError> {
     Ok(row.try_get::<Option<i64>, _>(col)?.map(from_ms))
+}
+
+/// A clock kept as JSON in column `col` (NULL: none).
+fn json_column<T: serde::de::DeserializeOwned>(row: &AnyRow, col: &str) -> Result<Option<T>, StoreError> {
+    match row.try_get::<Option<String>, _>(col)? {
+        Some(json) => Ok(Some(serde_json::from_str(&json).map_err(|_| StoreError::corrupt(col.to_owned()))?)),
+        None => Ok(None),
+    }
 }
 
 pub(crate) fn app_from_row(row: &AnyRow) -> Result<Application, StoreError> {
@@ -57,10 +65,8 @@ pub(crate) fn app_from_row(row: &AnyRow) -> Result<Application, StoreError> {
         created_at: from_ms(row.try_get("created_at")?),
         submitted_at: opt_ms(row, "submitted_at")?,
         review_due_at: opt_ms(row, "review_due_at")?,
-        review_clock: match row.try_get::<Option<String>, _>("review_clock")? {
-            Some(json) => Some(serde_json::from_str(&json).map_err(|_| bad("review clock"))?),
-            None => None,
-        },
+        review_clock: json_column(row, "review_clock")?,
+        statutory_clock: json_column(row, "statutory_clock")?,
         decided_at: opt_ms(row, "decided_at")?,
         version: row.try_get("version")?,
     })
@@ -94,6 +100,7 @@ pub(crate) fn bind_app<'q>(q: AnyQuery<'q>, a: &Application, now: Timestamp) -> 
         .bind(a.submitted_at.map(ms))
         .bind(a.review_due_at.map(ms))
         .bind(a.review_clock.as_ref().and_then(|c| serde_json::to_string(c).ok()))
+        .bind(a.statutory_clock.as_ref().and_then(|c| serde_json::to_string(c).ok()))
         .bind(a.decided_at.map(ms))
         .bind(a.version)
         .bind(a.queue_key())

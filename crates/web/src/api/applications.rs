@@ -64,7 +64,7 @@ pub async fn list(
     let now = state.app.now();
     let cal = state.app.store.calendar().await?;
     let apps = state.app.applications_of(&user, &page_request(&pq)?).await?;
-    Ok(axum::Json(Paged::new(apps, |a| ApplicationDto::new(&a, lang, now, &cal))))
+    Ok(axum::Json(Paged::new(apps, |a| ApplicationDto::new(&a, lang, now, &cal).for_buyer())))
 }
 
 /// Start a draft (saved on the server; survives a closed browser).
@@ -89,7 +89,7 @@ pub async fn create_draft(
     let a = state.app.create_draft(&order, &user, input).await?;
     let now = state.app.now();
     let cal = state.app.store.calendar().await?;
-    Ok((StatusCode::CREATED, axum::Json(ApplicationDto::new(&a, lang, now, &cal))))
+    Ok((StatusCode::CREATED, axum::Json(ApplicationDto::new(&a, lang, now, &cal).for_buyer())))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -117,7 +117,10 @@ pub async fn detail(
     let now = state.app.now();
     let cal = state.app.store.calendar().await?;
     Ok(axum::Json(ApplicationDetailDto {
-        application: ApplicationDto::new(&d.view.application, lang, now, &cal),
+        application: {
+            let a = ApplicationDto::new(&d.view.application, lang, now, &cal);
+            if user.role.is_staff() { a } else { a.for_buyer() }
+        },
         order: OrderDto::new(&d.view.order, d.delivered(), &d.order_now, lang),
         timeline: d.view.timeline.iter().map(|t| TimelineDto::new(t, lang)).collect(),
         entitlement: EntitlementDto::new(&d.entitlement, lang),
@@ -147,7 +150,7 @@ pub async fn update_draft(
     let a = state.app.update_draft(&no, &user, input).await?;
     let now = state.app.now();
     let cal = state.app.store.calendar().await?;
-    Ok(axum::Json(ApplicationDto::new(&a, lang, now, &cal)))
+    Ok(axum::Json(ApplicationDto::new(&a, lang, now, &cal).for_buyer()))
 }
 
 /// Delete a draft (only drafts; submitted applications are withdrawn, never deleted).
@@ -177,7 +180,7 @@ pub async fn submit(
     let a = state.app.submit(&no, &user).await?;
     let now = state.app.now();
     let cal = state.app.store.calendar().await?;
-    Ok(axum::Json(ApplicationDto::new(&a, lang, now, &cal)))
+    Ok(axum::Json(ApplicationDto::new(&a, lang, now, &cal).for_buyer()))
 }
 
 /// Withdraw an application that has not been decided.
@@ -193,7 +196,7 @@ pub async fn withdraw(
     let a = state.app.withdraw(&no, &user).await?;
     let now = state.app.now();
     let cal = state.app.store.calendar().await?;
-    Ok(axum::Json(ApplicationDto::new(&a, lang, now, &cal)))
+    Ok(axum::Json(ApplicationDto::new(&a, lang, now, &cal).for_buyer()))
 }
 
 /// An answer to an information request: its text, and (in a multipart form) what its files
@@ -270,7 +273,7 @@ pub async fn supplement(
     let a = supplement_with(&state, &user, &no, &req, files).await?;
     let now = state.app.now();
     let cal = state.app.store.calendar().await?;
-    Ok(axum::Json(ApplicationDto::new(&a, lang, now, &cal)))
+    Ok(axum::Json(ApplicationDto::new(&a, lang, now, &cal).for_buyer()))
 }
 
 /// Appeal a rejection (within the policy's window and limit); a level-2 reviewer decides.
@@ -287,5 +290,5 @@ pub async fn appeal(
     let a = state.app.appeal(&no, &user, &req.text).await?;
     let now = state.app.now();
     let cal = state.app.store.calendar().await?;
-    Ok(axum::Json(ApplicationDto::new(&a, lang, now, &cal)))
+    Ok(axum::Json(ApplicationDto::new(&a, lang, now, &cal).for_buyer()))
 }

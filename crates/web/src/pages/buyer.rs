@@ -64,7 +64,7 @@ pub async fn orders(
     let mut p = v.page;
     q.apply(&mut p, "");
     let page = OrdersPage {
-        awaiting: awaiting.iter().map(|a| ApplicationDto::new(a, p.lang, now, &cal)).collect(),
+        awaiting: awaiting.iter().map(|a| ApplicationDto::new(a, p.lang, now, &cal).for_buyer()).collect(),
         replies: replies.into_iter().map(|t| (t.no.to_string(), t.subject)).collect(),
         orders: summaries.items.iter().map(|s| OrderDto::from_summary(s, p.lang)).collect(),
         drafts: summaries
@@ -295,7 +295,7 @@ pub async fn applications(State(state): State<AppState>, v: Viewer, Query(pq): Q
     let apps = state.app.applications_of(&v.user, &page).await?;
     let p = v.page;
     let page = ApplicationsPage {
-        apps: apps.items.iter().map(|a| ApplicationDto::new(a, p.lang, now, &cal)).collect(),
+        apps: apps.items.iter().map(|a| ApplicationDto::new(a, p.lang, now, &cal).for_buyer()).collect(),
         pager: Pager::new("/applications", &[("limit", pq.limit.as_deref())], apps.next.as_ref(), page.after.is_some()),
         p,
     };
@@ -371,7 +371,7 @@ async fn detail_page_with(
         can_withdraw: a.can_withdraw(),
         can_supplement: a.can_supplement(),
         can_appeal: a.can_appeal(),
-        app: ApplicationDto::new(a, lang, now, &cal),
+        app: ApplicationDto::new(a, lang, now, &cal).for_buyer(),
         order: OrderDto::new(&view.order, d.delivered(), &d.order_now, lang),
         ent: EntitlementDto::new(&d.entitlement, lang),
         timeline: view.timeline.iter().map(|t| TimelineDto::new(t, lang)).collect(),

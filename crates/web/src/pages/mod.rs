@@ -31,6 +31,7 @@ use jiff::Timestamp;
 use redress_app::User;
 use redress_domain::application::Role;
 use std::collections::HashMap;
+use std::fmt::Display;
 
 /// The cookie that carries the session token.
 pub const SESSION_COOKIE: &str = "redress_session";
@@ -140,6 +141,10 @@ impl Page {
         self.lang.t_args(id, &[(name, value.to_owned())])
     }
 
+    pub fn t2(&self, id: &str, n1: &'static str, v1: impl Display, n2: &'static str, v2: impl Display) -> String {
+        self.lang.t_args(id, &[(n1, v1.to_string()), (n2, v2.to_string())])
+    }
+
     /// The label of a code in a family (`platform`, `source`…), or the code itself.
     pub fn tk(&self, family: &str, code: &str) -> String {
         self.lang.tk(family, code)
@@ -170,6 +175,10 @@ impl Page {
     }
 
     /// A deadline, with its zone, never read a day late ([`crate::i18n::deadline`]).
+    pub fn deadline(&self, t: &Timestamp) -> String {
+        crate::i18n::deadline(t, self.lang)
+    }
+
     pub fn opt_deadline(&self, t: &Option<Timestamp>) -> String {
         t.as_ref().map(|t| crate::i18n::deadline(t, self.lang)).unwrap_or_else(|| "—".to_owned())
     }
