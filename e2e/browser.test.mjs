@@ -592,3 +592,42 @@ test('a resolved ticket closes once its time to reopen is over', async () => {
   }
   assert.equal(await buyer.locator('form[action$="/reopen"]').count(), 0, 'a closed ticket is not reopened');
 });
+
+test('past the statutory period the buyer is offered the 12315 complaint page, in both languages', async () => {
+  for (const [locale, title, respondent] of [['zh-CN', '向 12315 平台投诉', '被投诉人'], ['en', 'Complain on the 12315 platform', 'Respondent']]) {
+    const context = await browser.newContext({ viewport: PHONE, locale });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+    const page = await context.newPage();
+    await login(page, 'lin');
+    await page.goto(`${base}/lang/${locale}?back=/`);
+    // The demo's request submitted twenty days ago and never decided.
+    const session = await (await fetch(`${base}/api/v1/session`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'lin', password: PASSWORD }),
+    })).json();
+    const apps = await (await fetch(`${base}/api/v1/applications?limit=100`, {
+      headers: { authorization: `Bearer ${session.token}` },
+    })).json();
+    const late = apps.items.find((a) => a.statutory && a.statutory.passed);
+    assert.ok(late, `one of lin's requests is past the statutory period: ${JSON.stringify(apps.items.map((a) => a.statutory))}`);
+    await page.goto(`${base}/applications/${late.no}`);
+    assert.ok(await page.isVisible('#statutory'), 'the buyer is told the period has passed');
+    await Promise.all([page.waitForURL(`**/applications/${late.no}/complaint`), page.click('#complaint-link')]);
+    assert.equal((await page.textContent('h1')).trim(), title);
+    assert.match(await page.textContent('#c-respondent'), new RegExp(respondent));
+    // The respondent from the settings (the demo's made-up one), the purchase, the claim, the facts.
+    assert.match(await page.textContent('#copy-respondent'), /91310115MA1K000016/);
+    assert.match(await page.textContent('#copy-purchase'), new RegExp(late.order_no));
+    assert.match(await page.textContent('#copy-claim'), new RegExp(late.requested.display.replace(/[.$]/g, '\\$&')));
+    assert.ok((await page.$$('ol.facts-timeline li')).length >= 2, 'a dated timeline ending with the deadline');
+    assert.equal(await page.getAttribute('#platform-link', 'href'), 'https://www.12315.cn');
+    assert.ok(await page.isVisible('#case-file-link'), 'the case file to attach');
+    // With JavaScript the copy buttons appear and copy their part.
+    const copy = page.locator('button[data-copy="copy-claim"]');
+    await copy.click();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), (await page.textContent('#copy-claim')).trim());
+    assert.deepEqual(await axeViolations(page), []);
+    await page.screenshot({ path: path.join(shots, `complaint-${locale}-phone.png`), fullPage: true });
+    await context.close();
+  }
+});

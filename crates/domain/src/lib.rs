@@ -14,6 +14,7 @@ pub mod ids;
 pub mod limits;
 pub mod money;
 pub mod notify;
+pub mod operator;
 pub mod order;
 pub mod payout;
 pub mod policy;

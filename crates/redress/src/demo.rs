@@ -22,6 +22,9 @@ use redress_store::Store;
 /// Every demo account's password.
 pub const DEMO_PASSWORD: &str = "redress-demo";
 
+/// The demo operator's unified social credit code: made up, with a valid check character.
+pub const DEMO_CREDIT_CODE: &str = "91310115MA1K000016";
+
 const USERS: &[(&str, &str, Role, &str)] = &[
     ("lin", "林小雨", Role::Buyer, "zh-CN"),
     ("zhao", "赵大鹏", Role::Buyer, "zh-CN"),
@@ -110,7 +113,7 @@ const ORDERS: [Spec; 30] = [
     ("lin", 3, W, 2, None, P),        // 3  not started: no-reason window → withdrawn
     ("lin", 4, A, 30, Some(1000), P), // 4  completed
     ("lin", 5, W, 1, Some(150), P),   // 5  in progress
-    ("lin", 0, B, 45, Some(800), P),  // 6
+    ("lin", 0, B, 45, Some(800), T),  // 6  → submitted 20 days ago, never decided: past the statutory clock
     ("lin", 1, W, 60, Some(1000), T), // 7
     ("lin", 2, A, 3, None, P),        // 8  not started
     ("lin", 3, B, 12, Some(500), P),  // 9
@@ -363,6 +366,19 @@ pub async fn load(store: &Store, blobs: redress_blobs::Blobs, now: Timestamp) ->
         .await?;
     at(ago(now, 24 * 2));
     app.submit(&a.reference(), &zhou).await?;
+    // Submitted twenty days ago and never decided: its statutory period has passed, so lin is
+    // told so on its page and offered the complaint route (the 12315 page).
+    let a = draft(
+        &lin,
+        6,
+        Reason::NotDeliveredOnTime,
+        None,
+        "抖音赞截止时只到账八成，提交申请二十天了还没有人处理。",
+        ago(now, 24 * 20),
+    )
+    .await?;
+    at(ago(now, 24 * 20));
+    app.submit(&a.reference(), &lin).await?;
 
     // Support tickets, in every state.
     let ticket = |buyer: &User,

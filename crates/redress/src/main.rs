@@ -128,7 +128,7 @@ async fn chain_audit(app: &redress_app::App) -> anyhow::Result<()> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let settings = Settings::resolve(&cli.common)?;
+    let mut settings = Settings::resolve(&cli.common)?;
     // Logs go to stderr (stdout is each command's own output), coloured only on a terminal.
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_new(&settings.log).unwrap_or_else(|_| "info".into()))
@@ -198,6 +198,9 @@ async fn main() -> anyhow::Result<()> {
             println!("the chain is intact");
         }
         Command::Serve { listen, demo } => {
+            if demo {
+                settings.demo_operator();
+            }
             let listen = listen.or(settings.listen.clone()).unwrap_or_else(|| settings::DEFAULT_LISTEN.to_owned());
             // Bound first: a taken port fails before the demo is loaded (and its merchant token,
             // shown once, printed for nothing).

@@ -52,6 +52,22 @@ pub struct Common {
     /// [default: open_tickets:10,tickets_per_day:20,messages_per_minute:10,attachment_mb_per_day:50]
     #[arg(long, env = "REDRESS_SUPPORT_LIMITS", global = true)]
     pub support_limits: Option<String>,
+    /// The operator's legal name: with operator_credit_code and operator_address, the respondent
+    /// a buyer's complaint names (the 12315 page)
+    #[arg(long, env = "REDRESS_OPERATOR_NAME", global = true)]
+    pub operator_name: Option<String>,
+    /// The operator's unified social credit code (18 characters; the check character is verified)
+    #[arg(long, env = "REDRESS_OPERATOR_CREDIT_CODE", global = true)]
+    pub operator_credit_code: Option<String>,
+    /// The operator's registered address
+    #[arg(long, env = "REDRESS_OPERATOR_ADDRESS", global = true)]
+    pub operator_address: Option<String>,
+    /// Where buyers complain to the operator, shown in every page's footer and on the help page
+    #[arg(long, env = "REDRESS_COMPLAINT_EMAIL", global = true)]
+    pub complaint_email: Option<String>,
+    /// The operator's complaint phone number, shown beside the e-mail address
+    #[arg(long, env = "REDRESS_COMPLAINT_PHONE", global = true)]
+    pub complaint_phone: Option<String>,
     /// This server's public address, for the channels' callbacks [default: the listen address]
     #[arg(long, env = "REDRESS_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
@@ -118,6 +134,11 @@ struct FileSettings {
     public_url: Option<String>,
     arrival_days: Option<String>,
     support_limits: Option<String>,
+    operator_name: Option<String>,
+    operator_credit_code: Option<String>,
+    operator_address: Option<String>,
+    complaint_email: Option<String>,
+    complaint_phone: Option<String>,
     wechat_pay: Option<WechatSettings>,
     alipay: Option<AlipaySettings>,
     bank_card: Option<BankSettings>,
@@ -153,6 +174,10 @@ pub struct Settings {
     pub arrivals: redress_domain::payout::Arrivals,
     /// What a buyer may do in support.
     pub support_limits: redress_domain::limits::AbuseLimits,
+    /// Who runs the platform, as a complaint names them; `None` until set.
+    pub operator: Option<redress_domain::operator::Operator>,
+    /// Where buyers complain to the operator.
+    pub complaint_contact: redress_domain::operator::Contact,
     /// Real channels from the settings file; the others use the sandbox.
     pub wechat_pay: Option<WechatSettings>,
     pub alipay: Option<AlipaySettings>,
@@ -241,7 +266,18 @@ impl Settings {
                 Some(redress_web::mail::MailSettings { url, password, from })
             }
         };
+        let operator = redress_domain::operator::Operator::from_settings(
+            pick(&flags.operator_name, file.operator_name).as_deref(),
+            pick(&flags.operator_credit_code, file.operator_credit_code).as_deref(),
+            pick(&flags.operator_address, file.operator_address).as_deref(),
+        )?;
+        let complaint_contact = redress_domain::operator::Contact::new(
+            pick(&flags.complaint_email, file.complaint_email).as_deref(),
+            pick(&flags.complaint_phone, file.complaint_phone).as_deref(),
+        )?;
         Ok(Settings {
+            operator,
+            complaint_contact,
             mail,
             webhook_key_file: flags.webhook_key_file.clone().or(file.webhook_key_file),
             webhook_allow_private: flags.webhook_allow_private.or(file.webhook_allow_private).unwrap_or(false),
@@ -280,6 +316,26 @@ impl Settings {
             listen: file.listen,
             log: flags.log.clone().or(file.log).unwrap_or_else(|| "info".to_owned()),
         })
+    }
+
+    /// For `serve --demo`: a made-up operator and complaint contact where the settings name
+    /// none, so the demo shows the footer, the help page and the complaint route filled in.
+    pub fn demo_operator(&mut self) {
+        if self.operator.is_none() {
+            self.operator = redress_domain::operator::Operator::from_settings(
+                Some("示例网络科技有限公司（演示）"),
+                Some(crate::demo::DEMO_CREDIT_CODE),
+                Some("上海市浦东新区示例路 1 号（演示数据）"),
+            )
+            .ok()
+            .flatten();
+        }
+        if self.complaint_contact.is_empty() {
+            self.complaint_contact = redress_domain::operator::Contact {
+                email: Some("complaints@example.com".into()),
+                phone: Some("400-000-0000".into()),
+            };
+        }
     }
 
     /// The evidence store: the data folder, or the configured bucket (staging files locally).

@@ -43,6 +43,10 @@ impl Redress {
         let mut state = AppState::new(app);
         state.evidence_limits = settings.evidence_limits;
         state.report_font_path = settings.report_font.clone();
+        state.operator = Arc::new(redress_web::OperatorInfo {
+            identity: settings.operator.clone(),
+            contact: settings.complaint_contact.clone(),
+        });
         let key = settings
             .webhook_key_file
             .clone()

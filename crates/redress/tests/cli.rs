@@ -618,6 +618,17 @@ fn real_channels_are_configuration_only() {
     assert!(!out.status.success() && t.contains("support_limits: open_tickets"), "{t}");
     let out = redress(d, &["--support-limits", "open_tickets:3,attachment_mb_per_day:20", "migrate"], None);
     assert!(out.status.success(), "{}", text(&out));
+    // The operator a complaint names: whole, and its credit code's check character right.
+    let named = ["--operator-name", "示例网络科技有限公司", "--operator-address", "上海市"];
+    let typo = [&named[..], &["--operator-credit-code", "91350100M000100Y44", "migrate"]].concat();
+    let t = text(&redress(d, &typo, None));
+    assert!(t.contains("operator_credit_code") && t.contains("should be 3"), "{t}");
+    let t = text(&redress(d, &["--operator-name", "示例网络科技有限公司", "migrate"], None));
+    assert!(t.contains("operator_name is set") && t.contains("operator_address"), "{t}");
+    let t = text(&redress(d, &["--complaint-email", "kefu", "migrate"], None));
+    assert!(t.contains("complaint_email"), "{t}");
+    let right = [&named[..], &["--operator-credit-code", "91350100M000100Y43", "migrate"]].concat();
+    assert!(redress(d, &right, None).status.success());
 }
 
 #[test]
@@ -753,4 +764,51 @@ fn serve_demo_on_a_taken_port_fails_before_loading_the_demo() {
     child.kill().ok();
     child.wait().expect("exit");
     assert!(report.contains("Merchant API token"), "{report}");
+}
+
+#[test]
+fn the_demo_names_its_operator_and_every_page_its_complaint_contact() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let page = |base: &str, path: &str| {
+        rt.block_on(async {
+            let r = reqwest::get(format!("{base}{path}")).await.expect("page");
+            r.text().await.expect("html")
+        })
+    };
+    // The demo, without settings: a made-up operator and contact.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("serve.log");
+    let (mut child, base, _) = support::serve_logged(dir.path(), &["--demo"], &[], &log);
+    let login = page(&base, "/login");
+    // A buyer's help page names the respondent of a complaint and the 12315 platform.
+    let help = rt.block_on(async {
+        let client = reqwest::Client::new();
+        let session: serde_json::Value = client
+            .post(format!("{base}/api/v1/session"))
+            .json(&serde_json::json!({"username": "lin", "password": "redress-demo"}))
+            .send()
+            .await
+            .expect("sign in")
+            .json()
+            .await
+            .expect("json");
+        let token = session["token"].as_str().expect("token").to_owned();
+        let r = client.get(format!("{base}/help")).header("cookie", format!("redress_session={token}"));
+        r.send().await.expect("help").text().await.expect("html")
+    });
+    child.kill().ok();
+    child.wait().expect("the server exits");
+    assert!(login.contains("id=\"complaint-contact\"") && login.contains("complaints@example.com"), "{login}");
+    assert!(help.contains("id=\"operator\"") && help.contains(redress::demo::DEMO_CREDIT_CODE), "{help}");
+    assert!(help.contains("https://www.12315.cn"), "{help}");
+    // The settings' contact wins, on every page, the demo's or not.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("serve.log");
+    let env = [("REDRESS_COMPLAINT_EMAIL", "kefu@shop.example"), ("REDRESS_COMPLAINT_PHONE", "021-0000-0000")];
+    let (mut child, base, _) = support::serve_logged(dir.path(), &[], &env, &log);
+    let login = page(&base, "/login");
+    child.kill().ok();
+    child.wait().expect("the server exits");
+    assert!(login.contains("mailto:kefu@shop.example") && login.contains("tel:021-0000-0000"), "{login}");
+    assert!(!login.contains("complaints@example.com"));
 }

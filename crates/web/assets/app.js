@@ -3,6 +3,7 @@
 // 2. The refund form saves its draft on the server while the buyer types.
 // 3. Buttons of forms marked data-confirm ask first.
 // 4. Upload forms take a dropped file and show a progress bar.
+// 5. Copy buttons (hidden without this file) copy the text of the element they name.
 (function () {
   'use strict';
 
@@ -118,6 +119,33 @@
     });
   }
 
+  function copyButton(button) {
+    var source = document.getElementById(button.getAttribute('data-copy'));
+    if (!source) return;
+    var label = button.textContent;
+    button.hidden = false;
+    button.addEventListener('click', function () {
+      var done = function () {
+        button.textContent = button.getAttribute('data-done');
+        window.setTimeout(function () { button.textContent = label; }, 2000);
+      };
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(source.textContent).then(done, function () { select(source); });
+      } else {
+        select(source);
+      }
+    });
+  }
+
+  // Where the clipboard is not available: select the text, for the reader to copy.
+  function select(node) {
+    var range = document.createRange();
+    range.selectNodeContents(node);
+    var sel = window.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(range);
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
     document.querySelectorAll('form[data-upload]').forEach(upload);
     var form = document.getElementById('apply-form');
@@ -125,6 +153,7 @@
       amountCheck(form);
       if (form.hasAttribute('data-autosave')) autosave(form);
     }
+    document.querySelectorAll('button[data-copy]').forEach(copyButton);
     document.querySelectorAll('form[data-confirm]').forEach(function (f) {
       f.addEventListener('submit', function (e) {
         if (!window.confirm(f.getAttribute('data-confirm'))) e.preventDefault();

@@ -49,6 +49,16 @@ pub struct AppState {
     /// The merchant's webhooks: the secrets' key and the sender (the composition root sets
     /// the data folder's key and whether private targets are allowed).
     pub webhooks: redress_webhooks::Webhooks,
+    /// Who runs the platform and where buyers complain to it (the settings'; none by default).
+    pub operator: std::sync::Arc<OperatorInfo>,
+}
+
+/// The operator as the pages show it: its identity (the respondent of a complaint) and its
+/// public complaint contact (e-commerce law art. 59).
+#[derive(Debug, Clone, Default)]
+pub struct OperatorInfo {
+    pub identity: Option<redress_domain::operator::Operator>,
+    pub contact: redress_domain::operator::Contact,
 }
 
 /// The payment side: channel clients for the payout worker and callbacks, and when each
@@ -71,6 +81,7 @@ impl AppState {
             payments: Default::default(),
             jobs: std::sync::Arc::new(api::health::NoJobs),
             webhooks: redress_webhooks::Webhooks::ephemeral(),
+            operator: Default::default(),
         }
     }
 

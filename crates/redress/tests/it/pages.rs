@@ -484,6 +484,36 @@ both!(the_statutory_clock_shows_to_staff_and_to_its_buyer_once_it_has_passed, |a
         page(&app, Method::GET, &format!("/desk/{fresh}"), Some(&rita), None, &[("accept-language", "en")]).await;
     assert!(desk.body.contains("id=\"statutory\"") && desk.body.contains("Statutory deadline"), "{}", desk.body);
 
+    // The complaint route: offered on the page, laid out in the 12315 form's order; not for a
+    // request still within its period, nor for another buyer.
+    assert!(mine.body.contains(&format!("href=\"/applications/{old}/complaint\"")), "{}", mine.body);
+    assert!(!fresh_page.body.contains("id=\"complaint-link\""));
+    let c = page(&app, Method::GET, &format!("/applications/{old}/complaint"), Some(&alice), None, &[]).await;
+    assert_eq!(c.status, StatusCode::OK, "{}", c.body);
+    let order = c.body.find("被投诉人").zip(c.body.find("购买信息")).zip(c.body.find("投诉请求"));
+    let order = order.zip(c.body.find("事实经过")).zip(c.body.find("id=\"c-evidence\""));
+    let sections = order.map(|((((a, b), c), d), e)| [a, b, c, d, e]);
+    assert!(sections.is_some_and(|s| s.windows(2).all(|w| w[0] < w[1])), "in the form's order: {sections:?}");
+    for part in ["退款 ¥60.00", "ST-2", "15 日法定期限届满，仍未退款", "https://www.12315.cn", "经营者尚未公布"]
+    {
+        assert!(c.body.contains(part), "{part} on the complaint page: {}", c.body);
+    }
+    let not_yet = page(&app, Method::GET, &format!("/applications/{fresh}/complaint"), Some(&alice), None, &[]).await;
+    assert_eq!(not_yet.status, StatusCode::NOT_FOUND);
+    let bob = app.login("bob").await;
+    let theirs = page(&app, Method::GET, &format!("/applications/{old}/complaint"), Some(&bob), None, &[]).await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    let english = page(
+        &app,
+        Method::GET,
+        &format!("/applications/{old}/complaint"),
+        Some(&alice),
+        None,
+        &[("accept-language", "en")],
+    )
+    .await;
+    assert!(english.body.contains("Complain on the 12315 platform") && english.body.contains("Refund ¥60.00"));
+
     // A reasoned rejection stops it: late, and it says so.
     let base = format!("/api/v1/review/applications/{old}");
     assert_eq!(app.post(&format!("{base}/claim"), &rita, json!({})).await.status, StatusCode::OK);

@@ -29,10 +29,11 @@ pub struct LoginQuery {
     next: Option<String>,
 }
 
-pub async fn login_page(headers: HeaderMap, Query(q): Query<LoginQuery>) -> Response {
+pub async fn login_page(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LoginQuery>) -> Response {
     let lang = Lang::of(&headers);
-    let page =
-        LoginPage { p: Page::new(lang, None, "/login"), username: String::new(), next: safe_back(q.next.as_deref()) };
+    let mut p = Page::new(lang, None, "/login");
+    p.operator = state.operator.clone();
+    let page = LoginPage { p, username: String::new(), next: safe_back(q.next.as_deref()) };
     render(StatusCode::OK, &page)
 }
 
@@ -57,6 +58,7 @@ pub async fn login(
     let username = form.username.trim().to_lowercase();
     let again = |status: StatusCode, err: ApiError| {
         let mut p = Page::new(lang, None, "/login");
+        p.operator = state.operator.clone();
         p.error = Some(err.render(lang).message);
         let page = LoginPage { p, username: username.clone(), next: safe_back(Some(&form.next)) };
         render(status, &page)

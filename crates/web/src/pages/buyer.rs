@@ -327,6 +327,8 @@ struct DetailPage {
     thread_text: String,
     /// Buyers write no notes.
     thread_note: bool,
+    /// The statutory period passed: the complaint route is offered.
+    complaint: bool,
 }
 
 impl DetailPage {
@@ -360,7 +362,10 @@ async fn detail_page_with(
     let payouts = crate::dto::PayoutDto::list(state, &d.payouts, lang).await?;
     let tickets = super::tickets::linked(state, &v.user, a, lang).await?;
     let messages = super::tickets::thread_of(state, &v.user, &no).await?;
+    let app = ApplicationDto::new(a, lang, now, &cal).for_buyer();
     let page = DetailPage {
+        complaint: super::complaint::offered(&app),
+        app,
         tickets,
         messages,
         thread_text,
@@ -371,7 +376,6 @@ async fn detail_page_with(
         can_withdraw: a.can_withdraw(),
         can_supplement: a.can_supplement(),
         can_appeal: a.can_appeal(),
-        app: ApplicationDto::new(a, lang, now, &cal).for_buyer(),
         order: OrderDto::new(&view.order, d.delivered(), &d.order_now, lang),
         ent: EntitlementDto::new(&d.entitlement, lang),
         timeline: view.timeline.iter().map(|t| TimelineDto::new(t, lang)).collect(),

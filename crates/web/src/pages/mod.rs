@@ -10,16 +10,17 @@
 pub mod admin;
 pub mod auth;
 pub mod buyer;
+pub mod complaint;
 pub mod files;
 pub mod notifications;
 pub mod staff;
 pub mod tickets;
 
-use crate::AppState;
 use crate::dto::TimelineDto;
 use crate::error::ApiError;
 use crate::files::encode;
 use crate::i18n::Lang;
+use crate::{AppState, OperatorInfo};
 use askama::Template;
 use axum::Router;
 use axum::extract::{FromRequestParts, Path, Request};
@@ -32,6 +33,7 @@ use redress_app::User;
 use redress_domain::application::Role;
 use std::collections::HashMap;
 use std::fmt::Display;
+use std::sync::Arc;
 
 /// The cookie that carries the session token.
 pub const SESSION_COOKIE: &str = "redress_session";
@@ -58,6 +60,7 @@ pub fn router() -> Router<AppState> {
         .route("/applications/{no}/files/{id}", get(buyer::file))
         .route("/applications/{no}/files/{id}/{size}", get(buyer::file_view))
         .route("/applications/{no}/case-file", get(buyer::case_file))
+        .route("/applications/{no}/complaint", get(complaint::complaint))
         .route("/applications/{no}/message-files/{id}", get(tickets::message_file))
         // Forms that may carry files bound their own body (see `files::Posted`).
         .route("/applications/{no}/{action}", post(buyer::act).layer(axum::extract::DefaultBodyLimit::disable()))
@@ -105,11 +108,25 @@ pub struct Page {
     pub unread: i64,
     /// For administrators: the business calendar's data runs out soon.
     pub calendar_warning: Option<String>,
+    /// For administrators: the operator's identity is not set (complaints need it).
+    pub operator_warning: Option<String>,
+    /// Who runs the platform and where to complain (the footer, the help page).
+    pub operator: Arc<OperatorInfo>,
 }
 
 impl Page {
     pub fn new(lang: Lang, user: Option<User>, path: impl Into<String>) -> Page {
-        Page { lang, user, path: path.into(), notice: None, error: None, unread: 0, calendar_warning: None }
+        Page {
+            lang,
+            user,
+            path: path.into(),
+            notice: None,
+            error: None,
+            unread: 0,
+            calendar_warning: None,
+            operator_warning: None,
+            operator: Arc::default(),
+        }
     }
 
     /// The header's notifications link as a screen reader says it: with the unread count.
@@ -295,6 +312,7 @@ impl FromRequestParts<AppState> for Viewer {
                     state.app.unread_notifications(&user).await.map_err(|e| ApiError::from(e).into_response())?;
                 let mut page = Page::new(lang, Some(user.clone()), path);
                 page.unread = unread;
+                page.operator = state.operator.clone();
                 // Administrators are told, on every page, when the business calendar's
                 // definitive data is about to run out (due times after it are guesses).
                 if user.role == Role::Admin {
@@ -303,6 +321,9 @@ impl FromRequestParts<AppState> for Viewer {
                     page.calendar_warning = cal
                         .runs_out_soon(today)
                         .map(|until| lang.t_args("calendar-runs-out", &[("date", until.to_string())]));
+                    if state.operator.identity.is_none() {
+                        page.operator_warning = Some(lang.t("operator-unset"));
+                    }
                 }
                 Ok(Viewer { page, user })
             }
