@@ -16,6 +16,8 @@ pub enum WorkQueue {
     Sessions,
     /// Resolved tickets due to close.
     Tickets,
+    /// Review deadlines passed that the late-review rule has not looked at.
+    LateReviews,
     /// Buyers' usage counters of windows that ended.
     Usage,
     /// The sandbox gateway's refunds due to settle or to be called back.
@@ -37,6 +39,7 @@ impl App {
             WorkQueue::Payouts => s.payout_backlog(now).await?,
             WorkQueue::Sessions => s.session_backlog(now).await?,
             WorkQueue::Tickets => s.ticket_backlog(now).await?,
+            WorkQueue::LateReviews => s.late_review_backlog(now).await?,
             WorkQueue::Usage => s.usage_backlog(now).await?,
             WorkQueue::Sandbox => s.sandbox_backlog(now).await?,
             WorkQueue::Mail => s.mail_backlog(now).await?,

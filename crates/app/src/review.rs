@@ -1,11 +1,13 @@
 //! What staff do with an application: take it for review, ask for information, decide it,
-//! and send a failed refund again or record it paid another way.
+//! and send a failed refund again or record it paid another way; and the late-review rule,
+//! which approves what nobody decided in time.
 
 use crate::{App, Result};
-use redress_domain::application::{Application, ApplicationError, RejectCode};
+use jiff::Timestamp;
+use redress_domain::application::{self as decide, Application, ApplicationError, RejectCode};
 use redress_domain::ids::ApplicationRef;
 use redress_domain::money::Fen;
-use redress_store::{AppsOf, Page, PageRequest, QueueFilter, QueueItem, User};
+use redress_store::{AppsOf, Page, PageRequest, QueueFilter, QueueItem, StoreError, User};
 
 impl App {
     /// A page of the applications waiting for staff, the one due soonest first.
@@ -68,5 +70,65 @@ impl App {
     /// Records that a failed refund was paid another way, with staff's note.
     pub async fn settle_outside(&self, no: &ApplicationRef, staff: &User, note: &str) -> Result<Application> {
         self.transition(no, staff, false, |a, who, now, _| a.settle_outside(who, note, now)).await
+    }
+
+    /// The policy's late-review rule, one pass (docs/product.md §3): every application whose
+    /// review deadline passed since the last pass, under a policy with `approve_when_late`, is
+    /// approved by the system for the amount asked for, capped at what the rules give and the
+    /// balance — decided on its order's facts and written under its version, so a reviewer
+    /// deciding at the same moment, or another instance's pass, wins or loses whole and it is
+    /// decided once. Looks at `limit` deadlines at most; returns how many it approved.
+    pub async fn approve_late_reviews(&self, limit: i64) -> Result<usize> {
+        let now = self.now();
+        let until = now.as_millisecond();
+        let versions = self.store.late_review_policies().await?;
+        if versions.is_empty() {
+            // No policy has the rule: nothing falling due now will ever be approved by it.
+            self.store.advance_late_review_mark(until, now).await?;
+            return Ok(0);
+        }
+        let due = self.store.late_reviews(self.store.late_review_mark().await?, until, limit).await?;
+        let mut approved = 0;
+        for (no, _, _) in due.iter().filter(|(_, _, v)| versions.contains(v)) {
+            if self.approve_late(no, now).await? {
+                approved += 1;
+            }
+        }
+        // A full batch stops before its last deadline (others may share it): the next pass
+        // reads from there; those decided meanwhile have left the queue.
+        let full = usize::try_from(limit).is_ok_and(|l| due.len() >= l);
+        let mark = match due.last() {
+            Some((_, key, _)) if full => key - 1,
+            _ => until,
+        };
+        self.store.advance_late_review_mark(mark, now).await?;
+        Ok(approved)
+    }
+
+    /// The late-review rule on one application: `false` when there was nothing to do (decided
+    /// or paused meanwhile, or nothing left to approve).
+    async fn approve_late(&self, no: &ApplicationRef, now: Timestamp) -> Result<bool> {
+        for _ in 0..3 {
+            let facts = self.store.hold_facts(no).await?;
+            let a = &facts.application;
+            let Some(number) = &a.no else { return Ok(false) };
+            let ent = crate::orders::assess(&facts.order, Some(&a.id), now);
+            let payouts = self.store.payout_history(number).await?;
+            let d = match decide::approve_late(a, &ent, &facts.order.policy.rules, &payouts, now) {
+                Ok(Some(d)) => d,
+                // Not (or no longer) due, or nothing left: a reviewer's to decide.
+                Ok(None) | Err(_) => return Ok(false),
+            };
+            match self.store.apply(d, now).await {
+                Ok(_) => {
+                    self.wrote_payout();
+                    return Ok(true);
+                }
+                // Someone acted at the same moment: decide again on what they wrote.
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(false)
     }
 }

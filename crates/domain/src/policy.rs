@@ -43,6 +43,11 @@ pub struct Rules {
     /// the default for a policy that does not say).
     #[serde(default = "default_statutory_days")]
     pub statutory_days: u32,
+    /// Taobao's rule (docs/product.md §3): an application whose review deadline passes without
+    /// a decision is approved by the system — the amount asked for, capped at what the rules
+    /// give and the balance. Off unless a policy says so (policy v1 does not).
+    #[serde(default)]
+    pub approve_when_late: bool,
 }
 
 fn default_statutory_days() -> u32 {

@@ -169,6 +169,21 @@ fn order_of(i: usize, spec: &Spec, now: Timestamp) -> anyhow::Result<Order> {
     })
 }
 
+/// Policy version 2: version 1 and Taobao's rule — what nobody decides by its review
+/// deadline is approved automatically (clause 7).
+fn late_review_policy() -> Policy {
+    let mut p = Policy::seed_v1();
+    p.version = 2;
+    p.title = redress_domain::Text::new("服务退款规则（第 2 版）", "Service refund policy (version 2)");
+    p.clauses.push(redress_domain::policy::Clause {
+        id: "7".into(),
+        zh: "审核期限届满仍未处理的申请，系统按您申请的金额（以按规则可退金额和订单余额为限）自动同意退款。".into(),
+        en: "An application not decided by its review deadline is approved automatically, for the amount you asked for (up to what the rules give and the order's balance).".into(),
+    });
+    p.rules.approve_when_late = true;
+    p
+}
+
 /// Loads the demo into an empty database and returns a report of what is there.
 pub async fn load(store: &Store, blobs: redress_blobs::Blobs, now: Timestamp) -> anyhow::Result<String> {
     // Everything is written through the same use cases as everything else, each at its own
@@ -379,6 +394,25 @@ pub async fn load(store: &Store, blobs: redress_blobs::Blobs, now: Timestamp) ->
     .await?;
     at(ago(now, 24 * 20));
     app.submit(&a.reference(), &lin).await?;
+    // Taobao's rule, in a second policy version: zhao's order bought under it has waited ten
+    // days with nobody reviewing it, so the server approves it by the rule (the late-reviews
+    // job) as soon as it runs.
+    at(ago(now, 24 * 40));
+    app.publish_policy(&late_review_policy(), "demo").await?;
+    let mut late = order_of(ORDERS.len(), &("zhao", 2, W, 14, Some(400), T), now)?;
+    late.policy_version = 2;
+    app.upsert_order(&late).await?;
+    let readings =
+        [DeliveryReading { at: late.service.deadline - SignedDuration::from_hours(1), delivered: 2000, source: T }];
+    app.add_deliveries(&late.no, &readings).await?;
+    at(ago(now, 24 * 10));
+    let input = DraftInput {
+        reason: Reason::NotDeliveredOnTime,
+        description: "快手播放量截止时只完成四成，第三方监测截图已附。".into(),
+        amount: Fen(6000),
+    };
+    let a = app.create_draft(&late.no, &zhao, input).await?;
+    app.submit(&a.reference(), &zhao).await?;
 
     // Support tickets, in every state.
     let ticket = |buyer: &User,

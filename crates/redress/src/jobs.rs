@@ -129,6 +129,7 @@ impl Jobs {
             Arc::new(Payouts { state: state.clone(), lease: payout_lease }),
             Arc::new(Sessions { state: state.clone() }),
             Arc::new(Tickets { state: state.clone() }),
+            Arc::new(LateReviews { state: state.clone() }),
             Arc::new(Usage { state: state.clone() }),
             Arc::new(Mail { state: state.clone(), mailer }),
             Arc::new(Webhooks { state: state.clone() }),
@@ -446,6 +447,43 @@ impl Job for Tickets {
 
     fn pass(&self) -> Pass<'_> {
         Box::pin(async move { Ok(self.state.app.close_resolved_tickets(TICKET_CLOSE_BATCH as i64).await?) })
+    }
+}
+
+/// The late-review rule (docs/product.md §3): approves what nobody decided by its review
+/// deadline, under a policy that says so. Reads from a mark every instance shares (a seek on
+/// the review queue's index); each application is decided under its version, so one that a
+/// reviewer or another instance decided at the same moment is decided once.
+struct LateReviews {
+    state: AppState,
+}
+
+/// Deadlines looked at per pass at most.
+const LATE_REVIEW_BATCH: usize = 200;
+
+impl Job for LateReviews {
+    fn name(&self) -> &'static str {
+        "late-reviews"
+    }
+
+    fn queue(&self) -> WorkQueue {
+        WorkQueue::LateReviews
+    }
+
+    fn lane(&self) -> Lane {
+        Lane::Housekeeping
+    }
+
+    fn batch(&self) -> usize {
+        LATE_REVIEW_BATCH
+    }
+
+    fn wake(&self) -> Option<Arc<Notify>> {
+        Some(self.state.app.clock_moved())
+    }
+
+    fn pass(&self) -> Pass<'_> {
+        Box::pin(async move { Ok(self.state.app.approve_late_reviews(LATE_REVIEW_BATCH as i64).await?) })
     }
 }
 

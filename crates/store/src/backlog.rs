@@ -105,6 +105,22 @@ impl Store {
         .await
     }
 
+    /// Review deadlines passed since the late-review rule last looked (each is looked at once).
+    pub async fn late_review_backlog(&self, now: Timestamp) -> Result<Backlog, StoreError> {
+        let after = self.late_review_mark().await?;
+        self.read(
+            sqlx::query(
+                "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM applications
+                     WHERE (queue_key + 0) > $1 AND (queue_key + 0) <= $2 LIMIT $3) w) AS n,
+                    (SELECT MIN(queue_key + 0) FROM applications WHERE (queue_key + 0) > $1 AND (queue_key + 0) <= $2) AS oldest",
+            )
+            .bind(after)
+            .bind(ms(now))
+            .bind(cap()),
+        )
+        .await
+    }
+
     /// Resolved tickets whose time to reopen is over, not closed yet.
     pub async fn ticket_backlog(&self, now: Timestamp) -> Result<Backlog, StoreError> {
         self.read(

@@ -426,8 +426,12 @@ impl TimelineDto {
                 if e.data.get("partial").and_then(|v| v.as_bool()) == Some(true) {
                     s = format!("{s} · {}", lang.t("page-partial"));
                 }
-                if e.data.get("auto_rule").is_some_and(|v| !v.is_null()) {
-                    s = format!("{s} · {}", lang.t("page-auto-decided"));
+                match e.data.get("auto_rule").and_then(|v| v.as_str()) {
+                    Some(redress_domain::application::LATE_REVIEW_RULE) => {
+                        s = format!("{s} · {}", lang.t("page-auto-decided-late"));
+                    }
+                    Some(_) => s = format!("{s} · {}", lang.t("page-auto-decided")),
+                    None => {}
                 }
                 s
             }

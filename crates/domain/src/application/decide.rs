@@ -156,6 +156,27 @@ pub fn submit(
     Decision::of(draft, steps, &PayoutHistory { channel, states: vec![] })
 }
 
+/// The policy's late-review rule on `a` (docs/product.md §3): `None` when the policy does not
+/// have it or nothing is left to approve; else the approval of the amount asked for, capped at
+/// what `ent` (the order's entitlement without this application) gives, and its payout.
+pub fn approve_late(
+    a: &Application,
+    ent: &Entitlement,
+    rules: &Rules,
+    payouts: &PayoutHistory,
+    now: Timestamp,
+) -> Result<Option<Decision>, ApplicationError> {
+    if !rules.approve_when_late {
+        return Ok(None);
+    }
+    let amount = a.requested.min(ent.max_refundable);
+    if amount <= Fen::ZERO {
+        return Ok(None);
+    }
+    let step = a.approve_late(amount, now)?;
+    Decision::of(a, vec![step], payouts).map(Some)
+}
+
 /// Appeals a rejection: the amount is held again, so it must still fit the balance `ent`
 /// leaves (the order's entitlement without this application).
 pub fn appeal(

@@ -450,3 +450,48 @@ fn the_statutory_clock_ignores_pauses_stops_on_a_rejection_or_the_money_and_rest
     let (refunded, _) = refunding.refund_succeeded(&Actor::system(), paid).expect("refunded");
     assert_eq!(refunded.statutory_clock.and_then(|c| c.stopped_at), Some(paid), "the money arrived");
 }
+
+#[test]
+fn a_review_nobody_decides_in_time_is_approved_under_a_policy_that_says_so() {
+    use crate::entitlement::{Basis, Entitlement, Verdict};
+    use crate::payout::PayoutHistory;
+    let cal = BusinessCalendar::china_default();
+    let mut on = rules();
+    on.approve_when_late = true;
+    let now = ts("2026-11-24T02:00:00Z"); // Tuesday; due at the end of Friday 27 November
+    let (a, _) = draft(3000).submit(number(), &buyer(), now, &on, &cal).expect("submit");
+    let ent = |max: i64| Entitlement {
+        verdict: Verdict::Review,
+        basis: Basis::ProRataShortfall,
+        balance: Fen(5000),
+        max_refundable: Fen(max),
+        suggested: Fen(max),
+        clauses: vec![],
+        explanation: crate::Text::default(),
+        promised: 100,
+        delivered: 50,
+        delivery_source: None,
+        auto_approvable_up_to: None,
+    };
+    let paid = PayoutHistory { channel: Some(crate::order::Channel::WechatPay), states: vec![] };
+    let late = ts("2026-11-27T16:00:01Z");
+    // Before the deadline: not yet; under a policy without the rule: never.
+    assert!(super::decide::approve_late(&a, &ent(5000), &on, &paid, ts("2026-11-27T15:59:59Z")).is_err());
+    assert_eq!(super::decide::approve_late(&a, &ent(5000), &rules(), &paid, late), Ok(None));
+    // After it: the amount asked for, capped at what the rules give, with the rule recorded
+    // and its payout written with it.
+    let d = super::decide::approve_late(&a, &ent(2000), &on, &paid, late).expect("decided").expect("approved");
+    assert_eq!((d.next.state, d.next.approved), (ApplicationState::Approved, Some(Fen(2000))));
+    assert_eq!(
+        d.events[0].kind,
+        EventKind::Approved { amount: Fen(2000), partial: true, auto_rule: Some(LATE_REVIEW_RULE.into()) }
+    );
+    assert_eq!((d.events[0].actor.role, d.payout.map(|p| p.amount)), (Role::System, Some(Fen(2000))));
+    // Claimed by a reviewer who let the deadline pass: the same; nothing left: nothing done.
+    let (held, _) = a.claim(&reviewer("bob"), now).expect("claim");
+    assert!(super::decide::approve_late(&held, &ent(5000), &on, &paid, late).expect("decided").is_some());
+    assert_eq!(super::decide::approve_late(&held, &ent(0), &on, &paid, late), Ok(None));
+    // Paused for the buyer: its clock does not run out.
+    let (asked, _) = held.request_info(&reviewer("bob"), "more", now).expect("info");
+    assert!(super::decide::approve_late(&asked, &ent(5000), &on, &paid, late).is_err());
+}

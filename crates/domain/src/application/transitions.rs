@@ -18,6 +18,12 @@ const WITHDRAWABLE: &[ApplicationState] =
 const SUPPLEMENTABLE: &[ApplicationState] = &[ApplicationState::InfoRequested];
 const APPEALABLE: &[ApplicationState] = &[ApplicationState::Rejected];
 const CLAIMABLE: &[ApplicationState] = &[ApplicationState::Submitted, ApplicationState::Appealed];
+/// Waiting for a decision with the review clock running (an information request pauses it).
+const LATE_APPROVABLE: &[ApplicationState] =
+    &[ApplicationState::Submitted, ApplicationState::InReview, ApplicationState::Appealed];
+
+/// The rule an approval for a missed review deadline records ([`Application::approve_late`]).
+pub const LATE_REVIEW_RULE: &str = "late_review";
 
 impl Application {
     /// Waiting for staff past its review due time (the clock is paused while information is
@@ -382,6 +388,21 @@ impl Application {
     pub fn auto_approve(&self, rule: &str, now: Timestamp) -> Step {
         self.require(&[ApplicationState::Submitted], "approved automatically")?;
         self.approve_unchecked(&Actor::system(), self.requested, now, Some(rule.to_owned()))
+    }
+
+    /// The late-review rule: nobody decided by the review deadline, so the system approves
+    /// `amount` (what the rules give and the balance allow: the caller's), at most the amount
+    /// asked for. Only a running review clock that has run out qualifies.
+    pub fn approve_late(&self, amount: Fen, now: Timestamp) -> Step {
+        self.require(LATE_APPROVABLE, "approved for a missed review deadline")?;
+        if !self.is_overdue(now) {
+            return Err(ApplicationError::IllegalTransition {
+                from: self.state,
+                action: "approved before its deadline",
+            });
+        }
+        let amount = amount.min(self.requested);
+        self.approve_unchecked(&Actor::system(), amount, now, Some(LATE_REVIEW_RULE.to_owned()))
     }
 
     fn approve_unchecked(&self, actor: &Actor, amount: Fen, now: Timestamp, auto_rule: Option<String>) -> Step {

@@ -86,3 +86,83 @@ both!(concurrent_holds_never_exceed_the_payment, |app: TestApp| async move {
         assert_eq!(o["refundable_balance"]["fen"], 20_000);
     }
 });
+
+both!(the_late_review_rule_decides_each_application_once_while_a_reviewer_decides_half, |app: TestApp| async move {
+    use jiff::{SignedDuration, Timestamp};
+    use redress_domain::application::{ApplicationState, DraftInput, EventKind, LATE_REVIEW_RULE, Reason};
+    use redress_domain::ids::{ApplicationRef, OrderNo};
+    use redress_domain::money::Fen;
+    use redress_domain::policy::Policy;
+    // A policy version with Taobao's rule on, and 100 orders bought under it.
+    let mut late_rule = Policy::seed_v1();
+    late_rule.version = 2;
+    late_rule.rules.approve_when_late = true;
+    app.state.app.publish_policy(&late_rule, "test").await.expect("publish");
+    let now = Timestamp::now();
+    let (t0, paid_at) = (now - SignedDuration::from_hours(24 * 10), now - SignedDuration::from_hours(24 * 20));
+    let deadline = paid_at + SignedDuration::from_hours(72);
+    let (alice, rita) = (app.user("alice").await, app.user("rita").await);
+    let mut nos = Vec::new();
+    for i in 0..100 {
+        let no = format!("LATE-{i:03}");
+        let body = json!({
+            "buyer": "alice",
+            "service": {"name": "抖音点赞", "platform": "douyin", "unit": "likes", "promised": 1000, "deadline": deadline},
+            "policy_version": 2,
+            "policy_accepted_at": paid_at,
+            "payment": {"channel": "wechat_pay", "transaction_id": format!("4200{no}"), "amount_fen": 10_000, "paid_at": paid_at},
+        });
+        let path = format!("/api/v1/merchant/orders/{no}");
+        let r = app.call(reqwest::Method::PUT, &path, Some(&app.merchant), Some(body)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let readings = json!({"readings": [{"at": deadline - SignedDuration::from_hours(1), "delivered": 500, "source": "third_party"}]});
+        let r =
+            app.call(reqwest::Method::POST, &format!("{path}/deliveries"), Some(&app.merchant), Some(readings)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let input =
+            DraftInput { reason: Reason::QuantityShort, description: "只到账一半".into(), amount: Fen(3000) };
+        let order = OrderNo::parse(&no).expect("order no");
+        let draft = app.at(t0).create_draft(&order, &alice, input).await.expect("draft");
+        let submitted = app.at(t0).submit(&draft.reference(), &alice).await.expect("submit");
+        assert_eq!(submitted.state, ApplicationState::Submitted, "a person decides, not rule 5");
+        let r = submitted.reference();
+        if i % 2 == 0 {
+            app.at(t0).claim(&r, &rita).await.expect("claim");
+        }
+        nos.push((r, i % 2 == 0));
+    }
+    // Every deadline has passed: two instances' passes and the reviewer, at the same moment.
+    let (one, two) = (app.at(now), app.at(now));
+    let reviewer = app.at(now);
+    let held: Vec<ApplicationRef> = nos.iter().filter(|(_, held)| *held).map(|(r, _)| r.clone()).collect();
+    let approvals = futures_util::future::join_all(held.iter().map(|r| reviewer.approve(r, &rita, Some(Fen(2000)))));
+    let (a, b, by_rita) = tokio::join!(one.approve_late_reviews(200), two.approve_late_reviews(200), approvals);
+    let (a, b) = (a.expect("a pass"), b.expect("a pass"));
+    let rita_won = by_rita.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(a + b + rita_won, 100, "each decided once: {a} + {b} by the rule, {rita_won} by the reviewer");
+    for (r, held) in &nos {
+        let ApplicationRef::No(no) = r else { panic!("numbered") };
+        let approvals: Vec<(Fen, Option<String>)> = app
+            .store
+            .timeline(no)
+            .await
+            .expect("timeline")
+            .into_iter()
+            .filter_map(|t| match t.event.kind {
+                EventKind::Approved { amount, auto_rule, .. } => Some((amount, auto_rule)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(approvals.len(), 1, "{no}: one approval, {approvals:?}");
+        let (amount, rule) = &approvals[0];
+        match rule {
+            Some(rule) => assert_eq!((amount, rule.as_str()), (&Fen(3000), LATE_REVIEW_RULE)),
+            None => assert!(*held && *amount == Fen(2000), "{no}: only a held one is the reviewer's"),
+        }
+        let payouts = app.store.payouts_of(no).await.expect("payouts");
+        assert_eq!(payouts.len(), 1, "{no}: one payout");
+        assert!(payouts[0].amount <= Fen(10_000), "never above what was paid");
+    }
+    // Looked at once: a later pass finds nothing new.
+    assert_eq!(app.at(now + SignedDuration::from_mins(1)).approve_late_reviews(200).await.expect("pass"), 0);
+});

@@ -26,7 +26,18 @@ both!(readiness_report_shows_each_jobs_pass_and_backlog, |app: TestApp| async mo
     let names: Vec<_> = before["jobs"].as_array().expect("jobs").iter().map(|j| j["name"].clone()).collect();
     assert_eq!(
         names,
-        ["snapshots", "audit", "payouts", "sessions", "tickets", "limits", "mail", "webhooks", "sandbox"]
+        [
+            "snapshots",
+            "audit",
+            "payouts",
+            "sessions",
+            "tickets",
+            "late-reviews",
+            "limits",
+            "mail",
+            "webhooks",
+            "sandbox"
+        ]
     );
     assert_eq!(job(&before, "snapshots")["passes"], 0);
     assert_eq!(job(&before, "snapshots")["backlog"], 0);

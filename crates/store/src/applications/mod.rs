@@ -5,10 +5,12 @@
 
 mod clocks;
 mod facts;
+mod late;
 pub(crate) mod row;
 mod write;
 
 pub use facts::{HoldFacts, OrderFacts};
+pub use late::LateReview;
 pub use write::Held;
 pub(crate) use write::write_decision;
 

@@ -6,6 +6,7 @@ page-error-title = Something went wrong
 page-error-home = Back to the start
 page-partial = partial refund
 page-auto-decided = decided automatically
+page-auto-decided-late = approved automatically: not reviewed by its deadline
 page-draft-autosaved = Draft saved automatically ({ $date })
 nav-label = Main navigation
 nav-orders = My orders

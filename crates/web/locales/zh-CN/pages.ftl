@@ -6,6 +6,7 @@ page-error-title = 出错了
 page-error-home = 返回首页
 page-partial = 部分退款
 page-auto-decided = 系统自动审核
+page-auto-decided-late = 审核期限届满未处理，系统自动同意
 page-draft-autosaved = 草稿已自动保存（{ $date }）
 nav-label = 主导航
 nav-orders = 订单管理
