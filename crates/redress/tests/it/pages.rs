@@ -514,6 +514,19 @@ both!(the_statutory_clock_shows_to_staff_and_to_its_buyer_once_it_has_passed, |a
     .await;
     assert!(english.body.contains("Complain on the 12315 platform") && english.body.contains("Refund ¥60.00"));
 
+    // A ticket about an application carries its statutory clock, as the reader may see it.
+    let ask = |about: &str| json!({"category": "refund_progress", "subject": "进度", "body": "还没处理", "application_no": about});
+    let late_ticket = app.post("/api/v1/tickets", &alice, ask(&old)).await.body["no"].as_str().map(str::to_owned);
+    let fresh_ticket = app.post("/api/v1/tickets", &alice, ask(&fresh)).await.body["no"].as_str().map(str::to_owned);
+    let (late_ticket, fresh_ticket) = (late_ticket.expect("a ticket"), fresh_ticket.expect("a ticket"));
+    let amy = app.login("amy").await;
+    let of = |r: crate::helpers::Resp| r.body["statutory"].clone();
+    assert_eq!(of(app.get(&format!("/api/v1/tickets/{late_ticket}"), &alice).await)["state"], "passed");
+    assert!(of(app.get(&format!("/api/v1/tickets/{fresh_ticket}"), &alice).await).is_null());
+    assert_eq!(of(app.get(&format!("/api/v1/tickets/{fresh_ticket}"), &amy).await)["state"], "running");
+    let ticket_page = page(&app, Method::GET, &format!("/tickets/{late_ticket}"), Some(&alice), None, &[]).await;
+    assert!(ticket_page.body.contains("id=\"statutory\"") && ticket_page.body.contains("/complaint\""));
+
     // A reasoned rejection stops it: late, and it says so.
     let base = format!("/api/v1/review/applications/{old}");
     assert_eq!(app.post(&format!("{base}/claim"), &rita, json!({})).await.status, StatusCode::OK);

@@ -186,6 +186,9 @@ impl MessageDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TicketDetailDto {
     pub ticket: TicketDto,
+    /// The statutory clock of the application it is about (staff always; the buyer once its
+    /// period has passed; none for a ticket about no application).
+    pub statutory: Option<crate::dto::StatutoryDto>,
     /// A page of its thread, oldest first (staff also see internal notes).
     pub messages: Paged<MessageDto>,
 }
@@ -432,7 +435,9 @@ pub async fn detail(
     let TicketDetail { ticket, thread, files, .. } = state.app.ticket_detail(&no, &user, &page).await?;
     let cal = state.app.store.calendar().await?;
     let base = format!("/api/v1/tickets/{no}/files");
+    let statutory = crate::dto::linked_statutory(&state, &user, ticket.application_no.as_ref(), lang).await?;
     Ok(axum::Json(TicketDetailDto {
+        statutory,
         ticket: TicketDto::new(&ticket, &cal, lang, state.app.now()).seen_by(&user),
         messages: Paged::new(thread, |m| MessageDto::new(&m, &files, &base)),
     }))

@@ -154,6 +154,8 @@ struct DetailPage {
     /// note).
     form: ActForm,
     errors: FieldErrors,
+    /// The statutory clock of the application it is about, as the reader may see it.
+    statutory: Option<crate::dto::StatutoryDto>,
 }
 
 impl DetailPage {
@@ -196,7 +198,8 @@ async fn detail_page(
     let pager = Pager::new(&path, &[("limit", pq.limit.as_deref())], thread.next.as_ref(), page.after.is_some());
     let base = format!("/tickets/{no}/files");
     let messages = thread.items.iter().map(|m| MessageDto::new(m, &files, &base)).collect();
-    Ok(render(status, &DetailPage { p, t, messages, pager, form, errors }))
+    let statutory = crate::dto::linked_statutory(state, &v.user, ticket.application_no.as_ref(), p.lang).await?;
+    Ok(render(status, &DetailPage { p, t, messages, pager, form, errors, statutory }))
 }
 
 pub async fn detail(
