@@ -81,27 +81,30 @@ impl App {
     pub async fn approve_late_reviews(&self, limit: i64) -> Result<usize> {
         let now = self.now();
         let until = now.as_millisecond();
+        let mark = self.store.late_review_mark().await?;
+        // Everything due before now has been looked at once this pass is through.
+        let through = (until, String::new());
         let versions = self.store.late_review_policies().await?;
         if versions.is_empty() {
             // No policy has the rule: nothing falling due now will ever be approved by it.
-            self.store.advance_late_review_mark(until, now).await?;
+            self.store.advance_late_review_mark(&mark, &through, now).await?;
             return Ok(0);
         }
-        let due = self.store.late_reviews(self.store.late_review_mark().await?, until, limit).await?;
+        let due = self.store.late_reviews(&mark, until, limit).await?;
         let mut approved = 0;
         for (no, _, _) in due.iter().filter(|(_, _, v)| versions.contains(v)) {
             if self.approve_late(no, now).await? {
                 approved += 1;
             }
         }
-        // A full batch stops before its last deadline (others may share it): the next pass
-        // reads from there; those decided meanwhile have left the queue.
+        // A full batch stops at its last application (others may share its deadline): the
+        // next pass reads on from there, past what could not be approved.
         let full = usize::try_from(limit).is_ok_and(|l| due.len() >= l);
-        let mark = match due.last() {
-            Some((_, key, _)) if full => key - 1,
-            _ => until,
+        let next = match due.last() {
+            Some((no, key, _)) if full => (*key, no.to_string()),
+            _ => through,
         };
-        self.store.advance_late_review_mark(mark, now).await?;
+        self.store.advance_late_review_mark(&mark, &next, now).await?;
         Ok(approved)
     }
 

@@ -108,7 +108,6 @@ pub fn shanghai_date(at: Timestamp) -> Date {
     at.to_zoned_datetime(shanghai()).date()
 }
 
-/// 00:00 Asia/Shanghai of the day after `date` (saturating at the end of time).
 impl BusinessCalendar {
     /// The embedded mainland China calendar (`data/calendar-cn.toml`).
     pub fn china_default() -> Self {

@@ -50,6 +50,9 @@ pub struct Rules {
     pub approve_when_late: bool,
 }
 
+/// The most days a rule's period may have (ten years; the law's are weeks).
+const MAX_DAYS: u32 = 3650;
+
 fn default_statutory_days() -> u32 {
     crate::statutory::DEFAULT_DAYS
 }
@@ -77,6 +80,8 @@ pub enum PolicyError {
     NoClauses,
     #[error("{0} must be at least 1")]
     ZeroDays(&'static str),
+    #[error("{0} must be at most 3650 (ten years)")]
+    TooManyDays(&'static str),
 }
 
 impl Policy {
@@ -117,6 +122,9 @@ impl Policy {
             if days == 0 {
                 return Err(PolicyError::ZeroDays(name));
             }
+            if days > MAX_DAYS {
+                return Err(PolicyError::TooManyDays(name));
+            }
         }
         Ok(self)
     }
@@ -154,6 +162,18 @@ mod tests {
     fn rejects_a_rule_citing_a_missing_clause() {
         let text = SEED_V1.replace("no_reason_clause = \"2\"", "no_reason_clause = \"9.9\"");
         assert!(matches!(Policy::from_toml(&text), Err(PolicyError::UnknownClause(c)) if c == "9.9"));
+    }
+
+    #[test]
+    fn the_statutory_period_is_fifteen_days_unless_said_and_bounded() {
+        let p = Policy::seed_v1();
+        assert_eq!((p.rules.statutory_days, p.rules.approve_when_late), (15, false), "v1 says neither");
+        let said =
+            SEED_V1.replace("appeal_limit = 1", "appeal_limit = 1\nstatutory_days = 30\napprove_when_late = true");
+        let p = Policy::from_toml(&said).expect("valid");
+        assert_eq!((p.rules.statutory_days, p.rules.approve_when_late), (30, true));
+        let huge = SEED_V1.replace("appeal_limit = 1", "appeal_limit = 1\nstatutory_days = 4000000000");
+        assert!(matches!(Policy::from_toml(&huge), Err(PolicyError::TooManyDays("statutory_days"))));
     }
 
     #[test]

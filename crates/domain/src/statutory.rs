@@ -1,7 +1,6 @@
 //! The statutory clock (docs/product.md §6): beside the platform's own promises, the period
 //! after which the law presumes an operator who has not refunded delays it deliberately —
-//! more than 15 days under 侵害消费者权益行为处罚办法 arts. 8–10 (configurable in the service
-//! levels). It runs from a refund request's submission (an appeal starts it again), ignores
+//! more than 15 days under 侵害消费者权益行为处罚办法 arts. 8–10 (the policy's `statutory_days`). It runs from a refund request's submission (an appeal starts it again), ignores
 //! every pause a merchant state makes, and stops when the money has arrived, a reasoned
 //! rejection is given, or the buyer withdraws. The period's length is the policy's
 //! (`statutory_days`), kept with the clock when it starts.
@@ -22,7 +21,7 @@ pub const DEFAULT_DAYS: u32 = 15;
 /// the `days`-th calendar day after the Beijing date of `start`, moved to the next working
 /// day when it is not one. `None` past the last date there is.
 pub fn last_day(calendar: &BusinessCalendar, start: Timestamp, days: u32) -> Option<Date> {
-    let mut day = shanghai_date(start).checked_add(Span::new().days(i64::from(days))).ok()?;
+    let mut day = shanghai_date(start).checked_add(Span::new().try_days(i64::from(days)).ok()?).ok()?;
     while !calendar.is_business_day(day) {
         day = day.tomorrow().ok()?;
     }

@@ -107,14 +107,16 @@ impl Store {
 
     /// Review deadlines passed since the late-review rule last looked (each is looked at once).
     pub async fn late_review_backlog(&self, now: Timestamp) -> Result<Backlog, StoreError> {
-        let after = self.late_review_mark().await?;
+        let (at, no) = self.late_review_mark().await?;
         self.read(
             sqlx::query(
                 "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM applications
-                     WHERE (queue_key + 0) > $1 AND (queue_key + 0) <= $2 LIMIT $3) w) AS n,
-                    (SELECT MIN(queue_key + 0) FROM applications WHERE (queue_key + 0) > $1 AND (queue_key + 0) <= $2) AS oldest",
+                     WHERE ((queue_key + 0), no) > ($1, $2) AND (queue_key + 0) < $3 LIMIT $4) w) AS n,
+                    (SELECT MIN(queue_key + 0) FROM applications
+                     WHERE ((queue_key + 0), no) > ($1, $2) AND (queue_key + 0) < $3) AS oldest",
             )
-            .bind(after)
+            .bind(at)
+            .bind(no)
             .bind(ms(now))
             .bind(cap()),
         )

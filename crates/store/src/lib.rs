@@ -30,7 +30,9 @@ mod usage;
 mod users;
 mod webhooks;
 
-pub use applications::{AppsOf, Held, HoldFacts, LateReview, OrderFacts, QueueFilter, QueueItem, TimelineEntry};
+pub use applications::{
+    AppsOf, Held, HoldFacts, LateMark, LateReview, OrderFacts, QueueFilter, QueueItem, TimelineEntry,
+};
 pub use audit::{AuditReport, ChainPace};
 pub use backlog::{BACKLOG_CAP, Backlog};
 pub use bulk::{Bulk, BulkUser};

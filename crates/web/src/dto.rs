@@ -320,19 +320,19 @@ impl ApplicationDto {
     }
 }
 
-/// The statutory clock of the application a ticket is about, as `viewer` may see it (staff
-/// always; the buyer once its period has passed); none for a ticket about no application.
-pub async fn linked_statutory(
+/// The application a ticket is about, as `viewer` may see it (for a buyer, its statutory
+/// clock only once the period has passed); none for a ticket about no application.
+pub async fn linked_application(
     state: &crate::AppState,
     viewer: &User,
     application: Option<&redress_domain::ids::ApplicationNo>,
     lang: Lang,
-) -> redress_app::Result<Option<StatutoryDto>> {
+) -> redress_app::Result<Option<ApplicationDto>> {
     let Some(no) = application else { return Ok(None) };
     let a = state.app.application_for(&redress_domain::ids::ApplicationRef::No(no.clone()), viewer).await?;
     let cal = state.app.store.calendar().await?;
     let dto = ApplicationDto::new(&a, lang, state.app.now(), &cal);
-    Ok(if viewer.role.is_staff() { dto } else { dto.for_buyer() }.statutory)
+    Ok(Some(if viewer.role.is_staff() { dto } else { dto.for_buyer() }))
 }
 
 impl ApplicationDto {

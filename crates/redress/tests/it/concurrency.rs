@@ -100,25 +100,11 @@ both!(the_late_review_rule_decides_each_application_once_while_a_reviewer_decide
     app.state.app.publish_policy(&late_rule, "test").await.expect("publish");
     let now = Timestamp::now();
     let (t0, paid_at) = (now - SignedDuration::from_hours(24 * 10), now - SignedDuration::from_hours(24 * 20));
-    let deadline = paid_at + SignedDuration::from_hours(72);
     let (alice, rita) = (app.user("alice").await, app.user("rita").await);
     let mut nos = Vec::new();
     for i in 0..100 {
         let no = format!("LATE-{i:03}");
-        let body = json!({
-            "buyer": "alice",
-            "service": {"name": "抖音点赞", "platform": "douyin", "unit": "likes", "promised": 1000, "deadline": deadline},
-            "policy_version": 2,
-            "policy_accepted_at": paid_at,
-            "payment": {"channel": "wechat_pay", "transaction_id": format!("4200{no}"), "amount_fen": 10_000, "paid_at": paid_at},
-        });
-        let path = format!("/api/v1/merchant/orders/{no}");
-        let r = app.call(reqwest::Method::PUT, &path, Some(&app.merchant), Some(body)).await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-        let readings = json!({"readings": [{"at": deadline - SignedDuration::from_hours(1), "delivered": 500, "source": "third_party"}]});
-        let r =
-            app.call(reqwest::Method::POST, &format!("{path}/deliveries"), Some(&app.merchant), Some(readings)).await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        late_order(&app, &no, 2, paid_at).await;
         let input =
             DraftInput { reason: Reason::QuantityShort, description: "只到账一半".into(), amount: Fen(3000) };
         let order = OrderNo::parse(&no).expect("order no");
@@ -165,4 +151,64 @@ both!(the_late_review_rule_decides_each_application_once_while_a_reviewer_decide
     }
     // Looked at once: a later pass finds nothing new.
     assert_eq!(app.at(now + SignedDuration::from_mins(1)).approve_late_reviews(200).await.expect("pass"), 0);
+});
+
+/// An order of alice's under policy `version`, paid at `paid_at`, half delivered by its
+/// deadline as a third party measured it (a person decides its refund, not rule 5).
+async fn late_order(app: &TestApp, no: &str, version: u32, paid_at: jiff::Timestamp) {
+    let deadline = paid_at + jiff::SignedDuration::from_hours(72);
+    let body = json!({
+        "buyer": "alice",
+        "service": {"name": "抖音点赞", "platform": "douyin", "unit": "likes", "promised": 1000, "deadline": deadline},
+        "policy_version": version,
+        "policy_accepted_at": paid_at,
+        "payment": {"channel": "wechat_pay", "transaction_id": format!("4200{no}"), "amount_fen": 10_000, "paid_at": paid_at},
+    });
+    let path = format!("/api/v1/merchant/orders/{no}");
+    let r = app.call(reqwest::Method::PUT, &path, Some(&app.merchant), Some(body)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let at = deadline - jiff::SignedDuration::from_hours(1);
+    let readings = json!({"readings": [{"at": at, "delivered": 500, "source": "third_party"}]});
+    let r = app.call(reqwest::Method::POST, &format!("{path}/deliveries"), Some(&app.merchant), Some(readings)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+both!(the_late_review_rule_reads_on_past_what_it_may_not_approve, |app: TestApp| async move {
+    use jiff::{SignedDuration, Timestamp};
+    use redress_domain::application::{ApplicationState, DraftInput, Reason};
+    use redress_domain::ids::OrderNo;
+    use redress_domain::money::Fen;
+    use redress_domain::policy::Policy;
+    let mut late_rule = Policy::seed_v1();
+    late_rule.version = 2;
+    late_rule.rules.approve_when_late = true;
+    app.state.app.publish_policy(&late_rule, "test").await.expect("publish");
+    let now = Timestamp::now();
+    let (t0, paid_at) = (now - SignedDuration::from_hours(24 * 10), now - SignedDuration::from_hours(24 * 20));
+    let alice = app.user("alice").await;
+    // Six applications with one deadline: five under policy v1 (no rule), one under v2.
+    let mut under_v2 = None;
+    for i in 0..6 {
+        let no = format!("TIE-{i}");
+        let version = if i == 3 { 2 } else { 1 };
+        late_order(&app, &no, version, paid_at).await;
+        let input =
+            DraftInput { reason: Reason::QuantityShort, description: "只到账一半".into(), amount: Fen(3000) };
+        let draft = app.at(t0).create_draft(&OrderNo::parse(&no).expect("no"), &alice, input).await.expect("draft");
+        let a = app.at(t0).submit(&draft.reference(), &alice).await.expect("submit");
+        if version == 2 {
+            under_v2 = Some(a.reference());
+        }
+    }
+    let under_v2 = under_v2.expect("one under v2");
+    // Two at a time: the passes read on past the ones the rule may not approve.
+    let mut approved = 0;
+    for _ in 0..3 {
+        approved += app.at(now).approve_late_reviews(2).await.expect("pass");
+    }
+    assert_eq!(approved, 1);
+    let a = app.store.application(&under_v2).await.expect("application");
+    assert_eq!(a.state, ApplicationState::Approved);
+    let still = app.state.app.review_queue(&Default::default(), &Default::default()).await.expect("queue");
+    assert_eq!(still.items.len(), 5, "the five under v1 wait for a person");
 });

@@ -59,7 +59,7 @@ impl Store {
                 let statutory = StatutoryClock::start(round_start, DEFAULT_DAYS);
                 sqlx::query(
                     "UPDATE applications SET review_clock = $1, statutory_clock = $2, paused_days_left = NULL
-                     WHERE id = $3",
+                     WHERE id = $3 AND statutory_clock IS NULL",
                 )
                 .bind(review.map(|c| json(&c)).transpose()?)
                 .bind(json(&statutory)?)

@@ -10,8 +10,13 @@ use redress_domain::application::ApplicationState;
 use redress_domain::ids::ApplicationRef;
 use sqlx::Row;
 
-/// The `settings` key of the mark: every deadline up to it (epoch ms) has been looked at.
+/// The `settings` key of the mark: every application up to it, in the order (deadline in
+/// epoch ms, number), has been looked at. Kept as `deadline|number`.
 const MARK_KEY: &str = "late_review_mark";
+
+/// Where a pass stops: a deadline (epoch ms) and the number of the last application looked at
+/// with that deadline (empty: none of them yet).
+pub type LateMark = (i64, String);
 
 /// An application whose deadline fell due: its number, its deadline (the queue key, ms) and
 /// its order's policy version.
@@ -32,42 +37,62 @@ impl Store {
     }
 
     /// Where the last pass stopped (none yet: the beginning of time).
-    pub async fn late_review_mark(&self) -> Result<i64, StoreError> {
+    pub async fn late_review_mark(&self) -> Result<LateMark, StoreError> {
         let row =
             sqlx::query("SELECT value FROM settings WHERE key = $1").bind(MARK_KEY).fetch_optional(&self.pool).await?;
-        match row {
-            Some(r) => r.try_get::<String, _>("value")?.parse().map_err(StoreError::corrupt),
-            None => Ok(i64::MIN),
-        }
+        let Some(row) = row else { return Ok((i64::MIN, String::new())) };
+        let text: String = row.try_get("value")?;
+        let (at, no) = text.split_once('|').unwrap_or((text.as_str(), ""));
+        Ok((at.parse().map_err(StoreError::corrupt)?, no.to_owned()))
     }
 
-    /// Moves the mark to `to`, never back (another instance may be ahead).
-    pub async fn advance_late_review_mark(&self, to: i64, now: Timestamp) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-             WHERE CAST(settings.value AS BIGINT) < CAST(excluded.value AS BIGINT)",
-        )
-        .bind(MARK_KEY)
-        .bind(to.to_string())
-        .bind(ms(now))
-        .execute(self.write_pool())
-        .await?;
+    /// Moves the mark from `from` (where this pass read it) to `to`, unless another instance
+    /// moved it meanwhile: then theirs stands (a pass that reads again repeats nothing but
+    /// looking, each decision being written over its application's version).
+    pub async fn advance_late_review_mark(
+        &self,
+        from: &LateMark,
+        to: &LateMark,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        if to <= from {
+            return Ok(());
+        }
+        let (old, new) = (format!("{}|{}", from.0, from.1), format!("{}|{}", to.0, to.1));
+        let moved = sqlx::query("UPDATE settings SET value = $1, updated_at = $2 WHERE key = $3 AND value = $4")
+            .bind(new.clone())
+            .bind(ms(now))
+            .bind(MARK_KEY)
+            .bind(old)
+            .execute(self.write_pool())
+            .await?;
+        if moved.rows_affected() == 0 {
+            // The first pass ever (or another instance's mark stands: then this does nothing).
+            sqlx::query(
+                "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING",
+            )
+            .bind(MARK_KEY)
+            .bind(new)
+            .bind(ms(now))
+            .execute(self.write_pool())
+            .await?;
+        }
         Ok(())
     }
 
-    /// Applications waiting for a decision, their review clock running, whose deadline is
-    /// after `after` and not after `until` (epoch ms): the first `limit` by deadline.
-    pub async fn late_reviews(&self, after: i64, until: i64, limit: i64) -> Result<Vec<LateReview>, StoreError> {
+    /// Applications waiting for a decision, their review clock running, after `after` in the
+    /// order (deadline, number) with a deadline before `until` (epoch ms): the first `limit`.
+    pub async fn late_reviews(&self, after: &LateMark, until: i64, limit: i64) -> Result<Vec<LateReview>, StoreError> {
         let rows = sqlx::query(built!(
             "SELECT a.no, a.queue_key, o.policy_version FROM applications a JOIN orders o ON o.order_no = a.order_no
-             WHERE (a.queue_key + 0) > $1 AND (a.queue_key + 0) <= $2 AND a.state IN ('{}', '{}', '{}')
-             ORDER BY (a.queue_key + 0), a.no LIMIT $3",
+             WHERE ((a.queue_key + 0), a.no) > ($1, $2) AND (a.queue_key + 0) < $3 AND a.state IN ('{}', '{}', '{}')
+             ORDER BY (a.queue_key + 0), a.no LIMIT $4",
             ApplicationState::Submitted.as_str(),
             ApplicationState::InReview.as_str(),
             ApplicationState::Appealed.as_str()
         ))
-        .bind(after)
+        .bind(after.0)
+        .bind(after.1.clone())
         .bind(until)
         .bind(limit)
         .fetch_all(&self.pool)

@@ -10,7 +10,7 @@ pub(crate) mod row;
 mod write;
 
 pub use facts::{HoldFacts, OrderFacts};
-pub use late::LateReview;
+pub use late::{LateMark, LateReview};
 pub use write::Held;
 pub(crate) use write::write_decision;
 

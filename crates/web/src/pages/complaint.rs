@@ -40,9 +40,10 @@ struct ComplaintPage {
 }
 
 /// Whether the complaint route is open for `app` (as its buyer sees it): its statutory period
-/// passed, and the money has not arrived since.
+/// passed, the money has not arrived since, and the buyer has not withdrawn it.
 pub fn offered(app: &ApplicationDto) -> bool {
-    app.statutory.as_ref().is_some_and(|s| s.passed) && app.state != ApplicationState::Refunded.as_str()
+    let ended = [ApplicationState::Refunded, ApplicationState::Withdrawn].map(ApplicationState::as_str);
+    app.statutory.as_ref().is_some_and(|s| s.passed) && !ended.contains(&app.state.as_str())
 }
 
 pub async fn complaint(State(state): State<AppState>, v: Viewer, Path(no): Path<String>) -> Result<Response, ApiError> {

@@ -156,6 +156,8 @@ struct DetailPage {
     errors: FieldErrors,
     /// The statutory clock of the application it is about, as the reader may see it.
     statutory: Option<crate::dto::StatutoryDto>,
+    /// Whether the buyer is offered the complaint route for that application.
+    complaint: bool,
 }
 
 impl DetailPage {
@@ -198,8 +200,10 @@ async fn detail_page(
     let pager = Pager::new(&path, &[("limit", pq.limit.as_deref())], thread.next.as_ref(), page.after.is_some());
     let base = format!("/tickets/{no}/files");
     let messages = thread.items.iter().map(|m| MessageDto::new(m, &files, &base)).collect();
-    let statutory = crate::dto::linked_statutory(state, &v.user, ticket.application_no.as_ref(), p.lang).await?;
-    Ok(render(status, &DetailPage { p, t, messages, pager, form, errors, statutory }))
+    let linked = crate::dto::linked_application(state, &v.user, ticket.application_no.as_ref(), p.lang).await?;
+    let complaint = p.is_buyer() && linked.as_ref().is_some_and(super::complaint::offered);
+    let statutory = linked.and_then(|a| a.statutory);
+    Ok(render(status, &DetailPage { p, t, messages, pager, form, errors, statutory, complaint }))
 }
 
 pub async fn detail(
