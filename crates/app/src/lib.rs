@@ -15,6 +15,7 @@ mod merchant;
 mod notifications;
 mod orders;
 mod payouts;
+mod replies;
 mod review;
 mod snapshots;
 mod threads;
@@ -33,7 +34,9 @@ pub use redress_store::{
     MAX_LIMIT, NewUser, Notification, OutgoingMail, Page, PageRequest, QueueFilter, QueueItem, StoreError,
     TimelineEntry, UNREAD_CAP, Upserted, User,
 };
-pub use redress_store::{Attachments, Carrying, MessageFile, Quota, StoredFile, Thread, TicketFilter, TicketsOf};
+pub use redress_store::{
+    Attachments, Carrying, MessageFile, Quota, StoredFile, StoredReply, Thread, TicketFilter, TicketsOf,
+};
 pub use redress_store::{Endpoint, HookAttempt, MailRecord, OutgoingHook, REPLAY_BATCH, Replayed};
 pub use tickets::{SupportSettings, TicketDetail};
 pub use webhooks::{HOOK_LEASE, HookAnswer};

@@ -16,6 +16,7 @@ str_enum!(
         Decide = "decide",
         DecideAppeals = "decide_appeals",
         Reassign = "reassign",
+        ManageSavedReplies = "manage_saved_replies",
         Redact = "redact",
     }
 );
@@ -29,6 +30,7 @@ str_enum!(
 /// | request information, decide | | ✓ | ✓ | | |
 /// | decide appeals | | | ✓ | | |
 /// | reassign (claims, tickets) | | | | ✓ | ✓ |
+/// | manage saved replies | | | | ✓ | ✓ |
 /// | redact a message | | | | | ✓ |
 pub fn may(role: Role, p: Permission) -> bool {
     use Permission as P;
@@ -37,7 +39,7 @@ pub fn may(role: Role, p: Permission) -> bool {
         P::SeeEvidence | P::SeeInternalNotes | P::AnswerTickets => role.is_staff(),
         P::RequestInfo | P::Decide => matches!(role, R::Reviewer | R::SeniorReviewer),
         P::DecideAppeals => role == R::SeniorReviewer,
-        P::Reassign => matches!(role, R::Supervisor | R::Admin),
+        P::Reassign | P::ManageSavedReplies => matches!(role, R::Supervisor | R::Admin),
         P::Redact => role == R::Admin,
     }
 }
@@ -60,7 +62,13 @@ mod tests {
             ["see_evidence", "see_internal_notes", "answer_tickets", "request_info", "decide"]
         );
         assert!(of(Role::SeniorReviewer).contains(&"decide_appeals"));
-        assert_eq!(of(Role::Supervisor), ["see_evidence", "see_internal_notes", "answer_tickets", "reassign"]);
-        assert_eq!(of(Role::Admin), ["see_evidence", "see_internal_notes", "answer_tickets", "reassign", "redact"]);
+        assert_eq!(
+            of(Role::Supervisor),
+            ["see_evidence", "see_internal_notes", "answer_tickets", "reassign", "manage_saved_replies"]
+        );
+        assert_eq!(
+            of(Role::Admin),
+            ["see_evidence", "see_internal_notes", "answer_tickets", "reassign", "manage_saved_replies", "redact"]
+        );
     }
 }

@@ -19,6 +19,7 @@ pub mod order;
 pub mod payout;
 pub mod policy;
 pub mod reconcile;
+pub mod saved_reply;
 pub mod service_levels;
 pub mod sla;
 pub mod statutory;

@@ -443,3 +443,55 @@ both!(a_merge_into_a_ticket_resolved_meanwhile_writes_nothing, |app: TestApp| as
     let still = app.store.ticket(&a).await.expect("a");
     assert_eq!((still.state.as_str(), still.merged_into), ("open", None), "nothing written");
 });
+
+both!(supervisors_keep_saved_replies_in_both_languages_and_staff_use_them, |app: TestApp| async move {
+    let (sol, amy, alice) = (app.login("sol").await, app.login("amy").await, app.login("alice").await);
+    let reply = json!({"title": "到账时间", "zh": "退款将在 1–7 个工作日内原路到账。", "en": "Refunds arrive within 1–7 business days."});
+    // An agent uses them but does not keep them; a buyer does neither.
+    let r = app.post("/api/v1/saved-replies", &amy, reply.clone()).await;
+    assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "ticket-forbidden"), "{}", r.body);
+    assert_eq!(app.get("/api/v1/saved-replies", &alice).await.status, StatusCode::FORBIDDEN);
+    let r = app.post("/api/v1/saved-replies", &sol, reply).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.body["id"].as_str().expect("id").to_owned();
+    assert!(id.starts_with("SR-") && r.body["version"] == 1, "{}", r.body);
+    // Both languages are needed, and a title.
+    for bad in [json!({"title": "x", "zh": "中文", "en": " "}), json!({"title": " ", "zh": "中文", "en": "English"})]
+    {
+        let r = app.post("/api/v1/saved-replies", &sol, bad).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    }
+    let list = app.get("/api/v1/saved-replies", &amy).await;
+    assert_eq!(list.body["items"][0]["en"], "Refunds arrive within 1–7 business days.", "{}", list.body);
+    // Changed at the version it was read at; a stale change is refused and changes nothing.
+    let path = format!("/api/v1/saved-replies/{id}");
+    let change =
+        json!({"title": "到账时间", "zh": "退款 1–7 个工作日到账。", "en": "1–7 business days.", "version": 1});
+    let r = app.call(reqwest::Method::PUT, &path, Some(&sol), Some(change.clone())).await;
+    assert_eq!((r.status, r.body["version"].as_i64()), (StatusCode::OK, Some(2)), "{}", r.body);
+    let r = app.call(reqwest::Method::PUT, &path, Some(&sol), Some(change)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(app.get(&path, &amy).await.body["zh"], "退款 1–7 个工作日到账。");
+    // On a ticket's page staff pick it, and it goes into the reply box in the buyer's language.
+    let t = app
+        .post("/api/v1/tickets", &alice, json!({"category": "payout_not_arrived", "subject": "没到账", "body": "?"}))
+        .await;
+    let ticket = t.body["no"].as_str().expect("ticket").to_owned();
+    let html = |token: String, query: String| {
+        let req = app
+            .client
+            .get(format!("{}/tickets/{ticket}{query}", app.base))
+            .header("cookie", format!("redress_session={token}"));
+        async move { req.send().await.expect("page").text().await.expect("html") }
+    };
+    let desk = html(amy.clone(), String::new()).await;
+    assert!(desk.contains("id=\"saved-replies\"") && desk.contains(&format!("value=\"{id}\"")), "{desk}");
+    let picked = html(amy.clone(), format!("?reply={id}")).await;
+    assert!(picked.contains(">退款 1–7 个工作日到账。</textarea>"), "{picked}");
+    assert!(!html(alice.clone(), String::new()).await.contains("saved-replies"), "a buyer has no saved replies");
+    // Deleted by a supervisor; then it is not found.
+    assert_eq!(app.call(reqwest::Method::DELETE, &path, Some(&amy), None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.call(reqwest::Method::DELETE, &path, Some(&sol), None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(app.get(&path, &amy).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/api/v1/saved-replies/not-an-id", &amy).await.status, StatusCode::NOT_FOUND);
+});

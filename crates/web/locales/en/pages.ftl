@@ -388,3 +388,5 @@ complaint-case-file = Download the case file (ZIP: the evidence, the timeline an
 complaint-copy = Copy
 complaint-copied = Copied
 complaint-offer = The statutory period has passed: complain on the 12315 platform
+saved-reply-pick = Saved reply
+saved-reply-insert = Put into the reply

@@ -382,3 +382,5 @@ complaint-case-file = 下载案卷文件（ZIP：证据、时间线和报告）�
 complaint-copy = 复制
 complaint-copied = 已复制
 complaint-offer = 已超过法定处理期限：向 12315 平台投诉
+saved-reply-pick = 常用回复
+saved-reply-insert = 填入回复框

@@ -10,6 +10,7 @@ pub mod health;
 pub mod merchant;
 pub mod notifications;
 pub mod orders;
+pub mod replies;
 pub mod review;
 pub mod session;
 pub mod testing;
@@ -134,6 +135,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::assign))
         .routes(routes!(tickets::redact))
         .routes(routes!(tickets::desk))
+        .routes(routes!(replies::list, replies::create))
+        .routes(routes!(replies::detail, replies::update, replies::delete))
         .routes(routes!(notifications::list))
         .routes(routes!(notifications::unread))
         .routes(routes!(notifications::mark_read))

@@ -158,6 +158,8 @@ struct DetailPage {
     statutory: Option<crate::dto::StatutoryDto>,
     /// Whether the buyer is offered the complaint route for that application.
     complaint: bool,
+    /// For staff: the saved replies to answer with (id, title), by title.
+    replies: Vec<(String, String)>,
 }
 
 impl DetailPage {
@@ -189,6 +191,7 @@ async fn detail_page(
     pq: &PageQuery,
     form: ActForm,
     err: Option<ApiError>,
+    pick: Option<&str>,
 ) -> PageResult {
     let page = page_request(pq)?;
     let TicketDetail { ticket, thread, files, .. } = state.app.ticket_detail(no, &v.user, &page).await?;
@@ -203,7 +206,8 @@ async fn detail_page(
     let linked = crate::dto::linked_application(state, &v.user, ticket.application_no.as_ref(), p.lang).await?;
     let complaint = p.is_buyer() && linked.as_ref().is_some_and(super::complaint::offered);
     let statutory = linked.and_then(|a| a.statutory);
-    Ok(render(status, &DetailPage { p, t, messages, pager, form, errors, statutory, complaint }))
+    let (replies, form) = saved_replies(state, &v.user, &ticket, form, pick).await?;
+    Ok(render(status, &DetailPage { p, t, messages, pager, form, errors, statutory, complaint, replies }))
 }
 
 pub async fn detail(
@@ -212,10 +216,39 @@ pub async fn detail(
     Path(no): Path<String>,
     q: Query<DoneQuery>,
     Query(pq): Query<PageQuery>,
+    Query(pick): Query<ReplyPick>,
 ) -> PageResult {
     let no = ticket_no(&no)?;
     q.apply(&mut v.page, no.as_str());
-    detail_page(&state, v, &no, &pq, ActForm::default(), None).await
+    detail_page(&state, v, &no, &pq, ActForm::default(), None, pick.reply.as_deref()).await
+}
+
+/// A saved reply chosen on the page (`?reply=SR-…`), put into the reply box.
+#[derive(Deserialize, Default)]
+pub struct ReplyPick {
+    reply: Option<String>,
+}
+
+/// For staff: the first page of saved replies, and the form with the chosen one's text in the
+/// buyer's language put into the reply box (an unknown choice puts nothing).
+async fn saved_replies(
+    state: &AppState,
+    viewer: &redress_app::User,
+    ticket: &redress_domain::ticket::Ticket,
+    mut form: ActForm,
+    pick: Option<&str>,
+) -> Result<(Vec<(String, String)>, ActForm), ApiError> {
+    if !viewer.role.is_staff() {
+        return Ok((Vec::new(), form));
+    }
+    let page = state.app.saved_replies(viewer, &redress_app::PageRequest::first(100)).await?;
+    if let Some(id) = pick.filter(|id| redress_domain::saved_reply::is_id(id))
+        && let Ok(r) = state.app.saved_reply(viewer, id).await
+    {
+        let buyer = state.app.store.user(ticket.buyer.as_str()).await?;
+        form.text = r.reply.text_for(&buyer.locale).to_owned();
+    }
+    Ok((page.items.into_iter().map(|r| (r.id, r.reply.title)).collect(), form))
 }
 
 #[derive(Deserialize, Default)]
@@ -250,7 +283,7 @@ pub async fn act(
             let text = (form.text.as_str(), form.kind == "note");
             match carrying(&state, files, |files| app.write_ticket(&no, &v.user, text, files)).await {
                 Ok(_) => Ok("ticket-written"),
-                Err(e) => return detail_page(&state, v, &no, &PageQuery::default(), form, Some(e)).await,
+                Err(e) => return detail_page(&state, v, &no, &PageQuery::default(), form, Some(e), None).await,
             }
         }
         "reopen" => app.reopen_ticket(&no, &v.user).await.map(|_| "ticket-reopened"),
@@ -267,7 +300,7 @@ pub async fn act(
                     Ok(u) => Some(u),
                     Err(_) => {
                         let e = ApiError::field("assignee", crate::codes::ErrorCode::UsernameMalformed);
-                        return detail_page(&state, v, &no, &PageQuery::default(), form, Some(e)).await;
+                        return detail_page(&state, v, &no, &PageQuery::default(), form, Some(e), None).await;
                     }
                 },
             };
@@ -281,7 +314,7 @@ pub async fn act(
     };
     match done {
         Ok(done) => Ok(Redirect::to(&format!("/tickets/{no}?done={done}")).into_response()),
-        Err(e) => detail_page(&state, v, &no, &PageQuery::default(), form, Some(e.into())).await,
+        Err(e) => detail_page(&state, v, &no, &PageQuery::default(), form, Some(e.into()), None).await,
     }
 }
 
