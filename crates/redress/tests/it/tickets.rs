@@ -456,10 +456,15 @@ both!(supervisors_keep_saved_replies_in_both_languages_and_staff_use_them, |app:
     let id = r.body["id"].as_str().expect("id").to_owned();
     assert!(id.starts_with("SR-") && r.body["version"] == 1, "{}", r.body);
     // Both languages are needed, and a title.
-    for bad in [json!({"title": "x", "zh": "中文", "en": " "}), json!({"title": " ", "zh": "中文", "en": "English"})]
-    {
-        let r = app.post("/api/v1/saved-replies", &sol, bad).await;
+    let bad = [
+        (json!({"title": "x", "zh": "中文", "en": " "}), "en"),
+        (json!({"title": "x", "zh": "", "en": "English"}), "zh"),
+        (json!({"title": " ", "zh": "中文", "en": "English"}), "title"),
+    ];
+    for (body, field) in bad {
+        let r = app.post("/api/v1/saved-replies", &sol, body).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_eq!(r.body["fields"][0]["field"], field, "{}", r.body);
     }
     let list = app.get("/api/v1/saved-replies", &amy).await;
     assert_eq!(list.body["items"][0]["en"], "Refunds arrive within 1–7 business days.", "{}", list.body);

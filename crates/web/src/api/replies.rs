@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::dto::Paged;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
 use crate::extract::{Json, Path, Query, Staff};
 use crate::forms::{PageQuery, page_request};
 use axum::extract::State;
@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use jiff::Timestamp;
 use redress_app::StoredReply;
 use redress_domain::saved_reply::{SavedReply, is_id};
+use redress_domain::ticket::{BODY_MAX, TicketError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -58,8 +59,19 @@ pub struct SavedReplyRequest {
 }
 
 impl SavedReplyRequest {
+    /// The reply, checked; a refusal names the field at fault (`title`, `zh` or `en`).
     fn reply(&self) -> Result<SavedReply, ApiError> {
-        Ok(SavedReply::new(&self.title, &self.zh, &self.en)?)
+        SavedReply::new(&self.title, &self.zh, &self.en).map_err(|e| {
+            let fits = |s: &str| !s.trim().is_empty() && s.trim().chars().count() <= BODY_MAX;
+            let field = match e {
+                TicketError::Subject => "title",
+                _ if !fits(&self.zh) => "zh",
+                _ => "en",
+            };
+            let mut err = ApiError::from(e);
+            err.fields = vec![FieldError::of(field, e.code())];
+            err
+        })
     }
 }
 
