@@ -13,7 +13,7 @@ use redress_domain::entitlement::Entitlement;
 use redress_domain::money::{AmountError, Fen};
 use redress_domain::order::{DeliveryReading, Order};
 use redress_domain::policy::Policy;
-use redress_domain::sla::{Clock, ClockState};
+use redress_domain::sla::{Clock, ClockState, Hours};
 use redress_domain::statutory::{StatutoryClock, StatutoryState};
 use redress_domain::ticket::near_breach;
 use serde::{Deserialize, Serialize};
@@ -308,9 +308,7 @@ impl ApplicationDto {
             submitted_at: a.submitted_at,
             review_due_at: a.review_due_at,
             // A due time is the end of its last business day: that day decides.
-            review_due_provisional: a
-                .review_due_at
-                .is_some_and(|d| cal.is_provisional_at(d - jiff::SignedDuration::from_millis(1))),
+            review_due_provisional: a.review_due_at.is_some_and(|d| Hours::BusinessDays.is_provisional(cal, d)),
             review_clock: a.review_clock.as_ref().map(|c| ClockDto::new("review", c, cal, now)),
             statutory: a.statutory_clock.as_ref().map(|c| StatutoryDto::new(c, cal, now, lang)),
             overdue: a.is_overdue(now),
@@ -320,19 +318,24 @@ impl ApplicationDto {
     }
 }
 
-/// The application a ticket is about, as `viewer` may see it (for a buyer, its statutory
-/// clock only once the period has passed); none for a ticket about no application.
+/// What a ticket's reader is shown of the application it is about: its statutory clock (for a
+/// buyer only once the period has passed) and whether the complaint route is offered (to its
+/// buyer); nothing for a ticket about no application.
 pub async fn linked_application(
     state: &crate::AppState,
     viewer: &User,
     application: Option<&redress_domain::ids::ApplicationNo>,
     lang: Lang,
-) -> redress_app::Result<Option<ApplicationDto>> {
-    let Some(no) = application else { return Ok(None) };
+) -> redress_app::Result<(Option<StatutoryDto>, bool)> {
+    let Some(no) = application else { return Ok((None, false)) };
     let a = state.app.application_for(&redress_domain::ids::ApplicationRef::No(no.clone()), viewer).await?;
-    let cal = state.app.store.calendar().await?;
-    let dto = ApplicationDto::new(&a, lang, state.app.now(), &cal);
-    Ok(Some(if viewer.role.is_staff() { dto } else { dto.for_buyer() }))
+    let (cal, now) = (state.app.store.calendar().await?, state.app.now());
+    let dto = ApplicationDto::new(&a, lang, now, &cal);
+    Ok(if viewer.role.is_staff() {
+        (dto.statutory, false)
+    } else {
+        (dto.for_buyer().statutory, a.complaint_open(&cal, now))
+    })
 }
 
 impl ApplicationDto {
@@ -385,7 +388,8 @@ impl StatutoryDto {
             due_at: due,
             stopped_at: c.stopped_at,
             passed: c.has_passed(cal, now),
-            provisional: cal.is_provisional_at(due - jiff::SignedDuration::from_millis(1)),
+            // It ends at 24:00 of its last day, as a whole-business-day clock does.
+            provisional: Hours::BusinessDays.is_provisional(cal, due),
         }
     }
 }

@@ -34,6 +34,14 @@ impl Application {
             && self.review_due_at.is_some_and(|due| due < now)
     }
 
+    /// Whether its buyer is offered the official complaint route (docs/product.md §6): the
+    /// statutory period passed before the request was dealt with, the money has not arrived
+    /// since, and the buyer has not withdrawn it.
+    pub fn complaint_open(&self, calendar: &BusinessCalendar, now: Timestamp) -> bool {
+        self.statutory_clock.is_some_and(|c| c.has_passed(calendar, now))
+            && !matches!(self.state, ApplicationState::Refunded | ApplicationState::Withdrawn)
+    }
+
     /// Where it stands in the review queue, `None` when it waits for no one on staff (a
     /// draft, or decided): the order reviewers work in, stored so the queue is read in index
     /// order. Running clocks come first, by due time (overdue ones first of all); applications

@@ -88,28 +88,16 @@ both!(concurrent_holds_never_exceed_the_payment, |app: TestApp| async move {
 });
 
 both!(the_late_review_rule_decides_each_application_once_while_a_reviewer_decides_half, |app: TestApp| async move {
-    use jiff::{SignedDuration, Timestamp};
-    use redress_domain::application::{ApplicationState, DraftInput, EventKind, LATE_REVIEW_RULE, Reason};
-    use redress_domain::ids::{ApplicationRef, OrderNo};
+    use jiff::SignedDuration;
+    use redress_domain::application::{ApplicationState, EventKind, LATE_REVIEW_RULE};
+    use redress_domain::ids::ApplicationRef;
     use redress_domain::money::Fen;
-    use redress_domain::policy::Policy;
     // A policy version with Taobao's rule on, and 100 orders bought under it.
-    let mut late_rule = Policy::seed_v1();
-    late_rule.version = 2;
-    late_rule.rules.approve_when_late = true;
-    app.state.app.publish_policy(&late_rule, "test").await.expect("publish");
-    let now = Timestamp::now();
-    let (t0, paid_at) = (now - SignedDuration::from_hours(24 * 10), now - SignedDuration::from_hours(24 * 20));
-    let (alice, rita) = (app.user("alice").await, app.user("rita").await);
+    let (now, t0) = publish_late_rule(&app).await;
+    let rita = app.user("rita").await;
     let mut nos = Vec::new();
     for i in 0..100 {
-        let no = format!("LATE-{i:03}");
-        late_order(&app, &no, 2, paid_at).await;
-        let input =
-            DraftInput { reason: Reason::QuantityShort, description: "只到账一半".into(), amount: Fen(3000) };
-        let order = OrderNo::parse(&no).expect("order no");
-        let draft = app.at(t0).create_draft(&order, &alice, input).await.expect("draft");
-        let submitted = app.at(t0).submit(&draft.reference(), &alice).await.expect("submit");
+        let submitted = late_submitted(&app, &format!("LATE-{i:03}"), 2, t0).await;
         assert_eq!(submitted.state, ApplicationState::Submitted, "a person decides, not rule 5");
         let r = submitted.reference();
         if i % 2 == 0 {
@@ -153,6 +141,38 @@ both!(the_late_review_rule_decides_each_application_once_while_a_reviewer_decide
     assert_eq!(app.at(now + SignedDuration::from_mins(1)).approve_late_reviews(200).await.expect("pass"), 0);
 });
 
+/// Publishes policy v2: v1 with Taobao's rule on. Returns now and when the tests' applications
+/// are submitted: ten days ago, so every review deadline has passed.
+async fn publish_late_rule(app: &TestApp) -> (jiff::Timestamp, jiff::Timestamp) {
+    let mut late_rule = redress_domain::policy::Policy::seed_v1();
+    late_rule.version = 2;
+    late_rule.rules.approve_when_late = true;
+    app.state.app.publish_policy(&late_rule, "test").await.expect("publish");
+    let now = jiff::Timestamp::now();
+    (now, now - jiff::SignedDuration::from_hours(24 * 10))
+}
+
+/// Alice's application for ¥30 on a new order `no` under policy `version`, submitted at `t0`
+/// (the order paid ten days before).
+async fn late_submitted(
+    app: &TestApp,
+    no: &str,
+    version: u32,
+    t0: jiff::Timestamp,
+) -> redress_domain::application::Application {
+    use redress_domain::application::{DraftInput, Reason};
+    late_order(app, no, version, t0 - jiff::SignedDuration::from_hours(24 * 10)).await;
+    let alice = app.user("alice").await;
+    let input = DraftInput {
+        reason: Reason::QuantityShort,
+        description: "只到账一半".into(),
+        amount: redress_domain::money::Fen(3000),
+    };
+    let order = redress_domain::ids::OrderNo::parse(no).expect("order no");
+    let draft = app.at(t0).create_draft(&order, &alice, input).await.expect("draft");
+    app.at(t0).submit(&draft.reference(), &alice).await.expect("submit")
+}
+
 /// An order of alice's under policy `version`, paid at `paid_at`, half delivered by its
 /// deadline as a third party measured it (a person decides its refund, not rule 5).
 async fn late_order(app: &TestApp, no: &str, version: u32, paid_at: jiff::Timestamp) {
@@ -174,28 +194,13 @@ async fn late_order(app: &TestApp, no: &str, version: u32, paid_at: jiff::Timest
 }
 
 both!(the_late_review_rule_reads_on_past_what_it_may_not_approve, |app: TestApp| async move {
-    use jiff::{SignedDuration, Timestamp};
-    use redress_domain::application::{ApplicationState, DraftInput, Reason};
-    use redress_domain::ids::OrderNo;
-    use redress_domain::money::Fen;
-    use redress_domain::policy::Policy;
-    let mut late_rule = Policy::seed_v1();
-    late_rule.version = 2;
-    late_rule.rules.approve_when_late = true;
-    app.state.app.publish_policy(&late_rule, "test").await.expect("publish");
-    let now = Timestamp::now();
-    let (t0, paid_at) = (now - SignedDuration::from_hours(24 * 10), now - SignedDuration::from_hours(24 * 20));
-    let alice = app.user("alice").await;
+    use redress_domain::application::ApplicationState;
+    let (now, t0) = publish_late_rule(&app).await;
     // Six applications with one deadline: five under policy v1 (no rule), one under v2.
     let mut under_v2 = None;
     for i in 0..6 {
-        let no = format!("TIE-{i}");
         let version = if i == 3 { 2 } else { 1 };
-        late_order(&app, &no, version, paid_at).await;
-        let input =
-            DraftInput { reason: Reason::QuantityShort, description: "只到账一半".into(), amount: Fen(3000) };
-        let draft = app.at(t0).create_draft(&OrderNo::parse(&no).expect("no"), &alice, input).await.expect("draft");
-        let a = app.at(t0).submit(&draft.reference(), &alice).await.expect("submit");
+        let a = late_submitted(&app, &format!("TIE-{i}"), version, t0).await;
         if version == 2 {
             under_v2 = Some(a.reference());
         }

@@ -435,8 +435,7 @@ pub async fn detail(
     let TicketDetail { ticket, thread, files, .. } = state.app.ticket_detail(&no, &user, &page).await?;
     let cal = state.app.store.calendar().await?;
     let base = format!("/api/v1/tickets/{no}/files");
-    let linked = crate::dto::linked_application(&state, &user, ticket.application_no.as_ref(), lang).await?;
-    let statutory = linked.and_then(|a| a.statutory);
+    let (statutory, _) = crate::dto::linked_application(&state, &user, ticket.application_no.as_ref(), lang).await?;
     Ok(axum::Json(TicketDetailDto {
         statutory,
         ticket: TicketDto::new(&ticket, &cal, lang, state.app.now()).seen_by(&user),

@@ -364,7 +364,7 @@ async fn detail_page_with(
     let messages = super::tickets::thread_of(state, &v.user, &no).await?;
     let app = ApplicationDto::new(a, lang, now, &cal).for_buyer();
     let page = DetailPage {
-        complaint: super::complaint::offered(&app),
+        complaint: a.complaint_open(&cal, now),
         app,
         tickets,
         messages,

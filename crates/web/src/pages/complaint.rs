@@ -16,7 +16,6 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use redress_domain::application::ApplicationState;
 
 /// The national platform's address.
 pub const PLATFORM_12315: &str = "https://www.12315.cn";
@@ -39,24 +38,17 @@ struct ComplaintPage {
     platform: &'static str,
 }
 
-/// Whether the complaint route is open for `app` (as its buyer sees it): its statutory period
-/// passed, the money has not arrived since, and the buyer has not withdrawn it.
-pub fn offered(app: &ApplicationDto) -> bool {
-    let ended = [ApplicationState::Refunded, ApplicationState::Withdrawn].map(ApplicationState::as_str);
-    app.statutory.as_ref().is_some_and(|s| s.passed) && !ended.contains(&app.state.as_str())
-}
-
 pub async fn complaint(State(state): State<AppState>, v: Viewer, Path(no): Path<String>) -> Result<Response, ApiError> {
     v.require_buyer()?;
     let no = application_ref(&no)?;
     let d = state.app.detail(&no, &v.user).await?;
     let (now, cal, lang) = (state.app.now(), state.app.store.calendar().await?, v.page.lang);
     let view = &d.view;
-    let app = ApplicationDto::new(&view.application, lang, now, &cal).for_buyer();
     // Before the period has passed the route is not offered: there is no such page yet.
-    if !offered(&app) {
+    if !view.application.complaint_open(&cal, now) {
         return Err(ApiError::not_found());
     }
+    let app = ApplicationDto::new(&view.application, lang, now, &cal).for_buyer();
     let order = OrderDto::new(&view.order, d.delivered(), &d.order_now, lang);
     let files = Files::of(&state, &v.user, &no, lang, true).await?;
     // The respondent, as the settings name it (none: the operator has not said).

@@ -203,9 +203,8 @@ async fn detail_page(
     let pager = Pager::new(&path, &[("limit", pq.limit.as_deref())], thread.next.as_ref(), page.after.is_some());
     let base = format!("/tickets/{no}/files");
     let messages = thread.items.iter().map(|m| MessageDto::new(m, &files, &base)).collect();
-    let linked = crate::dto::linked_application(state, &v.user, ticket.application_no.as_ref(), p.lang).await?;
-    let complaint = p.is_buyer() && linked.as_ref().is_some_and(super::complaint::offered);
-    let statutory = linked.and_then(|a| a.statutory);
+    let (statutory, complaint) =
+        crate::dto::linked_application(state, &v.user, ticket.application_no.as_ref(), p.lang).await?;
     let (replies, form) = saved_replies(state, &v.user, &ticket, form, pick).await?;
     Ok(render(status, &DetailPage { p, t, messages, pager, form, errors, statutory, complaint, replies }))
 }
